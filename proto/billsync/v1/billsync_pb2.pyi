@@ -1,0 +1,418 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Provider(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROVIDER_UNSPECIFIED: _ClassVar[Provider]
+    PROVIDER_CLIO: _ClassVar[Provider]
+    PROVIDER_QBO: _ClassVar[Provider]
+
+class ConnectionState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONNECTION_STATE_UNSPECIFIED: _ClassVar[ConnectionState]
+    CONNECTION_STATE_NEEDS_AUTHORIZATION: _ClassVar[ConnectionState]
+    CONNECTION_STATE_CONNECTED: _ClassVar[ConnectionState]
+    CONNECTION_STATE_REVOKED: _ClassVar[ConnectionState]
+
+class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    KIND_UNSPECIFIED: _ClassVar[Kind]
+    KIND_CONTACT: _ClassVar[Kind]
+    KIND_INVOICE: _ClassVar[Kind]
+    KIND_PAYMENT: _ClassVar[Kind]
+    KIND_CREDIT_MEMO: _ClassVar[Kind]
+
+class LinkState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LINK_STATE_UNSPECIFIED: _ClassVar[LinkState]
+    LINK_STATE_PENDING: _ClassVar[LinkState]
+    LINK_STATE_SYNCED: _ClassVar[LinkState]
+    LINK_STATE_FAILED: _ClassVar[LinkState]
+    LINK_STATE_BROKEN: _ClassVar[LinkState]
+    LINK_STATE_WAITING: _ClassVar[LinkState]
+    LINK_STATE_SKIPPED: _ClassVar[LinkState]
+
+class RunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RUN_STATE_UNSPECIFIED: _ClassVar[RunState]
+    RUN_STATE_RUNNING: _ClassVar[RunState]
+    RUN_STATE_SUCCEEDED: _ClassVar[RunState]
+    RUN_STATE_FAILED: _ClassVar[RunState]
+PROVIDER_UNSPECIFIED: Provider
+PROVIDER_CLIO: Provider
+PROVIDER_QBO: Provider
+CONNECTION_STATE_UNSPECIFIED: ConnectionState
+CONNECTION_STATE_NEEDS_AUTHORIZATION: ConnectionState
+CONNECTION_STATE_CONNECTED: ConnectionState
+CONNECTION_STATE_REVOKED: ConnectionState
+KIND_UNSPECIFIED: Kind
+KIND_CONTACT: Kind
+KIND_INVOICE: Kind
+KIND_PAYMENT: Kind
+KIND_CREDIT_MEMO: Kind
+LINK_STATE_UNSPECIFIED: LinkState
+LINK_STATE_PENDING: LinkState
+LINK_STATE_SYNCED: LinkState
+LINK_STATE_FAILED: LinkState
+LINK_STATE_BROKEN: LinkState
+LINK_STATE_WAITING: LinkState
+LINK_STATE_SKIPPED: LinkState
+RUN_STATE_UNSPECIFIED: RunState
+RUN_STATE_RUNNING: RunState
+RUN_STATE_SUCCEEDED: RunState
+RUN_STATE_FAILED: RunState
+
+class Settings(_message.Message):
+    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping")
+    class ItemMappingEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    SYNC_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ITEM_MAPPING_FIELD_NUMBER: _ClassVar[int]
+    start_date: str
+    sync_interval_seconds: int
+    item_mapping: _containers.ScalarMap[str, str]
+    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class Connection(_message.Message):
+    __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CLIO_AUTHORIZED_FIELD_NUMBER: _ClassVar[int]
+    QBO_AUTHORIZED_FIELD_NUMBER: _ClassVar[int]
+    CLIO_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    QBO_REALM_ID_FIELD_NUMBER: _ClassVar[int]
+    QBO_COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    name: str
+    state: ConnectionState
+    clio_authorized: bool
+    qbo_authorized: bool
+    clio_account: str
+    qbo_realm_id: str
+    qbo_company_name: str
+    created_at: _timestamp_pb2.Timestamp
+    settings: Settings
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ConnectionState, str]] = ..., clio_authorized: _Optional[bool] = ..., qbo_authorized: _Optional[bool] = ..., clio_account: _Optional[str] = ..., qbo_realm_id: _Optional[str] = ..., qbo_company_name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ...) -> None: ...
+
+class CreateConnectionRequest(_message.Message):
+    __slots__ = ("name", "settings")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    settings: Settings
+    def __init__(self, name: _Optional[str] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ...) -> None: ...
+
+class ListConnectionsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListConnectionsResponse(_message.Message):
+    __slots__ = ("connections",)
+    CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
+    connections: _containers.RepeatedCompositeFieldContainer[Connection]
+    def __init__(self, connections: _Optional[_Iterable[_Union[Connection, _Mapping]]] = ...) -> None: ...
+
+class StartAuthorizationRequest(_message.Message):
+    __slots__ = ("connection_id", "provider", "redirect_uri")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    REDIRECT_URI_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    provider: Provider
+    redirect_uri: str
+    def __init__(self, connection_id: _Optional[int] = ..., provider: _Optional[_Union[Provider, str]] = ..., redirect_uri: _Optional[str] = ...) -> None: ...
+
+class StartAuthorizationResponse(_message.Message):
+    __slots__ = ("authorize_url", "state")
+    AUTHORIZE_URL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    authorize_url: str
+    state: str
+    def __init__(self, authorize_url: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
+
+class CompleteAuthorizationRequest(_message.Message):
+    __slots__ = ("provider", "state", "code", "realm_id", "redirect_uri")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REALM_ID_FIELD_NUMBER: _ClassVar[int]
+    REDIRECT_URI_FIELD_NUMBER: _ClassVar[int]
+    provider: Provider
+    state: str
+    code: str
+    realm_id: str
+    redirect_uri: str
+    def __init__(self, provider: _Optional[_Union[Provider, str]] = ..., state: _Optional[str] = ..., code: _Optional[str] = ..., realm_id: _Optional[str] = ..., redirect_uri: _Optional[str] = ...) -> None: ...
+
+class KindProgress(_message.Message):
+    __slots__ = ("kind", "done", "total", "created", "updated", "failed")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    kind: Kind
+    done: int
+    total: int
+    created: int
+    updated: int
+    failed: int
+    def __init__(self, kind: _Optional[_Union[Kind, str]] = ..., done: _Optional[int] = ..., total: _Optional[int] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class Run(_message.Message):
+    __slots__ = ("id", "state", "trigger", "started_at", "finished_at", "progress", "error")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    state: RunState
+    trigger: str
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    progress: _containers.RepeatedCompositeFieldContainer[KindProgress]
+    error: str
+    def __init__(self, id: _Optional[int] = ..., state: _Optional[_Union[RunState, str]] = ..., trigger: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Iterable[_Union[KindProgress, _Mapping]]] = ..., error: _Optional[str] = ...) -> None: ...
+
+class SyncRequest(_message.Message):
+    __slots__ = ("connection_id",)
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
+
+class SyncProgress(_message.Message):
+    __slots__ = ("run", "joined")
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    JOINED_FIELD_NUMBER: _ClassVar[int]
+    run: Run
+    joined: bool
+    def __init__(self, run: _Optional[_Union[Run, _Mapping]] = ..., joined: _Optional[bool] = ...) -> None: ...
+
+class SettingsCheck(_message.Message):
+    __slots__ = ("key", "title", "ok", "fixable", "explanation")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    FIXABLE_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    title: str
+    ok: bool
+    fixable: bool
+    explanation: str
+    def __init__(self, key: _Optional[str] = ..., title: _Optional[str] = ..., ok: _Optional[bool] = ..., fixable: _Optional[bool] = ..., explanation: _Optional[str] = ...) -> None: ...
+
+class StateCount(_message.Message):
+    __slots__ = ("kind", "state", "count")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    kind: Kind
+    state: LinkState
+    count: int
+    def __init__(self, kind: _Optional[_Union[Kind, str]] = ..., state: _Optional[_Union[LinkState, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class Link(_message.Message):
+    __slots__ = ("id", "kind", "clio_id", "qbo_id", "state", "label", "reason", "error_code", "attempts", "updated_at", "qbo_url")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CLIO_ID_FIELD_NUMBER: _ClassVar[int]
+    QBO_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    QBO_URL_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    kind: Kind
+    clio_id: str
+    qbo_id: str
+    state: LinkState
+    label: str
+    reason: str
+    error_code: str
+    attempts: int
+    updated_at: _timestamp_pb2.Timestamp
+    qbo_url: str
+    def __init__(self, id: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., clio_id: _Optional[str] = ..., qbo_id: _Optional[str] = ..., state: _Optional[_Union[LinkState, str]] = ..., label: _Optional[str] = ..., reason: _Optional[str] = ..., error_code: _Optional[str] = ..., attempts: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qbo_url: _Optional[str] = ...) -> None: ...
+
+class StatusRequest(_message.Message):
+    __slots__ = ("connection_id",)
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
+
+class StatusResponse(_message.Message):
+    __slots__ = ("connection", "checks", "action_required", "fix_steps", "counts", "last_run", "current_run", "next_run_at", "problems", "problem_count")
+    CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    CHECKS_FIELD_NUMBER: _ClassVar[int]
+    ACTION_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    FIX_STEPS_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_RUN_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_RUN_FIELD_NUMBER: _ClassVar[int]
+    NEXT_RUN_AT_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    connection: Connection
+    checks: _containers.RepeatedCompositeFieldContainer[SettingsCheck]
+    action_required: bool
+    fix_steps: _containers.RepeatedScalarFieldContainer[str]
+    counts: _containers.RepeatedCompositeFieldContainer[StateCount]
+    last_run: Run
+    current_run: Run
+    next_run_at: _timestamp_pb2.Timestamp
+    problems: _containers.RepeatedCompositeFieldContainer[Link]
+    problem_count: int
+    def __init__(self, connection: _Optional[_Union[Connection, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[SettingsCheck, _Mapping]]] = ..., action_required: _Optional[bool] = ..., fix_steps: _Optional[_Iterable[str]] = ..., counts: _Optional[_Iterable[_Union[StateCount, _Mapping]]] = ..., last_run: _Optional[_Union[Run, _Mapping]] = ..., current_run: _Optional[_Union[Run, _Mapping]] = ..., next_run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., problems: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., problem_count: _Optional[int] = ...) -> None: ...
+
+class ResyncRequest(_message.Message):
+    __slots__ = ("connection_id", "link_ids", "all_problems")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    LINK_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALL_PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    link_ids: _containers.RepeatedScalarFieldContainer[int]
+    all_problems: bool
+    def __init__(self, connection_id: _Optional[int] = ..., link_ids: _Optional[_Iterable[int]] = ..., all_problems: _Optional[bool] = ...) -> None: ...
+
+class ResyncResponse(_message.Message):
+    __slots__ = ("links",)
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    links: _containers.RepeatedCompositeFieldContainer[Link]
+    def __init__(self, links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ...) -> None: ...
+
+class RevokeRequest(_message.Message):
+    __slots__ = ("connection_id",)
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
+
+class PurgeRequest(_message.Message):
+    __slots__ = ("connection_id", "confirm")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    confirm: str
+    def __init__(self, connection_id: _Optional[int] = ..., confirm: _Optional[str] = ...) -> None: ...
+
+class PurgeResponse(_message.Message):
+    __slots__ = ("connection", "links_deleted")
+    CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    LINKS_DELETED_FIELD_NUMBER: _ClassVar[int]
+    connection: Connection
+    links_deleted: int
+    def __init__(self, connection: _Optional[_Union[Connection, _Mapping]] = ..., links_deleted: _Optional[int] = ...) -> None: ...
+
+class ListLinksRequest(_message.Message):
+    __slots__ = ("connection_id", "kind", "state", "page_size", "page_token")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    kind: Kind
+    state: LinkState
+    page_size: int
+    page_token: str
+    def __init__(self, connection_id: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., state: _Optional[_Union[LinkState, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListLinksResponse(_message.Message):
+    __slots__ = ("links", "next_page_token")
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    links: _containers.RepeatedCompositeFieldContainer[Link]
+    next_page_token: str
+    def __init__(self, links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class Event(_message.Message):
+    __slots__ = ("id", "at", "actor", "type", "message", "link_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    LINK_ID_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    at: _timestamp_pb2.Timestamp
+    actor: str
+    type: str
+    message: str
+    link_id: int
+    def __init__(self, id: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., type: _Optional[str] = ..., message: _Optional[str] = ..., link_id: _Optional[int] = ...) -> None: ...
+
+class ListEventsRequest(_message.Message):
+    __slots__ = ("connection_id", "page_size", "page_token")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    page_size: int
+    page_token: str
+    def __init__(self, connection_id: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListEventsResponse(_message.Message):
+    __slots__ = ("events", "next_page_token")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[Event]
+    next_page_token: str
+    def __init__(self, events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetSettingsRequest(_message.Message):
+    __slots__ = ("connection_id",)
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
+
+class UpdateSettingsRequest(_message.Message):
+    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping")
+    class ItemMappingEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    START_DATE_FIELD_NUMBER: _ClassVar[int]
+    SYNC_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ITEM_MAPPING_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    start_date: str
+    sync_interval_seconds: int
+    item_mapping: _containers.ScalarMap[str, str]
+    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class FixQboSettingRequest(_message.Message):
+    __slots__ = ("connection_id", "key")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    key: str
+    def __init__(self, connection_id: _Optional[int] = ..., key: _Optional[str] = ...) -> None: ...
