@@ -26,7 +26,7 @@ def open_database(url: str) -> peewee.Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     elif url.startswith(("postgresql://", "postgres://")):
-        db = connect(url.replace("postgres://", "postgresql://", 1), autorollback=True)
+        db = connect(url.replace("postgres://", "postgresql://", 1))
     else:
         raise ConfigError(f"BILLSYNC_DATABASE_URL must start with sqlite:/// or postgresql://, not {url.split(':', 1)[0]!r}")
     database.initialize(db)

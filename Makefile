@@ -1,0 +1,30 @@
+# The two commands of the README: `make demo` runs the product, `make test` runs the tests.
+# Each sets up what it needs on a fresh machine first.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench system-deps
+
+$(BIN)/billsync: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Debian packages the tests use: PostgreSQL (throwaway clusters) and Chromium (browser tests).
+system-deps:
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && SUDO= || SUDO=sudo; \
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium postgresql >/dev/null; }
+
+demo: $(BIN)/billsync
+	BILLSYNC_DEMO=1 PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
+
+test: $(BIN)/billsync system-deps
+	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh --check
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(BIN)/billsync
+	$(BIN)/python -m bench

@@ -1,0 +1,93 @@
+"""Fixtures shared by the whole suite: databases, an in-process daemon, a client.
+
+Set BILLSYNC_TEST_DATABASE=postgresql to run the suite on a throwaway PostgreSQL cluster
+instead of SQLite (CI runs both).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import peewee
+import pytest
+from cryptography.fernet import Fernet
+
+from daemon import fields, migrations
+from daemon.client import DaemonClient
+from daemon.config import Config
+from daemon.db import open_database
+from daemon.main import Daemon
+from tests.postgres import throwaway_cluster
+
+BACKEND = os.environ.get("BILLSYNC_TEST_DATABASE", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    with throwaway_cluster() as url:
+        yield url
+
+
+def fresh_postgres_database(server_url: str) -> str:
+    """Creates an empty database on the cluster and returns its URL."""
+    name = f"t_{secrets.token_hex(6)}"
+    admin = peewee.PostgresqlDatabase(None)
+    admin.init("postgres", dsn=server_url)
+    admin.connect()
+    admin.execute_sql(f"CREATE DATABASE {name}")
+    admin.close()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of the backend under test."""
+    if BACKEND == "postgresql":
+        return fresh_postgres_database(request.getfixturevalue("postgres_server"))
+    return f"sqlite:///{tmp_path / 'billsync.db'}"
+
+
+@pytest.fixture
+def db(database_url: str, config: Config) -> Iterator[peewee.Database]:
+    """The link database, migrated, with the daemon's secret key installed."""
+    fields.set_secret_key(config.secret_key)
+    handle = open_database(database_url)
+    migrations.migrate(handle)
+    yield handle
+    handle.close()
+
+
+@pytest.fixture
+def config(database_url: str, tmp_path: Path) -> Config:
+    env = {
+        "BILLSYNC_ADDRESS": "127.0.0.1:0",
+        "BILLSYNC_DATA_DIR": str(tmp_path / "data"),
+        "BILLSYNC_DATABASE_URL": database_url,
+        "BILLSYNC_API_TOKEN": secrets.token_urlsafe(16),
+        "BILLSYNC_SECRET_KEY": Fernet.generate_key().decode(),
+    }
+    return Config.from_env(env)
+
+
+@pytest.fixture
+def daemon(config: Config, db: peewee.Database) -> Iterator[Daemon]:
+    """A daemon serving on a free port, in this process."""
+    d = Daemon(config)
+    d.start()
+    yield d
+    d.stop(grace=0.5)
+
+
+@pytest.fixture
+def address(daemon: Daemon) -> str:
+    return f"127.0.0.1:{daemon.port}"
+
+
+@pytest.fixture
+def client(daemon: Daemon, config: Config, address: str) -> Iterator[DaemonClient]:
+    with DaemonClient(address, token=config.api_token, actor="tester") as c:
+        yield c
+

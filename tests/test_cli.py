@@ -1,0 +1,97 @@
+"""``billsync`` as a shell user meets it: a real daemon process, real commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.postgres import free_port
+
+
+def billsync(*args: str, env: dict, input: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "daemon", *args], env=env, capture_output=True, text=True, timeout=60, input=input)
+
+
+@pytest.fixture
+def env(config, db):
+    return {**os.environ, "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}", "BILLSYNC_DATABASE_URL": config.database_url,
+            "BILLSYNC_API_TOKEN": config.api_token, "BILLSYNC_SECRET_KEY": config.secret_key, "BILLSYNC_DATA_DIR": str(config.data_dir)}
+
+
+@pytest.fixture
+def daemon_process(env):
+    process = subprocess.Popen([sys.executable, "-m", "daemon", "daemon"], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while billsync("connections", env=env).returncode == 3:
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline, "daemon did not start"
+        time.sleep(0.2)
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_stopped_daemon_gives_one_clear_line_and_exit_code_3(env):
+    result = billsync("status", env=env)
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("billsync: cannot reach the billsync daemon at ")
+    assert "Traceback" not in result.stderr
+
+
+def test_daemon_refuses_to_start_without_secrets(env):
+    result = billsync("daemon", env={k: v for k, v in env.items() if k != "BILLSYNC_SECRET_KEY"})
+    assert result.returncode == 1
+    assert "BILLSYNC_SECRET_KEY must be set" in result.stderr
+
+
+def test_sigterm_ends_the_daemon_within_five_seconds(daemon_process):
+    started = time.monotonic()
+    daemon_process.send_signal(signal.SIGTERM)
+    assert daemon_process.wait(timeout=5) == 0
+    assert time.monotonic() - started < 5
+
+
+def test_a_session_of_commands(daemon_process, env):
+    created = billsync("connections", "create", "Amy's Law Firm", "--start-date", "2026-01-01", env=env)
+    assert created.returncode == 0, created.stderr
+    assert "created connection 1" in created.stdout
+
+    status = billsync("status", env=env)
+    assert status.returncode == 0, status.stderr
+    assert "Amy's Law Firm: needs authorization" in status.stdout
+
+    listed = json.loads(billsync("--json", "connections", env=env).stdout)
+    assert listed["connections"][0]["settings"]["start_date"] == "2026-01-01"
+
+    refused = billsync("purge", "--confirm", "wrong name", env=env)
+    assert refused.returncode == 1
+    assert "To confirm, set confirm to" in refused.stderr
+
+    purged = billsync("purge", env=env, input="Amy's Law Firm\n")
+    assert purged.returncode == 0, purged.stderr
+    assert "0 links deleted" in purged.stdout
+
+    log = billsync("events", env=env).stdout
+    assert "connection.created" in log and "connection.purged" in log and "connection.revoked" in log
+
+    assert billsync("links", "--state", "nonsense", env=env).returncode == 2
+    assert "no links" in billsync("links", "--kind", "invoice", env=env).stdout
+
+
+def test_several_connections_need_a_choice(daemon_process, env):
+    for name in ("A", "B"):
+        billsync("connections", "create", name, env=env)
+    result = billsync("status", env=env)
+    assert result.returncode == 2
+    assert "--connection" in result.stderr and "1 (A)" in result.stderr
+    assert billsync("status", "-c", "2", env=env).stdout.startswith("B:")
+    missing = billsync("status", "-c", "99", env=env)
+    assert missing.returncode == 1 and "there is no connection 99" in missing.stderr
