@@ -1,0 +1,187 @@
+"""Sandbox admin API under ``/_sandbox/…``: not part of QBO, never throttled or faulted.
+
+Tests and demos use it to set the stage and to play the QBO user who changes things
+behind an integration's back:
+
+- ``GET  /_sandbox/`` this list.
+- ``POST /_sandbox/reset`` wipe every company, replies and statistics; reseed the default.
+- ``POST /_sandbox/seed`` ``{"realm_id"?, "objects": {"Customer": [...]}, "raw"?: false}``
+  add objects (validated like API creates; ``raw`` stores them as given, Ids included).
+- ``POST /_sandbox/tokens`` ``{"realm_id"?}`` mint an access/refresh token pair.
+- ``POST /_sandbox/tokens/expire`` expire every access token now.
+- ``GET  /_sandbox/stats`` request counts per method, endpoint and status; ``DELETE`` resets.
+- ``GET  /_sandbox/objects/<realm>/<Entity>`` every object of a type, and its tombstones.
+- ``POST /_sandbox/user/<realm>/<Entity>/<id>/<action>`` act as a QBO user: ``delete``,
+  ``void``, ``deactivate`` or ``activate``, without needing the SyncToken.
+- ``POST /_sandbox/user/<realm>/preferences`` ``{"CustomTxnNumbers"?: bool,
+  "WarnDuplicateBillNumber"?: bool}`` switch the settings in Company Settings.
+- ``GET|PATCH /_sandbox/config`` read or change settings (fields of ``QBOConfig``; faults
+  as ``{"rate", "kinds", "slow_seconds", "seed"}``).
+- ``POST /_sandbox/webhooks`` ``{"url", "verifier"}`` subscribe (url null: unsubscribe);
+  ``GET`` the delivery log; ``POST /_sandbox/webhooks/flush`` deliver pending changes now.
+- ``POST /_sandbox/save`` write the companies to ``state_file``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from sandbox.qbo import entities, jsonutil, prefs, seed
+from sandbox.qbo.errors import QBOFault
+
+bp = Blueprint("qbo_admin", __name__, url_prefix="/_sandbox")
+
+
+def _state():
+    return current_app.extensions["qbo_sandbox"]
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return Response(jsonutil.dumps(payload), status=status, content_type="application/json")
+
+
+def _args() -> dict[str, Any]:
+    return jsonutil.loads(request.get_data() or b"{}")
+
+
+@bp.errorhandler(QBOFault)
+def _fault(fault: QBOFault) -> Response:
+    return _json(fault.body(), fault.status)
+
+
+@bp.errorhandler(ValueError)
+def _bad(error: ValueError) -> Response:
+    return _json({"error": str(error)}, 400)
+
+
+@bp.get("/")
+def index() -> Response:
+    return Response(__doc__, content_type="text/plain")
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    state = _state()
+    with state.store.lock:
+        state.store.clear()
+        seed.seed_company(state.store, state.config.realm_id)
+    state.reset_stats()
+    return _json({"companies": seed.describe(state.store)})
+
+
+@bp.post("/seed")
+def seed_objects() -> Response:
+    state, args = _state(), _args()
+    realm_id = args.get("realm_id") or state.config.realm_id
+    if state.store.company(realm_id) is None:
+        seed.seed_company(state.store, realm_id)
+    created = seed.seed_objects(state.store, realm_id, args.get("objects", {}), bool(args.get("raw")))
+    return _json({"realm_id": realm_id, "created": created})
+
+
+@bp.post("/tokens")
+def mint_tokens() -> Response:
+    state = _state()
+    realm_id = _args().get("realm_id") or state.config.realm_id
+    if state.store.company(realm_id) is None:
+        return _json({"error": f"unknown realm {realm_id}"}, 404)
+    return jsonify(state.tokens.mint(realm_id))
+
+
+@bp.post("/tokens/expire")
+def expire_tokens() -> Response:
+    return _json({"expired": _state().tokens.expire_access()})
+
+
+@bp.route("/stats", methods=["GET", "DELETE"])
+def stats() -> Response:
+    state = _state()
+    if request.method == "DELETE":
+        state.reset_stats()
+    return _json({"requests": state.stats()})
+
+
+@bp.get("/objects/<realm_id>/<entity>")
+def objects(realm_id: str, entity: str) -> Response:
+    state = _state()
+    name = entities.entity_type(entity).name
+    with state.store.lock:
+        company = state.store.company(realm_id)
+        deleted = list(company.deleted.get(name, {}).values()) if company else []
+    return _json({name: state.store.snapshot(realm_id, name), "deleted": deleted})
+
+
+@bp.post("/user/<realm_id>/<entity>/<entity_id>/<action>")
+def act(realm_id: str, entity: str, entity_id: str, action: str) -> Response:
+    """What a person in the QBO screens can do; no SyncToken needed, changes show in CDC."""
+    state = _state()
+    name = entities.entity_type(entity).name
+    with state.store.lock:
+        company = state.store.company(realm_id)
+        current = company.get(name, entity_id) if company else None
+        if current is None:
+            return _json({"error": f"no {name} {entity_id} in realm {realm_id}"}, 404)
+        body = {"Id": entity_id, "SyncToken": current["SyncToken"]}
+        if action in ("deactivate", "activate"):
+            body.update(sparse=True, Active=action == "activate")
+            result = entities.update(state.store, company, name, body)
+        elif action in ("delete", "void"):
+            result = entities.write(state.store, company, name, action, body)
+        else:
+            return _json({"error": f"unknown action {action}"}, 400)
+    return _json({name: result})
+
+
+@bp.post("/user/<realm_id>/preferences")
+def switch_preferences(realm_id: str) -> Response:
+    state, args = _state(), _args()
+    with state.store.lock:
+        company = state.store.company(realm_id)
+        if company is None:
+            return _json({"error": f"unknown realm {realm_id}"}, 404)
+        current = company.get("Preferences", "1")
+        if "CustomTxnNumbers" in args:
+            current.setdefault("SalesFormsPrefs", {})["CustomTxnNumbers"] = bool(args["CustomTxnNumbers"])
+        if "WarnDuplicateBillNumber" in args:
+            prefs.set_other_pref(current, prefs.WARN_DUPLICATE, str(bool(args["WarnDuplicateBillNumber"])).lower())
+        current["SyncToken"] = str(int(current["SyncToken"]) + 1)
+        when = jsonutil.iso(jsonutil.now())
+        current["MetaData"]["LastUpdatedTime"] = when
+        state.store.notify(realm_id, "Preferences", "1", "Update", when)
+        return _json({"Preferences": current})
+
+
+@bp.route("/config", methods=["GET", "PATCH"])
+def config() -> Response:
+    state = _state()
+    if request.method == "PATCH":
+        state.reconfigure(**_args())
+    return _json(dataclasses.asdict(state.config))
+
+
+@bp.route("/webhooks", methods=["GET", "POST"])
+def webhooks() -> Response:
+    hooks = _state().webhooks
+    if request.method == "POST":
+        args = _args()
+        hooks.configure(args.get("url"), args.get("verifier", ""))
+    return _json({"url": hooks.url, "deliveries": hooks.deliveries})
+
+
+@bp.post("/webhooks/flush")
+def flush_webhooks() -> Response:
+    hooks = _state().webhooks
+    hooks.flush()
+    return _json({"deliveries": hooks.deliveries})
+
+
+@bp.post("/save")
+def save() -> Response:
+    state = _state()
+    if not state.config.state_file:
+        return _json({"error": "no state_file configured"}, 400)
+    state.store.save(state.config.state_file)
+    return _json({"saved": state.config.state_file})

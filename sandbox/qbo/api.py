@@ -1,0 +1,167 @@
+"""The emulated Accounting API under ``/v3/company/<realm_id>/…``.
+
+Every request passes the same gate, in the order the real service applies it: a bearer
+token valid for the realm (else the lower-case 401 envelope), an injected fault if one is
+drawn, the per-realm ceilings (500/min, 10 in flight, 40 batches/min; else 429 with
+QBO's XML body even to a JSON client), then ``requestid`` replay for writes. Views only
+translate HTTP to :mod:`entities`, :mod:`query`, :mod:`batch` and :mod:`cdc`.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from typing import Any, Callable
+
+from flask import Blueprint, Response, current_app, request
+
+from sandbox.qbo import batch, cdc, entities, jsonutil, query
+from sandbox.qbo.errors import THROTTLE_XML, QBOFault, auth_failed_body, service_unavailable_body
+from sandbox.qbo.store import Company
+
+bp = Blueprint("qbo_api", __name__, url_prefix="/v3/company/<realm_id>")
+
+
+def _state():
+    return current_app.extensions["qbo_sandbox"]
+
+
+def json_response(payload: dict[str, Any], status: int = 200, stamp: bool = True) -> Response:
+    """A QBO JSON answer: exact decimals, the ``time`` field, an ``intuit_tid``."""
+    body = {**payload, "time": jsonutil.now_iso_millis()} if stamp else payload
+    response = Response(jsonutil.dumps(body), status=status, content_type="application/json;charset=utf-8")
+    response.headers["intuit_tid"] = secrets.token_hex(16)
+    return response
+
+
+def _throttled() -> Response:
+    return Response(THROTTLE_XML, status=429, content_type="application/xml")
+
+
+def _admit(realm_id: str, is_batch: bool) -> Response | None:
+    """Authentication, faults and rate ceilings; a Response means "answer this instead"."""
+    state = _state()
+    header = request.headers.get("Authorization", "")
+    detail = state.tokens.check(header[7:], realm_id) if header.startswith("Bearer ") else "Token missing"
+    if detail:
+        response = json_response(auth_failed_body(detail), 401, stamp=False)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="Intuit", error="invalid_token"'
+        return response
+    if state.faults.inject():
+        return json_response(service_unavailable_body(), 503, stamp=False)
+    if state.config.limits_enabled and (
+            state.requests.try_acquire(realm_id) or (is_batch and state.batches.try_acquire(realm_id))):
+        return _throttled()
+    return None
+
+
+def gated(is_batch: bool = False) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Wrap a view in the request gate, the concurrency slot and ``requestid`` replay."""
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapper(realm_id: str, **kwargs: Any) -> Response:
+            refused = _admit(realm_id, is_batch)
+            if refused is not None:
+                return refused
+            state = _state()
+            with state.concurrency.slot(realm_id) as admitted:
+                if state.config.limits_enabled and not admitted:
+                    return _throttled()
+                try:
+                    return _replayable(state, realm_id, lambda: view(realm_id, **kwargs))
+                except QBOFault as fault:
+                    return json_response(fault.body(), fault.status, stamp=False)
+        return wrapper
+    return decorate
+
+
+def _replayable(state: Any, realm_id: str, produce: Callable[[], Response]) -> Response:
+    """Same ``requestid`` in a realm -> the same answer again, not a second object."""
+    key = request.args.get("requestid", "") if request.method == "POST" else ""
+    company = state.store.company(realm_id)
+    if key and company is not None:
+        with state.store.lock:
+            saved = company.replies.get(key)
+        if saved:
+            return Response(saved[1], status=saved[0], content_type="application/json;charset=utf-8")
+    response = produce()
+    if key and company is not None and response.status_code < 500:
+        with state.store.lock:
+            company.replies[key] = [response.status_code, response.get_data(as_text=True)]
+    return response
+
+
+def _company(realm_id: str) -> Company:
+    company = _state().store.company(realm_id)
+    if company is None:
+        raise QBOFault("610", element="realmId")
+    return company
+
+
+def _body() -> Any:
+    try:
+        return jsonutil.loads(request.get_data() or b"{}")
+    except ValueError:
+        raise QBOFault("2020", element="request body", detail="Request body is not valid JSON") from None
+
+
+def _include() -> set[str]:
+    return {part.strip().lower() for part in request.args.get("include", "").split(",") if part.strip()}
+
+
+@bp.route("/query", methods=["GET", "POST"])
+@gated()
+def run_query(realm_id: str) -> Response:
+    """GET ``?query=`` or POST the query as an application/text body."""
+    text = request.args.get("query") or request.get_data(as_text=True)
+    with _state().store.lock:
+        return json_response({"QueryResponse": query.execute(_company(realm_id), text)})
+
+
+@bp.post("/batch")
+@gated(is_batch=True)
+def run_batch(realm_id: str) -> Response:
+    state = _state()
+    body = _body()
+    with state.store.lock:
+        return json_response(batch.run(state.store, _company(realm_id), body, state.config.batch_max_items))
+
+
+@bp.get("/cdc")
+@gated()
+def run_cdc(realm_id: str) -> Response:
+    state = _state()
+    with state.store.lock:
+        return json_response(cdc.run(_company(realm_id), request.args.get("entities", ""),
+                                     request.args.get("changedSince", ""), state.config.cdc_max_days))
+
+
+@bp.get("/preferences")
+@gated()
+def read_preferences(realm_id: str) -> Response:
+    with _state().store.lock:
+        return json_response({"Preferences": entities.read(_company(realm_id), "Preferences", "1")})
+
+
+@bp.get("/<entity>/<entity_id>")
+@gated()
+def read(realm_id: str, entity: str, entity_id: str) -> Response:
+    """Read one object (``companyinfo/<realmId>`` reads the company's CompanyInfo)."""
+    name = entities.entity_type(entity).name
+    lookup_id = "1" if name == "CompanyInfo" else entity_id
+    with _state().store.lock:
+        return json_response({name: entities.read(_company(realm_id), name, lookup_id)})
+
+
+@bp.post("/<entity>")
+@gated()
+def write(realm_id: str, entity: str) -> Response:
+    """Create or update; ``?operation=delete|void|update`` and ``?include=`` as in QBO."""
+    state = _state()
+    name = entities.entity_type(entity).name
+    operation = request.args.get("operation", "create").lower()
+    body = _body()
+    with state.store.lock:
+        result = entities.write(state.store, _company(realm_id), name, operation, body, _include())
+    return json_response({name: result})

@@ -1,0 +1,48 @@
+"""The batch endpoint: up to 30 operations in one request, each answered on its own.
+
+Items run in order but the answer lists them in an order QBO does not guarantee; the
+emulator shuffles deterministically (seeded by the request's bIds) so clients that pair
+answers by position fail in tests, reproducibly. One item's fault never fails another.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sandbox.qbo import entities, query
+from sandbox.qbo.errors import QBOFault
+from sandbox.qbo.store import Company, Store
+
+OPERATIONS = ("create", "update", "delete")
+
+
+def _item(store: Store, company: Company, item: dict[str, Any]) -> dict[str, Any]:
+    if "Query" in item:
+        return {"QueryResponse": query.execute(company, item["Query"])}
+    operation = item.get("operation")
+    names = [key for key in item if key not in ("bId", "operation", "optionsData")]
+    if operation not in OPERATIONS or len(names) != 1:
+        raise QBOFault("2020", element="operation")
+    include = {"void"} if item.get("optionsData") == "void" else set()
+    name = entities.entity_type(names[0]).name
+    return {name: entities.write(store, company, name, operation, item[names[0]], include)}
+
+
+def run(store: Store, company: Company, body: Any, max_items: int) -> dict[str, Any]:
+    """Answer a ``BatchItemRequest`` body with a ``BatchItemResponse`` list."""
+    items = body.get("BatchItemRequest") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        raise QBOFault("2020", element="BatchItemRequest")
+    if len(items) > max_items:
+        raise QBOFault("6000", element="BatchItemRequest",
+                       detail=f"The batch request contains {len(items)} items; the maximum is {max_items}")
+    answers = []
+    for item in items:
+        try:
+            answer = _item(store, company, item)
+        except QBOFault as fault:
+            answer = {"Fault": fault.fault()}
+        answers.append({**answer, "bId": item.get("bId")})
+    random.Random("|".join(str(item.get("bId")) for item in items)).shuffle(answers)
+    return {"BatchItemResponse": answers}

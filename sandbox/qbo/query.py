@@ -1,0 +1,224 @@
+"""QBO's query language: a small SQL without OR, JOIN or GROUP BY.
+
+``select * | count(*) | f1, f2 from Entity [where a = 'x' and b > 'y' ...]
+[orderby f [asc|desc], ...] [startposition n] [maxresults m]`` with keywords in any case,
+the operators = < > <= >= != IN (...) LIKE ('%' wildcards), strings in single quotes
+with ``\\'`` escapes. Name lists answer only active objects unless the query filters on
+``Active``, as QBO does. A malformed query faults 4000 (QueryParserError). MAXRESULTS is
+capped at 1000 and defaults to 100; STARTPOSITION counts from 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+
+from sandbox.qbo import jsonutil
+from sandbox.qbo.errors import QBOFault
+from sandbox.qbo.store import Company, Entity
+
+MAX_RESULTS, DEFAULT_RESULTS = 1000, 100
+NAME_LISTS = {"customer", "vendor", "item", "account"}
+_TOKEN = re.compile(r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<op><=|>=|!=|<>|=|<|>)|(?P<punct>[(),*])
+                     |(?P<word>[A-Za-z_][\w.]*(?:\(\*\))?)|(?P<num>-?\d+(?:\.\d+)?))""", re.X)
+
+
+@dataclass
+class Query:
+    """A parsed query; :meth:`run` applies it to a list of objects."""
+
+    entity: str
+    count: bool = False
+    fields: list[str] = field(default_factory=list)
+    where: list[tuple[str, str, Any]] = field(default_factory=list)
+    order: list[tuple[str, bool]] = field(default_factory=list)
+    start: int = 1
+    limit: int = DEFAULT_RESULTS
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens, pos, text = [], 0, text.strip().rstrip(";")
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise QBOFault("4000", detail=f'Encountered " {text[pos:pos + 20]!r} at column {pos + 1}')
+        kind = match.lastgroup
+        tokens.append((kind, match.group(kind)))
+        pos = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokens(text)
+        self.pos = 0
+
+    def peek(self) -> str:
+        return self.tokens[self.pos][1].lower() if self.pos < len(self.tokens) else ""
+
+    def take(self, expected: str | None = None) -> tuple[str, str]:
+        if self.pos >= len(self.tokens):
+            raise QBOFault("4000", detail="Encountered <EOF>: the query ended too early")
+        kind, value = self.tokens[self.pos]
+        if expected and value.lower() != expected:
+            raise QBOFault("4000", detail=f'Encountered "{value}", was expecting "{expected}"')
+        self.pos += 1
+        return kind, value
+
+    def value(self) -> Any:
+        kind, raw = self.take()
+        if kind == "str":
+            return re.sub(r"\\(.)", r"\1", raw[1:-1])
+        if kind == "num":
+            return Decimal(raw)
+        if raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        raise QBOFault("4000", detail=f'Encountered "{raw}", was expecting a value')
+
+    def integer(self) -> int:
+        kind, raw = self.take()
+        if kind != "num" or not raw.isdigit():
+            raise QBOFault("4000", detail=f'Encountered "{raw}", was expecting a number')
+        return int(raw)
+
+    def parse(self) -> Query:
+        self.take("select")
+        selected = []
+        while self.peek() != "from":
+            kind, word = self.take()
+            if kind != "punct" or word == "*":
+                selected.append(word)
+        _, entity = self.take("from")
+        query = Query(entity=self.take()[1], count=[s.lower() for s in selected] == ["count(*)"],
+                      fields=[s for s in selected if s not in ("*",)])
+        if self.peek() == "where":
+            self.take()
+            query.where.append(self.condition())
+            while self.peek() == "and":
+                self.take()
+                query.where.append(self.condition())
+        if self.peek() == "orderby":
+            self.take()
+            while True:
+                name = self.take()[1]
+                descending = self.peek() == "desc"
+                if self.peek() in ("asc", "desc"):
+                    self.take()
+                query.order.append((name, descending))
+                if self.peek() != ",":
+                    break
+                self.take()
+        for keyword in ("startposition", "maxresults"):
+            if self.peek() == keyword:
+                self.take()
+                number = self.integer()
+                if keyword == "startposition":
+                    query.start = max(number, 1)
+                else:
+                    query.limit = min(number, MAX_RESULTS)
+        if self.pos != len(self.tokens):
+            raise QBOFault("4000", detail=f'Encountered "{self.tokens[self.pos][1]}" after the end of the query')
+        return query
+
+    def condition(self) -> tuple[str, str, Any]:
+        name = self.take()[1]
+        operator = self.take()[1].lower()
+        if operator == "in":
+            self.take("(")
+            values = [self.value()]
+            while self.peek() == ",":
+                self.take()
+                values.append(self.value())
+            self.take(")")
+            return name, "in", values
+        if operator not in ("=", "<", ">", "<=", ">=", "!=", "<>", "like"):
+            raise QBOFault("4000", detail=f'Encountered "{operator}", was expecting an operator')
+        return name, operator, self.value()
+
+
+def parse(text: str) -> Query:
+    return _Parser(text or "").parse()
+
+
+def lookup(entity: Entity, path: str) -> Any:
+    """A field by dotted path; a reference (``CustomerRef``) compares by its ``value``."""
+    value: Any = entity
+    for part in path.split("."):
+        value = next((v for k, v in value.items() if k.lower() == part.lower()), None) \
+            if isinstance(value, dict) else None
+    return value.get("value") if isinstance(value, dict) and "value" in value else value
+
+
+def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
+    if isinstance(left, bool) or isinstance(right, bool):
+        return str(left).lower(), str(right).lower()
+    try:
+        return Decimal(str(left)), Decimal(str(right))
+    except InvalidOperation:
+        pass
+    if isinstance(left, str) and isinstance(right, str) and len(left) >= 10 and len(right) >= 10:
+        try:
+            return jsonutil.parse_time(left), jsonutil.parse_time(right)
+        except ValueError:
+            pass
+    return str(left).casefold(), str(right).casefold()
+
+
+def _matches(entity: Entity, condition: tuple[str, str, Any]) -> bool:
+    name, operator, wanted = condition
+    actual = lookup(entity, name)
+    if actual is None:
+        return False
+    if operator == "in":
+        return any(_matches(entity, (name, "=", option)) for option in wanted)
+    if operator == "like":
+        pattern = ".*".join(re.escape(part) for part in str(wanted).split("%"))
+        return re.fullmatch(pattern, str(actual), re.I | re.S) is not None
+    left, right = _comparable(actual, wanted)
+    try:
+        return {"=": left == right, "!=": left != right, "<>": left != right, "<": left < right,
+                ">": left > right, "<=": left <= right, ">=": left >= right}[operator]
+    except TypeError:
+        return False
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return 0, Decimal(value)
+    text = str(value) if value is not None else ""
+    return (0, Decimal(text)) if re.fullmatch(r"-?\d+(\.\d+)?", text) else (1, text.casefold())
+
+
+def run(query: Query, rows: Iterable[Entity]) -> dict[str, Any]:
+    """Filter, sort and page ``rows``; return the ``QueryResponse`` object."""
+    where = list(query.where)
+    if query.entity.lower() in NAME_LISTS and not any(c[0].lower() == "active" for c in where):
+        where.append(("Active", "=", True))
+    found = [row for row in rows if all(_matches(row, c) for c in where)]
+    if query.count:
+        return {"totalCount": len(found)}
+    found.sort(key=lambda row: _sort_key(row.get("Id")))
+    for name, descending in reversed(query.order):
+        found.sort(key=lambda row: _sort_key(lookup(row, name)), reverse=descending)
+    page = found[query.start - 1:query.start - 1 + query.limit]
+    if query.fields:
+        keep = {f.lower() for f in query.fields} | {"id", "synctoken", "metadata", "domain", "sparse"}
+        page = [{k: v for k, v in row.items() if k.lower() in keep} for row in page]
+    if not page:
+        return {}
+    return {query.entity: page, "startPosition": query.start, "maxResults": len(page)}
+
+
+def execute(company: Company, text: str) -> dict[str, Any]:
+    """Parse and run ``text`` against a company (caller holds the store lock)."""
+    from sandbox.qbo.entities import entity_type  # entities -> txns -> ...: avoid an import cycle
+
+    query = parse(text)
+    try:
+        query.entity = entity_type(query.entity).name
+    except QBOFault:
+        raise QBOFault("4000", detail=f"Entity {query.entity} is not supported by query") from None
+    return run(query, company.objects.get(query.entity, {}).values())

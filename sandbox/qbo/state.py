@@ -1,0 +1,67 @@
+"""Everything one QBO emulator holds at runtime, kept in ``app.extensions["qbo_sandbox"]``.
+
+Views reach state through ``current_app`` (never a module global), so several emulators
+can run in one process, as the tests do.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import threading
+from typing import Any
+
+from sandbox.faults import FaultConfig, FaultInjector
+from sandbox.qbo.config import QBOConfig
+from sandbox.qbo.store import Store
+from sandbox.qbo.tokens import TokenStore
+from sandbox.qbo.webhooks import WebhookDispatcher
+from sandbox.throttle import ConcurrencyLimiter, Limit, RateLimiter
+
+
+class QBOState:
+    """Store, tokens, throttles, faults, statistics and webhooks of one emulator."""
+
+    def __init__(self, config: QBOConfig) -> None:
+        self.config = config
+        self.store = Store()
+        self.tokens = TokenStore(config)
+        self.faults = FaultInjector(config.faults)
+        self.webhooks = WebhookDispatcher(config)
+        self.store.listeners.append(self.webhooks.record)
+        self._stats: collections.Counter[tuple[str, str, int]] = collections.Counter()
+        self._stats_lock = threading.Lock()
+        self._build_limiters()
+
+    def _build_limiters(self) -> None:
+        config = self.config
+        self.requests = RateLimiter(Limit(config.requests_per_minute), config.time_scale)
+        self.batches = RateLimiter(Limit(config.batch_per_minute), config.time_scale)
+        self.concurrency = ConcurrencyLimiter(config.max_concurrent)
+
+    def reconfigure(self, **changes: Any) -> QBOConfig:
+        """Apply admin changes; limiters restart so new ceilings take effect at once."""
+        if isinstance(changes.get("faults"), dict):
+            changes["faults"] = FaultConfig(**{**dataclasses.asdict(self.config.faults), **changes["faults"],
+                                               "kinds": tuple(changes["faults"].get("kinds", self.config.faults.kinds))})
+        unknown = set(changes) - {f.name for f in dataclasses.fields(QBOConfig)}
+        if unknown:
+            raise ValueError(f"unknown settings: {sorted(unknown)}")
+        for key, value in changes.items():
+            setattr(self.config, key, value)
+        self.faults.configure(self.config.faults)
+        self._build_limiters()
+        return self.config
+
+    def count(self, method: str, endpoint: str, status: int) -> None:
+        with self._stats_lock:
+            self._stats[(method, endpoint, status)] += 1
+
+    def stats(self) -> list[dict[str, Any]]:
+        with self._stats_lock:
+            return [{"method": m, "endpoint": e, "status": s, "count": n}
+                    for (m, e, s), n in sorted(self._stats.items())]
+
+    def reset_stats(self) -> None:
+        with self._stats_lock:
+            self._stats.clear()

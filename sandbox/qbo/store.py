@@ -1,0 +1,114 @@
+"""In-memory companies (realms) and their objects, optionally persisted to one JSON file.
+
+The store knows nothing about QBO's rules; it keeps objects per type, tombstones of
+deleted ones (CDC must report them), per-type id counters, the answers remembered for
+``requestid`` replay, and it tells listeners (webhooks) about every change. One lock
+guards everything: the emulator is I/O-bound and a request touches a handful of objects,
+so a single lock is both correct and fast enough.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from sandbox.qbo import jsonutil
+
+Entity = dict[str, Any]
+ChangeListener = Callable[[str, str, str, str, str], None]
+"""Called with (realm_id, entity name, id, operation, lastUpdated)."""
+
+
+@dataclass
+class Company:
+    """One QBO company: objects by type and id, plus the bookkeeping around them."""
+
+    realm_id: str
+    objects: dict[str, dict[str, Entity]] = field(default_factory=dict)
+    deleted: dict[str, dict[str, Entity]] = field(default_factory=dict)
+    last_ids: dict[str, int] = field(default_factory=dict)
+    replies: dict[str, list[Any]] = field(default_factory=dict)
+
+    def table(self, name: str) -> dict[str, Entity]:
+        return self.objects.setdefault(name, {})
+
+    def get(self, name: str, entity_id: Any) -> Entity | None:
+        return self.objects.get(name, {}).get(str(entity_id))
+
+    def next_id(self, name: str) -> str:
+        """Ids are increasing decimal strings per type, as in QBO."""
+        self.last_ids[name] = self.last_ids.get(name, 0) + 1
+        return str(self.last_ids[name])
+
+    def put(self, name: str, entity: Entity) -> None:
+        """Store ``entity`` under its Id, keeping the id counter ahead of seeded ids."""
+        entity_id = str(entity["Id"])
+        if entity_id.isdigit():
+            self.last_ids[name] = max(self.last_ids.get(name, 0), int(entity_id))
+        self.table(name)[entity_id] = entity
+        self.deleted.get(name, {}).pop(entity_id, None)
+
+    def remove(self, name: str, entity_id: str, when: str) -> Entity:
+        """Delete and leave the tombstone CDC reports as ``status: Deleted``."""
+        self.table(name).pop(entity_id)
+        tombstone = {"domain": "QBO", "status": "Deleted", "Id": entity_id,
+                     "MetaData": {"LastUpdatedTime": when}}
+        self.deleted.setdefault(name, {})[entity_id] = tombstone
+        return tombstone
+
+
+class Store:
+    """All companies of one emulator, a lock, and change listeners."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.companies: dict[str, Company] = {}
+        self.listeners: list[ChangeListener] = []
+
+    def company(self, realm_id: str) -> Company | None:
+        return self.companies.get(realm_id)
+
+    def ensure_company(self, realm_id: str) -> Company:
+        with self.lock:
+            return self.companies.setdefault(realm_id, Company(realm_id))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.companies.clear()
+
+    def notify(self, realm_id: str, name: str, entity_id: str, operation: str,
+               when: datetime | str) -> None:
+        """Tell listeners an object changed; ``operation`` is Create/Update/Delete/Void."""
+        stamp = when if isinstance(when, str) else jsonutil.iso(when)
+        for listener in self.listeners:
+            listener(realm_id, name, entity_id, operation, stamp)
+
+    def snapshot(self, realm_id: str, name: str) -> list[Entity]:
+        """Deep copies of every live object of a type, for the admin API and tests."""
+        with self.lock:
+            company = self.companies.get(realm_id)
+            rows = company.objects.get(name, {}).values() if company else ()
+            return [copy.deepcopy(row) for row in rows]
+
+    def save(self, path: str) -> None:
+        """Write every company atomically (temp file then rename)."""
+        with self.lock:
+            text = jsonutil.dumps({realm: vars(company) for realm, company in self.companies.items()})
+        tmp = f"{path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+
+    def load(self, path: str) -> bool:
+        """Replace the companies with those saved in ``path``; False if there is no file."""
+        if not os.path.exists(path):
+            return False
+        with open(path, encoding="utf-8") as handle:
+            data = jsonutil.loads(handle.read())
+        with self.lock:
+            self.companies = {realm: Company(**fields) for realm, fields in data.items()}
+        return True

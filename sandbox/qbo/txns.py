@@ -1,0 +1,230 @@
+"""Rules of the sales transactions: Invoice, CreditMemo, SalesReceipt, Estimate, Payment.
+
+The server, not the client, computes money: line amounts are checked against Qty x
+UnitPrice, discounts and the subtotal line are derived, ``TotalAmt`` and ``Balance``
+follow, and a Payment's ``Line[].LinkedTxn`` lowers the Balance of the invoices (and
+credit memos) it applies to. Customer balances move by the same deltas, so every write
+costs O(objects touched), never O(company size).
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from decimal import Decimal
+from typing import Iterator
+
+from sandbox.qbo import jsonutil, prefs
+from sandbox.qbo.errors import QBOFault
+from sandbox.qbo.names import USD
+from sandbox.qbo.refs import CENT, check_length, money, named_ref, require, resolve
+from sandbox.qbo.store import Company, Entity
+
+SALES_FORMS = ("Invoice", "CreditMemo", "SalesReceipt", "Estimate")
+FIRST_DOC_NUMBER = 1000
+INVOICE_DEFAULTS = (("AllowIPNPayment", False), ("AllowOnlinePayment", False),
+                    ("AllowOnlineCreditCardPayment", False), ("AllowOnlineACHPayment", False))
+FORM_DEFAULTS = (("CustomField", []), ("ApplyTaxAfterDiscount", False),
+                 ("PrintStatus", "NeedToPrint"), ("EmailStatus", "NotSet"))
+
+
+def _price_lines(company: Company, entity: Entity) -> tuple[Decimal, Decimal]:
+    """Validate lines, number them, and return (subtotal, discount)."""
+    lines = [line for line in entity.get("Line") or [] if line.get("DetailType") != "SubTotalLineDetail"]
+    if not any(line.get("DetailType") == "SalesItemLineDetail" for line in lines):
+        raise QBOFault("2020", element="Line")
+    used = {int(line["Id"]) for line in lines if str(line.get("Id", "")).isdigit()}
+    subtotal, discounts = Decimal("0.00"), []
+    for number, line in enumerate(lines, start=1):
+        kind = line.get("DetailType")
+        if kind == "SalesItemLineDetail":
+            detail = line.setdefault("SalesItemLineDetail", {})
+            detail["ItemRef"] = named_ref(resolve(company, "Item", detail.get("ItemRef"), "ItemRef"), "Name")
+            line["Amount"] = money(require(line, "Amount", "Line.Amount"), "Line.Amount")
+            if "Qty" in detail and "UnitPrice" in detail:
+                expected = (Decimal(str(detail["Qty"])) * Decimal(str(detail["UnitPrice"]))).quantize(CENT)
+                if expected != line["Amount"]:
+                    raise QBOFault("6070", element="Line.Amount", amount=line["Amount"])
+            detail.setdefault("TaxCodeRef", {"value": "NON"})
+            subtotal += line["Amount"]
+        elif kind == "DiscountLineDetail":
+            discounts.append(line)
+        elif kind != "DescriptionOnly":
+            raise QBOFault("2020", element="Line.DetailType")
+        if "Id" not in line:
+            line["Id"] = str(max(used, default=0) + 1)
+            used.add(int(line["Id"]))
+        line["LineNum"] = number
+    discount = Decimal("0.00")
+    for line in discounts:
+        detail = line.setdefault("DiscountLineDetail", {})
+        if detail.get("PercentBased"):
+            line["Amount"] = money(subtotal * Decimal(str(detail.get("DiscountPercent", 0))) / 100, "Amount")
+        discount += money(line.get("Amount", 0), "Line.Amount")
+    entity["Line"] = lines + [{"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}]
+    return subtotal, discount
+
+
+def _doc_number(company: Company, name: str, entity: Entity, old: Entity | None, include: set[str]) -> None:
+    """Number the form as the two preferences dictate (see :mod:`sandbox.qbo.prefs`)."""
+    if prefs.custom_txn_numbers(company):
+        check_length(entity.get("DocNumber"), 21, "DocNumber")
+    elif old is None:
+        entity["DocNumber"] = str(FIRST_DOC_NUMBER + int(company.next_id(f"{name}.DocNumber")))
+    else:
+        entity["DocNumber"] = old.get("DocNumber")
+    number = entity.get("DocNumber")
+    if (name == "Invoice" and number and prefs.warn_duplicate_doc_number(company)
+            and "allowduplicatedocnum" not in include):
+        for other in company.objects.get(name, {}).values():
+            if other.get("DocNumber") == number and other["Id"] != entity.get("Id"):
+                raise QBOFault("6140", element="DocNumber", doc=number, txn=other["Id"])
+
+
+def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None, include: set[str]) -> None:
+    """Invoice, CreditMemo, SalesReceipt, Estimate: references, numbering and totals."""
+    if name != "Estimate" or entity.get("CustomerRef"):
+        customer = resolve(company, "Customer", require(entity, "CustomerRef"), "CustomerRef")
+        entity["CustomerRef"] = named_ref(customer)
+        for address in ("BillAddr", "ShipAddr"):
+            if address in customer:
+                entity.setdefault(address, copy.deepcopy(customer[address]))
+    _doc_number(company, name, entity, old, include)
+    subtotal, discount = _price_lines(company, entity)
+    tax = money(entity.get("TxnTaxDetail", {}).get("TotalTax", 0), "TxnTaxDetail.TotalTax")
+    entity["TxnTaxDetail"] = {**entity.get("TxnTaxDetail", {}), "TotalTax": tax}
+    entity["TotalAmt"] = subtotal - discount + tax
+    today = jsonutil.now().date()
+    entity.setdefault("TxnDate", today.isoformat())
+    entity.setdefault("CurrencyRef", USD)
+    for key, default in FORM_DEFAULTS:
+        entity.setdefault(key, default)
+    settled = (old["TotalAmt"] - old.get("Balance", old["TotalAmt"])) if old else Decimal("0.00")
+    if name == "Invoice":
+        for key, default in INVOICE_DEFAULTS:
+            entity.setdefault(key, default)
+        txn_date = jsonutil.parse_time(entity["TxnDate"]).date()
+        entity.setdefault("DueDate", (txn_date + timedelta(days=30)).isoformat())
+        entity["LinkedTxn"] = (old or {}).get("LinkedTxn", [])
+        entity["Balance"] = entity["TotalAmt"] - settled
+    elif name == "CreditMemo":
+        entity["Balance"] = entity["RemainingCredit"] = entity["TotalAmt"] - settled
+    elif name == "SalesReceipt":
+        entity["Balance"] = Decimal("0.00")
+    if entity.get("Balance", 0) < 0:
+        raise QBOFault("6000", element="TotalAmt",
+                       detail="The new total is less than the amount already paid")
+
+
+def _applications(payment: Entity | None) -> Iterator[tuple[str, str, Decimal]]:
+    """(doc type, doc id, amount) for each invoice or credit memo a payment line links."""
+    for line in (payment or {}).get("Line") or []:
+        for link in line.get("LinkedTxn") or []:
+            yield link.get("TxnType"), str(link.get("TxnId")), Decimal(str(line.get("Amount", 0)))
+
+
+def prepare_payment(company: Company, name: str, entity: Entity, old: Entity | None, include: set[str]) -> None:
+    """Payment: amounts applied to this customer's open invoices and credit memos."""
+    customer = resolve(company, "Customer", require(entity, "CustomerRef"), "CustomerRef")
+    entity["CustomerRef"] = named_ref(customer)
+    total = money(require(entity, "TotalAmt"), "TotalAmt")
+    previously = {(kind, doc_id): amount for kind, doc_id, amount in _applications(old)}
+    applied = Decimal("0.00")
+    for line in entity.get("Line") or []:
+        line["Amount"] = money(require(line, "Amount", "Line.Amount"), "Line.Amount")
+    for kind, doc_id, amount in _applications(entity):
+        if kind not in ("Invoice", "CreditMemo"):
+            raise QBOFault("6000", element="LinkedTxn.TxnType", detail=f"Cannot apply a payment to {kind}")
+        doc = company.get(kind, doc_id)
+        if doc is None:
+            raise QBOFault("610", element="LinkedTxn.TxnId")
+        if doc["CustomerRef"]["value"] != customer["Id"]:
+            raise QBOFault("6000", element="LinkedTxn", detail=f"{kind} {doc_id} belongs to another customer")
+        if amount > doc.get("Balance", 0) + previously.get((kind, doc_id), 0):
+            raise QBOFault("6000", element="Line.Amount",
+                           detail=f"The amount applied exceeds the open balance of {kind} {doc_id}")
+        applied += amount if kind == "Invoice" else -amount
+    if applied > total:
+        raise QBOFault("6000", element="TotalAmt", detail="The amount applied exceeds the payment total")
+    entity["TotalAmt"] = total
+    entity["UnappliedAmt"] = total - applied
+    entity.setdefault("TxnDate", jsonutil.now().date().isoformat())
+    entity.setdefault("CurrencyRef", USD)
+    entity.setdefault("ProcessPayment", False)
+
+
+def void(name: str, entity: Entity) -> None:
+    """Zero the transaction in place, keeping it on the books, as QBO's void does."""
+    entity["PrivateNote"] = f"Voided{(' - ' + entity['PrivateNote']) if entity.get('PrivateNote') else ''}"
+    if name == "Payment":
+        entity["Line"] = []
+        entity["TotalAmt"] = entity["UnappliedAmt"] = Decimal("0.00")
+        return
+    for line in entity.get("Line") or []:
+        if "Amount" in line:
+            line["Amount"] = Decimal("0.00")
+    entity["TxnTaxDetail"] = {"TotalTax": Decimal("0.00")}
+    entity["TotalAmt"] = entity["Balance"] = Decimal("0.00")
+
+
+def contribution(name: str, entity: Entity | None) -> Decimal:
+    """What a transaction adds to its customer's open balance."""
+    if entity is None:
+        return Decimal("0.00")
+    if name == "Invoice":
+        return entity.get("Balance", 0)
+    if name == "CreditMemo":
+        return -entity.get("Balance", 0)
+    if name == "Payment":
+        return -entity.get("UnappliedAmt", 0)
+    return Decimal("0.00")
+
+
+def _shift_customer(company: Company, entity: Entity | None, delta: Decimal) -> None:
+    customer = entity and company.get("Customer", entity.get("CustomerRef", {}).get("value"))
+    if customer and delta:
+        customer["Balance"] = money(customer.get("Balance", 0), "Balance") + delta
+        customer["BalanceWithJobs"] = customer["Balance"]
+
+
+def _apply(company: Company, kind: str, doc_id: str, payment_id: str, amount: Decimal) -> None:
+    doc = company.get(kind, doc_id)
+    if doc is None:
+        return
+    before = contribution(kind, doc)
+    doc["Balance"] = doc.get("Balance", 0) - amount
+    if kind == "CreditMemo":
+        doc["RemainingCredit"] = doc["Balance"]
+    links = [link for link in doc.get("LinkedTxn", []) if link.get("TxnId") != payment_id]
+    doc["LinkedTxn"] = links + ([{"TxnId": payment_id, "TxnType": "Payment"}] if amount > 0 else [])
+    _shift_customer(company, doc, contribution(kind, doc) - before)
+
+
+def settle(company: Company, name: str, old: Entity | None, new: Entity | None) -> None:
+    """Move invoice, credit memo and customer balances after a write (None = absent)."""
+    if name == "Payment":
+        payment_id = (old or new)["Id"]
+        for kind, doc_id, amount in _applications(old):
+            _apply(company, kind, doc_id, payment_id, -amount)
+        for kind, doc_id, amount in _applications(new):
+            _apply(company, kind, doc_id, payment_id, amount)
+    _shift_customer(company, old, -contribution(name, old))
+    _shift_customer(company, new, contribution(name, new))
+
+
+def linked_payments(company: Company, entity: Entity) -> list[Entity]:
+    """Payments applied to this invoice or credit memo."""
+    ids = [link["TxnId"] for link in entity.get("LinkedTxn", []) if link.get("TxnType") == "Payment"]
+    return [payment for payment in (company.get("Payment", i) for i in ids) if payment]
+
+
+def detach(payment: Entity, kind: str, doc_id: str) -> Entity:
+    """A copy of ``payment`` without its lines applied to (kind, doc_id): the money stays
+    on the payment as unapplied credit, as when a QBO user deletes a paid invoice."""
+    changed = copy.deepcopy(payment)
+    changed["Line"] = [line for line in changed.get("Line") or []
+                       if not any(link.get("TxnType") == kind and str(link.get("TxnId")) == doc_id
+                                  for link in line.get("LinkedTxn") or [])]
+    applied = sum((amount if k == "Invoice" else -amount for k, _, amount in _applications(changed)), Decimal("0.00"))
+    changed["UnappliedAmt"] = changed["TotalAmt"] - applied
+    return changed
