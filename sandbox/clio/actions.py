@@ -1,0 +1,166 @@
+"""Acting as a Clio user: the changes a person makes in Clio's web app, applied to the store.
+
+A sync client must cope with bills edited, voided and deleted after it synced them,
+payments voided, contacts renamed. Tests and demos cause those changes through the admin
+API, which calls these functions; each one updates every record the real change touches
+(a voided payment reopens its bill), bumps ``updated_at`` so ``updated_since`` sees it, and
+fires the webhook events Clio would.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Mapping
+
+from sandbox.clio import billing, records
+from sandbox.clio.errors import bad_request, not_found
+from sandbox.clio.store import Record, Store, utcnow
+
+EDITABLE_BILL_FIELDS = ("number", "subject", "memo", "purchase_order", "issued_at", "due_at")
+
+
+def _get(store: Store, name: str, record_id: int, kind: str) -> Record:
+    record = store[name].get(record_id)
+    if record is None:
+        raise not_found(kind, record_id)
+    return record
+
+
+def _money(value: Any, what: str) -> Decimal:
+    try:
+        return billing.money(Decimal(str(value)))
+    except ArithmeticError:
+        raise bad_request(f"{what} must be a number, got {value!r}") from None
+
+
+def reprice(store: Store, bill: Record, event: str = "updated") -> Record:
+    """Recompute a bill's amounts from its lines and allocations, then save it."""
+    lines = store["line_items"].referring("bill", bill["id"])
+    billing.price_bill(bill, lines)
+    billing.settle(bill, store["allocations"].referring("bill", bill["id"]))
+    return store.touch("bills", bill, event)
+
+
+def create_contact(store: Store, data: Mapping[str, Any]) -> Record:
+    """A new Person (``first_name``/``last_name``) or Company (``name``)."""
+    with store.lock:
+        record = records.contact(
+            store.next_id("contacts"),
+            utcnow(),
+            company=data.get("name") if data.get("type") == "Company" else None,
+            first_name=data.get("first_name"),
+            last_name=data.get("last_name"),
+            email=data.get("email"),
+        )
+        return store.save("contacts", record, "created")
+
+
+def edit_contact(store: Store, contact_id: int, data: Mapping[str, Any]) -> Record:
+    """Rename a contact and/or change its primary email."""
+    with store.lock:
+        record = _get(store, "contacts", contact_id, "Contact")
+        if data.get("name"):
+            records.rename(record, data["name"])
+        if "email" in data:
+            record["primary_email_address"] = data["email"]
+            record["email_addresses"] = [
+                {**email, "address": data["email"]} for email in record["email_addresses"]
+            ]
+        return store.touch("contacts", record)
+
+
+def create_bill(store: Store, data: Mapping[str, Any]) -> Record:
+    """A bill for ``client_id`` with ``lines`` of ``{kind, description, price, quantity, taxable}``."""
+    with store.lock:
+        client_id = int(data["client_id"])
+        _get(store, "contacts", client_id, "Contact")
+        state = data.get("state", "awaiting_payment")
+        if state not in records.TRANSITIONS or state in ("void", "deleted", "paid"):
+            raise bad_request(f"A new bill cannot be in state {state}")
+        now = utcnow()
+        bill_id = store.next_id("bills")
+        issued = date.fromisoformat(data.get("issued_at", now.date().isoformat()))
+        bill = records.bill(
+            bill_id,
+            client_id,
+            str(data.get("number", bill_id)),
+            issued,
+            date.fromisoformat(data.get("due_at", issued.isoformat())),
+            state,
+            now,
+            tax_rate=Decimal(str(data.get("tax_rate", 0))),
+            secondary_tax_rate=Decimal(str(data.get("secondary_tax_rate", 0))),
+            subject=data.get("subject", ""),
+        )
+        for ordering, line in enumerate(data.get("lines", [])):
+            store.save("line_items", records.line_item(
+                store.next_id("line_items"),
+                bill_id,
+                line.get("kind", "Service"),
+                line.get("description", ""),
+                _money(line.get("price", 0), "price"),
+                Decimal(str(line.get("quantity", 1))),
+                issued,
+                now,
+                taxable=bool(line.get("taxable", False)),
+                secondary_taxable=bool(line.get("secondary_taxable", False)),
+                ordering=ordering,
+            ), "created")
+        return reprice(store, bill, "created")
+
+
+def edit_bill(store: Store, bill_id: int, data: Mapping[str, Any]) -> Record:
+    """Change a bill's number, subject, dates or state (one of its allowed transitions)."""
+    with store.lock:
+        bill = _get(store, "bills", bill_id, "Bill")
+        for name in EDITABLE_BILL_FIELDS:
+            if name in data:
+                value = data[name]
+                bill[name] = date.fromisoformat(value) if name.endswith("_at") else str(value)
+        if "state" in data and data["state"] != bill["state"]:
+            if data["state"] not in bill["available_state_transitions"]:
+                raise bad_request(f"A bill cannot go from {bill['state']} to {data['state']}")
+            records.set_state(bill, data["state"])
+        return reprice(store, bill)
+
+
+def void_bill(store: Store, bill_id: int) -> Record:
+    return edit_bill(store, bill_id, {"state": "void"})
+
+
+def delete_bill(store: Store, bill_id: int) -> Record:
+    """Clio keeps a deleted bill findable in state "deleted"; so does the emulator."""
+    with store.lock:
+        bill = _get(store, "bills", bill_id, "Bill")
+        records.set_state(bill, "deleted")
+        return store.touch("bills", bill, "deleted")
+
+
+def create_payment(store: Store, data: Mapping[str, Any]) -> Record:
+    """Record a payment of ``amount`` on ``bill_id``; returns its allocation."""
+    with store.lock:
+        bill = _get(store, "bills", int(data["bill_id"]), "Bill")
+        if bill["state"] != "awaiting_payment":
+            raise bad_request(f"Bill {bill['id']} is {bill['state']}, not awaiting payment")
+        amount = _money(data.get("amount", bill["balance"]), "amount")
+        now = utcnow()
+        on = date.fromisoformat(data.get("date", now.date().isoformat()))
+        contact_id = bill["client"]["id"]
+        pay = store.save("payments", records.payment(store.next_id("payments"), contact_id, amount, on, now))
+        allocation = store.save("allocations", records.allocation(
+            store.next_id("allocations"), "Payment", pay["id"], bill["id"], contact_id, amount, on, now
+        ), "created")
+        reprice(store, bill)
+        return allocation
+
+
+def void_allocation(store: Store, allocation_id: int) -> Record:
+    """Void a payment or credit allocation; its bill owes the money again."""
+    with store.lock:
+        allocation = _get(store, "allocations", allocation_id, "Allocation")
+        if allocation["voided_at"] is None:
+            allocation["voided_at"] = utcnow()
+            store.touch("allocations", allocation)
+            reprice(store, _get(store, "bills", allocation["bill"]["id"], "Bill"))
+        return allocation

@@ -1,0 +1,262 @@
+"""List queries: Clio's filter parameters, ordering and cursor paging, over the store.
+
+A query narrows candidates through the store's indexes first (``updated_since``, ``ids[]``,
+``bill_id``…) and only then tests the remaining filters record by record, so an idle sync
+cycle on a 100,000-bill firm costs a bisect, not a scan.
+
+Paging follows docs.developers.clio.com/api-docs/paging: at most 200 records a page
+(``limit`` above 200 is a 400), ``meta.paging.next`` is a full URL while more records
+remain. With ``order=id(asc)`` or ``id(desc)`` the ``page_token`` is a cursor (the last id
+shown), which is stable while records change; other orders page by offset, as Clio's
+offset pagination does.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Iterable, Mapping
+
+from sandbox.clio.errors import bad_request
+from sandbox.clio.store import Collection, Record
+
+Predicate = Callable[[Record], bool]
+
+MAX_LIMIT = 200
+BILL_STATES = ("draft", "awaiting_approval", "awaiting_payment", "paid", "void", "deleted")
+PARENT_TYPES = ("Payment", "CreditMemo")
+
+#: Orders each endpoint accepts (from Clio's OpenAPI ``order`` enums) and its default.
+ORDERS: dict[str, tuple[tuple[str, ...], str]] = {
+    "contacts": (("id", "name"), "id(asc)"),
+    "bills": (("id", "due_at", "issued_at", "paid_at"), "id(asc)"),
+    "line_items": (("id",), "id(asc)"),
+    "allocations": (("id", "date"), "date(asc)"),
+    "credit_memos": (("id", "date"), "date(asc)"),
+    "webhooks": (("id",), "id(asc)"),
+}
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO-8601 timestamp; a naive one is taken as UTC."""
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise bad_request(f"Invalid ISO-8601 timestamp: {value}") from None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+def parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise bad_request(f"Invalid ISO-8601 date: {value}") from None
+
+
+def parse_int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise bad_request(f"Parameter {name} must be an integer, got {value!r}") from None
+
+
+def parse_bool(value: str) -> bool:
+    return value.lower() in ("true", "1", "yes")
+
+
+@dataclass
+class Query:
+    """What a list request asks for: index-backed candidates plus per-record tests."""
+
+    candidates: set[int] | None = None
+    predicates: list[Predicate] = field(default_factory=list)
+
+    def narrow(self, ids: Iterable[int]) -> None:
+        ids = set(ids)
+        self.candidates = ids if self.candidates is None else self.candidates & ids
+
+    def matches(self, record: Record) -> bool:
+        return all(test(record) for test in self.predicates)
+
+
+def _ref_filter(field_name: str) -> Callable[[Query, Collection, str, str], None]:
+    def apply(query: Query, collection: Collection, name: str, value: str) -> None:
+        query.narrow(collection.referrer_ids(field_name, parse_int(name, value)))
+
+    return apply
+
+
+def _equals(field_name: str, choices: tuple[str, ...] | None = None) -> Callable[..., None]:
+    def apply(query: Query, collection: Collection, name: str, value: str) -> None:
+        if choices and value not in choices:
+            raise bad_request(f"Invalid {name}: {value}; expected one of {', '.join(choices)}")
+        query.predicates.append(lambda r: r.get(field_name) == value)
+
+    return apply
+
+
+def _date_bound(field_name: str, after: bool) -> Callable[..., None]:
+    def apply(query: Query, collection: Collection, name: str, value: str) -> None:
+        bound = parse_date(value)
+        if after:
+            query.predicates.append(lambda r: r.get(field_name) is not None and r[field_name] > bound)
+        else:
+            query.predicates.append(lambda r: r.get(field_name) is not None and r[field_name] < bound)
+
+    return apply
+
+
+def _contact_query(query: Query, collection: Collection, name: str, value: str) -> None:
+    needle = value.casefold()
+    query.predicates.append(
+        lambda r: needle in r["name"].casefold()
+        or needle in (r.get("primary_email_address") or "").casefold()
+    )
+
+
+def _flag(test: Predicate) -> Callable[..., None]:
+    def apply(query: Query, collection: Collection, name: str, value: str) -> None:
+        if parse_bool(value):
+            query.predicates.append(test)
+
+    return apply
+
+
+def _parent_id(query: Query, collection: Collection, name: str, value: str) -> None:
+    parent_id = parse_int(name, value)
+    query.narrow(
+        set().union(*(collection.referrer_ids("parent", (kind, parent_id)) for kind in PARENT_TYPES))
+    )
+
+
+def _parent_type(query: Query, collection: Collection, name: str, value: str) -> None:
+    # Clio's OpenAPI types this parameter as an integer, yet documents it as "Payment or
+    # CreditMemo"; the emulator takes the type names, case-insensitively.
+    wanted = {kind.lower(): kind for kind in PARENT_TYPES}.get(value.lower())
+    if wanted is None:
+        raise bad_request(f"Invalid parent_type: {value}; expected Payment or CreditMemo")
+    query.predicates.append(lambda r: r["parent"]["type"] == wanted)
+
+
+def _status(query: Query, collection: Collection, name: str, value: str) -> None:
+    if value not in ("valid", "invalid"):
+        raise bad_request(f"Invalid status: {value}; expected valid or invalid")
+    voided = value == "invalid"
+    query.predicates.append(lambda r: (r.get("voided_at") is not None) == voided)
+
+
+#: Filters per endpoint, beyond the common ``ids[]``, ``created_since``, ``updated_since``.
+FILTERS: dict[str, dict[str, Callable[[Query, Collection, str, str], None]]] = {
+    "contacts": {
+        "type": _equals("type", ("Company", "Person")),
+        "query": _contact_query,
+        "client_only": _flag(lambda r: bool(r.get("is_client"))),
+        "email_only": _flag(lambda r: bool(r.get("primary_email_address"))),
+    },
+    "bills": {
+        "state": _equals("state", BILL_STATES),
+        "client_id": _ref_filter("client"),
+        "bill_number": _equals("number"),
+        "issued_after": _date_bound("issued_at", after=True),
+        "issued_before": _date_bound("issued_at", after=False),
+        "due_after": _date_bound("due_at", after=True),
+        "due_before": _date_bound("due_at", after=False),
+    },
+    "line_items": {"bill_id": _ref_filter("bill"), "kind": _equals("kind", ("Service", "Expense"))},
+    "allocations": {
+        "bill_id": _ref_filter("bill"),
+        "contact_id": _ref_filter("contact"),
+        "parent_id": _parent_id,
+        "parent_type": _parent_type,
+        "status": _status,
+    },
+    "credit_memos": {"contact_id": _ref_filter("contact")},
+    "webhooks": {},
+}
+
+
+def build(collection: Collection, args: Mapping[str, Any], ids: list[str]) -> Query:
+    """Turn request parameters into a :class:`Query`; 400 on a malformed value."""
+    query = Query()
+    if ids:
+        query.narrow(parse_int("ids[]", value) for value in ids)
+    if args.get("updated_since"):
+        query.narrow(collection.updated_since(parse_time(args["updated_since"])))
+    if args.get("created_since"):
+        created = parse_time(args["created_since"])
+        query.predicates.append(lambda r: r["created_at"] >= created)
+    for name, apply in FILTERS[collection.name].items():
+        if args.get(name):
+            apply(query, collection, name, args[name])
+    return query
+
+
+def parse_limit(value: str | None) -> int:
+    if value is None:
+        return MAX_LIMIT
+    limit = parse_int("limit", value)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise bad_request(f"Limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    return limit
+
+
+def parse_order(resource: str, value: str | None) -> tuple[str, bool]:
+    """``"date(desc)"`` → ``("date", True)``, checked against the endpoint's orders."""
+    keys, default = ORDERS[resource]
+    text = value or default
+    key, _, direction = text.partition("(")
+    if key not in keys or direction not in ("asc)", "desc)"):
+        allowed = ", ".join(f"{k}(asc), {k}(desc)" for k in keys)
+        raise bad_request(f"Invalid order: {text}; expected one of {allowed}")
+    return key, direction == "desc)"
+
+
+def _encode(kind: str, value: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+
+
+def _decode(token: str, kind: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        found, _, value = text.partition(":")
+        if found == kind:
+            return int(value)
+    except ValueError:
+        pass
+    raise bad_request("Invalid page_token")
+
+
+def page(
+    collection: Collection, query: Query, order: tuple[str, bool], limit: int, token: str | None
+) -> tuple[list[Record], str | None]:
+    """One page of matching records and the ``page_token`` of the next page, if any."""
+    key, descending = order
+    if key != "id":
+        return _offset_page(collection, query, order, limit, token)
+    ids = sorted(query.candidates) if query.candidates is not None else collection.ids
+    if token is not None:
+        cursor = _decode(token, "after")
+        ids = ids[: bisect.bisect_left(ids, cursor)] if descending else ids[bisect.bisect_right(ids, cursor) :]
+    found: list[Record] = []
+    for record_id in reversed(ids) if descending else ids:
+        record = collection.records.get(record_id)
+        if record is not None and query.matches(record):
+            if len(found) == limit:
+                return found, _encode("after", found[-1]["id"])
+            found.append(record)
+    return found, None
+
+
+def _offset_page(
+    collection: Collection, query: Query, order: tuple[str, bool], limit: int, token: str | None
+) -> tuple[list[Record], str | None]:
+    key, descending = order
+    ids = query.candidates if query.candidates is not None else collection.ids
+    records = [r for r in map(collection.records.get, ids) if r is not None and query.matches(r)]
+    records.sort(key=lambda r: (r.get(key) is None, r.get(key) or 0, r["id"]), reverse=descending)
+    offset = _decode(token, "offset") if token else 0
+    chunk = records[offset : offset + limit]
+    more = offset + limit < len(records)
+    return chunk, _encode("offset", offset + limit) if more else None
