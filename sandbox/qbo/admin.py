@@ -158,7 +158,7 @@ def switch_preferences(realm_id: str) -> Response:
 def config() -> Response:
     state = _state()
     if request.method == "PATCH":
-        state.reconfigure(**_args())
+        state.reconfigure(**(request.get_json(silent=True) or {}))  # plain floats, not Decimal
     return _json(dataclasses.asdict(state.config))
 
 

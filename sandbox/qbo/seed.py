@@ -12,6 +12,7 @@ import copy
 from typing import Any
 
 from sandbox.qbo import entities, jsonutil
+from sandbox.qbo.errors import QBOFault
 from sandbox.qbo.store import Company, Entity, Store
 
 ACCOUNTS = (("Services", "Income", "ServiceFeeIncome"), ("Sales of Product Income", "Income", "SalesOfProductIncome"),
@@ -49,16 +50,22 @@ def _company_info(realm_id: str) -> Entity:
 
 
 def put_raw(company: Company, name: str, entity: Entity) -> Entity:
-    """Store an object as given (keeping Id, SyncToken, MetaData), filling only what is
-    missing: for replaying recordings whose objects must have exact ids and tokens."""
+    """Store an object keeping its Id, SyncToken and MetaData, for replaying recordings.
+
+    The type's rules fill in QBO's defaults and totals when the object is valid here;
+    an object that refers to things this company lacks is stored verbatim, as recorded.
+    """
     entity = copy.deepcopy(entity)
     moment = jsonutil.iso(jsonutil.now())
-    entity.setdefault("Id", company.next_id(name))
-    entity["Id"] = str(entity["Id"])
-    entity.setdefault("SyncToken", "0")
-    entity.setdefault("MetaData", {"CreateTime": moment, "LastUpdatedTime": moment})
-    entity.setdefault("domain", "QBO")
-    entity.setdefault("sparse", False)
+    identity = {"Id": str(entity.get("Id") or company.next_id(name)), "SyncToken": str(entity.get("SyncToken", "0")),
+                "MetaData": entity.get("MetaData") or {"CreateTime": moment, "LastUpdatedTime": moment}}
+    prepared = copy.deepcopy(entity)
+    try:
+        entities.entity_type(name).prepare(company, name, prepared, None, set())
+        entity = prepared
+    except QBOFault:
+        pass
+    entity.update(identity, domain="QBO", sparse=False)
     company.put(name, entity)
     return entity
 

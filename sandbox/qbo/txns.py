@@ -22,6 +22,7 @@ from sandbox.qbo.store import Company, Entity
 
 SALES_FORMS = ("Invoice", "CreditMemo", "SalesReceipt", "Estimate")
 FIRST_DOC_NUMBER = 1000
+UNDEPOSITED_FUNDS_ID = "4"  # as seeded by sandbox.qbo.seed
 INVOICE_DEFAULTS = (("AllowIPNPayment", False), ("AllowOnlinePayment", False),
                     ("AllowOnlineCreditCardPayment", False), ("AllowOnlineACHPayment", False))
 FORM_DEFAULTS = (("CustomField", []), ("ApplyTaxAfterDiscount", False),
@@ -111,6 +112,9 @@ def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None
         entity["Balance"] = entity["RemainingCredit"] = entity["TotalAmt"] - settled
     elif name == "SalesReceipt":
         entity["Balance"] = Decimal("0.00")
+        deposit = company.get("Account", UNDEPOSITED_FUNDS_ID)
+        if deposit and "DepositToAccountRef" not in entity:
+            entity["DepositToAccountRef"] = named_ref(deposit, "Name")
     if entity.get("Balance", 0) < 0:
         raise QBOFault("6000", element="TotalAmt",
                        detail="The new total is less than the amount already paid")
