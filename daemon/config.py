@@ -45,6 +45,9 @@ class Config:
     qbo_client_secret: str
     webhook_address: str
     qbo_webhook_verifier: str
+    #: Divides every provider rate window, matching the emulators' setting, so benchmarks
+    #: against a time-scaled sandbox run at the scaled ceiling (1 for real providers).
+    time_scale: float = 1.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -79,6 +82,7 @@ class Config:
             qbo_client_secret=env.get("BILLSYNC_QBO_CLIENT_SECRET", ""),
             webhook_address=env.get("BILLSYNC_WEBHOOK_ADDRESS", ""),
             qbo_webhook_verifier=env.get("BILLSYNC_QBO_WEBHOOK_VERIFIER", ""),
+            time_scale=float(env.get("BILLSYNC_TIME_SCALE") or 1.0),
         )
 
 

@@ -23,6 +23,19 @@ class FailedPrecondition(BillsyncError):
     """The request is fine but the connection's state forbids it now."""
 
 
+class AuthorizationLost(FailedPrecondition):
+    """A provider no longer accepts the connection's tokens (revoked, expired, invalid_grant).
+
+    Retrying cannot help; a person must authorize billsync again. The connection keeps
+    every link, so syncing resumes without duplicates once they do.
+    """
+
+    def __init__(self, provider: str) -> None:
+        name = {"qbo": "QuickBooks", "clio": "Clio"}.get(provider, provider)
+        super().__init__(f"{name} access was revoked or expired; authorize again")
+        self.provider = provider
+
+
 class PermissionDenied(BillsyncError):
     """The caller may not do this."""
 
