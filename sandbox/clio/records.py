@@ -13,8 +13,9 @@ from typing import Any
 from sandbox.clio.billing import ZERO
 from sandbox.clio.store import Record
 
-_EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
-USD = {"id": 1, "etag": '"usd"', "code": "USD", "sign": "$", "created_at": _EPOCH, "updated_at": _EPOCH}
+#: When the emulated account and its fixed records (currency, user) were created.
+EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
+USD = {"id": 1, "etag": '"usd"', "code": "USD", "sign": "$", "created_at": EPOCH, "updated_at": EPOCH}
 
 #: What a user may do next with a bill in each state, as Clio lists it.
 TRANSITIONS: dict[str, list[str]] = {

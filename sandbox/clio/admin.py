@@ -1,0 +1,207 @@
+"""The sandbox admin API under ``/_sandbox``: control and inspect the emulator, act as a user.
+
+Nothing here exists in Clio. It lets a test or a demo reset and seed the firm, change
+limits and faults while the server runs, mint or expire tokens without a browser, make
+the changes a Clio user would make (edit, void or delete a bill, record or void a
+payment, rename a contact), and read how many requests each endpoint answered with each
+status. It needs no token, is never rate-limited or faulted, and answers errors in Clio's
+error shape. ``GET /_sandbox/`` lists the routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from sandbox.clio import actions, fields, loader
+from sandbox.clio.api import clio_json
+from sandbox.clio.errors import bad_request
+from sandbox.clio.models import ALLOCATIONS, BILLS, CONTACTS
+from sandbox.clio.store import Record
+from sandbox.faults import FaultConfig
+
+bp = Blueprint("clio_admin", __name__, url_prefix="/_sandbox")
+
+ROUTES = {
+    "POST /_sandbox/reset": "Forget every record, token, webhook and request count.",
+    "POST /_sandbox/seed": "Load a demo firm: {\"bills\": 1000, \"seed\": 1}.",
+    "GET /_sandbox/counts": "Records per collection.",
+    "GET /_sandbox/requests": "Requests per method, endpoint and status (0 = connection dropped).",
+    "DELETE /_sandbox/requests": "Reset the request counts.",
+    "GET /_sandbox/config": "Current limits, token lifetime and faults.",
+    "PATCH /_sandbox/config": "Change rate_limit_per_minute, time_scale, token_lifetime_seconds, "
+                              "faults {rate, kinds, slow_seconds, seed}.",
+    "POST /_sandbox/tokens": "Mint an access/refresh token pair, as if a user had approved the app.",
+    "POST /_sandbox/tokens/expire": "Expire {\"access_token\": …}, or every access token.",
+    "GET /_sandbox/webhook_deliveries": "The last handshakes and deliveries and their outcome.",
+    "POST /_sandbox/contacts": "Create a contact: {type: Person|Company, first_name, last_name | name, email}.",
+    "PATCH /_sandbox/contacts/<id>": "Rename a contact or change its email: {name, email}.",
+    "POST /_sandbox/bills": "Create a bill: {client_id, state, number, tax_rate, lines: [{kind, "
+                            "description, price, quantity, taxable}]}.",
+    "PATCH /_sandbox/bills/<id>": "Edit a bill: {number, subject, memo, issued_at, due_at, state}.",
+    "POST /_sandbox/bills/<id>/void": "Void a bill.",
+    "DELETE /_sandbox/bills/<id>": "Delete a bill (it stays listed in state \"deleted\").",
+    "POST /_sandbox/payments": "Record a payment: {bill_id, amount (default: the balance), date}.",
+    "POST /_sandbox/allocations/<id>/void": "Void a payment or credit allocation.",
+}
+
+
+def _sandbox() -> Any:
+    return current_app.extensions["clio"]
+
+
+def _full(model: fields.Model, record: Record) -> dict[str, Any]:
+    selection = tuple((name, None) for name in sorted(model.scalars)) + tuple(
+        (name, None) for name in model.nested
+    )
+    db = _sandbox().store
+    with db.lock:
+        return {"data": fields.project(db, model, record, selection)}
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+@bp.get("/")
+def index() -> Response:
+    return clio_json({"routes": ROUTES})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    sandbox = _sandbox()
+    sandbox.store.reset()
+    sandbox.tokens.reset()
+    sandbox.counter.reset()
+    sandbox.limiter.reset()
+    return clio_json({"counts": sandbox.store.counts()})
+
+
+@bp.post("/seed")
+def seed() -> Response:
+    body = _body()
+    try:
+        bills, seed_value = int(body.get("bills", 100)), int(body.get("seed", 1))
+    except (TypeError, ValueError):
+        raise bad_request("bills and seed must be integers") from None
+    return clio_json({"counts": loader.seed(_sandbox().store, bills, seed_value)})
+
+
+@bp.get("/counts")
+def counts() -> Response:
+    return clio_json({"counts": _sandbox().store.counts()})
+
+
+@bp.get("/requests")
+def requests_report() -> Response:
+    return clio_json({"requests": _sandbox().counter.report()})
+
+
+@bp.delete("/requests")
+def requests_reset() -> Response:
+    _sandbox().counter.reset()
+    return Response(status=204)
+
+
+def _config_view() -> dict[str, Any]:
+    sandbox = _sandbox()
+    config, faults = sandbox.config, sandbox.faults.config
+    return {
+        "rate_limit_per_minute": config.rate_limit_per_minute,
+        "time_scale": config.time_scale,
+        "token_lifetime_seconds": config.token_lifetime_seconds,
+        "faults": {"rate": faults.rate, "kinds": list(faults.kinds),
+                   "slow_seconds": faults.slow_seconds, "seed": faults.seed},
+    }
+
+
+@bp.get("/config")
+def config_show() -> Response:
+    return clio_json(_config_view())
+
+
+@bp.patch("/config")
+def config_update() -> Response:
+    body = _body()
+    try:
+        faults = None
+        if "faults" in body:
+            merged = {**_config_view()["faults"], **body["faults"]}
+            faults = FaultConfig(**{**merged, "kinds": tuple(merged["kinds"])})
+        _sandbox().configure(
+            rate_limit_per_minute=body.get("rate_limit_per_minute"),
+            time_scale=body.get("time_scale"),
+            token_lifetime_seconds=body.get("token_lifetime_seconds"),
+            faults=faults,
+        )
+    except (TypeError, ValueError) as e:
+        raise bad_request(f"Invalid configuration: {e}") from None
+    return clio_json(_config_view())
+
+
+@bp.post("/tokens")
+def mint_token() -> Response:
+    sandbox = _sandbox()
+    lifetime = int(_body().get("expires_in", sandbox.config.token_lifetime_seconds))
+    grant = sandbox.tokens.mint(lifetime)
+    return clio_json({"access_token": grant.access_token, "refresh_token": grant.refresh_token,
+                      "token_type": "bearer", "expires_in": lifetime}, 201)
+
+
+@bp.post("/tokens/expire")
+def expire_tokens() -> Response:
+    return clio_json({"expired": _sandbox().tokens.expire(_body().get("access_token"))})
+
+
+@bp.get("/webhook_deliveries")
+def webhook_deliveries() -> Response:
+    return clio_json({"deliveries": list(_sandbox().webhooks.log)})
+
+
+@bp.post("/contacts")
+def contact_create() -> Response:
+    return clio_json(_full(CONTACTS, actions.create_contact(_sandbox().store, _body())), 201)
+
+
+@bp.patch("/contacts/<int:contact_id>")
+def contact_edit(contact_id: int) -> Response:
+    return clio_json(_full(CONTACTS, actions.edit_contact(_sandbox().store, contact_id, _body())))
+
+
+@bp.post("/bills")
+def bill_create() -> Response:
+    body = _body()
+    if "client_id" not in body:
+        raise bad_request("client_id is required")
+    return clio_json(_full(BILLS, actions.create_bill(_sandbox().store, body)), 201)
+
+
+@bp.patch("/bills/<int:bill_id>")
+def bill_edit(bill_id: int) -> Response:
+    return clio_json(_full(BILLS, actions.edit_bill(_sandbox().store, bill_id, _body())))
+
+
+@bp.post("/bills/<int:bill_id>/void")
+def bill_void(bill_id: int) -> Response:
+    return clio_json(_full(BILLS, actions.void_bill(_sandbox().store, bill_id)))
+
+
+@bp.delete("/bills/<int:bill_id>")
+def bill_delete(bill_id: int) -> Response:
+    return clio_json(_full(BILLS, actions.delete_bill(_sandbox().store, bill_id)))
+
+
+@bp.post("/payments")
+def payment_create() -> Response:
+    body = _body()
+    if "bill_id" not in body:
+        raise bad_request("bill_id is required")
+    return clio_json(_full(ALLOCATIONS, actions.create_payment(_sandbox().store, body)), 201)
+
+
+@bp.post("/allocations/<int:allocation_id>/void")
+def allocation_void(allocation_id: int) -> Response:
+    return clio_json(_full(ALLOCATIONS, actions.void_allocation(_sandbox().store, allocation_id)))

@@ -1,0 +1,124 @@
+"""The Clio API v4 emulator as a Flask application: ``create_app(ClioConfig(...))``.
+
+One app emulates one Clio account at Clio's own paths (``/oauth/…``, ``/api/v4/…``) and adds
+the sandbox admin API (``/_sandbox/…``). Serve it with a threaded WSGI server such as
+waitress; the dropped-connection fault relies on waitress (see :mod:`sandbox.faults`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from sandbox.clio import admin, api, oauth, persist, webhooks
+from sandbox.clio.config import ClioConfig
+from sandbox.clio.edge import Edge, RequestCounter
+from sandbox.clio.errors import ClioError
+from sandbox.clio.records import EPOCH
+from sandbox.clio.store import Record, Store
+from sandbox.clio.tokens import TokenStore
+from sandbox.faults import FaultConfig, FaultInjector
+from sandbox.throttle import Limit, RateLimiter
+
+__all__ = ["ClioConfig", "ClioSandbox", "create_app"]
+
+
+class ClioSandbox:
+    """Everything one emulated account holds, reachable as ``app.extensions["clio"]``."""
+
+    def __init__(self, config: ClioConfig) -> None:
+        self.config = config
+        self.store = Store()
+        self.tokens = TokenStore()
+        self.counter = RequestCounter()
+        self.faults = FaultInjector(config.faults)
+        self.limiter = self._limiter()
+        self.webhooks = webhooks.Dispatcher(self.store, config.webhook_timeout)
+        self.saver: persist.Saver | None = None
+        if config.state_file:
+            if os.path.exists(config.state_file):
+                with open(config.state_file, encoding="utf-8") as state:
+                    persist.load(state.read(), self.store, self.tokens)
+            self.saver = persist.Saver(config.state_file, lambda: persist.dump(self.store, self.tokens))
+            self.store.listeners.append(lambda *_: self.saver.mark_dirty())
+
+    def _limiter(self) -> RateLimiter:
+        return RateLimiter(Limit(self.config.rate_limit_per_minute), self.config.time_scale)
+
+    def configure(
+        self,
+        rate_limit_per_minute: int | None = None,
+        time_scale: float | None = None,
+        token_lifetime_seconds: int | None = None,
+        faults: FaultConfig | None = None,
+    ) -> None:
+        """Change limits and faults while serving; a new limit starts with empty windows."""
+        changes: dict[str, Any] = {}
+        if rate_limit_per_minute is not None:
+            changes["rate_limit_per_minute"] = int(rate_limit_per_minute)
+        if time_scale is not None:
+            if float(time_scale) <= 0:
+                raise ValueError("time_scale must be positive")
+            changes["time_scale"] = float(time_scale)
+        if token_lifetime_seconds is not None:
+            changes["token_lifetime_seconds"] = int(token_lifetime_seconds)
+        if faults is not None:
+            changes["faults"] = faults
+            self.faults.configure(faults)
+        self.config = dataclasses.replace(self.config, **changes)
+        if "rate_limit_per_minute" in changes or "time_scale" in changes:
+            self.limiter = self._limiter()
+
+    def user(self) -> Record:
+        """The Clio user behind every token, with the firm's account."""
+        stamp = EPOCH
+        config = self.config
+        first, _, last = config.user_name.partition(" ")
+        return {
+            "id": 1, "etag": '"user-1"', "name": config.user_name, "first_name": first,
+            "last_name": last, "initials": f"{first[:1]}{last[:1]}", "email": config.user_email,
+            "enabled": True, "account_owner": True, "subscription_type": "Attorney",
+            "time_zone": "UTC", "created_at": stamp, "updated_at": stamp,
+            "account": {"id": config.account_id, "etag": f'"account-{config.account_id}"',
+                        "name": config.account_name, "state": "active",
+                        "created_at": stamp, "updated_at": stamp},
+        }
+
+
+def _error_response(error: ClioError) -> Response:
+    return error.response()
+
+
+def _http_error(error: HTTPException) -> Response:
+    return ClioError(error.code or 500, error.name.replace(" ", ""), error.description or "").response()
+
+
+def create_app(config: ClioConfig | None = None) -> Flask:
+    """Build the emulator for one Clio account.
+
+    Args:
+        config: the account's settings; defaults emulate Clio's limits with the sandbox's
+            OAuth client (``sandbox-clio-client`` / ``sandbox-clio-secret``).
+    """
+    app = Flask(__name__)
+    sandbox = ClioSandbox(config or ClioConfig())
+    app.extensions["clio"] = sandbox
+    for blueprint in (oauth.bp, api.bp, webhooks.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    app.register_error_handler(ClioError, _error_response)
+    app.register_error_handler(HTTPException, _http_error)
+    if sandbox.saver is not None:
+        saver = sandbox.saver
+
+        @app.after_request
+        def _mark_dirty(response: Response) -> Response:
+            if request.method != "GET" and response.status_code < 400:
+                saver.mark_dirty()
+            return response
+
+    app.wsgi_app = Edge(app.wsgi_app, sandbox.faults, sandbox.counter)  # type: ignore[method-assign]
+    return app
