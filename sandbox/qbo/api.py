@@ -1,10 +1,10 @@
 """The emulated Accounting API under ``/v3/company/<realm_id>/…``.
 
-Every request passes the same gate, in the order the real service applies it: a bearer
-token valid for the realm (else the lower-case 401 envelope), an injected fault if one is
-drawn, the per-realm ceilings (500/min, 10 in flight, 40 batches/min; else 429 with
-QBO's XML body even to a JSON client), then ``requestid`` replay for writes. Views only
-translate HTTP to :mod:`entities`, :mod:`query`, :mod:`batch` and :mod:`cdc`.
+Every request passes the same gate: a bearer token valid for the realm (else the
+lower-case 401 envelope), the per-realm ceilings (500/min, 10 in flight, 40 batches/min;
+else 429 with QBO's XML body even to a JSON client), an injected fault if one is drawn,
+then ``requestid`` replay for writes. Views only translate HTTP to :mod:`entities`,
+:mod:`query`, :mod:`batch` and :mod:`cdc`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _throttled() -> Response:
 
 
 def _admit(realm_id: str, is_batch: bool) -> Response | None:
-    """Authentication, faults and rate ceilings; a Response means "answer this instead"."""
+    """Authentication and rate ceilings; a Response means "answer this instead"."""
     state = _state()
     header = request.headers.get("Authorization", "")
     detail = state.tokens.check(header[7:], realm_id) if header.startswith("Bearer ") else "Token missing"
@@ -47,8 +47,6 @@ def _admit(realm_id: str, is_batch: bool) -> Response | None:
         response = json_response(auth_failed_body(detail), 401, stamp=False)
         response.headers["WWW-Authenticate"] = 'Bearer realm="Intuit", error="invalid_token"'
         return response
-    if state.faults.inject():
-        return json_response(service_unavailable_body(), 503, stamp=False)
     if state.config.limits_enabled and (
             state.requests.try_acquire(realm_id) or (is_batch and state.batches.try_acquire(realm_id))):
         return _throttled()
@@ -68,6 +66,8 @@ def gated(is_batch: bool = False) -> Callable[[Callable[..., Response]], Callabl
             with state.concurrency.slot(realm_id) as admitted:
                 if state.config.limits_enabled and not admitted:
                     return _throttled()
+                if state.faults.inject():  # inside the slot: a slow answer occupies it
+                    return json_response(service_unavailable_body(), 503, stamp=False)
                 try:
                     return _replayable(state, realm_id, lambda: view(realm_id, **kwargs))
                 except QBOFault as fault:

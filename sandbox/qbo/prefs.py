@@ -60,8 +60,13 @@ def set_other_pref(prefs: Entity, name: str, value: str) -> None:
 
 
 def prepare_preferences(company: Company, name: str, entity: Entity, old: Entity | None) -> None:
-    """Keep every read-only block as it was; merge writable blocks field by field."""
-    current = old or {}
+    """Keep every read-only block as it was; merge writable blocks field by field.
+
+    With no previous version (the company being seeded) the object is taken as given.
+    """
+    if old is None:
+        return
+    current = old
     for key in set(entity) | set(current):
         if key in ("Id", "SyncToken", "MetaData", "domain", "sparse"):
             continue

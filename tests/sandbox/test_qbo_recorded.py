@@ -30,7 +30,8 @@ def _receipt(receipt_id: str, sync_token: str, amount: str) -> dict[str, Any]:
     return {"Id": receipt_id, "SyncToken": sync_token, "DocNumber": "1003", "TotalAmt": amount,
             "CustomerRef": {"value": "1"}, "Balance": 0,
             "Line": [{"Id": "1", "LineNum": 1, "Description": "Custom Design", "Amount": amount, "DetailType": "SalesItemLineDetail",
-                      "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}}}]}
+                      "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"},
+                                              "Qty": 4.5, "UnitPrice": 75}}]}
 
 
 def _estimates() -> list[dict[str, Any]]:

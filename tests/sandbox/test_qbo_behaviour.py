@@ -1,0 +1,226 @@
+"""The QBO emulator's rules, faults, limits and tokens, as a client of the real API meets them."""
+
+from __future__ import annotations
+
+import base64
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from sandbox.qbo.errors import THROTTLE_XML
+
+
+def invoice(customer: str, item: str, amount: str = "100.00", **extra) -> dict:
+    return {"CustomerRef": {"value": customer}, **extra,
+            "Line": [{"Amount": amount, "DetailType": "SalesItemLineDetail",
+                      "SalesItemLineDetail": {"ItemRef": {"value": item}}}]}
+
+
+def fault_code(response: httpx.Response) -> str:
+    return response.json()["Fault"]["Error"][0]["code"]
+
+
+def prefs(qbo, **switches) -> None:
+    qbo.admin("POST", f"/user/{qbo.realm}/preferences", json=switches)
+
+
+@pytest.mark.parametrize("path, body, code", [
+    ("/customer", {"DisplayName": "Amy's Bird Sanctuary"}, "6240"),
+    ("/customer", {"DisplayName": "a" * 501}, "2050"),
+    ("/customer", {"DisplayName": "Parent:Child"}, "6000"),
+    ("/customer", {"Notes": "no name at all"}, "2020"),
+    ("/invoice", {"CustomerRef": {"value": "1"}, "Line": []}, "2020"),
+    ("/invoice", invoice("999", "1"), "610"),
+    ("/item", {"Name": "Fees"}, "2020"),
+])
+def test_validation_faults(qbo, services, path, body, code) -> None:
+    response = qbo.api("POST", path, json=body)
+    assert response.status_code == 400
+    assert fault_code(response) == code
+
+
+def test_doc_number_too_long_is_refused_when_custom_numbers_are_on(qbo, services) -> None:
+    prefs(qbo, CustomTxnNumbers=True)
+    response = qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"], DocNumber="X" * 22))
+    assert fault_code(response) == "2050"
+
+
+def test_server_numbers_invoices_while_custom_numbers_are_off(qbo, services) -> None:
+    numbers = [qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"],
+                                                          DocNumber="CLIO-7")).json()["Invoice"]["DocNumber"]
+               for _ in range(2)]
+    assert numbers == ["1001", "1002"]
+
+
+@pytest.mark.parametrize("warn, include, expected", [
+    (True, "", 400), (True, "allowduplicatedocnum", 200), (False, "", 200)])
+def test_duplicate_doc_number(qbo, services, warn, include, expected) -> None:
+    prefs(qbo, CustomTxnNumbers=True, WarnDuplicateBillNumber=warn)
+    body = invoice(services["customer"], services["item"], DocNumber="1043")
+    assert qbo.api("POST", "/invoice", json=body).status_code == 200
+    second = qbo.api("POST", f"/invoice?include={include}", json=body)
+    assert second.status_code == expected
+    if expected == 400:
+        assert fault_code(second) == "6140"
+        assert second.json()["Fault"]["Error"][0]["Message"] == "Duplicate Document Number Error"
+
+
+def test_preferences_api_writes_custom_numbers_but_not_the_duplicate_warning(qbo) -> None:
+    current = qbo.api("GET", "/preferences").json()["Preferences"]
+    response = qbo.api("POST", "/preferences", json={
+        "Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True,
+        "SalesFormsPrefs": {"CustomTxnNumbers": True},
+        "OtherPrefs": {"NameValue": [{"Name": "WarnDuplicateBillNumber", "Value": "true"}]}})
+    updated = response.json()["Preferences"]
+    assert updated["SalesFormsPrefs"]["CustomTxnNumbers"] is True
+    warn = [p["Value"] for p in updated["OtherPrefs"]["NameValue"] if p["Name"] == "WarnDuplicateBillNumber"]
+    assert warn == ["false"]
+
+
+def test_stale_sync_token_and_sparse_update(qbo, services) -> None:
+    customer = qbo.api("GET", f"/customer/{services['customer']}").json()["Customer"]
+    ok = qbo.api("POST", "/customer", json={"Id": customer["Id"], "SyncToken": "0", "sparse": True,
+                                             "CompanyName": "Amy's LLC"})
+    assert ok.json()["Customer"]["SyncToken"] == "1"
+    assert ok.json()["Customer"]["DisplayName"] == "Amy's Bird Sanctuary"
+    stale = qbo.api("POST", "/customer", json={"Id": customer["Id"], "SyncToken": "0", "sparse": True})
+    assert fault_code(stale) == "5010"
+
+
+def test_payments_and_credit_memos_lower_balances(qbo, services) -> None:
+    created = qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"], "100.10")).json()
+    invoice_id = created["Invoice"]["Id"]
+    memo = qbo.api("POST", "/creditmemo", json=invoice(services["customer"], services["item"], "20.05")).json()
+    payment = qbo.api("POST", "/payment", json={
+        "CustomerRef": {"value": services["customer"]}, "TotalAmt": "30.00",
+        "Line": [{"Amount": "50.05", "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]},
+                 {"Amount": "20.05", "LinkedTxn": [{"TxnId": memo["CreditMemo"]["Id"], "TxnType": "CreditMemo"}]}]})
+    assert payment.status_code == 200, payment.text
+    assert qbo.api("GET", f"/invoice/{invoice_id}").json()["Invoice"]["Balance"] == pytest.approx(50.05)
+    customer = qbo.api("GET", f"/customer/{services['customer']}").json()["Customer"]
+    assert customer["Balance"] == pytest.approx(50.05)
+    voided = qbo.api("POST", "/payment?operation=void", json={"Id": payment.json()["Payment"]["Id"], "SyncToken": "0"})
+    assert voided.json()["Payment"]["TotalAmt"] == 0
+    assert qbo.api("GET", f"/invoice/{invoice_id}").json()["Invoice"]["Balance"] == pytest.approx(100.10)
+
+
+def test_customers_are_deactivated_not_deleted(qbo, services) -> None:
+    refused = qbo.api("POST", "/customer?operation=delete", json={"Id": services["customer"], "SyncToken": "0"})
+    assert fault_code(refused) == "6000"
+    qbo.admin("POST", f"/user/{qbo.realm}/customer/{services['customer']}/deactivate")
+    response = qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"]))
+    assert fault_code(response) == "610"
+
+
+def test_requestid_replays_instead_of_creating_twice(qbo) -> None:
+    first = qbo.api("POST", "/customer?requestid=abc-1", json={"DisplayName": "Once Only"})
+    again = qbo.api("POST", "/customer?requestid=abc-1", json={"DisplayName": "Once Only"})
+    assert again.status_code == 200 and again.json() == first.json()
+    assert len(qbo.admin("GET", f"/objects/{qbo.realm}/Customer")["Customer"]) == 1
+
+
+def test_cdc_reports_deleted_invoices(qbo, services) -> None:
+    since = "2020-01-01T00:00:00-07:00"
+    assert qbo.api("GET", f"/cdc?entities=Invoice&changedSince={since}").json()["Fault"]["Error"][0]["code"] == "6000"
+    created = qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"])).json()["Invoice"]
+    qbo.admin("POST", f"/user/{qbo.realm}/invoice/{created['Id']}/delete")
+    recent = time.strftime("%Y-%m-%dT%H:%M:%S-00:00", time.gmtime(time.time() - 60))
+    answer = qbo.api("GET", "/cdc", params={"entities": "Invoice,Customer", "changedSince": recent}).json()
+    invoices = answer["CDCResponse"][0]["QueryResponse"][0]["Invoice"]
+    assert invoices == [{"domain": "QBO", "status": "Deleted", "Id": created["Id"],
+                         "MetaData": {"LastUpdatedTime": invoices[0]["MetaData"]["LastUpdatedTime"]}}]
+
+
+@pytest.mark.parametrize("query, key, expected", [
+    ("select count(*) from Customer", "totalCount", 1),
+    ("SELECT * FROM Customer WHERE DisplayName = 'Amy\\'s Bird Sanctuary'", "Customer", 1),
+    ("select * from Customer where DisplayName LIKE 'amy%' maxresults 5", "Customer", 1),
+    ("select * from Item where Name IN ('Services', 'Other') startposition 1", "Item", 1),
+])
+def test_query_language(qbo, services, query, key, expected) -> None:
+    answer = qbo.api("GET", "/query", params={"query": query}).json()["QueryResponse"]
+    assert (answer[key] if key == "totalCount" else len(answer[key])) == expected
+
+
+def test_query_syntax_error_is_fault_4000(qbo) -> None:
+    response = qbo.api("GET", "/query", params={"query": "select from where"})
+    assert response.status_code == 400 and fault_code(response) == "4000"
+
+
+@pytest.mark.parametrize("items, status", [(30, 200), (31, 400)])
+def test_batch_size_limit(qbo, items, status) -> None:
+    body = {"BatchItemRequest": [{"bId": f"b{i}", "operation": "create", "Customer": {"DisplayName": f"C{i}"}}
+                                 for i in range(items)]}
+    response = qbo.api("POST", "/batch", json=body)
+    assert response.status_code == status
+    if status == 200:
+        bids = [answer["bId"] for answer in response.json()["BatchItemResponse"]]
+        assert sorted(bids) == sorted(f"b{i}" for i in range(items)) and bids != sorted(bids)
+
+
+def test_throttle_answers_429_xml_after_the_ceiling(qbo) -> None:
+    qbo.admin("PATCH", "/config", json={"limits_enabled": True, "requests_per_minute": 20, "time_scale": 60.0})
+    statuses = [qbo.api("GET", "/preferences").status_code for _ in range(21)]
+    assert statuses[:20] == [200] * 20
+    throttled = qbo.api("GET", "/preferences")
+    assert throttled.status_code == 429 and throttled.text == THROTTLE_XML
+    time.sleep(1.1)  # a "minute" at time_scale 60
+    assert qbo.api("GET", "/preferences").status_code == 200
+
+
+def test_concurrency_ceiling(qbo) -> None:
+    qbo.admin("PATCH", "/config", json={"limits_enabled": True, "max_concurrent": 2,
+                                        "faults": {"rate": 1.0, "kinds": ["slow"], "slow_seconds": 0.3}})
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(lambda _: qbo.api("GET", "/preferences").status_code, range(6)))
+    assert statuses.count(429) >= 1 and statuses.count(200) >= 2
+
+
+@pytest.mark.parametrize("kind", ["error", "drop"])
+def test_injected_faults(qbo, kind) -> None:
+    qbo.admin("PATCH", "/config", json={"faults": {"rate": 1.0, "kinds": [kind]}})
+    if kind == "error":
+        response = qbo.api("GET", "/preferences")
+        assert response.status_code == 503 and response.json()["Fault"]["type"] == "SystemFault"
+    else:
+        with pytest.raises(httpx.RemoteProtocolError):
+            qbo.api("GET", "/preferences")
+
+
+def _basic() -> dict[str, str]:
+    raw = f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+def test_oauth_flow_expiry_refresh_and_rotation_grace(qbo) -> None:
+    qbo.admin("PATCH", "/config", json={"access_token_lifetime": 3600.0, "refresh_grace": 86400.0,
+                                        "time_scale": 7200.0})
+    params = {"client_id": DEFAULT_CLIENT_ID, "redirect_uri": "http://localhost/callback", "state": "s1",
+              "scope": "com.intuit.quickbooks.accounting", "response_type": "code"}
+    assert "Connect" in qbo.http.get("/connect/oauth2", params=params).text
+    approved = qbo.http.post("/connect/oauth2", data={**params, "decision": "approve"})
+    callback = parse_qs(urlsplit(approved.headers["location"]).query)
+    assert callback["state"] == ["s1"] and callback["realmId"] == [qbo.realm]
+    tokens = qbo.http.post("/oauth2/v1/tokens/bearer", headers=_basic(), data={
+        "grant_type": "authorization_code", "code": callback["code"][0],
+        "redirect_uri": params["redirect_uri"]}).json()
+    assert qbo.api("GET", "/preferences", token=tokens["access_token"]).status_code == 200
+    time.sleep(0.6)  # one scaled hour
+    expired = qbo.api("GET", "/preferences", token=tokens["access_token"])
+    assert expired.status_code == 401 and expired.json()["fault"]["error"][0]["code"] == "3200"
+    rotated = qbo.http.post("/oauth2/v1/tokens/bearer", headers=_basic(),
+                            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}).json()
+    assert rotated["refresh_token"] != tokens["refresh_token"]
+    assert qbo.api("GET", "/preferences", token=rotated["access_token"]).status_code == 200
+    old = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    assert qbo.http.post("/oauth2/v1/tokens/bearer", headers=_basic(), data=old).status_code == 200
+    time.sleep(12.1)  # 24 scaled hours
+    refused = qbo.http.post("/oauth2/v1/tokens/bearer", headers=_basic(), data=old)
+    assert refused.status_code == 400 and refused.json() == {"error": "invalid_grant"}
+    revoke = qbo.http.post("/v2/oauth2/tokens/revoke", headers=_basic(), json={"token": rotated["refresh_token"]})
+    assert revoke.status_code == 200
+    assert qbo.api("GET", "/preferences", token=rotated["access_token"]).status_code == 401
