@@ -179,7 +179,7 @@ class QuickBooks:
         return self._call("GET", "preferences")["Preferences"]
 
     def update_preferences(self, sparse_body: dict[str, Any]) -> dict[str, Any]:
-        """Change some preferences; ``sparse_body`` needs the current SyncToken."""
+        """Change some preferences; ``sparse_body`` needs Id and SyncToken from :meth:`preferences`."""
         return self._call("POST", "preferences", body={**sparse_body, "sparse": True})["Preferences"]
 
     def company_info(self) -> dict[str, Any]:
@@ -199,23 +199,28 @@ class QuickBooks:
         if requestid:
             query["requestid"] = requestid
         content = dumps(body) if body is not None else None
-        token = self.tokens.access_token()
-        for _ in range(2):
+
+        def send(token: str) -> Any:
             response = self.http.request(
                 method, f"{self.base}/{path}", params=query, content=content,
                 headers={"Accept": "application/json", "Authorization": f"Bearer {token}",
                          **({"Content-Type": "application/json"} if content is not None else {})},
                 around=lambda: self.limiter.slot(self.realm_id, batch=batch))
-            try:
-                data = parse_response(response)
-            except QboFault as fault:
-                if not fault.auth:
-                    raise
-                token = self.tokens.refreshed(token)
-                continue
+            data = parse_response(response)
             return (data, intuit_tid(response)) if with_tid else data
-        raise AuthorizationLost("qbo")
 
+        token = self.tokens.access_token()
+        try:
+            return send(token)
+        except QboFault as fault:
+            if not fault.auth:
+                raise
+        try:
+            return send(self.tokens.refreshed(token))
+        except QboFault as fault:
+            if fault.auth:
+                raise AuthorizationLost("qbo") from fault
+            raise
 
 def _rows(query_response: dict[str, Any]) -> list[dict[str, Any]]:
     """The entity list of a QueryResponse, whatever the entity (it is the one list value)."""
