@@ -42,9 +42,8 @@ def _price_lines(company: Company, entity: Entity) -> tuple[Decimal, Decimal]:
             detail = line.setdefault("SalesItemLineDetail", {})
             detail["ItemRef"] = named_ref(resolve(company, "Item", detail.get("ItemRef"), "ItemRef"), "Name")
             line["Amount"] = money(require(line, "Amount", "Line.Amount"), "Line.Amount")
-            if "Qty" in detail and "UnitPrice" in detail:
-                expected = (Decimal(str(detail["Qty"])) * Decimal(str(detail["UnitPrice"]))).quantize(CENT)
-                if expected != line["Amount"]:
+            expected = (Decimal(str(detail.get("Qty") or 0)) * Decimal(str(detail.get("UnitPrice") or 0))).quantize(CENT)
+            if expected and expected != line["Amount"]:  # zeros mean "not given", as clients send them
                     raise QBOFault("6070", element="Line.Amount", amount=line["Amount"])
             detail.setdefault("TaxCodeRef", {"value": "NON"})
             subtotal += line["Amount"]
