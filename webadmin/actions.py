@@ -1,0 +1,195 @@
+"""The pages that change things: connecting each side (OAuth), sync, re-sync, turning a
+QuickBooks setting on, settings, revoke and purge. Each is a POST through a FlaskForm."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+
+from billsync.v1 import billsync_pb2 as pb
+from webadmin import gateway, present
+from webadmin.blueprint import after_action, bp, may_administer, require_admin, status_of
+from webadmin.forms import ActionForm, FixForm, PurgeForm, ResyncForm, SettingsForm
+
+#: Session key of the OAuth states this browser started, each to its connection id.
+OAUTH_STATES = "billsync_oauth_states"
+#: Authorizations a browser may have in flight at once; older ones are forgotten.
+MAX_OAUTH_STATES = 4
+#: Which form field the daemon means when its INVALID_ARGUMENT message starts so.
+FIELD_OF_MESSAGE = {"start_date": "start_date", "sync_interval_seconds": "sync_interval_seconds", "item_mapping": "service_item", "a QBO item": "service_item"}
+
+
+def provider_or_404(provider: str) -> int:
+    if provider not in present.PROVIDERS:
+        abort(404)
+    return present.PROVIDERS[provider]
+
+
+def validated(form: Any) -> None:
+    """Refuses a POST whose form (and so whose CSRF token) does not validate."""
+    if not form.validate_on_submit():
+        abort(400, description="; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items()))
+
+
+def callback_url(provider: str) -> str:
+    """The absolute redirect URI the provider sends the browser back to; it must be
+    registered with the provider, and must be the same at both ends of the exchange."""
+    return url_for("billsync.oauth_callback", provider=provider, _external=True)
+
+
+@bp.post("/connections/<int:connection_id>/connect/<provider>")
+def connect(connection_id: int, provider: str) -> Any:
+    """Sends the browser to the provider's consent page, remembering the state it carries."""
+    require_admin(connection_id)
+    validated(ActionForm())
+    started = gateway.rpc(
+        "StartAuthorization",
+        pb.StartAuthorizationRequest(connection_id=connection_id, provider=provider_or_404(provider), redirect_uri=callback_url(provider)),
+    )
+    states = dict(list(session.get(OAUTH_STATES, {}).items())[-(MAX_OAUTH_STATES - 1) :])
+    states[started.state] = connection_id
+    session[OAUTH_STATES] = states
+    return redirect(started.authorize_url)
+
+
+@bp.route("/oauth/<provider>/callback")
+def oauth_callback(provider: str) -> Any:
+    """Where the provider sends the browser back: exchanges the code for tokens.
+
+    Only a state this browser session started is accepted, so a link forged by someone
+    else cannot attach their account to a connection.
+    """
+    label = present.PROVIDER_LABELS.get(provider, provider)
+    kind = provider_or_404(provider)
+    state = request.args.get("state", "")
+    states = session.get(OAUTH_STATES, {})
+    connection_id = states.pop(state, None)
+    session[OAUTH_STATES] = states
+    if connection_id is None:
+        flash(f"This {label} authorization was not started from this browser session; start it again from the connection's page.", "error")
+        return redirect(url_for("billsync.index"))
+    require_admin(connection_id)
+    if request.args.get("error"):
+        flash(f"{label} did not grant access ({request.args.get('error_description') or request.args['error']}); nothing was changed.", "error")
+        return after_action(connection_id)
+    try:
+        c = gateway.rpc(
+            "CompleteAuthorization",
+            pb.CompleteAuthorizationRequest(
+                provider=kind, state=state, code=request.args.get("code", ""), realm_id=request.args.get("realmId", ""), redirect_uri=callback_url(provider)
+            ),
+        )
+    except gateway.CallFailed as e:
+        if e.unreachable:
+            raise
+        flash(str(e), "error")
+        return after_action(connection_id)
+    account = (c.qbo_company_name or c.qbo_realm_id) if kind == pb.PROVIDER_QBO else c.clio_account
+    return after_action(connection_id, f"Connected to {label}" + (f": {account}." if account else "."))
+
+
+@bp.post("/connections/<int:connection_id>/sync")
+def sync(connection_id: int) -> Any:
+    """Starts a run now (or joins the one in progress); the page then follows it live."""
+    require_admin(connection_id)
+    validated(ActionForm())
+    first = gateway.start_sync(connection_id)
+    if first is None or first.run.state == pb.RUN_STATE_RUNNING:
+        return after_action(connection_id, "Joined the sync already in progress." if first and first.joined else "Sync started.")
+    return after_action(connection_id, f"Sync {present.word(pb.RunState, first.run.state)}." + (f" {first.run.error}" if first.run.error else ""))
+
+
+def describe_resync(result: pb.ResyncResponse) -> str:
+    """"Invoice 1043: synced" for one item; counts per state for several."""
+    if len(result.links) == 1:
+        link = result.links[0]
+        return f"{link.label or link.clio_id}: {present.word(pb.LinkState, link.state)}" + (f" — {link.reason}" if link.reason else ".")
+    states = Counter(present.word(pb.LinkState, link.state) for link in result.links)
+    return f"Re-synced {len(result.links)} items: " + ", ".join(f"{n} {s}" for s, n in states.most_common()) if states else "Nothing needed a re-sync."
+
+
+@bp.post("/connections/<int:connection_id>/resync")
+def resync(connection_id: int) -> Any:
+    """Pushes one broken or failed item again."""
+    require_admin(connection_id)
+    form = ResyncForm()
+    validated(form)
+    result = gateway.rpc("Resync", pb.ResyncRequest(connection_id=connection_id, link_ids=[int(form.link_id.data)]))
+    return after_action(connection_id, describe_resync(result))
+
+
+@bp.post("/connections/<int:connection_id>/resync-all")
+def resync_all(connection_id: int) -> Any:
+    """Pushes every broken and failed item again."""
+    require_admin(connection_id)
+    validated(ActionForm())
+    result = gateway.rpc("Resync", pb.ResyncRequest(connection_id=connection_id, all_problems=True))
+    return after_action(connection_id, describe_resync(result))
+
+
+@bp.post("/connections/<int:connection_id>/fix")
+def fix(connection_id: int) -> Any:
+    """Turns a QuickBooks company setting on through the API ("Turn it on for me")."""
+    require_admin(connection_id)
+    form = FixForm()
+    validated(form)
+    check = gateway.rpc("FixQboSetting", pb.FixQboSettingRequest(connection_id=connection_id, key=form.key.data))
+    done = f"“{check.title}” is now on in QuickBooks." if check.ok else f"“{check.title}” is still off: {check.explanation}"
+    return after_action(connection_id, done)
+
+
+@bp.route("/connections/<int:connection_id>/settings", methods=["GET", "POST"])
+def settings(connection_id: int) -> Any:
+    """Start date, item mapping and interval; the daemon's refusals shown by their field."""
+    c = status_of(connection_id).connection
+    form = SettingsForm()
+    if request.method == "GET":
+        s = c.settings
+        form.start_date.data, form.sync_interval_seconds.data = s.start_date, s.sync_interval_seconds
+        form.service_item.data, form.expense_item.data = s.item_mapping.get("Service", ""), s.item_mapping.get("Expense", "")
+    elif form.validate_on_submit():
+        change = pb.UpdateSettingsRequest(
+            connection_id=connection_id,
+            start_date=form.start_date.data or "",
+            sync_interval_seconds=form.sync_interval_seconds.data,
+            item_mapping={"Service": form.service_item.data or "", "Expense": form.expense_item.data or ""},
+        )
+        try:
+            gateway.rpc("UpdateSettings", change)
+            return after_action(connection_id, "Settings saved.")
+        except gateway.CallFailed as e:
+            if not e.refused:
+                raise
+            field = next((f for prefix, f in FIELD_OF_MESSAGE.items() if str(e).startswith(prefix)), None)
+            (form[field].errors if field else form.form_errors).append(str(e))
+    return render_template("billsync/settings.html", c=c, form=form), 400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/connections/<int:connection_id>/revoke", methods=["GET", "POST"])
+def revoke(connection_id: int) -> Any:
+    """Revoke: says what it does and when to choose it, then does it."""
+    c = status_of(connection_id).connection
+    form = ActionForm()
+    if request.method == "POST":
+        validated(form)
+        gateway.rpc("Revoke", pb.RevokeRequest(connection_id=connection_id))
+        return after_action(connection_id, "Access revoked and syncing stopped. Every link is kept: connect both sides again to resume without duplicates.")
+    return render_template("billsync/revoke.html", c=c, form=form)
+
+
+@bp.route("/connections/<int:connection_id>/purge", methods=["GET", "POST"])
+def purge(connection_id: int) -> Any:
+    """Revoke and Purge: demands the QuickBooks company name typed back."""
+    c = status_of(connection_id).connection
+    form = PurgeForm()
+    if form.validate_on_submit():
+        try:
+            result = gateway.rpc("Purge", pb.PurgeRequest(connection_id=connection_id, confirm=form.confirm.data))
+            return after_action(connection_id, f"Purged: {result.links_deleted} links deleted and access revoked. Nothing was deleted in QuickBooks.")
+        except gateway.CallFailed as e:
+            if not e.refused:
+                raise
+            form.confirm.errors.append(str(e))
+    return render_template("billsync/purge.html", c=c, form=form, expected=c.qbo_company_name or c.qbo_realm_id or c.name), 400 if form.errors else 200

@@ -1,0 +1,32 @@
+"""The panel as an app of its own (``billsync web``): the extension mounted at the root
+of a Flask app that brings its own users, login page and secret key."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from daemon.config import read_or_create
+from webadmin.auth import init_auth
+from webadmin.config import DEFAULTS
+from webadmin.extension import BillSyncAdmin
+from webadmin.users import UserStore
+
+#: The session-signing key, generated on first start and kept beside the users file.
+SECRET_FILE = "web-secret.key"
+
+
+def create_app(data_dir: Path | str, **config: Any) -> Flask:
+    """A standalone panel keeping its users and secret key in ``data_dir``.
+
+    ``config`` sets any Flask or BILLSYNC_* key, e.g. ``BILLSYNC_DAEMON_ADDRESS``.
+    """
+    app = Flask("webadmin.standalone", static_folder=None)
+    app.config.update(DEFAULTS, SECRET_KEY=read_or_create(Path(data_dir) / SECRET_FILE, secrets.token_hex(32)), BILLSYNC_URL_PREFIX="")
+    app.config.update(config)
+    init_auth(app, UserStore(data_dir))
+    BillSyncAdmin(app)
+    return app

@@ -1,0 +1,39 @@
+// Follows a running sync on the Bill Syncing page: polls the status JSON, redraws the
+// progress bars, and reloads the page when the run ends so every section is current.
+(function () {
+  "use strict";
+  var box = document.getElementById("sync-status");
+  if (!box || box.dataset.running !== "true") return;
+  var live = document.getElementById("live");
+  var every = parseFloat(box.dataset.pollSeconds || "1.5") * 1000;
+
+  function row(p) {
+    var div = document.createElement("div");
+    div.className = "progress";
+    var name = document.createElement("span");
+    name.textContent = p.kind;
+    var bar = document.createElement("progress");
+    bar.max = p.total || 1;
+    bar.value = p.done;
+    var text = document.createElement("span");
+    text.textContent = p.done + " / " + (p.total || "?") + (p.failed ? ", " + p.failed + " failed" : "");
+    div.append(name, bar, text);
+    return div;
+  }
+
+  function poll() {
+    fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (s) {
+        if (!s.running) { window.location.reload(); return; }
+        var run = s.current_run;
+        var head = document.createElement("p");
+        head.textContent = "Running since " + run.started_at + " (" + run.trigger + ")";
+        live.replaceChildren(head);
+        run.progress.forEach(function (p) { live.append(row(p)); });
+        setTimeout(poll, every);
+      })
+      .catch(function () { setTimeout(poll, every * 4); });
+  }
+  setTimeout(poll, every);
+})();
