@@ -1,0 +1,164 @@
+"""The retry layer and the rate limiter, without servers: what waits, what gives up."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from daemon.errors import Unavailable
+from daemon.http import Http, RetryPolicy, retry_after, scrub
+from daemon.ratelimit import Limits, RateLimiter
+
+Step = Callable[[httpx.Request], httpx.Response]
+
+
+def answer(status: int, **headers: str) -> Step:
+    return lambda request: httpx.Response(status, headers=headers, text="x")
+
+
+def fail(error: type[httpx.TransportError]) -> Step:
+    def raise_(request: httpx.Request) -> httpx.Response:
+        raise error("boom", request=request)
+    return raise_
+
+
+def scripted(*steps: Step, policy: RetryPolicy = RetryPolicy()) -> tuple[Http, list[float], list[httpx.Request]]:
+    """An Http whose server follows ``steps`` (the last repeats) and whose sleeps are recorded."""
+    waits: list[float] = []
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return steps[min(len(sent), len(steps)) - 1](request)
+
+    http = Http(policy=policy, sleep=waits.append, jitter=lambda: 0.5, transport=httpx.MockTransport(handler))
+    return http, waits, sent
+
+
+@pytest.mark.parametrize("first", [
+    answer(429), answer(500), answer(502), answer(503), answer(504),
+    fail(httpx.ConnectError), fail(httpx.ReadTimeout), fail(httpx.RemoteProtocolError), fail(httpx.ReadError),
+], ids=["429", "500", "502", "503", "504", "refused", "timeout", "dropped", "reset"])
+def test_transient_failures_are_retried(first: Step) -> None:
+    http, waits, sent = scripted(first, answer(200))
+    assert http.request("POST", "https://qbo.test/v3/x", content=b"{}").status_code == 200
+    assert len(sent) == 2 and waits == [0.25]  # jitter 0.5 × base 0.5
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
+def test_other_answers_are_returned_at_once(status: int) -> None:
+    http, waits, sent = scripted(answer(status))
+    assert http.request("GET", "https://qbo.test/").status_code == status
+    assert len(sent) == 1 and waits == []
+
+
+def test_backoff_doubles_up_to_the_cap_with_full_jitter() -> None:
+    policy = RetryPolicy(max_attempts=7, base=1.0, cap=8.0, max_wait=1000.0)
+    http, waits, sent = scripted(answer(503), policy=policy)
+    assert http.request("GET", "https://qbo.test/").status_code == 503, "the last answer is handed back"
+    assert len(sent) == 7 and waits == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+
+
+def test_retry_after_is_honoured_and_capped() -> None:
+    http, waits, _ = scripted(answer(429, **{"Retry-After": "7"}), answer(429, **{"Retry-After": "900"}), answer(200),
+                              policy=RetryPolicy(cap=30.0))
+    assert http.request("GET", "https://clio.test/").status_code == 200
+    assert waits == [7.0, 30.0]
+
+
+def test_total_wait_is_capped() -> None:
+    http, waits, sent = scripted(answer(429, **{"Retry-After": "4"}), policy=RetryPolicy(max_attempts=50, max_wait=10.0))
+    assert http.request("GET", "https://qbo.test/").status_code == 429
+    assert waits == [4.0, 4.0] and len(sent) == 3
+
+
+def test_no_answer_at_all_becomes_unavailable() -> None:
+    http, waits, sent = scripted(fail(httpx.ConnectError), policy=RetryPolicy(max_attempts=3))
+    with pytest.raises(Unavailable, match="qbo.test could not be reached after 3 attempts"):
+        http.request("GET", "https://qbo.test/")
+    assert len(sent) == 3 and len(waits) == 2
+
+
+def test_every_attempt_passes_through_around() -> None:
+    entered: list[int] = []
+
+    class Slot:
+        def __enter__(self) -> None:
+            entered.append(1)
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    http, _, sent = scripted(answer(503), answer(200))
+    http.request("GET", "https://qbo.test/", around=Slot)
+    assert len(entered) == len(sent) == 2
+
+
+def test_retry_after_accepts_an_http_date() -> None:
+    later = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 20))
+    assert 18 <= (retry_after(httpx.Response(429, headers={"Retry-After": later}), 60.0) or 0) <= 20
+    assert retry_after(httpx.Response(429), 60.0) is None
+
+
+def test_scrub_removes_tokens() -> None:
+    text = "Token expired: AB01601390262kxzxOlnHYdhtEVRXISU7piPqQrCmmbDN35Yjd; header Bearer eyJhbGciOi.x.y; s3cr3t!"
+    cleaned = scrub(text, secrets=("s3cr3t!",))
+    assert "AB0160" not in cleaned and "eyJhbG" not in cleaned and "s3cr3t" not in cleaned
+
+
+# -- rate limiter ---------------------------------------------------------------------------
+
+
+def test_limiter_caps_requests_in_flight() -> None:
+    limiter = RateLimiter(Limits(per_minute=1000, concurrent=3))
+    in_flight, peak, lock = 0, 0, threading.Lock()
+
+    def work() -> None:
+        nonlocal in_flight, peak
+        with limiter.slot("realm"):
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            time.sleep(0.01)
+            with lock:
+                in_flight -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak == 3
+
+
+def test_limiter_paces_a_window_and_keys_are_independent() -> None:
+    limiter = RateLimiter(Limits(per_minute=5), time_scale=600)  # a 0.1 s "minute"
+    start = time.monotonic()
+    for _ in range(5):
+        with limiter.slot("a"):
+            pass
+    with limiter.slot("b"):
+        pass
+    assert time.monotonic() - start < 0.05, "the first five and another key pass at once"
+    with limiter.slot("a"):
+        pass
+    assert time.monotonic() - start >= 0.095
+
+
+def test_limiter_counts_batches_separately() -> None:
+    limiter = RateLimiter(Limits(per_minute=100, batch_per_minute=2), time_scale=600)
+    start = time.monotonic()
+    for _ in range(2):
+        with limiter.slot("a", batch=True):
+            pass
+    for _ in range(10):
+        with limiter.slot("a"):
+            pass
+    assert time.monotonic() - start < 0.05, "plain requests do not wait for batch slots"
+    with limiter.slot("a", batch=True):
+        pass
+    assert time.monotonic() - start >= 0.095
