@@ -19,7 +19,8 @@ from daemon.config import Config
 from daemon.errors import AuthorizationLost
 from daemon.oauth import OAuth, Provider, Tokens
 
-#: Refresh this many seconds before expiry, so a token never dies mid-request.
+#: Refresh this many seconds before expiry (divided by the time scale, like token
+#: lifetimes in the emulators), so a token never dies mid-request.
 REFRESH_MARGIN = 300.0
 
 
@@ -44,11 +45,12 @@ class TokenSource:
         self.save = save
         self.oauth = oauth or OAuth(config, clock=clock)
         self.clock = clock
+        self.margin = REFRESH_MARGIN / config.time_scale
         self._lock = threading.Lock()
         self._tokens: Tokens | None = None
 
     def access_token(self) -> str:
-        """A token valid for at least REFRESH_MARGIN more seconds.
+        """A token valid for at least ``margin`` more seconds.
 
         Raises:
             AuthorizationLost: not authorized, or the provider refused the refresh token.
@@ -85,7 +87,7 @@ class TokenSource:
         return self._tokens
 
     def _expiring(self, tokens: Tokens) -> bool:
-        return tokens.get("expires_at", 0.0) - REFRESH_MARGIN <= self.clock()
+        return tokens.get("expires_at", 0.0) - self.margin <= self.clock()
 
     def _refresh(self, tokens: Tokens) -> Tokens:
         self._tokens = None  # a refused refresh must not leave a rejected token cached
