@@ -55,6 +55,9 @@ class Collection:
         self.ids: list[int] = []
         self.by_updated: list[tuple[float, int]] = []
         self.references = references
+        # What each record was indexed under: callers change records in place, so the old
+        # values cannot be read back from the record when it is saved again.
+        self._indexed: dict[int, tuple[float, dict[str, Hashable]]] = {}
         self._referrers: dict[str, defaultdict[Hashable, set[int]]] = {
             field: defaultdict(set) for field in references
         }
@@ -81,34 +84,31 @@ class Collection:
     def put(self, record: Record) -> None:
         """Insert or replace a record, keeping every index in step."""
         record_id = record["id"]
-        old = self.records.get(record_id)
-        if old is None:
-            if self.ids and record_id < self.ids[-1]:
-                bisect.insort(self.ids, record_id)
-            else:
-                self.ids.append(record_id)
+        if record_id in self._indexed:
+            self._unindex(record_id)
+        elif self.ids and record_id < self.ids[-1]:
+            bisect.insort(self.ids, record_id)
         else:
-            self._unindex(old)
+            self.ids.append(record_id)
         self.records[record_id] = record
-        bisect.insort(self.by_updated, (record["updated_at"].timestamp(), record_id))
-        for field in self.references:
-            ref = record.get(field)
-            if ref:
-                self._referrers[field][ref_key(ref)].add(record_id)
+        stamp = record["updated_at"].timestamp()
+        bisect.insort(self.by_updated, (stamp, record_id))
+        keys = {field: ref_key(record[field]) for field in self.references if record.get(field)}
+        for field, key in keys.items():
+            self._referrers[field][key].add(record_id)
+        self._indexed[record_id] = (stamp, keys)
 
     def remove(self, record_id: int) -> None:
         """Forget a record entirely (only webhooks are ever really destroyed)."""
-        old = self.records.pop(record_id)
-        self._unindex(old)
+        self._unindex(record_id)
+        del self.records[record_id]
         del self.ids[bisect.bisect_left(self.ids, record_id)]
 
-    def _unindex(self, old: Record) -> None:
-        key = (old["updated_at"].timestamp(), old["id"])
-        del self.by_updated[bisect.bisect_left(self.by_updated, key)]
-        for field in self.references:
-            ref = old.get(field)
-            if ref:
-                self._referrers[field][ref_key(ref)].discard(old["id"])
+    def _unindex(self, record_id: int) -> None:
+        stamp, keys = self._indexed.pop(record_id)
+        del self.by_updated[bisect.bisect_left(self.by_updated, (stamp, record_id))]
+        for field, key in keys.items():
+            self._referrers[field][key].discard(record_id)
 
 
 class Store:

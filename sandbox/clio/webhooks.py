@@ -63,7 +63,7 @@ class Dispatcher:
         self.db = db
         self.timeout = timeout
         self.log: collections.deque[dict[str, Any]] = collections.deque(maxlen=200)
-        self._queue: queue.Queue[tuple[str, int, bytes]] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, int, Any]] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="clio-webhooks", daemon=True)
         self._thread.start()
         db.listeners.append(self.on_change)
@@ -88,16 +88,17 @@ class Dispatcher:
     def drain(self, timeout: float = 10.0) -> None:
         """Wait until every queued delivery has been attempted (for tests)."""
         done = threading.Event()
-        self._queue.put(("marker", 0, b""))
-        self._marker = done
+        self._queue.put(("marker", 0, done))
         done.wait(timeout)
 
     def _run(self) -> None:
-        with httpx.Client(timeout=self.timeout) as client:
+        # No keep-alive: each delivery is its own connection, as a receiver behind a load
+        # balancer sees them, and a receiver that shuts down has no idle socket held open.
+        with httpx.Client(timeout=self.timeout, limits=httpx.Limits(max_keepalive_connections=0)) as client:
             while True:
                 kind, webhook_id, body = self._queue.get()
                 if kind == "marker":
-                    self._marker.set()
+                    body.set()
                     continue
                 webhook = self.db["webhooks"].get(webhook_id)
                 if webhook is not None:
