@@ -1,0 +1,112 @@
+"""Fixtures of the web admin's tests: the standalone panel and a host app that mounts it,
+both against the real in-process daemon of tests/conftest.py, and logging in through the
+real login form (CSRF token and all)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask, request
+from flask.testing import FlaskClient
+from flask_login import LoginManager, UserMixin, login_user
+
+from webadmin import BillSyncAdmin
+from webadmin.standalone import create_app
+from webadmin.users import UserStore
+
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the first form on the page at ``url``."""
+    page = client.get(url)
+    found = CSRF.search(page.get_data(as_text=True))
+    assert found, f"no form with a CSRF token on {url} ({page.status})"
+    return found.group(1)
+
+
+def post_form(client: FlaskClient, page_url: str, action: str, **data: str) -> object:
+    """Submits a form the way a browser does: token from the page, then POST."""
+    return client.post(action, data={"csrf_token": csrf_token(client, page_url), **data})
+
+
+def log_in(client: FlaskClient, name: str = "alice", password: str = PASSWORD, **kw: object) -> object:
+    return client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "username": name, "password": password}, **kw)
+
+
+@pytest.fixture
+def web_dir(tmp_path: Path) -> Path:
+    return tmp_path / "web"
+
+
+@pytest.fixture
+def web_app(web_dir: Path, address: str, config) -> Flask:
+    """The standalone panel (``billsync web``) on the in-process daemon, user alice."""
+    UserStore(web_dir).set_password("alice", PASSWORD)
+    return create_app(web_dir, BILLSYNC_DAEMON_ADDRESS=address, BILLSYNC_API_TOKEN=config.api_token, BILLSYNC_SECURE_COOKIES=False)
+
+
+@pytest.fixture
+def web(web_app: Flask) -> FlaskClient:
+    """A browser-like client of the standalone panel, logged in as alice."""
+    c = web_app.test_client()
+    assert log_in(c).status_code == 302
+    return c
+
+
+@dataclass(frozen=True)
+class HostUser(UserMixin):
+    """A host app's user: administers only the connections listed."""
+
+    id: str
+    email: str
+    connections: tuple[int, ...]
+    may_create: bool = False
+
+
+@pytest.fixture
+def host_users() -> dict[str, HostUser]:
+    return {}
+
+
+@pytest.fixture
+def host_app(address: str, config, host_users: dict[str, HostUser]) -> Flask:
+    """A host app with its own users and a per-connection rule, mounting the panel under
+    /admin/billing — what README.md shows."""
+    app = Flask("host")
+    app.config.update(
+        SECRET_KEY="host-secret",
+        BILLSYNC_DAEMON_ADDRESS=address,
+        BILLSYNC_API_TOKEN=config.api_token,
+        BILLSYNC_URL_PREFIX="/admin/billing",
+        BILLSYNC_SECURE_COOKIES=False,
+        BILLSYNC_CAN_ADMINISTER=lambda user, cid: user.may_create if cid is None else cid in user.connections,
+    )
+    login = LoginManager(app)
+    login.user_loader(host_users.get)
+
+    @app.route("/test-login")
+    def test_login() -> str:
+        login_user(host_users[request.args["user"]])
+        return "ok"
+
+    BillSyncAdmin(app)
+    return app
+
+
+def host_client(app: Flask, user: str) -> FlaskClient:
+    c = app.test_client()
+    c.get(f"/test-login?user={user}")
+    return c
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium (never 'playwright install')")
+    return path
