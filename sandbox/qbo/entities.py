@@ -59,6 +59,12 @@ def entity_type(name: str) -> EntityType:
         raise QBOFault("6000", detail=f"Unsupported entity {name}") from None
 
 
+def _sent(body: Entity) -> Entity:
+    """The client's fields; empty strings and nulls count as not sent, as QBO reads them
+    (python-quickbooks, for one, sends every unset field as "")."""
+    return {k: copy.deepcopy(v) for k, v in body.items() if k not in SYSTEM_FIELDS and v not in ("", None)}
+
+
 def _stamp(entity: Entity, created: str | None = None) -> str:
     moment = jsonutil.iso(jsonutil.now())
     entity["MetaData"] = {"CreateTime": created or moment, "LastUpdatedTime": moment}
@@ -99,7 +105,7 @@ def create(store: Store, company: Company, name: str, body: Entity, include: set
         return update(store, company, name, body, include)
     if not kind.creatable:
         raise QBOFault("6000", detail=f"{kind.name} cannot be created")
-    entity = {k: copy.deepcopy(v) for k, v in body.items() if k not in SYSTEM_FIELDS}
+    entity = _sent(body)
     kind.prepare(company, kind.name, entity, None, set(include))
     entity["Id"], entity["SyncToken"] = company.next_id(kind.name), "0"
     return _commit(store, company, kind, None, entity, "Create")
@@ -111,7 +117,7 @@ def update(store: Store, company: Company, name: str, body: Entity, include: set
     if "void" in include and kind.voidable:
         return void(store, company, name, body)
     old = _current(company, kind, body)
-    sent = {k: copy.deepcopy(v) for k, v in body.items() if k not in SYSTEM_FIELDS}
+    sent = _sent(body)
     if str(body.get("sparse")).lower() == "true":
         entity = {**copy.deepcopy(old), **sent}
     else:

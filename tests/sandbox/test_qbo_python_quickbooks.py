@@ -59,8 +59,9 @@ def test_create_query_update_delete(client, services) -> None:
     invoice.CustomerRef = customer.to_ref()
     invoice.Line = [line]
     invoice.save(qb=client)
-    assert invoice.TotalAmt == 250 and invoice.DocNumber == "1001"
+    stored = Invoice.get(invoice.Id, qb=client)
+    assert stored.TotalAmt == 250 and stored.DocNumber == "1001"
     assert Invoice.count(qb=client) == 1
 
-    invoice.delete(qb=client)
+    stored.delete(qb=client)
     assert Invoice.count(qb=client) == 0
