@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from daemon.errors import AuthorizationLost, BillsyncError, NotFound
-from daemon.http import Http, scrub
+from daemon.errors import AuthorizationLost, BillsyncError, NotFound, Unavailable
+from daemon.http import RETRIABLE_STATUS, Http, scrub
 from daemon.tokens import TokenSource
 
 PAGE_LIMIT = 200
@@ -113,6 +113,8 @@ class Clio:
         message = scrub(error.get("message", "") if isinstance(error, dict) else response.text[:300], (token,))
         if response.status_code == 404:
             raise NotFound(f"Clio has no such record: {message}")
+        if response.status_code in RETRIABLE_STATUS:
+            raise Unavailable(f"Clio is unavailable (HTTP {response.status_code}): {message}")
         raise ClioError(response.status_code, message)
 
     def _pace(self) -> None:
