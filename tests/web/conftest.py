@@ -5,19 +5,25 @@ real login form (CSRF token and all)."""
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import waitress
 from flask import Flask, request
 from flask.testing import FlaskClient
 from flask_login import LoginManager, UserMixin, login_user
+from playwright.sync_api import Page, sync_playwright
 
 from webadmin import BillSyncAdmin
 from webadmin.standalone import create_app
 from webadmin.users import UserStore
 
 PASSWORD = "correct horse battery"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -110,3 +116,40 @@ def chromium_path() -> str:
     if not Path(path).exists():
         pytest.fail("Chromium is missing: apt-get install -y chromium (never 'playwright install')")
     return path
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Flask], str]]:
+    """Serves a Flask app with waitress (a real WSGI server) on a free port in a thread;
+    returns its base URL. Stopped at teardown."""
+    servers = []
+
+    def start(app: Flask) -> str:
+        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="billsync-test")
+        thread = threading.Thread(target=server.run, name="web-under-test", daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.effective_port}"
+
+    yield start
+    for server, thread in servers:
+        server.close()
+        server.task_dispatcher.shutdown(timeout=2)
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser_page(chromium_path: str) -> Iterator[Page]:
+    """A page of Debian's Chromium, headless, kept off the network it cannot reach."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Saves the whole page to tests/screenshots/NAME.png (gitignored) for people to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,78 @@
+"""The panel in a real browser (Debian's Chromium through Playwright), served by waitress,
+against the in-process daemon: what an admin does, step by step, with a screenshot of
+each page in tests/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import PASSWORD, screenshot
+
+
+def log_in(page: Page, base: str) -> None:
+    page.goto(base + "/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    screenshot(page, "01-login")
+    page.fill("#username", "alice")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_an_admin_creates_configures_revokes_and_purges_a_connection(web_app, serve, browser_page):
+    page, base = browser_page, serve(web_app)
+    log_in(page, base)
+    expect(page.get_by_text("No connections yet.")).to_be_visible()
+    screenshot(page, "02-connections-empty")
+
+    page.fill("#name", "Smith & Jones LLP")
+    page.fill("#start_date", "2024-01-01")
+    page.click("text=Create connection")
+    expect(page.locator("h1")).to_contain_text("Smith & Jones LLP")
+    expect(page.get_by_role("button", name="Connect Clio")).to_be_visible()
+    expect(page.get_by_role("button", name="Connect QuickBooks Online")).to_be_visible()
+    expect(page.get_by_text("Nothing synced yet.")).to_be_visible()
+    screenshot(page, "03-bill-syncing-new")
+
+    page.click("nav.tabs >> text=Settings")
+    expect(page.locator("#start_date")).to_have_value("2024-01-01")
+    page.fill("#service_item", "Legal:Fees")
+    page.click("text=Save settings")
+    expect(page.locator(".field.has-error")).to_contain_text("cannot contain ':'")
+    screenshot(page, "04-settings-error")
+    page.fill("#sync_interval_seconds", "600")
+    page.fill("#service_item", "Legal Services")
+    page.click("text=Save settings")
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+
+    page.click("nav.tabs >> text=Activity")
+    expect(page.locator("table")).to_contain_text("settings.changed")
+    expect(page.locator("table")).to_contain_text("alice")
+    screenshot(page, "05-activity")
+
+    page.click("nav.tabs >> text=All items")
+    expect(page.get_by_text("Nothing synced yet: items appear here after the first sync.")).to_be_visible()
+    screenshot(page, "06-items-empty")
+
+    page.click("nav.tabs >> text=Bill Syncing")
+    page.click("a:text-is('Revoke')")
+    expect(page.get_by_text("Every link between Clio records and QuickBooks objects is kept", exact=False)).to_be_visible()
+    screenshot(page, "07-revoke-confirm")
+    page.click("button:text('Revoke access')")
+    expect(page.get_by_text("Access revoked and syncing stopped.")).to_be_visible()
+    expect(page.locator("h1 .badge")).to_have_text("revoked")
+    screenshot(page, "08-revoked")
+
+    page.click("text=Revoke and Purge")
+    page.fill("#confirm", "Another firm")
+    page.click("button:text('Revoke and Purge')")
+    expect(page.locator(".field.has-error")).to_contain_text("To confirm, set confirm to 'Smith & Jones LLP'")
+    screenshot(page, "09-purge-refused")
+    page.fill("#confirm", "Smith & Jones LLP")
+    page.click("button:text('Revoke and Purge')")
+    expect(page.get_by_text("Purged: 0 links deleted")).to_be_visible()
+    screenshot(page, "10-purged")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
