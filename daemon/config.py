@@ -48,6 +48,8 @@ class Config:
     #: Divides every provider rate window, matching the emulators' setting, so benchmarks
     #: against a time-scaled sandbox run at the scaled ceiling (1 for real providers).
     time_scale: float = 1.0
+    qbo_app_url: str = "https://app.qbo.intuit.com"
+    workers: int = 4
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -83,6 +85,8 @@ class Config:
             webhook_address=env.get("BILLSYNC_WEBHOOK_ADDRESS", ""),
             qbo_webhook_verifier=env.get("BILLSYNC_QBO_WEBHOOK_VERIFIER", ""),
             time_scale=float(env.get("BILLSYNC_TIME_SCALE") or 1.0),
+            qbo_app_url=env.get("BILLSYNC_QBO_APP_URL", "https://app.qbo.intuit.com").rstrip("/"),
+            workers=int(env.get("BILLSYNC_WORKERS") or 4),
         )
 
 

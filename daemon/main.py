@@ -13,6 +13,8 @@ from daemon import fields, migrations
 from daemon.config import Config
 from daemon.db import open_database
 from daemon.errors import ConfigError
+from daemon.providers import Providers
+from daemon.scheduler import Scheduler
 from daemon.server import create_server
 from daemon.service import BillSyncService
 
@@ -29,6 +31,7 @@ class Daemon:
         self.config = config
         self.health = health.HealthServicer()
         self.server: grpc.Server | None = None
+        self.scheduler: Scheduler | None = None
         self.port = 0
         self._stopped = threading.Event()
 
@@ -38,14 +41,20 @@ class Daemon:
         db = open_database(self.config.database_url)
         if todo := migrations.pending(db):
             raise ConfigError(f"the database needs {len(todo)} migration(s): run 'billsync migrate' first")
-        self.server, self.port = create_server(self.config.address, BillSyncService(), self.health, self.config.api_token)
+        providers = Providers(self.config)
+        self.scheduler = Scheduler(providers, workers=self.config.workers)
+        service = BillSyncService(providers, self.scheduler, self.config.qbo_app_url)
+        self.server, self.port = create_server(self.config.address, service, self.health, self.config.api_token)
+        self.scheduler.start()
         return self.port
 
     def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Reports NOT_SERVING, lets in-flight calls finish within ``grace``, and closes."""
         self.health.enter_graceful_shutdown()
+        if self.scheduler is not None:
+            self.scheduler.stop(grace * 2 / 3)
         if self.server is not None:
-            self.server.stop(grace).wait()
+            self.server.stop(grace / 3).wait()
         self._stopped.set()
 
     def serve_until_signalled(self) -> None:

@@ -80,11 +80,15 @@ class Link(BaseModel):
     qbo_id = peewee.CharField(null=True)
     sync_token = peewee.CharField(null=True)
     label = peewee.CharField(default="")
+    #: The natural key in QBO: a customer's DisplayName, an invoice's DocNumber.
+    qbo_ref = peewee.CharField(null=True)
     fingerprint = peewee.CharField(null=True)
     reason = peewee.TextField(default="")
     error_code = peewee.CharField(default="")
     attempts = peewee.IntegerField(default=0)
     idempotency_key = peewee.CharField(null=True)
+    #: The link this one waits for ("contact:12"), or "settings:qbo".
+    depends_on = peewee.CharField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
 
@@ -94,6 +98,7 @@ class Link(BaseModel):
             (("connection", "state", "id"), False),
             (("connection", "kind", "state", "id"), False),
             (("connection", "kind", "qbo_id"), False),
+            (("connection", "depends_on"), False),
         )
 
 

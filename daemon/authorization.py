@@ -1,0 +1,107 @@
+"""Connecting a connection's two sides: the OAuth authorization-code flow, through RPCs.
+
+The ``state`` sent to the provider is sealed with the daemon's key (Fernet, 15 minutes),
+so the callback proves which connection and provider it belongs to without a table.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from cryptography.fernet import InvalidToken
+
+from daemon import connections, events, oauth as oauth_module
+from daemon.db import database
+from daemon.errors import FailedPrecondition, InvalidArgument
+from daemon.fields import fernet
+from daemon.models import Connection, Link, utcnow
+from daemon.providers import Providers
+from daemon.tokens import TokenSource
+
+STATE_TTL = 15 * 60
+NAMES = oauth_module.NAMES
+
+
+def start(providers: Providers, connection: Connection, provider: str, redirect_uri: str) -> tuple[str, str]:
+    if not redirect_uri.startswith(("http://", "https://")):
+        raise InvalidArgument("redirect_uri must be an absolute http(s) URL registered with the provider")
+    sealed = {"c": connection.id, "p": provider, "r": redirect_uri, "n": secrets.token_urlsafe(8)}
+    state = fernet().encrypt(json.dumps(sealed).encode()).decode()
+    return providers.oauth.authorize_url(provider, state, redirect_uri), state
+
+
+def _unseal(state: str, provider: str) -> dict[str, Any]:
+    try:
+        sealed = json.loads(fernet().decrypt(state.encode(), ttl=STATE_TTL))
+    except (InvalidToken, ValueError) as e:
+        raise InvalidArgument("the authorization expired or did not start here; start it again") from e
+    if sealed["p"] != provider:
+        raise InvalidArgument(f"this authorization was started for {NAMES[sealed['p']]}, not {NAMES[provider]}")
+    return sealed
+
+
+def complete(providers: Providers, provider: str, state: str, code: str, realm_id: str, actor: str) -> Connection:
+    """Exchanges the code, checks the account is the one the links belong to, stores the tokens."""
+    sealed = _unseal(state, provider)
+    connection = connections.get(sealed["c"])
+    if not code:
+        raise InvalidArgument("code is missing: the provider did not approve access")
+    if provider == "qbo" and not realm_id:
+        raise InvalidArgument("realm_id is missing: QuickBooks sends realmId with the code")
+    tokens = providers.oauth.exchange_code(provider, code, sealed["r"])
+    changes: dict[Any, Any] = {}
+    try:
+        if provider == "qbo":
+            _refuse_other_company(connection, realm_id)
+            connection.qbo_realm_id = realm_id
+            client = providers.quickbooks(connection, _fixed(providers, "qbo", tokens))
+            changes = {Connection.qbo_tokens: tokens, Connection.qbo_realm_id: realm_id,
+                       Connection.qbo_company_name: client.company_info().get("CompanyName", "")}
+        else:
+            me = providers.clio(connection, _fixed(providers, "clio", tokens)).who_am_i()
+            changes = {Connection.clio_tokens: tokens, Connection.clio_account: (me.get("account") or {}).get("name") or me.get("name", "")}
+    except FailedPrecondition:
+        providers.oauth.revoke(provider, _revocable(provider, tokens))
+        raise
+    with database.atomic():
+        Connection.update(changes).where(Connection.id == connection.id).execute()
+        connection = connections.get(connection.id)
+        if connection.qbo_tokens and connection.clio_tokens:
+            Connection.update(state="connected", next_run_at=utcnow()).where(Connection.id == connection.id).execute()
+        name = connection.qbo_company_name if provider == "qbo" else connection.clio_account
+        events.record(connection, "connection.authorized", f"{NAMES[provider]} authorized ({name})", actor)
+    return connections.get(connection.id)
+
+
+def _refuse_other_company(connection: Connection, realm_id: str) -> None:
+    if connection.qbo_realm_id and connection.qbo_realm_id != realm_id and Link.select().where(Link.connection == connection).exists():
+        raise FailedPrecondition(
+            f"This connection's links point to the QuickBooks company {connection.qbo_company_name!r} (realm {connection.qbo_realm_id}), "
+            f"but you authorized realm {realm_id}. Reconnect to {connection.qbo_company_name!r}, or use Revoke and Purge first to start "
+            "over with the other company (objects already in the old company are not touched)."
+        )
+
+
+def _fixed(providers: Providers, provider: str, tokens: dict[str, Any]) -> TokenSource:
+    """A token source over tokens not yet stored (the first calls after the exchange)."""
+    holder = dict(tokens)
+    return TokenSource(provider, lambda: holder, holder.update, providers.config, oauth=providers.oauth)
+
+
+def _revocable(provider: str, tokens: dict[str, Any]) -> str:
+    """QBO revokes the whole grant by its refresh token; Clio deauthorizes by the access token."""
+    return tokens.get("refresh_token") or tokens["access_token"] if provider == "qbo" else tokens["access_token"]
+
+
+def revoke_tokens(providers: Providers, connection: Connection) -> list[str]:
+    """Revokes both providers' tokens; returns the failures (revoking goes on regardless)."""
+    problems = []
+    for provider, tokens in (("qbo", connection.qbo_tokens), ("clio", connection.clio_tokens)):
+        if tokens:
+            try:
+                providers.oauth.revoke(provider, _revocable(provider, tokens))
+            except Exception as e:  # noqa: BLE001 - the local revoke must happen even if the provider is down
+                problems.append(f"{NAMES[provider]}: {e}")
+    return problems

@@ -1,0 +1,258 @@
+"""One sync cycle of one connection, in dependency order.
+
+1. Read QBO Preferences (one call): while invoice numbers cannot be trusted, invoices hold.
+2. Resolve pending links left by a crash or a lost answer (``recovery``).
+3. Read Clio changes since the watermarks, plus the records that must be planned again:
+   pending creates not found in QBO, waiting records whose dependency is now synced,
+   and what an admin asked to re-sync.
+4. Plan and write contacts → invoices → credit notes → payments and credit applications.
+5. Advance each watermark only when no write it covers is still pending.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+
+from daemon import clio_reader, events, links, mapping, planner, qbo_settings, recovery
+from daemon.clio import Clio
+from daemon.clio_reader import RESOURCE_OF_KIND
+from daemon.mapping import Record
+from daemon.models import KINDS, Connection, Link, Run
+from daemon.planner import SETTINGS_DEPENDENCY, Op
+from daemon.quickbooks import QuickBooks, quote
+from daemon.writer import Writer
+
+COUNTERS = ("done", "total", "created", "updated", "failed")
+FLUSH_EVERY = 0.25
+
+
+class Stopped(Exception):
+    """The daemon is shutting down; the cycle ended at a safe point."""
+
+
+class Progress:
+    """Per-kind counters of a run, saved on the run row for Sync and Status to read."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.kinds = {k: dict.fromkeys(COUNTERS, 0) for k in KINDS}
+        self._flushed = 0.0
+
+    def planned(self, kind: str, count: int) -> None:
+        self.kinds[kind]["total"] += count
+        self.flush(force=True)
+
+    def done(self, op: Op, outcome: str) -> None:
+        counters = self.kinds[op.kind]
+        counters["done"] += 1
+        if outcome in ("created", "updated", "failed"):
+            counters[outcome] += 1
+        self.flush()
+
+    def flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._flushed >= FLUSH_EVERY:
+            self._flushed = now
+            progress = {k: v for k, v in self.kinds.items() if v["total"]}
+            Run.update(progress=progress).where(Run.id == self.run.id).execute()
+
+
+class Cycle:
+    """Everything one run does; ``force`` names links (kind → Clio ids) to push again."""
+
+    def __init__(self, connection: Connection, qbo: QuickBooks, clio: Clio, progress: Progress,
+                 force: dict[str, set[str]] | None = None, stop: threading.Event | None = None) -> None:
+        self.connection = connection
+        self.qbo = qbo
+        self.clio = clio
+        self.progress = progress
+        self.force = {k: set(v) for k, v in (force or {}).items()}
+        self.stop = stop or threading.Event()
+        self.writer = Writer(connection, qbo, self._done)
+        self.start_date = connection.settings.get("start_date", "")
+        self._item_ids: dict[str, str] | None = None
+
+    def _done(self, op: Op, outcome: str) -> None:
+        self.progress.done(op, outcome)
+        if self.stop.is_set():
+            raise Stopped()
+
+    def run(self) -> None:
+        self.held = self.check_settings()
+        again = recovery.resolve_pending(self.connection, self.qbo)
+        for kind, ids in self.ready_waiting().items():
+            again.setdefault(kind, set()).update(ids)
+        for kind, ids in self.force.items():
+            again.setdefault(kind, set()).update(ids)
+        marks = clio_reader.watermarks(self.connection)
+        changed, newest = {}, {}
+        for resource in clio_reader.FIELDS:
+            changed[resource], newest[resource] = clio_reader.read_changes(self.clio, resource, marks.get(resource))
+        bills, lines = self.bills(changed, again.get("invoice", set()), complete_lines="line_items" not in marks)
+        memos = self.with_fetched("credit_memos", changed["credit_memos"], again.get("credit_memo", set()))
+        allocations = self.with_fetched("allocations", changed["allocations"], again.get("payment", set()))
+        self.sync_contacts(changed["contacts"], bills, memos, allocations, again.get("contact", set()))
+        self.sync_invoices(bills, lines)
+        self.sync_credit_memos(memos)
+        self.sync_allocations(allocations)
+        self.advance(newest)
+
+    # --- settings and what to plan again --------------------------------------------
+
+    def check_settings(self) -> str:
+        checks = qbo_settings.read_checks(self.qbo.preferences())
+        if checks != self.connection.qbo_checks:
+            Connection.update(qbo_checks=checks).where(Connection.id == self.connection.id).execute()
+            if self.connection.qbo_checks is not None:
+                described = ", ".join(f"{c['title']} {'on' if c['ok'] else 'off'}" for c in checks)
+                events.record(self.connection, "settings.qbo_changed", f"QuickBooks settings now: {described}")
+            self.connection.qbo_checks = checks
+        return qbo_settings.held(checks)
+
+    def ready_waiting(self) -> dict[str, set[str]]:
+        """Waiting records whose dependency is synced now (or whose settings hold lifted)."""
+        waiting = list(Link.select(Link.kind, Link.clio_id, Link.depends_on).where(Link.connection == self.connection, Link.state == "waiting"))
+        wanted: dict[str, set[str]] = {}
+        for link in waiting:
+            if link.depends_on and link.depends_on != SETTINGS_DEPENDENCY:
+                kind, _, clio_id = link.depends_on.partition(":")
+                wanted.setdefault(kind, set()).add(clio_id)
+        synced = {f"{kind}:{clio_id}" for kind, ids in wanted.items() for clio_id in links.qbo_ids(self.connection, kind, ids)}
+        ready: dict[str, set[str]] = {}
+        for link in waiting:
+            if link.depends_on in synced or (link.depends_on == SETTINGS_DEPENDENCY and not self.held):
+                ready.setdefault(link.kind, set()).add(link.clio_id)
+        return ready
+
+    def with_fetched(self, resource: str, records: list[Record], ids: Iterable[str]) -> dict[int, Record]:
+        """``records`` by id, plus those of ``ids`` not among them, fetched from Clio."""
+        by_id = {r["id"]: r for r in records}
+        missing = {int(i) for i in ids} - set(by_id)
+        by_id.update({r["id"]: r for r in clio_reader.fetch(self.clio, resource, missing)})
+        return by_id
+
+    # --- the four kinds -----------------------------------------------------------------
+
+    def bills(self, changed: dict[str, list[Record]], again: set[str], complete_lines: bool) -> tuple[dict[int, Record], dict[int, list[Record]]]:
+        """Changed bills (including those whose lines changed) and the full lines of each to write."""
+        changed_lines = clio_reader.group_lines(changed["line_items"])
+        ids = set(again) | ({str(i) for i in changed_lines} if not complete_lines else set())
+        bills = self.with_fetched("bills", changed["bills"], ids)
+        writable = [b for b, bill in bills.items() if bill.get("state") in mapping.ISSUED_STATES]
+        if complete_lines:
+            return bills, changed_lines
+        return bills, clio_reader.lines_of(self.clio, writable)
+
+    def sync_contacts(self, changed: list[Record], bills: dict[int, Record], memos: dict[int, Record],
+                      allocations: dict[int, Record], again: set[str]) -> None:
+        """Contacts billed on what syncs now, and renamed contacts already linked."""
+        needed = {str((b.get("client") or {}).get("id")) for b in bills.values() if not mapping.skip_reason(b, self.start_date)}
+        needed |= {str((r.get("contact") or {}).get("id")) for r in [*memos.values(), *allocations.values()]}
+        needed |= again
+        needed.discard("None")
+        contacts = {str(c["id"]): c for c in changed}
+        existing = links.load(self.connection, "contact", needed | set(contacts))
+        todo = needed | {i for i in contacts if i in existing}
+        fetch = {i for i in todo - set(contacts) if i not in existing or existing[i].state != "synced" or i in again}
+        contacts.update({str(c["id"]): c for c in clio_reader.fetch(self.clio, "contacts", fetch)})
+        records = sorted((contacts[i] for i in todo if i in contacts), key=lambda c: c["id"])
+        taken = self.customers_named(records)
+        linked = links.linked_qbo_ids(self.connection, "contact", [c["Id"] for c in taken.values()])
+        ops = planner.plan_contacts(records, existing, taken, linked, self.force.get("contact", set()))
+        self.write(ops, existing)
+
+    def customers_named(self, contacts: list[Record]) -> dict[str, Record]:
+        """QBO customers already holding any name these contacts could take, by lower-cased name."""
+        names = set()
+        for contact in contacts:
+            try:
+                name = mapping.display_name(contact)
+            except mapping.Invalid:
+                continue
+            names |= {name, mapping.disambiguated(name, contact["id"])}
+        found: dict[str, Record] = {}
+        ordered = sorted(names)
+        for i in range(0, len(ordered), recovery.IN_LIST):
+            values = ", ".join(quote(n) for n in ordered[i : i + recovery.IN_LIST])
+            for customer in self.qbo.query(f"select * from Customer where DisplayName in ({values})"):
+                found[customer["DisplayName"].lower()] = customer
+        return found
+
+    def item_ids(self) -> dict[str, str]:
+        """QBO item ids for each Clio line kind, creating the mapped Service items if missing."""
+        if self._item_ids is None:
+            self._item_ids = ensure_items(self.qbo, self.connection.settings.get("item_mapping", {}))
+        return self._item_ids
+
+    def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> None:
+        records = sorted(bills.values(), key=lambda b: b["id"])
+        existing = links.load(self.connection, "invoice", [b["id"] for b in records])
+        customers = links.qbo_ids(self.connection, "contact", [(b.get("client") or {}).get("id") for b in records])
+        eligible = any(not mapping.skip_reason(b, self.start_date) for b in records)
+        items = self.item_ids() if eligible and not self.held else {}
+        force = self.force.get("invoice", set())
+        ops = [planner.plan_bill(b, lines.get(b["id"]), existing.get(str(b["id"])), customers.get(str((b.get("client") or {}).get("id"))),
+                                 items, self.start_date, self.held, str(b["id"]) in force) for b in records]
+        self.write(ops, existing)
+
+    def sync_credit_memos(self, memos: dict[int, Record]) -> None:
+        records = sorted(memos.values(), key=lambda m: m["id"])
+        existing = links.load(self.connection, "credit_memo", [m["id"] for m in records])
+        customers = links.qbo_ids(self.connection, "contact", [(m.get("contact") or {}).get("id") for m in records])
+        item = self.item_ids().get("Service") if records else None
+        force = self.force.get("credit_memo", set())
+        ops = [planner.plan_credit_memo(m, existing.get(str(m["id"])), customers.get(str((m.get("contact") or {}).get("id"))), item, str(m["id"]) in force)
+               for m in records]
+        self.write(ops, existing)
+
+    def sync_allocations(self, allocations: dict[int, Record]) -> None:
+        records = sorted(allocations.values(), key=lambda a: a["id"])
+        existing = links.load(self.connection, "payment", [a["id"] for a in records])
+        invoices = links.qbo_ids(self.connection, "invoice", [(a.get("bill") or {}).get("id") for a in records])
+        customers = links.qbo_ids(self.connection, "contact", [(a.get("contact") or {}).get("id") for a in records])
+        memos = links.qbo_ids(self.connection, "credit_memo", [(a.get("parent") or {}).get("id") for a in records if (a.get("parent") or {}).get("type") == "CreditMemo"])
+        force = self.force.get("payment", set())
+        ops = []
+        for a in records:
+            bill_id = str((a.get("bill") or {}).get("id"))
+            parent_id = str((a.get("parent") or {}).get("id"))
+            invoice = (bill_id, invoices[bill_id]) if bill_id in invoices else None
+            ops.append(planner.plan_allocation(a, existing.get(str(a["id"])), customers.get(str((a.get("contact") or {}).get("id"))),
+                                               invoice, memos.get(parent_id), str(a["id"]) in force))
+        self.write(ops, existing)
+
+    def write(self, ops: list[Op], existing: dict[str, Link]) -> None:
+        if not ops:
+            return
+        if self.stop.is_set():
+            raise Stopped()
+        self.progress.planned(ops[0].kind, len(ops))
+        self.writer.apply(ops, existing)
+
+    def advance(self, newest: dict[str, str | None]) -> None:
+        """Moves each watermark past what this cycle read, unless a write it covers is pending."""
+        pending = {row.kind for row in Link.select(Link.kind).where(Link.connection == self.connection, Link.state == "pending").distinct()}
+        for kind, resource in RESOURCE_OF_KIND.items():
+            if kind not in pending:
+                clio_reader.save_watermark(self.connection, resource, newest[resource])
+                if resource == "bills":
+                    clio_reader.save_watermark(self.connection, "line_items", newest["line_items"])
+
+
+def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
+    """Finds (or creates, as Service items on the first income account) the mapped items."""
+    names = sorted(set(mapping_.values()))
+    if not names:
+        return {}
+    found = {i["Name"]: str(i["Id"]) for i in qbo.query(f"select * from Item where Name in ({', '.join(quote(n) for n in names)})")}
+    missing = [n for n in names if n not in found]
+    if missing:
+        accounts = qbo.query("select * from Account where AccountType = 'Income'")
+        if not accounts:
+            raise mapping.Invalid("QuickBooks has no income account to create the Services item on")
+        for name in missing:
+            item = qbo.create("Item", {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": str(accounts[0]["Id"])}}, requestid=None)
+            found[name] = str(item["Id"])
+    return {kind: found[name] for kind, name in mapping_.items()}

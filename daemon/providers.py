@@ -1,0 +1,45 @@
+"""Clients of both APIs for one connection, with tokens that live in its database row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daemon.clio import Clio
+from daemon.config import Config
+from daemon.models import Connection
+from daemon.oauth import OAuth, Provider
+from daemon.quickbooks import QuickBooks
+from daemon.ratelimit import RateLimiter
+from daemon.tokens import TokenSource
+
+TOKEN_COLUMN = {"qbo": Connection.qbo_tokens, "clio": Connection.clio_tokens}
+
+
+def token_source(config: Config, oauth: OAuth, connection_id: int, provider: Provider) -> TokenSource:
+    """Tokens read afresh from the row and saved to it at once after every refresh."""
+    column = TOKEN_COLUMN[provider]
+
+    def load() -> dict[str, Any] | None:
+        row = Connection.select(column).where(Connection.id == connection_id).first()
+        return getattr(row, column.name) if row else None
+
+    def save(tokens: dict[str, Any]) -> None:
+        Connection.update({column: tokens}).where(Connection.id == connection_id).execute()
+
+    return TokenSource(provider, load, save, config, oauth=oauth)
+
+
+class Providers:
+    """Builds API clients; one limiter for the whole process keeps every realm under QBO's limits."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.oauth = OAuth(config)
+        self.limiter = RateLimiter(time_scale=config.time_scale)
+
+    def quickbooks(self, connection: Connection, tokens: TokenSource | None = None) -> QuickBooks:
+        tokens = tokens or token_source(self.config, self.oauth, connection.id, "qbo")
+        return QuickBooks(self.config.qbo_api_url, connection.qbo_realm_id, tokens, self.limiter)
+
+    def clio(self, connection: Connection, tokens: TokenSource | None = None) -> Clio:
+        return Clio(self.config.clio_url, tokens or token_source(self.config, self.oauth, connection.id, "clio"))
