@@ -94,6 +94,11 @@ class Sandbox:
         return self.qbo_app.extensions["qbo_sandbox"]
 
     @property
+    def clio(self) -> Any:
+        """The Clio emulator's state (``ClioSandbox``), or None when not served."""
+        return self.clio_app.extensions["clio"] if self.clio_app else None
+
+    @property
     def qbo_url(self) -> str:
         return self._served[0].url
 

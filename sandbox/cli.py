@@ -1,0 +1,50 @@
+"""``billsync sandbox``: serve the QBO and Clio emulators until interrupted."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+
+from sandbox.faults import FaultConfig
+from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REALM_ID, QBOConfig
+
+
+@click.command("sandbox")
+@click.option("--qbo-port", default=8701, show_default=True, help="Port of the QBO emulator (0: any).")
+@click.option("--clio-port", default=8702, show_default=True, help="Port of the Clio emulator (0: any).")
+@click.option("--realm-id", default=DEFAULT_REALM_ID, show_default=True, help="QBO company seeded at start.")
+@click.option("--clio-account", default=None, help="Name of the emulated Clio firm.")
+@click.option("--time-scale", default=1.0, show_default=True, help="Run limits and token lifetimes this much faster.")
+@click.option("--fault-rate", default=0.0, show_default=True, help="Share of API requests that fail (5xx, slow, drop).")
+@click.option("--state-file", default=None, help="Persist both emulators to NAME-qbo.json / NAME-clio.json.")
+@click.option("--demo", "demo_bills", type=int, default=0, show_default=True,
+              help="Load a demo firm of this many bills (sandbox.demo) into the Clio emulator.")
+@click.option("--no-clio", is_flag=True, help="Serve the QBO emulator only.")
+def sandbox(qbo_port: int, clio_port: int, realm_id: str, clio_account: str | None, time_scale: float,
+            fault_rate: float, state_file: str | None, demo_bills: int, no_clio: bool) -> None:
+    """Serve local emulators of the QBO Accounting API v3 and the Clio API v4."""
+    from sandbox.server import Sandbox
+
+    faults = FaultConfig(rate=fault_rate)
+    clio_config = None
+    if not no_clio:
+        from sandbox.clio.app import ClioConfig
+
+        clio_config = ClioConfig(faults=faults, **({"account_name": clio_account} if clio_account else {}))
+    box = Sandbox(qbo_port=qbo_port, clio_port=clio_port, realm_id=realm_id, time_scale=time_scale,
+                  state_file=state_file, qbo_config=QBOConfig(faults=faults), clio_config=clio_config,
+                  clio=not no_clio)
+    if demo_bills and box.clio_app is not None:
+        from sandbox.clio.loader import seed as seed_clio
+
+        seed_clio(box.clio_app.extensions["clio"].store, demo_bills)
+    box.start()
+    click.echo(f"QBO  {box.qbo_url}  realm {realm_id}  client {DEFAULT_CLIENT_ID} / {DEFAULT_CLIENT_SECRET}")
+    if box.clio_url:
+        click.echo(f"Clio {box.clio_url}")
+    click.echo("Admin API: <url>/_sandbox/  -  Ctrl-C to stop")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        box.stop()
