@@ -24,6 +24,8 @@ from sandbox.clio.models import RESOURCES, USERS
 from sandbox.clio.store import Record, Store
 
 bp = Blueprint("clio_api", __name__, url_prefix="/api/v4")
+#: Clio has no ``GET /line_items/{id}.json`` (only PATCH and DELETE); neither has the emulator.
+NOT_SHOWN = ("line_items",)
 bp.before_request(authenticate)
 bp.after_request(add_limit_headers)
 
@@ -51,8 +53,8 @@ def selection_for(model: Model) -> fields.Selection:
     return selection
 
 
-def _model(resource: str) -> Model:
-    model = RESOURCES.get(resource)
+def _model(resource: str, shown: bool = False) -> Model:
+    model = None if shown and resource in NOT_SHOWN else RESOURCES.get(resource)
     if model is None:
         raise ClioError(404, "NotFound", f"No route matches /api/v4/{resource}.json")
     return model
@@ -100,7 +102,7 @@ def show_record(model: Model, record: Record | None, kind: str, record_id: int) 
 
 @bp.get("/<resource>/<int:record_id>.json")
 def show(resource: str, record_id: int) -> Response:
-    model = _model(resource)
+    model = _model(resource, shown=True)
     kind = resource.rstrip("s").title().replace("_", "")
     return show_record(model, store()[resource].get(record_id), kind, record_id)
 

@@ -20,7 +20,7 @@ USD = {"id": 1, "etag": '"usd"', "code": "USD", "sign": "$", "created_at": EPOCH
 #: What a user may do next with a bill in each state, as Clio lists it.
 TRANSITIONS: dict[str, list[str]] = {
     "draft": ["awaiting_approval", "awaiting_payment", "deleted"],
-    "awaiting_approval": ["awaiting_payment", "draft", "deleted"],
+    "awaiting_approval": ["awaiting_payment", "deleted"],
     "awaiting_payment": ["void", "deleted"],
     "paid": ["void"],
     "void": ["deleted"],
