@@ -6,6 +6,10 @@ token from the connection's :class:`~daemon.tokens.TokenSource` (refreshed once 
 crash return the first object instead of a duplicate. Every failure arrives as a
 :class:`~daemon.qbo_faults.QboFault` the engine can classify, or as
 :class:`~daemon.errors.AuthorizationLost` / :class:`~daemon.errors.Unavailable`.
+
+A write whose answer was lost (timeout, dropped connection) is sent again by the retry
+layer with the same ``requestid``; without one, a retried update, delete or void may
+meet 5010 (stale) because the first attempt did apply, so pass one for every write.
 """
 
 from __future__ import annotations
@@ -103,19 +107,19 @@ class QuickBooks:
         """Create; a repeat with the same ``requestid`` (≤ 50 chars) returns the first result."""
         return self._call("POST", entity.lower(), body=body, requestid=requestid)[entity]
 
-    def update(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+    def update(self, entity: str, body: dict[str, Any], requestid: str | None = None) -> dict[str, Any]:
         """Full update, or partial with ``"sparse": True`` in ``body``; needs Id and SyncToken."""
-        return self._call("POST", entity.lower(), body=body)[entity]
+        return self._call("POST", entity.lower(), body=body, requestid=requestid)[entity]
 
-    def delete(self, entity: str, entity_id: str, sync_token: str) -> dict[str, Any]:
+    def delete(self, entity: str, entity_id: str, sync_token: str, requestid: str | None = None) -> dict[str, Any]:
         """Delete a transaction; the answer is ``{"status": "Deleted", "Id": …}``."""
         return self._call("POST", entity.lower(), params={"operation": "delete"},
-                          body={"Id": entity_id, "SyncToken": sync_token})[entity]
+                          body={"Id": entity_id, "SyncToken": sync_token}, requestid=requestid)[entity]
 
-    def void(self, entity: str, entity_id: str, sync_token: str) -> dict[str, Any]:
+    def void(self, entity: str, entity_id: str, sync_token: str, requestid: str | None = None) -> dict[str, Any]:
         """Void a transaction: it stays, with zero amounts, as QBO's record that it existed."""
         return self._call("POST", entity.lower(), params={"operation": "void"},
-                          body={"Id": entity_id, "SyncToken": sync_token})[entity]
+                          body={"Id": entity_id, "SyncToken": sync_token}, requestid=requestid)[entity]
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         """Every row of a ``select * from …`` (without STARTPOSITION/MAXRESULTS), page by page."""
@@ -146,8 +150,8 @@ class QuickBooks:
             raise ValueError(f"a QBO batch holds at most {MAX_BATCH} operations, got {len(items)}")
         if len({item.bid for item in items}) != len(items):
             raise ValueError("bIds within a batch must be unique")
-        answer, tid = self._call("POST", "batch", body={"BatchItemRequest": [i.to_json() for i in items]},
-                                 requestid=requestid, batch=True, with_tid=True)
+        answer, tid = self._exchange("POST", "batch", body={"BatchItemRequest": [i.to_json() for i in items]},
+                                     requestid=requestid, batch=True)
         results: dict[str, BatchResult] = {}
         for item in answer.get("BatchItemResponse") or []:
             fault = fault_in(item, 200, tid)
@@ -187,9 +191,17 @@ class QuickBooks:
         return self._call("GET", f"companyinfo/{self.realm_id}")["CompanyInfo"]
 
     def _call(self, method: str, path: str, *, params: dict[str, str] | None = None,
-              body: dict[str, Any] | None = None, requestid: str | None = None,
-              batch: bool = False, with_tid: bool = False) -> Any:
-        """Send once (retries happen below), refresh the token on a 401 and send again.
+              body: dict[str, Any] | None = None, requestid: str | None = None) -> Any:
+        """The JSON answer of one request; see :meth:`_exchange`."""
+        return self._exchange(method, path, params=params, body=body, requestid=requestid)[0]
+
+    def _exchange(self, method: str, path: str, *, params: dict[str, str] | None = None,
+                  body: dict[str, Any] | None = None, requestid: str | None = None,
+                  batch: bool = False) -> tuple[Any, str]:
+        """Send (retries happen below), refresh the token on a 401 and send once more.
+
+        Returns:
+            The JSON answer and its ``intuit_tid``.
 
         Raises:
             QboFault: QBO refused or failed the request after the retry budget.
@@ -200,14 +212,13 @@ class QuickBooks:
             query["requestid"] = requestid
         content = dumps(body) if body is not None else None
 
-        def send(token: str) -> Any:
+        def send(token: str) -> tuple[Any, str]:
             response = self.http.request(
                 method, f"{self.base}/{path}", params=query, content=content,
                 headers={"Accept": "application/json", "Authorization": f"Bearer {token}",
                          **({"Content-Type": "application/json"} if content is not None else {})},
                 around=lambda: self.limiter.slot(self.realm_id, batch=batch))
-            data = parse_response(response)
-            return (data, intuit_tid(response)) if with_tid else data
+            return parse_response(response), intuit_tid(response)
 
         token = self.tokens.access_token()
         try:

@@ -24,7 +24,8 @@ from daemon.tokens import TokenSource
 from sandbox.qbo.config import QBOConfig
 from sandbox.server import Sandbox
 
-RECORDED = Path("/work/shared/fixtures/qbo-recorded")
+#: ../shared beside the checkout, as in CI.
+RECORDED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "qbo-recorded"
 #: Emulator time runs this much faster: a QBO "minute" lasts a second.
 TIME_SCALE = 60.0
 
