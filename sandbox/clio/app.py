@@ -46,6 +46,11 @@ class ClioSandbox:
             self.saver = persist.Saver(config.state_file, lambda: persist.dump(self.store, self.tokens))
             self.store.listeners.append(lambda *_: self.saver.mark_dirty())
 
+    def flush(self) -> None:
+        """Write the state file now, if there is one; call it when the server stops."""
+        if self.saver is not None:
+            self.saver.flush()
+
     def _limiter(self) -> RateLimiter:
         return RateLimiter(Limit(self.config.rate_limit_per_minute), self.config.time_scale)
 
