@@ -1,9 +1,11 @@
 """What changed in Clio: per-resource reads since a watermark, and look-ups by id.
 
 An idle cycle costs one request per resource, whatever the size of the firm: each list
-asks only for records updated since the newest ``updated_at`` already seen (inclusive,
-so a record updated within that same second is not missed; its fingerprint makes the
-re-read harmless).
+asks only for records updated since the newest ``updated_at`` already seen. Clio's
+timestamps have one-second resolution, so the read is inclusive (a record changed later
+within that same second must not be missed) and the watermark keeps the ETags of the
+records at its boundary second: those come back on every read and are dropped unless
+their ETag changed.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from daemon.mapping import Record
 from daemon.models import Connection, Watermark, utcnow
 
 FIELDS = {
-    "contacts": "id,name,first_name,last_name,type,primary_email_address,updated_at",
-    "bills": "id,number,issued_at,due_at,state,total,sub_total,tax_sum,secondary_tax_sum,client{id,name},updated_at",
-    "line_items": "id,bill{id},kind,description,date,price,quantity,total,taxable,secondary_taxable,group_ordering,updated_at",
-    "allocations": "id,amount,date,voided_at,bill{id},contact{id},parent{id,type},updated_at",
-    "credit_memos": "id,amount,date,description,voided_at,contact{id,name},updated_at",
+    "contacts": "id,etag,name,first_name,last_name,type,primary_email_address,updated_at",
+    "bills": "id,etag,number,issued_at,due_at,state,total,sub_total,tax_sum,secondary_tax_sum,client{id,name},updated_at",
+    "line_items": "id,etag,bill{id},kind,description,date,price,quantity,total,taxable,secondary_taxable,group_ordering,updated_at",
+    "allocations": "id,etag,amount,date,voided_at,bill{id},contact{id},parent{id,type},updated_at",
+    "credit_memos": "id,etag,amount,date,description,voided_at,contact{id,name},updated_at",
 }
 RESOURCE_OF_KIND = {"contact": "contacts", "invoice": "bills", "credit_memo": "credit_memos", "payment": "allocations"}
 IDS_PER_REQUEST = 200
@@ -30,17 +32,27 @@ def _parse(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def watermarks(connection: Connection) -> dict[str, str]:
-    return {w.resource: w.value for w in Watermark.select().where(Watermark.connection == connection)}
+Mark = tuple[str, dict[str, str]]
 
 
-def read_changes(clio: Clio, resource: str, since: str | None) -> tuple[list[Record], str | None]:
-    """Records of ``resource`` updated since ``since`` (all of them without), and the new watermark."""
+def watermarks(connection: Connection) -> dict[str, Mark]:
+    """Per resource: the newest ``updated_at`` read, and the ETags of the records at it."""
+    return {w.resource: (w.value, w.boundary or {}) for w in Watermark.select().where(Watermark.connection == connection)}
+
+
+def read_changes(clio: Clio, resource: str, mark: Mark | None) -> tuple[list[Record], Mark | None]:
+    """Records of ``resource`` changed since ``mark`` (all of them without), and the new mark."""
+    since, seen = mark or (None, {})
     params = {"updated_since": since} if since else {}
-    records = list(clio.iterate(resource, FIELDS[resource], **params))
-    stamps = [r["updated_at"] for r in records if r.get("updated_at")]
-    newest = max(stamps, key=_parse, default=since)
-    return records, newest
+    records = [r for r in clio.iterate(resource, FIELDS[resource], **params)
+               if not (r.get("updated_at") == since and seen.get(str(r["id"])) == r.get("etag"))]
+    if not records:
+        return [], mark
+    newest = max((r["updated_at"] for r in records if r.get("updated_at")), key=_parse, default=since)
+    boundary = {str(r["id"]): r.get("etag") for r in records if r.get("updated_at") == newest}
+    if newest == since:
+        boundary = {**seen, **boundary}
+    return records, (newest, boundary)
 
 
 def fetch(clio: Clio, resource: str, ids: Iterable[str | int]) -> list[Record]:
@@ -64,9 +76,10 @@ def group_lines(lines: Iterable[Record]) -> dict[int, list[Record]]:
     return grouped
 
 
-def save_watermark(connection: Connection, resource: str, value: str | None) -> None:
-    if value is None:
+def save_watermark(connection: Connection, resource: str, mark: Mark | None) -> None:
+    if mark is None:
         return
-    Watermark.insert(connection=connection, resource=resource, value=value, updated_at=utcnow()).on_conflict(
-        conflict_target=[Watermark.connection, Watermark.resource], preserve=[Watermark.value, Watermark.updated_at]
+    value, boundary = mark
+    Watermark.insert(connection=connection, resource=resource, value=value, boundary=boundary, updated_at=utcnow()).on_conflict(
+        conflict_target=[Watermark.connection, Watermark.resource], preserve=[Watermark.value, Watermark.boundary, Watermark.updated_at]
     ).execute()

@@ -231,7 +231,7 @@ class Cycle:
         self.progress.planned(ops[0].kind, len(ops))
         self.writer.apply(ops, existing)
 
-    def advance(self, newest: dict[str, str | None]) -> None:
+    def advance(self, newest: dict[str, clio_reader.Mark | None]) -> None:
         """Moves each watermark past what this cycle read, unless a write it covers is pending."""
         pending = {row.kind for row in Link.select(Link.kind).where(Link.connection == self.connection, Link.state == "pending").distinct()}
         for kind, resource in RESOURCE_OF_KIND.items():

@@ -64,6 +64,8 @@ class Watermark(BaseModel):
     connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
     resource = peewee.CharField()
     value = peewee.CharField()
+    #: ETags of the records updated at ``value`` (Clio's timestamps have 1 s resolution).
+    boundary = JSONField(null=True)
     updated_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from daemon.clio import Clio
@@ -30,12 +31,32 @@ def token_source(config: Config, oauth: OAuth, connection_id: int, provider: Pro
 
 
 class Providers:
-    """Builds API clients; one limiter for the whole process keeps every realm under QBO's limits."""
+    """API clients per connection, kept while its authorization lasts.
+
+    One limiter for the whole process keeps every realm under QBO's limits, and one
+    token source per connection and provider means concurrent 401s cause one refresh.
+    """
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self.oauth = OAuth(config)
         self.limiter = RateLimiter(time_scale=config.time_scale)
+        self._clients: dict[tuple[int, str], tuple[QuickBooks, Clio]] = {}
+        self._lock = threading.Lock()
+
+    def clients(self, connection: Connection) -> tuple[QuickBooks, Clio]:
+        key = (connection.id, connection.qbo_realm_id)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = (self.quickbooks(connection), self.clio(connection))
+            return self._clients[key]
+
+    def forget(self, connection_id: int) -> None:
+        """Closes the clients of a connection whose authorization changed."""
+        with self._lock:
+            for key in [k for k in self._clients if k[0] == connection_id]:
+                for client in self._clients.pop(key):
+                    client.http.close()
 
     def quickbooks(self, connection: Connection, tokens: TokenSource | None = None) -> QuickBooks:
         tokens = tokens or token_source(self.config, self.oauth, connection.id, "qbo")

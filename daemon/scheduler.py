@@ -136,7 +136,7 @@ class Scheduler:
             run = Run.create(connection=connection, trigger=trigger)
             state, error = "succeeded", ""
             try:
-                cycle = Cycle(connection, self.providers.quickbooks(connection), self.providers.clio(connection), Progress(run), force, self._stop)
+                cycle = Cycle(connection, *self.providers.clients(connection), Progress(run), force, self._stop)
                 cycle.run()
             except Stopped:
                 state, error = "failed", "Stopped by a daemon shutdown; the next run resumes where it left off"

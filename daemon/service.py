@@ -60,6 +60,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
     def CompleteAuthorization(self, request: pb.CompleteAuthorizationRequest, context: grpc.ServicerContext) -> pb.Connection:
         provider = convert.provider_name(request.provider)
         connection = authorization.complete(self.providers, provider, request.state, request.code, request.realm_id, actor_of(context))
+        self.providers.forget(connection.id)
         if connection.state == "connected":
             self.scheduler.request(connection.id, "authorized")
         return convert.connection(connection)
@@ -109,9 +110,9 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
     def FixQboSetting(self, request: pb.FixQboSettingRequest, context: grpc.ServicerContext) -> pb.SettingsCheck:
         connection = connected(request.connection_id)
         body = qbo_settings.fix_body(request.key)
-        qbo = self.providers.quickbooks(connection)
-        qbo.update_preferences(body)
-        checks = qbo_settings.read_checks(qbo.preferences())
+        qbo, _ = self.providers.clients(connection)
+        current = qbo.preferences()
+        checks = qbo_settings.read_checks(qbo.update_preferences({**body, "Id": current["Id"], "SyncToken": current["SyncToken"]}))
         Connection.update(qbo_checks=checks).where(Connection.id == connection.id).execute()
         check = next(c for c in checks if c["key"] == request.key)
         events.record(connection, "settings.qbo_fixed", f"Turned on {check['title']!r} in QuickBooks", actor_of(context))
@@ -177,6 +178,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         """Revokes with both providers (a failure there is logged, not fatal), then locally."""
         for problem in authorization.revoke_tokens(self.providers, connection):
             events.record(connection, "connection.revoke_failed", f"Could not revoke with {problem}; the tokens are forgotten here anyway", actor)
+        self.providers.forget(connection.id)
         return connections.mark_revoked(connection, actor)
 
     def Purge(self, request: pb.PurgeRequest, context: grpc.ServicerContext) -> pb.PurgeResponse:

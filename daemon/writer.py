@@ -121,12 +121,13 @@ class Writer:
         self.on_done(op, "updated")
         return links.synced(op, str(saved["Id"]), str(saved["SyncToken"]))
 
-    def _retire(self, op: Op) -> None:
+    def _retire(self, op: Op, stale_retried: bool = False) -> None:
         """Void or delete in QBO what was voided or deleted in Clio."""
         call = self.qbo.void if op.action == "void" else self.qbo.delete
         done = {"void": "Voided in Clio; voided in QuickBooks", "delete": "Deleted in Clio; deleted in QuickBooks"}[op.action]
+        requestid = hashlib.sha256(f"{self.connection.id}|{op.kind}|{op.clio_id}|{op.action}|{op.sync_token}".encode()).hexdigest()[:36]
         try:
-            entity = call(op.entity, op.qbo_id, op.sync_token)
+            entity = call(op.entity, op.qbo_id, op.sync_token, requestid=requestid)
             fields = {"state": "synced" if op.action == "void" else "skipped", "fingerprint": op.action, "reason": done,
                       "sync_token": str(entity.get("SyncToken", op.sync_token)), "error_code": ""}
         except QboFault as fault:
@@ -134,10 +135,9 @@ class Writer:
                 raise
             if fault.not_found:
                 fields = {"state": "skipped", "fingerprint": op.action, "reason": f"{done.split(';')[0]}; already gone from QuickBooks", "error_code": ""}
-            elif fault.stale:
-                current = self.qbo.read(op.entity, op.qbo_id)
-                op.sync_token = str(current["SyncToken"])
-                return self._retire(op)
+            elif fault.stale and not stale_retried:
+                op.sync_token = str(self.qbo.read(op.entity, op.qbo_id)["SyncToken"])
+                return self._retire(op, stale_retried=True)
             else:
                 fields = links.failed(fault.describe(), fault.code)
         links.record(self.connection, [(op, fields)])

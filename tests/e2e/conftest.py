@@ -100,3 +100,14 @@ def sync(client: DaemonClient, connection_id: int) -> pb.Run:
     return events[-1].run
 
 
+
+
+def api_requests(box: Sandbox) -> dict[str, int]:
+    """Requests each emulated API answered (not the admin API, not OAuth), by product."""
+    qbo = httpx.get(f"{box.qbo_url}/_sandbox/stats").json()["requests"]
+    clio = httpx.get(f"{box.clio_url}/_sandbox/requests").json()["requests"]
+    return {
+        "qbo": sum(r["count"] for r in qbo if r["endpoint"].startswith("/v3/")),
+        "qbo_writes": sum(r["count"] for r in qbo if r["endpoint"].startswith("/v3/") and r["method"] == "POST"),
+        "clio": sum(r["count"] for r in clio if r["endpoint"].startswith("/api/v4/")),
+    }

@@ -6,27 +6,138 @@ from collections import Counter
 from decimal import Decimal
 
 import httpx
+import pytest
 
 from billsync.v1 import billsync_pb2 as pb
-from tests.e2e.conftest import connect, qbo_objects, seed_firm, set_preferences, sync
+from daemon.mapping import marker
+from daemon.models import Link
+from sandbox.demo import generate_firm
+from tests.e2e.conftest import api_requests, connect, qbo_objects, seed_firm, set_preferences, sync
 
 
-def counts(client, connection_id):
+def link_counts(client, connection_id) -> Counter:
     status = client.call("Status", pb.StatusRequest(connection_id=connection_id))
-    return {(pb.Kind.Name(c.kind), pb.LinkState.Name(c.state)): c.count for c in status.counts}, status
+    return Counter({(pb.Kind.Name(c.kind)[5:].lower(), pb.LinkState.Name(c.state)[11:].lower()): c.count for c in status.counts})
 
 
-def test_small_firm_syncs_with_no_duplicates(sandbox, e2e_client):
-    seed_firm(sandbox, bills=40)
+def by_marker(objects: list[dict], field: str = "PrivateNote") -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for o in objects:
+        found.setdefault(o.get(field, ""), []).append(o)
+    return found
+
+
+def assert_no_duplicates_and_amounts_match(box, firm_bills, allocations) -> None:
+    """Every synced link has exactly one QBO counterpart carrying its marker, with equal amounts."""
+    invoices = by_marker(qbo_objects(box, "Invoice"))
+    payments = by_marker(qbo_objects(box, "Payment"))
+    customers = by_marker(qbo_objects(box, "Customer"), "Notes")
+    assert all(len(v) == 1 for k, v in invoices.items() if k), "duplicate invoices"
+    assert all(len(v) == 1 for k, v in payments.items() if k), "duplicate payments"
+    assert all(len(v) == 1 for k, v in customers.items() if k), "duplicate customers"
+    bills = {str(b["id"]): b for b in firm_bills}
+    for link in Link.select().where(Link.kind == "invoice", Link.state == "synced"):
+        [invoice] = invoices[marker("bill", link.clio_id)]
+        bill = bills[link.clio_id]
+        assert invoice["Id"] == link.qbo_id
+        expected = Decimal("0.00") if bill["state"] == "void" else Decimal(str(bill["total"]))
+        assert Decimal(str(invoice["TotalAmt"])) == expected, (bill["number"], invoice["TotalAmt"], bill["total"])
+        assert invoice["DocNumber"] == bill["number"]
+    amounts = {str(a["id"]): a for a in allocations}
+    for link in Link.select().where(Link.kind == "payment", Link.state == "synced"):
+        [payment] = payments[marker("allocation", link.clio_id)]
+        allocation = amounts[link.clio_id]
+        applied = sum(Decimal(str(line["Amount"])) for line in payment["Line"] if line["LinkedTxn"][0]["TxnType"] == "Invoice")
+        assert applied == (Decimal("0.00") if allocation.get("voided_at") else Decimal(str(allocation["amount"])))
+
+
+@pytest.fixture
+def ready(sandbox):
     set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    return sandbox
+
+
+def test_a_firm_of_2000_bills_syncs_completely_once(ready, e2e_client):
+    seed_firm(ready, bills=2000, seed=7)
+    firm = generate_firm(2000, seed=7)
     connection = connect(e2e_client)
     run = sync(e2e_client, connection.id)
     assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
-    by_state, status = counts(e2e_client, connection.id)
-    print(by_state)
-    for link in status.problems:
-        print(link.label, link.reason)
-    invoices = qbo_objects(sandbox, "Invoice")
-    numbers = Counter(i["DocNumber"] for i in invoices)
-    assert not [n for n, k in numbers.items() if k > 1]
-    assert by_state.get(("KIND_INVOICE", "LINK_STATE_SYNCED"), 0) == len(invoices)
+
+    issued = [b for b in firm.bills if b["state"] in ("awaiting_payment", "paid")]
+    long_numbers = {str(b["id"]) for b in issued if len(b["number"]) > 21}
+    counts = link_counts(e2e_client, connection.id)
+    assert counts["invoice", "synced"] + counts["invoice", "failed"] == len(issued)
+    assert counts["invoice", "skipped"] == len(firm.bills) - len(issued)
+    failed = {link.clio_id: link for link in Link.select().where(Link.kind == "invoice", Link.state == "failed")}
+    assert long_numbers <= set(failed)
+    assert all(link.reason for link in failed.values())
+    assert set(failed) - long_numbers == {str(i) for i in sorted(firm.cases["duplicate_bill_number"])[1:]}
+    drafts = Link.get(Link.kind == "invoice", Link.clio_id == str(firm.cases["draft"][0]))
+    assert drafts.state == "skipped" and "Draft" in drafts.reason
+    never_billed = {str(i) for i in firm.cases["contact_without_bills"]}
+    assert not Link.select().where(Link.kind == "contact", Link.clio_id.in_(never_billed)).exists()
+    assert counts["contact", "synced"] > 100 and counts["payment", "synced"] > 1000
+    assert_no_duplicates_and_amounts_match(ready, firm.bills, firm.allocations)
+
+    before = api_requests(ready)
+    idle = sync(e2e_client, connection.id)
+    after = api_requests(ready)
+    assert idle.state == pb.RUN_STATE_SUCCEEDED
+    assert after["qbo_writes"] == before["qbo_writes"], "an idle cycle wrote to QuickBooks"
+    assert after["qbo"] - before["qbo"] <= 3 and after["clio"] - before["clio"] <= 6
+
+
+def test_invoices_hold_while_settings_are_off_and_contacts_go_on(sandbox, e2e_client):
+    seed_firm(sandbox, bills=12)
+    connection = connect(e2e_client)
+    sync(e2e_client, connection.id)
+    status = e2e_client.call("Status", pb.StatusRequest(connection_id=connection.id))
+    assert status.action_required and len(status.fix_steps) == 5
+    assert {c.key: (c.ok, c.fixable) for c in status.checks} == {"custom_txn_numbers": (False, True), "warn_duplicate_doc_number": (False, False)}
+    counts = link_counts(e2e_client, connection.id)
+    assert counts["contact", "synced"] > 0 and counts["invoice", "synced"] == 0 and counts["invoice", "waiting"] > 0
+    assert qbo_objects(sandbox, "Invoice") == []
+
+    check = e2e_client.call("FixQboSetting", pb.FixQboSettingRequest(connection_id=connection.id, key="custom_txn_numbers"))
+    assert check.ok
+    set_preferences(sandbox, WarnDuplicateBillNumber=True)
+    sync(e2e_client, connection.id)
+    status = e2e_client.call("Status", pb.StatusRequest(connection_id=connection.id))
+    assert not status.action_required
+    assert link_counts(e2e_client, connection.id)["invoice", "waiting"] == 0
+    assert len(qbo_objects(sandbox, "Invoice")) == link_counts(e2e_client, connection.id)["invoice", "synced"] > 0
+
+
+def test_edits_in_clio_reach_qbo_on_the_next_cycle(ready, e2e_client):
+    seed_firm(ready, bills=30, seed=3)
+    firm = generate_firm(30, seed=3)
+    connection = connect(e2e_client)
+    sync(e2e_client, connection.id)
+    clio = ready.clio_url + "/_sandbox"
+    open_bills = [b for b in firm.bills if b["state"] == "awaiting_payment" and len(b["number"]) <= 21]
+    edited, voided, deleted = open_bills[0], open_bills[1], open_bills[2]
+    httpx.patch(f"{clio}/bills/{edited['id']}", json={"due_at": "2030-01-31"}).raise_for_status()
+    httpx.post(f"{clio}/bills/{voided['id']}/void").raise_for_status()
+    httpx.delete(f"{clio}/bills/{deleted['id']}").raise_for_status()
+    paid = Link.get(Link.kind == "payment", Link.state == "synced")
+    httpx.post(f"{clio}/allocations/{paid.clio_id}/void").raise_for_status()
+    contact = Link.get(Link.kind == "contact", Link.state == "synced")
+    httpx.patch(f"{clio}/contacts/{contact.clio_id}", json={"name": "Renamed & Partners"}).raise_for_status()
+
+    run = sync(e2e_client, connection.id)
+    assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
+    invoices = {i["Id"]: i for i in qbo_objects(ready, "Invoice")}
+    link = lambda kind, clio_id: Link.get(Link.kind == kind, Link.clio_id == str(clio_id))  # noqa: E731
+    assert invoices[link("invoice", edited["id"]).qbo_id]["DueDate"] == "2030-01-31"
+    assert Decimal(str(invoices[link("invoice", voided["id"]).qbo_id]["TotalAmt"])) == 0
+    assert link("invoice", deleted["id"]).qbo_id not in invoices
+    assert link("invoice", deleted["id"]).reason.startswith("Deleted in Clio")
+    payments = {p["Id"]: p for p in qbo_objects(ready, "Payment")}
+    assert Decimal(str(payments[paid.qbo_id]["TotalAmt"])) == 0
+    customers = {c["Id"]: c for c in qbo_objects(ready, "Customer")}
+    assert customers[contact.qbo_id]["DisplayName"] == "Renamed & Partners"
+
+    before = api_requests(ready)
+    sync(e2e_client, connection.id)
+    assert api_requests(ready)["qbo_writes"] == before["qbo_writes"]
