@@ -269,7 +269,6 @@ def _catalogue(b: _Builder, bills: int) -> None:
         step()
     made = b.firm.bills
     if len(made) >= 1:
-        b.firm.mark("duplicate_bill_number", 1)
         b.firm.mark("partial_payment", b.pay([(made[0], d("300.00"))])[0]["id"])
     if len(made) >= 2:
         b.firm.mark("full_payment", b.pay([(made[1], made[1]["balance"])])[0]["id"])
@@ -277,6 +276,7 @@ def _catalogue(b: _Builder, bills: int) -> None:
         b.void(b.pay([(made[2], made[2]["balance"])])[0])
         b.firm.mark("full_payment", b.pay([(made[2], made[2]["balance"])], days_after=14)[0]["id"])
     if len(made) >= 9:
+        b.firm.cases["duplicate_bill_number"].insert(0, 1)
         b.credit(made[3], d("100.00"))
         for allocation in b.pay([(made[3], d("200.00")), (made[8], d("150.00"))], days_after=20):
             b.firm.mark("split_payment", allocation["id"])
