@@ -52,7 +52,13 @@ class _Served:
         return f"http://{HOST}:{self.port}"
 
     def stop(self) -> None:
-        self.server.close()
+        """Closes the listening socket and every open (keep-alive) connection, so the
+        serving loop, which runs while any socket is open, ends at once."""
+        def close_all() -> None:
+            for channel in list(self.server._map.values()):
+                channel.close()
+
+        self.server.trigger.pull_trigger(close_all)  # runs in the serving thread, between polls
         self.server.task_dispatcher.shutdown(timeout=2)
         self.thread.join(timeout=5)
 
@@ -122,6 +128,8 @@ class Sandbox:
         self.qbo.webhooks.stop()
         if self.qbo_config.state_file:
             self.qbo.store.save(self.qbo_config.state_file)
+        if self.clio_app is not None:
+            self.clio_app.extensions["clio"].flush()
 
     def __enter__(self) -> "Sandbox":
         return self.start()
