@@ -191,6 +191,7 @@ def sync(obj: Context, connection: int | None) -> None:
             sys.exit(1)
 
 
+
 @main.command()
 @connection_option
 @click.argument("link_ids", nargs=-1, type=int)
@@ -254,3 +255,15 @@ def events(obj: Context, connection: int | None, limit: int, page_token: str) ->
     lines = [f"{e.at.ToDatetime():%Y-%m-%d %H:%M:%S}  {e.actor:<12} {e.type:<22} {e.message}" for e in r.events]
     more = f"\nmore: --page-token {r.next_page_token}" if r.next_page_token else ""
     obj.emit(r, ("\n".join(lines) or "no events") + more)
+
+
+def _register_product_commands() -> None:
+    """``billsync sandbox`` and ``billsync web`` live with their packages."""
+    from sandbox.cli import sandbox
+    from webadmin.cli import web
+
+    main.add_command(sandbox)
+    main.add_command(web)
+
+
+_register_product_commands()

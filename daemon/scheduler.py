@@ -157,7 +157,10 @@ class Scheduler:
         now = utcnow()
         Run.update(state=state, error=error, finished_at=now).where(Run.id == run.id).execute()
         interval = dt.timedelta(seconds=connection.settings.get("sync_interval_seconds", 300))
-        Connection.update(next_run_at=now + interval).where(Connection.id == connection.id, Connection.state == "connected").execute()
+        # A run requested while this one ran (next_run_at moved past its start) stays due.
+        Connection.update(next_run_at=now + interval).where(
+            Connection.id == connection.id, Connection.state == "connected",
+            Connection.next_run_at.is_null() | (Connection.next_run_at <= run.started_at)).execute()
         Connection.update(lease_owner=None, lease_until=None).where(Connection.id == connection.id, Connection.lease_owner == self.owner).execute()
         progress = Run.get_by_id(run.id).progress
         summary = ", ".join(f"{k}: {p['created']} created, {p['updated']} updated, {p['failed']} failed" for k, p in progress.items()) or "nothing to do"
