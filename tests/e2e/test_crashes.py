@@ -6,32 +6,17 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
 from billsync.v1 import billsync_pb2 as pb
-from daemon.client import DaemonClient, DaemonError
+from daemon.client import DaemonClient
 from daemon.mapping import marker
 from daemon.models import Link
+from sandbox.harness import free_port, migrate, start_daemon
 from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm, set_preferences, sync
-from tests.postgres import free_port
-
-
-def start_daemon(env: dict) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "daemon", "daemon"], env=env, stderr=subprocess.DEVNULL)
-    with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"], timeout=2) as client:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.call("ListConnections", pb.ListConnectionsRequest())
-                return process
-            except DaemonError:
-                assert time.monotonic() < deadline and process.poll() is None, "the daemon did not start"
-                time.sleep(0.1)
 
 
 def assert_every_object_once_and_linked(box) -> None:
@@ -59,7 +44,7 @@ def test_sigkill_at_random_moments_never_duplicates(slow_sandbox, database_url, 
     seed_firm(slow_sandbox, bills=300, seed=11)
     env = {**os.environ, **sandbox_env(slow_sandbox, database_url, str(tmp_path / "data")),
            "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}", "BILLSYNC_TIME_SCALE": "5"}
-    subprocess.run([sys.executable, "-m", "daemon", "migrate"], env=env, check=True, capture_output=True)
+    migrate(env)
     process = start_daemon(env)
     with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
         connection = connect(client)
