@@ -1,7 +1,8 @@
 """One sync cycle of one connection, in dependency order.
 
 1. Read QBO Preferences (one call): while invoice numbers cannot be trusted, invoices hold.
-2. Resolve pending links left by a crash or a lost answer (``recovery``).
+2. Resolve pending links left by a crash or a lost answer (``recovery``), and find links
+   broken in QBO through Change Data Capture (``broken``).
 3. Read Clio changes since the watermarks, plus the records that must be planned again:
    pending creates not found in QBO, waiting records whose dependency is now synced,
    and what an admin asked to re-sync.
@@ -15,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from daemon import clio_reader, events, links, mapping, planner, qbo_settings, recovery
+from daemon import broken, clio_reader, events, links, mapping, planner, qbo_settings, recovery
 from daemon.clio import Clio
 from daemon.clio_reader import RESOURCE_OF_KIND
 from daemon.mapping import Record
@@ -81,23 +82,28 @@ class Cycle:
 
     def run(self) -> None:
         self.held = self.check_settings()
-        again = recovery.resolve_pending(self.connection, self.qbo)
-        for kind, ids in self.ready_waiting().items():
-            again.setdefault(kind, set()).update(ids)
+        self.again = recovery.resolve_pending(self.connection, self.qbo)
         for kind, ids in self.force.items():
-            again.setdefault(kind, set()).update(ids)
+            self.again.setdefault(kind, set()).update(ids)
+        broken.detect(self.connection, self.qbo)
         marks = clio_reader.watermarks(self.connection)
         changed, newest = {}, {}
         for resource in clio_reader.FIELDS:
             changed[resource], newest[resource] = clio_reader.read_changes(self.clio, resource, marks.get(resource))
-        bills, lines = self.bills(changed, again.get("invoice", set()), complete_lines="line_items" not in marks)
-        memos = self.with_fetched("credit_memos", changed["credit_memos"], again.get("credit_memo", set()))
-        allocations = self.with_fetched("allocations", changed["allocations"], again.get("payment", set()))
-        self.sync_contacts(changed["contacts"], bills, memos, allocations, again.get("contact", set()))
+        bills, lines = self.bills(changed, self.ids_to_plan("invoice"), complete_lines="line_items" not in marks)
+        memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan("credit_memo"))
+        allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan("payment"))
+        self.sync_contacts(changed["contacts"], bills, memos, allocations, self.ids_to_plan("contact"))
         self.sync_invoices(bills, lines)
         self.sync_credit_memos(memos)
-        self.sync_allocations(allocations)
+        # Payments waiting on invoices written just now (a re-sync, a lifted hold) follow at once.
+        self.sync_allocations(self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan("payment")))
         self.advance(newest)
+
+    def ids_to_plan(self, kind: str) -> set[str]:
+        """Records of ``kind`` to plan whatever Clio says changed: pending creates not found
+        in QBO, re-syncs asked for, and waiting records whose dependency is ready now."""
+        return self.again.get(kind, set()) | self.ready_waiting(kind)
 
     # --- settings and what to plan again --------------------------------------------
 
@@ -111,20 +117,17 @@ class Cycle:
             self.connection.qbo_checks = checks
         return qbo_settings.held(checks)
 
-    def ready_waiting(self) -> dict[str, set[str]]:
-        """Waiting records whose dependency is synced now (or whose settings hold lifted)."""
-        waiting = list(Link.select(Link.kind, Link.clio_id, Link.depends_on).where(Link.connection == self.connection, Link.state == "waiting"))
+    def ready_waiting(self, kind: str) -> set[str]:
+        """Waiting records of ``kind`` whose dependency is synced now (or whose settings hold lifted)."""
+        waiting = list(Link.select(Link.clio_id, Link.depends_on).where(Link.connection == self.connection, Link.kind == kind, Link.state == "waiting"))
         wanted: dict[str, set[str]] = {}
         for link in waiting:
             if link.depends_on and link.depends_on != SETTINGS_DEPENDENCY:
-                kind, _, clio_id = link.depends_on.partition(":")
-                wanted.setdefault(kind, set()).add(clio_id)
-        synced = {f"{kind}:{clio_id}" for kind, ids in wanted.items() for clio_id in links.qbo_ids(self.connection, kind, ids)}
-        ready: dict[str, set[str]] = {}
-        for link in waiting:
-            if link.depends_on in synced or (link.depends_on == SETTINGS_DEPENDENCY and not self.held):
-                ready.setdefault(link.kind, set()).add(link.clio_id)
-        return ready
+                dep_kind, _, clio_id = link.depends_on.partition(":")
+                wanted.setdefault(dep_kind, set()).add(clio_id)
+        synced = {f"{k}:{clio_id}" for k, ids in wanted.items() for clio_id in links.qbo_ids(self.connection, k, ids)}
+        return {link.clio_id for link in waiting
+                if link.depends_on in synced or (link.depends_on == SETTINGS_DEPENDENCY and not self.held)}
 
     def with_fetched(self, resource: str, records: list[Record], ids: Iterable[str]) -> dict[int, Record]:
         """``records`` by id, plus those of ``ids`` not among them, fetched from Clio."""

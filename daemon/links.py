@@ -72,7 +72,8 @@ def mark_pending(connection: Connection, ops: list[Op], existing: dict[str, Link
         key = link.idempotency_key if link is not None and link.state == "pending" and link.idempotency_key else uuid.uuid4().hex
         keys[op.clio_id] = key
         rows.append({"kind": op.kind, "clio_id": op.clio_id, "state": "pending", "label": op.label, "idempotency_key": key, "qbo_ref": op.natural_ref,
-                     "reason": "", "error_code": "", "depends_on": None, "attempts": (link.attempts if link else 0) + 1})
+                     "reason": "", "error_code": "", "depends_on": None, "qbo_id": None, "sync_token": None,
+                     "attempts": (link.attempts if link else 0) + 1})
     with database.atomic():
         _upsert(connection, rows)
     return keys
@@ -103,7 +104,7 @@ def record(connection: Connection, outcomes: list[tuple[Op, dict]]) -> None:
 
 def synced(op: Op, qbo_id: str, sync_token: str, reason: str = "") -> dict:
     return {"state": "synced", "qbo_id": qbo_id, "sync_token": sync_token, "fingerprint": op.fingerprint, "qbo_ref": op.natural_ref,
-            "reason": reason, "error_code": "", "depends_on": None, "idempotency_key": None}
+            "reason": reason, "error_code": "", "depends_on": op.depends_on or None, "idempotency_key": None}
 
 
 def failed(reason: str, code: str = "") -> dict:

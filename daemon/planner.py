@@ -61,16 +61,29 @@ def dependency(kind: str, clio_id: Any) -> str:
 
 
 def _write(kind: str, clio_id: str, label: str, body: Record, link: LinkLike | None, force: bool) -> Op:
-    """create, update or none, by comparing the payload with what was last pushed."""
+    """create, update or none, by comparing the payload with what was last pushed.
+
+    A link that has a QBO object (synced, or waiting or failed after it was synced)
+    is updated, never created again. A broken one is left alone unless re-synced: then
+    an inactive customer is made active again, and a deleted transaction created anew.
+    """
     fp = mapping.fingerprint(body)
-    if link is not None and link.state == "broken" and not force:
-        return Op(kind, clio_id, label, "none")
-    if link is not None and link.state == "synced" and link.qbo_id:
-        if link.fingerprint == fp and not force:
+    if link is not None and link.state == "broken":
+        if not force:
+            return Op(kind, clio_id, label, "none")
+        if kind == "contact" and link.qbo_id:
+            return _update(kind, clio_id, label, {**body, "Active": True}, fp, link)
+        return Op(kind, clio_id, label, "create", body, fp)
+    if link is not None and link.qbo_id and link.state in ("synced", "waiting", "failed"):
+        if link.state == "synced" and link.fingerprint == fp and not force:
             return Op(kind, clio_id, label, "none", fingerprint=fp)
-        update = {**body, "Id": link.qbo_id, "SyncToken": link.sync_token or "0", "sparse": True}
-        return Op(kind, clio_id, label, "update", update, fp, qbo_id=link.qbo_id, sync_token=link.sync_token or "0")
+        return _update(kind, clio_id, label, body, fp, link)
     return Op(kind, clio_id, label, "create", body, fp)
+
+
+def _update(kind: str, clio_id: str, label: str, body: Record, fp: str, link: LinkLike) -> Op:
+    update = {**body, "Id": link.qbo_id, "SyncToken": link.sync_token or "0", "sparse": True}
+    return Op(kind, clio_id, label, "update", update, fp, qbo_id=link.qbo_id, sync_token=link.sync_token or "0")
 
 
 def _retire(kind: str, clio_id: str, label: str, link: LinkLike | None, action: str, reason: str) -> Op:
@@ -181,7 +194,9 @@ def plan_allocation(allocation: Record, link: LinkLike | None, customer_id: str 
             body = mapping.payment(allocation, customer_id, invoice[1])
     except Invalid as e:
         return Op("payment", clio_id, label, "fail", reason=str(e))
-    return _write("payment", clio_id, label, body, link, force)
+    op = _write("payment", clio_id, label, body, link, force)
+    op.depends_on = dependency("invoice", bill_id)
+    return op
 
 
 def credit_memo_label(memo: Record) -> str:

@@ -12,10 +12,13 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 
-def approve(authorize_url: str, timeout: float = 10.0) -> str:
-    """Approves the consent page at ``authorize_url``; returns the callback URL (with the code)."""
+def approve(authorize_url: str, timeout: float = 10.0, **choices: str) -> str:
+    """Approves the consent page at ``authorize_url``; returns the callback URL (with the code).
+
+    ``choices`` are the page's other fields, e.g. ``realmId`` for the QBO company to connect.
+    """
     url = urlsplit(authorize_url)
-    form = dict(parse_qsl(url.query)) | {"decision": "approve"}
+    form = dict(parse_qsl(url.query)) | choices | {"decision": "approve"}
     response = httpx.post(f"{url.scheme}://{url.netloc}{url.path}", data=form, timeout=timeout)
     if response.status_code not in (301, 302, 303):
         raise RuntimeError(f"the consent page did not redirect (HTTP {response.status_code}): {response.text[:200]}")

@@ -74,10 +74,13 @@ def sandbox_env(box: Sandbox, database_url: str, data_dir: str, time_scale: floa
     }
 
 
-def authorize(client: DaemonClient, connection_id: int, provider: int) -> pb.Connection:
-    """One side's OAuth flow, with the consent page approved as a person would."""
+def authorize(client: DaemonClient, connection_id: int, provider: int, **choices: str) -> pb.Connection:
+    """One side's OAuth flow, with the consent page approved as a person would.
+
+    ``choices`` are other fields of the consent page, e.g. ``realmId`` for the QBO company.
+    """
     started = client.call("StartAuthorization", pb.StartAuthorizationRequest(connection_id=connection_id, provider=provider, redirect_uri=REDIRECT_URI))
-    params = callback_params(approve(started.authorize_url))
+    params = callback_params(approve(started.authorize_url, **choices))
     return client.call("CompleteAuthorization", pb.CompleteAuthorizationRequest(
         provider=provider, state=params["state"], code=params["code"], realm_id=params.get("realmId", ""), redirect_uri=REDIRECT_URI))
 

@@ -1,0 +1,117 @@
+"""Broken links and re-sync, revoke and reconnect, purge: what an admin does on the Bill Syncing page."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from billsync.v1 import billsync_pb2 as pb
+from daemon.client import DaemonError
+from daemon.mapping import marker
+from daemon.models import Link, Watermark
+from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, set_preferences, sync
+
+
+@pytest.fixture
+def synced(sandbox, e2e_client):
+    """A connected demo firm, synced once."""
+    seed_firm(sandbox, bills=40, seed=5)
+    set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    connection = connect(e2e_client)
+    assert sync(e2e_client, connection.id).state == pb.RUN_STATE_SUCCEEDED
+    return connection
+
+
+def act_in_qbo(box, entity: str, qbo_id: str, action: str) -> None:
+    httpx.post(f"{box.qbo_url}/_sandbox/user/{box.qbo_config.realm_id}/{entity}/{qbo_id}/{action}").raise_for_status()
+
+
+def problems(client, connection_id) -> dict[int, pb.Link]:
+    return {link.id: link for link in client.call("Status", pb.StatusRequest(connection_id=connection_id)).problems}
+
+
+def test_invoice_deleted_in_qbo_breaks_and_resync_recreates_it_with_its_payments(sandbox, e2e_client, synced):
+    payment = Link.get(Link.kind == "payment", Link.state == "synced", Link.depends_on.is_null(False))
+    invoice = Link.get(Link.kind == "invoice", Link.clio_id == payment.depends_on.split(":")[1])
+    act_in_qbo(sandbox, "Invoice", invoice.qbo_id, "delete")
+
+    sync(e2e_client, synced.id)
+    shown = problems(e2e_client, synced.id)
+    assert shown[invoice.id].state == pb.LINK_STATE_BROKEN
+    assert "Deleted in QuickBooks" in shown[invoice.id].reason
+    assert Link.get_by_id(payment.id).state == "waiting"
+    assert "broken" in Link.get_by_id(payment.id).reason
+
+    result = e2e_client.call("Resync", pb.ResyncRequest(connection_id=synced.id, link_ids=[invoice.id]))
+    assert [link.state for link in result.links] == [pb.LINK_STATE_SYNCED]
+    recreated = [i for i in qbo_objects(sandbox, "Invoice") if i.get("PrivateNote") == marker("bill", invoice.clio_id)]
+    assert len(recreated) == 1 and recreated[0]["DocNumber"] == invoice.qbo_ref and recreated[0]["Id"] != invoice.qbo_id
+    relinked = Link.get_by_id(payment.id)
+    assert relinked.state == "synced" and relinked.qbo_id == payment.qbo_id
+    [qbo_payment] = [p for p in qbo_objects(sandbox, "Payment") if p["Id"] == payment.qbo_id]
+    assert qbo_payment["Line"][0]["LinkedTxn"][0]["TxnId"] == recreated[0]["Id"]
+    assert Decimal(str(recreated[0]["Balance"])) < Decimal(str(recreated[0]["TotalAmt"]))
+    types = [e.type for e in e2e_client.call("ListEvents", pb.ListEventsRequest(connection_id=synced.id, page_size=1000)).events]
+    assert "link.broken" in types and "link.resync" in types
+
+
+def test_customer_made_inactive_breaks_and_resync_restores_it(sandbox, e2e_client, synced):
+    contact = Link.get(Link.kind == "contact", Link.state == "synced")
+    act_in_qbo(sandbox, "Customer", contact.qbo_id, "deactivate")
+    sync(e2e_client, synced.id)
+    assert problems(e2e_client, synced.id)[contact.id].reason.startswith("Made inactive in QuickBooks")
+
+    e2e_client.call("Resync", pb.ResyncRequest(connection_id=synced.id, all_problems=True))
+    [customer] = [c for c in qbo_objects(sandbox, "Customer") if c["Id"] == contact.qbo_id]
+    assert customer["Active"] is True and customer["DisplayName"] == contact.qbo_ref
+    assert Link.get_by_id(contact.id).state == "synced"
+    assert len([c for c in qbo_objects(sandbox, "Customer") if c.get("Notes") == marker("contact", contact.clio_id)]) == 1
+
+
+def test_revoke_stops_every_call_until_reauthorized_then_resumes_without_duplicates(sandbox, e2e_client, synced):
+    revoked = e2e_client.call("Revoke", pb.RevokeRequest(connection_id=synced.id))
+    assert revoked.state == pb.CONNECTION_STATE_REVOKED and not revoked.qbo_authorized
+    kept = Link.select().count()
+    httpx.post(f"{sandbox.clio_url}/_sandbox/bills", json={"client_id": int(Link.get(Link.kind == "contact").clio_id), "state": "awaiting_payment",
+               "number": "NEW-1", "lines": [{"kind": "Service", "description": "Advice", "price": "100.00", "quantity": "1"}]}).raise_for_status()
+    before = api_requests(sandbox)
+    with pytest.raises(DaemonError) as refused:
+        list(e2e_client.sync(synced.id, timeout=10))
+    assert "revoked" in str(refused.value)
+    time.sleep(1.5)
+    assert api_requests(sandbox)["qbo"] == before["qbo"]
+    assert Link.select().count() == kept
+
+    authorize(e2e_client, synced.id, pb.PROVIDER_CLIO)
+    assert authorize(e2e_client, synced.id, pb.PROVIDER_QBO).state == pb.CONNECTION_STATE_CONNECTED
+    assert sync(e2e_client, synced.id).state == pb.RUN_STATE_SUCCEEDED
+    invoices = [i.get("PrivateNote") for i in qbo_objects(sandbox, "Invoice")]
+    assert len(invoices) == len(set(invoices))
+    assert any(i["DocNumber"] == "NEW-1" for i in qbo_objects(sandbox, "Invoice"))
+
+
+def test_purge_needs_confirmation_deletes_links_and_leaves_qbo_alone(sandbox, e2e_client, synced):
+    with pytest.raises(DaemonError) as refused:
+        e2e_client.call("Purge", pb.PurgeRequest(connection_id=synced.id, confirm="yes"))
+    assert "To confirm" in str(refused.value)
+    in_qbo = {e: len(qbo_objects(sandbox, e)) for e in ("Customer", "Invoice", "Payment")}
+    company = e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_company_name
+    purged = e2e_client.call("Purge", pb.PurgeRequest(connection_id=synced.id, confirm=company))
+    assert purged.links_deleted > 50
+    assert not Link.select().exists() and not Watermark.select().exists()
+    assert {e: len(qbo_objects(sandbox, e)) for e in in_qbo} == in_qbo
+    events = e2e_client.call("ListEvents", pb.ListEventsRequest(connection_id=synced.id, page_size=1000)).events
+    assert events[-1].type == "connection.purged" and events[-1].actor == "tester"
+
+
+def test_reconnecting_to_another_company_with_links_kept_is_refused(sandbox, e2e_client, synced):
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/seed", json={"realm_id": "4620816365000000001"}).raise_for_status()
+    e2e_client.call("Revoke", pb.RevokeRequest(connection_id=synced.id))
+    with pytest.raises(DaemonError) as refused:
+        authorize(e2e_client, synced.id, pb.PROVIDER_QBO, realmId="4620816365000000001")
+    message = str(refused.value)
+    assert sandbox.qbo_config.realm_id in message and "4620816365000000001" in message and "Purge" in message
+    assert e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_realm_id == sandbox.qbo_config.realm_id
