@@ -12,7 +12,7 @@ from typing import Any
 
 from cryptography.fernet import InvalidToken
 
-from daemon import connections, events, oauth as oauth_module
+from daemon import clio_webhooks, connections, events, oauth as oauth_module
 from daemon.db import database
 from daemon.errors import FailedPrecondition, InvalidArgument
 from daemon.fields import fernet
@@ -72,6 +72,8 @@ def complete(providers: Providers, provider: str, state: str, code: str, realm_i
             Connection.update(state="connected", next_run_at=utcnow()).where(Connection.id == connection.id).execute()
         name = connection.qbo_company_name if provider == "qbo" else connection.clio_account
         events.record(connection, "connection.authorized", f"{NAMES[provider]} authorized ({name})", actor)
+    if provider == "clio":
+        clio_webhooks.subscribe(providers, connection)
     return connections.get(connection.id)
 
 
@@ -97,6 +99,7 @@ def _revocable(provider: str, tokens: dict[str, Any]) -> str:
 
 def revoke_tokens(providers: Providers, connection: Connection) -> list[str]:
     """Revokes both providers' tokens; returns the failures (revoking goes on regardless)."""
+    clio_webhooks.unsubscribe(providers, connection)
     problems = []
     for provider, tokens in (("qbo", connection.qbo_tokens), ("clio", connection.clio_tokens)):
         if tokens:

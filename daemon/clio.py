@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +26,7 @@ from daemon.tokens import TokenSource
 PAGE_LIMIT = 200
 #: Start pacing when fewer than this share of the window's requests remain.
 PACE_BELOW = 0.2
+WEBHOOK_FIELDS = "id,status,shared_secret,expires_at"
 
 
 class ClioError(BillsyncError):
@@ -89,12 +90,36 @@ class Clio:
             url = ((page.get("meta") or {}).get("paging") or {}).get("next")
             query = None  # the next URL carries every parameter
 
+    def create_webhook(self, url: str, model: str, events: Sequence[str], fields: str,
+                       expires_at: datetime | None = None) -> dict[str, Any]:
+        """Subscribes ``url`` to ``model`` changes; Clio then handshakes with it (``X-Hook-Secret``).
+
+        Returns the webhook's ``id``, ``status``, ``shared_secret`` and ``expires_at``.
+        """
+        data: dict[str, Any] = {"url": url, "model": model, "events": list(events), "fields": fields}
+        if expires_at is not None:
+            data["expires_at"] = expires_at.isoformat()
+        return self._request("POST", f"{self.api}/webhooks.json", {"fields": WEBHOOK_FIELDS}, {"data": data})["data"]
+
+    def update_webhook(self, webhook_id: int | str, **data: Any) -> dict[str, Any]:
+        """Changes a webhook, e.g. ``expires_at`` to keep it from lapsing (Clio caps its life)."""
+        data = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+        return self._request("PATCH", f"{self.api}/webhooks/{webhook_id}.json", {"fields": WEBHOOK_FIELDS}, {"data": data})["data"]
+
+    def delete_webhook(self, webhook_id: int | str) -> None:
+        """Ends a subscription. Raises NotFound if Clio no longer has it."""
+        self._request("DELETE", f"{self.api}/webhooks/{webhook_id}.json", None)
+
     def _get(self, url: str, params: dict[str, Any] | None) -> dict[str, Any]:
-        """GET with a refresh on 401 and pacing; the JSON body with Decimal money."""
+        return self._request("GET", url, params)
+
+    def _request(self, method: str, url: str, params: dict[str, Any] | None,
+                 body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A request with a refresh on 401 and pacing; the JSON body with Decimal money."""
         token = self.tokens.access_token()
         for _ in range(2):
             self._pace()
-            response = self.http.request("GET", url, params=params, headers={
+            response = self.http.request(method, url, params=params, json=body, headers={
                 "Accept": "application/json", "Authorization": f"Bearer {token}"})
             self._note_limits(response)
             if response.status_code != 401:
@@ -109,6 +134,8 @@ class Clio:
             body = None
         if response.is_success and isinstance(body, dict):
             return body
+        if response.status_code == 204:
+            return {}
         error = (body or {}).get("error") if isinstance(body, dict) else None
         message = scrub(error.get("message", "") if isinstance(error, dict) else response.text[:300], (token,))
         if response.status_code == 404:

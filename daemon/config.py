@@ -50,6 +50,9 @@ class Config:
     time_scale: float = 1.0
     qbo_app_url: str = "https://app.qbo.intuit.com"
     workers: int = 4
+    #: The externally reachable base URL of the webhook receiver (BILLSYNC_WEBHOOK_ADDRESS);
+    #: when set, Clio webhooks are subscribed to ``<it>/webhooks/clio/<token>``.
+    webhook_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -87,6 +90,7 @@ class Config:
             time_scale=float(env.get("BILLSYNC_TIME_SCALE") or 1.0),
             qbo_app_url=env.get("BILLSYNC_QBO_APP_URL", "https://app.qbo.intuit.com").rstrip("/"),
             workers=int(env.get("BILLSYNC_WORKERS") or 4),
+            webhook_url=env.get("BILLSYNC_WEBHOOK_URL", "").rstrip("/"),
         )
 
 

@@ -9,7 +9,7 @@ import threading
 import grpc
 from grpc_health.v1 import health
 
-from daemon import fields, migrations
+from daemon import fields, migrations, webhooks
 from daemon.config import Config
 from daemon.db import open_database
 from daemon.errors import ConfigError
@@ -32,6 +32,7 @@ class Daemon:
         self.health = health.HealthServicer()
         self.server: grpc.Server | None = None
         self.scheduler: Scheduler | None = None
+        self.webhooks: webhooks.WebhookServer | None = None
         self.port = 0
         self._stopped = threading.Event()
 
@@ -46,11 +47,15 @@ class Daemon:
         service = BillSyncService(providers, self.scheduler, self.config.qbo_app_url)
         self.server, self.port = create_server(self.config.address, service, self.health, self.config.api_token)
         self.scheduler.start()
+        if self.config.webhook_address:
+            self.webhooks = webhooks.WebhookServer(self.config, providers, self.scheduler.request).start()
         return self.port
 
     def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Reports NOT_SERVING, lets in-flight calls finish within ``grace``, and closes."""
         self.health.enter_graceful_shutdown()
+        if self.webhooks is not None:
+            self.webhooks.stop()
         if self.scheduler is not None:
             self.scheduler.stop(grace * 2 / 3)
         if self.server is not None:

@@ -133,4 +133,22 @@ class Event(BaseModel):
         indexes = ((("connection", "id"), False),)
 
 
-MODELS = (Connection, Watermark, Link, Run, Event)
+class ClioWebhook(BaseModel):
+    """One Clio webhook subscription of a connection (one per model: contact, bill).
+
+    Its URL ends in ``token``, unguessable, so a delivery names its subscription and
+    connection without trusting the body; ``secret`` signs the deliveries.
+    """
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+    model = peewee.CharField()
+    token = peewee.CharField(unique=True)
+    #: The base URL the subscription points at (BILLSYNC_WEBHOOK_URL when it was made).
+    url = peewee.CharField()
+    clio_id = peewee.CharField(null=True)
+    secret = EncryptedJSONField(null=True)
+    expires_at = peewee.DateTimeField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+MODELS = (Connection, Watermark, Link, Run, Event, ClioWebhook)
