@@ -137,21 +137,11 @@ def act(realm_id: str, entity: str, entity_id: str, action: str) -> Response:
 
 @bp.post("/user/<realm_id>/preferences")
 def switch_preferences(realm_id: str) -> Response:
-    state, args = _state(), _args()
-    with state.store.lock:
-        company = state.store.company(realm_id)
-        if company is None:
-            return _json({"error": f"unknown realm {realm_id}"}, 404)
-        current = company.get("Preferences", "1")
-        if "CustomTxnNumbers" in args:
-            current.setdefault("SalesFormsPrefs", {})["CustomTxnNumbers"] = bool(args["CustomTxnNumbers"])
-        if "WarnDuplicateBillNumber" in args:
-            prefs.set_other_pref(current, prefs.WARN_DUPLICATE, str(bool(args["WarnDuplicateBillNumber"])).lower())
-        current["SyncToken"] = str(int(current["SyncToken"]) + 1)
-        when = jsonutil.iso(jsonutil.now())
-        current["MetaData"]["LastUpdatedTime"] = when
-        state.store.notify(realm_id, "Preferences", "1", "Update", when)
-        return _json({"Preferences": current})
+    args = _args()
+    current = prefs.switch(_state().store, realm_id, args.get("CustomTxnNumbers"), args.get("WarnDuplicateBillNumber"))
+    if current is None:
+        return _json({"error": f"unknown realm {realm_id}"}, 404)
+    return _json({"Preferences": current})
 
 
 @bp.route("/config", methods=["GET", "PATCH"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from sandbox.qbo import admin, api, oauth, seed
+from sandbox.qbo import admin, api, oauth, screens, seed
 from sandbox.qbo.config import QBOConfig
 from sandbox.qbo.state import QBOState
 
@@ -28,6 +28,7 @@ def create_app(config: QBOConfig | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(screens.bp)
 
     @app.after_request
     def _count(response: Response) -> Response:

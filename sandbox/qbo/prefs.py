@@ -23,7 +23,8 @@ Settings for the duplicate-number warning. The admin API flips both, as a user w
 
 from __future__ import annotations
 
-from sandbox.qbo.store import Company, Entity
+from sandbox.qbo import jsonutil
+from sandbox.qbo.store import Company, Entity, Store
 
 WRITABLE = ("SalesFormsPrefs", "EmailMessagesPrefs", "ProductAndServicesPrefs",
             "VendorAndPurchasesPrefs", "TimeTrackingPrefs", "AccountingInfoPrefs")
@@ -82,3 +83,22 @@ def prepare_company_info(company: Company, name: str, entity: Entity, old: Entit
     """CompanyInfo keeps its identity; everything else is taken as sent."""
     if old:
         entity["CompanyName"] = entity.get("CompanyName") or old.get("CompanyName")
+
+
+def switch(store: Store, realm_id: str, custom_txn_numbers: bool | None, warn_duplicate: bool | None) -> Entity | None:
+    """Change the two settings as a person in Company Settings does (the admin API and the
+    emulated settings screen); the change shows in CDC like any other. None: no such realm."""
+    with store.lock:
+        company = store.company(realm_id)
+        if company is None:
+            return None
+        current = company.get("Preferences", "1")
+        if custom_txn_numbers is not None:
+            current.setdefault("SalesFormsPrefs", {})["CustomTxnNumbers"] = bool(custom_txn_numbers)
+        if warn_duplicate is not None:
+            set_other_pref(current, WARN_DUPLICATE, str(bool(warn_duplicate)).lower())
+        current["SyncToken"] = str(int(current["SyncToken"]) + 1)
+        when = jsonutil.iso(jsonutil.now())
+        current["MetaData"]["LastUpdatedTime"] = when
+        store.notify(realm_id, "Preferences", "1", "Update", when)
+        return current

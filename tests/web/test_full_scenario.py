@@ -94,8 +94,14 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     while page.get_by_role("button", name="Turn it on for me").count():
         page.get_by_role("button", name="Turn it on for me").first.click()
         expect(page.locator(".banner.good")).to_contain_text("is now on in QuickBooks")
-    # What the API cannot turn on, the admin turns on by hand in QuickBooks (the five steps).
-    httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{sandbox.qbo_config.realm_id}/preferences", json={"CustomTxnNumbers": True, "WarnDuplicateBillNumber": True}).raise_for_status()
+    # What the API cannot turn on, the admin turns on by hand in QuickBooks' Company Settings (steps 4 and 5).
+    panel = page.url
+    page.goto(f"{sandbox.qbo_url}/app/settings")
+    page.check("#warn_duplicate")
+    page.click("text=Save")
+    expect(page.get_by_role("status")).to_have_text("Settings saved.")
+    screenshot(page, "s03b-qbo-company-settings")
+    page.goto(panel)
 
     sync_and_wait(page, "s04-sync-running")
     expect(banner).to_have_count(0)

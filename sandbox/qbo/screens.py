@@ -1,0 +1,33 @@
+"""The one QuickBooks screen a billsync admin is sent to: Company Settings.
+
+billsync's Action required banner asks the admin to switch two settings on in
+QuickBooks ("Sales" → Custom transaction numbers, "Advanced" → Warn if duplicate bill
+number is used); the API can change only the first. This page lets a person do both in
+the emulator, as they would in QBO, so the demo and the browser tests follow the real steps.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from sandbox.qbo import prefs
+
+bp = Blueprint("qbo_screens", __name__, template_folder="templates")
+
+
+@bp.route("/app/settings", methods=["GET", "POST"])
+def company_settings() -> Response:
+    state = current_app.extensions["qbo_sandbox"]
+    realm_id = request.values.get("realm") or state.config.realm_id
+    if request.method == "POST":
+        if prefs.switch(state.store, realm_id, "custom_txn_numbers" in request.form, "warn_duplicate" in request.form) is None:
+            return Response(f"Unknown company {realm_id}", status=404, mimetype="text/plain")
+        return redirect(url_for("qbo_screens.company_settings", realm=realm_id, saved=1))
+    company = state.store.company(realm_id)
+    if company is None:
+        return Response(f"Unknown company {realm_id}", status=404, mimetype="text/plain")
+    with state.store.lock:
+        name = (company.get("CompanyInfo", realm_id) or {}).get("CompanyName", realm_id)
+        custom, warn = prefs.custom_txn_numbers(company), prefs.warn_duplicate_doc_number(company)
+    return Response(render_template("qbo_sandbox/settings.html", realm_id=realm_id, company=name, custom=custom, warn=warn,
+                                    saved=bool(request.args.get("saved"))))
