@@ -20,7 +20,7 @@ system-deps:
 	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium postgresql >/dev/null; }
 
 demo: $(BIN)/billsync
-	BILLSYNC_DEMO=1 PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho -e demo.env start
 
 test: $(BIN)/billsync system-deps
 	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh --check

@@ -89,6 +89,7 @@ def daemon() -> None:
     from daemon.main import Daemon
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     d = Daemon(Config.from_env())
     port = d.start()
     click.echo(f"billsync daemon listening on port {port}", err=True)

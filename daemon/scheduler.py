@@ -135,9 +135,9 @@ class Scheduler:
             connection = Connection.get_by_id(connection_id)
             run = Run.create(connection=connection, trigger=trigger)
             state, error = "succeeded", ""
+            progress = Progress(run)
             try:
-                cycle = Cycle(connection, *self.providers.clients(connection), Progress(run), force, self._stop)
-                cycle.run()
+                Cycle(connection, *self.providers.clients(connection), progress, force, self._stop).run()
             except Stopped:
                 state, error = "failed", "Stopped by a daemon shutdown; the next run resumes where it left off"
             except AuthorizationLost as e:
@@ -150,6 +150,7 @@ class Scheduler:
                 log.exception("run %s of connection %s failed", run.id, connection_id)
                 state, error = "failed", f"Internal error: {e}"
             finally:
+                progress.flush(force=True)
                 self._finish(connection, run, state, error)
             return Run.get_by_id(run.id)
 

@@ -57,6 +57,14 @@ def web(ctx: click.Context, data_dir: Path, listen: str, address: str | None, se
     secure = host not in LOOPBACK if secure_cookies is None else secure_cookies
     app = create_app(data_dir, BILLSYNC_DAEMON_ADDRESS=address, BILLSYNC_SECURE_COOKIES=secure)
     login = demo_login(ctx.obj, data_dir)
+    if login:
+        import threading
+
+        from daemon.client import DaemonClient
+        from webadmin.demo import connect_demo_firm
+
+        client = DaemonClient(address, actor="demo")
+        threading.Thread(target=connect_demo_firm, args=(client, f"http://{listen}"), name="demo-connect", daemon=True).start()
     click.echo(f"billsync web admin on http://{listen}/" + (f" — {login}" if login else ""), err=True)
     if not ctx.obj.names():
         click.echo("no users yet: create one with 'billsync web create-user NAME'", err=True)
