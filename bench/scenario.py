@@ -1,0 +1,149 @@
+"""The pieces every daemon benchmark shares: a time-scaled sandbox, a demo firm connected
+through the real OAuth flows, and one measured sync cycle.
+
+QBO keeps its real limits (500 requests/min, 10 in flight, 40 batches/min) with the
+minute shortened by ``time_scale``; the daemon gets the same scale, so its limiter aims
+at the ceiling the emulator enforces. Clio's limit is raised far above its real 50/min:
+reading a 10,000-bill firm at 50 (scaled) requests a minute would measure Clio's
+throttle, not billsync, and every benchmark prints that it was raised.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from billsync.v1 import billsync_pb2 as pb
+from bench.daemon_process import RunningDaemon
+from sandbox import harness
+from sandbox.clio.app import ClioConfig
+from sandbox.qbo.config import QBOConfig
+from sandbox.server import Sandbox
+
+#: Clio requests per scaled minute allowed in benchmarks (Clio's real peak: 50).
+CLIO_LIMIT = 100_000
+#: QBO's real ceiling for writes through batch: 40 batch requests × 30 items per minute.
+QBO_BATCHES_PER_MINUTE = 40
+QBO_WRITE_CEILING = QBO_BATCHES_PER_MINUTE * 30
+
+
+@contextmanager
+def benchmark_sandbox(time_scale: float) -> Iterator[Sandbox]:
+    """Both emulators, QBO with its real limits time-scaled, Clio's limit out of the way,
+    and the two QBO settings on so that invoices are not held."""
+    box = Sandbox(time_scale=time_scale, qbo_config=QBOConfig(), clio_config=ClioConfig(rate_limit_per_minute=CLIO_LIMIT))
+    box.start()
+    try:
+        harness.set_preferences(box, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+        yield box
+    finally:
+        box.stop()
+
+
+def limits_note(time_scale: float) -> str:
+    return (f"QBO real limits (500 req/min, 10 in flight, 40 batches/min × 30 items) at time_scale {time_scale:g} "
+            f"(a minute lasts {60 / time_scale:.2f} s), daemon BILLSYNC_TIME_SCALE={time_scale:g}; "
+            f"Clio limit raised to {CLIO_LIMIT:,}/scaled min so it is not the bottleneck")
+
+
+class BatchTimeline:
+    """When QBO answered batch requests, sampled from the in-process emulator's counters.
+
+    The emulator counts a request as it answers, so the first and last change of the
+    count bracket the write phase to within one sampling period.
+    """
+
+    def __init__(self, box: Sandbox, period: float = 0.02) -> None:
+        self.box = box
+        self.period = period
+        self.first: float | None = None
+        self.last: float | None = None
+        self._count = self.batches()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="batch-timeline", daemon=True)
+
+    def batches(self) -> int:
+        return sum(r["count"] for r in self.box.qbo.stats() if r["endpoint"].endswith("/batch") and r["status"] == 200)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.period):
+            count = self.batches()
+            if count != self._count:
+                now = time.monotonic()
+                self.first = self.first or now - self.period / 2
+                self.last = now - self.period / 2
+                self._count = count
+
+    def __enter__(self) -> BatchTimeline:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return (self.last - self.first) if self.first is not None and self.last is not None else 0.0
+
+
+@dataclass
+class Cycle:
+    """What one sync cycle cost, from outside the daemon.
+
+    Attributes:
+        run: the finished run, as Sync streamed it.
+        wall: seconds the Sync RPC took.
+        cpu: daemon CPU seconds spent meanwhile.
+        requests: the emulators' request counts for the cycle (see ``harness.api_requests``).
+        batch_requests: QBO batch requests answered with 200.
+        write_seconds: first to last batch answer (0 when no batch was sent).
+    """
+
+    run: pb.Run
+    wall: float
+    cpu: float
+    requests: dict[str, int]
+    batch_requests: int
+    write_seconds: float
+
+    @property
+    def writes(self) -> int:
+        """QBO objects created or updated."""
+        return sum(p.created + p.updated for p in self.run.progress)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.run.state == pb.RUN_STATE_SUCCEEDED
+
+
+def measure_cycle(box: Sandbox, daemon: RunningDaemon, connection_id: int) -> Cycle:
+    """Runs one Sync and measures it; the emulators' counters are reset first."""
+    harness.reset_request_counts(box)
+    cpu = daemon.cpu_seconds()
+    started = time.monotonic()
+    with BatchTimeline(box) as timeline:
+        run = harness.sync(daemon.client, connection_id, timeout=3600)
+    wall = time.monotonic() - started
+    cpu = daemon.cpu_seconds() - cpu
+    batches = timeline.batches()
+    return Cycle(run, wall, cpu, harness.api_requests(box), batches, timeline.seconds)
+
+
+def synced_objects(daemon: RunningDaemon, connection_id: int) -> dict[str, int]:
+    """Links by state (synced, failed, skipped, …) across every kind, from Status."""
+    status = daemon.client.call("Status", pb.StatusRequest(connection_id=connection_id))
+    totals: dict[str, int] = {}
+    for c in status.counts:
+        state = pb.LinkState.Name(c.state).removeprefix("LINK_STATE_").lower()
+        totals[state] = totals.get(state, 0) + c.count
+    return totals
+
+
+def connected_firm(box: Sandbox, daemon: RunningDaemon, bills: int, seed: int = 1) -> int:
+    """Seeds a demo firm of ``bills`` bills and connects it; returns the connection id."""
+    harness.seed_firm(box, bills=bills, seed=seed)
+    return harness.connect(daemon.client).id
