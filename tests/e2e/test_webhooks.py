@@ -1,0 +1,155 @@
+"""Webhooks end to end: both emulators notify the daemon's receiver, which starts a run at once.
+
+Connections sync every hour here, so a run that starts within seconds of a change was
+started by the webhook, not by polling.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from billsync.v1 import billsync_pb2 as pb
+from daemon.client import DaemonClient
+from daemon.config import Config
+from daemon.main import Daemon
+from daemon.models import ClioWebhook, Link
+from daemon.webhooks import clio_signature, qbo_signature
+from sandbox.server import Sandbox
+from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm, set_preferences, sync
+
+VERIFIER = secrets.token_urlsafe(16)
+WITHIN = 10.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def hook_url() -> str:
+    return f"http://127.0.0.1:{_free_port()}"
+
+
+@pytest.fixture
+def client(sandbox: Sandbox, database_url: str, tmp_path, db, hook_url: str) -> Iterator[DaemonClient]:
+    """A daemon receiving webhooks at ``hook_url``, with a firm ready to sync."""
+    env = sandbox_env(sandbox, database_url, str(tmp_path / "data"))
+    env.update(BILLSYNC_WEBHOOK_ADDRESS=hook_url.removeprefix("http://"), BILLSYNC_WEBHOOK_URL=hook_url,
+               BILLSYNC_QBO_WEBHOOK_VERIFIER=VERIFIER)
+    config = Config.from_env(env)
+    daemon = Daemon(config)
+    daemon.start()
+    set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    seed_firm(sandbox, bills=20, seed=3)
+    with DaemonClient(f"127.0.0.1:{daemon.port}", token=config.api_token, actor="tester") as c:
+        yield c
+    daemon.stop(grace=1.0)
+
+
+@pytest.fixture
+def synced(client: DaemonClient) -> pb.Connection:
+    """A connection after its first sync, once no run is due (authorizing asks for one too)."""
+    connection = connect(client)
+    assert sync(client, connection.id).state == pb.RUN_STATE_SUCCEEDED
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = client.call("Status", pb.StatusRequest(connection_id=connection.id))
+        if not status.HasField("current_run") and status.next_run_at.seconds > time.time() + 600:
+            return connection
+        time.sleep(0.1)
+    raise AssertionError("the connection did not settle after its first sync")
+
+
+def last_run(client: DaemonClient, connection_id: int) -> pb.Run:
+    status = client.call("Status", pb.StatusRequest(connection_id=connection_id))
+    return status.current_run if status.HasField("current_run") else status.last_run
+
+
+def wait_for_webhook_run(client: DaemonClient, connection_id: int, after: int, finished: bool = False) -> pb.Run:
+    deadline = time.monotonic() + WITHIN
+    while time.monotonic() < deadline:
+        run = last_run(client, connection_id)
+        if run.id > after and (not finished or run.state != pb.RUN_STATE_RUNNING):
+            assert run.trigger == "webhook"
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"no run started by a webhook within {WITHIN} s")
+
+
+def assert_no_run_after(client: DaemonClient, connection_id: int, after: int) -> None:
+    time.sleep(2.0)  # the scheduler would have started a requested run within about a second
+    assert last_run(client, connection_id).id == after
+
+
+def post(url: str, body: bytes, **headers: str) -> httpx.Response:
+    return httpx.post(url, content=body, headers={"content-type": "application/json", **headers})
+
+
+def test_a_qbo_change_triggers_a_run_of_its_connection(sandbox: Sandbox, client, synced, hook_url) -> None:
+    before = last_run(client, synced.id).id
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/webhooks", json={"url": f"{hook_url}/webhooks/qbo", "verifier": VERIFIER}).raise_for_status()
+    customer = Link.select().where(Link.kind == "contact", Link.state == "synced").first()
+    realm = sandbox.qbo_config.realm_id
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{realm}/Customer/{customer.qbo_id}/deactivate").raise_for_status()
+
+    wait_for_webhook_run(client, synced.id, before)
+    deliveries = httpx.get(f"{sandbox.qbo_url}/_sandbox/webhooks").json()["deliveries"]
+    assert deliveries and deliveries[-1]["status"] == 200
+
+
+def test_a_forged_qbo_notification_is_refused_and_triggers_nothing(sandbox: Sandbox, client, synced, hook_url) -> None:
+    before = last_run(client, synced.id).id
+    body = json.dumps({"eventNotifications": [{"realmId": sandbox.qbo_config.realm_id, "dataChangeEvent": {
+        "entities": [{"name": "Invoice", "id": "1", "operation": "Delete", "lastUpdated": "2025-01-01T00:00:00Z"}]}}]}).encode()
+    url = f"{hook_url}/webhooks/qbo"
+    assert post(url, body).status_code == 401
+    assert post(url, body, **{"intuit-signature": qbo_signature("not-the-verifier", body)}).status_code == 401
+    assert post(url, body + b" ", **{"intuit-signature": qbo_signature(VERIFIER, body)}).status_code == 401
+    assert_no_run_after(client, synced.id, before)
+    assert post(url, body, **{"intuit-signature": qbo_signature(VERIFIER, body)}).status_code == 200
+    wait_for_webhook_run(client, synced.id, before)
+
+
+def test_a_bill_edited_in_clio_reaches_qbo_within_seconds(sandbox: Sandbox, client, synced) -> None:
+    rows = list(ClioWebhook.select().where(ClioWebhook.connection == synced.id))
+    assert sorted(r.model for r in rows) == ["bill", "contact"] and all(r.secret and r.clio_id for r in rows), "handshake not done"
+    enabled = {w["id"]: w["status"] for w in sandbox.clio.store["webhooks"].records.values()}
+    assert [enabled[int(r.clio_id)] for r in rows] == ["enabled", "enabled"]
+    before = last_run(client, synced.id).id
+    link = Link.select().where(Link.kind == "invoice", Link.state == "synced").first()
+    httpx.patch(f"{sandbox.clio_url}/_sandbox/bills/{link.clio_id}", json={"number": "WEBHOOK-1"}).raise_for_status()
+
+    run = wait_for_webhook_run(client, synced.id, before, finished=True)
+    assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
+    [invoice] = [i for i in qbo_objects(sandbox, "Invoice") if i["Id"] == link.qbo_id]
+    assert invoice["DocNumber"] == "WEBHOOK-1"
+
+
+def test_a_forged_clio_delivery_is_refused_and_triggers_nothing(client, synced, hook_url) -> None:
+    row = ClioWebhook.get(ClioWebhook.connection == synced.id, ClioWebhook.model == "bill")
+    before = last_run(client, synced.id).id
+    url = f"{hook_url}/webhooks/clio/{row.token}"
+    body = json.dumps({"data": {"id": 1}, "meta": {"event": "updated", "webhook_id": int(row.clio_id)}}).encode()
+    assert post(url, body).status_code == 401
+    assert post(url, body, **{"X-Hook-Signature": clio_signature("guessed", body)}).status_code == 401
+    assert post(url, body, **{"X-Hook-Secret": "mine-now"}).status_code == 401, "a second handshake must not replace the secret"
+    assert post(f"{hook_url}/webhooks/clio/not-a-token", body, **{"X-Hook-Signature": clio_signature(row.secret, body)}).status_code == 404
+    assert_no_run_after(client, synced.id, before)
+    assert post(url, body, **{"X-Hook-Signature": clio_signature(row.secret, body)}).status_code == 200
+    wait_for_webhook_run(client, synced.id, before)
+
+
+def test_revoke_deletes_the_clio_webhooks(sandbox: Sandbox, client, synced) -> None:
+    assert len(sandbox.clio.store["webhooks"].records) == 2
+    client.call("Revoke", pb.RevokeRequest(connection_id=synced.id))
+    assert not sandbox.clio.store["webhooks"].records
+    assert not ClioWebhook.select().exists()
