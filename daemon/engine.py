@@ -12,9 +12,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from daemon import broken, clio_reader, events, links, mapping, planner, qbo_settings, recovery
 from daemon.clio import Clio
@@ -27,10 +26,6 @@ from daemon.writer import Writer
 
 COUNTERS = ("done", "total", "created", "updated", "failed")
 FLUSH_EVERY = 0.25
-
-
-class Stopped(Exception):
-    """The daemon is shutting down; the cycle ended at a safe point."""
 
 
 class Progress:
@@ -64,23 +59,24 @@ class Cycle:
     """Everything one run does; ``force`` names links (kind → Clio ids) to push again."""
 
     def __init__(self, connection: Connection, qbo: QuickBooks, clio: Clio, progress: Progress,
-                 force: dict[str, set[str]] | None = None, stop: threading.Event | None = None) -> None:
+                 force: dict[str, set[str]] | None = None) -> None:
         self.connection = connection
         self.qbo = qbo
         self.clio = clio
         self.progress = progress
         self.force = {k: set(v) for k, v in (force or {}).items()}
-        self.stop = stop or threading.Event()
-        self.writer = Writer(connection, qbo, self._done)
+        self.writer = Writer(connection, qbo, progress.done)
         self.start_date = connection.settings.get("start_date", "")
         self._item_ids: dict[str, str] | None = None
 
-    def _done(self, op: Op, outcome: str) -> None:
-        self.progress.done(op, outcome)
-        if self.stop.is_set():
-            raise Stopped()
-
     def run(self) -> None:
+        """The whole cycle at once (a re-sync, tests)."""
+        for _ in self.steps():
+            pass
+
+    def steps(self) -> Iterator[None]:
+        """The cycle as steps: it yields after reading Clio and after each write request,
+        so that one worker can take turns among many connections (see ``scheduler``)."""
         self.held = self.check_settings()
         self.again = recovery.resolve_pending(self.connection, self.qbo)
         for kind, ids in self.force.items():
@@ -90,14 +86,16 @@ class Cycle:
         changed, newest = {}, {}
         for resource in clio_reader.FIELDS:
             changed[resource], newest[resource] = clio_reader.read_changes(self.clio, resource, marks.get(resource))
+            yield
         bills, lines = self.bills(changed, self.ids_to_plan("invoice"), complete_lines="line_items" not in marks)
         memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan("credit_memo"))
         allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan("payment"))
-        self.sync_contacts(changed["contacts"], bills, memos, allocations, self.ids_to_plan("contact"))
-        self.sync_invoices(bills, lines)
-        self.sync_credit_memos(memos)
+        yield
+        yield from self.sync_contacts(changed["contacts"], bills, memos, allocations, self.ids_to_plan("contact"))
+        yield from self.sync_invoices(bills, lines)
+        yield from self.sync_credit_memos(memos)
         # Payments waiting on invoices written just now (a re-sync, a lifted hold) follow at once.
-        self.sync_allocations(self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan("payment")))
+        yield from self.sync_allocations(self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan("payment")))
         self.advance(newest)
 
     def ids_to_plan(self, kind: str) -> set[str]:
@@ -149,7 +147,7 @@ class Cycle:
         return bills, clio_reader.lines_of(self.clio, writable)
 
     def sync_contacts(self, changed: list[Record], bills: dict[int, Record], memos: dict[int, Record],
-                      allocations: dict[int, Record], again: set[str]) -> None:
+                      allocations: dict[int, Record], again: set[str]) -> Iterator[None]:
         """Contacts billed on what syncs now, and renamed contacts already linked."""
         needed = {str((b.get("client") or {}).get("id")) for b in bills.values() if not mapping.skip_reason(b, self.start_date)}
         needed |= {str((r.get("contact") or {}).get("id")) for r in [*memos.values(), *allocations.values()]}
@@ -164,7 +162,7 @@ class Cycle:
         taken = self.customers_named(records)
         linked = links.linked_qbo_ids(self.connection, "contact", [c["Id"] for c in taken.values()])
         ops = planner.plan_contacts(records, existing, taken, linked, self.force.get("contact", set()))
-        self.write(ops, existing)
+        yield from self.write(ops, existing)
 
     def customers_named(self, contacts: list[Record]) -> dict[str, Record]:
         """QBO customers already holding any name these contacts could take, by lower-cased name."""
@@ -189,7 +187,7 @@ class Cycle:
             self._item_ids = ensure_items(self.qbo, self.connection.settings.get("item_mapping", {}))
         return self._item_ids
 
-    def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> None:
+    def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[None]:
         records = sorted(bills.values(), key=lambda b: b["id"])
         existing = links.load(self.connection, "invoice", [b["id"] for b in records])
         customers = links.qbo_ids(self.connection, "contact", [(b.get("client") or {}).get("id") for b in records])
@@ -198,9 +196,9 @@ class Cycle:
         force = self.force.get("invoice", set())
         ops = [planner.plan_bill(b, lines.get(b["id"]), existing.get(str(b["id"])), customers.get(str((b.get("client") or {}).get("id"))),
                                  items, self.start_date, self.held, str(b["id"]) in force) for b in records]
-        self.write(ops, existing)
+        yield from self.write(ops, existing)
 
-    def sync_credit_memos(self, memos: dict[int, Record]) -> None:
+    def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[None]:
         records = sorted(memos.values(), key=lambda m: m["id"])
         existing = links.load(self.connection, "credit_memo", [m["id"] for m in records])
         customers = links.qbo_ids(self.connection, "contact", [(m.get("contact") or {}).get("id") for m in records])
@@ -208,9 +206,9 @@ class Cycle:
         force = self.force.get("credit_memo", set())
         ops = [planner.plan_credit_memo(m, existing.get(str(m["id"])), customers.get(str((m.get("contact") or {}).get("id"))), item, str(m["id"]) in force)
                for m in records]
-        self.write(ops, existing)
+        yield from self.write(ops, existing)
 
-    def sync_allocations(self, allocations: dict[int, Record]) -> None:
+    def sync_allocations(self, allocations: dict[int, Record]) -> Iterator[None]:
         records = sorted(allocations.values(), key=lambda a: a["id"])
         existing = links.load(self.connection, "payment", [a["id"] for a in records])
         invoices = links.qbo_ids(self.connection, "invoice", [(a.get("bill") or {}).get("id") for a in records])
@@ -224,15 +222,12 @@ class Cycle:
             invoice = (bill_id, invoices[bill_id]) if bill_id in invoices else None
             ops.append(planner.plan_allocation(a, existing.get(str(a["id"])), customers.get(str((a.get("contact") or {}).get("id"))),
                                                invoice, memos.get(parent_id), str(a["id"]) in force))
-        self.write(ops, existing)
+        yield from self.write(ops, existing)
 
-    def write(self, ops: list[Op], existing: dict[str, Link]) -> None:
-        if not ops:
-            return
-        if self.stop.is_set():
-            raise Stopped()
-        self.progress.planned(ops[0].kind, len(ops))
-        self.writer.apply(ops, existing)
+    def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[None]:
+        if ops:
+            self.progress.planned(ops[0].kind, len(ops))
+            yield from self.writer.apply(ops, existing)
 
     def advance(self, newest: dict[str, clio_reader.Mark | None]) -> None:
         """Moves each watermark past what this cycle read, unless a write it covers is pending."""

@@ -1,24 +1,32 @@
-"""The continuous loop: runs each connected connection's cycle when it is due.
+"""The continuous loop: every connected connection's cycle, when it is due, fairly.
 
-A connection is synced by one daemon at a time: the one holding its lease, a row-level
-claim in the database (a conditional UPDATE, atomic on SQLite and PostgreSQL alike),
-renewed while the run lasts and taken over by another daemon once it expires.
+A cycle is a series of steps (one Clio read or one QBO request each, see
+``Cycle.steps``). Workers take turns: each takes the next active cycle from a queue,
+runs one step, and puts it back at the end. A big firm's initial sync therefore never
+starves a small firm's: both advance a step per turn, each at the pace of its own realm's
+limits.
+
+A connection is synced by one daemon at a time: the one holding its lease, a claim on
+its row (a conditional UPDATE, atomic on SQLite and PostgreSQL alike), renewed every few
+seconds while its cycle lasts, and taken over by another daemon soon after it expires.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
 import threading
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 
 from daemon import events
 from daemon.clio import ClioError
-from daemon.engine import Cycle, Progress, Stopped
+from daemon.engine import Cycle, Progress
 from daemon.errors import AuthorizationLost, BillsyncError, Unavailable
 from daemon.models import Connection, Run, utcnow
 from daemon.providers import Providers
@@ -26,22 +34,33 @@ from daemon.qbo_faults import QboFault
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(seconds=30)
-HEARTBEAT = 5.0
+LEASE = dt.timedelta(seconds=10)
+HEARTBEAT = 3.0
 WAIT_FOR_LEASE = 60.0
+STOPPED = "Stopped by a daemon shutdown; the next run resumes where it left off"
+
+
+@dataclass
+class Active:
+    """A cycle in progress: its run row, its counters and its remaining steps."""
+
+    connection: Connection
+    run: Run
+    progress: Progress
+    steps: Iterator[None]
 
 
 class Scheduler:
-    """Dispatches due connections to a pool of workers; one run per connection at a time."""
+    """Starts due cycles and steps them round-robin on a pool of worker threads."""
 
-    def __init__(self, providers: Providers, workers: int = 4, poll: float = 1.0, owner: str | None = None) -> None:
+    def __init__(self, providers: Providers, workers: int = 4, poll: float = 1.0, max_active: int = 2000, owner: str | None = None) -> None:
         self.providers = providers
         self.workers = workers
         self.poll = poll
+        self.max_active = max_active
         self.owner = owner or f"daemon-{uuid.uuid4().hex[:12]}"
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="sync")
-        self._running: dict[int, Future] = {}
-        self._locks: dict[int, threading.Lock] = {}
+        self._ready: queue.Queue[Active | None] = queue.Queue()
+        self._active: dict[int, Active] = {}
         self._triggers: dict[int, str] = {}
         self._guard = threading.Lock()
         self._wake = threading.Event()
@@ -49,23 +68,30 @@ class Scheduler:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for target in (self._loop, self._heartbeat):
-            thread = threading.Thread(target=target, name=f"scheduler-{target.__name__.strip('_')}", daemon=True)
+        targets = [self._loop, self._heartbeat] + [self._work] * self.workers
+        for i, target in enumerate(targets):
+            thread = threading.Thread(target=target, name=f"scheduler-{target.__name__.strip('_')}-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def stop(self, timeout: float) -> None:
-        """Asks running cycles to end at their next safe point and waits up to ``timeout``."""
+        """Lets each worker finish the step it is in (within ``timeout``), then ends every
+        active cycle there: its run is recorded as stopped and its lease released."""
         self._stop.set()
         self._wake.set()
+        for _ in range(self.workers):
+            self._ready.put(None)
         deadline = time.monotonic() + timeout
-        for future in list(self._running.values()):
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._guard:
+            left = list(self._active.values())
+        for active in left:
             try:
-                future.result(timeout=max(0.0, deadline - time.monotonic()))
-            except Exception:  # noqa: BLE001 - a run's own failure is already recorded
-                pass
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        Connection.update(lease_owner=None, lease_until=None).where(Connection.lease_owner == self.owner).execute()
+                active.steps.close()
+            except ValueError:  # still inside a step past the timeout: the process ends it
+                continue
+            self._finish(active, "failed", STOPPED)
 
     def request(self, connection_id: int, trigger: str) -> None:
         """Makes the connection due now; the loop picks it up at once."""
@@ -75,13 +101,24 @@ class Scheduler:
         self._wake.set()
 
     def run_now(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Run:
-        """Runs a cycle in the caller's thread, once any run in progress has finished."""
+        """Runs a whole cycle in the caller's thread, once the cycle in progress (here or on
+        another daemon) has ended."""
         deadline = time.monotonic() + WAIT_FOR_LEASE
-        while not self._claim(connection_id):
+        while True:
+            with self._guard:
+                busy = connection_id in self._active
+            if not busy and self._claim(connection_id):
+                active = self._begin(connection_id, trigger, force)
+                if active is not None:
+                    break
             if time.monotonic() > deadline:
-                raise Unavailable("another daemon is syncing this connection; try again in a minute")
+                raise Unavailable("another sync of this connection is still running; try again in a minute")
             time.sleep(0.2)
-        return self._run(connection_id, trigger, force)
+        while self._step(active):
+            pass
+        return Run.get_by_id(active.run.id)
+
+    # --- the loop and the workers -------------------------------------------------------
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -93,23 +130,37 @@ class Scheduler:
             self._wake.clear()
 
     def _dispatch(self) -> None:
+        """Starts cycles for due connections, oldest due first, up to ``max_active``."""
         with self._guard:
-            for cid in [c for c, f in self._running.items() if f.done()]:
-                del self._running[cid]
-            free = self.workers - len(self._running)
-            busy = list(self._running)
-        if free <= 0:
+            busy = list(self._active)
+            room = self.max_active - len(busy)
+        if room <= 0:
             return
         now = utcnow()
         due = (Connection.select(Connection.id)
                .where(Connection.state == "connected", Connection.next_run_at.is_null() | (Connection.next_run_at <= now),
+                      Connection.lease_owner.is_null() | (Connection.lease_until < now) | (Connection.lease_owner == self.owner),
                       Connection.id.not_in(busy) if busy else True)
-               .order_by(Connection.next_run_at).limit(free))
+               .order_by(Connection.next_run_at).limit(room))
         for row in due:
+            if self._stop.is_set():
+                return
             if self._claim(row.id):
                 with self._guard:
                     trigger = self._triggers.pop(row.id, "schedule")
-                    self._running[row.id] = self._pool.submit(self._run, row.id, trigger)
+                active = self._begin(row.id, trigger)
+                if active is not None:
+                    self._ready.put(active)
+
+    def _work(self) -> None:
+        while True:
+            active = self._ready.get()
+            if active is None or self._stop.is_set():
+                return
+            if self._step(active):
+                self._ready.put(active)
+
+    # --- one cycle ------------------------------------------------------------------------
 
     def _claim(self, connection_id: int) -> bool:
         now = utcnow()
@@ -126,35 +177,40 @@ class Scheduler:
             except Exception:  # noqa: BLE001
                 log.exception("renewing leases failed")
 
-    def _lock(self, connection_id: int) -> threading.Lock:
+    def _begin(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Active | None:
+        """Registers a cycle of a claimed connection; None if one is already active here."""
         with self._guard:
-            return self._locks.setdefault(connection_id, threading.Lock())
-
-    def _run(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Run:
-        with self._lock(connection_id):
+            if connection_id in self._active:
+                return None
             connection = Connection.get_by_id(connection_id)
             run = Run.create(connection=connection, trigger=trigger)
-            state, error = "succeeded", ""
             progress = Progress(run)
-            try:
-                Cycle(connection, *self.providers.clients(connection), progress, force, self._stop).run()
-            except Stopped:
-                state, error = "failed", "Stopped by a daemon shutdown; the next run resumes where it left off"
-            except AuthorizationLost as e:
-                state, error = "failed", str(e)
-                Connection.update(state="needs_authorization").where(Connection.id == connection_id, Connection.state == "connected").execute()
-                events.record(connection, "connection.needs_authorization", str(e))
-            except (QboFault, ClioError, BillsyncError, httpx.HTTPError) as e:
-                state, error = "failed", f"{type(e).__name__ if isinstance(e, httpx.HTTPError) else 'Sync stopped'}: {e}"
-            except Exception as e:  # noqa: BLE001 - recorded on the run, and logged with its traceback
-                log.exception("run %s of connection %s failed", run.id, connection_id)
-                state, error = "failed", f"Internal error: {e}"
-            finally:
-                progress.flush(force=True)
-                self._finish(connection, run, state, error)
-            return Run.get_by_id(run.id)
+            cycle = Cycle(connection, *self.providers.clients(connection), progress, force)
+            active = self._active[connection_id] = Active(connection, run, progress, cycle.steps())
+            return active
 
-    def _finish(self, connection: Connection, run: Run, state: str, error: str) -> None:
+    def _step(self, active: Active) -> bool:
+        """Runs one step; returns whether the cycle has more. Failures end the cycle and
+        are recorded on its run, in words the admin can act on."""
+        try:
+            next(active.steps)
+            return True
+        except StopIteration:
+            self._finish(active, "succeeded", "")
+        except AuthorizationLost as e:
+            Connection.update(state="needs_authorization").where(Connection.id == active.connection.id, Connection.state == "connected").execute()
+            events.record(active.connection, "connection.needs_authorization", str(e))
+            self._finish(active, "failed", str(e))
+        except (QboFault, ClioError, BillsyncError, httpx.HTTPError) as e:
+            self._finish(active, "failed", f"{type(e).__name__ if isinstance(e, httpx.HTTPError) else 'Sync stopped'}: {e}")
+        except Exception as e:  # noqa: BLE001 - recorded on the run, and logged with its traceback
+            log.exception("run %s of connection %s failed", active.run.id, active.connection.id)
+            self._finish(active, "failed", f"Internal error: {e}")
+        return False
+
+    def _finish(self, active: Active, state: str, error: str) -> None:
+        connection, run = active.connection, active.run
+        active.progress.flush(force=True)
         now = utcnow()
         Run.update(state=state, error=error, finished_at=now).where(Run.id == run.id).execute()
         interval = dt.timedelta(seconds=connection.settings.get("sync_interval_seconds", 300))
@@ -166,3 +222,5 @@ class Scheduler:
         progress = Run.get_by_id(run.id).progress
         summary = ", ".join(f"{k}: {p['created']} created, {p['updated']} updated, {p['failed']} failed" for k, p in progress.items()) or "nothing to do"
         events.record(connection, f"run.{state}", f"Run {run.id} ({run.trigger}) {state}: {summary}" + (f" — {error}" if error else ""))
+        with self._guard:
+            self._active.pop(connection.id, None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from daemon import links
 from daemon.models import Connection, Link
@@ -40,7 +40,9 @@ class Writer:
         self.qbo = qbo
         self.on_done = on_done
 
-    def apply(self, ops: list[Op], existing: dict[str, Link]) -> None:
+    def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[None]:
+        """Carries out ``ops``, yielding after each request to QBO: the points where the
+        scheduler may hand the worker to another connection."""
         recorded, writes, retires = [], [], []
         for op in ops:
             if op.action == "none":
@@ -59,10 +61,13 @@ class Writer:
             self.on_done(op, "failed" if fields["state"] == "failed" else op.action)
         for i in range(0, len(writes), BATCH_SIZE):
             retry = self._batch(writes[i : i + BATCH_SIZE], existing)
+            yield
             if retry:
                 self._batch(retry, existing)
+                yield
         for op in retires:
             self._retire(op)
+            yield
 
     def _batch(self, ops: list[Op], existing: dict[str, Link]) -> list[Op]:
         """Sends one batch and records its outcomes; returns ops worth one more try."""

@@ -119,8 +119,9 @@ class Dispatcher:
         if (kind == "handshake" and answer is not None and answer.is_success
                 and answer.headers.get("X-Hook-Secret") == secret):
             with self.db.lock:
-                webhook["status"] = "enabled"
-                self.db.touch("webhooks", webhook)
+                if self.db["webhooks"].get(webhook["id"]) is webhook:  # not deleted meanwhile
+                    webhook["status"] = "enabled"
+                    self.db.touch("webhooks", webhook)
 
 
 def _payload() -> dict[str, Any]:
