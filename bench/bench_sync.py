@@ -18,11 +18,18 @@ from bench.report import Table
 
 BILLS = 10_000
 QUICK_BILLS = 500
-#: A scaled minute of 2 s: long enough that a two-core machine keeps up with the ceiling.
-TIME_SCALE = 30.0
+#: A scaled minute of 3 s. The writer sends one batch at a time, so the ceiling is only
+#: reachable while a batch's round trip stays under the limiter's interval (79 ms here);
+#: SWEEP shows what happens as the scaled minute shrinks (see bench/README.md).
+TIME_SCALE = 20.0
+SWEEP = (30.0, 60.0)
+#: The daemon's own batch ceiling (daemon/ratelimit.py Limits), kept under QBO's 40.
+DAEMON_BATCHES_PER_MINUTE = 38
 
 
-def run(quick: bool = False, bills: int | None = None, time_scale: float = TIME_SCALE) -> Table:
+def run(quick: bool = False, bills: int | None = None, time_scale: float = TIME_SCALE,
+        sweep: tuple[float, ...] | None = None) -> Table:
+    """The figures at ``time_scale``, then the ceiling fraction again at each ``sweep`` scale."""
     bills = bills or (QUICK_BILLS if quick else BILLS)
     with scenario.benchmark_sandbox(time_scale) as box, running_daemon(box, time_scale) as daemon:
         connection_id = scenario.connected_firm(box, daemon, bills)
@@ -30,15 +37,32 @@ def run(quick: bool = False, bills: int | None = None, time_scale: float = TIME_
         idle = scenario.measure_cycle(box, daemon, connection_id)
         links = scenario.synced_objects(daemon, connection_id)
         peak_rss = daemon.peak_rss_mb()
-    return report(bills, time_scale, initial, idle, links, peak_rss)
+    table = report(bills, time_scale, initial, idle, links, peak_rss)
+    for scale in SWEEP if sweep is None and not quick else sweep or ():
+        with scenario.benchmark_sandbox(scale) as box, running_daemon(box, scale) as daemon:
+            other = scenario.measure_cycle(box, daemon, scenario.connected_firm(box, daemon, bills))
+        table.add(f"at time_scale {scale:g}: ceiling fraction", fraction(other, scale), ">= 0.9", fraction(other, scale) >= 0.9, fmt=".3f")
+        table.add(f"at time_scale {scale:g}: {pace(other, scale)}", "")
+    return table
+
+
+def fraction(cycle: scenario.Cycle, time_scale: float) -> float:
+    """Objects written per scaled minute of the write phase, over QBO's 1,200."""
+    scaled_minutes = cycle.write_seconds * time_scale / 60
+    return cycle.writes / scaled_minutes / scenario.QBO_WRITE_CEILING if scaled_minutes else 0.0
+
+
+def pace(cycle: scenario.Cycle, time_scale: float) -> str:
+    """A batch every how many ms, against the interval the daemon's limiter allows on average."""
+    every = 1000 * cycle.write_seconds / max(cycle.batch_requests - 1, 1)
+    allowed = 1000 * 60 / time_scale / DAEMON_BATCHES_PER_MINUTE
+    return f"a batch every {every:.0f} ms (limiter: one per {allowed:.0f} ms)"
 
 
 def report(bills: int, time_scale: float, initial: scenario.Cycle, idle: scenario.Cycle,
            links: dict[str, int], peak_rss: float) -> Table:
     synced = links.get("synced", 0)
-    scaled_minutes = initial.write_seconds * time_scale / 60
-    per_minute = initial.writes / scaled_minutes if scaled_minutes else 0.0
-    fraction = per_minute / scenario.QBO_WRITE_CEILING
+    share = fraction(initial, time_scale)
     per_object = initial.requests["qbo"] / synced if synced else float("nan")
     table = Table(f"Initial sync of a {bills:,}-bill demo firm, then an idle cycle")
     table.add("initial run state", "succeeded" if initial.succeeded else f"FAILED: {initial.run.error}")
@@ -50,8 +74,9 @@ def report(bills: int, time_scale: float, initial: scenario.Cycle, idle: scenari
     table.add("  objects per batch request (max 30)", initial.writes / initial.batch_requests if initial.batch_requests else 0, fmt=".1f")
     table.add("QBO requests per synced object", per_object, "<= 0.05", per_object <= 0.05, fmt=".4f")
     table.add("write phase (first to last batch), real s", initial.write_seconds, fmt=".1f")
-    table.add("writes per scaled minute in the write phase", per_minute)
-    table.add("fraction of the 1,200 writes/min ceiling", fraction, ">= 0.9", fraction >= 0.9, fmt=".3f")
+    table.add("  " + pace(initial, time_scale), "")
+    table.add("writes per scaled minute in the write phase", share * scenario.QBO_WRITE_CEILING)
+    table.add("fraction of the 1,200 writes/min ceiling", share, ">= 0.9", share >= 0.9, fmt=".3f")
     table.add("QBO 429s seen (initial + idle)", initial.requests["qbo_429"] + idle.requests["qbo_429"], "0",
               initial.requests["qbo_429"] + idle.requests["qbo_429"] == 0)
     table.add("Clio requests, initial sync", initial.requests["clio"])

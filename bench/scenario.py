@@ -56,7 +56,7 @@ class BatchTimeline:
     count bracket the write phase to within one sampling period.
     """
 
-    def __init__(self, box: Sandbox, period: float = 0.02) -> None:
+    def __init__(self, box: Sandbox, period: float = 0.05) -> None:
         self.box = box
         self.period = period
         self.first: float | None = None
