@@ -183,6 +183,9 @@ class Scheduler:
             if connection_id in self._active:
                 return None
             connection = Connection.get_by_id(connection_id)
+            # Holding the lease, any run still marked running belongs to a daemon that died.
+            Run.update(state="failed", error="Interrupted: the daemon running it stopped; this run takes over", finished_at=utcnow()).where(
+                Run.connection == connection, Run.state == "running").execute()
             run = Run.create(connection=connection, trigger=trigger)
             progress = Progress(run)
             cycle = Cycle(connection, *self.providers.clients(connection), progress, force)
