@@ -1,4 +1,5 @@
-# The two commands of the README: `make demo` runs the product, `make test` runs the tests.
+# The two commands of the README: `make demo` runs the product, `make test` runs the tests
+# (the whole suite on SQLite, then on PostgreSQL).
 # Each sets up what it needs on a fresh machine first.
 
 PYTHON ?= python3.11
@@ -25,6 +26,7 @@ demo: $(BIN)/billsync
 test: $(BIN)/billsync system-deps
 	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh --check
 	$(BIN)/pytest $(PYTEST_ARGS)
+	BILLSYNC_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(BIN)/billsync
 	$(BIN)/python -m bench
