@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import fn
-
-from daemon import events
+from daemon import events, link_counts
 from daemon.db import database
 from daemon.errors import FailedPrecondition, InvalidArgument, NotFound
-from daemon.models import DEFAULT_SETTINGS, KINDS, Connection, Link, Watermark
+from daemon.models import DEFAULT_SETTINGS, Connection, Link, Watermark
 
 MIN_INTERVAL, MAX_INTERVAL = 30, 7 * 24 * 3600
 LINE_KINDS = ("Service", "Expense")
@@ -98,11 +96,6 @@ def purge_links(connection: Connection, actor: str) -> int:
 
 
 def state_counts(connection: Connection) -> list[tuple[str, str, int]]:
-    rows = (
-        Link.select(Link.kind, Link.state, fn.COUNT(Link.id).alias("n"))
-        .where(Link.connection == connection)
-        .group_by(Link.kind, Link.state)
-        .tuples()
-    )
-    order = {k: i for i, k in enumerate(KINDS)}
-    return sorted(rows, key=lambda r: (order[r[0]], r[1]))
+    """(kind, state, count) of the connection's links, read from the counts the database
+    maintains: a GROUP BY over a million links would make every Status slow."""
+    return link_counts.stored(connection)

@@ -43,6 +43,20 @@ def linked_qbo_ids(connection: Connection, kind: str, qbo_ids_: Iterable[str]) -
     return found
 
 
+def first_in_states(connection: Connection, states: Iterable[str], limit: int) -> list[Link]:
+    """The first ``limit`` links by id in any of ``states``.
+
+    One query per state, each a range scan of (connection, state, id) that stops after
+    ``limit`` rows, merged here: a single ``state IN (...) ORDER BY id`` cannot be read
+    in id order from that index, so the database would sort every match (100,000
+    failed links) to return 20.
+    """
+    rows: list[Link] = []
+    for state in states:
+        rows.extend(Link.select().where(Link.connection == connection, Link.state == state).order_by(Link.id).limit(limit))
+    return sorted(rows, key=lambda link: link.id)[:limit]
+
+
 def _upsert(connection: Connection, rows: list[dict]) -> None:
     """Inserts or updates rows by (connection, kind, clio_id), touching only the fields
     each row names: rows are grouped by their field sets so none overwrites another column."""

@@ -99,9 +99,30 @@ class Link(BaseModel):
             (("connection", "kind", "clio_id"), True),
             (("connection", "state", "id"), False),
             (("connection", "kind", "state", "id"), False),
+            # Keyset pages of ListLinks, unfiltered and by kind (migration 2).
+            (("connection", "id"), False),
+            (("connection", "kind", "id"), False),
             (("connection", "kind", "qbo_id"), False),
             (("connection", "depends_on"), False),
         )
+
+
+class LinkCount(BaseModel):
+    """How many links a connection has of each kind in each state.
+
+    Status shows these counts, and counting a million links on every call is too slow,
+    so the database keeps them: triggers on ``link`` (daemon/link_counts.py, installed by
+    migration 2) adjust them on every insert, update and delete, whoever the writer is.
+    Rows are never deleted when they reach zero; readers skip zeros.
+    """
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+    kind = peewee.CharField(choices=[(k, k) for k in KINDS])
+    state = peewee.CharField(choices=[(s, s) for s in LINK_STATES])
+    count = peewee.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("connection", "kind", "state"), True),)
 
 
 class Run(BaseModel):
@@ -151,4 +172,4 @@ class ClioWebhook(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
 
 
-MODELS = (Connection, Watermark, Link, Run, Event, ClioWebhook)
+MODELS = (Connection, Watermark, Link, LinkCount, Run, Event, ClioWebhook)

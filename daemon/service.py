@@ -10,7 +10,7 @@ import grpc
 
 from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
-from daemon import authorization, connections, convert, events, paging, qbo_settings
+from daemon import authorization, connections, convert, events, links, paging, qbo_settings
 from daemon.errors import FailedPrecondition, NotFound, Unavailable
 from daemon.models import Connection, Event, Link, Run
 from daemon.providers import Providers
@@ -140,7 +140,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         runs = Run.select().where(Run.connection == connection).order_by(Run.id.desc())
         current = runs.where(Run.state == "running").first()
         last = runs.where(Run.state != "running").first()
-        problems = Link.select().where(Link.connection == connection, Link.state.in_(PROBLEM_STATES))
+        counts = connections.state_counts(connection)
         checks = connection.qbo_checks or []
         action_required = bool(qbo_settings.held(checks))
         return pb.StatusResponse(
@@ -148,12 +148,12 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             checks=[pb.SettingsCheck(**c) for c in checks],
             action_required=action_required,
             fix_steps=qbo_settings.FIX_STEPS if action_required else (),
-            counts=[pb.StateCount(kind=convert.KIND[k], state=convert.LINK_STATE[s], count=n) for k, s, n in connections.state_counts(connection)],
+            counts=[pb.StateCount(kind=convert.KIND[k], state=convert.LINK_STATE[s], count=n) for k, s, n in counts],
             last_run=convert.run(last),
             current_run=convert.run(current),
             next_run_at=convert.timestamp(connection.next_run_at),
-            problems=[convert.link(r, self.qbo_app_url) for r in problems.order_by(Link.id).limit(PROBLEMS_ON_STATUS)],
-            problem_count=problems.count(),
+            problems=[convert.link(r, self.qbo_app_url) for r in links.first_in_states(connection, PROBLEM_STATES, PROBLEMS_ON_STATUS)],
+            problem_count=sum(n for _, state, n in counts if state in PROBLEM_STATES),
         )
 
     def ListLinks(self, request: pb.ListLinksRequest, context: grpc.ServicerContext) -> pb.ListLinksResponse:

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster for tests (the recipe in ../shared/RECIPES.md)."""
+"""A throwaway PostgreSQL cluster, for the tests and the benchmarks (the recipe in ../shared/RECIPES.md)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from daemon.client import DaemonClient
 from daemon.config import Config
 from daemon.db import open_database
 from daemon.main import Daemon
-from tests.postgres import throwaway_cluster
+from sandbox.postgres import throwaway_cluster
 
 BACKEND = os.environ.get("BILLSYNC_TEST_DATABASE", "sqlite")
 
@@ -42,12 +42,24 @@ def fresh_postgres_database(server_url: str) -> str:
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def empty_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database on ``backend`` ("sqlite" or "postgresql")."""
+    if backend == "postgresql":
+        return fresh_postgres_database(request.getfixturevalue("postgres_server"))
+    return f"sqlite:///{tmp_path / 'billsync.db'}"
+
+
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of the backend under test."""
-    if BACKEND == "postgresql":
-        return fresh_postgres_database(request.getfixturevalue("postgres_server"))
-    return f"sqlite:///{tmp_path / 'billsync.db'}"
+    return empty_database(BACKEND, request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def each_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each backend in turn, whatever BILLSYNC_TEST_DATABASE says:
+    for tests of dialect-specific SQL (migrations, triggers)."""
+    return empty_database(request.param, request, tmp_path)
 
 
 @pytest.fixture

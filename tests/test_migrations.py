@@ -6,18 +6,10 @@ import pytest
 
 from daemon import migrations, models
 from daemon.db import open_database
-from tests.conftest import fresh_postgres_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path):
-    if request.param == "postgresql":
-        return fresh_postgres_database(request.getfixturevalue("postgres_server"))
-    return f"sqlite:///{tmp_path / 'm.db'}"
-
-
-def test_migrate_applies_every_step_once_and_matches_the_models(empty_database_url):
-    db = open_database(empty_database_url)
+def test_migrate_applies_every_step_once_and_matches_the_models(each_database_url):
+    db = open_database(each_database_url)
     assert migrations.pending(db) == [n for n, _ in migrations.STEPS]
     assert migrations.migrate(db) == [step.__name__ for _, step in migrations.STEPS]
     assert migrations.pending(db) == []

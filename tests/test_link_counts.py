@@ -1,0 +1,95 @@
+"""The link counts Status shows, kept by database triggers, stay equal to a GROUP BY over
+the links through every kind of write, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from billsync.v1 import billsync_pb2 as pb
+from daemon import connections, convert, link_counts, links, migrations
+from daemon.broken import mark_broken
+from daemon.models import Connection, Link, LinkCount
+from daemon.planner import Op, dependency
+
+
+@pytest.fixture
+def database_url(each_database_url: str) -> str:
+    """Every test here runs on both backends: the triggers are written once per dialect."""
+    return each_database_url
+
+
+def op(kind: str, clio_id: int) -> Op:
+    return Op(kind=kind, clio_id=str(clio_id), label=f"{kind} {clio_id}", action="create")
+
+
+def assert_exact(*conns: Connection) -> list[tuple[str, str, int]]:
+    for connection in conns:
+        assert link_counts.stored(connection) == link_counts.recount(connection)
+    return link_counts.stored(conns[0])
+
+
+def test_counts_follow_upserts_state_changes_mark_broken_and_purge(db):
+    firm, other = Connection.create(name="Firm"), Connection.create(name="Other")
+    contacts, invoices = [op("contact", i) for i in range(30)], [op("invoice", i) for i in range(20)]
+    payments = [Op(kind="payment", clio_id=str(i), label=f"payment {i}", action="create", depends_on=dependency("invoice", str(i))) for i in range(20)]
+    links.mark_pending(firm, contacts + invoices + payments, {})
+    links.mark_pending(other, contacts[:5], {})
+    assert assert_exact(firm, other) == [("contact", "pending", 30), ("invoice", "pending", 20), ("payment", "pending", 20)]
+
+    links.record(firm, [(o, links.synced(o, f"q{o.clio_id}", "0")) for o in contacts[:25] + payments]
+                 + [(o, links.synced(o, o.clio_id, "0")) for o in invoices[:15]]
+                 + [(o, links.failed("Duplicate name")) for o in contacts[25:]]
+                 + [(o, links.waiting("needs its customer", "contact:1")) for o in invoices[15:]])
+    links.record(firm, [(o, links.failed("Still a duplicate", "6240")) for o in contacts[25:]])  # same state: no change
+    assert assert_exact(firm, other) == [("contact", "failed", 5), ("contact", "synced", 25), ("invoice", "synced", 15),
+                                         ("invoice", "waiting", 5), ("payment", "synced", 20)]
+
+    assert mark_broken(firm, {"Invoice:3": "Deleted in QuickBooks", "Invoice:4": "Deleted in QuickBooks"}) == 2
+    assert assert_exact(firm, other) == [("contact", "failed", 5), ("contact", "synced", 25), ("invoice", "broken", 2),
+                                         ("invoice", "synced", 13), ("invoice", "waiting", 5), ("payment", "synced", 18),
+                                         ("payment", "waiting", 2)]
+
+    Link.update(kind="credit_memo").where(Link.connection == firm, Link.kind == "invoice", Link.state == "waiting").execute()
+    Link.delete().where(Link.connection == firm, Link.kind == "contact", Link.state == "failed").execute()
+    assert ("credit_memo", "waiting", 5) in assert_exact(firm, other)
+
+    assert connections.purge_links(firm, "tester") == 65
+    assert assert_exact(firm, other) == []
+    assert assert_exact(other) == [("contact", "pending", 5)]
+
+
+def test_deleting_a_connection_cascades_to_its_counts(db):
+    firm = Connection.create(name="Firm")
+    links.mark_pending(firm, [op("contact", i) for i in range(3)], {})
+    firm.delete_instance()
+    assert LinkCount.select().count() == 0 and Link.select().count() == 0
+
+
+def test_migration_counts_the_links_already_there(database_url, monkeypatch):
+    from daemon.db import open_database
+
+    handle = open_database(database_url)
+    monkeypatch.setattr(migrations, "STEPS", migrations.STEPS[:1])
+    migrations.migrate(handle)
+    firm = Connection.create(name="Firm")
+    Link.insert_many([{"connection": firm.id, "kind": "invoice", "clio_id": str(i), "state": ("synced", "failed")[i % 4 == 0]}
+                      for i in range(40)]).execute()
+    monkeypatch.undo()
+    assert migrations.migrate(handle) == ["m0002_link_counts_and_paging_indexes"]
+    assert assert_exact(firm) == [("invoice", "failed", 10), ("invoice", "synced", 30)]
+    Link.insert_many([{"connection": firm.id, "kind": "invoice", "clio_id": "new", "state": "synced"}]).execute()
+    assert assert_exact(firm) == [("invoice", "failed", 10), ("invoice", "synced", 31)]
+    handle.close()
+
+
+def test_status_shows_the_maintained_counts_and_the_first_problems(client):
+    connection = client.call("CreateConnection", pb.CreateConnectionRequest(name="Firm"))
+    states = ("synced", "failed", "synced", "broken", "waiting", "skipped")
+    Link.insert_many([{"connection": connection.id, "kind": ("contact", "invoice", "payment", "credit_memo")[i % 4], "clio_id": str(i),
+                       "state": states[i % len(states)]} for i in range(300)]).execute()
+    status = client.call("Status", pb.StatusRequest(connection_id=connection.id))
+    shown = [(convert.kind_name(c.kind), convert.link_state_name(c.state), c.count) for c in status.counts]
+    assert shown == link_counts.recount(Connection.get_by_id(connection.id))
+    assert status.problem_count == 100
+    problems = Link.select(Link.id).where(Link.connection == connection.id, Link.state.in_(("broken", "failed"))).order_by(Link.id).limit(20)
+    assert [p.id for p in status.problems] == [p.id for p in problems]
