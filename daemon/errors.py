@@ -42,7 +42,3 @@ class PermissionDenied(BillsyncError):
 
 class Unavailable(BillsyncError):
     """A provider could not be reached; trying again later may work."""
-
-
-class Unimplemented(BillsyncError):
-    """The contract has the RPC; this build does not do it yet."""
