@@ -249,10 +249,12 @@ def links(obj: Context, connection: int | None, kind: str | None, state: str | N
 @connection_option
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 @click.option("--page-token", default="")
+@click.option("--oldest-first", is_flag=True, help="In the order they happened (default: the latest first).")
 @click.pass_obj
-def events(obj: Context, connection: int | None, limit: int, page_token: str) -> None:
-    """Show the activity log."""
-    r = obj.call("ListEvents", pb.ListEventsRequest(connection_id=obj.connection_id(connection), page_size=limit, page_token=page_token))
+def events(obj: Context, connection: int | None, limit: int, page_token: str, oldest_first: bool) -> None:
+    """Show the activity log, the latest first."""
+    request = pb.ListEventsRequest(connection_id=obj.connection_id(connection), page_size=limit, page_token=page_token, newest_first=not oldest_first)
+    r = obj.call("ListEvents", request)
     lines = [f"{e.at.ToDatetime():%Y-%m-%d %H:%M:%S}  {e.actor:<12} {e.type:<22} {e.message}" for e in r.events]
     more = f"\nmore: --page-token {r.next_page_token}" if r.next_page_token else ""
     obj.emit(r, ("\n".join(lines) or "no events") + more)

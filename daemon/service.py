@@ -168,7 +168,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def ListEvents(self, request: pb.ListEventsRequest, context: grpc.ServicerContext) -> pb.ListEventsResponse:
         connection = connections.get(request.connection_id)
-        rows, token = paging.page(Event.select().where(Event.connection == connection), Event.id, request.page_size, request.page_token)
+        rows, token = paging.page(Event.select().where(Event.connection == connection), Event.id, request.page_size, request.page_token, request.newest_first)
         return pb.ListEventsResponse(events=[convert.event(e) for e in rows], next_page_token=token)
 
     def Revoke(self, request: pb.RevokeRequest, context: grpc.ServicerContext) -> pb.Connection:

@@ -8,6 +8,7 @@ import pytest
 from billsync.v1 import billsync_pb2 as pb
 from daemon.client import DaemonError
 from daemon.models import Link
+from daemon.paging import encode
 
 
 @pytest.fixture
@@ -76,3 +77,20 @@ def test_purge_deletes_links_but_keeps_the_audit_log(client, connection):
     assert r.links_deleted == 1 and r.connection.state == pb.CONNECTION_STATE_REVOKED
     assert client.call("ListLinks", pb.ListLinksRequest(connection_id=connection.id)).links == []
     assert [e.type for e in client.call("ListEvents", pb.ListEventsRequest(connection_id=connection.id)).events][-1] == "connection.purged"
+
+
+def test_the_activity_log_pages_latest_first(client, connection):
+    for day in range(1, 6):
+        client.call("UpdateSettings", pb.UpdateSettingsRequest(connection_id=connection.id, start_date=f"2026-03-0{day}"))
+    seen, token = [], ""
+    while True:
+        page = client.call("ListEvents", pb.ListEventsRequest(connection_id=connection.id, page_size=2, page_token=token, newest_first=True))
+        seen += list(page.events)
+        token = page.next_page_token
+        if not token:
+            break
+    assert [e.id for e in seen] == sorted((e.id for e in seen), reverse=True)
+    assert len(seen) == 6 and "2026-03-05" in seen[0].message and seen[-1].type == "connection.created"
+    with pytest.raises(DaemonError) as e:
+        client.call("ListEvents", pb.ListEventsRequest(connection_id=connection.id, page_token=encode("before", seen[0].id)))
+    assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT, "a latest-first token must not page the oldest-first listing"

@@ -88,6 +88,6 @@ def events(connection_id: int) -> Any:
     status = status_of(connection_id)
     page = gateway.rpc(
         "ListEvents",
-        pb.ListEventsRequest(connection_id=connection_id, page_size=current_app.config["BILLSYNC_PAGE_SIZE"], page_token=request.args.get("page", "")),
+        pb.ListEventsRequest(connection_id=connection_id, page_size=current_app.config["BILLSYNC_PAGE_SIZE"], page_token=request.args.get("page", ""), newest_first=True),
     )
     return render_template("billsync/events.html", c=status.connection, page=page, first=not request.args.get("page"))
