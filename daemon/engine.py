@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from daemon import broken, clio_reader, events, links, mapping, planner, qbo_settings, recovery
 from daemon.clio import Clio
 from daemon.clio_reader import RESOURCE_OF_KIND
+from daemon.errors import FailedPrecondition
 from daemon.mapping import Record
 from daemon.models import KINDS, Connection, Link, Run
 from daemon.planner import SETTINGS_DEPENDENCY, Op
@@ -249,7 +250,7 @@ def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
     if missing:
         accounts = qbo.query("select * from Account where AccountType = 'Income'")
         if not accounts:
-            raise mapping.Invalid("QuickBooks has no income account to create the Services item on")
+            raise FailedPrecondition(f"QuickBooks has no income account to create the items {', '.join(missing)} on; create one, or map existing items in the settings")
         for name in missing:
             item = qbo.create("Item", {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": str(accounts[0]["Id"])}}, requestid=None)
             found[name] = str(item["Id"])
