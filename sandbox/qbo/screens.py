@@ -31,3 +31,25 @@ def company_settings() -> Response:
         custom, warn = prefs.custom_txn_numbers(company), prefs.warn_duplicate_doc_number(company)
     return Response(render_template("qbo_sandbox/settings.html", realm_id=realm_id, company=name, custom=custom, warn=warn,
                                     saved=bool(request.args.get("saved"))))
+
+
+#: QBO's own page names for one object, as billsync's deep links use them.
+OBJECT_PAGES = {"invoice": ("Invoice", "txnId"), "recvpayment": ("Payment", "txnId"), "creditmemo": ("CreditMemo", "txnId"),
+                "customerdetail": ("Customer", "nameId")}
+
+
+@bp.get("/app/<page>")
+def object_page(page: str) -> Response:
+    """One object as a QBO user would open it from a deep link (read-only)."""
+    if page not in OBJECT_PAGES:
+        return Response(f"No such page {page}", status=404, mimetype="text/plain")
+    state = current_app.extensions["qbo_sandbox"]
+    entity, id_param = OBJECT_PAGES[page]
+    realm_id = request.args.get("realm") or state.config.realm_id
+    company = state.store.company(realm_id)
+    with state.store.lock:
+        found = company.get(entity, request.args.get(id_param, "")) if company else None
+        deleted = found is None and company is not None and request.args.get(id_param, "") in company.deleted.get(entity, {})
+        shown = dict(found) if found else None
+    status = 200 if shown else 404
+    return Response(render_template("qbo_sandbox/object.html", entity=entity, obj=shown, deleted=deleted, realm_id=realm_id), status=status)
