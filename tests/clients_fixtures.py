@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,9 +22,10 @@ from daemon.ratelimit import Limits, RateLimiter
 from daemon.tokens import TokenSource
 from sandbox.qbo.config import QBOConfig
 from sandbox.server import Sandbox
+from tests.shared import QBO_RECORDINGS
 
 #: ../shared beside the checkout, as in CI.
-RECORDED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "qbo-recorded"
+RECORDED = QBO_RECORDINGS
 #: Emulator time runs this much faster: a QBO "minute" lasts a second.
 TIME_SCALE = 60.0
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +21,9 @@ from referencing.jsonschema import DRAFT4
 
 from tests.sandbox.clio_fixtures import *  # noqa: F401,F403
 from tests.sandbox.clio_fixtures import Clio
+from tests.shared import CLIO_OPENAPI
 
-OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "clio" / "openapi.json"
-pytestmark = pytest.mark.skipif(not OPENAPI.exists(), reason=f"{OPENAPI} not present")
+OPENAPI = CLIO_OPENAPI
 
 RICH = {
     "contacts": "id,etag,name,first_name,last_name,type,initials,primary_email_address,is_client,"

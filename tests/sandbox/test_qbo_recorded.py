@@ -9,14 +9,14 @@ their ``/company/<id>`` segment get it back, and the recorded token is replaced.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from tests.shared import QBO_RECORDINGS
 
-RECORDINGS = Path("/work/shared/fixtures/qbo-recorded")
+RECORDINGS = QBO_RECORDINGS
 
 #: What the recorded company held before each recording, as (type, raw object).
 AMY = {"Id": "1", "DisplayName": "Amy's Bird Sanctuary", "GivenName": "Amy",
