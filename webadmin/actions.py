@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 
 from billsync.v1 import billsync_pb2 as pb
 from webadmin import gateway, present
-from webadmin.blueprint import after_action, bp, may_administer, require_admin, status_of
+from webadmin.blueprint import after_action, bp, require_admin, status_of
 from webadmin.forms import ActionForm, FixForm, PurgeForm, ResyncForm, SettingsForm
 
 #: Session key of the OAuth states this browser started, each to its connection id.
