@@ -186,14 +186,21 @@ class WebhookServer:
         return self
 
     def stop(self, timeout: float = 1.0) -> None:
-        """Closes every socket from the serving thread, which ends its loop at once."""
+        """Closes every socket from the serving thread, which ends its loop at once.
+
+        Should the loop's wake-up pipe be gone already, the sockets are closed from here
+        instead, and the loop ends at its next poll.
+        """
         self._stop.set()
 
         def close_all() -> None:
             for channel in list(self.server._map.values()):
                 channel.close()
 
-        self.server.trigger.pull_trigger(close_all)
+        try:
+            self.server.trigger.pull_trigger(close_all)
+        except OSError:
+            close_all()
         self.server.task_dispatcher.shutdown(timeout=timeout)
         self._threads[0].join(timeout)
 

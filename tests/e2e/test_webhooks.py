@@ -6,6 +6,7 @@ started by the webhook, not by polling.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import socket
@@ -19,7 +20,8 @@ from billsync.v1 import billsync_pb2 as pb
 from daemon.client import DaemonClient
 from daemon.config import Config
 from daemon.main import Daemon
-from daemon.models import ClioWebhook, Link
+from daemon import clio_webhooks
+from daemon.models import ClioWebhook, Link, utcnow
 from daemon.webhooks import clio_signature, qbo_signature
 from sandbox.server import Sandbox
 from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm, set_preferences, sync
@@ -40,19 +42,23 @@ def hook_url() -> str:
 
 
 @pytest.fixture
-def client(sandbox: Sandbox, database_url: str, tmp_path, db, hook_url: str) -> Iterator[DaemonClient]:
+def daemon(sandbox: Sandbox, database_url: str, tmp_path, db, hook_url: str) -> Iterator[Daemon]:
     """A daemon receiving webhooks at ``hook_url``, with a firm ready to sync."""
     env = sandbox_env(sandbox, database_url, str(tmp_path / "data"))
     env.update(BILLSYNC_WEBHOOK_ADDRESS=hook_url.removeprefix("http://"), BILLSYNC_WEBHOOK_URL=hook_url,
                BILLSYNC_QBO_WEBHOOK_VERIFIER=VERIFIER)
-    config = Config.from_env(env)
-    daemon = Daemon(config)
-    daemon.start()
+    d = Daemon(Config.from_env(env))
+    d.start()
     set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
     seed_firm(sandbox, bills=20, seed=3)
-    with DaemonClient(f"127.0.0.1:{daemon.port}", token=config.api_token, actor="tester") as c:
+    yield d
+    d.stop(grace=1.0)
+
+
+@pytest.fixture
+def client(daemon: Daemon) -> Iterator[DaemonClient]:
+    with DaemonClient(f"127.0.0.1:{daemon.port}", token=daemon.config.api_token, actor="tester") as c:
         yield c
-    daemon.stop(grace=1.0)
 
 
 @pytest.fixture
@@ -153,3 +159,29 @@ def test_revoke_deletes_the_clio_webhooks(sandbox: Sandbox, client, synced) -> N
     client.call("Revoke", pb.RevokeRequest(connection_id=synced.id))
     assert not sandbox.clio.store["webhooks"].records
     assert not ClioWebhook.select().exists()
+
+
+def clio_webhooks_in(sandbox: Sandbox) -> dict[int, dict]:
+    return dict(sandbox.clio.store["webhooks"].records)
+
+
+def test_the_sweep_extends_lapsing_clio_webhooks(sandbox: Sandbox, daemon: Daemon, synced) -> None:
+    soon = utcnow() + dt.timedelta(days=1)
+    ClioWebhook.update(expires_at=soon).execute()
+    for webhook in clio_webhooks_in(sandbox).values():
+        webhook["expires_at"] = soon.replace(tzinfo=dt.timezone.utc)
+    clio_webhooks.sweep(daemon.webhooks.providers)
+    month = utcnow() + dt.timedelta(days=29)
+    rows = list(ClioWebhook.select())
+    assert len(rows) == 2 and all(r.expires_at > month for r in rows)
+    in_clio = clio_webhooks_in(sandbox)
+    assert all(in_clio[int(r.clio_id)]["expires_at"] > month.replace(tzinfo=dt.timezone.utc) for r in rows)
+
+
+def test_the_sweep_moves_subscriptions_to_a_new_webhook_url(sandbox: Sandbox, daemon: Daemon, synced) -> None:
+    old = {r.token for r in ClioWebhook.select()}
+    ClioWebhook.update(url="https://old.example").execute()
+    clio_webhooks.sweep(daemon.webhooks.providers)
+    rows = list(ClioWebhook.select())
+    assert len(rows) == 2 and not old & {r.token for r in rows}
+    assert sorted(clio_webhooks_in(sandbox)) == sorted(int(r.clio_id) for r in rows), "the old webhooks are deleted in Clio"
