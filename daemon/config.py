@@ -50,8 +50,8 @@ class Config:
     time_scale: float = 1.0
     qbo_app_url: str = "https://app.qbo.intuit.com"
     workers: int = 4
-    #: The externally reachable base URL of the webhook receiver (BILLSYNC_WEBHOOK_ADDRESS);
-    #: when set, Clio webhooks are subscribed to ``<it>/webhooks/clio/<token>``.
+    #: The base URL at which providers reach the receiver listening on ``webhook_address``
+    #: (e.g. behind a proxy); when set, Clio webhooks are subscribed to ``<it>/webhooks/clio/<token>``.
     webhook_url: str = ""
 
     @classmethod

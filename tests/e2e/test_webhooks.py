@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import socket
 import time
 from collections.abc import Iterator
 
@@ -17,28 +16,23 @@ import httpx
 import pytest
 
 from billsync.v1 import billsync_pb2 as pb
+from daemon import clio_webhooks
 from daemon.client import DaemonClient
 from daemon.config import Config
 from daemon.main import Daemon
-from daemon import clio_webhooks
 from daemon.models import ClioWebhook, Link, utcnow
 from daemon.webhooks import clio_signature, qbo_signature
 from sandbox.server import Sandbox
-from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm, set_preferences, sync
+from sandbox.harness import connect, free_port, qbo_objects, seed_firm, set_preferences, sync
+from tests.e2e.conftest import sandbox_env
 
 VERIFIER = secrets.token_urlsafe(16)
 WITHIN = 10.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def hook_url() -> str:
-    return f"http://127.0.0.1:{_free_port()}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
