@@ -40,6 +40,9 @@ RENEW_BEFORE = dt.timedelta(days=7)
 HANDSHAKE_GRACE = dt.timedelta(minutes=10)
 PATH = "/webhooks/clio/"
 
+#: The last subscription failure recorded per connection, so retries add no event.
+_reported: dict[int, str] = {}
+
 
 def url_of(base: str, token: str) -> str:
     return f"{base}{PATH}{token}"
@@ -63,10 +66,13 @@ def subscribe(providers: Providers, connection: Connection) -> bool:
             _store(row.id, made)
     except Exception as e:  # noqa: BLE001 - see the module docstring
         log.warning("subscribing connection %s to Clio webhooks failed: %s", connection.id, e)
-        events.record(connection, "webhooks.failed", f"Clio webhooks could not be set up ({e}); changes in Clio are still picked up by polling")
+        if _reported.get(connection.id) != str(e):  # the hourly sweep retries; say it once
+            _reported[connection.id] = str(e)
+            events.record(connection, "webhooks.failed", f"Clio webhooks could not be set up ({e}); changes in Clio are still picked up by polling")
         return False
     finally:
         clio.http.close()
+    _reported.pop(connection.id, None)
     events.record(connection, "webhooks.subscribed", f"Clio webhooks for {' and '.join(MODELS)} changes now notify {base}")
     return True
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from werkzeug.test import Client
 
-from daemon.models import ClioWebhook, Connection
+from daemon import clio_webhooks
+from daemon.clio import Clio, ClioError
+from daemon.models import ClioWebhook, Connection, Event
+from daemon.providers import Providers
 from daemon.webhooks import Receiver, clio_signature, qbo_realms, qbo_signature
 
 VERIFIER = "verifier-token"
@@ -80,3 +84,15 @@ def test_clio_handshake_then_signed_deliveries(http, triggered) -> None:
     assert http.post("/webhooks/clio/tok", data=body + b" ", headers=signed).status_code == 401
     assert http.post("/webhooks/clio/other", data=body, headers=signed).status_code == 404
     assert http.get("/webhooks/clio/tok").status_code == 405
+
+
+def test_a_failing_subscription_is_recorded_once_however_often_it_is_retried(db, config, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise ClioError(403, "the webhooks scope was not granted")
+
+    monkeypatch.setattr(Clio, "create_webhook", refuse)
+    providers = Providers(replace(config, webhook_url="https://hooks.example"))
+    connection = Connection.create(name="A", clio_tokens={"access_token": "a", "refresh_token": "r"})
+    for _ in range(3):
+        assert clio_webhooks.subscribe(providers, connection) is False
+    assert [e.type for e in Event.select().where(Event.type.startswith("webhooks."))] == ["webhooks.failed"]
