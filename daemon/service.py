@@ -12,7 +12,7 @@ from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
 from daemon import authorization, connections, convert, events, links, paging, qbo_settings
 from daemon.errors import FailedPrecondition, NotFound, Unavailable
-from daemon.models import Connection, Event, Link, Run
+from daemon.models import Connection, Event, Link, Run, utcnow
 from daemon.providers import Providers
 from daemon.scheduler import Scheduler
 
@@ -186,5 +186,21 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         connections.check_purge_confirmation(connection, request.confirm)
         actor = actor_of(context)
         connection = self._revoke(connection, actor)
+        self._await_idle(connection)
         deleted = connections.purge_links(connection, actor)
         return pb.PurgeResponse(connection=convert.connection(connection), links_deleted=deleted)
+
+    def _await_idle(self, connection: Connection) -> None:
+        """Waits for a run in progress (here or on another daemon) to end, as it does at its
+        next step once access is revoked, so that no write races the purge."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while Run.select().where(Run.connection == connection, Run.state == "running").exists():
+            lease = Connection.get_by_id(connection.id)
+            if lease.lease_owner is None or lease.lease_until < utcnow():
+                # No daemon holds it: the run's daemon died mid-run.
+                Run.update(state="failed", error="Interrupted: the daemon running it stopped", finished_at=utcnow()).where(
+                    Run.connection == connection, Run.state == "running").execute()
+                return
+            if time.monotonic() > deadline:
+                raise Unavailable("a sync of this connection is still finishing; access is revoked, so purge again in a minute")
+            time.sleep(STREAM_POLL)

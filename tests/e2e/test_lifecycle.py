@@ -11,7 +11,7 @@ import pytest
 from billsync.v1 import billsync_pb2 as pb
 from daemon.client import DaemonError
 from daemon.mapping import marker
-from daemon.models import Link, Watermark
+from daemon.models import Link, Run, Watermark
 from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, set_preferences, sync
 
 
@@ -115,3 +115,10 @@ def test_reconnecting_to_another_company_with_links_kept_is_refused(sandbox, e2e
     message = str(refused.value)
     assert sandbox.qbo_config.realm_id in message and "4620816365000000001" in message and "Purge" in message
     assert e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_realm_id == sandbox.qbo_config.realm_id
+
+
+def test_purge_is_not_blocked_by_the_run_of_a_daemon_that_died(sandbox, e2e_client, synced):
+    dead = Run.create(connection=synced.id, trigger="schedule")  # running, and no daemon holds the lease
+    company = e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_company_name
+    assert e2e_client.call("Purge", pb.PurgeRequest(connection_id=synced.id, confirm=company)).links_deleted > 0
+    assert Run.get_by_id(dead.id).state == "failed" and "Interrupted" in Run.get_by_id(dead.id).error
