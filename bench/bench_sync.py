@@ -79,7 +79,7 @@ def report(bills: int, time_scale: float, initial: scenario.Cycle, idle: scenari
     table.add("fraction of the 1,200 writes/min ceiling", share, ">= 0.9", share >= 0.9, fmt=".3f")
     table.add("QBO 429s seen (initial + idle)", initial.requests["qbo_429"] + idle.requests["qbo_429"], "0",
               initial.requests["qbo_429"] + idle.requests["qbo_429"] == 0)
-    table.add("Clio requests, initial sync", initial.requests["clio"])
+    table.add("Clio requests / 429s, initial sync", f"{initial.requests['clio']:,} / {initial.requests['clio_429']}")
     table.add("wall time, initial sync, s", initial.wall, fmt=".1f")
     table.add("daemon CPU, initial sync, s", initial.cpu, fmt=".1f")
     table.add("daemon CPU ms per synced object", 1000 * initial.cpu / synced if synced else float("nan"), fmt=".2f")
