@@ -2,8 +2,9 @@
 
 Each cycle reads QBO's Change Data Capture for the four entities since the last CDC
 point: one request, whatever the number of links. When that point is older than CDC
-allows (30 days), or an entity's answer is cut off at 1,000 objects, a verification scan
-lists the entity's current ids instead (one request per 1,000 objects, rarely).
+allows (30 days), or an entity's changes alone exceed the 1,000 objects CDC answers, a
+verification scan lists the entity's current ids instead (one request per 1,000
+objects, rarely: after a large initial sync).
 
 A broken link keeps its QBO id (an inactive customer is reactivated by a re-sync; a
 deleted invoice is created again), and the payments applied to a broken invoice wait
@@ -23,26 +24,26 @@ from daemon.quickbooks import QuickBooks
 
 CDC_MAX_AGE = dt.timedelta(days=30)
 CDC_MAX_OBJECTS = 1000
-#: CDC is read from a little before the last point: clocks differ, and re-reading is harmless.
-OVERLAP = dt.timedelta(minutes=2)
+#: The next read starts this much before QBO's time of the last answer (its timestamps
+#: are to the millisecond); when only our own clock is known, by the larger margin.
+GRAIN = dt.timedelta(seconds=1)
+SKEW = dt.timedelta(minutes=2)
 ENTITY_KIND = {entity: kind for kind, entity in KIND_ENTITY.items()}
 
 
 def detect(connection: Connection, qbo: QuickBooks) -> int:
     """Marks broken every synced link whose QBO object is gone or inactive; returns how many."""
-    started = utcnow()
     since = connection.cdc_since
-    if since is None:
-        found: dict[str, str] = {}
+    next_since = utcnow() - SKEW
+    found: dict[str, str] = {}
+    if since is None or utcnow() - since > CDC_MAX_AGE - SKEW:
         if Link.select().where(Link.connection == connection, Link.state == "synced").exists():
             found = scan(connection, qbo, KIND_ENTITY.values())
-    elif started - since > CDC_MAX_AGE - OVERLAP:
-        found = scan(connection, qbo, KIND_ENTITY.values())
     else:
-        changed = qbo.cdc(ENTITY_KIND, (since - OVERLAP).replace(tzinfo=dt.timezone.utc))
-        found = {}
-        for entity, objects in changed.items():
-            if len(objects) >= CDC_MAX_OBJECTS:
+        answered, as_of = changes(qbo, since)
+        next_since = as_of - GRAIN if as_of else next_since
+        for entity, objects in answered.items():
+            if objects is None:
                 found.update(scan(connection, qbo, [entity]))
                 continue
             for obj in objects:
@@ -51,9 +52,26 @@ def detect(connection: Connection, qbo: QuickBooks) -> int:
                 elif entity == "Customer" and obj.get("Active") is False:
                     found[f"{entity}:{obj['Id']}"] = f"Made inactive in QuickBooks ({_when(obj)})"
     broken = mark_broken(connection, found)
-    Connection.update(cdc_since=started).where(Connection.id == connection.id).execute()
-    connection.cdc_since = started
+    Connection.update(cdc_since=next_since).where(Connection.id == connection.id).execute()
+    connection.cdc_since = next_since
     return broken
+
+
+def changes(qbo: QuickBooks, since: dt.datetime) -> tuple[dict[str, list[dict] | None], dt.datetime | None]:
+    """Per entity, what CDC reports changed since ``since`` (None where its answer was cut),
+    and QBO's time of the answer, as naive UTC.
+
+    CDC answers at most 1,000 objects in all, so one request usually covers the four
+    entities; a full answer is asked again entity by entity, and an entity that fills
+    one alone needs a scan.
+    """
+    stamp = since.replace(tzinfo=dt.timezone.utc)
+    answer = qbo.cdc(ENTITY_KIND, stamp)
+    as_of = answer.as_of.astimezone(dt.timezone.utc).replace(tzinfo=None) if answer.as_of else None
+    if sum(len(objects) for objects in answer.objects.values()) < CDC_MAX_OBJECTS:
+        return dict(answer.objects), as_of
+    alone = {entity: qbo.cdc([entity], stamp).objects[entity] for entity in ENTITY_KIND}
+    return {entity: objects if len(objects) < CDC_MAX_OBJECTS else None for entity, objects in alone.items()}, as_of
 
 
 def _when(obj: dict) -> str:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Iterator
 
@@ -36,24 +37,28 @@ class Progress:
         self.run = run
         self.kinds = {k: dict.fromkeys(COUNTERS, 0) for k in KINDS}
         self._flushed = 0.0
+        self._lock = threading.Lock()  # batches in flight report from several threads
 
     def planned(self, kind: str, count: int) -> None:
         self.kinds[kind]["total"] += count
         self.flush(force=True)
 
     def done(self, op: Op, outcome: str) -> None:
-        counters = self.kinds[op.kind]
-        counters["done"] += 1
-        if outcome in ("created", "updated", "failed"):
-            counters[outcome] += 1
+        with self._lock:
+            counters = self.kinds[op.kind]
+            counters["done"] += 1
+            if outcome in ("created", "updated", "failed"):
+                counters[outcome] += 1
         self.flush()
 
     def flush(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self._flushed >= FLUSH_EVERY:
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._flushed < FLUSH_EVERY:
+                return
             self._flushed = now
-            progress = {k: v for k, v in self.kinds.items() if v["total"]}
-            Run.update(progress=progress).where(Run.id == self.run.id).execute()
+            progress = {k: dict(v) for k, v in self.kinds.items() if v["total"]}
+        Run.update(progress=progress).where(Run.id == self.run.id).execute()
 
 
 class Cycle:

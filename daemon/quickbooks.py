@@ -77,6 +77,14 @@ class BatchResult:
     rows: list[dict[str, Any]] | None = None
 
 
+@dataclass(frozen=True)
+class Changes:
+    """A CDC answer: changed objects per entity, and QBO's time of the answer."""
+
+    objects: dict[str, list[dict[str, Any]]]
+    as_of: datetime | None
+
+
 class QuickBooks:
     """A client for one realm.
 
@@ -164,9 +172,10 @@ class QuickBooks:
                     value for key, value in item.items() if key not in ("bId", "time")))
         return results
 
-    def cdc(self, entities: Iterable[str], since: datetime | str) -> dict[str, list[dict[str, Any]]]:
+    def cdc(self, entities: Iterable[str], since: datetime | str) -> Changes:
         """Objects of ``entities`` changed since ``since`` (≤ 30 days back); deleted ones
-        appear as ``{"status": "Deleted", "Id": …}``. Every asked entity has a key."""
+        appear as ``{"status": "Deleted", "Id": …}``. Every asked entity has a key; ``as_of``
+        is QBO's own clock at the answer, the right ``since`` for the next read."""
         names = list(entities)
         stamp = since.isoformat() if isinstance(since, datetime) else since
         answer = self._call("GET", "cdc", params={"entities": ",".join(names), "changedSince": stamp})
@@ -176,7 +185,8 @@ class QuickBooks:
                 for name, value in response.items():
                     if isinstance(value, list):
                         changed.setdefault(name, []).extend(value)
-        return changed
+        as_of = datetime.fromisoformat(answer["time"]) if answer.get("time") else None
+        return Changes(changed, as_of)
 
     def preferences(self) -> dict[str, Any]:
         """The company's Preferences (SalesFormsPrefs.CustomTxnNumbers, OtherPrefs, …)."""

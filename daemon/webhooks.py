@@ -42,7 +42,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from waitress.server import create_server
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -51,6 +50,7 @@ from daemon import clio_webhooks
 from daemon.config import Config
 from daemon.models import ClioWebhook, Connection
 from daemon.providers import Providers
+from daemon.serving import BackgroundServer
 
 log = logging.getLogger(__name__)
 
@@ -170,39 +170,23 @@ class WebhookServer:
     def __init__(self, config: Config, providers: Providers, trigger: Trigger) -> None:
         host, _, port = config.webhook_address.rpartition(":")
         self.providers = providers
-        self.server = create_server(Receiver(trigger, config.qbo_webhook_verifier), host=host.strip("[]") or "0.0.0.0",
-                                    port=int(port or 0), threads=4, ident="billsync")
+        self.served = BackgroundServer(Receiver(trigger, config.qbo_webhook_verifier), host.strip("[]") or "0.0.0.0",
+                                       int(port or 0), threads=4, ident="billsync")
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self.server.run, name="webhooks", daemon=True),
-                         threading.Thread(target=self._sweep, name="webhooks-sweep", daemon=True)]
+        self._sweeper = threading.Thread(target=self._sweep, name="webhooks-sweep", daemon=True)
 
     @property
     def port(self) -> int:
-        return self.server.effective_port
+        return self.served.port
 
     def start(self) -> WebhookServer:
-        for thread in self._threads:
-            thread.start()
+        self.served.start()
+        self._sweeper.start()
         return self
 
     def stop(self, timeout: float = 1.0) -> None:
-        """Closes every socket from the serving thread, which ends its loop at once.
-
-        Should the loop's wake-up pipe be gone already, the sockets are closed from here
-        instead, and the loop ends at its next poll.
-        """
         self._stop.set()
-
-        def close_all() -> None:
-            for channel in list(self.server._map.values()):
-                channel.close()
-
-        try:
-            self.server.trigger.pull_trigger(close_all)
-        except OSError:
-            close_all()
-        self.server.task_dispatcher.shutdown(timeout=timeout)
-        self._threads[0].join(timeout)
+        self.served.stop(timeout)
 
     def _sweep(self) -> None:
         while True:

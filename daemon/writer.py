@@ -1,6 +1,7 @@
 """Carrying out planned ops against QBO: batches of ≤ 30 writes, then their outcomes.
 
-Creates are announced as pending links before each batch is sent and carry keys QBO
+Up to three batches of one kind travel at once (ops of one kind never depend on each
+other). Creates are announced as pending links before each batch is sent and carry keys QBO
 can de-duplicate; a batch whose answer is lost is resolved by ``recovery`` on the next
 cycle, never blindly re-sent. Faults are sorted once: fatal for the item (recorded on the
 link, the rest goes on), stale (re-read and written once more), taken name (retried
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 
 from daemon import links
@@ -22,6 +24,10 @@ from daemon.quickbooks import BatchOp, QuickBooks
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 30
+#: Batches of one kind sent at once: they never depend on each other, and one at a time
+#: would leave the realm's throttle budget unused while each answer travels back.
+IN_FLIGHT = 3
+SENDERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="batch")
 RECORDED_ONLY = {"skip": links.skipped, "wait": links.waiting, "fail": links.failed}
 BROKEN_REASON = "Deleted or made inactive in QuickBooks by someone; re-sync to create it again"
 
@@ -59,11 +65,12 @@ class Writer:
         links.record(self.connection, recorded)
         for op, fields in recorded:
             self.on_done(op, "failed" if fields["state"] == "failed" else op.action)
-        for i in range(0, len(writes), BATCH_SIZE):
-            retry = self._batch(writes[i : i + BATCH_SIZE], existing)
+        batches = [writes[i : i + BATCH_SIZE] for i in range(0, len(writes), BATCH_SIZE)]
+        for i in range(0, len(batches), IN_FLIGHT):
+            retries = [op for retry in SENDERS.map(lambda batch: self._batch(batch, existing), batches[i : i + IN_FLIGHT]) for op in retry]
             yield
-            if retry:
-                self._batch(retry, existing)
+            for j in range(0, len(retries), BATCH_SIZE):
+                self._batch(retries[j : j + BATCH_SIZE], existing)
                 yield
         for op in retires:
             self._retire(op)

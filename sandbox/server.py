@@ -8,15 +8,13 @@ connections). Tests bind port 0 and read back ``qbo_url``/``clio_url``.
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
 from dataclasses import replace
 from typing import Any
 
 from flask import Flask
-from waitress.server import create_server
 
+from daemon.serving import BackgroundServer
 from sandbox.qbo.app import create_app as create_qbo_app
 from sandbox.qbo.config import DEFAULT_REALM_ID, QBOConfig
 from sandbox.qbo.state import QBOState
@@ -33,34 +31,6 @@ def _state_path(state_file: str | None, product: str) -> str | None:
         return None
     root, ext = os.path.splitext(state_file)
     return f"{root}-{product}{ext or '.json'}"
-
-
-class _Served:
-    """One WSGI app on a waitress server in a background thread."""
-
-    def __init__(self, app: Flask, port: int) -> None:
-        self.server = create_server(app, host=HOST, port=port, threads=THREADS,
-                                    connection_limit=200, channel_timeout=30, ident="sandbox")
-        self.thread = threading.Thread(target=self.server.run, name=f"sandbox-{self.port}", daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self.server.effective_port
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def stop(self) -> None:
-        """Closes the listening socket and every open (keep-alive) connection, so the
-        serving loop, which runs while any socket is open, ends at once."""
-        def close_all() -> None:
-            for channel in list(self.server._map.values()):
-                channel.close()
-
-        self.server.trigger.pull_trigger(close_all)  # runs in the serving thread, between polls
-        self.server.task_dispatcher.shutdown(timeout=2)
-        self.thread.join(timeout=5)
 
 
 class Sandbox:
@@ -92,7 +62,7 @@ class Sandbox:
                                        state_file=_state_path(state_file, "clio"))
             self.clio_app = create_clio_app(self.clio_config)
         self._ports = (qbo_port, clio_port)
-        self._served: list[_Served] = []
+        self._served: list[BackgroundServer] = []
 
     @property
     def qbo(self) -> QBOState:
@@ -114,11 +84,9 @@ class Sandbox:
 
     def start(self) -> "Sandbox":
         """Bind and serve; returns once both sockets accept connections."""
-        logging.getLogger("waitress").setLevel(logging.ERROR)
         apps = [self.qbo_app] + ([self.clio_app] if self.clio_app else [])
-        self._served = [_Served(app, port) for app, port in zip(apps, self._ports)]
-        for served in self._served:
-            served.thread.start()
+        self._served = [BackgroundServer(app, HOST, port, THREADS, connection_limit=200, channel_timeout=30, ident="sandbox").start()
+                        for app, port in zip(apps, self._ports)]
         return self
 
     def stop(self) -> None:

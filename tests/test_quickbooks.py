@@ -90,7 +90,9 @@ def test_recorded_batch_keys_results_by_bid() -> None:
 
 def test_recorded_cdc() -> None:
     client, _ = replaying("cdc-basic")
-    changed = client.cdc(["Estimate", "Invoice"], datetime(2011, 10, 10, 9, tzinfo=timezone(timedelta(hours=-7))))
+    answer = client.cdc(["Estimate", "Invoice"], datetime(2011, 10, 10, 9, tzinfo=timezone(timedelta(hours=-7))))
+    changed = answer.objects
+    assert answer.as_of == datetime(2020, 9, 29, 8, 2, 53, 512000, tzinfo=timezone(timedelta(hours=-7)))
     assert [e["Id"] for e in changed["Estimate"]] == ["48", "46", "41", "100"]
     assert changed["Invoice"] == []
     assert changed["Estimate"][3]["TotalAmt"] == Decimal("351.81")
@@ -221,7 +223,7 @@ def test_invoice_void_delete_and_cdc(qbo: QuickBooks, service_item: dict[str, An
     with pytest.raises(QboFault) as caught:
         qbo.read("Invoice", doomed["Id"])
     assert caught.value.not_found or caught.value.validation
-    changed = qbo.cdc(["Invoice", "Customer", "Payment"], since)
+    changed = qbo.cdc(["Invoice", "Customer", "Payment"], since).objects
     statuses = {i["Id"]: i.get("status") for i in changed["Invoice"]}
     assert statuses[doomed["Id"]] == "Deleted" and kept["Id"] in statuses
     assert customer["Id"] in {c["Id"] for c in changed["Customer"]} and changed["Payment"] == []

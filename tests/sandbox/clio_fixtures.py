@@ -6,44 +6,25 @@ QBO emulator's tests own) with ``from tests.sandbox.clio_fixtures import *``.
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Any, Iterator
 
 import httpx
 import pytest
-from waitress.server import create_server
 
+from daemon.serving import BackgroundServer
 from sandbox.clio.app import ClioConfig, ClioSandbox, create_app
 
 __all__ = ["Clio", "clio", "clio_server", "serve"]
 
 
-class Served:
-    """A WSGI app on waitress in a background thread, on a port the OS chose."""
-
-    def __init__(self, app: Any, threads: int = 16) -> None:
-        logging.getLogger("waitress").setLevel(logging.ERROR)
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=threads,
-                                    connection_limit=200)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.close()
-        self.server.task_dispatcher.shutdown(timeout=2)
-        self.thread.join(timeout=5)
-
-
-def serve(app: Any, threads: int = 16) -> Served:
-    return Served(app, threads)
+def serve(app: Any, threads: int = 16) -> BackgroundServer:
+    return BackgroundServer(app, threads=threads, connection_limit=200).start()
 
 
 class Clio:
     """A running Clio emulator with a token, plus helpers for its API and admin API."""
 
-    def __init__(self, served: Served, sandbox: ClioSandbox) -> None:
+    def __init__(self, served: BackgroundServer, sandbox: ClioSandbox) -> None:
         self.url = served.url
         self.sandbox = sandbox
         self.http = httpx.Client(base_url=self.url, timeout=10.0)
@@ -68,7 +49,7 @@ class Clio:
 
 
 @pytest.fixture(scope="session")
-def clio_server() -> Iterator[tuple[Served, ClioSandbox]]:
+def clio_server() -> Iterator[tuple[BackgroundServer, ClioSandbox]]:
     app = create_app(ClioConfig())
     served = serve(app)
     yield served, app.extensions["clio"]
@@ -76,7 +57,7 @@ def clio_server() -> Iterator[tuple[Served, ClioSandbox]]:
 
 
 @pytest.fixture
-def clio(clio_server: tuple[Served, ClioSandbox]) -> Iterator[Clio]:
+def clio(clio_server: tuple[BackgroundServer, ClioSandbox]) -> Iterator[Clio]:
     """The emulator reset to default limits, no faults, a 40-bill demo firm and a token."""
     served, sandbox = clio_server
     client = Clio(served, sandbox)

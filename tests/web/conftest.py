@@ -5,18 +5,17 @@ real login form (CSRF token and all)."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import waitress
 from flask import Flask, request
 from flask.testing import FlaskClient
 from flask_login import LoginManager, UserMixin, login_user
 from playwright.sync_api import Page, sync_playwright
 
+from daemon.serving import BackgroundServer
 from webadmin import BillSyncAdmin
 from webadmin.standalone import create_app
 from webadmin.users import UserStore
@@ -122,20 +121,15 @@ def chromium_path() -> str:
 def serve() -> Iterator[Callable[[Flask], str]]:
     """Serves a Flask app with waitress (a real WSGI server) on a free port in a thread;
     returns its base URL. Stopped at teardown."""
-    servers = []
+    servers: list[BackgroundServer] = []
 
     def start(app: Flask) -> str:
-        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="billsync-test")
-        thread = threading.Thread(target=server.run, name="web-under-test", daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return f"http://127.0.0.1:{server.effective_port}"
+        servers.append(BackgroundServer(app, threads=4, ident="billsync-test").start())
+        return servers[-1].url
 
     yield start
-    for server, thread in servers:
-        server.close()
-        server.task_dispatcher.shutdown(timeout=2)
-        thread.join(timeout=5)
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture
