@@ -75,14 +75,10 @@ class Cycle:
         self.start_date = connection.settings.get("start_date", "")
         self._item_ids: dict[str, str] | None = None
 
-    def run(self) -> None:
-        """The whole cycle at once (a re-sync, tests)."""
-        for _ in self.steps():
-            pass
-
-    def steps(self) -> Iterator[None]:
-        """The cycle as steps: it yields after reading Clio and after each write request,
-        so that one worker can take turns among many connections (see ``scheduler``)."""
+    def steps(self) -> Iterator[float]:
+        """The cycle as steps: it yields after each Clio read and each round of writes, so
+        that one worker can take turns among many connections (see ``scheduler``). Each
+        yield is the seconds to wait before the next step: QBO's limits for this realm."""
         self.held = self.check_settings()
         self.again = recovery.resolve_pending(self.connection, self.qbo)
         for kind, ids in self.force.items():
@@ -92,11 +88,11 @@ class Cycle:
         changed, newest = {}, {}
         for resource in clio_reader.FIELDS:
             changed[resource], newest[resource] = clio_reader.read_changes(self.clio, resource, marks.get(resource))
-            yield
+            yield 0.0
         bills, lines = self.bills(changed, self.ids_to_plan("invoice"), complete_lines="line_items" not in marks)
         memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan("credit_memo"))
         allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan("payment"))
-        yield
+        yield 0.0
         yield from self.sync_contacts(changed["contacts"], bills, memos, allocations, self.ids_to_plan("contact"))
         yield from self.sync_invoices(bills, lines)
         yield from self.sync_credit_memos(memos)
@@ -153,7 +149,7 @@ class Cycle:
         return bills, clio_reader.lines_of(self.clio, writable)
 
     def sync_contacts(self, changed: list[Record], bills: dict[int, Record], memos: dict[int, Record],
-                      allocations: dict[int, Record], again: set[str]) -> Iterator[None]:
+                      allocations: dict[int, Record], again: set[str]) -> Iterator[float]:
         """Contacts billed on what syncs now, and renamed contacts already linked."""
         needed = {str((b.get("client") or {}).get("id")) for b in bills.values() if not mapping.skip_reason(b, self.start_date)}
         needed |= {str((r.get("contact") or {}).get("id")) for r in [*memos.values(), *allocations.values()]}
@@ -193,7 +189,7 @@ class Cycle:
             self._item_ids = ensure_items(self.qbo, self.connection.settings.get("item_mapping", {}))
         return self._item_ids
 
-    def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[None]:
+    def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
         records = sorted(bills.values(), key=lambda b: b["id"])
         existing = links.load(self.connection, "invoice", [b["id"] for b in records])
         customers = links.qbo_ids(self.connection, "contact", [(b.get("client") or {}).get("id") for b in records])
@@ -204,7 +200,7 @@ class Cycle:
                                  items, self.start_date, self.held, str(b["id"]) in force) for b in records]
         yield from self.write(ops, existing)
 
-    def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[None]:
+    def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
         records = sorted(memos.values(), key=lambda m: m["id"])
         existing = links.load(self.connection, "credit_memo", [m["id"] for m in records])
         customers = links.qbo_ids(self.connection, "contact", [(m.get("contact") or {}).get("id") for m in records])
@@ -214,7 +210,7 @@ class Cycle:
                for m in records]
         yield from self.write(ops, existing)
 
-    def sync_allocations(self, allocations: dict[int, Record]) -> Iterator[None]:
+    def sync_allocations(self, allocations: dict[int, Record]) -> Iterator[float]:
         records = sorted(allocations.values(), key=lambda a: a["id"])
         existing = links.load(self.connection, "payment", [a["id"] for a in records])
         invoices = links.qbo_ids(self.connection, "invoice", [(a.get("bill") or {}).get("id") for a in records])
@@ -230,7 +226,7 @@ class Cycle:
                                                invoice, memos.get(parent_id), str(a["id"]) in force))
         yield from self.write(ops, existing)
 
-    def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[None]:
+    def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
         if ops:
             self.progress.planned(ops[0].kind, len(ops))
             yield from self.writer.apply(ops, existing)

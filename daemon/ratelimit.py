@@ -17,6 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
+#: How soon to look again when every in-flight slot is taken (no window says when one frees).
+IN_FLIGHT_POLL = 0.05
+
+
 @dataclass(frozen=True)
 class Limits:
     """Ceilings per key, per (unscaled) minute.
@@ -75,6 +79,20 @@ class RateLimiter:
             with self._changed:
                 state.in_flight -= 1
                 self._changed.notify_all()
+
+    def capacity(self, key: str, batch: bool = False) -> tuple[int, float]:
+        """How many requests (batch requests, with ``batch``) ``key`` could start now, and,
+        when none, the seconds until one could: a caller with other work waits that long
+        without holding a thread, instead of blocking in :meth:`slot`."""
+        with self._changed:
+            state = self._keys[key]
+            wait = self._wait(state, batch)
+            if wait != 0.0:
+                return 0, IN_FLIGHT_POLL if wait is None else wait
+            free = [self.limits.per_minute - len(state.requests), self.limits.concurrent - state.in_flight]
+            if batch:
+                free.append(self.limits.batch_per_minute - len(state.batches))
+            return min(free), 0.0
 
     def _wait(self, state: _Key, batch: bool) -> float | None:
         """0 when admitted now; else seconds until a window slot frees (None: until a release)."""

@@ -1,10 +1,11 @@
 """The continuous loop: every connected connection's cycle, when it is due, fairly.
 
-A cycle is a series of steps (one Clio read or one QBO request each, see
+A cycle is a series of steps (one Clio read or one round of QBO batches each, see
 ``Cycle.steps``). Workers take turns: each takes the next active cycle from a queue,
-runs one step, and puts it back at the end. A big firm's initial sync therefore never
-starves a small firm's: both advance a step per turn, each at the pace of its own realm's
-limits.
+runs one step, and puts it back at the end, or aside for as long as its realm's QBO
+limits say it must wait (a cycle waiting on its limits holds no worker). A big firm's
+initial sync therefore never starves a small firm's: both advance a step per turn, each
+at the pace of its own realm's limits.
 
 A connection is synced by one daemon at a time: the one holding its lease, a claim on
 its row (a conditional UPDATE, atomic on SQLite and PostgreSQL alike), renewed every few
@@ -14,6 +15,7 @@ seconds while its cycle lasts, and taken over by another daemon soon after it ex
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import logging
 import queue
 import threading
@@ -47,7 +49,7 @@ class Active:
     connection: Connection
     run: Run
     progress: Progress
-    steps: Iterator[None]
+    steps: Iterator[float]
 
 
 class Scheduler:
@@ -60,10 +62,12 @@ class Scheduler:
         self.max_active = max_active
         self.owner = owner or f"daemon-{uuid.uuid4().hex[:12]}"
         self._ready: queue.Queue[Active | None] = queue.Queue()
+        self._resting: list[tuple[float, int, Active]] = []  # a heap of (due, tiebreak, cycle)
         self._active: dict[int, Active] = {}
         self._triggers: dict[int, str] = {}
         self._guard = threading.Lock()
         self._wake = threading.Event()
+        self._requested = threading.Event()  # a connection was made due: dispatch without waiting for the poll
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -98,6 +102,7 @@ class Scheduler:
         with self._guard:
             self._triggers[connection_id] = trigger
         Connection.update(next_run_at=utcnow()).where(Connection.id == connection_id).execute()
+        self._requested.set()
         self._wake.set()
 
     def run_now(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Run:
@@ -114,20 +119,31 @@ class Scheduler:
             if time.monotonic() > deadline:
                 raise Unavailable("another sync of this connection is still running; try again in a minute")
             time.sleep(0.2)
-        while self._step(active):
-            pass
+        while (wait := self._step(active)) is not None:
+            time.sleep(wait)
         return Run.get_by_id(active.run.id)
 
     # --- the loop and the workers -------------------------------------------------------
 
     def _loop(self) -> None:
+        next_dispatch = 0.0
         while not self._stop.is_set():
-            try:
-                self._dispatch()
-            except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
-                log.exception("dispatching due connections failed")
-            self._wake.wait(self.poll)
+            now = time.monotonic()
+            if now >= next_dispatch:
+                next_dispatch = now + self.poll
+                try:
+                    self._dispatch()
+                except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
+                    log.exception("dispatching due connections failed")
+            with self._guard:
+                while self._resting and self._resting[0][0] <= now:
+                    self._ready.put(heapq.heappop(self._resting)[2])
+                soonest = self._resting[0][0] if self._resting else next_dispatch
+            self._wake.wait(max(0.0, min(soonest, next_dispatch) - time.monotonic()))
             self._wake.clear()
+            if self._requested.is_set():
+                self._requested.clear()
+                next_dispatch = 0.0
 
     def _dispatch(self) -> None:
         """Starts cycles for due connections, oldest due first, up to ``max_active``."""
@@ -157,8 +173,13 @@ class Scheduler:
             active = self._ready.get()
             if active is None or self._stop.is_set():
                 return
-            if self._step(active):
+            wait = self._step(active)
+            if wait == 0.0:
                 self._ready.put(active)
+            elif wait is not None:
+                with self._guard:
+                    heapq.heappush(self._resting, (time.monotonic() + wait, id(active), active))
+                self._wake.set()
 
     # --- one cycle ------------------------------------------------------------------------
 
@@ -192,12 +213,12 @@ class Scheduler:
             active = self._active[connection_id] = Active(connection, run, progress, cycle.steps())
             return active
 
-    def _step(self, active: Active) -> bool:
-        """Runs one step; returns whether the cycle has more. Failures end the cycle and
-        are recorded on its run, in words the admin can act on."""
+    def _step(self, active: Active) -> float | None:
+        """Runs one step; returns the seconds to wait before the next, or None when the cycle
+        has ended. Failures end the cycle and are recorded on its run, in words the admin
+        can act on."""
         try:
-            next(active.steps)
-            return True
+            return next(active.steps)
         except StopIteration:
             self._finish(active, "succeeded", "")
         except AuthorizationLost as e:
@@ -209,7 +230,7 @@ class Scheduler:
         except Exception as e:  # noqa: BLE001 - recorded on the run, and logged with its traceback
             log.exception("run %s of connection %s failed", active.run.id, active.connection.id)
             self._finish(active, "failed", f"Internal error: {e}")
-        return False
+        return None
 
     def _finish(self, active: Active, state: str, error: str) -> None:
         connection, run = active.connection, active.run

@@ -46,9 +46,10 @@ class Writer:
         self.qbo = qbo
         self.on_done = on_done
 
-    def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[None]:
-        """Carries out ``ops``, yielding after each request to QBO: the points where the
-        scheduler may hand the worker to another connection."""
+    def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
+        """Carries out ``ops``, yielding after each round of requests to QBO: the points
+        where the scheduler may hand the worker to another connection. Each yield says how
+        long to wait before the next round (QBO's limits for this realm)."""
         recorded, writes, retires = [], [], []
         for op in ops:
             if op.action == "none":
@@ -66,15 +67,18 @@ class Writer:
         for op, fields in recorded:
             self.on_done(op, "failed" if fields["state"] == "failed" else op.action)
         batches = [writes[i : i + BATCH_SIZE] for i in range(0, len(writes), BATCH_SIZE)]
-        for i in range(0, len(batches), IN_FLIGHT):
-            retries = [op for retry in SENDERS.map(lambda batch: self._batch(batch, existing), batches[i : i + IN_FLIGHT]) for op in retry]
-            yield
-            for j in range(0, len(retries), BATCH_SIZE):
-                self._batch(retries[j : j + BATCH_SIZE], existing)
-                yield
+        while batches:
+            free, wait = self.qbo.limiter.capacity(self.qbo.realm_id, batch=True)
+            if not free:
+                yield wait
+                continue
+            sending, batches = batches[: min(free, IN_FLIGHT)], batches[min(free, IN_FLIGHT) :]
+            retries = [op for retry in SENDERS.map(lambda batch: self._batch(batch, existing), sending) for op in retry]
+            batches += [retries[j : j + BATCH_SIZE] for j in range(0, len(retries), BATCH_SIZE)]
+            yield 0.0
         for op in retires:
             self._retire(op)
-            yield
+            yield 0.0
 
     def _batch(self, ops: list[Op], existing: dict[str, Link]) -> list[Op]:
         """Sends one batch and records its outcomes; returns ops worth one more try."""

@@ -162,3 +162,16 @@ def test_limiter_counts_batches_separately() -> None:
     with limiter.slot("a", batch=True):
         pass
     assert time.monotonic() - start >= 0.095
+
+
+def test_limiter_capacity_says_how_many_may_start_and_else_how_long_to_wait() -> None:
+    clock = [100.0]
+    limiter = RateLimiter(Limits(per_minute=100, batch_per_minute=3, concurrent=8), clock=lambda: clock[0])
+    assert limiter.capacity("realm", batch=True) == (3, 0.0)
+    with limiter.slot("realm", batch=True):
+        assert limiter.capacity("realm", batch=True) == (2, 0.0)
+        clock[0] += 10
+        with limiter.slot("realm", batch=True), limiter.slot("realm", batch=True):
+            assert limiter.capacity("realm", batch=True) == (0, 50.0), "the first batch leaves the window in 50 s"
+            assert limiter.capacity("realm") == (5, 0.0), "plain requests are still admitted"
+            assert limiter.capacity("other", batch=True) == (3, 0.0)

@@ -94,15 +94,15 @@ def test_two_daemons_never_sync_one_connection_at_once_and_take_over_a_killed_on
 def test_a_big_backlog_does_not_starve_a_small_firm(sandbox, database_url, db, tmp_path):
     """One worker, two connections: the small one finishes while the big one still runs.
 
-    The big firm needs more batches than QBO admits at once (40 a minute), so its
-    initial sync lasts; the small firm's few writes must not wait for it to end."""
+    The big firm needs more batches than QBO admits in a minute (40, at real pace), so its
+    initial sync lasts minutes; the small firm's few writes must not wait for it to end."""
     from daemon.config import Config
     from daemon.main import Daemon
 
-    httpx.patch(f"{sandbox.qbo_url}/_sandbox/config", json={"time_scale": 4}).raise_for_status()
+    httpx.patch(f"{sandbox.qbo_url}/_sandbox/config", json={"time_scale": 1}).raise_for_status()
     prepare_companies(sandbox)
     seed_firm(sandbox, bills=900, seed=23)
-    config = Config.from_env({**sandbox_env(sandbox, database_url, str(tmp_path / "data")), "BILLSYNC_TIME_SCALE": "4", "BILLSYNC_WORKERS": "1"})
+    config = Config.from_env({**sandbox_env(sandbox, database_url, str(tmp_path / "data")), "BILLSYNC_TIME_SCALE": "1", "BILLSYNC_WORKERS": "1"})
     daemon = Daemon(config)
     daemon.start()
     try:
