@@ -159,11 +159,16 @@ def _line_order(line: Record) -> tuple:
 
 # --- payments and credit notes --------------------------------------------------------
 
+def _positive(record: Record, what: str) -> Decimal:
+    amount = money(record.get("amount"))
+    if amount <= 0:
+        raise Invalid(f"{what} of {amount} cannot be recorded in QuickBooks")
+    return amount
+
+
 def payment(allocation: Record, customer_id: str, invoice_id: str) -> Record:
     """A payment allocation as a QBO Payment applied to its invoice."""
-    amount = money(allocation.get("amount"))
-    if amount <= 0:
-        raise Invalid(f"A payment of {amount} cannot be recorded in QuickBooks")
+    amount = _positive(allocation, "A payment")
     return {
         "CustomerRef": {"value": customer_id},
         "TotalAmt": amount,
@@ -174,9 +179,7 @@ def payment(allocation: Record, customer_id: str, invoice_id: str) -> Record:
 
 
 def credit_memo(memo: Record, customer_id: str, item_id: str) -> Record:
-    amount = money(memo.get("amount"))
-    if amount <= 0:
-        raise Invalid(f"A credit note of {amount} cannot be recorded in QuickBooks")
+    amount = _positive(memo, "A credit note")
     return {
         "CustomerRef": {"value": customer_id},
         "TxnDate": _date(memo.get("date")),
@@ -192,9 +195,7 @@ def credit_memo(memo: Record, customer_id: str, item_id: str) -> Record:
 
 def credit_application(allocation: Record, customer_id: str, invoice_id: str, credit_memo_id: str) -> Record:
     """A credit note applied to a bill: in QBO, a zero Payment linking both documents."""
-    amount = money(allocation.get("amount"))
-    if amount <= 0:
-        raise Invalid(f"A credit of {amount} cannot be applied in QuickBooks")
+    amount = _positive(allocation, "A credit")
     return {
         "CustomerRef": {"value": customer_id},
         "TotalAmt": ZERO,
