@@ -22,7 +22,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "sync": ("bench.bench_sync", "10,000-bill initial sync: requests/object, ceiling fraction, idle cycle, CPU (issue 4)"),
     "broken": ("bench.bench_broken", "QBO calls of an idle cycle (broken-link detection) vs. firm size (issue 5)"),
     "status": ("bench.bench_status", "Status and ListLinks p50/p99 at 10k, 100k and 1M links, SQLite and PostgreSQL (issue 7)"),
-    "scale": ("bench.bench_scale", "Status latency at 10k-1M links, daemons × connections, failover (issue 7)"),
+    "scale": ("bench.bench_scale", "PostgreSQL: sync throughput of 1/2/4 daemons over 200 connections, failover after SIGKILL, memory per connection (issue 7)"),
 }
 
 

@@ -32,11 +32,33 @@ def cpu_seconds(pid: int) -> float:
 
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident memory (``VmHWM``), in MiB."""
+    return _memory_mb(pid, "VmHWM")
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory now (``VmRSS``), in MiB."""
+    return _memory_mb(pid, "VmRSS")
+
+
+def _memory_mb(pid: int, field: str) -> float:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def stop(process: Popen, timeout: float = 10) -> None:
+    """SIGTERM, as an operator would, then SIGKILL if it outlasts ``timeout``; a process
+    that already ended (killed by a benchmark) is left alone."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass
@@ -53,6 +75,9 @@ class RunningDaemon:
     def peak_rss_mb(self) -> float:
         return peak_rss_mb(self.process.pid)
 
+    def rss_mb(self) -> float:
+        return rss_mb(self.process.pid)
+
 
 @contextmanager
 def running_daemon(box: Sandbox, time_scale: float, workers: int | None = None) -> Iterator[RunningDaemon]:
@@ -68,8 +93,4 @@ def running_daemon(box: Sandbox, time_scale: float, workers: int | None = None) 
             with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"], actor="bench") as client:
                 yield RunningDaemon(process, client, env)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except TimeoutExpired:
-                process.kill()
+            stop(process)

@@ -30,10 +30,14 @@ QBO_WRITE_CEILING = QBO_BATCHES_PER_MINUTE * 30
 
 
 @contextmanager
-def benchmark_sandbox(time_scale: float) -> Iterator[Sandbox]:
+def benchmark_sandbox(time_scale: float, connection_limit: int = 200) -> Iterator[Sandbox]:
     """Both emulators, QBO with its real limits time-scaled, Clio's limit out of the way,
-    and the two QBO settings on so that invoices are not held."""
-    box = Sandbox(time_scale=time_scale, qbo_config=QBOConfig(), clio_config=ClioConfig(rate_limit_per_minute=CLIO_LIMIT))
+    and the two QBO settings on so that invoices are not held.
+
+    ``connection_limit``: sockets each emulator keeps open (see :class:`Sandbox`).
+    """
+    box = Sandbox(time_scale=time_scale, qbo_config=QBOConfig(), clio_config=ClioConfig(rate_limit_per_minute=CLIO_LIMIT),
+                  connection_limit=connection_limit)
     box.start()
     try:
         harness.set_preferences(box, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
