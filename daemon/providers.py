@@ -7,6 +7,7 @@ from typing import Any
 
 from daemon.clio import Clio
 from daemon.config import Config
+from daemon.http import Http
 from daemon.models import Connection
 from daemon.oauth import OAuth, Provider
 from daemon.quickbooks import QuickBooks
@@ -35,11 +36,14 @@ class Providers:
 
     One limiter for the whole process keeps every realm under QBO's limits, and one
     token source per connection and provider means concurrent 401s cause one refresh.
+    All connections share one HTTP client (its connection pool and TLS context): a client
+    of their own would cost each connection about 1.6 MiB (bench: ``python -m bench scale``).
     """
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.oauth = OAuth(config)
+        self.http = Http()
+        self.oauth = OAuth(config, self.http)
         self.limiter = RateLimiter(time_scale=config.time_scale)
         self._clients: dict[tuple[int, str], tuple[QuickBooks, Clio]] = {}
         self._lock = threading.Lock()
@@ -52,15 +56,14 @@ class Providers:
             return self._clients[key]
 
     def forget(self, connection_id: int) -> None:
-        """Closes the clients of a connection whose authorization changed."""
+        """Drops the clients of a connection whose authorization changed."""
         with self._lock:
             for key in [k for k in self._clients if k[0] == connection_id]:
-                for client in self._clients.pop(key):
-                    client.http.close()
+                del self._clients[key]
 
     def quickbooks(self, connection: Connection, tokens: TokenSource | None = None) -> QuickBooks:
         tokens = tokens or token_source(self.config, self.oauth, connection.id, "qbo")
-        return QuickBooks(self.config.qbo_api_url, connection.qbo_realm_id, tokens, self.limiter)
+        return QuickBooks(self.config.qbo_api_url, connection.qbo_realm_id, tokens, self.limiter, http=self.http)
 
     def clio(self, connection: Connection, tokens: TokenSource | None = None) -> Clio:
-        return Clio(self.config.clio_url, tokens or token_source(self.config, self.oauth, connection.id, "clio"))
+        return Clio(self.config.clio_url, tokens or token_source(self.config, self.oauth, connection.id, "clio"), http=self.http)
