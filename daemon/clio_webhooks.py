@@ -70,8 +70,6 @@ def subscribe(providers: Providers, connection: Connection) -> bool:
             _reported[connection.id] = str(e)
             events.record(connection, "webhooks.failed", f"Clio webhooks could not be set up ({e}); changes in Clio are still picked up by polling")
         return False
-    finally:
-        clio.http.close()
     _reported.pop(connection.id, None)
     events.record(connection, "webhooks.subscribed", f"Clio webhooks for {' and '.join(MODELS)} changes now notify {base}")
     return True
@@ -90,8 +88,6 @@ def unsubscribe(providers: Providers, connection: Connection) -> None:
     except Exception as e:  # noqa: BLE001 - revoking must go on; an orphan webhook lapses within 31 days
         events.record(connection, "webhooks.failed", f"Clio webhooks could not be deleted ({e}); they lapse on their own")
         ClioWebhook.delete().where(ClioWebhook.connection == connection).execute()
-    finally:
-        clio.http.close()
 
 
 def sweep(providers: Providers) -> None:
@@ -118,8 +114,6 @@ def _renew(providers: Providers, connection: Connection, rows: list[ClioWebhook]
         subscribe(providers, connection)
     except Exception as e:  # noqa: BLE001 - tried again at the next sweep
         log.warning("renewing Clio webhooks of connection %s failed: %s", connection.id, e)
-    finally:
-        clio.http.close()
 
 
 def _delete(clio: Clio, connection: Connection) -> None:
