@@ -11,7 +11,6 @@ stay independent of billsync.
 from __future__ import annotations
 
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -24,17 +23,11 @@ from billsync.v1 import billsync_pb2 as pb
 from daemon.client import DaemonClient, DaemonError
 from sandbox.clio.app import ClioConfig
 from sandbox.consent import approve, callback_params
+from sandbox.postgres import free_port  # noqa: F401 - a daemon subprocess is told its port up front
 from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from sandbox.server import Sandbox
 
 REDIRECT_URI = "http://127.0.0.1:9/callback"
-
-
-def free_port() -> int:
-    """A port free now, for a daemon subprocess that must be told its address up front."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seed_firm(box: Sandbox, bills: int, seed: int = 1) -> dict:

@@ -22,6 +22,7 @@ def pg_bin() -> str | None:
 
 
 def free_port() -> int:
+    """A port free now, for a server (a cluster, a daemon subprocess) told its port up front."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.postgres import free_port
+from sandbox.postgres import free_port
 
 
 def billsync(*args: str, env: dict, input: str | None = None) -> subprocess.CompletedProcess:
