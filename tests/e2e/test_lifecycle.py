@@ -122,3 +122,24 @@ def test_purge_is_not_blocked_by_the_run_of_a_daemon_that_died(sandbox, e2e_clie
     company = e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_company_name
     assert e2e_client.call("Purge", pb.PurgeRequest(connection_id=synced.id, confirm=company)).links_deleted > 0
     assert Run.get_by_id(dead.id).state == "failed" and "Interrupted" in Run.get_by_id(dead.id).error
+
+
+def test_access_revoked_in_quickbooks_parks_the_connection_and_loses_nothing(sandbox, e2e_client, synced):
+    """Someone disconnects the app in QBO: the next run asks for authorization, keeps every
+    link, and a re-authorization resumes without a duplicate."""
+    from daemon.models import Connection
+    from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+    refresh = Connection.get_by_id(synced.id).qbo_tokens["refresh_token"]
+    httpx.post(f"{sandbox.qbo_url}/v2/oauth2/tokens/revoke", json={"token": refresh}, auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)).raise_for_status()
+    kept = Link.select().count()
+    run = sync(e2e_client, synced.id)
+    assert run.state == pb.RUN_STATE_FAILED and "authorize" in run.error.lower()
+    status = e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id))
+    assert status.connection.state == pb.CONNECTION_STATE_NEEDS_AUTHORIZATION
+    assert Link.select().count() == kept and not Link.select().where(Link.state == "pending").exists()
+
+    assert authorize(e2e_client, synced.id, pb.PROVIDER_QBO).state == pb.CONNECTION_STATE_CONNECTED
+    assert sync(e2e_client, synced.id).state == pb.RUN_STATE_SUCCEEDED
+    notes = [i.get("PrivateNote") for i in qbo_objects(sandbox, "Invoice")]
+    assert len(notes) == len(set(notes))
