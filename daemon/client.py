@@ -17,6 +17,8 @@ from billsync.v1 import billsync_pb2_grpc
 from daemon.config import DEFAULT_ADDRESS, default_data_dir
 
 DEFAULT_TIMEOUT = 30.0
+#: A Sync stream lasts as long as its run; an initial sync of a large firm takes hours.
+SYNC_TIMEOUT = 12 * 3600.0
 
 
 class DaemonError(Exception):
@@ -64,7 +66,7 @@ class DaemonClient:
         except grpc.RpcError as e:
             raise _explain(e, self.address) from e
 
-    def sync(self, connection_id: int, timeout: float | None = None) -> Iterator[pb.SyncProgress]:
+    def sync(self, connection_id: int, timeout: float = SYNC_TIMEOUT) -> Iterator[pb.SyncProgress]:
         """Streams the progress of a run; the deadline bounds the whole run."""
         stream = self._stub.Sync(pb.SyncRequest(connection_id=connection_id), timeout=timeout, metadata=self._metadata)
         try:
