@@ -7,6 +7,7 @@ so the callback proves which connection and provider it belongs to without a tab
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from typing import Any
 
@@ -19,6 +20,8 @@ from daemon.fields import fernet
 from daemon.models import Connection, Link, utcnow
 from daemon.providers import Providers
 from daemon.tokens import TokenSource
+
+log = logging.getLogger(__name__)
 
 STATE_TTL = 15 * 60
 NAMES = oauth_module.NAMES
@@ -60,10 +63,16 @@ def complete(providers: Providers, provider: str, state: str, code: str, realm_i
             changes = {Connection.qbo_tokens: tokens, Connection.qbo_realm_id: realm_id,
                        Connection.qbo_company_name: client.company_info().get("CompanyName", "")}
         else:
-            me = providers.clio(connection, _fixed(providers, "clio", tokens)).who_am_i()
-            changes = {Connection.clio_tokens: tokens, Connection.clio_account: (me.get("account") or {}).get("name") or me.get("name", "")}
-    except FailedPrecondition:
-        providers.oauth.revoke(provider, _revocable(provider, tokens))
+            account = providers.clio(connection, _fixed(providers, "clio", tokens)).who_am_i().get("account") or {}
+            _refuse_other_firm(connection, str(account.get("id", "")), account.get("name", ""))
+            changes = {Connection.clio_tokens: tokens, Connection.clio_account: account.get("name", ""),
+                       Connection.clio_account_id: str(account.get("id", ""))}
+    except Exception:
+        # The grant was made for nothing: give it back (best effort) before saying why.
+        try:
+            providers.oauth.revoke(provider, _revocable(provider, tokens))
+        except Exception:  # noqa: BLE001 - the first failure is the one to report
+            log.warning("revoking an unused %s grant failed", NAMES[provider])
         raise
     with database.atomic():
         Connection.update(changes).where(Connection.id == connection.id).execute()
@@ -75,6 +84,16 @@ def complete(providers: Providers, provider: str, state: str, code: str, realm_i
     if provider == "clio":
         clio_webhooks.subscribe(providers, connection)
     return connections.get(connection.id)
+
+
+def _refuse_other_firm(connection: Connection, account_id: str, name: str) -> None:
+    """The links hold one Clio account's ids; another account's records must not update them."""
+    if connection.clio_account_id and connection.clio_account_id != account_id and Link.select().where(Link.connection == connection).exists():
+        raise FailedPrecondition(
+            f"This connection's links belong to the Clio account {connection.clio_account!r} (id {connection.clio_account_id}), "
+            f"but you authorized {name!r} (id {account_id}). Sign in to Clio as {connection.clio_account!r}, or use "
+            "Revoke and Purge first to start over with the other account."
+        )
 
 
 def _refuse_other_company(connection: Connection, realm_id: str) -> None:

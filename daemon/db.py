@@ -9,11 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import peewee
-from playhouse.db_url import connect
+from playhouse.db_url import parse
+from playhouse.shortcuts import ReconnectMixin
 
 from daemon.errors import ConfigError
 
 database = peewee.DatabaseProxy()
+
+
+class ReconnectingPostgresqlDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
+    """Reconnects a thread whose connection the server dropped (a restart, a failover)
+    instead of failing every later query of that thread."""
+
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": "normal"}
 
@@ -26,7 +33,7 @@ def open_database(url: str) -> peewee.Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     elif url.startswith(("postgresql://", "postgres://")):
-        db = connect(url.replace("postgres://", "postgresql://", 1))
+        db = ReconnectingPostgresqlDatabase(**parse(url.replace("postgres://", "postgresql://", 1)))
     else:
         raise ConfigError(f"BILLSYNC_DATABASE_URL must start with sqlite:/// or postgresql://, not {url.split(':', 1)[0]!r}")
     database.initialize(db)

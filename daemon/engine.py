@@ -52,13 +52,13 @@ class Progress:
         self.flush()
 
     def flush(self, force: bool = False) -> None:
-        with self._lock:
+        with self._lock:  # held while saving, so an older snapshot never overwrites a newer one
             now = time.monotonic()
             if not force and now - self._flushed < FLUSH_EVERY:
                 return
             self._flushed = now
             progress = {k: dict(v) for k, v in self.kinds.items() if v["total"]}
-        Run.update(progress=progress).where(Run.id == self.run.id).execute()
+            Run.update(progress=progress).where(Run.id == self.run.id).execute()
 
 
 class Cycle:
@@ -213,17 +213,14 @@ class Cycle:
     def sync_allocations(self, allocations: dict[int, Record]) -> Iterator[float]:
         records = sorted(allocations.values(), key=lambda a: a["id"])
         existing = links.load(self.connection, "payment", [a["id"] for a in records])
-        invoices = links.qbo_ids(self.connection, "invoice", [(a.get("bill") or {}).get("id") for a in records])
+        invoices = links.load(self.connection, "invoice", [(a.get("bill") or {}).get("id") for a in records])
         customers = links.qbo_ids(self.connection, "contact", [(a.get("contact") or {}).get("id") for a in records])
         memos = links.qbo_ids(self.connection, "credit_memo", [(a.get("parent") or {}).get("id") for a in records if (a.get("parent") or {}).get("type") == "CreditMemo"])
         force = self.force.get("payment", set())
-        ops = []
-        for a in records:
-            bill_id = str((a.get("bill") or {}).get("id"))
-            parent_id = str((a.get("parent") or {}).get("id"))
-            invoice = (bill_id, invoices[bill_id]) if bill_id in invoices else None
-            ops.append(planner.plan_allocation(a, existing.get(str(a["id"])), customers.get(str((a.get("contact") or {}).get("id"))),
-                                               invoice, memos.get(parent_id), str(a["id"]) in force))
+        ops = [planner.plan_allocation(a, existing.get(str(a["id"])), customers.get(str((a.get("contact") or {}).get("id"))),
+                                       invoices.get(str((a.get("bill") or {}).get("id"))), memos.get(str((a.get("parent") or {}).get("id"))),
+                                       str(a["id"]) in force)
+               for a in records]
         yield from self.write(ops, existing)
 
     def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:

@@ -42,6 +42,8 @@ class Connection(BaseModel):
     name = peewee.CharField()
     state = peewee.CharField(default="needs_authorization", choices=[(s, s) for s in CONNECTION_STATES])
     clio_account = peewee.CharField(default="")
+    #: The Clio account the links' Clio ids belong to.
+    clio_account_id = peewee.CharField(default="")
     clio_tokens = EncryptedJSONField(null=True)
     qbo_realm_id = peewee.CharField(default="")
     qbo_company_name = peewee.CharField(default="")

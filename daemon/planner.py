@@ -26,6 +26,7 @@ class LinkLike(Protocol):
     sync_token: str | None
     fingerprint: str | None
     qbo_ref: str | None
+    reason: str
 
 
 @dataclass
@@ -60,6 +61,11 @@ def dependency(kind: str, clio_id: Any) -> str:
     return f"{kind}:{clio_id}"
 
 
+def has_object(link: LinkLike | None) -> bool:
+    """Whether the link has a live QBO object: synced, or waiting or failed after it was."""
+    return link is not None and bool(link.qbo_id) and link.state in ("synced", "waiting", "failed")
+
+
 def _write(kind: str, clio_id: str, label: str, body: Record, link: LinkLike | None, force: bool) -> Op:
     """create, update or none, by comparing the payload with what was last pushed.
 
@@ -74,7 +80,7 @@ def _write(kind: str, clio_id: str, label: str, body: Record, link: LinkLike | N
         if kind == "contact" and link.qbo_id:
             return _update(kind, clio_id, label, {**body, "Active": True}, fp, link)
         return Op(kind, clio_id, label, "create", body, fp)
-    if link is not None and link.qbo_id and link.state in ("synced", "waiting", "failed"):
+    if has_object(link):
         if link.state == "synced" and link.fingerprint == fp and not force:
             return Op(kind, clio_id, label, "none", fingerprint=fp)
         return _update(kind, clio_id, label, body, fp, link)
@@ -88,7 +94,7 @@ def _update(kind: str, clio_id: str, label: str, body: Record, fp: str, link: Li
 
 def _retire(kind: str, clio_id: str, label: str, link: LinkLike | None, action: str, reason: str) -> Op:
     """Void or delete what was synced; skip what never was."""
-    if link is not None and link.state == "synced" and link.qbo_id:
+    if has_object(link):
         if link.fingerprint == action:
             return Op(kind, clio_id, label, "none", fingerprint=action)
         return Op(kind, clio_id, label, action, fingerprint=action, qbo_id=link.qbo_id, sync_token=link.sync_token or "0", reason=reason)
@@ -111,7 +117,7 @@ def plan_contact(contact: Record, link: LinkLike | None, taken: dict[str, Record
     except Invalid as e:
         return Op("contact", clio_id, label, "fail", reason=str(e))
     fallback = mapping.disambiguated(name, clio_id)
-    if link is not None and link.state == "synced":
+    if has_object(link) or (link is not None and link.state == "broken" and link.qbo_id):
         if link.qbo_ref == fallback:
             name, fallback = fallback, ""
         op = _write("contact", clio_id, label, mapping.customer(contact, name), link, force)
@@ -169,18 +175,22 @@ def allocation_label(allocation: Record, bill_number: str = "") -> str:
     return f"{kind} {mapping.money(allocation.get('amount'))} on bill {bill_number or (allocation.get('bill') or {}).get('id')}"
 
 
-def plan_allocation(allocation: Record, link: LinkLike | None, customer_id: str | None, invoice: tuple[str, str] | None,
+def plan_allocation(allocation: Record, link: LinkLike | None, customer_id: str | None, invoice: LinkLike | None,
                     credit_memo_id: str | None, force: bool = False) -> Op:
     """A payment allocation as a Payment; a credit-note allocation as a zero Payment applying it.
 
-    ``invoice`` is (bill id, QBO invoice id) when the bill's invoice is synced.
+    ``invoice`` is the link of the allocation's bill: the payment applies to its QBO
+    invoice, waits while there is none yet, and is skipped with it (a draft, a bill before
+    the start date) since that invoice will never come.
     """
     clio_id, label = str(allocation["id"]), allocation_label(allocation)
     if allocation.get("voided_at"):
         return _retire("payment", clio_id, label, link, "void", "Voided in Clio")
     bill_id = (allocation.get("bill") or {}).get("id")
     parent = allocation.get("parent") or {}
-    if invoice is None:
+    if invoice is not None and invoice.state == "skipped" and not has_object(link):
+        return Op("payment", clio_id, label, "skip", reason=f"Its bill is not synced: {invoice.reason}")
+    if not has_object(invoice):
         return Op("payment", clio_id, label, "wait", reason=f"Waiting for the invoice of Clio bill {bill_id}", depends_on=dependency("invoice", bill_id))
     if customer_id is None:
         contact_id = (allocation.get("contact") or {}).get("id")
@@ -189,9 +199,9 @@ def plan_allocation(allocation: Record, link: LinkLike | None, customer_id: str 
         if parent.get("type") == "CreditMemo":
             if credit_memo_id is None:
                 return Op("payment", clio_id, label, "wait", reason=f"Waiting for Clio credit note {parent.get('id')}", depends_on=dependency("credit_memo", parent.get("id")))
-            body = mapping.credit_application(allocation, customer_id, invoice[1], credit_memo_id)
+            body = mapping.credit_application(allocation, customer_id, invoice.qbo_id, credit_memo_id)
         else:
-            body = mapping.payment(allocation, customer_id, invoice[1])
+            body = mapping.payment(allocation, customer_id, invoice.qbo_id)
     except Invalid as e:
         return Op("payment", clio_id, label, "fail", reason=str(e))
     op = _write("payment", clio_id, label, body, link, force)

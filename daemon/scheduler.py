@@ -95,7 +95,10 @@ class Scheduler:
                 active.steps.close()
             except ValueError:  # still inside a step past the timeout: the process ends it
                 continue
-            self._finish(active, "failed", STOPPED)
+            try:
+                self._finish(active, "failed", STOPPED)
+            except Exception:  # noqa: BLE001 - shutting down: the next claim ends the run
+                log.exception("recording the end of run %s failed", active.run.id)
 
     def request(self, connection_id: int, trigger: str) -> None:
         """Makes the connection due now; the loop picks it up at once."""
@@ -173,7 +176,12 @@ class Scheduler:
             active = self._ready.get()
             if active is None or self._stop.is_set():
                 return
-            wait = self._step(active)
+            try:
+                wait = self._step(active)
+            except Exception:  # noqa: BLE001 - recording the end failed too (the database is away): forget the cycle
+                log.exception("ending run %s of connection %s failed", active.run.id, active.connection.id)
+                self._forget(active)
+                continue
             if wait == 0.0:
                 self._ready.put(active)
             elif wait is not None:
@@ -194,7 +202,10 @@ class Scheduler:
     def _heartbeat(self) -> None:
         while not self._stop.wait(HEARTBEAT):
             try:
-                Connection.update(lease_until=utcnow() + LEASE).where(Connection.lease_owner == self.owner).execute()
+                with self._guard:
+                    held = list(self._active)
+                if held:
+                    Connection.update(lease_until=utcnow() + LEASE).where(Connection.lease_owner == self.owner, Connection.id.in_(held)).execute()
             except Exception:  # noqa: BLE001
                 log.exception("renewing leases failed")
 
@@ -246,5 +257,10 @@ class Scheduler:
         progress = Run.get_by_id(run.id).progress
         summary = ", ".join(f"{k}: {p['created']} created, {p['updated']} updated, {p['failed']} failed" for k, p in progress.items()) or "nothing to do"
         events.record(connection, f"run.{state}", f"Run {run.id} ({run.trigger}) {state}: {summary}" + (f" — {error}" if error else ""))
+        self._forget(active)
+
+    def _forget(self, active: Active) -> None:
+        """Drops a cycle from this daemon. Its lease is no longer renewed, so should its end
+        not have been recorded, the next claim (here or elsewhere) ends its run."""
         with self._guard:
-            self._active.pop(connection.id, None)
+            self._active.pop(active.connection.id, None)

@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 
 from billsync.v1 import billsync_pb2, billsync_pb2_grpc
 from daemon import errors
+from daemon.qbo_faults import QboFault
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,21 @@ STATUS_OF = {
     errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
+DOMAIN_ERRORS = (errors.BillsyncError, QboFault)
 
 
-def status_of(error: errors.BillsyncError) -> grpc.StatusCode:
+def status_of(error: errors.BillsyncError | QboFault) -> grpc.StatusCode:
+    """The status of a domain error; a QBO fault met during an RPC is the provider being
+    away (retriable) or refusing (the message says why)."""
+    if isinstance(error, QboFault):
+        return grpc.StatusCode.UNAVAILABLE if error.retriable else grpc.StatusCode.FAILED_PRECONDITION
     for cls in type(error).__mro__:
         if cls in STATUS_OF:
             return STATUS_OF[cls]
-    return grpc.StatusCode.INTERNAL
+    return grpc.StatusCode.FAILED_PRECONDITION
 
 
-def _abort(context: grpc.ServicerContext, error: errors.BillsyncError) -> None:
+def _abort(context: grpc.ServicerContext, error: errors.BillsyncError | QboFault) -> None:
     context.abort(status_of(error), str(error))
 
 
@@ -50,7 +56,7 @@ def _guard(behaviour: Callable, streaming: bool) -> Callable:
         def stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
             try:
                 yield from behaviour(request, context)
-            except errors.BillsyncError as e:
+            except DOMAIN_ERRORS as e:
                 _abort(context, e)
 
         return stream
@@ -58,7 +64,7 @@ def _guard(behaviour: Callable, streaming: bool) -> Callable:
     def unary(request: Any, context: grpc.ServicerContext) -> Any:
         try:
             return behaviour(request, context)
-        except errors.BillsyncError as e:
+        except DOMAIN_ERRORS as e:
             _abort(context, e)
 
     return unary

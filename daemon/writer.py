@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterator
 
 from daemon import links
@@ -33,8 +33,10 @@ BROKEN_REASON = "Deleted or made inactive in QuickBooks by someone; re-sync to c
 
 
 def batch_requestid(connection: Connection, ops: list[Op], keys: dict[str, str]) -> str:
-    """The same batch, sent again after a lost answer, carries the same requestid."""
-    parts = [f"{op.kind}:{op.clio_id}:{keys.get(op.clio_id) or op.fingerprint}" for op in ops]
+    """The same batch, sent again after a lost answer, carries the same requestid; a new
+    one never does (an update names the SyncToken it was written against, so an edit
+    reverted in Clio is not answered with the reply to its first writing)."""
+    parts = [f"{op.kind}:{op.clio_id}:{keys.get(op.clio_id) or op.fingerprint + ':' + op.sync_token}" for op in ops]
     return hashlib.sha256(f"{connection.id}|{'|'.join(parts)}".encode()).hexdigest()[:36]
 
 
@@ -73,12 +75,23 @@ class Writer:
                 yield wait
                 continue
             sending, batches = batches[: min(free, IN_FLIGHT)], batches[min(free, IN_FLIGHT) :]
-            retries = [op for retry in SENDERS.map(lambda batch: self._batch(batch, existing), sending) for op in retry]
+            retries = self._send_together(sending, existing)
             batches += [retries[j : j + BATCH_SIZE] for j in range(0, len(retries), BATCH_SIZE)]
             yield 0.0
         for op in retires:
             self._retire(op)
             yield 0.0
+
+    def _send_together(self, batches: list[list[Op]], existing: dict[str, Link]) -> list[Op]:
+        """Sends the batches at once and waits for every one of them, even when one fails:
+        a batch still in flight when the cycle ends could land after the next cycle's
+        recovery found nothing, and be created twice. Returns the ops worth one more try."""
+        futures = [SENDERS.submit(self._batch, batch, existing) for batch in batches]
+        wait(futures)
+        for future in futures:
+            if future.exception() is not None:
+                raise future.exception()
+        return [op for future in futures for op in future.result()]
 
     def _batch(self, ops: list[Op], existing: dict[str, Link]) -> list[Op]:
         """Sends one batch and records its outcomes; returns ops worth one more try."""

@@ -10,6 +10,8 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
+from daemon import errors, server
+from daemon.qbo_faults import QboFault
 
 
 def health_status(address: str, service: str = "") -> int:
@@ -61,3 +63,14 @@ def test_reflection_also_needs_the_token(address):
     with pytest.raises(grpc.RpcError) as e:
         reflect(address, "wrong", reflection_pb2.ServerReflectionRequest(list_services=""))
     assert e.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+@pytest.mark.parametrize("fault, code", [
+    (QboFault("3001", "ThrottleExceeded", status=429), grpc.StatusCode.UNAVAILABLE),
+    (QboFault("503", "Service unavailable", status=503), grpc.StatusCode.UNAVAILABLE),
+    (QboFault("6000", "A business validation error has occurred"), grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.NotFound("no such link"), grpc.StatusCode.NOT_FOUND),
+    (errors.AuthorizationLost("QuickBooks access was revoked"), grpc.StatusCode.FAILED_PRECONDITION),
+])
+def test_errors_met_in_an_rpc_become_one_status_each(fault, code):
+    assert server.status_of(fault) == code

@@ -18,6 +18,7 @@ class FakeLink:
     sync_token: str | None = "3"
     fingerprint: str | None = None
     qbo_ref: str | None = None
+    reason: str = ""
 
 
 BILL = {"id": 9, "number": "A-1", "state": "awaiting_payment", "issued_at": "2024-03-01", "total": "100.00", "sub_total": "100.00",
@@ -81,11 +82,32 @@ def test_payments_wait_for_their_invoice_and_remember_it():
     allocation = {"id": 30, "amount": "40.00", "bill": {"id": 9}, "contact": {"id": 4}, "parent": {"id": 2, "type": "Payment"}}
     waiting = planner.plan_allocation(allocation, None, "77", None, None)
     assert waiting.action == "wait" and waiting.depends_on == "invoice:9"
-    created = planner.plan_allocation(allocation, None, "77", ("9", "500"), None)
+    assert planner.plan_allocation(allocation, None, "77", FakeLink("broken", qbo_id="500"), None).action == "wait"
+    created = planner.plan_allocation(allocation, None, "77", FakeLink("synced", qbo_id="500"), None)
     assert created.action == "create" and created.depends_on == "invoice:9"
-    relinked = planner.plan_allocation(allocation, FakeLink("waiting", fingerprint=created.fingerprint), "77", ("9", "501"), None)
+    relinked = planner.plan_allocation(allocation, FakeLink("waiting", fingerprint=created.fingerprint), "77", FakeLink("synced", qbo_id="501"), None)
     assert relinked.action == "update" and relinked.body["Line"][0]["LinkedTxn"][0]["TxnId"] == "501"
-    assert planner.plan_allocation({**allocation, "voided_at": "2024-01-01"}, FakeLink("synced"), "77", ("9", "500"), None).action == "void"
+    voided = {**allocation, "voided_at": "2024-01-01"}
+    assert planner.plan_allocation(voided, FakeLink("synced"), "77", FakeLink("synced"), None).action == "void"
+    assert planner.plan_allocation(voided, FakeLink("waiting"), "77", FakeLink("broken"), None).action == "void", "a payment with a QBO object is voided whatever waits"
+
+
+def test_payments_on_bills_that_never_sync_are_skipped_not_left_waiting():
+    allocation = {"id": 31, "amount": "40.00", "bill": {"id": 8}, "contact": {"id": 4}, "parent": {"id": 2, "type": "Payment"}}
+    op = planner.plan_allocation(allocation, None, "77", FakeLink("skipped", qbo_id=None, reason="Draft bills are not synced"), None)
+    assert op.action == "skip" and op.reason == "Its bill is not synced: Draft bills are not synced"
+
+
+@pytest.mark.parametrize("state", ["failed", "waiting"])
+def test_a_bill_voided_while_its_link_waits_or_failed_is_voided_in_qbo(state):
+    assert plan(bill={**BILL, "state": "void"}, link=FakeLink(state)).action == "void"
+
+
+def test_a_failed_customer_update_keeps_its_name():
+    contact = {"id": 12, "name": "Acme LLP", "type": "Company"}
+    ours = {"Id": "50", "DisplayName": "Acme LLP"}
+    op = planner.plan_contact(contact, FakeLink("failed", qbo_ref="Acme LLP"), {"acme llp": ours}, {"50"})
+    assert op.action == "update" and op.body["DisplayName"] == "Acme LLP"
 
 
 def test_markers_name_the_clio_record():

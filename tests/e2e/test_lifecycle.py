@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from decimal import Decimal
 
@@ -143,3 +144,13 @@ def test_access_revoked_in_quickbooks_parks_the_connection_and_loses_nothing(san
     assert sync(e2e_client, synced.id).state == pb.RUN_STATE_SUCCEEDED
     notes = [i.get("PrivateNote") for i in qbo_objects(sandbox, "Invoice")]
     assert len(notes) == len(set(notes))
+
+
+def test_reconnecting_clio_as_another_firm_with_links_kept_is_refused(sandbox, e2e_client, synced):
+    e2e_client.call("Revoke", pb.RevokeRequest(connection_id=synced.id))
+    clio = sandbox.clio_app.extensions["clio"]
+    clio.config = dataclasses.replace(clio.config, account_id=99, account_name="Other Firm LLP")
+    with pytest.raises(DaemonError) as refused:
+        authorize(e2e_client, synced.id, pb.PROVIDER_CLIO)
+    assert "Sandbox Law LLP" in str(refused.value) and "Other Firm LLP" in str(refused.value) and "Purge" in str(refused.value)
+    assert not e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.clio_authorized
