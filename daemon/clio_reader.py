@@ -26,6 +26,8 @@ FIELDS = {
 }
 RESOURCE_OF_KIND = {"contact": "contacts", "invoice": "bills", "credit_memo": "credit_memos", "payment": "allocations"}
 IDS_PER_REQUEST = 200
+#: Bills whose lines are read one request each before reading every line at once instead.
+BULK_LINES = 25
 
 
 def _parse(value: str) -> dt.datetime:
@@ -65,8 +67,14 @@ def fetch(clio: Clio, resource: str, ids: Iterable[str | int]) -> list[Record]:
 
 
 def lines_of(clio: Clio, bill_ids: Iterable[int]) -> dict[int, list[Record]]:
-    """Every line item of each bill (one request per bill: Clio filters lines by one bill)."""
-    return {bill_id: list(clio.iterate("line_items", FIELDS["line_items"], bill_id=bill_id)) for bill_id in sorted(set(bill_ids))}
+    """Every line item of each bill. Clio filters lines by one bill at a time, so a few
+    bills cost a request each; past ``BULK_LINES`` bills (a lifted settings hold, a mass
+    edit) one paged read of all the firm's lines is cheaper."""
+    wanted = sorted(set(bill_ids))
+    if len(wanted) > BULK_LINES:
+        grouped = group_lines(clio.iterate("line_items", FIELDS["line_items"]))
+        return {bill_id: grouped.get(bill_id, []) for bill_id in wanted}
+    return {bill_id: list(clio.iterate("line_items", FIELDS["line_items"], bill_id=bill_id)) for bill_id in wanted}
 
 
 def group_lines(lines: Iterable[Record]) -> dict[int, list[Record]]:

@@ -92,7 +92,7 @@ def test_a_firm_of_2000_bills_syncs_completely_once(ready, e2e_client):
 
 
 def test_invoices_hold_while_settings_are_off_and_contacts_go_on(sandbox, e2e_client):
-    seed_firm(sandbox, bills=12)
+    seed_firm(sandbox, bills=80)
     connection = connect(e2e_client)
     sync(e2e_client, connection.id)
     status = e2e_client.call("Status", pb.StatusRequest(connection_id=connection.id))
@@ -105,7 +105,9 @@ def test_invoices_hold_while_settings_are_off_and_contacts_go_on(sandbox, e2e_cl
     check = e2e_client.call("FixQboSetting", pb.FixQboSettingRequest(connection_id=connection.id, key="custom_txn_numbers"))
     assert check.ok
     set_preferences(sandbox, WarnDuplicateBillNumber=True)
+    before = api_requests(sandbox)
     sync(e2e_client, connection.id)
+    assert api_requests(sandbox)["clio"] - before["clio"] <= 20, "the held bills' lines are read in bulk, not a request per bill"
     status = e2e_client.call("Status", pb.StatusRequest(connection_id=connection.id))
     assert not status.action_required
     assert link_counts(e2e_client, connection.id)["invoice", "waiting"] == 0
