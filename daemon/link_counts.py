@@ -15,9 +15,8 @@ existing rows: on a cascade from a deleted connection, the count rows may be gon
 from __future__ import annotations
 
 import peewee
-from peewee import fn
 
-from daemon.models import KINDS, Connection, Link, LinkCount
+from daemon.models import KINDS, Connection, LinkCount
 
 SQLITE_TRIGGERS = (
     """CREATE TRIGGER link_count_insert AFTER INSERT ON link BEGIN
@@ -79,7 +78,7 @@ def install(db: peewee.Database) -> None:
                    'SELECT connection_id, kind, state, count(*) FROM link GROUP BY connection_id, kind, state')
 
 
-def _in_kind_order(rows: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+def in_kind_order(rows: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
     order = {k: i for i, k in enumerate(KINDS)}
     return sorted(rows, key=lambda r: (order[r[0]], r[1]))
 
@@ -88,11 +87,4 @@ def stored(connection: Connection) -> list[tuple[str, str, int]]:
     """(kind, state, count) of the connection's links, from the maintained counts."""
     query = LinkCount.select(LinkCount.kind, LinkCount.state, LinkCount.count).where(
         LinkCount.connection == connection, LinkCount.count > 0)
-    return _in_kind_order(list(query.tuples()))
-
-
-def recount(connection: Connection) -> list[tuple[str, str, int]]:
-    """The same figures counted from the links themselves: what ``stored`` must equal."""
-    query = (Link.select(Link.kind, Link.state, fn.COUNT(Link.id))
-             .where(Link.connection == connection).group_by(Link.kind, Link.state))
-    return _in_kind_order(list(query.tuples()))
+    return in_kind_order(list(query.tuples()))

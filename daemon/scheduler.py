@@ -63,7 +63,7 @@ class Scheduler:
         self.owner = owner or f"daemon-{uuid.uuid4().hex[:12]}"
         self._ready: queue.Queue[Active | None] = queue.Queue()
         self._resting: list[tuple[float, int, Active]] = []  # a heap of (due, tiebreak, cycle)
-        self._active: dict[int, Active] = {}
+        self._active: dict[int, Active | None] = {}  # None: a cycle being set up
         self._triggers: dict[int, str] = {}
         self._guard = threading.Lock()
         self._wake = threading.Event()
@@ -89,7 +89,7 @@ class Scheduler:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         with self._guard:
-            left = list(self._active.values())
+            left = [active for active in self._active.values() if active is not None]
         for active in left:
             try:
                 active.steps.close()
@@ -210,19 +210,27 @@ class Scheduler:
                 log.exception("renewing leases failed")
 
     def _begin(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Active | None:
-        """Registers a cycle of a claimed connection; None if one is already active here."""
+        """Registers a cycle of a claimed connection; None if one is already active here.
+        The slot is reserved under the guard; the database work happens outside it."""
         with self._guard:
             if connection_id in self._active:
                 return None
+            self._active[connection_id] = None
+        try:
             connection = Connection.get_by_id(connection_id)
             # Holding the lease, any run still marked running belongs to a daemon that died.
             Run.update(state="failed", error="Interrupted: the daemon running it stopped; this run takes over", finished_at=utcnow()).where(
                 Run.connection == connection, Run.state == "running").execute()
             run = Run.create(connection=connection, trigger=trigger)
             progress = Progress(run)
-            cycle = Cycle(connection, *self.providers.clients(connection), progress, force)
-            active = self._active[connection_id] = Active(connection, run, progress, cycle.steps())
-            return active
+            active = Active(connection, run, progress, Cycle(connection, *self.providers.clients(connection), progress, force).steps())
+        except BaseException:
+            with self._guard:
+                self._active.pop(connection_id, None)
+            raise
+        with self._guard:
+            self._active[connection_id] = active
+        return active
 
     def _step(self, active: Active) -> float | None:
         """Runs one step; returns the seconds to wait before the next, or None when the cycle

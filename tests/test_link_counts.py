@@ -4,12 +4,20 @@ the links through every kind of write, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
+from peewee import fn
 
 from billsync.v1 import billsync_pb2 as pb
 from daemon import connections, convert, link_counts, links, migrations
 from daemon.broken import mark_broken
 from daemon.models import Connection, Link, LinkCount
 from daemon.planner import Op, dependency
+
+
+def recount(connection: Connection) -> list[tuple[str, str, int]]:
+    """The counts computed from the links themselves: what the maintained ones must equal."""
+    query = (Link.select(Link.kind, Link.state, fn.COUNT(Link.id))
+             .where(Link.connection == connection).group_by(Link.kind, Link.state))
+    return link_counts.in_kind_order(list(query.tuples()))
 
 
 @pytest.fixture
@@ -24,7 +32,7 @@ def op(kind: str, clio_id: int) -> Op:
 
 def assert_exact(*conns: Connection) -> list[tuple[str, str, int]]:
     for connection in conns:
-        assert link_counts.stored(connection) == link_counts.recount(connection)
+        assert link_counts.stored(connection) == recount(connection)
     return link_counts.stored(conns[0])
 
 
@@ -89,7 +97,7 @@ def test_status_shows_the_maintained_counts_and_the_first_problems(client):
                        "state": states[i % len(states)]} for i in range(300)]).execute()
     status = client.call("Status", pb.StatusRequest(connection_id=connection.id))
     shown = [(convert.kind_name(c.kind), convert.link_state_name(c.state), c.count) for c in status.counts]
-    assert shown == link_counts.recount(Connection.get_by_id(connection.id))
+    assert shown == recount(Connection.get_by_id(connection.id))
     assert status.problem_count == 100
     problems = Link.select(Link.id).where(Link.connection == connection.id, Link.state.in_(("broken", "failed"))).order_by(Link.id).limit(20)
     assert [p.id for p in status.problems] == [p.id for p in problems]

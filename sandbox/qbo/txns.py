@@ -20,7 +20,6 @@ from sandbox.qbo.names import USD
 from sandbox.qbo.refs import CENT, check_length, money, named_ref, require, resolve
 from sandbox.qbo.store import Company, Entity
 
-SALES_FORMS = ("Invoice", "CreditMemo", "SalesReceipt", "Estimate")
 FIRST_DOC_NUMBER = 1000
 UNDEPOSITED_FUNDS_ID = "4"  # as seeded by sandbox.qbo.seed
 INVOICE_DEFAULTS = (("AllowIPNPayment", False), ("AllowOnlinePayment", False),
