@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 $(BIN)/billsync: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,demo]'
 	touch $@
 
 # Debian packages the tests use: PostgreSQL (throwaway clusters) and Chromium (browser tests).

@@ -19,10 +19,19 @@ import time
 #: name -> (module, what it measures). Order is the order ``python -m bench`` runs them.
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "emulators": ("bench.bench_emulators", "QBO and Clio emulator throughput, requests/s (issue 3)"),
-    "sync": ("bench.bench_sync", "10,000-bill initial sync: requests/object, ceiling fraction, idle cycle, CPU (issue 4)"),
+    "sync": (
+        "bench.bench_sync",
+        "10,000-bill initial sync: requests/object, ceiling fraction, idle cycle, CPU (issue 4)",
+    ),
     "broken": ("bench.bench_broken", "QBO calls of an idle cycle (broken-link detection) vs. firm size (issue 5)"),
-    "status": ("bench.bench_status", "Status and ListLinks p50/p99 at 10k, 100k and 1M links, SQLite and PostgreSQL (issue 7)"),
-    "scale": ("bench.bench_scale", "PostgreSQL: sync throughput of 1/2/4 daemons over 200 connections, failover after SIGKILL, memory per connection (issue 7)"),
+    "status": (
+        "bench.bench_status",
+        "Status and ListLinks p50/p99 at 10k, 100k and 1M links, SQLite and PostgreSQL (issue 7)",
+    ),
+    "scale": (
+        "bench.bench_scale",
+        "PostgreSQL: sync throughput of 1/2/4 daemons over 200 connections, failover after SIGKILL, memory per connection (issue 7)",
+    ),
 }
 
 
@@ -33,16 +42,26 @@ def available() -> dict[str, tuple[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     ready = available()
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0],
-                                     epilog="benchmarks: " + "; ".join(f"{n}: {d}" for n, (_, d) in ready.items()))
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all of {', '.join(ready)})")
-    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in a minute, not figures to quote")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__.splitlines()[0],
+        epilog="benchmarks: " + "; ".join(f"{n}: {d}" for n, (_, d) in ready.items()),
+    )
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all of {', '.join(ready)})"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: a smoke run in a minute, not figures to quote"
+    )
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in ready]
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(ready)}")
-    print(f"billsync benchmarks, {dt.date.today()}, {platform.python_implementation()} {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs{', QUICK sizes' if args.quick else ''}\n", flush=True)
+    print(
+        f"billsync benchmarks, {dt.date.today()}, {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs{', QUICK sizes' if args.quick else ''}\n",
+        flush=True,
+    )
     for name in args.names or list(ready):
         started = time.monotonic()
         table = importlib.import_module(ready[name][0]).run(quick=args.quick)

@@ -24,8 +24,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, __file__.rsplit("/bench/", 1)[0])
 
 from bench.report import Table
-from sandbox.clio.app import ClioConfig
-from sandbox.qbo.config import QBOConfig
+from billsync.sandbox.clio.app import ClioConfig
+from billsync.sandbox.qbo.config import QBOConfig
 
 #: Requests each thread sends on its keep-alive connection, by request number.
 Request = Callable[[httpx.Client, int], httpx.Response]
@@ -35,10 +35,11 @@ CLIO_BILLS = 200
 
 
 def _serve(queue: "multiprocessing.Queue[tuple[str, str]]") -> None:
-    from sandbox.server import Sandbox
+    from billsync.sandbox.server import Sandbox
 
-    box = Sandbox(qbo_config=QBOConfig(limits_enabled=False),
-                  clio_config=ClioConfig(rate_limit_per_minute=10**9)).start()
+    box = Sandbox(
+        qbo_config=QBOConfig(limits_enabled=False), clio_config=ClioConfig(rate_limit_per_minute=10**9)
+    ).start()
     queue.put((box.qbo_url, box.clio_url))
     threading.Event().wait()
 
@@ -97,7 +98,13 @@ def measure(seconds: float, threads: int) -> dict[str, float]:
         httpx.post(f"{clio_url}/_sandbox/seed", json={"bills": CLIO_BILLS, "seed": 1}, timeout=60).raise_for_status()
         clio_token = httpx.post(f"{clio_url}/_sandbox/tokens").json()
         return {
-            "qbo": _drive(f"{qbo_url}/v3/company/{qbo_token['realmId']}", qbo_token["access_token"], _qbo_request, seconds, threads),
+            "qbo": _drive(
+                f"{qbo_url}/v3/company/{qbo_token['realmId']}",
+                qbo_token["access_token"],
+                _qbo_request,
+                seconds,
+                threads,
+            ),
             "clio": _drive(f"{clio_url}/api/v4", clio_token["access_token"], _clio_request, seconds, threads),
         }
     finally:
@@ -109,7 +116,9 @@ def run(quick: bool = False, seconds: float | None = None, threads: int = 8) -> 
     rates = measure(seconds, threads)
     table = Table(f"Emulator throughput ({threads} client threads, {seconds:g} s each, limits off)")
     table.add("QBO requests/s (25% creates, 75% reads)", rates["qbo"], f">= {GOAL:.0f}", rates["qbo"] >= GOAL)
-    table.add("Clio requests/s (listings, one record, who_am_i)", rates["clio"], f">= {GOAL:.0f}", rates["clio"] >= GOAL)
+    table.add(
+        "Clio requests/s (listings, one record, who_am_i)", rates["clio"], f">= {GOAL:.0f}", rates["clio"] >= GOAL
+    )
     table.notes.append("server in a child process (waitress, 16 threads per emulator); clients in this one")
     return table
 

@@ -38,14 +38,14 @@ import peewee
 from bench import scenario
 from bench.daemon_process import CLOCK_TICKS, RunningDaemon, cpu_seconds, stop
 from bench.report import Table
-from daemon import connections
-from daemon.client import DaemonClient
-from daemon.db import open_database
-from daemon.fields import set_secret_key
-from daemon.models import Connection, Link, Run, utcnow
-from sandbox import harness
-from sandbox.postgres import throwaway_cluster
-from sandbox.server import Sandbox
+from billsync.daemon.rpc import connections
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.daemon.store.db import open_database
+from billsync.daemon.store.fields import set_secret_key
+from billsync.daemon.store.models import Connection, Link, Run, utcnow
+from billsync.sandbox.server import Sandbox
+from tests import harness
+from tests.postgres import throwaway_cluster
 
 #: Throughput: connections, daemon counts, bills of the shared Clio firm, time scale.
 CONNECTIONS, QUICK_CONNECTIONS = 200, 20
@@ -90,8 +90,10 @@ def companies(time_scale: float, count: int, bills: int) -> Iterator[tuple[Sandb
     with scenario.benchmark_sandbox(time_scale, connection_limit=SOCKETS) as box, httpx.Client(timeout=60) as http:
         for realm in realms:
             http.post(f"{box.qbo_url}/_sandbox/seed", json={"realm_id": realm}).raise_for_status()
-            http.post(f"{box.qbo_url}/_sandbox/user/{realm}/preferences",
-                      json={"CustomTxnNumbers": True, "WarnDuplicateBillNumber": True}).raise_for_status()
+            http.post(
+                f"{box.qbo_url}/_sandbox/user/{realm}/preferences",
+                json={"CustomTxnNumbers": True, "WarnDuplicateBillNumber": True},
+            ).raise_for_status()
         if bills:
             harness.seed_firm(box, bills=bills, seed=7)
         yield box, realms
@@ -99,8 +101,11 @@ def companies(time_scale: float, count: int, bills: int) -> Iterator[tuple[Sandb
 
 def _grant(answer: dict, now: float) -> dict:
     """An emulator's token answer as the daemon stores a grant (``daemon.oauth.Tokens``)."""
-    tokens = {"access_token": answer["access_token"], "refresh_token": answer["refresh_token"],
-              "expires_at": now + float(answer["expires_in"])}
+    tokens = {
+        "access_token": answer["access_token"],
+        "refresh_token": answer["refresh_token"],
+        "expires_at": now + float(answer["expires_in"]),
+    }
     if "x_refresh_token_expires_in" in answer:
         tokens["refresh_expires_at"] = now + float(answer["x_refresh_token_expires_in"])
     return tokens
@@ -126,7 +131,9 @@ class Fleet:
         env = {**self.env, "BILLSYNC_ADDRESS": f"127.0.0.1:{harness.free_port()}"}
         process = harness.start_daemon(env)
         self._stack.callback(stop, process)
-        client = self._stack.enter_context(DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"], actor="bench"))
+        client = self._stack.enter_context(
+            DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"], actor="bench")
+        )
         self.daemons.append(RunningDaemon(process, client, env))
         return self.daemons[-1]
 
@@ -143,9 +150,15 @@ class Fleet:
                 clio = http.post(f"{self.box.clio_url}/_sandbox/tokens", json={}).json()
                 now = time.time()
                 connection = connections.create(f"Firm {realm}", {"sync_interval_seconds": 3600}, actor="bench")
-                Connection.update(state="connected", qbo_realm_id=realm, qbo_company_name=f"Company {realm}",
-                                  clio_account="Sandbox Law LLP", qbo_tokens=_grant(qbo, now), clio_tokens=_grant(clio, now),
-                                  next_run_at=utcnow() + dt.timedelta(days=1)).where(Connection.id == connection.id).execute()
+                Connection.update(
+                    state="connected",
+                    qbo_realm_id=realm,
+                    qbo_company_name=f"Company {realm}",
+                    clio_account="Sandbox Law LLP",
+                    qbo_tokens=_grant(qbo, now),
+                    clio_tokens=_grant(clio, now),
+                    next_run_at=utcnow() + dt.timedelta(days=1),
+                ).where(Connection.id == connection.id).execute()
                 ids.append(connection.id)
         return ids
 
@@ -192,7 +205,9 @@ def wait_for_runs(ids: list[int], timeout: float, since: dt.datetime | None = No
     seen: dict[int, str] = {}
     deadline = time.monotonic() + timeout
     while True:
-        for row in Connection.select(Connection.id, Connection.lease_owner).where(Connection.lease_owner.is_null(False)):
+        for row in Connection.select(Connection.id, Connection.lease_owner).where(
+            Connection.lease_owner.is_null(False)
+        ):
             seen.setdefault(row.id, row.lease_owner)
         outcome = _outcome(ids, since)
         ended = outcome.succeeded + len({r.connection_id for r in _runs(ids, since).where(Run.state == "failed")})
@@ -210,8 +225,12 @@ def _runs(ids: list[int], since: dt.datetime | None) -> peewee.ModelSelect:
 def _outcome(ids: list[int], since: dt.datetime | None) -> Outcome:
     runs = list(_runs(ids, since))
     done = [r for r in runs if r.state == "succeeded"]
-    return Outcome(succeeded=len({r.connection_id for r in done}), failed_runs=sum(r.state == "failed" for r in runs), runs=len(runs),
-                   last_finished=max((r.finished_at for r in done), default=None))
+    return Outcome(
+        succeeded=len({r.connection_id for r in done}),
+        failed_runs=sum(r.state == "failed" for r in runs),
+        runs=len(runs),
+        last_finished=max((r.finished_at for r in done), default=None),
+    )
 
 
 def duplicates(box: Sandbox, realms: list[str]) -> int:
@@ -219,7 +238,10 @@ def duplicates(box: Sandbox, realms: list[str]) -> int:
     extra = 0
     with httpx.Client(timeout=60) as http:
         for realm in realms:
-            notes = [i.get("PrivateNote", "") for i in http.get(f"{box.qbo_url}/_sandbox/objects/{realm}/Invoice").json()["Invoice"]]
+            notes = [
+                i.get("PrivateNote", "")
+                for i in http.get(f"{box.qbo_url}/_sandbox/objects/{realm}/Invoice").json()["Invoice"]
+            ]
             extra += len(notes) - len(set(notes))
     return extra
 
@@ -253,15 +275,25 @@ def throughput(count: int, daemons: int, table: Table) -> None:
     table.add(f"{label} connections whose first run succeeded", f"{outcome.succeeded} / {count}", f"{count}", all_done)
     table.add(f"{label} wall time until the last one succeeded, s", wall, fmt=".1f")
     table.add(f"{label} objects synced / per second", f"{synced:,} / {synced / wall:,.0f}")
-    table.add(f"{label} QBO requests / 429s; Clio requests", f"{requests['qbo']:,} / {requests['qbo_429']} ; {requests['clio']:,}",
-              "429s 0", requests["qbo_429"] == 0)
+    table.add(
+        f"{label} QBO requests / 429s; Clio requests",
+        f"{requests['qbo']:,} / {requests['qbo_429']} ; {requests['clio']:,}",
+        "429s 0",
+        requests["qbo_429"] == 0,
+    )
     table.add(f"{label} runs / failed runs", f"{outcome.runs} / {outcome.failed_runs}")
-    table.add(f"{label} duplicate invoices / pending links", f"{extra} / {pending}", "0 / 0", extra == 0 and pending == 0)
+    table.add(
+        f"{label} duplicate invoices / pending links", f"{extra} / {pending}", "0 / 0", extra == 0 and pending == 0
+    )
     shares = sorted(outcome.owners.values(), reverse=True) + [0] * (daemons - len(outcome.owners))
     table.add(f"{label} connections synced by each daemon (sampled)", " / ".join(map(str, shares)))
-    table.add(f"{label} CPU s of each daemon; of the emulators", " / ".join(f"{c:.1f}" for c in cpu) + f" ; {emulators:.1f}")
+    table.add(
+        f"{label} CPU s of each daemon; of the emulators", " / ".join(f"{c:.1f}" for c in cpu) + f" ; {emulators:.1f}"
+    )
     table.add(f"{label} machine CPU busy (all {os.cpu_count()} cores, PostgreSQL included), %", 100 * busy, fmt=".0f")
-    table.add(f"{label} daemon CPU ms per synced object", 1000 * sum(cpu) / synced if synced else float("nan"), fmt=".2f")
+    table.add(
+        f"{label} daemon CPU ms per synced object", 1000 * sum(cpu) / synced if synced else float("nan"), fmt=".2f"
+    )
 
 
 # --- 2. failover ----------------------------------------------------------------------
@@ -287,7 +319,12 @@ def failover(count: int, bills: int, table: Table) -> None:
         victim.process.send_signal(signal.SIGKILL)
         victim.process.wait()
         killed = utcnow()
-        held = [c.id for c in Connection.select(Connection.id).where(Connection.id.in_(ids), Connection.lease_owner.is_null(False))]
+        held = [
+            c.id
+            for c in Connection.select(Connection.id).where(
+                Connection.id.in_(ids), Connection.lease_owner.is_null(False)
+            )
+        ]
         outcome = wait_for_runs(held, timeout=300, since=killed)
         taken = {}
         for run in _runs(held, killed).order_by(Run.started_at):
@@ -298,12 +335,26 @@ def failover(count: int, bills: int, table: Table) -> None:
     finished = [(r.finished_at - killed).total_seconds() for r in taken.values() if r.finished_at]
     p50 = statistics.median(takeovers) if takeovers else float("nan")
     worst = max(takeovers, default=float("nan"))
-    table.add("failover: connections mid-sync at the SIGKILL / taken over", f"{len(held)} / {len(taken)}", f"{len(held)}", len(taken) == len(held) > 0)
-    table.add("failover: takeover after the kill, p50 / max, s", f"{p50:.1f} / {worst:.1f}", f"<= {TAKEOVER_GOAL:g}", worst <= TAKEOVER_GOAL)
-    table.add("failover: every taken-over run finished, s after the kill", max(finished, default=float("nan")), fmt=".1f")
+    table.add(
+        "failover: connections mid-sync at the SIGKILL / taken over",
+        f"{len(held)} / {len(taken)}",
+        f"{len(held)}",
+        len(taken) == len(held) > 0,
+    )
+    table.add(
+        "failover: takeover after the kill, p50 / max, s",
+        f"{p50:.1f} / {worst:.1f}",
+        f"<= {TAKEOVER_GOAL:g}",
+        worst <= TAKEOVER_GOAL,
+    )
+    table.add(
+        "failover: every taken-over run finished, s after the kill", max(finished, default=float("nan")), fmt=".1f"
+    )
     table.add("failover: runs interrupted (ended by the survivor)", interrupted)
     table.add("failover: succeeded after takeover / failed runs", f"{outcome.succeeded} / {outcome.failed_runs}")
-    table.add("failover: duplicate invoices / pending links", f"{extra} / {pending}", "0 / 0", extra == 0 and pending == 0)
+    table.add(
+        "failover: duplicate invoices / pending links", f"{extra} / {pending}", "0 / 0", extra == 0 and pending == 0
+    )
 
 
 # --- 3. memory ------------------------------------------------------------------------
@@ -318,7 +369,7 @@ def memory(sizes: tuple[int, ...], table: Table) -> None:
         points = [(0, daemon.rss_mb())]
         ids: list[int] = []
         for size in sizes:
-            new = f.connect(realms[len(ids):size])
+            new = f.connect(realms[len(ids) : size])
             ids += new
             started = time.monotonic()
             f.release(new)
@@ -329,7 +380,9 @@ def memory(sizes: tuple[int, ...], table: Table) -> None:
             time.sleep(2)  # let the last responses and threads settle
             points.append((size, daemon.rss_mb()))
             table.add(f"memory: RSS with {size:,} connections synced, MiB", points[-1][1], fmt=".0f")
-            table.add(f"memory:   first cycles of {len(new):,} new connections, s", time.monotonic() - started, fmt=".1f")
+            table.add(
+                f"memory:   first cycles of {len(new):,} new connections, s", time.monotonic() - started, fmt=".1f"
+            )
     (n0, m0), (n1, m1) = points[-2], points[-1]
     table.add("memory: RSS of the idle daemon before any connection, MiB", points[0][1], fmt=".0f")
     table.add(f"memory: MiB per connection ({n0:,} -> {n1:,})", (m1 - m0) / (n1 - n0), fmt=".3f")
@@ -337,21 +390,35 @@ def memory(sizes: tuple[int, ...], table: Table) -> None:
 
 def run(quick: bool = False) -> Table:
     count = QUICK_CONNECTIONS if quick else CONNECTIONS
-    table = Table(f"Scale-out on PostgreSQL: {count} connections × 1–{(QUICK_DAEMON_COUNTS if quick else DAEMON_COUNTS)[-1]} daemons, "
-                  "failover after SIGKILL, memory per connection")
+    table = Table(
+        f"Scale-out on PostgreSQL: {count} connections × 1–{(QUICK_DAEMON_COUNTS if quick else DAEMON_COUNTS)[-1]} daemons, "
+        "failover after SIGKILL, memory per connection"
+    )
     for daemons in QUICK_DAEMON_COUNTS if quick else DAEMON_COUNTS:
         throughput(count, daemons, table)
-    failover(QUICK_FAILOVER_CONNECTIONS if quick else FAILOVER_CONNECTIONS, QUICK_FAILOVER_BILLS if quick else FAILOVER_BILLS, table)
+    failover(
+        QUICK_FAILOVER_CONNECTIONS if quick else FAILOVER_CONNECTIONS,
+        QUICK_FAILOVER_BILLS if quick else FAILOVER_BILLS,
+        table,
+    )
     memory(QUICK_MEMORY_SIZES if quick else MEMORY_SIZES, table)
     table.notes += [
-        (f"throughput: {count} connections, one QBO company each, all on one Clio demo firm of {BILLS} bills "
-         f"(seed 7), made due in one UPDATE; {scenario.limits_note(TIME_SCALE)}"),
-        ("objects synced: links in state synced (contacts, invoices, payments, credit memos); "
-         "connections per daemon: lease owners sampled every 0.25 s (a daemon's id is internal, so shares are sorted, not named)"),
-        (f"failover: {FAILOVER_SCALE:g}× time scale, {QUICK_FAILOVER_BILLS if quick else FAILOVER_BILLS}-bill firm; expected takeover "
-         f"≈ lease {LEASE_SECONDS:g} s minus the time since the last renewal (≤ 3 s) plus the dispatch poll ({DISPATCH_POLL:g} s)"),
+        (
+            f"throughput: {count} connections, one QBO company each, all on one Clio demo firm of {BILLS} bills "
+            f"(seed 7), made due in one UPDATE; {scenario.limits_note(TIME_SCALE)}"
+        ),
+        (
+            "objects synced: links in state synced (contacts, invoices, payments, credit memos); "
+            "connections per daemon: lease owners sampled every 0.25 s (a daemon's id is internal, so shares are sorted, not named)"
+        ),
+        (
+            f"failover: {FAILOVER_SCALE:g}× time scale, {QUICK_FAILOVER_BILLS if quick else FAILOVER_BILLS}-bill firm; expected takeover "
+            f"≈ lease {LEASE_SECONDS:g} s minus the time since the last renewal (≤ 3 s) plus the dispatch poll ({DISPATCH_POLL:g} s)"
+        ),
         "memory: VmRSS of the daemon process after every connection's first cycle (an empty Clio firm: reads only)",
-        ("daemons: BILLSYNC_WORKERS default (4) each; PostgreSQL: a throwaway cluster (fsync=off) per part; "
-         f"emulators in the benchmark process; {os.cpu_count()} CPUs shared by all"),
+        (
+            "daemons: BILLSYNC_WORKERS default (4) each; PostgreSQL: a throwaway cluster (fsync=off) per part; "
+            f"emulators in the benchmark process; {os.cpu_count()} CPUs shared by all"
+        ),
     ]
     return table

@@ -30,14 +30,14 @@ import peewee
 from cryptography.fernet import Fernet
 
 from bench.report import Table
+from billsync.daemon.config import Config
+from billsync.daemon.process import Daemon
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.daemon.store import migrations, paging
+from billsync.daemon.store.db import open_database
+from billsync.daemon.store.models import Connection, utcnow
 from billsync.v1 import billsync_pb2 as pb
-from daemon import migrations, paging
-from daemon.client import DaemonClient
-from daemon.config import Config
-from daemon.db import open_database
-from daemon.main import Daemon
-from daemon.models import Connection, utcnow
-from sandbox.postgres import throwaway_cluster
+from tests.postgres import throwaway_cluster
 
 SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (2_000, 20_000)
@@ -46,7 +46,19 @@ CALLS, QUICK_CALLS = 200, 30
 GOAL_P99_MS = 50.0
 KIND_MIX = {"contact": 15, "invoice": 40, "payment": 35, "credit_memo": 10}
 STATE_MIX = {"synced": 900, "failed": 30, "broken": 10, "waiting": 20, "skipped": 30, "pending": 10}
-COLUMNS = ("connection_id", "kind", "clio_id", "state", "qbo_id", "label", "reason", "error_code", "attempts", "created_at", "updated_at")
+COLUMNS = (
+    "connection_id",
+    "kind",
+    "clio_id",
+    "state",
+    "qbo_id",
+    "label",
+    "reason",
+    "error_code",
+    "attempts",
+    "created_at",
+    "updated_at",
+)
 #: Rows per SQLite transaction while filling.
 FILL_BATCH = 50_000
 
@@ -58,8 +70,19 @@ def link_rows(connection_id: int, start: int, stop: int, rng: random.Random) -> 
     states = rng.choices(list(STATE_MIX), weights=list(STATE_MIX.values()), k=stop - start)
     for n, kind, state in zip(range(start, stop), kinds, states):
         reason = "" if state in ("synced", "pending") else f"{state}: example reason for link {n}"
-        yield (connection_id, kind, str(n), state, str(n) if state in ("synced", "broken") else None,
-               f"{kind.title()} {n}", reason, "6240" if state == "failed" else "", 1, now, now)
+        yield (
+            connection_id,
+            kind,
+            str(n),
+            state,
+            str(n) if state in ("synced", "broken") else None,
+            f"{kind.title()} {n}",
+            reason,
+            "6240" if state == "failed" else "",
+            1,
+            now,
+            now,
+        )
 
 
 def fill(db: peewee.Database, rows: Iterator[tuple]) -> None:
@@ -119,8 +142,15 @@ def backend(name: str) -> Iterator[str]:
 def measure(name: str, sizes: tuple[int, ...], calls: int, table: Table) -> None:
     """Grows one connection through ``sizes`` on backend ``name``, timing the RPCs at each."""
     with backend(name) as url, tempfile.TemporaryDirectory(prefix="billsync-bench-") as data:
-        config = Config.from_env({"BILLSYNC_ADDRESS": "127.0.0.1:0", "BILLSYNC_DATA_DIR": data, "BILLSYNC_DATABASE_URL": url,
-                                  "BILLSYNC_API_TOKEN": secrets.token_urlsafe(16), "BILLSYNC_SECRET_KEY": Fernet.generate_key().decode()})
+        config = Config.from_env(
+            {
+                "BILLSYNC_ADDRESS": "127.0.0.1:0",
+                "BILLSYNC_DATA_DIR": data,
+                "BILLSYNC_DATABASE_URL": url,
+                "BILLSYNC_API_TOKEN": secrets.token_urlsafe(16),
+                "BILLSYNC_SECRET_KEY": Fernet.generate_key().decode(),
+            }
+        )
         db = open_database(url)
         migrations.migrate(db)
         connection = Connection.create(name="Big Firm LLP")  # never authorized: the scheduler leaves it alone
@@ -132,11 +162,18 @@ def measure(name: str, sizes: tuple[int, ...], calls: int, table: Table) -> None
                 for size in sizes:
                     started = time.monotonic()
                     fill(db, link_rows(connection.id, filled, size, rng))
-                    table.notes.append(f"{name}: {size - filled:,} links inserted in {time.monotonic() - started:.0f} s (triggers on)")
+                    table.notes.append(
+                        f"{name}: {size - filled:,} links inserted in {time.monotonic() - started:.0f} s (triggers on)"
+                    )
                     filled = size
                     for label, call in rpcs(client, connection.id, size).items():
                         p50, p99 = percentiles(call, calls)
-                        table.add(f"{name} {size:>9,}  {label}", f"{p50:.1f} / {p99:.1f} ms", f"p99 < {GOAL_P99_MS:.0f} ms", p99 < GOAL_P99_MS)
+                        table.add(
+                            f"{name} {size:>9,}  {label}",
+                            f"{p50:.1f} / {p99:.1f} ms",
+                            f"p99 < {GOAL_P99_MS:.0f} ms",
+                            p99 < GOAL_P99_MS,
+                        )
         finally:
             daemon.stop(grace=0.5)
             db.close()
@@ -144,11 +181,15 @@ def measure(name: str, sizes: tuple[int, ...], calls: int, table: Table) -> None
 
 def run(quick: bool = False) -> Table:
     sizes, calls = (QUICK_SIZES, QUICK_CALLS) if quick else (SIZES, CALLS)
-    table = Table(f"Status and ListLinks latency through gRPC, p50 / p99 over {calls} calls, one connection, page size 50")
+    table = Table(
+        f"Status and ListLinks latency through gRPC, p50 / p99 over {calls} calls, one connection, page size 50"
+    )
     for name in ("sqlite", "postgresql"):
         measure(name, sizes, calls, table)
-    table.notes.append("in-process daemon and client (one Python process); state mix: 90% synced, 3% failed, 1% broken, "
-                       "2% waiting, 3% skipped, 1% pending")
+    table.notes.append(
+        "in-process daemon and client (one Python process); state mix: 90% synced, 3% failed, 1% broken, "
+        "2% waiting, 3% skipped, 1% pending"
+    )
     return table
 
 

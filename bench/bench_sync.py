@@ -27,8 +27,12 @@ SWEEP = (30.0, 60.0)
 DAEMON_BATCHES_PER_MINUTE = 38
 
 
-def run(quick: bool = False, bills: int | None = None, time_scale: float = TIME_SCALE,
-        sweep: tuple[float, ...] | None = None) -> Table:
+def run(
+    quick: bool = False,
+    bills: int | None = None,
+    time_scale: float = TIME_SCALE,
+    sweep: tuple[float, ...] | None = None,
+) -> Table:
     """The figures at ``time_scale``, then the ceiling fraction again at each ``sweep`` scale."""
     bills = bills or (QUICK_BILLS if quick else BILLS)
     with scenario.benchmark_sandbox(time_scale) as box, running_daemon(box, time_scale) as daemon:
@@ -41,7 +45,13 @@ def run(quick: bool = False, bills: int | None = None, time_scale: float = TIME_
     for scale in SWEEP if sweep is None and not quick else sweep or ():
         with scenario.benchmark_sandbox(scale) as box, running_daemon(box, scale) as daemon:
             other = scenario.measure_cycle(box, daemon, scenario.connected_firm(box, daemon, bills))
-        table.add(f"at time_scale {scale:g}: ceiling fraction", fraction(other, scale), ">= 0.9", fraction(other, scale) >= 0.9, fmt=".3f")
+        table.add(
+            f"at time_scale {scale:g}: ceiling fraction",
+            fraction(other, scale),
+            ">= 0.9",
+            fraction(other, scale) >= 0.9,
+            fmt=".3f",
+        )
         table.add(f"at time_scale {scale:g}: {pace(other, scale)}", "")
     return table
 
@@ -59,28 +69,44 @@ def pace(cycle: scenario.Cycle, time_scale: float) -> str:
     return f"a batch every {every:.0f} ms (limiter: one per {allowed:.0f} ms)"
 
 
-def report(bills: int, time_scale: float, initial: scenario.Cycle, idle: scenario.Cycle,
-           links: dict[str, int], peak_rss: float) -> Table:
+def report(
+    bills: int, time_scale: float, initial: scenario.Cycle, idle: scenario.Cycle, links: dict[str, int], peak_rss: float
+) -> Table:
     synced = links.get("synced", 0)
     share = fraction(initial, time_scale)
     per_object = initial.requests["qbo"] / synced if synced else float("nan")
     table = Table(f"Initial sync of a {bills:,}-bill demo firm, then an idle cycle")
     table.add("initial run state", "succeeded" if initial.succeeded else f"FAILED: {initial.run.error}")
-    table.add("links synced / failed / skipped / waiting",
-              " / ".join(f"{links.get(s, 0):,}" for s in ("synced", "failed", "skipped", "waiting")))
+    table.add(
+        "links synced / failed / skipped / waiting",
+        " / ".join(f"{links.get(s, 0):,}" for s in ("synced", "failed", "skipped", "waiting")),
+    )
     table.add("QBO objects written (created + updated)", initial.writes)
     table.add("QBO requests (/v3/), initial sync", initial.requests["qbo"])
     table.add("  of which batch requests", initial.batch_requests)
-    table.add("  objects per batch request (max 30)", initial.writes / initial.batch_requests if initial.batch_requests else 0, fmt=".1f")
+    table.add(
+        "  objects per batch request (max 30)",
+        initial.writes / initial.batch_requests if initial.batch_requests else 0,
+        fmt=".1f",
+    )
     table.add("QBO requests per synced object", per_object, "<= 0.05", per_object <= 0.05, fmt=".4f")
     table.add("write phase (first to last batch), real s", initial.write_seconds, fmt=".1f")
     table.add("  " + pace(initial, time_scale), "")
     table.add("writes per scaled minute in the write phase", share * scenario.QBO_WRITE_CEILING)
     enough = initial.batch_requests >= 2 * scenario.QBO_BATCHES_PER_MINUTE
-    table.add("fraction of the 1,200 writes/min ceiling", share, ">= 0.9" if enough else "n/a: too few batches",
-              share >= 0.9 if enough else None, fmt=".3f")
-    table.add("QBO 429s seen (initial + idle)", initial.requests["qbo_429"] + idle.requests["qbo_429"], "0",
-              initial.requests["qbo_429"] + idle.requests["qbo_429"] == 0)
+    table.add(
+        "fraction of the 1,200 writes/min ceiling",
+        share,
+        ">= 0.9" if enough else "n/a: too few batches",
+        share >= 0.9 if enough else None,
+        fmt=".3f",
+    )
+    table.add(
+        "QBO 429s seen (initial + idle)",
+        initial.requests["qbo_429"] + idle.requests["qbo_429"],
+        "0",
+        initial.requests["qbo_429"] + idle.requests["qbo_429"] == 0,
+    )
     table.add("Clio requests / 429s, initial sync", f"{initial.requests['clio']:,} / {initial.requests['clio_429']}")
     table.add("wall time, initial sync, s", initial.wall, fmt=".1f")
     table.add("daemon CPU, initial sync, s", initial.cpu, fmt=".1f")
@@ -91,10 +117,14 @@ def report(bills: int, time_scale: float, initial: scenario.Cycle, idle: scenari
     table.add("next cycle: wall s / daemon CPU ms", f"{idle.wall:.2f} / {1000 * idle.cpu:.0f}")
     table.add("daemon peak RSS, MiB", peak_rss)
     if not enough:
-        table.notes.append("too few batches for the ceiling fraction to mean anything: the first scaled minute's "
-                           "batches go out in one burst (use the full size)")
+        table.notes.append(
+            "too few batches for the ceiling fraction to mean anything: the first scaled minute's "
+            "batches go out in one burst (use the full size)"
+        )
     table.notes.append(scenario.limits_note(time_scale))
     table.notes.append("daemon in a subprocess (SQLite, CPU from /proc); emulators in the benchmark process")
-    table.notes.append("the next cycle runs at once, so its QBO CDC window still covers the initial sync "
-                       "(see 'python -m bench broken' for the steady state)")
+    table.notes.append(
+        "the next cycle runs at once, so its QBO CDC window still covers the initial sync "
+        "(see 'python -m bench broken' for the steady state)"
+    )
     return table

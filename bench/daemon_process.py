@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from subprocess import Popen, TimeoutExpired
 
-from daemon.client import DaemonClient
-from sandbox import harness
-from sandbox.server import Sandbox
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.sandbox.server import Sandbox
+from tests import harness
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -83,8 +83,11 @@ class RunningDaemon:
 def running_daemon(box: Sandbox, time_scale: float, workers: int | None = None) -> Iterator[RunningDaemon]:
     """Migrates a fresh database, starts the daemon against ``box``, and stops it (SIGTERM) after."""
     with tempfile.TemporaryDirectory(prefix="billsync-bench-") as tmp:
-        env = {**os.environ, **harness.sandbox_env(box, f"sqlite:///{tmp}/billsync.db", f"{tmp}/data", time_scale),
-               "BILLSYNC_ADDRESS": f"127.0.0.1:{harness.free_port()}"}
+        env = {
+            **os.environ,
+            **harness.sandbox_env(box, f"sqlite:///{tmp}/billsync.db", f"{tmp}/data", time_scale),
+            "BILLSYNC_ADDRESS": f"127.0.0.1:{harness.free_port()}",
+        }
         if workers is not None:
             env["BILLSYNC_WORKERS"] = str(workers)
         harness.migrate(env)

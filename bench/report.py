@@ -22,7 +22,9 @@ class Table:
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def add(self, label: str, value: float | int | str, goal: str = "", met: bool | None = None, fmt: str = ",.0f") -> None:
+    def add(
+        self, label: str, value: float | int | str, goal: str = "", met: bool | None = None, fmt: str = ",.0f"
+    ) -> None:
         """Adds a row; ``met`` (when a goal is given) prints whether the figure reaches it."""
         figure = value if isinstance(value, str) else format(value, fmt)
         if goal and met is not None:

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from billsync.v1 import billsync_pb2 as pb
 from bench.daemon_process import RunningDaemon
-from sandbox import harness
-from sandbox.clio.app import ClioConfig
-from sandbox.qbo.config import QBOConfig
-from sandbox.server import Sandbox
+from billsync.sandbox.clio.app import ClioConfig
+from billsync.sandbox.qbo.config import QBOConfig
+from billsync.sandbox.server import Sandbox
+from billsync.v1 import billsync_pb2 as pb
+from tests import harness
 
 #: Clio requests per scaled minute allowed in benchmarks (Clio's real peak: 50).
 CLIO_LIMIT = 100_000
@@ -36,8 +36,12 @@ def benchmark_sandbox(time_scale: float, connection_limit: int = 200) -> Iterato
 
     ``connection_limit``: sockets each emulator keeps open (see :class:`Sandbox`).
     """
-    box = Sandbox(time_scale=time_scale, qbo_config=QBOConfig(), clio_config=ClioConfig(rate_limit_per_minute=CLIO_LIMIT),
-                  connection_limit=connection_limit)
+    box = Sandbox(
+        time_scale=time_scale,
+        qbo_config=QBOConfig(),
+        clio_config=ClioConfig(rate_limit_per_minute=CLIO_LIMIT),
+        connection_limit=connection_limit,
+    )
     box.start()
     try:
         harness.set_preferences(box, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
@@ -47,9 +51,11 @@ def benchmark_sandbox(time_scale: float, connection_limit: int = 200) -> Iterato
 
 
 def limits_note(time_scale: float) -> str:
-    return (f"QBO real limits (500 req/min, 10 in flight, 40 batches/min × 30 items) at time_scale {time_scale:g} "
-            f"(a minute lasts {60 / time_scale:.2f} s), daemon BILLSYNC_TIME_SCALE={time_scale:g}; "
-            f"Clio limit raised to {CLIO_LIMIT:,}/scaled min so it is not the bottleneck")
+    return (
+        f"QBO real limits (500 req/min, 10 in flight, 40 batches/min × 30 items) at time_scale {time_scale:g} "
+        f"(a minute lasts {60 / time_scale:.2f} s), daemon BILLSYNC_TIME_SCALE={time_scale:g}; "
+        f"Clio limit raised to {CLIO_LIMIT:,}/scaled min so it is not the bottleneck"
+    )
 
 
 class BatchTimeline:

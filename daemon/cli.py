@@ -16,12 +16,17 @@ import click
 import grpc
 from google.protobuf.json_format import MessageToDict
 
+from billsync.daemon.errors import BillsyncError
+from billsync.daemon.rpc.client import DaemonClient, DaemonError
 from billsync.v1 import billsync_pb2 as pb
-from daemon.client import DaemonClient, DaemonError
-from daemon.errors import BillsyncError
 
 UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
-KIND_NAMES = {"contact": pb.KIND_CONTACT, "invoice": pb.KIND_INVOICE, "payment": pb.KIND_PAYMENT, "credit_memo": pb.KIND_CREDIT_MEMO}
+KIND_NAMES = {
+    "contact": pb.KIND_CONTACT,
+    "invoice": pb.KIND_INVOICE,
+    "payment": pb.KIND_PAYMENT,
+    "credit_memo": pb.KIND_CREDIT_MEMO,
+}
 STATE_NAMES = {n.removeprefix("LINK_STATE_").lower(): v for n, v in pb.LinkState.items() if v}
 
 
@@ -51,12 +56,21 @@ class Context:
 
     def emit(self, message: Any, human: str) -> None:
         if self.as_json:
-            click.echo(json.dumps(MessageToDict(message, preserving_proto_field_name=True), indent=2, ensure_ascii=False))
+            click.echo(
+                json.dumps(MessageToDict(message, preserving_proto_field_name=True), indent=2, ensure_ascii=False)
+            )
         else:
             click.echo(human)
 
 
-connection_option = click.option("-c", "--connection", "connection", type=int, envvar="BILLSYNC_CONNECTION", help="Connection id (default: the only one).")
+connection_option = click.option(
+    "-c",
+    "--connection",
+    "connection",
+    type=int,
+    envvar="BILLSYNC_CONNECTION",
+    help="Connection id (default: the only one).",
+)
 
 
 class Main(click.Group):
@@ -79,14 +93,16 @@ class Main(click.Group):
 @click.pass_context
 def main(ctx: click.Context, address: str | None, as_json: bool) -> None:
     """Keeps QuickBooks Online in step with billing in Clio."""
-    ctx.obj = Context(address, as_json) if ctx.invoked_subcommand not in ("daemon", "migrate", "sandbox", "web") else None
+    ctx.obj = (
+        Context(address, as_json) if ctx.invoked_subcommand not in ("daemon", "migrate", "sandbox", "web") else None
+    )
 
 
 @main.command()
 def daemon() -> None:
     """Run the daemon (configured from BILLSYNC_* environment keys)."""
-    from daemon.config import Config
-    from daemon.main import Daemon
+    from billsync.daemon.config import Config
+    from billsync.daemon.process import Daemon
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -99,9 +115,9 @@ def daemon() -> None:
 @main.command()
 def migrate() -> None:
     """Apply pending database migrations to BILLSYNC_DATABASE_URL."""
-    from daemon import migrations
-    from daemon.config import Config
-    from daemon.db import open_database
+    from billsync.daemon.config import Config
+    from billsync.daemon.store import migrations
+    from billsync.daemon.store.db import open_database
 
     applied = migrations.migrate(open_database(Config.from_env().database_url))
     click.echo(f"applied {', '.join(applied)}" if applied else "the database is up to date")
@@ -113,7 +129,10 @@ def connections(ctx: click.Context) -> None:
     """List connections (or create one)."""
     if ctx.invoked_subcommand is None:
         found = ctx.obj.call("ListConnections", pb.ListConnectionsRequest())
-        lines = [f"{c.id:>4}  {c.name}  [{short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}]  QBO: {c.qbo_company_name or '-'}  Clio: {c.clio_account or '-'}" for c in found.connections]
+        lines = [
+            f"{c.id:>4}  {c.name}  [{short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}]  QBO: {c.qbo_company_name or '-'}  Clio: {c.clio_account or '-'}"
+            for c in found.connections
+        ]
         ctx.obj.emit(found, "\n".join(lines) or "no connections")
 
 
@@ -128,9 +147,14 @@ def connections_create(obj: Context, name: str, start_date: str) -> None:
 
 
 def describe_run(run: pb.Run) -> str:
-    parts = [f"{short(pb.Kind, p.kind, 'KIND_')} {p.done}/{p.total}" + (f" ({p.failed} failed)" if p.failed else "") for p in run.progress]
+    parts = [
+        f"{short(pb.Kind, p.kind, 'KIND_')} {p.done}/{p.total}" + (f" ({p.failed} failed)" if p.failed else "")
+        for p in run.progress
+    ]
     when = run.started_at.ToDatetime().strftime("%Y-%m-%d %H:%M:%S UTC")
-    text = f"{short(pb.RunState, run.state, 'RUN_STATE_')} ({run.trigger}, started {when})" + (": " + ", ".join(parts) if parts else "")
+    text = f"{short(pb.RunState, run.state, 'RUN_STATE_')} ({run.trigger}, started {when})" + (
+        ": " + ", ".join(parts) if parts else ""
+    )
     return text + (f" — {run.error}" if run.error else "")
 
 
@@ -147,7 +171,10 @@ def status(obj: Context, connection: int | None) -> None:
     """Show a connection's sync status, settings checks and problems."""
     s = obj.call("Status", pb.StatusRequest(connection_id=obj.connection_id(connection)))
     c = s.connection
-    lines = [f"{c.name}: {short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}", f"  QuickBooks: {c.qbo_company_name or 'not connected'}  Clio: {c.clio_account or 'not connected'}"]
+    lines = [
+        f"{c.name}: {short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}",
+        f"  QuickBooks: {c.qbo_company_name or 'not connected'}  Clio: {c.clio_account or 'not connected'}",
+    ]
     if s.action_required:
         lines.append("Action required in QuickBooks (invoices are held until it is done):")
         lines += [f"  {i}. {step}" for i, step in enumerate(s.fix_steps, 1)]
@@ -181,7 +208,9 @@ def sync(obj: Context, connection: int | None) -> None:
         if obj.as_json:
             continue
         for p in event.run.progress:
-            bar = bars.get(p.kind) or bars.setdefault(p.kind, tqdm(desc=short(pb.Kind, p.kind, "KIND_"), unit="item", file=sys.stderr))
+            bar = bars.get(p.kind) or bars.setdefault(
+                p.kind, tqdm(desc=short(pb.Kind, p.kind, "KIND_"), unit="item", file=sys.stderr)
+            )
             bar.total = p.total
             bar.update(p.done - bar.n)
     for bar in bars.values():
@@ -190,7 +219,6 @@ def sync(obj: Context, connection: int | None) -> None:
         obj.emit(last, describe_run(last.run))
         if last.run.state == pb.RUN_STATE_FAILED:
             sys.exit(1)
-
 
 
 @main.command()
@@ -202,7 +230,10 @@ def resync(obj: Context, connection: int | None, link_ids: tuple[int, ...], all_
     """Push broken or failed items again."""
     if not link_ids and not all_problems:
         raise click.UsageError("name the link ids to re-sync, or pass --all")
-    r = obj.call("Resync", pb.ResyncRequest(connection_id=obj.connection_id(connection), link_ids=link_ids, all_problems=all_problems))
+    r = obj.call(
+        "Resync",
+        pb.ResyncRequest(connection_id=obj.connection_id(connection), link_ids=link_ids, all_problems=all_problems),
+    )
     obj.emit(r, "\n".join(describe_link(link) for link in r.links) or "nothing to re-sync")
 
 
@@ -224,8 +255,13 @@ def purge(obj: Context, connection: int | None, confirmation: str | None) -> Non
     connection_id = obj.connection_id(connection)
     if confirmation is None:
         c = obj.call("Status", pb.StatusRequest(connection_id=connection_id)).connection
-        click.echo(f"This revokes {c.name} and deletes all its links. If you reconnect to a QuickBooks company that still holds the synced objects, they will be duplicated.", err=True)
-        confirmation = click.prompt(f"Type the QuickBooks company name ({c.qbo_company_name or c.qbo_realm_id or c.name}) to confirm", err=True)
+        click.echo(
+            f"This revokes {c.name} and deletes all its links. If you reconnect to a QuickBooks company that still holds the synced objects, they will be duplicated.",
+            err=True,
+        )
+        confirmation = click.prompt(
+            f"Type the QuickBooks company name ({c.qbo_company_name or c.qbo_realm_id or c.name}) to confirm", err=True
+        )
     r = obj.call("Purge", pb.PurgeRequest(connection_id=connection_id, confirm=confirmation))
     obj.emit(r, f"purged {r.connection.name}: {r.links_deleted} links deleted")
 
@@ -237,9 +273,17 @@ def purge(obj: Context, connection: int | None, confirmation: str | None) -> Non
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 @click.option("--page-token", default="")
 @click.pass_obj
-def links(obj: Context, connection: int | None, kind: str | None, state: str | None, limit: int, page_token: str) -> None:
+def links(
+    obj: Context, connection: int | None, kind: str | None, state: str | None, limit: int, page_token: str
+) -> None:
     """List links, filtered by kind and state."""
-    request = pb.ListLinksRequest(connection_id=obj.connection_id(connection), kind=KIND_NAMES.get(kind or "", 0), state=STATE_NAMES.get(state or "", 0), page_size=limit, page_token=page_token)
+    request = pb.ListLinksRequest(
+        connection_id=obj.connection_id(connection),
+        kind=KIND_NAMES.get(kind or "", 0),
+        state=STATE_NAMES.get(state or "", 0),
+        page_size=limit,
+        page_token=page_token,
+    )
     r = obj.call("ListLinks", request)
     more = f"\nmore: --page-token {r.next_page_token}" if r.next_page_token else ""
     obj.emit(r, ("\n".join(describe_link(link) for link in r.links) or "no links") + more)
@@ -253,7 +297,12 @@ def links(obj: Context, connection: int | None, kind: str | None, state: str | N
 @click.pass_obj
 def events(obj: Context, connection: int | None, limit: int, page_token: str, oldest_first: bool) -> None:
     """Show the activity log, the latest first."""
-    request = pb.ListEventsRequest(connection_id=obj.connection_id(connection), page_size=limit, page_token=page_token, newest_first=not oldest_first)
+    request = pb.ListEventsRequest(
+        connection_id=obj.connection_id(connection),
+        page_size=limit,
+        page_token=page_token,
+        newest_first=not oldest_first,
+    )
     r = obj.call("ListEvents", request)
     lines = [f"{e.at.ToDatetime():%Y-%m-%d %H:%M:%S}  {e.actor:<12} {e.type:<22} {e.message}" for e in r.events]
     more = f"\nmore: --page-token {r.next_page_token}" if r.next_page_token else ""
@@ -262,8 +311,8 @@ def events(obj: Context, connection: int | None, limit: int, page_token: str, ol
 
 def _register_product_commands() -> None:
     """``billsync sandbox`` and ``billsync web`` live with their packages."""
-    from sandbox.cli import sandbox
-    from webadmin.cli import web
+    from billsync.sandbox.cli import sandbox
+    from billsync.webadmin.cli import web
 
     main.add_command(sandbox)
     main.add_command(web)

@@ -14,14 +14,10 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from daemon.errors import ConfigError
+from billsync.daemon.errors import ConfigError
+from billsync.datadir import default_data_dir, read_or_create
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
-
-
-def default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "billsync"
 
 
 @dataclass(frozen=True)
@@ -60,8 +56,12 @@ class Config:
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("BILLSYNC_DATA_DIR") or default_data_dir())
         demo = env.get("BILLSYNC_DEMO", "") not in ("", "0", "false")
-        api_token = env.get("BILLSYNC_API_TOKEN") or (demo and read_or_create(data_dir / "api-token", secrets.token_urlsafe(32)))
-        secret_key = env.get("BILLSYNC_SECRET_KEY") or (demo and read_or_create(data_dir / "secret.key", Fernet.generate_key().decode()))
+        api_token = env.get("BILLSYNC_API_TOKEN") or (
+            demo and read_or_create(data_dir / "api-token", secrets.token_urlsafe(32))
+        )
+        secret_key = env.get("BILLSYNC_SECRET_KEY") or (
+            demo and read_or_create(data_dir / "secret.key", Fernet.generate_key().decode())
+        )
         missing = [k for k, v in (("BILLSYNC_API_TOKEN", api_token), ("BILLSYNC_SECRET_KEY", secret_key)) if not v]
         if missing:
             raise ConfigError(
@@ -80,9 +80,15 @@ class Config:
             clio_client_id=env.get("BILLSYNC_CLIO_CLIENT_ID", ""),
             clio_client_secret=env.get("BILLSYNC_CLIO_CLIENT_SECRET", ""),
             qbo_api_url=env.get("BILLSYNC_QBO_API_URL", "https://quickbooks.api.intuit.com").rstrip("/"),
-            qbo_authorize_url=qbo_oauth + "/connect/oauth2" if qbo_oauth else "https://appcenter.intuit.com/connect/oauth2",
-            qbo_token_url=qbo_oauth + "/oauth2/v1/tokens/bearer" if qbo_oauth else "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
-            qbo_revoke_url=qbo_oauth + "/v2/oauth2/tokens/revoke" if qbo_oauth else "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+            qbo_authorize_url=qbo_oauth + "/connect/oauth2"
+            if qbo_oauth
+            else "https://appcenter.intuit.com/connect/oauth2",
+            qbo_token_url=qbo_oauth + "/oauth2/v1/tokens/bearer"
+            if qbo_oauth
+            else "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+            qbo_revoke_url=qbo_oauth + "/v2/oauth2/tokens/revoke"
+            if qbo_oauth
+            else "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
             qbo_client_id=env.get("BILLSYNC_QBO_CLIENT_ID", ""),
             qbo_client_secret=env.get("BILLSYNC_QBO_CLIENT_SECRET", ""),
             webhook_address=env.get("BILLSYNC_WEBHOOK_ADDRESS", ""),
@@ -92,12 +98,3 @@ class Config:
             workers=int(env.get("BILLSYNC_WORKERS") or 4),
             webhook_url=env.get("BILLSYNC_WEBHOOK_URL", "").rstrip("/"),
         )
-
-
-def read_or_create(path: Path, fresh: str) -> str:
-    """Returns the secret kept at ``path``, writing ``fresh`` there (mode 0600) first if absent."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
-            f.write(fresh)
-    return path.read_text().strip()

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from daemon.errors import Unavailable
+from billsync.daemon.errors import Unavailable
 
 RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-
 #: How soon to look again when every in-flight slot is taken (no window says when one frees).
 IN_FLIGHT_POLL = 0.05
 
@@ -53,8 +52,9 @@ class RateLimiter:
         clock: monotonic seconds; injectable for tests.
     """
 
-    def __init__(self, limits: Limits = Limits(), time_scale: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limits: Limits = Limits(), time_scale: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limits = limits
         self.window = 60.0 / time_scale
         self.clock = clock
@@ -98,8 +98,10 @@ class RateLimiter:
         """0 when admitted now; else seconds until a window slot frees (None: until a release)."""
         horizon = self.clock() - self.window
         waits: list[float | None] = []
-        for hits, limit in ((state.requests, self.limits.per_minute),
-                            (state.batches, self.limits.batch_per_minute if batch else None)):
+        for hits, limit in (
+            (state.requests, self.limits.per_minute),
+            (state.batches, self.limits.batch_per_minute if batch else None),
+        ):
             while hits and hits[0] <= horizon:
                 hits.popleft()
             if limit is not None and len(hits) >= limit:

@@ -6,8 +6,8 @@ import threading
 
 import click
 
-from sandbox.faults import FaultConfig
-from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REALM_ID, QBOConfig
+from billsync.sandbox.faults import FaultConfig
+from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REALM_ID, QBOConfig
 
 
 @click.command("sandbox")
@@ -18,25 +18,47 @@ from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT
 @click.option("--time-scale", default=1.0, show_default=True, help="Run limits and token lifetimes this much faster.")
 @click.option("--fault-rate", default=0.0, show_default=True, help="Share of API requests that fail (5xx, slow, drop).")
 @click.option("--state-file", default=None, help="Persist both emulators to NAME-qbo.json / NAME-clio.json.")
-@click.option("--demo", "demo_bills", type=int, default=0, show_default=True,
-              help="Load a demo firm of this many bills (sandbox.demo) into the Clio emulator.")
+@click.option(
+    "--demo",
+    "demo_bills",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Load a demo firm of this many bills (sandbox.demo) into the Clio emulator.",
+)
 @click.option("--no-clio", is_flag=True, help="Serve the QBO emulator only.")
-def sandbox(qbo_port: int, clio_port: int, realm_id: str, clio_account: str | None, time_scale: float,
-            fault_rate: float, state_file: str | None, demo_bills: int, no_clio: bool) -> None:
+def sandbox(
+    qbo_port: int,
+    clio_port: int,
+    realm_id: str,
+    clio_account: str | None,
+    time_scale: float,
+    fault_rate: float,
+    state_file: str | None,
+    demo_bills: int,
+    no_clio: bool,
+) -> None:
     """Serve local emulators of the QBO Accounting API v3 and the Clio API v4."""
-    from sandbox.server import Sandbox
+    from billsync.sandbox.server import Sandbox
 
     faults = FaultConfig(rate=fault_rate)
     clio_config = None
     if not no_clio:
-        from sandbox.clio.app import ClioConfig
+        from billsync.sandbox.clio.app import ClioConfig
 
         clio_config = ClioConfig(faults=faults, **({"account_name": clio_account} if clio_account else {}))
-    box = Sandbox(qbo_port=qbo_port, clio_port=clio_port, realm_id=realm_id, time_scale=time_scale,
-                  state_file=state_file, qbo_config=QBOConfig(faults=faults), clio_config=clio_config,
-                  clio=not no_clio)
+    box = Sandbox(
+        qbo_port=qbo_port,
+        clio_port=clio_port,
+        realm_id=realm_id,
+        time_scale=time_scale,
+        state_file=state_file,
+        qbo_config=QBOConfig(faults=faults),
+        clio_config=clio_config,
+        clio=not no_clio,
+    )
     if demo_bills and box.clio_app is not None:
-        from sandbox.clio.loader import seed as seed_clio
+        from billsync.sandbox.clio.loader import seed as seed_clio
 
         seed_clio(box.clio_app.extensions["clio"].store, demo_bills)
     box.start()

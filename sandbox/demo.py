@@ -19,8 +19,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sandbox.clio import billing, records
-from sandbox.clio.store import Record
+from billsync.sandbox.clio import billing, records
+from billsync.sandbox.clio.store import Record
 
 START = date(2023, 1, 2)
 SPAN_DAYS = 700
@@ -30,11 +30,15 @@ CASES: dict[str, tuple[str, str]] = {
     "person": ("contacts", "Person contacts map to customers named 'First Last'."),
     "company": ("contacts", "Company contacts map to customers named after the company."),
     "duplicate_name_different_email": (
-        "contacts", "Two different people called John Smith: QBO DisplayName must be unique "
-        "(6240), so the second needs a deterministic disambiguation."),
+        "contacts",
+        "Two different people called John Smith: QBO DisplayName must be unique "
+        "(6240), so the second needs a deterministic disambiguation.",
+    ),
     "duplicate_name_same_email": (
-        "contacts", "Maria Garcia entered twice with one email: matching an existing customer "
-        "by name + email must not merge or duplicate blindly."),
+        "contacts",
+        "Maria Garcia entered twice with one email: matching an existing customer "
+        "by name + email must not merge or duplicate blindly.",
+    ),
     "colon_in_name": ("contacts", "QBO names may not contain ':'; the name must be cleaned."),
     "non_ascii_name": ("contacts", "Müller, José, Ōtsuka, 大塚: UTF-8 must survive both APIs."),
     "long_name": ("contacts", "A name longer than 100 characters, still under QBO's 500."),
@@ -49,8 +53,10 @@ CASES: dict[str, tuple[str, str]] = {
     "bill_discount_money": ("bills", "A fixed-amount discount on the whole bill, before tax."),
     "zero_total": ("bills", "Fully discounted: total 0, paid without any payment."),
     "long_bill_number": ("bills", "Longer than QBO's 21-character DocNumber (error 2050)."),
-    "duplicate_bill_number": ("bills", "Two live bills with one number: QBO refuses the second "
-                              "with 6140 when duplicate numbers are warned about."),
+    "duplicate_bill_number": (
+        "bills",
+        "Two live bills with one number: QBO refuses the second with 6140 when duplicate numbers are warned about.",
+    ),
     "draft": ("bills", "Drafts never sync."),
     "awaiting_approval": ("bills", "Not yet issued: never syncs."),
     "awaiting_payment": ("bills", "Issued and open: syncs as an invoice."),
@@ -61,8 +67,7 @@ CASES: dict[str, tuple[str, str]] = {
     "full_payment": ("allocations", "A payment of the whole balance: bill becomes paid."),
     "split_payment": ("allocations", "One payment allocated across two bills."),
     "voided_payment": ("allocations", "An allocation with voided_at: the QBO payment is voided."),
-    "credit_memo": ("credit_memos", "A credit note applied to a bill: a QBO CreditMemo applied "
-                    "to the invoice."),
+    "credit_memo": ("credit_memos", "A credit note applied to a bill: a QBO CreditMemo applied to the invoice."),
 }
 
 FIRST_NAMES = (
@@ -80,8 +85,16 @@ COMPANY_WORDS = (
     "Kraków Zürich Montréal Göteborg Bergström Ōsaka"
 ).split()
 COMPANY_SUFFIXES = ("LLC", "Inc.", "Ltd.", "GmbH", "S.A.", "& Co.", "Holdings", "LLP")
-SERVICES = ("Drafting", "Research", "Court appearance", "Client call", "Review of documents",
-            "Negotiation", "Filing preparation", "Deposition")
+SERVICES = (
+    "Drafting",
+    "Research",
+    "Court appearance",
+    "Client call",
+    "Review of documents",
+    "Negotiation",
+    "Filing preparation",
+    "Deposition",
+)
 EXPENSES = ("Filing fee", "Courier", "Photocopies", "Travel", "Expert report", "Court transcript")
 RATES = tuple(Decimal(r) for r in ("150.00", "225.00", "275.50", "310.00", "425.00", "512.75"))
 STATES = ("draft", "awaiting_approval", "awaiting_payment", "paid", "void", "deleted")
@@ -157,19 +170,37 @@ class _Builder:
         issued = START + timedelta(days=(bill_id - 1) * SPAN_DAYS // self.total_bills)
         at = _stamp(issued, bill_id % 3600)
         bill = records.bill(
-            bill_id, client_id, number or str(1000 + bill_id), issued, issued + timedelta(days=30),
-            state, at, tax_rate=taxes[0], secondary_tax_rate=taxes[1], bill_discount=bill_discount,
+            bill_id,
+            client_id,
+            number or str(1000 + bill_id),
+            issued,
+            issued + timedelta(days=30),
+            state,
+            at,
+            tax_rate=taxes[0],
+            secondary_tax_rate=taxes[1],
+            bill_discount=bill_discount,
             subject=f"Professional services – {issued:%B %Y}",
         )
         made = []
         for ordering, (kind, price, quantity, taxable) in enumerate(lines):
             pool = SERVICES if kind == "Service" else EXPENSES
-            made.append(records.line_item(
-                len(self.firm.line_items) + len(made) + 1, bill_id, kind,
-                pool[(bill_id + ordering) % len(pool)], price, quantity, issued, at,
-                taxable=taxable and bool(taxes[0]), secondary_taxable=taxable and bool(taxes[1]),
-                line_discount=(line_discounts or {}).get(ordering), ordering=ordering,
-            ))
+            made.append(
+                records.line_item(
+                    len(self.firm.line_items) + len(made) + 1,
+                    bill_id,
+                    kind,
+                    pool[(bill_id + ordering) % len(pool)],
+                    price,
+                    quantity,
+                    issued,
+                    at,
+                    taxable=taxable and bool(taxes[0]),
+                    secondary_taxable=taxable and bool(taxes[1]),
+                    line_discount=(line_discounts or {}).get(ordering),
+                    ordering=ordering,
+                )
+            )
         billing.price_bill(bill, made)
         billing.settle(bill, ())
         self.firm.bills.append(bill)
@@ -194,8 +225,14 @@ class _Builder:
     def credit(self, bill: Record, amount: Decimal) -> Record:
         on = bill["issued_at"] + timedelta(days=5)
         at = _stamp(on, bill["id"] % 3600 + 2)
-        memo = records.credit_memo(len(self.firm.credit_memos) + 1, bill["client"]["id"], amount,
-                                   on, at, f"Courtesy credit on bill {bill['number']}")
+        memo = records.credit_memo(
+            len(self.firm.credit_memos) + 1,
+            bill["client"]["id"],
+            amount,
+            on,
+            at,
+            f"Courtesy credit on bill {bill['number']}",
+        )
         self.firm.credit_memos.append(memo)
         self.firm.mark("credit_memo", memo["id"])
         self._allocate("CreditMemo", memo["id"], bill, amount, on, at)
@@ -207,10 +244,10 @@ class _Builder:
         self.firm.mark("voided_payment", allocation["id"])
         self._resettle(self.firm.bills[allocation["bill"]["id"] - 1], allocation["updated_at"])
 
-    def _allocate(self, parent: str, parent_id: int, bill: Record, amount: Decimal,
-                  on: date, at: datetime) -> Record:
-        allocation = records.allocation(len(self.firm.allocations) + 1, parent, parent_id,
-                                        bill["id"], bill["client"]["id"], amount, on, at)
+    def _allocate(self, parent: str, parent_id: int, bill: Record, amount: Decimal, on: date, at: datetime) -> Record:
+        allocation = records.allocation(
+            len(self.firm.allocations) + 1, parent, parent_id, bill["id"], bill["client"]["id"], amount, on, at
+        )
         self.firm.allocations.append(allocation)
         bill.setdefault("_allocations", []).append(allocation)
         self._resettle(bill, at)
@@ -223,47 +260,89 @@ class _Builder:
 
 def _catalogue(b: _Builder, bills: int) -> None:
     """The fixed opening of every firm: ten contacts and up to ten bills, one per case group."""
-    jose = b.contact(("non_ascii_name",), first_name="José", last_name="Müller",
-                     email="jose.muller@example.com")
+    jose = b.contact(("non_ascii_name",), first_name="José", last_name="Müller", email="jose.muller@example.com")
     estate = b.contact(("colon_in_name",), company="Smith: Estate of", email="estate@smith.example")
-    smith_a = b.contact(("duplicate_name_different_email",), first_name="John", last_name="Smith",
-                        email="john.smith@alpha.example")
-    smith_b = b.contact(("duplicate_name_different_email",), first_name="John", last_name="Smith",
-                        email="jsmith@beta.example")
+    smith_a = b.contact(
+        ("duplicate_name_different_email",), first_name="John", last_name="Smith", email="john.smith@alpha.example"
+    )
+    smith_b = b.contact(
+        ("duplicate_name_different_email",), first_name="John", last_name="Smith", email="jsmith@beta.example"
+    )
     otsuka = b.contact(("non_ascii_name", "contact_without_email"), company="Ōtsuka & Partners 大塚法律事務所")
-    garcia_a = b.contact(("duplicate_name_same_email",), first_name="Maria", last_name="Garcia",
-                         email="maria@garcia.example")
-    garcia_b = b.contact(("duplicate_name_same_email",), first_name="Maria", last_name="Garcia",
-                         email="maria@garcia.example")
+    garcia_a = b.contact(
+        ("duplicate_name_same_email",), first_name="Maria", last_name="Garcia", email="maria@garcia.example"
+    )
+    garcia_b = b.contact(
+        ("duplicate_name_same_email",), first_name="Maria", last_name="Garcia", email="maria@garcia.example"
+    )
     muller = b.contact(("non_ascii_name",), company="Müller GmbH", email="buchhaltung@mueller.example")
-    long_name = b.contact(("long_name",), company="The Extraordinarily Long-Named International "
-                          "Consortium of Maritime, Aviation and Overland Freight Forwarders, Limited",
-                          email="accounts@freight.example")
-    b.contact(("non_ascii_name", "contact_without_bills"), first_name="Zoë",
-              last_name="Łukasiewicz-Ñúñez", email="zoe@example.com")
+    long_name = b.contact(
+        ("long_name",),
+        company="The Extraordinarily Long-Named International "
+        "Consortium of Maritime, Aviation and Overland Freight Forwarders, Limited",
+        email="accounts@freight.example",
+    )
+    b.contact(
+        ("non_ascii_name", "contact_without_bills"),
+        first_name="Zoë",
+        last_name="Łukasiewicz-Ñúñez",
+        email="zoe@example.com",
+    )
     d = Decimal
     steps = [
-        lambda: b.bill(jose, "awaiting_payment",
-                       [("Service", d("275.50"), d("3.4"), True), ("Service", d("150.00"), d("1.25"), True),
-                        ("Expense", d("86.40"), d("1"), False)],
-                       taxes=(d("13.0"), d("5.0")), line_discounts={0: records.discount(10)},
-                       case=("multi_line", "service_and_expense", "tax", "secondary_tax", "line_discount")),
-        lambda: b.bill(estate, "awaiting_payment", [("Service", d("425.00"), d("6.0"), True)],
-                       number="CLIO-2023-LITIGATION-000002", taxes=(d("8.25"), d("0")),
-                       bill_discount=records.discount(10), case=("long_bill_number", "bill_discount_percentage")),
-        lambda: b.bill(smith_a, "awaiting_payment", [("Service", d("310.00"), d("2.5"), False),
-                                                     ("Expense", d("45.00"), d("2"), False)]),
-        lambda: b.bill(smith_b, "awaiting_payment", [("Service", d("225.00"), d("4.0"), False)],
-                       bill_discount=records.discount("50.00", "money", "Loyalty"), case=("bill_discount_money",)),
+        lambda: b.bill(
+            jose,
+            "awaiting_payment",
+            [
+                ("Service", d("275.50"), d("3.4"), True),
+                ("Service", d("150.00"), d("1.25"), True),
+                ("Expense", d("86.40"), d("1"), False),
+            ],
+            taxes=(d("13.0"), d("5.0")),
+            line_discounts={0: records.discount(10)},
+            case=("multi_line", "service_and_expense", "tax", "secondary_tax", "line_discount"),
+        ),
+        lambda: b.bill(
+            estate,
+            "awaiting_payment",
+            [("Service", d("425.00"), d("6.0"), True)],
+            number="CLIO-2023-LITIGATION-000002",
+            taxes=(d("8.25"), d("0")),
+            bill_discount=records.discount(10),
+            case=("long_bill_number", "bill_discount_percentage"),
+        ),
+        lambda: b.bill(
+            smith_a,
+            "awaiting_payment",
+            [("Service", d("310.00"), d("2.5"), False), ("Expense", d("45.00"), d("2"), False)],
+        ),
+        lambda: b.bill(
+            smith_b,
+            "awaiting_payment",
+            [("Service", d("225.00"), d("4.0"), False)],
+            bill_discount=records.discount("50.00", "money", "Loyalty"),
+            case=("bill_discount_money",),
+        ),
         lambda: b.bill(otsuka, "draft", [("Service", d("512.75"), d("1.0"), False)]),
-        lambda: b.bill(jose, "awaiting_approval", [("Service", d("150.00"), d("2.0"), True)],
-                       taxes=(d("13.0"), d("5.0"))),
+        lambda: b.bill(
+            jose, "awaiting_approval", [("Service", d("150.00"), d("2.0"), True)], taxes=(d("13.0"), d("5.0"))
+        ),
         lambda: b.bill(long_name, "void", [("Expense", d("120.00"), d("1"), False)]),
         lambda: b.bill(garcia_a, "deleted", [("Service", d("275.50"), d("1.0"), False)]),
-        lambda: b.bill(muller, "awaiting_payment", [("Service", d("310.00"), d("1.5"), False)],
-                       number="1001", case=("duplicate_bill_number",)),
-        lambda: b.bill(garcia_b, "awaiting_payment", [("Service", d("225.00"), d("1.0"), False)],
-                       bill_discount=records.discount(100, note="Pro bono"), case=("zero_total",)),
+        lambda: b.bill(
+            muller,
+            "awaiting_payment",
+            [("Service", d("310.00"), d("1.5"), False)],
+            number="1001",
+            case=("duplicate_bill_number",),
+        ),
+        lambda: b.bill(
+            garcia_b,
+            "awaiting_payment",
+            [("Service", d("225.00"), d("1.0"), False)],
+            bill_discount=records.discount(100, note="Pro bono"),
+            case=("zero_total",),
+        ),
     ]
     for step in steps[:bills]:
         step()
@@ -287,19 +366,31 @@ def _random_bill(b: _Builder, clients: list[int]) -> None:
     state = rng.choices(STATES, weights=STATE_WEIGHTS)[0]
     lines = [
         ("Service", rng.choice(RATES), Decimal(rng.randrange(1, 40)) / 4, True)
-        if rng.random() < 0.75 else
-        ("Expense", Decimal(rng.randrange(500, 90000)) / 100, Decimal(1), rng.random() < 0.3)
+        if rng.random() < 0.75
+        else ("Expense", Decimal(rng.randrange(500, 90000)) / 100, Decimal(1), rng.random() < 0.3)
         for _ in range(rng.choice((1, 1, 2, 3, 3, 4, 5)))
     ]
     taxes = rng.choice(TAXES) if rng.random() < 0.3 else (billing.ZERO, billing.ZERO)
     roll = rng.random()
-    bill_discount = (records.discount(rng.choice((5, 10, 15))) if roll < 0.05 else
-                     records.discount(rng.choice(("25.00", "100.00")), "money") if roll < 0.08 else None)
+    bill_discount = (
+        records.discount(rng.choice((5, 10, 15)))
+        if roll < 0.05
+        else records.discount(rng.choice(("25.00", "100.00")), "money")
+        if roll < 0.08
+        else None
+    )
     client_id = rng.choice(clients)
     bill_id = len(b.firm.bills) + 1
     number = f"{START.year}-{client_id:05d}-MATTER-{bill_id:07d}" if rng.random() < 0.01 else None
-    bill = b.bill(client_id, "awaiting_payment" if state == "paid" else state, lines, number=number,
-                  taxes=taxes, bill_discount=bill_discount, case=("long_bill_number",) if number else ())
+    bill = b.bill(
+        client_id,
+        "awaiting_payment" if state == "paid" else state,
+        lines,
+        number=number,
+        taxes=taxes,
+        bill_discount=bill_discount,
+        case=("long_bill_number",) if number else (),
+    )
     if (state == "paid" or (state == "awaiting_payment" and rng.random() < 0.4)) and bill["balance"] > 0:
         _random_payments(b, bill, full=state == "paid")
 

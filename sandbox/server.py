@@ -14,10 +14,10 @@ from typing import Any
 
 from flask import Flask
 
-from daemon.serving import BackgroundServer
-from sandbox.qbo.app import create_app as create_qbo_app
-from sandbox.qbo.config import DEFAULT_REALM_ID, QBOConfig
-from sandbox.qbo.state import QBOState
+from billsync.sandbox.qbo.app import create_app as create_qbo_app
+from billsync.sandbox.qbo.config import DEFAULT_REALM_ID, QBOConfig
+from billsync.sandbox.qbo.state import QBOState
+from billsync.serving import BackgroundServer
 
 HOST = "127.0.0.1"
 #: Worker threads per emulator: more than QBO's 10-in-flight ceiling, so the ceiling and
@@ -51,19 +51,33 @@ class Sandbox:
             needs more than the default.
     """
 
-    def __init__(self, qbo_port: int = 0, clio_port: int = 0, realm_id: str = DEFAULT_REALM_ID,
-                 time_scale: float = 1.0, state_file: str | None = None,
-                 qbo_config: QBOConfig | None = None, clio_config: Any = None, clio: bool = True,
-                 connection_limit: int = 200) -> None:
-        self.qbo_config = replace(qbo_config or QBOConfig(), realm_id=realm_id, time_scale=time_scale,
-                                  state_file=_state_path(state_file, "qbo"))
+    def __init__(
+        self,
+        qbo_port: int = 0,
+        clio_port: int = 0,
+        realm_id: str = DEFAULT_REALM_ID,
+        time_scale: float = 1.0,
+        state_file: str | None = None,
+        qbo_config: QBOConfig | None = None,
+        clio_config: Any = None,
+        clio: bool = True,
+        connection_limit: int = 200,
+    ) -> None:
+        self.qbo_config = replace(
+            qbo_config or QBOConfig(),
+            realm_id=realm_id,
+            time_scale=time_scale,
+            state_file=_state_path(state_file, "qbo"),
+        )
         self.qbo_app = create_qbo_app(self.qbo_config)
         self.clio_app: Flask | None = None
         if clio:
-            from sandbox.clio.app import ClioConfig, create_app as create_clio_app
+            from billsync.sandbox.clio.app import ClioConfig
+            from billsync.sandbox.clio.app import create_app as create_clio_app
 
-            self.clio_config = replace(clio_config or ClioConfig(), time_scale=time_scale,
-                                       state_file=_state_path(state_file, "clio"))
+            self.clio_config = replace(
+                clio_config or ClioConfig(), time_scale=time_scale, state_file=_state_path(state_file, "clio")
+            )
             self.clio_app = create_clio_app(self.clio_config)
         self._ports = (qbo_port, clio_port)
         self._connection_limit = connection_limit
@@ -91,9 +105,19 @@ class Sandbox:
         """Bind and serve; returns once both sockets accept connections."""
         apps = [self.qbo_app] + ([self.clio_app] if self.clio_app else [])
         # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more.
-        self._served = [BackgroundServer(app, HOST, port, THREADS, connection_limit=self._connection_limit, channel_timeout=30,
-                                         asyncore_use_poll=True, ident="sandbox").start()
-                        for app, port in zip(apps, self._ports)]
+        self._served = [
+            BackgroundServer(
+                app,
+                HOST,
+                port,
+                THREADS,
+                connection_limit=self._connection_limit,
+                channel_timeout=30,
+                asyncore_use_poll=True,
+                ident="sandbox",
+            ).start()
+            for app, port in zip(apps, self._ports)
+        ]
         return self
 
     def stop(self) -> None:

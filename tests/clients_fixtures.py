@@ -14,14 +14,14 @@ import httpx
 import pytest
 import yaml
 
-from daemon.config import Config
-from daemon.http import Http, RetryPolicy
-from daemon.oauth import OAuth
-from daemon.quickbooks import QuickBooks
-from daemon.ratelimit import Limits, RateLimiter
-from daemon.tokens import TokenSource
-from sandbox.qbo.config import QBOConfig
-from sandbox.server import Sandbox
+from billsync.daemon.auth.oauth import OAuth
+from billsync.daemon.auth.tokens import TokenSource
+from billsync.daemon.config import Config
+from billsync.daemon.http import Http, RetryPolicy
+from billsync.daemon.qbo.client import QuickBooks
+from billsync.daemon.ratelimit import Limits, RateLimiter
+from billsync.sandbox.qbo.config import QBOConfig
+from billsync.sandbox.server import Sandbox
 from tests.shared import QBO_RECORDINGS
 
 #: ../shared beside the checkout, as in CI.
@@ -50,10 +50,13 @@ def replay(interactions: list[dict[str, Any]], seen: list[httpx.Request] | None 
             seen.append(request)
         assert request.method == last["request"]["method"].upper()
         response = last["response"]
-        headers = [(k, v) for k, values in response["headers"].items() for v in values
-                   if k.lower() not in ("transfer-encoding", "content-length")]
-        return httpx.Response(response["status"]["code"], headers=headers,
-                              content=response["body"]["string"].encode())
+        headers = [
+            (k, v)
+            for k, values in response["headers"].items()
+            for v in values
+            if k.lower() not in ("transfer-encoding", "content-length")
+        ]
+        return httpx.Response(response["status"]["code"], headers=headers, content=response["body"]["string"].encode())
 
     return httpx.MockTransport(handler)
 
@@ -92,14 +95,21 @@ class MemoryRow:
 
 def config_for(sandbox: Sandbox) -> Config:
     """A daemon configuration pointing at the emulators, with their OAuth clients."""
-    env = {"BILLSYNC_API_TOKEN": "t", "BILLSYNC_SECRET_KEY": "k",
-           "BILLSYNC_QBO_API_URL": sandbox.qbo_url, "BILLSYNC_QBO_OAUTH_URL": sandbox.qbo_url,
-           "BILLSYNC_QBO_CLIENT_ID": sandbox.qbo_config.client_id,
-           "BILLSYNC_QBO_CLIENT_SECRET": sandbox.qbo_config.client_secret,
-           "BILLSYNC_TIME_SCALE": str(TIME_SCALE)}
+    env = {
+        "BILLSYNC_API_TOKEN": "t",
+        "BILLSYNC_SECRET_KEY": "k",
+        "BILLSYNC_QBO_API_URL": sandbox.qbo_url,
+        "BILLSYNC_QBO_OAUTH_URL": sandbox.qbo_url,
+        "BILLSYNC_QBO_CLIENT_ID": sandbox.qbo_config.client_id,
+        "BILLSYNC_QBO_CLIENT_SECRET": sandbox.qbo_config.client_secret,
+        "BILLSYNC_TIME_SCALE": str(TIME_SCALE),
+    }
     if sandbox.clio_url:
-        env.update(BILLSYNC_CLIO_URL=sandbox.clio_url, BILLSYNC_CLIO_CLIENT_ID=sandbox.clio_config.client_id,
-                   BILLSYNC_CLIO_CLIENT_SECRET=sandbox.clio_config.client_secret)
+        env.update(
+            BILLSYNC_CLIO_URL=sandbox.clio_url,
+            BILLSYNC_CLIO_CLIENT_ID=sandbox.clio_config.client_id,
+            BILLSYNC_CLIO_CLIENT_SECRET=sandbox.clio_config.client_secret,
+        )
     return Config.from_env(env)
 
 
@@ -112,7 +122,8 @@ def fast_http(timeout: float = 5.0, **policy: Any) -> Http:
 def sandbox() -> Iterator[Sandbox]:
     """Both emulators (QBO only until the Clio emulator's app exists), time-scaled."""
     try:
-        import sandbox.clio.app  # noqa: F401
+        import billsync.sandbox.clio.app  # noqa: F401
+
         with_clio = True
     except ImportError:
         with_clio = False
@@ -124,8 +135,9 @@ def sandbox() -> Iterator[Sandbox]:
 def qbo_row(sandbox: Sandbox) -> MemoryRow:
     """A connection row holding freshly minted QBO tokens (as if just authorized)."""
     minted = sandbox.qbo.tokens.mint(sandbox.qbo_config.realm_id)
-    return MemoryRow({"access_token": minted["access_token"], "refresh_token": minted["refresh_token"],
-                      "expires_at": 4e9})
+    return MemoryRow(
+        {"access_token": minted["access_token"], "refresh_token": minted["refresh_token"], "expires_at": 4e9}
+    )
 
 
 @pytest.fixture
@@ -134,7 +146,12 @@ def qbo(sandbox: Sandbox, qbo_row: MemoryRow) -> Iterator[QuickBooks]:
     sandbox.qbo.reconfigure(faults={"rate": 0.0})
     config = config_for(sandbox)
     tokens = TokenSource("qbo", qbo_row.load, qbo_row.save, config, oauth=OAuth(config, fast_http()))
-    client = QuickBooks(config.qbo_api_url, sandbox.qbo_config.realm_id, tokens,
-                        RateLimiter(Limits(), time_scale=TIME_SCALE), http=fast_http())
+    client = QuickBooks(
+        config.qbo_api_url,
+        sandbox.qbo_config.realm_id,
+        tokens,
+        RateLimiter(Limits(), time_scale=TIME_SCALE),
+        http=fast_http(),
+    )
     yield client
     client.http.close()

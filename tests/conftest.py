@@ -15,12 +15,12 @@ import peewee
 import pytest
 from cryptography.fernet import Fernet
 
-from daemon import fields, migrations
-from daemon.client import DaemonClient
-from daemon.config import Config
-from daemon.db import open_database
-from daemon.main import Daemon
-from sandbox.postgres import throwaway_cluster
+from billsync.daemon.config import Config
+from billsync.daemon.process import Daemon
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.daemon.store import fields, migrations
+from billsync.daemon.store.db import open_database
+from tests.postgres import throwaway_cluster
 
 BACKEND = os.environ.get("BILLSYNC_TEST_DATABASE", "sqlite")
 
@@ -102,4 +102,3 @@ def address(daemon: Daemon) -> str:
 def client(daemon: Daemon, config: Config, address: str) -> Iterator[DaemonClient]:
     with DaemonClient(address, token=config.api_token, actor="tester") as c:
         yield c
-

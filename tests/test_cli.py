@@ -11,22 +11,30 @@ import time
 
 import pytest
 
-from sandbox.postgres import free_port
+from tests.postgres import free_port
 
 
 def billsync(*args: str, env: dict, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon", *args], env=env, capture_output=True, text=True, timeout=60, input=input)
+    return subprocess.run(
+        [sys.executable, "-m", "billsync", *args], env=env, capture_output=True, text=True, timeout=60, input=input
+    )
 
 
 @pytest.fixture
 def env(config, db):
-    return {**os.environ, "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}", "BILLSYNC_DATABASE_URL": config.database_url,
-            "BILLSYNC_API_TOKEN": config.api_token, "BILLSYNC_SECRET_KEY": config.secret_key, "BILLSYNC_DATA_DIR": str(config.data_dir)}
+    return {
+        **os.environ,
+        "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}",
+        "BILLSYNC_DATABASE_URL": config.database_url,
+        "BILLSYNC_API_TOKEN": config.api_token,
+        "BILLSYNC_SECRET_KEY": config.secret_key,
+        "BILLSYNC_DATA_DIR": str(config.data_dir),
+    }
 
 
 @pytest.fixture
 def daemon_process(env):
-    process = subprocess.Popen([sys.executable, "-m", "daemon", "daemon"], env=env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "billsync", "daemon"], env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while billsync("connections", env=env).returncode == 3:
         assert process.poll() is None, process.stderr.read()

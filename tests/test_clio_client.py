@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from daemon.clio import Clio
-from daemon.errors import AuthorizationLost, NotFound
-from daemon.oauth import OAuth
-from daemon.tokens import TokenSource
-from sandbox.server import Sandbox
+from billsync.daemon.auth.oauth import OAuth
+from billsync.daemon.auth.tokens import TokenSource
+from billsync.daemon.clio.client import Clio
+from billsync.daemon.errors import AuthorizationLost, NotFound
+from billsync.sandbox.server import Sandbox
 from tests.clients_fixtures import MemoryRow, config_for, fast_http, sandbox  # noqa: F401
 
 BILLS = 230  # more than one page of 200
@@ -41,13 +41,22 @@ class Harness:
     def __init__(self, sandbox: Sandbox, http_timeout: float = 5.0, **policy: Any) -> None:
         self.sandbox = sandbox
         minted = admin(sandbox, "POST", "/tokens")
-        self.row = MemoryRow({"access_token": minted["access_token"], "refresh_token": minted["refresh_token"],
-                              "expires_at": time.time() + minted["expires_in"]})
+        self.row = MemoryRow(
+            {
+                "access_token": minted["access_token"],
+                "refresh_token": minted["refresh_token"],
+                "expires_at": time.time() + minted["expires_in"],
+            }
+        )
         config = config_for(sandbox)
         self.tokens = TokenSource("clio", self.row.load, self.row.save, config, oauth=OAuth(config, fast_http()))
         self.paced: list[float] = []
-        self.clio = Clio(config.clio_url, self.tokens, http=fast_http(http_timeout, **policy),
-                         sleep=lambda s: (self.paced.append(s), time.sleep(s)))  # type: ignore[func-returns-value]
+        self.clio = Clio(
+            config.clio_url,
+            self.tokens,
+            http=fast_http(http_timeout, **policy),
+            sleep=lambda s: (self.paced.append(s), time.sleep(s)),
+        )  # type: ignore[func-returns-value]
 
     def close(self) -> None:
         self.clio.http.close()
@@ -66,8 +75,12 @@ def harness(sandbox: Sandbox, firm: dict[str, int]) -> Iterator[Harness]:
     made = Harness(sandbox)
     yield made
     made.close()
-    admin(sandbox, "PATCH", "/config", json={"rate_limit_per_minute": 50,
-                                             "faults": {"rate": 0.0, "kinds": ["error", "slow", "drop"]}})
+    admin(
+        sandbox,
+        "PATCH",
+        "/config",
+        json={"rate_limit_per_minute": 50, "faults": {"rate": 0.0, "kinds": ["error", "slow", "drop"]}},
+    )
 
 
 def test_who_am_i(harness: Harness, sandbox: Sandbox) -> None:
@@ -117,11 +130,15 @@ def test_pacing_avoids_the_rate_limit(harness: Harness, sandbox: Sandbox) -> Non
     assert harness.paced, "the client slowed down as the window ran out"
 
 
-@pytest.mark.parametrize("change, status", [
-    ({"faults": {"rate": 0.4, "kinds": ["error"], "seed": 1}}, 503),
-    ({"faults": {"rate": 0.3, "kinds": ["slow"], "slow_seconds": 0.6, "seed": 2}}, None),
-    ({"faults": {"rate": 0.3, "kinds": ["drop"], "seed": 3}}, 0),
-], ids=["5xx", "slow", "dropped"])
+@pytest.mark.parametrize(
+    "change, status",
+    [
+        ({"faults": {"rate": 0.4, "kinds": ["error"], "seed": 1}}, 503),
+        ({"faults": {"rate": 0.3, "kinds": ["slow"], "slow_seconds": 0.6, "seed": 2}}, None),
+        ({"faults": {"rate": 0.3, "kinds": ["drop"], "seed": 3}}, 0),
+    ],
+    ids=["5xx", "slow", "dropped"],
+)
 def test_faults_are_survived(sandbox: Sandbox, harness: Harness, change: dict[str, Any], status: int | None) -> None:
     survivor = Harness(sandbox, http_timeout=0.3, max_attempts=12)
     admin(sandbox, "DELETE", "/requests")

@@ -9,9 +9,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from daemon.errors import Unavailable
-from daemon.http import Http, RetryPolicy, retry_after, scrub
-from daemon.ratelimit import Limits, RateLimiter
+from billsync.daemon.errors import Unavailable
+from billsync.daemon.http import Http, RetryPolicy, retry_after, scrub
+from billsync.daemon.ratelimit import Limits, RateLimiter
 
 Step = Callable[[httpx.Request], httpx.Response]
 
@@ -23,6 +23,7 @@ def answer(status: int, **headers: str) -> Step:
 def fail(error: type[httpx.TransportError]) -> Step:
     def raise_(request: httpx.Request) -> httpx.Response:
         raise error("boom", request=request)
+
     return raise_
 
 
@@ -39,10 +40,21 @@ def scripted(*steps: Step, policy: RetryPolicy = RetryPolicy()) -> tuple[Http, l
     return http, waits, sent
 
 
-@pytest.mark.parametrize("first", [
-    answer(429), answer(500), answer(502), answer(503), answer(504),
-    fail(httpx.ConnectError), fail(httpx.ReadTimeout), fail(httpx.RemoteProtocolError), fail(httpx.ReadError),
-], ids=["429", "500", "502", "503", "504", "refused", "timeout", "dropped", "reset"])
+@pytest.mark.parametrize(
+    "first",
+    [
+        answer(429),
+        answer(500),
+        answer(502),
+        answer(503),
+        answer(504),
+        fail(httpx.ConnectError),
+        fail(httpx.ReadTimeout),
+        fail(httpx.RemoteProtocolError),
+        fail(httpx.ReadError),
+    ],
+    ids=["429", "500", "502", "503", "504", "refused", "timeout", "dropped", "reset"],
+)
 def test_transient_failures_are_retried(first: Step) -> None:
     http, waits, sent = scripted(first, answer(200))
     assert http.request("POST", "https://qbo.test/v3/x", content=b"{}").status_code == 200
@@ -64,14 +76,20 @@ def test_backoff_doubles_up_to_the_cap_with_full_jitter() -> None:
 
 
 def test_retry_after_is_honoured_and_capped() -> None:
-    http, waits, _ = scripted(answer(429, **{"Retry-After": "7"}), answer(429, **{"Retry-After": "900"}), answer(200),
-                              policy=RetryPolicy(cap=30.0))
+    http, waits, _ = scripted(
+        answer(429, **{"Retry-After": "7"}),
+        answer(429, **{"Retry-After": "900"}),
+        answer(200),
+        policy=RetryPolicy(cap=30.0),
+    )
     assert http.request("GET", "https://clio.test/").status_code == 200
     assert waits == [7.0, 30.0]
 
 
 def test_total_wait_is_capped() -> None:
-    http, waits, sent = scripted(answer(429, **{"Retry-After": "4"}), policy=RetryPolicy(max_attempts=50, max_wait=10.0))
+    http, waits, sent = scripted(
+        answer(429, **{"Retry-After": "4"}), policy=RetryPolicy(max_attempts=50, max_wait=10.0)
+    )
     assert http.request("GET", "https://qbo.test/").status_code == 429
     assert waits == [4.0, 4.0] and len(sent) == 3
 

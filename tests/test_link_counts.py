@@ -6,17 +6,23 @@ from __future__ import annotations
 import pytest
 from peewee import fn
 
+from billsync.daemon.rpc import connections, convert
+from billsync.daemon.store import counts as link_counts
+from billsync.daemon.store import migrations
+from billsync.daemon.store.models import Connection, Link, LinkCount
+from billsync.daemon.sync import outcomes
+from billsync.daemon.sync.broken import mark_broken
+from billsync.daemon.sync.planner import Op, dependency
 from billsync.v1 import billsync_pb2 as pb
-from daemon import connections, convert, link_counts, links, migrations
-from daemon.broken import mark_broken
-from daemon.models import Connection, Link, LinkCount
-from daemon.planner import Op, dependency
 
 
 def recount(connection: Connection) -> list[tuple[str, str, int]]:
     """The counts computed from the links themselves: what the maintained ones must equal."""
-    query = (Link.select(Link.kind, Link.state, fn.COUNT(Link.id))
-             .where(Link.connection == connection).group_by(Link.kind, Link.state))
+    query = (
+        Link.select(Link.kind, Link.state, fn.COUNT(Link.id))
+        .where(Link.connection == connection)
+        .group_by(Link.kind, Link.state)
+    )
     return link_counts.in_kind_order(list(query.tuples()))
 
 
@@ -39,25 +45,56 @@ def assert_exact(*conns: Connection) -> list[tuple[str, str, int]]:
 def test_counts_follow_upserts_state_changes_mark_broken_and_purge(db):
     firm, other = Connection.create(name="Firm"), Connection.create(name="Other")
     contacts, invoices = [op("contact", i) for i in range(30)], [op("invoice", i) for i in range(20)]
-    payments = [Op(kind="payment", clio_id=str(i), label=f"payment {i}", action="create", depends_on=dependency("invoice", str(i))) for i in range(20)]
-    links.mark_pending(firm, contacts + invoices + payments, {})
-    links.mark_pending(other, contacts[:5], {})
-    assert assert_exact(firm, other) == [("contact", "pending", 30), ("invoice", "pending", 20), ("payment", "pending", 20)]
+    payments = [
+        Op(
+            kind="payment",
+            clio_id=str(i),
+            label=f"payment {i}",
+            action="create",
+            depends_on=dependency("invoice", str(i)),
+        )
+        for i in range(20)
+    ]
+    outcomes.mark_pending(firm, contacts + invoices + payments, {})
+    outcomes.mark_pending(other, contacts[:5], {})
+    assert assert_exact(firm, other) == [
+        ("contact", "pending", 30),
+        ("invoice", "pending", 20),
+        ("payment", "pending", 20),
+    ]
 
-    links.record(firm, [(o, links.synced(o, f"q{o.clio_id}", "0")) for o in contacts[:25] + payments]
-                 + [(o, links.synced(o, o.clio_id, "0")) for o in invoices[:15]]
-                 + [(o, links.failed("Duplicate name")) for o in contacts[25:]]
-                 + [(o, links.waiting("needs its customer", "contact:1")) for o in invoices[15:]])
-    links.record(firm, [(o, links.failed("Still a duplicate", "6240")) for o in contacts[25:]])  # same state: no change
-    assert assert_exact(firm, other) == [("contact", "failed", 5), ("contact", "synced", 25), ("invoice", "synced", 15),
-                                         ("invoice", "waiting", 5), ("payment", "synced", 20)]
+    outcomes.record(
+        firm,
+        [(o, outcomes.synced(o, f"q{o.clio_id}", "0")) for o in contacts[:25] + payments]
+        + [(o, outcomes.synced(o, o.clio_id, "0")) for o in invoices[:15]]
+        + [(o, outcomes.failed("Duplicate name")) for o in contacts[25:]]
+        + [(o, outcomes.waiting("needs its customer", "contact:1")) for o in invoices[15:]],
+    )
+    outcomes.record(
+        firm, [(o, outcomes.failed("Still a duplicate", "6240")) for o in contacts[25:]]
+    )  # same state: no change
+    assert assert_exact(firm, other) == [
+        ("contact", "failed", 5),
+        ("contact", "synced", 25),
+        ("invoice", "synced", 15),
+        ("invoice", "waiting", 5),
+        ("payment", "synced", 20),
+    ]
 
     assert mark_broken(firm, {"Invoice:3": "Deleted in QuickBooks", "Invoice:4": "Deleted in QuickBooks"}) == 2
-    assert assert_exact(firm, other) == [("contact", "failed", 5), ("contact", "synced", 25), ("invoice", "broken", 2),
-                                         ("invoice", "synced", 13), ("invoice", "waiting", 5), ("payment", "synced", 18),
-                                         ("payment", "waiting", 2)]
+    assert assert_exact(firm, other) == [
+        ("contact", "failed", 5),
+        ("contact", "synced", 25),
+        ("invoice", "broken", 2),
+        ("invoice", "synced", 13),
+        ("invoice", "waiting", 5),
+        ("payment", "synced", 18),
+        ("payment", "waiting", 2),
+    ]
 
-    Link.update(kind="credit_memo").where(Link.connection == firm, Link.kind == "invoice", Link.state == "waiting").execute()
+    Link.update(kind="credit_memo").where(
+        Link.connection == firm, Link.kind == "invoice", Link.state == "waiting"
+    ).execute()
     Link.delete().where(Link.connection == firm, Link.kind == "contact", Link.state == "failed").execute()
     assert ("credit_memo", "waiting", 5) in assert_exact(firm, other)
 
@@ -68,20 +105,24 @@ def test_counts_follow_upserts_state_changes_mark_broken_and_purge(db):
 
 def test_deleting_a_connection_cascades_to_its_counts(db):
     firm = Connection.create(name="Firm")
-    links.mark_pending(firm, [op("contact", i) for i in range(3)], {})
+    outcomes.mark_pending(firm, [op("contact", i) for i in range(3)], {})
     firm.delete_instance()
     assert LinkCount.select().count() == 0 and Link.select().count() == 0
 
 
 def test_migration_counts_the_links_already_there(database_url, monkeypatch):
-    from daemon.db import open_database
+    from billsync.daemon.store.db import open_database
 
     handle = open_database(database_url)
     monkeypatch.setattr(migrations, "STEPS", migrations.STEPS[:1])
     migrations.migrate(handle)
     firm = Connection.create(name="Firm")
-    Link.insert_many([{"connection": firm.id, "kind": "invoice", "clio_id": str(i), "state": ("synced", "failed")[i % 4 == 0]}
-                      for i in range(40)]).execute()
+    Link.insert_many(
+        [
+            {"connection": firm.id, "kind": "invoice", "clio_id": str(i), "state": ("synced", "failed")[i % 4 == 0]}
+            for i in range(40)
+        ]
+    ).execute()
     monkeypatch.undo()
     assert migrations.migrate(handle) == ["m0002_link_counts_and_paging_indexes"]
     assert assert_exact(firm) == [("invoice", "failed", 10), ("invoice", "synced", 30)]
@@ -93,11 +134,25 @@ def test_migration_counts_the_links_already_there(database_url, monkeypatch):
 def test_status_shows_the_maintained_counts_and_the_first_problems(client):
     connection = client.call("CreateConnection", pb.CreateConnectionRequest(name="Firm"))
     states = ("synced", "failed", "synced", "broken", "waiting", "skipped")
-    Link.insert_many([{"connection": connection.id, "kind": ("contact", "invoice", "payment", "credit_memo")[i % 4], "clio_id": str(i),
-                       "state": states[i % len(states)]} for i in range(300)]).execute()
+    Link.insert_many(
+        [
+            {
+                "connection": connection.id,
+                "kind": ("contact", "invoice", "payment", "credit_memo")[i % 4],
+                "clio_id": str(i),
+                "state": states[i % len(states)],
+            }
+            for i in range(300)
+        ]
+    ).execute()
     status = client.call("Status", pb.StatusRequest(connection_id=connection.id))
     shown = [(convert.kind_name(c.kind), convert.link_state_name(c.state), c.count) for c in status.counts]
     assert shown == recount(Connection.get_by_id(connection.id))
     assert status.problem_count == 100
-    problems = Link.select(Link.id).where(Link.connection == connection.id, Link.state.in_(("broken", "failed"))).order_by(Link.id).limit(20)
+    problems = (
+        Link.select(Link.id)
+        .where(Link.connection == connection.id, Link.state.in_(("broken", "failed")))
+        .order_by(Link.id)
+        .limit(20)
+    )
     assert [p.id for p in status.problems] == [p.id for p in problems]

@@ -12,29 +12,41 @@ import logging
 
 import pytest
 
+from billsync.daemon.store import paging
+from billsync.daemon.store.models import Link
 from billsync.v1 import billsync_pb2 as pb
-from daemon import paging
-from daemon.models import Link
 from tests.conftest import BACKEND
 
 pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="plans are checked on SQLite")
 
 CALLS = {
     "Status": lambda cid: ("Status", pb.StatusRequest(connection_id=cid)),
-    "ListLinks": lambda cid: ("ListLinks", pb.ListLinksRequest(connection_id=cid, page_size=5, page_token=paging.encode("after", 3))),
+    "ListLinks": lambda cid: (
+        "ListLinks",
+        pb.ListLinksRequest(connection_id=cid, page_size=5, page_token=paging.encode("after", 3)),
+    ),
     "ListLinks by kind": lambda cid: ("ListLinks", pb.ListLinksRequest(connection_id=cid, kind=pb.KIND_INVOICE)),
     "ListLinks by state": lambda cid: ("ListLinks", pb.ListLinksRequest(connection_id=cid, state=pb.LINK_STATE_FAILED)),
-    "ListLinks by kind and state": lambda cid: ("ListLinks", pb.ListLinksRequest(connection_id=cid, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_FAILED)),
+    "ListLinks by kind and state": lambda cid: (
+        "ListLinks",
+        pb.ListLinksRequest(connection_id=cid, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_FAILED),
+    ),
 }
 
 
 @pytest.mark.parametrize("name", CALLS)
 def test_each_query_is_an_index_search_without_a_sort(client, db, caplog, name):
     connection = client.call("CreateConnection", pb.CreateConnectionRequest(name="Firm"))
-    Link.insert_many([{"connection": connection.id, "kind": "invoice", "clio_id": str(i), "state": "failed"} for i in range(10)]).execute()
+    Link.insert_many(
+        [{"connection": connection.id, "kind": "invoice", "clio_id": str(i), "state": "failed"} for i in range(10)]
+    ).execute()
     with caplog.at_level(logging.DEBUG, logger="peewee"):
         client.call(*CALLS[name](connection.id))
-    queries = [r.msg for r in caplog.records if r.name == "peewee" and isinstance(r.msg, tuple) and r.msg[0].startswith("SELECT")]
+    queries = [
+        r.msg
+        for r in caplog.records
+        if r.name == "peewee" and isinstance(r.msg, tuple) and r.msg[0].startswith("SELECT")
+    ]
     assert queries
     for sql, params in queries:
         plan = " / ".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from daemon import migrations, models
-from daemon.db import open_database
+from billsync.daemon.store import migrations, models
+from billsync.daemon.store.db import open_database
 
 
 def test_migrate_applies_every_step_once_and_matches_the_models(each_database_url):
@@ -35,7 +35,9 @@ def test_link_is_unique_per_connection_kind_and_clio_id(db):
 
 
 def test_tokens_are_encrypted_at_rest(db):
-    models.Connection.create(name="Firm", qbo_tokens={"access_token": "secret-access", "refresh_token": "secret-refresh"})
+    models.Connection.create(
+        name="Firm", qbo_tokens={"access_token": "secret-access", "refresh_token": "secret-refresh"}
+    )
     raw = db.execute_sql("select qbo_tokens from connection").fetchone()[0]
     assert "secret" not in raw
     assert models.Connection.get().qbo_tokens["refresh_token"] == "secret-refresh"

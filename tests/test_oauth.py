@@ -9,12 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from daemon.errors import AuthorizationLost, FailedPrecondition
-from daemon.oauth import OAuth, Provider
-from daemon.quickbooks import QuickBooks
-from daemon.ratelimit import RateLimiter
-from daemon.tokens import TokenSource
-from sandbox.server import Sandbox
+from billsync.daemon.auth.oauth import OAuth, Provider
+from billsync.daemon.auth.tokens import TokenSource
+from billsync.daemon.errors import AuthorizationLost, FailedPrecondition
+from billsync.daemon.qbo.client import QuickBooks
+from billsync.daemon.ratelimit import RateLimiter
+from billsync.sandbox.server import Sandbox
 from tests.clients_fixtures import MemoryRow, config_for, fast_http, sandbox  # noqa: F401
 
 REDIRECT = "https://billsync.example/oauth/callback?next=status"
@@ -90,8 +90,7 @@ def test_rotated_refresh_token_is_saved_before_use(sandbox: Sandbox) -> None:
     """Many threads meet an expired token at once: one refresh, the newest token saved, all succeed."""
     config = config_for(sandbox)
     minted = sandbox.qbo.tokens.mint(sandbox.qbo_config.realm_id)
-    row = MemoryRow({"access_token": minted["access_token"], "refresh_token": minted["refresh_token"],
-                     "expires_at": 0})
+    row = MemoryRow({"access_token": minted["access_token"], "refresh_token": minted["refresh_token"], "expires_at": 0})
     tokens = TokenSource("qbo", row.load, row.save, config, oauth=OAuth(config, fast_http()))
     client = QuickBooks(config.qbo_api_url, sandbox.qbo_config.realm_id, tokens, RateLimiter(), http=fast_http())
     results: list[str] = []

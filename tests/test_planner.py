@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from daemon import mapping, planner
+from billsync.daemon.sync import mapping, planner
 
 ITEMS = {"Service": "1", "Expense": "2"}
 
@@ -21,8 +21,16 @@ class FakeLink:
     reason: str = ""
 
 
-BILL = {"id": 9, "number": "A-1", "state": "awaiting_payment", "issued_at": "2024-03-01", "total": "100.00", "sub_total": "100.00",
-        "tax_sum": "0", "client": {"id": 4, "name": "Ana"}}
+BILL = {
+    "id": 9,
+    "number": "A-1",
+    "state": "awaiting_payment",
+    "issued_at": "2024-03-01",
+    "total": "100.00",
+    "sub_total": "100.00",
+    "tax_sum": "0",
+    "client": {"id": 4, "name": "Ana"},
+}
 LINES = [{"id": 1, "kind": "Service", "price": "100.00", "quantity": "1", "total": "100.00"}]
 
 
@@ -35,12 +43,24 @@ def test_new_bill_is_created_then_unchanged_then_updated():
     assert created.action == "create"
     assert plan(link=FakeLink("synced", fingerprint=created.fingerprint)).action == "none"
     changed = plan(bill={**BILL, "due_at": "2024-05-01"}, link=FakeLink("synced", fingerprint=created.fingerprint))
-    assert changed.action == "update" and changed.body["Id"] == "50" and changed.body["SyncToken"] == "3" and changed.body["sparse"]
+    assert (
+        changed.action == "update"
+        and changed.body["Id"] == "50"
+        and changed.body["SyncToken"] == "3"
+        and changed.body["sparse"]
+    )
 
 
-@pytest.mark.parametrize("state, link_state, action", [
-    ("void", "synced", "void"), ("void", None, "skip"), ("deleted", "synced", "delete"), ("deleted", None, "skip"), ("draft", None, "skip"),
-])
+@pytest.mark.parametrize(
+    "state, link_state, action",
+    [
+        ("void", "synced", "void"),
+        ("void", None, "skip"),
+        ("deleted", "synced", "delete"),
+        ("deleted", None, "skip"),
+        ("draft", None, "skip"),
+    ],
+)
 def test_void_and_delete_follow_clio(state, link_state, action):
     link = FakeLink(link_state) if link_state else None
     assert plan(bill={**BILL, "state": state}, link=link).action == action
@@ -65,7 +85,10 @@ def test_a_broken_customer_is_made_active_again_not_duplicated():
 
 
 def test_same_name_contacts_are_disambiguated_the_same_way_every_time():
-    contacts = [{"id": 7, "name": "John Smith", "primary_email_address": "b@x"}, {"id": 3, "name": "John Smith", "primary_email_address": "a@x"}]
+    contacts = [
+        {"id": 7, "name": "John Smith", "primary_email_address": "b@x"},
+        {"id": 3, "name": "John Smith", "primary_email_address": "a@x"},
+    ]
     ops = planner.plan_contacts(contacts, {}, {}, set(), set())
     assert [(op.clio_id, op.body["DisplayName"]) for op in ops] == [("3", "John Smith"), ("7", "John Smith (Clio 7)")]
 
@@ -79,22 +102,40 @@ def test_an_existing_customer_with_the_same_name_and_email_is_adopted_once():
 
 
 def test_payments_wait_for_their_invoice_and_remember_it():
-    allocation = {"id": 30, "amount": "40.00", "bill": {"id": 9}, "contact": {"id": 4}, "parent": {"id": 2, "type": "Payment"}}
+    allocation = {
+        "id": 30,
+        "amount": "40.00",
+        "bill": {"id": 9},
+        "contact": {"id": 4},
+        "parent": {"id": 2, "type": "Payment"},
+    }
     waiting = planner.plan_allocation(allocation, None, "77", None, None)
     assert waiting.action == "wait" and waiting.depends_on == "invoice:9"
     assert planner.plan_allocation(allocation, None, "77", FakeLink("broken", qbo_id="500"), None).action == "wait"
     created = planner.plan_allocation(allocation, None, "77", FakeLink("synced", qbo_id="500"), None)
     assert created.action == "create" and created.depends_on == "invoice:9"
-    relinked = planner.plan_allocation(allocation, FakeLink("waiting", fingerprint=created.fingerprint), "77", FakeLink("synced", qbo_id="501"), None)
+    relinked = planner.plan_allocation(
+        allocation, FakeLink("waiting", fingerprint=created.fingerprint), "77", FakeLink("synced", qbo_id="501"), None
+    )
     assert relinked.action == "update" and relinked.body["Line"][0]["LinkedTxn"][0]["TxnId"] == "501"
     voided = {**allocation, "voided_at": "2024-01-01"}
     assert planner.plan_allocation(voided, FakeLink("synced"), "77", FakeLink("synced"), None).action == "void"
-    assert planner.plan_allocation(voided, FakeLink("waiting"), "77", FakeLink("broken"), None).action == "void", "a payment with a QBO object is voided whatever waits"
+    assert planner.plan_allocation(voided, FakeLink("waiting"), "77", FakeLink("broken"), None).action == "void", (
+        "a payment with a QBO object is voided whatever waits"
+    )
 
 
 def test_payments_on_bills_that_never_sync_are_skipped_not_left_waiting():
-    allocation = {"id": 31, "amount": "40.00", "bill": {"id": 8}, "contact": {"id": 4}, "parent": {"id": 2, "type": "Payment"}}
-    op = planner.plan_allocation(allocation, None, "77", FakeLink("skipped", qbo_id=None, reason="Draft bills are not synced"), None)
+    allocation = {
+        "id": 31,
+        "amount": "40.00",
+        "bill": {"id": 8},
+        "contact": {"id": 4},
+        "parent": {"id": 2, "type": "Payment"},
+    }
+    op = planner.plan_allocation(
+        allocation, None, "77", FakeLink("skipped", qbo_id=None, reason="Draft bills are not synced"), None
+    )
     assert op.action == "skip" and op.reason == "Its bill is not synced: Draft bills are not synced"
 
 

@@ -13,24 +13,36 @@ from typing import Any
 import httpx
 import pytest
 
-from daemon.errors import AuthorizationLost
-from daemon.http import Http
-from daemon.qbo_faults import QboFault, parse_response
-from daemon.quickbooks import BatchOp, QuickBooks, quote
-from daemon.ratelimit import Limits, RateLimiter
-from daemon.tokens import TokenSource
-from sandbox.qbo import seed
-from sandbox.server import Sandbox
-from tests.clients_fixtures import (TIME_SCALE, FixedTokens, MemoryRow, config_for, fast_http,  # noqa: F401
-                                    qbo, qbo_row, recorded, replay, sandbox)
+from billsync.daemon.auth.tokens import TokenSource
+from billsync.daemon.errors import AuthorizationLost
+from billsync.daemon.http import Http
+from billsync.daemon.qbo.client import BatchOp, QuickBooks, quote
+from billsync.daemon.qbo.faults import QboFault, parse_response
+from billsync.daemon.ratelimit import Limits, RateLimiter
+from billsync.sandbox.qbo import seed
+from billsync.sandbox.server import Sandbox
+from tests.clients_fixtures import (
+    TIME_SCALE,
+    FixedTokens,
+    MemoryRow,
+    config_for,
+    fast_http,  # noqa: F401
+    recorded,
+    replay,
+)
 
 # -- recorded exchanges with the real QBO -------------------------------------------------
 
 
 def replaying(name: str, seen: list[httpx.Request] | None = None) -> tuple[QuickBooks, FixedTokens]:
     tokens = FixedTokens()
-    client = QuickBooks("https://sandbox-quickbooks.api.intuit.com", "4620816365", tokens,  # type: ignore[arg-type]
-                        RateLimiter(), http=Http(transport=replay(recorded(name), seen)))
+    client = QuickBooks(
+        "https://sandbox-quickbooks.api.intuit.com",
+        "4620816365",
+        tokens,  # type: ignore[arg-type]
+        RateLimiter(),
+        http=Http(transport=replay(recorded(name), seen)),
+    )
     return client, tokens
 
 
@@ -49,8 +61,16 @@ def test_recorded_create_customer() -> None:
 def test_recorded_create_invoice_keeps_money_exact() -> None:
     seen: list[httpx.Request] = []
     client, _ = replaying("create-invoice", seen)
-    body = {"Line": [{"Amount": Decimal("100.00"), "DetailType": "SalesItemLineDetail",
-                      "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}], "CustomerRef": {"value": "1"}}
+    body = {
+        "Line": [
+            {
+                "Amount": Decimal("100.00"),
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+            }
+        ],
+        "CustomerRef": {"value": "1"},
+    }
     invoice = client.create("Invoice", body)
     assert invoice["TotalAmt"] == Decimal("100.00") and isinstance(invoice["TotalAmt"], Decimal)
     assert invoice["CustomerRef"]["name"] == "Amy's Bird Sanctuary"
@@ -75,12 +95,14 @@ def test_recorded_delete_invoice() -> None:
 
 def test_recorded_batch_keys_results_by_bid() -> None:
     client, _ = replaying("batch-basic")
-    results = client.batch([
-        BatchOp("bid1", "create", "Vendor", {"DisplayName": "Boraski Family Store"}),
-        BatchOp("bid2", "delete", "Invoice", {"Id": "129", "SyncToken": "0"}),
-        BatchOp("bid3", "update", "SalesReceipt", {"sparse": True, "Id": "11", "SyncToken": "0"}),
-        BatchOp("bid4", "query", query="select * from SalesReceipt where TotalAmt > '300.00'"),
-    ])
+    results = client.batch(
+        [
+            BatchOp("bid1", "create", "Vendor", {"DisplayName": "Boraski Family Store"}),
+            BatchOp("bid2", "delete", "Invoice", {"Id": "129", "SyncToken": "0"}),
+            BatchOp("bid3", "update", "SalesReceipt", {"sparse": True, "Id": "11", "SyncToken": "0"}),
+            BatchOp("bid4", "query", query="select * from SalesReceipt where TotalAmt > '300.00'"),
+        ]
+    )
     assert results["bid1"].entity and results["bid1"].entity["Id"] == "71"
     assert results["bid2"].fault and results["bid2"].fault.not_found and results["bid2"].fault.validation
     assert results["bid3"].fault and results["bid3"].fault.stale
@@ -117,8 +139,7 @@ def test_recorded_expired_token_refreshes_once_then_gives_up() -> None:
 
 def test_recorded_401_is_parsed_and_scrubbed() -> None:
     answer = recorded("error-401")[0]["response"]
-    response = httpx.Response(401, content=answer["body"]["string"].encode(),
-                              headers={"intuit_tid": "1-5f7349e0"})
+    response = httpx.Response(401, content=answer["body"]["string"].encode(), headers={"intuit_tid": "1-5f7349e0"})
     with pytest.raises(QboFault) as caught:
         parse_response(response)
     fault = caught.value
@@ -126,32 +147,41 @@ def test_recorded_401_is_parsed_and_scrubbed() -> None:
     assert "AB01601390262" not in str(fault) and "Token expired" in str(fault)
 
 
-THROTTLE_XML = ('<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; '
-                'statusCode=429</Message><Detail>The request limit was reached.  Try again later</Detail></Error></Fault>')
-NAMESPACED_XML = ('<IntuitResponse xmlns="http://schema.intuit.com/finance/v3"><Fault type="ValidationFault">'
-                  '<Error code="5010"><Message>Stale Object Error</Message><Detail>x</Detail></Error></Fault>'
-                  '</IntuitResponse>')
+THROTTLE_XML = (
+    '<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; '
+    'statusCode=429</Message><Detail>The request limit was reached.  Try again later</Detail></Error></Fault>'
+)
+NAMESPACED_XML = (
+    '<IntuitResponse xmlns="http://schema.intuit.com/finance/v3"><Fault type="ValidationFault">'
+    '<Error code="5010"><Message>Stale Object Error</Message><Detail>x</Detail></Error></Fault>'
+    '</IntuitResponse>'
+)
 
 
 def json_fault(code: str, message: str = "m") -> bytes:
-    return ('{"Fault":{"Error":[{"Message":"%s","Detail":"d","code":"%s","element":"Line"}],'
-            '"type":"ValidationFault"},"time":"2020-09-29T06:58:50.262-07:00"}' % (message, code)).encode()
+    return (
+        '{"Fault":{"Error":[{"Message":"%s","Detail":"d","code":"%s","element":"Line"}],'
+        '"type":"ValidationFault"},"time":"2020-09-29T06:58:50.262-07:00"}' % (message, code)
+    ).encode()
 
 
-@pytest.mark.parametrize("status, body, kind", [
-    (429, THROTTLE_XML.encode(), "retriable"),
-    (503, json_fault("10000"), "retriable"),
-    (502, b"<html>Bad gateway</html>", "retriable"),
-    (401, b'{"fault":{"error":[{"message":"m","detail":"d","code":"3200"}],"type":"AUTHENTICATION"}}', "auth"),
-    (400, json_fault("5010"), "stale"),
-    (400, json_fault("610"), "not_found"),
-    (400, json_fault("6240"), "duplicate_name"),
-    (400, json_fault("6140"), "duplicate_docnumber"),
-    (400, json_fault("6000", "Duplicate Document Number Error"), "duplicate_docnumber"),
-    (400, json_fault("2050"), "validation"),
-    (200, json_fault("6000"), "validation"),
-    (400, NAMESPACED_XML.encode(), "stale"),
-])
+@pytest.mark.parametrize(
+    "status, body, kind",
+    [
+        (429, THROTTLE_XML.encode(), "retriable"),
+        (503, json_fault("10000"), "retriable"),
+        (502, b"<html>Bad gateway</html>", "retriable"),
+        (401, b'{"fault":{"error":[{"message":"m","detail":"d","code":"3200"}],"type":"AUTHENTICATION"}}', "auth"),
+        (400, json_fault("5010"), "stale"),
+        (400, json_fault("610"), "not_found"),
+        (400, json_fault("6240"), "duplicate_name"),
+        (400, json_fault("6140"), "duplicate_docnumber"),
+        (400, json_fault("6000", "Duplicate Document Number Error"), "duplicate_docnumber"),
+        (400, json_fault("2050"), "validation"),
+        (200, json_fault("6000"), "validation"),
+        (400, NAMESPACED_XML.encode(), "stale"),
+    ],
+)
 def test_fault_classification(status: int, body: bytes, kind: str) -> None:
     with pytest.raises(QboFault) as caught:
         parse_response(httpx.Response(status, content=body))
@@ -185,9 +215,17 @@ def service_item(qbo: QuickBooks) -> dict[str, Any]:
 
 
 def invoice_body(customer: dict[str, Any], item: dict[str, Any], amount: str, doc: str) -> dict[str, Any]:
-    return {"DocNumber": doc, "CustomerRef": {"value": customer["Id"]},
-            "Line": [{"Amount": Decimal(amount), "DetailType": "SalesItemLineDetail",
-                      "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}}}]}
+    return {
+        "DocNumber": doc,
+        "CustomerRef": {"value": customer["Id"]},
+        "Line": [
+            {
+                "Amount": Decimal(amount),
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}},
+            }
+        ],
+    }
 
 
 def test_customer_round_trip(qbo: QuickBooks) -> None:
@@ -199,12 +237,16 @@ def test_customer_round_trip(qbo: QuickBooks) -> None:
     found = qbo.query(f"select * from Customer where DisplayName = {quote(name)}")
     assert [c["Id"] for c in found] == [created["Id"]]
     assert qbo.count(f"select count(*) from Customer where DisplayName = {quote(name)}") == 1
-    renamed = qbo.update("Customer", {"Id": created["Id"], "SyncToken": created["SyncToken"], "sparse": True,
-                                      "DisplayName": name + " LLP"})
+    renamed = qbo.update(
+        "Customer",
+        {"Id": created["Id"], "SyncToken": created["SyncToken"], "sparse": True, "DisplayName": name + " LLP"},
+    )
     assert renamed["DisplayName"] == name + " LLP" and renamed["SyncToken"] != created["SyncToken"]
     with pytest.raises(QboFault) as caught:
-        qbo.update("Customer", {"Id": created["Id"], "SyncToken": created["SyncToken"], "sparse": True,
-                                "DisplayName": name + " Again"})
+        qbo.update(
+            "Customer",
+            {"Id": created["Id"], "SyncToken": created["SyncToken"], "sparse": True, "DisplayName": name + " Again"},
+        )
     assert caught.value.stale
     with pytest.raises(QboFault) as caught:
         qbo.create("Customer", {"DisplayName": name + " LLP"})
@@ -234,20 +276,28 @@ def test_batch_round_trip(qbo: QuickBooks, service_item: dict[str, Any]) -> None
     ops = [BatchOp(f"c{i}", "create", "Customer", {"DisplayName": f"{stem} {i}"}) for i in range(29)]
     ops.append(BatchOp("q", "query", query=f"select * from Item where Name = {quote('Services')}"))
     results = qbo.batch(ops, requestid=unique())
-    assert {r.entity["DisplayName"] for b, r in results.items() if b != "q" and r.entity} == \
-        {f"{stem} {i}" for i in range(29)}
+    assert {r.entity["DisplayName"] for b, r in results.items() if b != "q" and r.entity} == {
+        f"{stem} {i}" for i in range(29)
+    }
     assert [row["Id"] for row in results["q"].rows or []] == [service_item["Id"]]
     invoice = qbo.create("Invoice", invoice_body(results["c0"].entity, service_item, "5.00", "B-1"))  # type: ignore[arg-type]
-    second = qbo.batch([BatchOp("v", "void", "Invoice", {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"]}),
-                        BatchOp("dup", "create", "Customer", {"DisplayName": f"{stem} 0"})])
+    second = qbo.batch(
+        [
+            BatchOp("v", "void", "Invoice", {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"]}),
+            BatchOp("dup", "create", "Customer", {"DisplayName": f"{stem} 0"}),
+        ]
+    )
     assert second["v"].entity and second["v"].entity["TotalAmt"] == 0
     assert second["dup"].fault and second["dup"].fault.duplicate_name
 
 
 def test_paged_query_reads_past_one_page(qbo: QuickBooks, sandbox: Sandbox) -> None:
     stem = unique("Pg")
-    seed.seed_objects(sandbox.qbo.store, sandbox.qbo_config.realm_id,
-                      {"Customer": [{"DisplayName": f"{stem} {i:04}"} for i in range(1005)]})
+    seed.seed_objects(
+        sandbox.qbo.store,
+        sandbox.qbo_config.realm_id,
+        {"Customer": [{"DisplayName": f"{stem} {i:04}"} for i in range(1005)]},
+    )
     rows = qbo.query("select * from Customer")
     assert len({r["Id"] for r in rows}) == len(rows) >= 1005
 
@@ -255,8 +305,9 @@ def test_paged_query_reads_past_one_page(qbo: QuickBooks, sandbox: Sandbox) -> N
 def test_preferences_and_company_info(qbo: QuickBooks) -> None:
     prefs = qbo.preferences()
     assert "SalesFormsPrefs" in prefs
-    changed = qbo.update_preferences({"Id": prefs["Id"], "SyncToken": prefs["SyncToken"],
-                                      "SalesFormsPrefs": {"CustomTxnNumbers": True}})
+    changed = qbo.update_preferences(
+        {"Id": prefs["Id"], "SyncToken": prefs["SyncToken"], "SalesFormsPrefs": {"CustomTxnNumbers": True}}
+    )
     assert changed["SalesFormsPrefs"]["CustomTxnNumbers"] is True
     assert qbo.company_info()["Id"]
 
@@ -286,27 +337,38 @@ def stats(sandbox: Sandbox, status: int) -> int:
 FaultSetup = Callable[[Sandbox], None]
 
 
-@pytest.mark.parametrize("setup, status, timeout", [
-    (lambda s: s.qbo.reconfigure(faults={"rate": 0.5, "kinds": ("error",), "seed": 3}), 503, 5.0),
-    (lambda s: s.qbo.reconfigure(faults={"rate": 0.3, "kinds": ("slow",), "slow_seconds": 0.6, "seed": 4}), None, 0.3),
-    (lambda s: s.qbo.reconfigure(faults={"rate": 0.3, "kinds": ("drop",), "seed": 5}), None, 5.0),
-    (lambda s: s.qbo.reconfigure(requests_per_minute=3), 429, 5.0),
-], ids=["5xx", "slow", "dropped", "throttled"])
-def test_transient_faults_are_survived(sandbox: Sandbox, qbo_row: MemoryRow, setup: FaultSetup,
-                                       status: int | None, timeout: float) -> None:
+@pytest.mark.parametrize(
+    "setup, status, timeout",
+    [
+        (lambda s: s.qbo.reconfigure(faults={"rate": 0.5, "kinds": ("error",), "seed": 3}), 503, 5.0),
+        (
+            lambda s: s.qbo.reconfigure(faults={"rate": 0.3, "kinds": ("slow",), "slow_seconds": 0.6, "seed": 4}),
+            None,
+            0.3,
+        ),
+        (lambda s: s.qbo.reconfigure(faults={"rate": 0.3, "kinds": ("drop",), "seed": 5}), None, 5.0),
+        (lambda s: s.qbo.reconfigure(requests_per_minute=3), 429, 5.0),
+    ],
+    ids=["5xx", "slow", "dropped", "throttled"],
+)
+def test_transient_faults_are_survived(
+    sandbox: Sandbox, qbo_row: MemoryRow, setup: FaultSetup, status: int | None, timeout: float
+) -> None:
     config = config_for(sandbox)
     waits: list[float] = []
     http = fast_http(timeout, max_attempts=12, cap=1.5, max_wait=30.0)
     http.sleep = lambda seconds: (waits.append(seconds), time.sleep(seconds))  # type: ignore[func-returns-value]
-    client = QuickBooks(config.qbo_api_url, sandbox.qbo_config.realm_id,
-                        TokenSource("qbo", qbo_row.load, qbo_row.save, config),
-                        RateLimiter(Limits(per_minute=10_000, concurrent=10), TIME_SCALE),  # let faults through
-                        http=http)
+    client = QuickBooks(
+        config.qbo_api_url,
+        sandbox.qbo_config.realm_id,
+        TokenSource("qbo", qbo_row.load, qbo_row.save, config),
+        RateLimiter(Limits(per_minute=10_000, concurrent=10), TIME_SCALE),  # let faults through
+        http=http,
+    )
     sandbox.qbo.reset_stats()
     setup(sandbox)
     try:
-        names = [client.create("Customer", {"DisplayName": unique("Survivor")}, requestid=unique())
-                 for i in range(8)]
+        names = [client.create("Customer", {"DisplayName": unique("Survivor")}, requestid=unique()) for i in range(8)]
     finally:
         sandbox.qbo.reconfigure(faults={"rate": 0.0}, requests_per_minute=500)
         client.http.close()

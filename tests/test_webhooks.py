@@ -8,27 +8,51 @@ from dataclasses import replace
 import pytest
 from werkzeug.test import Client
 
-from daemon import clio_webhooks
-from daemon.clio import Clio, ClioError
-from daemon.models import ClioWebhook, Connection, Event
-from daemon.providers import Providers
-from daemon.webhooks import Receiver, clio_signature, qbo_realms, qbo_signature
+from billsync.daemon.clio import webhooks as clio_webhooks
+from billsync.daemon.clio.client import Clio, ClioError
+from billsync.daemon.rpc.receiver import Receiver, clio_signature, qbo_realms, qbo_signature
+from billsync.daemon.store.models import ClioWebhook, Connection, Event
+from billsync.daemon.sync.providers import Providers
 
 VERIFIER = "verifier-token"
 
 
 def notification(realm: str, *names: str) -> dict:
-    return {"realmId": realm, "dataChangeEvent": {"entities": [
-        {"name": n, "id": "1", "operation": "Update", "lastUpdated": "2025-01-01T00:00:00.000Z"} for n in names]}}
+    return {
+        "realmId": realm,
+        "dataChangeEvent": {
+            "entities": [
+                {"name": n, "id": "1", "operation": "Update", "lastUpdated": "2025-01-01T00:00:00.000Z"} for n in names
+            ]
+        },
+    }
 
 
-@pytest.mark.parametrize(("payload", "realms"), [
-    ({"eventNotifications": [notification("1", "Invoice"), notification("2", "Vendor"), notification("3", "Preferences")]}, {"1", "3"}),
-    ({"eventNotifications": [notification("1", "Bill", "Customer")]}, {"1"}),
-    ({"eventNotifications": []}, set()),
-    ([{"type": "qbo.payment.created.v1", "intuitaccountid": "4"}, {"type": "qbo.vendor.updated.v1", "intuitaccountid": "5"}], {"4"}),
-    ("nonsense", set()),
-])
+@pytest.mark.parametrize(
+    ("payload", "realms"),
+    [
+        (
+            {
+                "eventNotifications": [
+                    notification("1", "Invoice"),
+                    notification("2", "Vendor"),
+                    notification("3", "Preferences"),
+                ]
+            },
+            {"1", "3"},
+        ),
+        ({"eventNotifications": [notification("1", "Bill", "Customer")]}, {"1"}),
+        ({"eventNotifications": []}, set()),
+        (
+            [
+                {"type": "qbo.payment.created.v1", "intuitaccountid": "4"},
+                {"type": "qbo.vendor.updated.v1", "intuitaccountid": "5"},
+            ],
+            {"4"},
+        ),
+        ("nonsense", set()),
+    ],
+)
 def test_only_changes_to_what_billsync_reads_or_writes_count(payload, realms) -> None:
     assert qbo_realms(payload) == realms
 
@@ -45,7 +69,11 @@ def http(db, triggered) -> Client:
 
 def qbo_post(http: Client, payload: object, signature: str | None = "sign") -> int:
     body = json.dumps(payload).encode()
-    headers = {} if signature is None else {"intuit-signature": qbo_signature(VERIFIER, body) if signature == "sign" else signature}
+    headers = (
+        {}
+        if signature is None
+        else {"intuit-signature": qbo_signature(VERIFIER, body) if signature == "sign" else signature}
+    )
     return http.post("/webhooks/qbo", data=body, headers=headers).status_code
 
 
@@ -65,7 +93,10 @@ def test_unsigned_forged_or_unconfigured_qbo_notifications_trigger_nothing(db, h
     assert qbo_post(Client(Receiver(lambda *a: triggered.append(a), "")), payload) == 404
     assert triggered == []
     body = b"not json"
-    assert http.post("/webhooks/qbo", data=body, headers={"intuit-signature": qbo_signature(VERIFIER, body)}).status_code == 400
+    assert (
+        http.post("/webhooks/qbo", data=body, headers={"intuit-signature": qbo_signature(VERIFIER, body)}).status_code
+        == 400
+    )
 
 
 def test_clio_handshake_then_signed_deliveries(http, triggered) -> None:
@@ -94,5 +125,5 @@ def test_a_failing_subscription_is_recorded_once_however_often_it_is_retried(db,
     providers = Providers(replace(config, webhook_url="https://hooks.example"))
     connection = Connection.create(name="A", clio_tokens={"access_token": "a", "refresh_token": "r"})
     for _ in range(3):
-        assert clio_webhooks.subscribe(providers, connection) is False
+        assert clio_webhooks.subscribe(providers.clio, connection, providers.config.webhook_url) is False
     assert [e.type for e in Event.select().where(Event.type.startswith("webhooks."))] == ["webhooks.failed"]

@@ -5,6 +5,6 @@ Mount it in a host app with ``BillSyncAdmin(app)``; run it alone with ``billsync
 
 from __future__ import annotations
 
-from webadmin.extension import BillSyncAdmin
+from billsync.webadmin.extension import BillSyncAdmin
 
 __all__ = ["BillSyncAdmin"]

@@ -9,16 +9,21 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from billsync.v1 import billsync_pb2 as pb
-from webadmin import gateway, present
-from webadmin.blueprint import after_action, bp, require_admin, status_of
-from webadmin.forms import ActionForm, FixForm, PurgeForm, ResyncForm, SettingsForm
+from billsync.webadmin import gateway, present
+from billsync.webadmin.blueprint import after_action, bp, require_admin, status_of
+from billsync.webadmin.forms import ActionForm, FixForm, PurgeForm, ResyncForm, SettingsForm
 
 #: Session key of the OAuth states this browser started, each to its connection id.
 OAUTH_STATES = "billsync_oauth_states"
 #: Authorizations a browser may have in flight at once; older ones are forgotten.
 MAX_OAUTH_STATES = 4
 #: Which form field the daemon means when its INVALID_ARGUMENT message starts so.
-FIELD_OF_MESSAGE = {"start_date": "start_date", "sync_interval_seconds": "sync_interval_seconds", "item_mapping": "service_item", "a QBO item": "service_item"}
+FIELD_OF_MESSAGE = {
+    "start_date": "start_date",
+    "sync_interval_seconds": "sync_interval_seconds",
+    "item_mapping": "service_item",
+    "a QBO item": "service_item",
+}
 
 
 def provider_or_404(provider: str) -> int:
@@ -46,7 +51,9 @@ def connect(connection_id: int, provider: str) -> Any:
     validated(ActionForm())
     started = gateway.rpc(
         "StartAuthorization",
-        pb.StartAuthorizationRequest(connection_id=connection_id, provider=provider_or_404(provider), redirect_uri=callback_url(provider)),
+        pb.StartAuthorizationRequest(
+            connection_id=connection_id, provider=provider_or_404(provider), redirect_uri=callback_url(provider)
+        ),
     )
     states = dict(list(session.get(OAUTH_STATES, {}).items())[-(MAX_OAUTH_STATES - 1) :])
     states[started.state] = connection_id
@@ -68,17 +75,27 @@ def oauth_callback(provider: str) -> Any:
     connection_id = states.pop(state, None)
     session[OAUTH_STATES] = states
     if connection_id is None:
-        flash(f"This {label} authorization was not started from this browser session; start it again from the connection's page.", "error")
+        flash(
+            f"This {label} authorization was not started from this browser session; start it again from the connection's page.",
+            "error",
+        )
         return redirect(url_for("billsync.index"))
     require_admin(connection_id)
     if request.args.get("error"):
-        flash(f"{label} did not grant access ({request.args.get('error_description') or request.args['error']}); nothing was changed.", "error")
+        flash(
+            f"{label} did not grant access ({request.args.get('error_description') or request.args['error']}); nothing was changed.",
+            "error",
+        )
         return after_action(connection_id)
     try:
         c = gateway.rpc(
             "CompleteAuthorization",
             pb.CompleteAuthorizationRequest(
-                provider=kind, state=state, code=request.args.get("code", ""), realm_id=request.args.get("realmId", ""), redirect_uri=callback_url(provider)
+                provider=kind,
+                state=state,
+                code=request.args.get("code", ""),
+                realm_id=request.args.get("realmId", ""),
+                redirect_uri=callback_url(provider),
             ),
         )
     except gateway.CallFailed as e:
@@ -97,17 +114,28 @@ def sync(connection_id: int) -> Any:
     validated(ActionForm())
     first = gateway.start_sync(connection_id)
     if first is None or first.run.state == pb.RUN_STATE_RUNNING:
-        return after_action(connection_id, "Joined the sync already in progress." if first and first.joined else "Sync started.")
-    return after_action(connection_id, f"Sync {present.word(pb.RunState, first.run.state)}." + (f" {first.run.error}" if first.run.error else ""))
+        return after_action(
+            connection_id, "Joined the sync already in progress." if first and first.joined else "Sync started."
+        )
+    return after_action(
+        connection_id,
+        f"Sync {present.word(pb.RunState, first.run.state)}." + (f" {first.run.error}" if first.run.error else ""),
+    )
 
 
 def describe_resync(result: pb.ResyncResponse) -> str:
-    """"Invoice 1043: synced" for one item; counts per state for several."""
+    """ "Invoice 1043: synced" for one item; counts per state for several."""
     if len(result.links) == 1:
         link = result.links[0]
-        return f"{link.label or link.clio_id}: {present.word(pb.LinkState, link.state)}" + (f" — {link.reason}" if link.reason else ".")
+        return f"{link.label or link.clio_id}: {present.word(pb.LinkState, link.state)}" + (
+            f" — {link.reason}" if link.reason else "."
+        )
     states = Counter(present.word(pb.LinkState, link.state) for link in result.links)
-    return f"Re-synced {len(result.links)} items: " + ", ".join(f"{n} {s}" for s, n in states.most_common()) if states else "Nothing needed a re-sync."
+    return (
+        f"Re-synced {len(result.links)} items: " + ", ".join(f"{n} {s}" for s, n in states.most_common())
+        if states
+        else "Nothing needed a re-sync."
+    )
 
 
 @bp.post("/connections/<int:connection_id>/resync")
@@ -136,7 +164,11 @@ def fix(connection_id: int) -> Any:
     form = FixForm()
     validated(form)
     check = gateway.rpc("FixQboSetting", pb.FixQboSettingRequest(connection_id=connection_id, key=form.key.data))
-    done = f"“{check.title}” is now on in QuickBooks." if check.ok else f"“{check.title}” is still off: {check.explanation}"
+    done = (
+        f"“{check.title}” is now on in QuickBooks."
+        if check.ok
+        else f"“{check.title}” is still off: {check.explanation}"
+    )
     return after_action(connection_id, done)
 
 
@@ -148,7 +180,10 @@ def settings(connection_id: int) -> Any:
     if request.method == "GET":
         s = c.settings
         form.start_date.data, form.sync_interval_seconds.data = s.start_date, s.sync_interval_seconds
-        form.service_item.data, form.expense_item.data = s.item_mapping.get("Service", ""), s.item_mapping.get("Expense", "")
+        form.service_item.data, form.expense_item.data = (
+            s.item_mapping.get("Service", ""),
+            s.item_mapping.get("Expense", ""),
+        )
     elif form.validate_on_submit():
         change = pb.UpdateSettingsRequest(
             connection_id=connection_id,
@@ -175,7 +210,10 @@ def revoke(connection_id: int) -> Any:
     if request.method == "POST":
         validated(form)
         gateway.rpc("Revoke", pb.RevokeRequest(connection_id=connection_id))
-        return after_action(connection_id, "Access revoked and syncing stopped. Every link is kept: connect both sides again to resume without duplicates.")
+        return after_action(
+            connection_id,
+            "Access revoked and syncing stopped. Every link is kept: connect both sides again to resume without duplicates.",
+        )
     return render_template("billsync/revoke.html", c=c, form=form)
 
 
@@ -187,9 +225,14 @@ def purge(connection_id: int) -> Any:
     if form.validate_on_submit():
         try:
             result = gateway.rpc("Purge", pb.PurgeRequest(connection_id=connection_id, confirm=form.confirm.data))
-            return after_action(connection_id, f"Purged: {result.links_deleted} links deleted and access revoked. Nothing was deleted in QuickBooks.")
+            return after_action(
+                connection_id,
+                f"Purged: {result.links_deleted} links deleted and access revoked. Nothing was deleted in QuickBooks.",
+            )
         except gateway.CallFailed as e:
             if not e.refused:
                 raise
             form.confirm.errors.append(str(e))
-    return render_template("billsync/purge.html", c=c, form=form, expected=c.qbo_company_name or c.qbo_realm_id or c.name), 400 if form.errors else 200
+    return render_template(
+        "billsync/purge.html", c=c, form=form, expected=c.qbo_company_name or c.qbo_realm_id or c.name
+    ), 400 if form.errors else 200

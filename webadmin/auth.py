@@ -10,11 +10,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, login_user, logout_user
 
-from webadmin.forms import ActionForm, LoginForm
-from webadmin.users import UserStore
+from billsync.webadmin.forms import ActionForm, LoginForm
+from billsync.webadmin.users import UserStore
 
 auth = Blueprint("billsync_auth", __name__, template_folder="templates")
 

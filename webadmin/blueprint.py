@@ -12,8 +12,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from billsync.v1 import billsync_pb2 as pb
-from webadmin import gateway, present
-from webadmin.forms import ActionForm
+from billsync.webadmin import gateway, present
+from billsync.webadmin.forms import ActionForm
 
 bp = Blueprint("billsync", __name__, template_folder="templates", static_folder="static", static_url_path="/_static")
 bp.teardown_app_request(gateway.close_client)
@@ -27,7 +27,12 @@ def page_context() -> dict[str, Any]:
     """The contract's enums, the display helpers and the standalone logout button, for
     this blueprint's pages only, so nothing leaks into the host app's templates."""
     standalone = "billsync_auth.logout" in current_app.view_functions
-    return {"pb": pb, "present": present, "billsync_logout": standalone, "logout_form": ActionForm() if standalone else None}
+    return {
+        "pb": pb,
+        "present": present,
+        "billsync_logout": standalone,
+        "logout_form": ActionForm() if standalone else None,
+    }
 
 
 @bp.before_request

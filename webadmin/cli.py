@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from daemon.config import default_data_dir, read_or_create
-from webadmin.users import UserStore
+from billsync.datadir import default_data_dir, read_or_create
+from billsync.webadmin.users import UserStore
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: In demo mode (BILLSYNC_DEMO=1) with no users yet, this user is created and its
@@ -39,10 +39,23 @@ def demo_login(users: UserStore, data_dir: Path) -> str | None:
 
 
 @click.group(invoke_without_command=True)
-@click.option("--data-dir", envvar="BILLSYNC_DATA_DIR", type=click.Path(file_okay=False, path_type=Path), default=default_data_dir, show_default="~/.local/share/billsync", help="Where the panel keeps its users and session key.")
-@click.option("--listen", envvar="BILLSYNC_WEB_LISTEN", default="127.0.0.1:8080", show_default=True, help="HOST:PORT to serve on.")
+@click.option(
+    "--data-dir",
+    envvar="BILLSYNC_DATA_DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=default_data_dir,
+    show_default="~/.local/share/billsync",
+    help="Where the panel keeps its users and session key.",
+)
+@click.option(
+    "--listen", envvar="BILLSYNC_WEB_LISTEN", default="127.0.0.1:8080", show_default=True, help="HOST:PORT to serve on."
+)
 @click.option("--address", envvar="BILLSYNC_ADDRESS", help="The daemon's host:port (default 127.0.0.1:50051).")
-@click.option("--secure-cookies/--insecure-cookies", default=None, help="Secure session cookie (needs https). Default: secure unless listening on a loopback address.")
+@click.option(
+    "--secure-cookies/--insecure-cookies",
+    default=None,
+    help="Secure session cookie (needs https). Default: secure unless listening on a loopback address.",
+)
 @click.pass_context
 def web(ctx: click.Context, data_dir: Path, listen: str, address: str | None, secure_cookies: bool | None) -> None:
     """Serve the Bill Syncing admin panel (or manage its users)."""
@@ -51,7 +64,7 @@ def web(ctx: click.Context, data_dir: Path, listen: str, address: str | None, se
         return
     import waitress
 
-    from webadmin.standalone import create_app
+    from billsync.webadmin.standalone import create_app
 
     host, port = split_listen(listen)
     secure = host not in LOOPBACK if secure_cookies is None else secure_cookies
@@ -60,11 +73,13 @@ def web(ctx: click.Context, data_dir: Path, listen: str, address: str | None, se
     if login:
         import threading
 
-        from daemon.client import DaemonClient
-        from webadmin.demo import connect_demo_firm
+        from billsync.daemon.rpc.client import DaemonClient
+        from billsync.webadmin.demo import connect_demo_firm
 
         client = DaemonClient(address, actor="demo")
-        threading.Thread(target=connect_demo_firm, args=(client, f"http://{listen}"), name="demo-connect", daemon=True).start()
+        threading.Thread(
+            target=connect_demo_firm, args=(client, f"http://{listen}"), name="demo-connect", daemon=True
+        ).start()
     click.echo(f"billsync web admin on http://{listen}/" + (f" — {login}" if login else ""), err=True)
     if not ctx.obj.names():
         click.echo("no users yet: create one with 'billsync web create-user NAME'", err=True)

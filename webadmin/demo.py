@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import time
 
+from billsync.daemon.rpc.client import DaemonClient, DaemonError
+from billsync.sandbox.consent import approve, callback_params
 from billsync.v1 import billsync_pb2 as pb
-from daemon.client import DaemonClient, DaemonError
-from sandbox.consent import approve, callback_params
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,19 @@ def connect_demo_firm(client: DaemonClient, panel_url: str, wait: float = 60.0) 
     connection = client.call("CreateConnection", pb.CreateConnectionRequest(name=DEMO_CONNECTION))
     for provider, name in PROVIDERS.items():
         redirect_uri = f"{panel_url.rstrip('/')}/oauth/{name}/callback"
-        started = client.call("StartAuthorization", pb.StartAuthorizationRequest(connection_id=connection.id, provider=provider, redirect_uri=redirect_uri))
+        started = client.call(
+            "StartAuthorization",
+            pb.StartAuthorizationRequest(connection_id=connection.id, provider=provider, redirect_uri=redirect_uri),
+        )
         params = callback_params(approve(started.authorize_url))
-        client.call("CompleteAuthorization", pb.CompleteAuthorizationRequest(
-            provider=provider, state=params["state"], code=params["code"], realm_id=params.get("realmId", ""), redirect_uri=redirect_uri))
+        client.call(
+            "CompleteAuthorization",
+            pb.CompleteAuthorizationRequest(
+                provider=provider,
+                state=params["state"],
+                code=params["code"],
+                realm_id=params.get("realmId", ""),
+                redirect_uri=redirect_uri,
+            ),
+        )
     log.info("demo firm connected as connection %d", connection.id)

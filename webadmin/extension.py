@@ -12,9 +12,9 @@ from typing import Any
 
 from flask import Flask
 
-from webadmin import actions, pages  # noqa: F401  (importing them declares their routes on bp)
-from webadmin import config as defaults
-from webadmin.blueprint import bp
+from billsync.webadmin import actions, pages  # noqa: F401  (importing them declares their routes on bp)
+from billsync.webadmin import config as defaults
+from billsync.webadmin.blueprint import bp
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,19 @@ def check_config(app: Flask) -> None:
         )
     for key in ("BILLSYNC_CAN_ADMINISTER", "BILLSYNC_ACTOR"):
         if not callable(config[key]):
-            raise RuntimeError(f"{key} must be a function, not {config[key]!r}; see webadmin/config.py for its signature.")
+            raise RuntimeError(
+                f"{key} must be a function, not {config[key]!r}; see webadmin/config.py for its signature."
+            )
     prefix = config["BILLSYNC_URL_PREFIX"]
     if prefix and not prefix.startswith("/"):
         raise RuntimeError(f"BILLSYNC_URL_PREFIX must start with '/', like '/billsync', not {prefix!r}.")
-    for key in ("BILLSYNC_RPC_TIMEOUT", "BILLSYNC_PAGE_SIZE", "BILLSYNC_POLL_SECONDS", "BILLSYNC_LOGIN_MAX_FAILURES", "BILLSYNC_LOGIN_WINDOW_SECONDS"):
+    for key in (
+        "BILLSYNC_RPC_TIMEOUT",
+        "BILLSYNC_PAGE_SIZE",
+        "BILLSYNC_POLL_SECONDS",
+        "BILLSYNC_LOGIN_MAX_FAILURES",
+        "BILLSYNC_LOGIN_WINDOW_SECONDS",
+    ):
         if not isinstance(config[key], (int, float)) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, not {config[key]!r}.")
 

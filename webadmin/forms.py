@@ -25,17 +25,29 @@ class FixForm(FlaskForm):
 
 class CreateConnectionForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], description="Usually the firm's name.")
-    start_date = StringField("Sync bills issued on or after", validators=[Optional(), DATE], description="Leave empty to sync every bill.")
+    start_date = StringField(
+        "Sync bills issued on or after", validators=[Optional(), DATE], description="Leave empty to sync every bill."
+    )
 
 
 class SettingsForm(FlaskForm):
     """The connection's settings; each field is named as the daemon names it, so the
     daemon's INVALID_ARGUMENT message can be shown beside the field it names."""
 
-    start_date = StringField("Sync bills issued on or after", validators=[Optional(), DATE], description="Bills issued before this date are skipped. Empty: every bill.")
-    sync_interval_seconds = IntegerField("Sync every (seconds)", validators=[DataRequired(), NumberRange(min=30, max=7 * 24 * 3600)])
-    service_item = StringField("QuickBooks item for Clio services", validators=ITEM_NAME, description="Empty: the default item, “Services”.")
-    expense_item = StringField("QuickBooks item for Clio expenses", validators=ITEM_NAME, description="Empty: the default item, “Expenses”.")
+    start_date = StringField(
+        "Sync bills issued on or after",
+        validators=[Optional(), DATE],
+        description="Bills issued before this date are skipped. Empty: every bill.",
+    )
+    sync_interval_seconds = IntegerField(
+        "Sync every (seconds)", validators=[DataRequired(), NumberRange(min=30, max=7 * 24 * 3600)]
+    )
+    service_item = StringField(
+        "QuickBooks item for Clio services", validators=ITEM_NAME, description="Empty: the default item, “Services”."
+    )
+    expense_item = StringField(
+        "QuickBooks item for Clio expenses", validators=ITEM_NAME, description="Empty: the default item, “Expenses”."
+    )
 
 
 class PurgeForm(FlaskForm):

@@ -13,8 +13,8 @@ import grpc
 from flask import current_app, g
 from flask_login import current_user
 
+from billsync.daemon.rpc.client import DaemonClient, DaemonError
 from billsync.v1 import billsync_pb2 as pb
-from daemon.client import DaemonClient, DaemonError
 
 UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 #: Refusals the admin can act on: the daemon's message is shown as it is.

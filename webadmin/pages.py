@@ -8,9 +8,9 @@ from typing import Any
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 
 from billsync.v1 import billsync_pb2 as pb
-from webadmin import gateway, present
-from webadmin.blueprint import bp, may_administer, require_admin, status_of
-from webadmin.forms import ActionForm, CreateConnectionForm, FixForm, ResyncForm
+from billsync.webadmin import gateway, present
+from billsync.webadmin.blueprint import bp, may_administer, require_admin, status_of
+from billsync.webadmin.forms import ActionForm, CreateConnectionForm, FixForm, ResyncForm
 
 
 def visible_connections() -> list[pb.Connection]:
@@ -32,7 +32,9 @@ def create_connection() -> Any:
     form = CreateConnectionForm()
     if not form.validate_on_submit():
         return render_template("billsync/index.html", connections=visible_connections(), form=form), 400
-    request_ = pb.CreateConnectionRequest(name=form.name.data, settings=pb.Settings(start_date=form.start_date.data or ""))
+    request_ = pb.CreateConnectionRequest(
+        name=form.name.data, settings=pb.Settings(start_date=form.start_date.data or "")
+    )
     created = gateway.rpc("CreateConnection", request_)
     return redirect(url_for("billsync.connection", connection_id=created.id))
 
@@ -78,7 +80,13 @@ def links(connection_id: int) -> Any:
         ),
     )
     return render_template(
-        "billsync/links.html", c=status.connection, page=page, kind=kind, state=state, resync=ResyncForm(), first=not request.args.get("page")
+        "billsync/links.html",
+        c=status.connection,
+        page=page,
+        kind=kind,
+        state=state,
+        resync=ResyncForm(),
+        first=not request.args.get("page"),
     )
 
 
@@ -88,6 +96,11 @@ def events(connection_id: int) -> Any:
     status = status_of(connection_id)
     page = gateway.rpc(
         "ListEvents",
-        pb.ListEventsRequest(connection_id=connection_id, page_size=current_app.config["BILLSYNC_PAGE_SIZE"], page_token=request.args.get("page", ""), newest_first=True),
+        pb.ListEventsRequest(
+            connection_id=connection_id,
+            page_size=current_app.config["BILLSYNC_PAGE_SIZE"],
+            page_token=request.args.get("page", ""),
+            newest_first=True,
+        ),
     )
     return render_template("billsync/events.html", c=status.connection, page=page, first=not request.args.get("page"))

@@ -13,8 +13,20 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from billsync.v1 import billsync_pb2 as pb
 
-KIND_LABELS = {pb.KIND_CONTACT: "Contacts", pb.KIND_INVOICE: "Invoices", pb.KIND_PAYMENT: "Payments", pb.KIND_CREDIT_MEMO: "Credit notes"}
-STATE_ORDER = [pb.LINK_STATE_SYNCED, pb.LINK_STATE_PENDING, pb.LINK_STATE_WAITING, pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN, pb.LINK_STATE_SKIPPED]
+KIND_LABELS = {
+    pb.KIND_CONTACT: "Contacts",
+    pb.KIND_INVOICE: "Invoices",
+    pb.KIND_PAYMENT: "Payments",
+    pb.KIND_CREDIT_MEMO: "Credit notes",
+}
+STATE_ORDER = [
+    pb.LINK_STATE_SYNCED,
+    pb.LINK_STATE_PENDING,
+    pb.LINK_STATE_WAITING,
+    pb.LINK_STATE_FAILED,
+    pb.LINK_STATE_BROKEN,
+    pb.LINK_STATE_SKIPPED,
+]
 PROVIDERS = {"clio": pb.PROVIDER_CLIO, "qbo": pb.PROVIDER_QBO}
 PROVIDER_LABELS = {"clio": "Clio", "qbo": "QuickBooks Online"}
 

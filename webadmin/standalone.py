@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Flask
 
-from daemon.config import read_or_create
-from webadmin.auth import init_auth
-from webadmin.config import DEFAULTS
-from webadmin.extension import BillSyncAdmin
-from webadmin.users import UserStore
+from billsync.datadir import read_or_create
+from billsync.webadmin.auth import init_auth
+from billsync.webadmin.config import DEFAULTS
+from billsync.webadmin.extension import BillSyncAdmin
+from billsync.webadmin.users import UserStore
 
 #: The session-signing key, generated on first start and kept beside the users file.
 SECRET_FILE = "web-secret.key"
@@ -25,7 +25,9 @@ def create_app(data_dir: Path | str, **config: Any) -> Flask:
     ``config`` sets any Flask or BILLSYNC_* key, e.g. ``BILLSYNC_DAEMON_ADDRESS``.
     """
     app = Flask("webadmin.standalone", static_folder=None)
-    app.config.update(DEFAULTS, SECRET_KEY=read_or_create(Path(data_dir) / SECRET_FILE, secrets.token_hex(32)), BILLSYNC_URL_PREFIX="")
+    app.config.update(
+        DEFAULTS, SECRET_KEY=read_or_create(Path(data_dir) / SECRET_FILE, secrets.token_hex(32)), BILLSYNC_URL_PREFIX=""
+    )
     app.config.update(config)
     init_auth(app, UserStore(data_dir))
     BillSyncAdmin(app)

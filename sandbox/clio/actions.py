@@ -13,9 +13,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
-from sandbox.clio import billing, records
-from sandbox.clio.errors import bad_request, not_found
-from sandbox.clio.store import Record, Store, utcnow
+from billsync.sandbox.clio import billing, records
+from billsync.sandbox.clio.errors import bad_request, not_found
+from billsync.sandbox.clio.store import Record, Store, utcnow
 
 EDITABLE_BILL_FIELDS = ("number", "subject", "memo", "purchase_order", "issued_at", "due_at")
 
@@ -64,9 +64,7 @@ def edit_contact(store: Store, contact_id: int, data: Mapping[str, Any]) -> Reco
             records.rename(record, data["name"])
         if "email" in data:
             record["primary_email_address"] = data["email"]
-            record["email_addresses"] = [
-                {**email, "address": data["email"]} for email in record["email_addresses"]
-            ]
+            record["email_addresses"] = [{**email, "address": data["email"]} for email in record["email_addresses"]]
         return store.touch("contacts", record)
 
 
@@ -94,19 +92,23 @@ def create_bill(store: Store, data: Mapping[str, Any]) -> Record:
             subject=data.get("subject", ""),
         )
         for ordering, line in enumerate(data.get("lines", [])):
-            store.save("line_items", records.line_item(
-                store.next_id("line_items"),
-                bill_id,
-                line.get("kind", "Service"),
-                line.get("description", ""),
-                _money(line.get("price", 0), "price"),
-                Decimal(str(line.get("quantity", 1))),
-                issued,
-                now,
-                taxable=bool(line.get("taxable", False)),
-                secondary_taxable=bool(line.get("secondary_taxable", False)),
-                ordering=ordering,
-            ), "created")
+            store.save(
+                "line_items",
+                records.line_item(
+                    store.next_id("line_items"),
+                    bill_id,
+                    line.get("kind", "Service"),
+                    line.get("description", ""),
+                    _money(line.get("price", 0), "price"),
+                    Decimal(str(line.get("quantity", 1))),
+                    issued,
+                    now,
+                    taxable=bool(line.get("taxable", False)),
+                    secondary_taxable=bool(line.get("secondary_taxable", False)),
+                    ordering=ordering,
+                ),
+                "created",
+            )
         return reprice(store, bill, "created")
 
 
@@ -148,9 +150,13 @@ def create_payment(store: Store, data: Mapping[str, Any]) -> Record:
         on = date.fromisoformat(data.get("date", now.date().isoformat()))
         contact_id = bill["client"]["id"]
         pay = store.save("payments", records.payment(store.next_id("payments"), contact_id, amount, on, now))
-        allocation = store.save("allocations", records.allocation(
-            store.next_id("allocations"), "Payment", pay["id"], bill["id"], contact_id, amount, on, now
-        ), "created")
+        allocation = store.save(
+            "allocations",
+            records.allocation(
+                store.next_id("allocations"), "Payment", pay["id"], bill["id"], contact_id, amount, on, now
+            ),
+            "created",
+        )
         reprice(store, bill)
         return allocation
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from sandbox.clio import actions, fields, loader
-from sandbox.clio.api import clio_json
-from sandbox.clio.errors import bad_request
-from sandbox.clio.models import ALLOCATIONS, BILLS, CONTACTS
-from sandbox.clio.store import Record
-from sandbox.faults import FaultConfig
+from billsync.sandbox.clio import actions, fields, loader
+from billsync.sandbox.clio.api import clio_json
+from billsync.sandbox.clio.errors import bad_request
+from billsync.sandbox.clio.models import ALLOCATIONS, BILLS, CONTACTS
+from billsync.sandbox.clio.store import Record
+from billsync.sandbox.faults import FaultConfig
 
 bp = Blueprint("clio_admin", __name__, url_prefix="/_sandbox")
 
@@ -31,14 +31,14 @@ ROUTES = {
     "DELETE /_sandbox/requests": "Reset the request counts.",
     "GET /_sandbox/config": "Current limits, token lifetime and faults.",
     "PATCH /_sandbox/config": "Change rate_limit_per_minute, time_scale, token_lifetime_seconds, "
-                              "faults {rate, kinds, slow_seconds, seed}.",
+    "faults {rate, kinds, slow_seconds, seed}.",
     "POST /_sandbox/tokens": "Mint an access/refresh token pair, as if a user had approved the app.",
     "POST /_sandbox/tokens/expire": "Expire {\"access_token\": …}, or every access token.",
     "GET /_sandbox/webhook_deliveries": "The last handshakes and deliveries and their outcome.",
     "POST /_sandbox/contacts": "Create a contact: {type: Person|Company, first_name, last_name | name, email}.",
     "PATCH /_sandbox/contacts/<id>": "Rename a contact or change its email: {name, email}.",
     "POST /_sandbox/bills": "Create a bill: {client_id, state, number, tax_rate, lines: [{kind, "
-                            "description, price, quantity, taxable}]}.",
+    "description, price, quantity, taxable}]}.",
     "PATCH /_sandbox/bills/<id>": "Edit a bill: {number, subject, memo, issued_at, due_at, state}.",
     "POST /_sandbox/bills/<id>/void": "Void a bill.",
     "DELETE /_sandbox/bills/<id>": "Delete a bill (it stays listed in state \"deleted\").",
@@ -52,9 +52,7 @@ def _sandbox() -> Any:
 
 
 def _full(model: fields.Model, record: Record) -> dict[str, Any]:
-    selection = tuple((name, None) for name in sorted(model.scalars)) + tuple(
-        (name, None) for name in model.nested
-    )
+    selection = tuple((name, None) for name in sorted(model.scalars)) + tuple((name, None) for name in model.nested)
     db = _sandbox().store
     with db.lock:
         return {"data": fields.project(db, model, record, selection)}
@@ -113,8 +111,12 @@ def _config_view() -> dict[str, Any]:
         "rate_limit_per_minute": config.rate_limit_per_minute,
         "time_scale": config.time_scale,
         "token_lifetime_seconds": config.token_lifetime_seconds,
-        "faults": {"rate": faults.rate, "kinds": list(faults.kinds),
-                   "slow_seconds": faults.slow_seconds, "seed": faults.seed},
+        "faults": {
+            "rate": faults.rate,
+            "kinds": list(faults.kinds),
+            "slow_seconds": faults.slow_seconds,
+            "seed": faults.seed,
+        },
     }
 
 
@@ -147,8 +149,15 @@ def mint_token() -> Response:
     sandbox = _sandbox()
     lifetime = int(_body().get("expires_in", sandbox.config.token_lifetime_seconds))
     grant = sandbox.tokens.mint(lifetime)
-    return clio_json({"access_token": grant.access_token, "refresh_token": grant.refresh_token,
-                      "token_type": "bearer", "expires_in": lifetime}, 201)
+    return clio_json(
+        {
+            "access_token": grant.access_token,
+            "refresh_token": grant.refresh_token,
+            "token_type": "bearer",
+            "expires_in": lifetime,
+        },
+        201,
+    )
 
 
 @bp.post("/tokens/expire")

@@ -16,12 +16,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from sandbox.clio import fields, query
-from sandbox.clio.errors import ClioError, bad_request, not_found
-from sandbox.clio.fields import Model
-from sandbox.clio.guard import add_limit_headers, authenticate
-from sandbox.clio.models import RESOURCES, USERS
-from sandbox.clio.store import Record, Store
+from billsync.sandbox.clio import fields, query
+from billsync.sandbox.clio.errors import ClioError, bad_request, not_found
+from billsync.sandbox.clio.fields import Model
+from billsync.sandbox.clio.guard import add_limit_headers, authenticate
+from billsync.sandbox.clio.models import RESOURCES, USERS
+from billsync.sandbox.clio.store import Record, Store
 
 bp = Blueprint("clio_api", __name__, url_prefix="/api/v4")
 #: Clio has no ``GET /line_items/{id}.json`` (only PATCH and DELETE); neither has the emulator.
@@ -72,7 +72,10 @@ def index(resource: str) -> Response:
     collection = db[resource]
     with db.lock:
         found, token = query.page(
-            collection, query.build(collection, args, args.getlist("ids[]")), order, limit,
+            collection,
+            query.build(collection, args, args.getlist("ids[]")),
+            order,
+            limit,
             args.get("page_token"),
         )
         data = [fields.project(db, model, record, selection) for record in found]

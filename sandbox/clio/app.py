@@ -14,15 +14,15 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from sandbox.clio import admin, api, oauth, persist, webhooks
-from sandbox.clio.config import ClioConfig
-from sandbox.clio.edge import Edge, RequestCounter
-from sandbox.clio.errors import ClioError
-from sandbox.clio.records import EPOCH
-from sandbox.clio.store import Record, Store
-from sandbox.clio.tokens import TokenStore
-from sandbox.faults import FaultConfig, FaultInjector
-from sandbox.throttle import Limit, RateLimiter
+from billsync.sandbox.clio import admin, api, oauth, persist, webhooks
+from billsync.sandbox.clio.config import ClioConfig
+from billsync.sandbox.clio.edge import Edge, RequestCounter
+from billsync.sandbox.clio.errors import ClioError
+from billsync.sandbox.clio.records import EPOCH
+from billsync.sandbox.clio.store import Record, Store
+from billsync.sandbox.clio.tokens import TokenStore
+from billsync.sandbox.faults import FaultConfig, FaultInjector
+from billsync.sandbox.throttle import Limit, RateLimiter
 
 __all__ = ["ClioConfig", "ClioSandbox", "create_app"]
 
@@ -84,13 +84,27 @@ class ClioSandbox:
         config = self.config
         first, _, last = config.user_name.partition(" ")
         return {
-            "id": 1, "etag": '"user-1"', "name": config.user_name, "first_name": first,
-            "last_name": last, "initials": f"{first[:1]}{last[:1]}", "email": config.user_email,
-            "enabled": True, "account_owner": True, "subscription_type": "Attorney",
-            "time_zone": "UTC", "created_at": stamp, "updated_at": stamp,
-            "account": {"id": config.account_id, "etag": f'"account-{config.account_id}"',
-                        "name": config.account_name, "state": "active",
-                        "created_at": stamp, "updated_at": stamp},
+            "id": 1,
+            "etag": '"user-1"',
+            "name": config.user_name,
+            "first_name": first,
+            "last_name": last,
+            "initials": f"{first[:1]}{last[:1]}",
+            "email": config.user_email,
+            "enabled": True,
+            "account_owner": True,
+            "subscription_type": "Attorney",
+            "time_zone": "UTC",
+            "created_at": stamp,
+            "updated_at": stamp,
+            "account": {
+                "id": config.account_id,
+                "etag": f'"account-{config.account_id}"',
+                "name": config.account_name,
+                "state": "active",
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
         }
 
 

@@ -80,9 +80,7 @@ def price_bill(bill: dict[str, Any], lines: list[dict[str, Any]]) -> None:
     for line, share in zip(lines, shares):
         base = line["total"] - share
         line["tax"] = money(base * tax_rate / HUNDRED) if line.get("taxable") else ZERO
-        line["secondary_tax"] = (
-            money(base * secondary_rate / HUNDRED) if line.get("secondary_taxable") else ZERO
-        )
+        line["secondary_tax"] = money(base * secondary_rate / HUNDRED) if line.get("secondary_taxable") else ZERO
     bill["sub_total"] = sub_total
     bill["tax_sum"] = sum((line["tax"] for line in lines), ZERO)
     bill["secondary_tax_sum"] = sum((line["secondary_tax"] for line in lines), ZERO)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sandbox.faults import FaultConfig
+from billsync.sandbox.faults import FaultConfig
 
 #: Clio access tokens live 30 days (docs.developers.clio.com/api-docs/authorization).
 THIRTY_DAYS = 30 * 24 * 3600

@@ -15,7 +15,7 @@ import re
 import threading
 from typing import Any, Callable, Iterable
 
-from sandbox.faults import FaultInjector
+from billsync.sandbox.faults import FaultInjector
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -78,8 +78,7 @@ class Edge:
                 self.counter.add(method, endpoint, 503)
                 start_response(
                     "503 Service Unavailable",
-                    [("Content-Type", "application/json; charset=utf-8"),
-                     ("Content-Length", str(len(_SERVER_ERROR)))],
+                    [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(_SERVER_ERROR)))],
                 )
                 return [_SERVER_ERROR]
 

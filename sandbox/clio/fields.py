@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
-from sandbox.clio.store import Record, Store
+from billsync.sandbox.clio.store import Record, Store
 
 Selection = tuple[tuple[str, "tuple[str, ...] | None"], ...]
 

@@ -14,7 +14,7 @@ import time
 
 from flask import Response, current_app, g, request
 
-from sandbox.clio.errors import ClioError, unauthorized
+from billsync.sandbox.clio.errors import ClioError, unauthorized
 
 
 def authenticate() -> None:
@@ -28,7 +28,7 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise unauthorized("Missing bearer token")
-    token = header[len("Bearer "):].strip()
+    token = header[len("Bearer ") :].strip()
     problem = sandbox.tokens.check(token)
     if problem:
         raise unauthorized(problem)

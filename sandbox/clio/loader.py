@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sandbox.clio.store import Store
-from sandbox.demo import Firm, generate_firm
+from billsync.sandbox.clio.store import Store
+from billsync.sandbox.demo import Firm, generate_firm
 
 #: Firm attributes in the order their records may refer to one another.
 COLLECTIONS = ("contacts", "bills", "line_items", "payments", "credit_memos", "allocations")

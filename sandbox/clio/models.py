@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.clio.fields import Model, Nested
-from sandbox.clio.store import Record, Store
+from billsync.sandbox.clio.fields import Model, Nested
+from billsync.sandbox.clio.store import Record, Store
 
 CONTACT_FIELDS = frozenset(
     "id etag name first_name middle_name last_name prefix title initials type "
@@ -30,9 +30,7 @@ LINE_ITEM_FIELDS = frozenset(
 ALLOCATION_FIELDS = frozenset(
     "id etag date amount interest voided_at description destroyable created_at updated_at".split()
 )
-CREDIT_MEMO_FIELDS = frozenset(
-    "id etag date amount description discount voided_at created_at updated_at".split()
-)
+CREDIT_MEMO_FIELDS = frozenset("id etag date amount description discount voided_at created_at updated_at".split())
 WEBHOOK_FIELDS = frozenset(
     "id etag url fields shared_secret model status events expires_at created_at updated_at".split()
 )
@@ -112,8 +110,7 @@ USERS = Model("users", USER_FIELDS, {"account": _embedded_nested("account", ACCO
 
 #: The list/show endpoints by URL name.
 RESOURCES: dict[str, Model] = {
-    model.collection: model
-    for model in (CONTACTS, BILLS, LINE_ITEMS, ALLOCATIONS, CREDIT_MEMOS, WEBHOOKS)
+    model.collection: model for model in (CONTACTS, BILLS, LINE_ITEMS, ALLOCATIONS, CREDIT_MEMOS, WEBHOOKS)
 }
 
 #: Webhook model identifiers the emulator delivers for (Clio has no allocation webhooks).

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template_string, request
 
-from sandbox.clio.config import ClioConfig
+from billsync.sandbox.clio.config import ClioConfig
 
 bp = Blueprint("clio_oauth", __name__, url_prefix="/oauth")
 
@@ -97,9 +97,7 @@ def token() -> Response:
         return _oauth_error(400, "unsupported_grant_type", f"Unsupported grant_type: {grant_type}")
     if grant is None:
         return _oauth_error(400, "invalid_grant", "The provided authorization grant is invalid, expired or revoked")
-    return jsonify(
-        {"access_token": grant.access_token, "token_type": "bearer", "expires_in": lifetime, **body_extra}
-    )
+    return jsonify({"access_token": grant.access_token, "token_type": "bearer", "expires_in": lifetime, **body_extra})
 
 
 @bp.post("/deauthorize")

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from sandbox.clio.store import Store
-from sandbox.clio.tokens import TokenStore
+from billsync.sandbox.clio.store import Store
+from billsync.sandbox.clio.tokens import TokenStore
 
 
 def _encode(value: Any) -> Any:
@@ -32,7 +32,7 @@ def _encode(value: Any) -> Any:
 
 def _decode(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
-        (key, value), = obj.items()
+        ((key, value),) = obj.items()
         if key == "$decimal":
             return Decimal(value)
         if key == "$datetime":
@@ -47,8 +47,7 @@ def dump(store: Store, tokens: TokenStore) -> str:
         records: dict[str, list[Any]] = {}
         for name, record in store.items():
             records.setdefault(name, []).append(record)
-        text = json.dumps({"records": records, "tokens": tokens.snapshot()}, default=_encode,
-                          ensure_ascii=False)
+        text = json.dumps({"records": records, "tokens": tokens.snapshot()}, default=_encode, ensure_ascii=False)
     return text
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
-from sandbox.clio.errors import bad_request
-from sandbox.clio.store import Collection, Record
+from billsync.sandbox.clio.errors import bad_request
+from billsync.sandbox.clio.store import Collection, Record
 
 Predicate = Callable[[Record], bool]
 
@@ -111,8 +111,7 @@ def _date_bound(field_name: str, after: bool) -> Callable[..., None]:
 def _contact_query(query: Query, collection: Collection, name: str, value: str) -> None:
     needle = value.casefold()
     query.predicates.append(
-        lambda r: needle in r["name"].casefold()
-        or needle in (r.get("primary_email_address") or "").casefold()
+        lambda r: needle in r["name"].casefold() or needle in (r.get("primary_email_address") or "").casefold()
     )
 
 
@@ -126,9 +125,7 @@ def _flag(test: Predicate) -> Callable[..., None]:
 
 def _parent_id(query: Query, collection: Collection, name: str, value: str) -> None:
     parent_id = parse_int(name, value)
-    query.narrow(
-        set().union(*(collection.referrer_ids("parent", (kind, parent_id)) for kind in PARENT_TYPES))
-    )
+    query.narrow(set().union(*(collection.referrer_ids("parent", (kind, parent_id)) for kind in PARENT_TYPES)))
 
 
 def _parent_type(query: Query, collection: Collection, name: str, value: str) -> None:

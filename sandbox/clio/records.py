@@ -10,8 +10,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sandbox.clio.billing import ZERO
-from sandbox.clio.store import Record
+from billsync.sandbox.clio.billing import ZERO
+from billsync.sandbox.clio.store import Record
 
 #: When the emulated account and its fixed records (currency, user) were created.
 EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
@@ -51,10 +51,21 @@ def contact(
     """A Person (first and last name) or a Company (``company``) with an optional email."""
     is_company = company is not None
     name = company if is_company else f"{first_name} {last_name}"
-    emails = [] if not email else [
-        {"id": contact_id, "etag": f'"email-{contact_id}"', "address": email, "name": "Work",
-         "primary": True, "created_at": at, "updated_at": at}
-    ]
+    emails = (
+        []
+        if not email
+        else [
+            {
+                "id": contact_id,
+                "etag": f'"email-{contact_id}"',
+                "address": email,
+                "name": "Work",
+                "primary": True,
+                "created_at": at,
+                "updated_at": at,
+            }
+        ]
+    )
     return {
         "id": contact_id,
         "type": "Company" if is_company else "Person",
@@ -205,9 +216,7 @@ def allocation(
     }
 
 
-def credit_memo(
-    memo_id: int, contact_id: int, amount: Decimal, on: date, at: datetime, description: str
-) -> Record:
+def credit_memo(memo_id: int, contact_id: int, amount: Decimal, on: date, at: datetime, description: str) -> Record:
     """A credit note issued to a contact; its allocations apply it to bills."""
     return {
         "id": memo_id,

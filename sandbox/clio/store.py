@@ -58,9 +58,7 @@ class Collection:
         # What each record was indexed under: callers change records in place, so the old
         # values cannot be read back from the record when it is saved again.
         self._indexed: dict[int, tuple[float, dict[str, Hashable]]] = {}
-        self._referrers: dict[str, defaultdict[Hashable, set[int]]] = {
-            field: defaultdict(set) for field in references
-        }
+        self._referrers: dict[str, defaultdict[Hashable, set[int]]] = {field: defaultdict(set) for field in references}
 
     def __len__(self) -> int:
         return len(self.records)

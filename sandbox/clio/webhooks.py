@@ -28,13 +28,13 @@ from typing import Any
 import httpx
 from flask import Blueprint, Response, current_app, request
 
-from sandbox.clio import fields
-from sandbox.clio.api import clio_json, selection_for, show_record, store
-from sandbox.clio.errors import bad_request, not_found
-from sandbox.clio.guard import add_limit_headers, authenticate
-from sandbox.clio.models import WEBHOOK_MODELS, WEBHOOKS
-from sandbox.clio.query import parse_time
-from sandbox.clio.store import Record, Store, utcnow
+from billsync.sandbox.clio import fields
+from billsync.sandbox.clio.api import clio_json, selection_for, show_record, store
+from billsync.sandbox.clio.errors import bad_request, not_found
+from billsync.sandbox.clio.guard import add_limit_headers, authenticate
+from billsync.sandbox.clio.models import WEBHOOK_MODELS, WEBHOOKS
+from billsync.sandbox.clio.query import parse_time
+from billsync.sandbox.clio.store import Record, Store, utcnow
 
 EVENTS = ("created", "updated", "deleted")
 DEFAULT_LIFETIME = timedelta(days=3)
@@ -78,8 +78,12 @@ class Dispatcher:
             return
         now = utcnow()
         for webhook in list(self.db["webhooks"].records.values()):
-            if (webhook["model"] == model_name and event in webhook["events"]
-                    and webhook["status"] == "enabled" and webhook["expires_at"] > now):
+            if (
+                webhook["model"] == model_name
+                and event in webhook["events"]
+                and webhook["status"] == "enabled"
+                and webhook["expires_at"] > now
+            ):
                 selection = fields.parse(webhook["fields"])
                 data = fields.project(self.db, WEBHOOK_MODELS[model_name], record, selection)
                 body = {"data": data, "meta": {"event": event, "webhook_id": webhook["id"]}}
@@ -109,15 +113,18 @@ class Dispatcher:
         header = {"X-Hook-Secret": secret} if kind == "handshake" else {"X-Hook-Signature": sign(secret, body)}
         entry: dict[str, Any] = {"kind": kind, "webhook_id": webhook["id"], "url": webhook["url"]}
         try:
-            answer = client.post(webhook["url"], content=body,
-                                 headers={"Content-Type": "application/json", **header})
+            answer = client.post(webhook["url"], content=body, headers={"Content-Type": "application/json", **header})
             entry["status"] = answer.status_code
         except httpx.HTTPError as e:
             entry["error"] = str(e)
             answer = None
         self.log.append(entry)
-        if (kind == "handshake" and answer is not None and answer.is_success
-                and answer.headers.get("X-Hook-Secret") == secret):
+        if (
+            kind == "handshake"
+            and answer is not None
+            and answer.is_success
+            and answer.headers.get("X-Hook-Secret") == secret
+        ):
             with self.db.lock:
                 if self.db["webhooks"].get(webhook["id"]) is webhook:  # not deleted meanwhile
                     webhook["status"] = "enabled"
@@ -165,9 +172,15 @@ def create() -> Response:
     db = store()
     now = utcnow()
     with db.lock:
-        webhook: Record = {"id": db.next_id("webhooks"), "status": "pending", "events": list(EVENTS),
-                           "shared_secret": secrets.token_hex(20), "expires_at": now + DEFAULT_LIFETIME,
-                           "created_at": now, "updated_at": now}
+        webhook: Record = {
+            "id": db.next_id("webhooks"),
+            "status": "pending",
+            "events": list(EVENTS),
+            "shared_secret": secrets.token_hex(20),
+            "expires_at": now + DEFAULT_LIFETIME,
+            "created_at": now,
+            "updated_at": now,
+        }
         _apply(webhook, data)
         db.save("webhooks", webhook)
         body = {"data": fields.project(db, WEBHOOKS, webhook, selection_for(WEBHOOKS))}

@@ -29,8 +29,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from sandbox.qbo import entities, jsonutil, prefs, seed
-from sandbox.qbo.errors import QBOFault
+from billsync.sandbox.qbo import entities, jsonutil, prefs, seed
+from billsync.sandbox.qbo.errors import QBOFault
 
 bp = Blueprint("qbo_admin", __name__, url_prefix="/_sandbox")
 

@@ -15,9 +15,9 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
 
-from sandbox.qbo import batch, cdc, entities, jsonutil, query
-from sandbox.qbo.errors import THROTTLE_XML, QBOFault, auth_failed_body, service_unavailable_body
-from sandbox.qbo.store import Company
+from billsync.sandbox.qbo import batch, cdc, entities, jsonutil, query
+from billsync.sandbox.qbo.errors import THROTTLE_XML, QBOFault, auth_failed_body, service_unavailable_body
+from billsync.sandbox.qbo.store import Company
 
 bp = Blueprint("qbo_api", __name__, url_prefix="/v3/company/<realm_id>")
 
@@ -48,7 +48,8 @@ def _admit(realm_id: str, is_batch: bool) -> Response | None:
         response.headers["WWW-Authenticate"] = 'Bearer realm="Intuit", error="invalid_token"'
         return response
     if state.config.limits_enabled and (
-            state.requests.try_acquire(realm_id) or (is_batch and state.batches.try_acquire(realm_id))):
+        state.requests.try_acquire(realm_id) or (is_batch and state.batches.try_acquire(realm_id))
+    ):
         return _throttled()
     return None
 
@@ -72,7 +73,9 @@ def gated(is_batch: bool = False) -> Callable[[Callable[..., Response]], Callabl
                     return _replayable(state, realm_id, lambda: view(realm_id, **kwargs))
                 except QBOFault as fault:
                     return json_response(fault.body(), fault.status, stamp=False)
+
         return wrapper
+
     return decorate
 
 
@@ -133,8 +136,14 @@ def run_batch(realm_id: str) -> Response:
 def run_cdc(realm_id: str) -> Response:
     state = _state()
     with state.store.lock:
-        return json_response(cdc.run(_company(realm_id), request.args.get("entities", ""),
-                                     request.args.get("changedSince", ""), state.config.cdc_max_days))
+        return json_response(
+            cdc.run(
+                _company(realm_id),
+                request.args.get("entities", ""),
+                request.args.get("changedSince", ""),
+                state.config.cdc_max_days,
+            )
+        )
 
 
 @bp.get("/preferences")

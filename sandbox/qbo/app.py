@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from sandbox.qbo import admin, api, oauth, screens, seed
-from sandbox.qbo.config import QBOConfig
-from sandbox.qbo.state import QBOState
+from billsync.sandbox.qbo import admin, api, oauth, screens, seed
+from billsync.sandbox.qbo.config import QBOConfig
+from billsync.sandbox.qbo.state import QBOState
 
 
 def create_app(config: QBOConfig | None = None) -> Flask:
@@ -34,8 +34,7 @@ def create_app(config: QBOConfig | None = None) -> Flask:
     def _count(response: Response) -> Response:
         rule = request.url_rule.rule if request.url_rule else "<unrouted>"
         entity = (request.view_args or {}).get("entity")
-        state.count(request.method, rule.replace("<entity>", entity.lower()) if entity else rule,
-                    response.status_code)
+        state.count(request.method, rule.replace("<entity>", entity.lower()) if entity else rule, response.status_code)
         return response
 
     return app

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sandbox.qbo import entities, query
-from sandbox.qbo.errors import QBOFault
-from sandbox.qbo.store import Company, Store
+from billsync.sandbox.qbo import entities, query
+from billsync.sandbox.qbo.errors import QBOFault
+from billsync.sandbox.qbo.store import Company, Store
 
 OPERATIONS = ("create", "update", "delete")
 
@@ -35,8 +35,11 @@ def run(store: Store, company: Company, body: Any, max_items: int) -> dict[str, 
     if not isinstance(items, list) or not items:
         raise QBOFault("2020", element="BatchItemRequest")
     if len(items) > max_items:
-        raise QBOFault("6000", element="BatchItemRequest",
-                       detail=f"The batch request contains {len(items)} items; the maximum is {max_items}")
+        raise QBOFault(
+            "6000",
+            element="BatchItemRequest",
+            detail=f"The batch request contains {len(items)} items; the maximum is {max_items}",
+        )
     answers = []
     for item in items:
         try:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sandbox.qbo import entities, jsonutil
-from sandbox.qbo.errors import QBOFault
-from sandbox.qbo.store import Company
+from billsync.sandbox.qbo import entities, jsonutil
+from billsync.sandbox.qbo.errors import QBOFault
+from billsync.sandbox.qbo.store import Company
 
 MAX_OBJECTS = 1000
 
@@ -29,8 +29,9 @@ def run(company: Company, entity_names: str, changed_since: str, max_days: int |
     except ValueError:
         raise QBOFault("6000", element="changedSince", detail=f"Invalid changedSince {changed_since}") from None
     if max_days is not None and since < jsonutil.now() - timedelta(days=max_days):
-        raise QBOFault("6000", element="changedSince",
-                       detail=f"changedSince may be at most {max_days} days in the past")
+        raise QBOFault(
+            "6000", element="changedSince", detail=f"changedSince may be at most {max_days} days in the past"
+        )
     found: list[tuple[Any, str, dict[str, Any]]] = []
     names = [entities.entity_type(n.strip()).name for n in entity_names.split(",") if n.strip()]
     for name in names:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sandbox.faults import FaultConfig
+from billsync.sandbox.faults import FaultConfig
 
 #: The realm (company id) seeded at start; a made-up number shaped like a real one.
 DEFAULT_REALM_ID = "9341453172847561"

@@ -13,9 +13,9 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sandbox.qbo import jsonutil, names, prefs, txns
-from sandbox.qbo.errors import QBOFault
-from sandbox.qbo.store import Company, Entity, Store
+from billsync.sandbox.qbo import jsonutil, names, prefs, txns
+from billsync.sandbox.qbo.errors import QBOFault
+from billsync.sandbox.qbo.store import Company, Entity, Store
 
 Prepare = Callable[[Company, str, Entity, "Entity | None", set[str]], None]
 SYSTEM_FIELDS = ("Id", "SyncToken", "MetaData", "domain", "sparse")
@@ -36,19 +36,22 @@ class EntityType:
     creatable: bool = True
 
 
-TYPES: dict[str, EntityType] = {t.name.lower(): t for t in (
-    EntityType("Customer", _ignore_include(names.prepare_party)),
-    EntityType("Vendor", _ignore_include(names.prepare_party)),
-    EntityType("Item", _ignore_include(names.prepare_item)),
-    EntityType("Account", _ignore_include(names.prepare_account)),
-    EntityType("Invoice", txns.prepare_form, deletable=True, voidable=True),
-    EntityType("CreditMemo", txns.prepare_form, deletable=True),
-    EntityType("SalesReceipt", txns.prepare_form, deletable=True, voidable=True),
-    EntityType("Estimate", txns.prepare_form, deletable=True),
-    EntityType("Payment", txns.prepare_payment, deletable=True, voidable=True),
-    EntityType("Preferences", _ignore_include(prefs.prepare_preferences), creatable=False),
-    EntityType("CompanyInfo", _ignore_include(prefs.prepare_company_info), creatable=False),
-)}
+TYPES: dict[str, EntityType] = {
+    t.name.lower(): t
+    for t in (
+        EntityType("Customer", _ignore_include(names.prepare_party)),
+        EntityType("Vendor", _ignore_include(names.prepare_party)),
+        EntityType("Item", _ignore_include(names.prepare_item)),
+        EntityType("Account", _ignore_include(names.prepare_account)),
+        EntityType("Invoice", txns.prepare_form, deletable=True, voidable=True),
+        EntityType("CreditMemo", txns.prepare_form, deletable=True),
+        EntityType("SalesReceipt", txns.prepare_form, deletable=True, voidable=True),
+        EntityType("Estimate", txns.prepare_form, deletable=True),
+        EntityType("Payment", txns.prepare_payment, deletable=True, voidable=True),
+        EntityType("Preferences", _ignore_include(prefs.prepare_preferences), creatable=False),
+        EntityType("CompanyInfo", _ignore_include(prefs.prepare_company_info), creatable=False),
+    )
+}
 
 
 def entity_type(name: str) -> EntityType:
@@ -86,8 +89,9 @@ def _current(company: Company, kind: EntityType, body: Entity) -> Entity:
     return current
 
 
-def _commit(store: Store, company: Company, kind: EntityType, old: Entity | None, new: Entity,
-            operation: str) -> Entity:
+def _commit(
+    store: Store, company: Company, kind: EntityType, old: Entity | None, new: Entity, operation: str
+) -> Entity:
     new["domain"], new["sparse"] = "QBO", False
     when = _stamp(new, old["MetaData"]["CreateTime"] if old else None)
     if old is not None:
@@ -137,8 +141,9 @@ def delete(store: Store, company: Company, name: str, body: Entity) -> Entity:
     """Delete a transaction; name-list objects can only be made inactive (Active=false)."""
     kind = entity_type(name)
     if not kind.deletable:
-        raise QBOFault("6000", element="Id",
-                       detail=f"{kind.name} cannot be deleted; make it inactive (Active=false) instead")
+        raise QBOFault(
+            "6000", element="Id", detail=f"{kind.name} cannot be deleted; make it inactive (Active=false) instead"
+        )
     old = _current(company, kind, body)
     _release_payments(store, company, kind, old)
     old = company.get(kind.name, old["Id"])
@@ -169,8 +174,9 @@ def read(company: Company, name: str, entity_id: str) -> Entity:
     return copy.deepcopy(entity)
 
 
-def write(store: Store, company: Company, name: str, operation: str, body: Any,
-          include: set[str] = frozenset()) -> Entity:
+def write(
+    store: Store, company: Company, name: str, operation: str, body: Any, include: set[str] = frozenset()
+) -> Entity:
     """Dispatch one write as the single-entity endpoint and batch items both name it."""
     if not isinstance(body, dict):
         raise QBOFault("2020", element=name)
@@ -182,4 +188,3 @@ def write(store: Store, company: Company, name: str, operation: str, body: Any,
     if operation == "void":
         return void(store, company, name, body)
     raise QBOFault("6000", detail=f"Unsupported operation {operation}")
-

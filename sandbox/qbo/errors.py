@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sandbox.qbo.jsonutil import now_iso_millis
+from billsync.sandbox.qbo.jsonutil import now_iso_millis
 
 THROTTLE_XML = (
     '<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; '
@@ -27,11 +27,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Object Not Found : Something you're trying to use has been made inactive. "
         "Check the fields with accounts, customers, items, vendors or employees.",
     ),
-    "2020": ("Required param missing, need to supply the required value for the API",
-             "Required parameter {element} is missing in the request"),
-    "2050": ("String length is either shorter or longer than supported by specification",
-             "String length specified does not match the supported length. "
-             "Min:0 Max:{max} supported. Supplied length:{length}"),
+    "2020": (
+        "Required param missing, need to supply the required value for the API",
+        "Required parameter {element} is missing in the request",
+    ),
+    "2050": (
+        "String length is either shorter or longer than supported by specification",
+        "String length specified does not match the supported length. "
+        "Min:0 Max:{max} supported. Supplied length:{length}",
+    ),
     "2500": ("Invalid Reference Id", "Invalid Reference Id : {detail}"),
     "4000": ("Error parsing query", "QueryParserError: {detail}"),
     "5010": (
@@ -39,17 +43,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Stale Object Error : You and {user} were working on this at the same time. "
         "{user} finished before you did, so your work was not saved.",
     ),
-    "6000": ("A business validation error has occurred while processing your request",
-             "Business Validation Error: {detail}"),
-    "6070": ("Amount is not equal to UnitPrice * Qty",
-             "Amount is not equal to UnitPrice * Qty. Supplied value:{amount}"),
-    "6140": ("Duplicate Document Number Error",
-             "Duplicate Document Number Error : You must specify a different number. "
-             "This number has already been used. DocNumber={doc} is assigned to "
-             "TxnType=Invoice with TxnId={txn}"),
+    "6000": (
+        "A business validation error has occurred while processing your request",
+        "Business Validation Error: {detail}",
+    ),
+    "6070": (
+        "Amount is not equal to UnitPrice * Qty",
+        "Amount is not equal to UnitPrice * Qty. Supplied value:{amount}",
+    ),
+    "6140": (
+        "Duplicate Document Number Error",
+        "Duplicate Document Number Error : You must specify a different number. "
+        "This number has already been used. DocNumber={doc} is assigned to "
+        "TxnType=Invoice with TxnId={txn}",
+    ),
     "6240": ("Duplicate Name Exists Error", "The name supplied already exists. : {detail}"),
-    "10000": ("An application error has occurred while processing your request",
-              "System Failure Error: {detail}"),
+    "10000": ("An application error has occurred while processing your request", "System Failure Error: {detail}"),
 }
 
 
@@ -64,16 +73,16 @@ class QBOFault(Exception):
         **fields: values substituted into the Detail template of ``code``.
     """
 
-    def __init__(self, code: str, *, status: int = 400, element: str = "",
-                 fault_type: str = "ValidationFault", **fields: Any) -> None:
+    def __init__(
+        self, code: str, *, status: int = 400, element: str = "", fault_type: str = "ValidationFault", **fields: Any
+    ) -> None:
         message, detail = MESSAGES[code]
         fields.setdefault("detail", "null")
         fields.setdefault("element", element)
         super().__init__(f"{code} {message}")
         self.code = code
         self.status = status
-        self.error = {"Message": message, "Detail": detail.format(**fields),
-                      "code": code, "element": element}
+        self.error = {"Message": message, "Detail": detail.format(**fields), "code": code, "element": element}
         self.fault_type = fault_type
 
     def fault(self) -> dict[str, Any]:
@@ -87,17 +96,33 @@ class QBOFault(Exception):
 def auth_failed_body(detail: str) -> dict[str, Any]:
     """The 401 envelope, lower-case keys and all, as recorded from the real service."""
     return {
-        "warnings": None, "intuitObject": None,
-        "fault": {"error": [{"message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                             "detail": detail, "code": "3200", "element": None}],
-                  "type": "AUTHENTICATION"},
-        "report": None, "queryResponse": None, "batchItemResponse": [], "attachableResponse": [],
-        "syncErrorResponse": None, "requestId": None, "time": int(time.time() * 1000),
-        "status": None, "cdcresponse": [],
+        "warnings": None,
+        "intuitObject": None,
+        "fault": {
+            "error": [
+                {
+                    "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+                    "detail": detail,
+                    "code": "3200",
+                    "element": None,
+                }
+            ],
+            "type": "AUTHENTICATION",
+        },
+        "report": None,
+        "queryResponse": None,
+        "batchItemResponse": [],
+        "attachableResponse": [],
+        "syncErrorResponse": None,
+        "requestId": None,
+        "time": int(time.time() * 1000),
+        "status": None,
+        "cdcresponse": [],
     }
 
 
 def service_unavailable_body() -> dict[str, Any]:
     """What an injected 5xx carries: QBO's SystemFault wording for a transient outage."""
-    return QBOFault("10000", status=503, fault_type="SystemFault",
-                    detail="Service temporarily unavailable, please retry").body()
+    return QBOFault(
+        "10000", status=503, fault_type="SystemFault", detail="Service temporarily unavailable, please retry"
+    ).body()

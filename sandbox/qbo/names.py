@@ -9,9 +9,9 @@ name for a new object.
 
 from __future__ import annotations
 
-from sandbox.qbo.errors import QBOFault
-from sandbox.qbo.refs import check_length, require, resolve
-from sandbox.qbo.store import Company, Entity
+from billsync.sandbox.qbo.errors import QBOFault
+from billsync.sandbox.qbo.refs import check_length, require, resolve
+from billsync.sandbox.qbo.store import Company, Entity
 
 PERSON_NAMES = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 NAME_SHARING = ("Customer", "Vendor")
@@ -22,8 +22,7 @@ USD = {"value": "USD", "name": "United States Dollar"}
 def _check_name(value: str, element: str, limit: int = 500) -> None:
     check_length(value, limit, element)
     if any(ch in value for ch in ":\t\n"):
-        raise QBOFault("6000", element=element,
-                       detail=f"{element} may not contain a colon (:), tab or newline")
+        raise QBOFault("6000", element=element, detail=f"{element} may not contain a colon (:), tab or newline")
 
 
 def _unique(company: Company, kinds: tuple[str, ...], field: str, value: str, own_id: str | None) -> None:
@@ -63,8 +62,13 @@ def prepare_party(company: Company, name: str, entity: Entity, old: Entity | Non
     entity["Balance"] = (old or {}).get("Balance", 0)  # computed from transactions, never sent
     if name == "Customer":
         entity["FullyQualifiedName"] = entity["DisplayName"]
-        for key, default in (("Taxable", True), ("Job", False), ("BillWithParent", False),
-                             ("PreferredDeliveryMethod", "Print"), ("DefaultTaxCodeRef", {"value": "2"})):
+        for key, default in (
+            ("Taxable", True),
+            ("Job", False),
+            ("BillWithParent", False),
+            ("PreferredDeliveryMethod", "Print"),
+            ("DefaultTaxCodeRef", {"value": "2"}),
+        ):
             entity.setdefault(key, default)
         entity["BalanceWithJobs"] = entity["Balance"]
     else:

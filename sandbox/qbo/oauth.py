@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
 
-from sandbox.qbo.tokens import OAuthError
+from billsync.sandbox.qbo.tokens import OAuthError
 
 SCOPE = "com.intuit.quickbooks.accounting"
 AUTH_PARAMS = ("client_id", "redirect_uri", "scope", "state", "response_type")
@@ -46,8 +46,15 @@ def authorize() -> Response:
         return Response(f"OAuth error: {error}", status=400, mimetype="text/plain")
     state = _state()
     if request.method == "GET":
-        return Response(render_template("qbo_sandbox/consent.html", params=params, scope=params["scope"],
-                                        client_id=params["client_id"], realms=sorted(state.store.companies)))
+        return Response(
+            render_template(
+                "qbo_sandbox/consent.html",
+                params=params,
+                scope=params["scope"],
+                client_id=params["client_id"],
+                realms=sorted(state.store.companies),
+            )
+        )
     target = params["redirect_uri"] + ("&" if "?" in params["redirect_uri"] else "?")
     if request.values.get("decision", "approve") != "approve":
         return redirect(target + urlencode({"error": "access_denied", "state": params["state"]}))

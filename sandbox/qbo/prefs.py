@@ -23,11 +23,17 @@ Settings for the duplicate-number warning. The admin API flips both, as a user w
 
 from __future__ import annotations
 
-from sandbox.qbo import jsonutil
-from sandbox.qbo.store import Company, Entity, Store
+from billsync.sandbox.qbo import jsonutil
+from billsync.sandbox.qbo.store import Company, Entity, Store
 
-WRITABLE = ("SalesFormsPrefs", "EmailMessagesPrefs", "ProductAndServicesPrefs",
-            "VendorAndPurchasesPrefs", "TimeTrackingPrefs", "AccountingInfoPrefs")
+WRITABLE = (
+    "SalesFormsPrefs",
+    "EmailMessagesPrefs",
+    "ProductAndServicesPrefs",
+    "VendorAndPurchasesPrefs",
+    "TimeTrackingPrefs",
+    "AccountingInfoPrefs",
+)
 WARN_DUPLICATE = "WarnDuplicateBillNumber"
 
 

@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from sandbox.qbo import jsonutil
-from sandbox.qbo.errors import QBOFault
-from sandbox.qbo.store import Company, Entity
+from billsync.sandbox.qbo import jsonutil
+from billsync.sandbox.qbo.errors import QBOFault
+from billsync.sandbox.qbo.store import Company, Entity
 
 MAX_RESULTS, DEFAULT_RESULTS = 1000, 100
 NAME_LISTS = {"customer", "vendor", "item", "account"}
-_TOKEN = re.compile(r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<op><=|>=|!=|<>|=|<|>)|(?P<punct>[(),*])
-                     |(?P<word>[A-Za-z_][\w.]*(?:\(\*\))?)|(?P<num>-?\d+(?:\.\d+)?))""", re.X)
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<op><=|>=|!=|<>|=|<|>)|(?P<punct>[(),*])
+                     |(?P<word>[A-Za-z_][\w.]*(?:\(\*\))?)|(?P<num>-?\d+(?:\.\d+)?))""",
+    re.X,
+)
 
 
 @dataclass
@@ -43,7 +46,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise QBOFault("4000", detail=f'Encountered " {text[pos:pos + 20]!r} at column {pos + 1}')
+            raise QBOFault("4000", detail=f'Encountered " {text[pos : pos + 20]!r} at column {pos + 1}')
         kind = match.lastgroup
         tokens.append((kind, match.group(kind)))
         pos = match.end()
@@ -91,8 +94,11 @@ class _Parser:
             if kind != "punct" or word == "*":
                 selected.append(word)
         _, entity = self.take("from")
-        query = Query(entity=self.take()[1], count=[s.lower() for s in selected] == ["count(*)"],
-                      fields=[s for s in selected if s not in ("*",)])
+        query = Query(
+            entity=self.take()[1],
+            count=[s.lower() for s in selected] == ["count(*)"],
+            fields=[s for s in selected if s not in ("*",)],
+        )
         if self.peek() == "where":
             self.take()
             query.where.append(self.condition())
@@ -146,8 +152,9 @@ def lookup(entity: Entity, path: str) -> Any:
     """A field by dotted path; a reference (``CustomerRef``) compares by its ``value``."""
     value: Any = entity
     for part in path.split("."):
-        value = next((v for k, v in value.items() if k.lower() == part.lower()), None) \
-            if isinstance(value, dict) else None
+        value = (
+            next((v for k, v in value.items() if k.lower() == part.lower()), None) if isinstance(value, dict) else None
+        )
     return value.get("value") if isinstance(value, dict) and "value" in value else value
 
 
@@ -178,8 +185,15 @@ def _matches(entity: Entity, condition: tuple[str, str, Any]) -> bool:
         return re.fullmatch(pattern, str(actual), re.I | re.S) is not None
     left, right = _comparable(actual, wanted)
     try:
-        return {"=": left == right, "!=": left != right, "<>": left != right, "<": left < right,
-                ">": left > right, "<=": left <= right, ">=": left >= right}[operator]
+        return {
+            "=": left == right,
+            "!=": left != right,
+            "<>": left != right,
+            "<": left < right,
+            ">": left > right,
+            "<=": left <= right,
+            ">=": left >= right,
+        }[operator]
     except TypeError:
         return False
 
@@ -202,7 +216,7 @@ def run(query: Query, rows: Iterable[Entity]) -> dict[str, Any]:
     found.sort(key=lambda row: _sort_key(row.get("Id")))
     for name, descending in reversed(query.order):
         found.sort(key=lambda row: _sort_key(lookup(row, name)), reverse=descending)
-    page = found[query.start - 1:query.start - 1 + query.limit]
+    page = found[query.start - 1 : query.start - 1 + query.limit]
     if query.fields:
         keep = {f.lower() for f in query.fields} | {"id", "synctoken", "metadata", "domain", "sparse"}
         page = [{k: v for k, v in row.items() if k.lower() in keep} for row in page]
@@ -213,7 +227,7 @@ def run(query: Query, rows: Iterable[Entity]) -> dict[str, Any]:
 
 def execute(company: Company, text: str) -> dict[str, Any]:
     """Parse and run ``text`` against a company (caller holds the store lock)."""
-    from sandbox.qbo.entities import entity_type  # entities -> txns -> ...: avoid an import cycle
+    from billsync.sandbox.qbo.entities import entity_type  # entities -> txns -> ...: avoid an import cycle
 
     query = parse(text)
     try:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sandbox.qbo.errors import QBOFault
-from sandbox.qbo.store import Company, Entity
+from billsync.sandbox.qbo.errors import QBOFault
+from billsync.sandbox.qbo.store import Company, Entity
 
 CENT = Decimal("0.01")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from sandbox.qbo import prefs
+from billsync.sandbox.qbo import prefs
 
 bp = Blueprint("qbo_screens", __name__, template_folder="templates")
 
@@ -20,7 +20,10 @@ def company_settings() -> Response:
     state = current_app.extensions["qbo_sandbox"]
     realm_id = request.values.get("realm") or state.config.realm_id
     if request.method == "POST":
-        if prefs.switch(state.store, realm_id, "custom_txn_numbers" in request.form, "warn_duplicate" in request.form) is None:
+        if (
+            prefs.switch(state.store, realm_id, "custom_txn_numbers" in request.form, "warn_duplicate" in request.form)
+            is None
+        ):
             return Response(f"Unknown company {realm_id}", status=404, mimetype="text/plain")
         return redirect(url_for("qbo_screens.company_settings", realm=realm_id, saved=1))
     company = state.store.company(realm_id)
@@ -29,13 +32,25 @@ def company_settings() -> Response:
     with state.store.lock:
         name = (company.get("CompanyInfo", realm_id) or {}).get("CompanyName", realm_id)
         custom, warn = prefs.custom_txn_numbers(company), prefs.warn_duplicate_doc_number(company)
-    return Response(render_template("qbo_sandbox/settings.html", realm_id=realm_id, company=name, custom=custom, warn=warn,
-                                    saved=bool(request.args.get("saved"))))
+    return Response(
+        render_template(
+            "qbo_sandbox/settings.html",
+            realm_id=realm_id,
+            company=name,
+            custom=custom,
+            warn=warn,
+            saved=bool(request.args.get("saved")),
+        )
+    )
 
 
 #: QBO's own page names for one object, as billsync's deep links use them.
-OBJECT_PAGES = {"invoice": ("Invoice", "txnId"), "recvpayment": ("Payment", "txnId"), "creditmemo": ("CreditMemo", "txnId"),
-                "customerdetail": ("Customer", "nameId")}
+OBJECT_PAGES = {
+    "invoice": ("Invoice", "txnId"),
+    "recvpayment": ("Payment", "txnId"),
+    "creditmemo": ("CreditMemo", "txnId"),
+    "customerdetail": ("Customer", "nameId"),
+}
 
 
 @bp.get("/app/<page>")
@@ -49,7 +64,12 @@ def object_page(page: str) -> Response:
     company = state.store.company(realm_id)
     with state.store.lock:
         found = company.get(entity, request.args.get(id_param, "")) if company else None
-        deleted = found is None and company is not None and request.args.get(id_param, "") in company.deleted.get(entity, {})
+        deleted = (
+            found is None and company is not None and request.args.get(id_param, "") in company.deleted.get(entity, {})
+        )
         shown = dict(found) if found else None
     status = 200 if shown else 404
-    return Response(render_template("qbo_sandbox/object.html", entity=entity, obj=shown, deleted=deleted, realm_id=realm_id), status=status)
+    return Response(
+        render_template("qbo_sandbox/object.html", entity=entity, obj=shown, deleted=deleted, realm_id=realm_id),
+        status=status,
+    )

@@ -11,42 +11,69 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sandbox.qbo import entities, jsonutil
-from sandbox.qbo.errors import QBOFault
-from sandbox.qbo.store import Company, Entity, Store
+from billsync.sandbox.qbo import entities, jsonutil
+from billsync.sandbox.qbo.errors import QBOFault
+from billsync.sandbox.qbo.store import Company, Entity, Store
 
-ACCOUNTS = (("Services", "Income", "ServiceFeeIncome"), ("Sales of Product Income", "Income", "SalesOfProductIncome"),
-            ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
-            ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"), ("Checking", "Bank", "Checking"))
+ACCOUNTS = (
+    ("Services", "Income", "ServiceFeeIncome"),
+    ("Sales of Product Income", "Income", "SalesOfProductIncome"),
+    ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
+    ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
+    ("Checking", "Bank", "Checking"),
+)
 
 
 def _preferences() -> Entity:
     return {
-        "Id": "1", "SyncToken": "0",
-        "AccountingInfoPrefs": {"TrackDepartments": False, "ClassTrackingPerTxn": False,
-                                "CustomerTerminology": "Customers"},
-        "SalesFormsPrefs": {"CustomTxnNumbers": False, "AllowDiscount": True, "AllowDeposit": False,
-                            "AllowShipping": False, "AllowServiceDate": False, "AutoApplyCredit": True,
-                            "DefaultTerms": {"value": "3"}},
+        "Id": "1",
+        "SyncToken": "0",
+        "AccountingInfoPrefs": {
+            "TrackDepartments": False,
+            "ClassTrackingPerTxn": False,
+            "CustomerTerminology": "Customers",
+        },
+        "SalesFormsPrefs": {
+            "CustomTxnNumbers": False,
+            "AllowDiscount": True,
+            "AllowDeposit": False,
+            "AllowShipping": False,
+            "AllowServiceDate": False,
+            "AutoApplyCredit": True,
+            "DefaultTerms": {"value": "3"},
+        },
         "VendorAndPurchasesPrefs": {"BillableExpenseTracking": False, "TrackingByCustomer": False},
         "TaxPrefs": {"UsingSalesTax": False},
         "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
-        "OtherPrefs": {"NameValue": [
-            {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": "Thank you for your business."},
-            {"Name": "WarnDuplicateCheckNumber", "Value": "true"},
-            {"Name": "WarnDuplicateBillNumber", "Value": "false"},
-            {"Name": "SignoutInactiveMinutes", "Value": "60"},
-        ]},
+        "OtherPrefs": {
+            "NameValue": [
+                {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": "Thank you for your business."},
+                {"Name": "WarnDuplicateCheckNumber", "Value": "true"},
+                {"Name": "WarnDuplicateBillNumber", "Value": "false"},
+                {"Name": "SignoutInactiveMinutes", "Value": "60"},
+            ]
+        },
     }
 
 
 def _company_info(realm_id: str) -> Entity:
-    return {"Id": "1", "SyncToken": "0", "CompanyName": "Sandbox Law Firm LLP",
-            "LegalName": "Sandbox Law Firm LLP", "Country": "US", "SupportedLanguages": "en",
-            "CompanyAddr": {"Line1": "1 Market St", "City": "San Francisco",
-                            "CountrySubDivisionCode": "CA", "PostalCode": "94105"},
-            "Email": {"Address": "books@sandbox-law.example"}, "FiscalYearStartMonth": "January",
-            "NameValue": [{"Name": "CompanyType", "Value": "LLP"}, {"Name": "RealmId", "Value": realm_id}]}
+    return {
+        "Id": "1",
+        "SyncToken": "0",
+        "CompanyName": "Sandbox Law Firm LLP",
+        "LegalName": "Sandbox Law Firm LLP",
+        "Country": "US",
+        "SupportedLanguages": "en",
+        "CompanyAddr": {
+            "Line1": "1 Market St",
+            "City": "San Francisco",
+            "CountrySubDivisionCode": "CA",
+            "PostalCode": "94105",
+        },
+        "Email": {"Address": "books@sandbox-law.example"},
+        "FiscalYearStartMonth": "January",
+        "NameValue": [{"Name": "CompanyType", "Value": "LLP"}, {"Name": "RealmId", "Value": realm_id}],
+    }
 
 
 def put_raw(company: Company, name: str, entity: Entity) -> Entity:
@@ -57,8 +84,11 @@ def put_raw(company: Company, name: str, entity: Entity) -> Entity:
     """
     entity = copy.deepcopy(entity)
     moment = jsonutil.iso(jsonutil.now())
-    identity = {"Id": str(entity.get("Id") or company.next_id(name)), "SyncToken": str(entity.get("SyncToken", "0")),
-                "MetaData": entity.get("MetaData") or {"CreateTime": moment, "LastUpdatedTime": moment}}
+    identity = {
+        "Id": str(entity.get("Id") or company.next_id(name)),
+        "SyncToken": str(entity.get("SyncToken", "0")),
+        "MetaData": entity.get("MetaData") or {"CreateTime": moment, "LastUpdatedTime": moment},
+    }
     prepared = copy.deepcopy(entity)
     try:
         entities.entity_type(name).prepare(company, name, prepared, None, set())
@@ -70,7 +100,9 @@ def put_raw(company: Company, name: str, entity: Entity) -> Entity:
     return entity
 
 
-def seed_objects(store: Store, realm_id: str, objects: dict[str, list[Entity]], raw: bool = False) -> dict[str, list[str]]:
+def seed_objects(
+    store: Store, realm_id: str, objects: dict[str, list[Entity]], raw: bool = False
+) -> dict[str, list[str]]:
     """Add objects by type; validated like API creates unless ``raw``. Returns the ids."""
     created: dict[str, list[str]] = {}
     with store.lock:
@@ -91,15 +123,27 @@ def seed_company(store: Store, realm_id: str) -> Company:
         put_raw(company, "CompanyInfo", _company_info(realm_id))
         put_raw(company, "Preferences", _preferences())
         for name, kind, detail in ACCOUNTS:
-            put_raw(company, "Account", {"Name": name, "FullyQualifiedName": name, "AccountType": kind,
-                                         "AccountSubType": detail, "Active": True, "CurrentBalance": 0,
-                                         "Classification": "Revenue" if kind == "Income" else "Asset",
-                                         "CurrencyRef": {"value": "USD", "name": "United States Dollar"}})
+            put_raw(
+                company,
+                "Account",
+                {
+                    "Name": name,
+                    "FullyQualifiedName": name,
+                    "AccountType": kind,
+                    "AccountSubType": detail,
+                    "Active": True,
+                    "CurrentBalance": 0,
+                    "Classification": "Revenue" if kind == "Income" else "Asset",
+                    "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
+                },
+            )
         return company
 
 
 def describe(store: Store) -> dict[str, Any]:
     """Object counts per realm and type, for the admin API."""
     with store.lock:
-        return {realm: {name: len(rows) for name, rows in company.objects.items()}
-                for realm, company in store.companies.items()}
+        return {
+            realm: {name: len(rows) for name, rows in company.objects.items()}
+            for realm, company in store.companies.items()
+        }

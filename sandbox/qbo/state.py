@@ -11,12 +11,12 @@ import dataclasses
 import threading
 from typing import Any
 
-from sandbox.faults import FaultConfig, FaultInjector
-from sandbox.qbo.config import QBOConfig
-from sandbox.qbo.store import Store
-from sandbox.qbo.tokens import TokenStore
-from sandbox.qbo.webhooks import WebhookDispatcher
-from sandbox.throttle import ConcurrencyLimiter, Limit, RateLimiter
+from billsync.sandbox.faults import FaultConfig, FaultInjector
+from billsync.sandbox.qbo.config import QBOConfig
+from billsync.sandbox.qbo.store import Store
+from billsync.sandbox.qbo.tokens import TokenStore
+from billsync.sandbox.qbo.webhooks import WebhookDispatcher
+from billsync.sandbox.throttle import ConcurrencyLimiter, Limit, RateLimiter
 
 
 class QBOState:
@@ -42,8 +42,13 @@ class QBOState:
     def reconfigure(self, **changes: Any) -> QBOConfig:
         """Apply admin changes; limiters restart so new ceilings take effect at once."""
         if isinstance(changes.get("faults"), dict):
-            changes["faults"] = FaultConfig(**{**dataclasses.asdict(self.config.faults), **changes["faults"],
-                                               "kinds": tuple(changes["faults"].get("kinds", self.config.faults.kinds))})
+            changes["faults"] = FaultConfig(
+                **{
+                    **dataclasses.asdict(self.config.faults),
+                    **changes["faults"],
+                    "kinds": tuple(changes["faults"].get("kinds", self.config.faults.kinds)),
+                }
+            )
         unknown = set(changes) - {f.name for f in dataclasses.fields(QBOConfig)}
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
@@ -59,8 +64,9 @@ class QBOState:
 
     def stats(self) -> list[dict[str, Any]]:
         with self._stats_lock:
-            return [{"method": m, "endpoint": e, "status": s, "count": n}
-                    for (m, e, s), n in sorted(self._stats.items())]
+            return [
+                {"method": m, "endpoint": e, "status": s, "count": n} for (m, e, s), n in sorted(self._stats.items())
+            ]
 
     def reset_stats(self) -> None:
         with self._stats_lock:

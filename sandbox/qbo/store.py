@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from sandbox.qbo import jsonutil
+from billsync.sandbox.qbo import jsonutil
 
 Entity = dict[str, Any]
 ChangeListener = Callable[[str, str, str, str, str], None]
@@ -55,8 +55,7 @@ class Company:
     def remove(self, name: str, entity_id: str, when: str) -> Entity:
         """Delete and leave the tombstone CDC reports as ``status: Deleted``."""
         self.table(name).pop(entity_id)
-        tombstone = {"domain": "QBO", "status": "Deleted", "Id": entity_id,
-                     "MetaData": {"LastUpdatedTime": when}}
+        tombstone = {"domain": "QBO", "status": "Deleted", "Id": entity_id, "MetaData": {"LastUpdatedTime": when}}
         self.deleted.setdefault(name, {})[entity_id] = tombstone
         return tombstone
 
@@ -80,8 +79,7 @@ class Store:
         with self.lock:
             self.companies.clear()
 
-    def notify(self, realm_id: str, name: str, entity_id: str, operation: str,
-               when: datetime | str) -> None:
+    def notify(self, realm_id: str, name: str, entity_id: str, operation: str, when: datetime | str) -> None:
         """Tell listeners an object changed; ``operation`` is Create/Update/Delete/Void."""
         stamp = when if isinstance(when, str) else jsonutil.iso(when)
         for listener in self.listeners:

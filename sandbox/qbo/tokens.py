@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sandbox.qbo.config import QBOConfig
+from billsync.sandbox.qbo.config import QBOConfig
 
 CODE_LIFETIME = 300.0
 
@@ -61,10 +61,14 @@ class TokenStore:
         access, refresh = "eyJsYW5kYm94Ijp0cnVlfQ." + secrets.token_urlsafe(32), "AB11" + secrets.token_urlsafe(36)
         self._access[access] = Grant(realm_id, family, self._life(self.config.access_token_lifetime))
         self._refresh[refresh] = Grant(realm_id, family, self._life(self.config.refresh_token_lifetime))
-        return {"token_type": "bearer", "access_token": access, "refresh_token": refresh,
-                "expires_in": max(1, round(self.config.scaled(self.config.access_token_lifetime))),
-                "x_refresh_token_expires_in": round(self.config.scaled(self.config.refresh_token_lifetime)),
-                "realmId": realm_id}
+        return {
+            "token_type": "bearer",
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_in": max(1, round(self.config.scaled(self.config.access_token_lifetime))),
+            "x_refresh_token_expires_in": round(self.config.scaled(self.config.refresh_token_lifetime)),
+            "realmId": realm_id,
+        }
 
     def mint(self, realm_id: str) -> dict[str, object]:
         """Tokens without the consent dance, for tests (admin API)."""

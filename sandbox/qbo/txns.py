@@ -14,18 +14,26 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Iterator
 
-from sandbox.qbo import jsonutil, prefs
-from sandbox.qbo.errors import QBOFault
-from sandbox.qbo.names import USD
-from sandbox.qbo.refs import CENT, check_length, money, named_ref, require, resolve
-from sandbox.qbo.store import Company, Entity
+from billsync.sandbox.qbo import jsonutil, prefs
+from billsync.sandbox.qbo.errors import QBOFault
+from billsync.sandbox.qbo.names import USD
+from billsync.sandbox.qbo.refs import CENT, check_length, money, named_ref, require, resolve
+from billsync.sandbox.qbo.store import Company, Entity
 
 FIRST_DOC_NUMBER = 1000
 UNDEPOSITED_FUNDS_ID = "4"  # as seeded by sandbox.qbo.seed
-INVOICE_DEFAULTS = (("AllowIPNPayment", False), ("AllowOnlinePayment", False),
-                    ("AllowOnlineCreditCardPayment", False), ("AllowOnlineACHPayment", False))
-FORM_DEFAULTS = (("CustomField", []), ("ApplyTaxAfterDiscount", False),
-                 ("PrintStatus", "NeedToPrint"), ("EmailStatus", "NotSet"))
+INVOICE_DEFAULTS = (
+    ("AllowIPNPayment", False),
+    ("AllowOnlinePayment", False),
+    ("AllowOnlineCreditCardPayment", False),
+    ("AllowOnlineACHPayment", False),
+)
+FORM_DEFAULTS = (
+    ("CustomField", []),
+    ("ApplyTaxAfterDiscount", False),
+    ("PrintStatus", "NeedToPrint"),
+    ("EmailStatus", "NotSet"),
+)
 
 
 def _price_lines(company: Company, entity: Entity) -> tuple[Decimal, Decimal]:
@@ -41,9 +49,11 @@ def _price_lines(company: Company, entity: Entity) -> tuple[Decimal, Decimal]:
             detail = line.setdefault("SalesItemLineDetail", {})
             detail["ItemRef"] = named_ref(resolve(company, "Item", detail.get("ItemRef"), "ItemRef"), "Name")
             line["Amount"] = money(require(line, "Amount", "Line.Amount"), "Line.Amount")
-            expected = (Decimal(str(detail.get("Qty") or 0)) * Decimal(str(detail.get("UnitPrice") or 0))).quantize(CENT)
+            expected = (Decimal(str(detail.get("Qty") or 0)) * Decimal(str(detail.get("UnitPrice") or 0))).quantize(
+                CENT
+            )
             if expected and expected != line["Amount"]:  # zeros mean "not given", as clients send them
-                    raise QBOFault("6070", element="Line.Amount", amount=line["Amount"])
+                raise QBOFault("6070", element="Line.Amount", amount=line["Amount"])
             detail.setdefault("TaxCodeRef", {"value": "NON"})
             subtotal += line["Amount"]
         elif kind == "DiscountLineDetail":
@@ -73,8 +83,12 @@ def _doc_number(company: Company, name: str, entity: Entity, old: Entity | None,
     else:
         entity["DocNumber"] = old.get("DocNumber")
     number = entity.get("DocNumber")
-    if (name == "Invoice" and number and prefs.warn_duplicate_doc_number(company)
-            and "allowduplicatedocnum" not in include):
+    if (
+        name == "Invoice"
+        and number
+        and prefs.warn_duplicate_doc_number(company)
+        and "allowduplicatedocnum" not in include
+    ):
         for other in company.objects.get(name, {}).values():
             if other.get("DocNumber") == number and other["Id"] != entity.get("Id"):
                 raise QBOFault("6140", element="DocNumber", doc=number, txn=other["Id"])
@@ -114,8 +128,7 @@ def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None
         if deposit and "DepositToAccountRef" not in entity:
             entity["DepositToAccountRef"] = named_ref(deposit, "Name")
     if entity.get("Balance", 0) < 0:
-        raise QBOFault("6000", element="TotalAmt",
-                       detail="The new total is less than the amount already paid")
+        raise QBOFault("6000", element="TotalAmt", detail="The new total is less than the amount already paid")
 
 
 def _applications(payment: Entity | None) -> Iterator[tuple[str, str, Decimal]]:
@@ -143,8 +156,9 @@ def prepare_payment(company: Company, name: str, entity: Entity, old: Entity | N
         if doc["CustomerRef"]["value"] != customer["Id"]:
             raise QBOFault("6000", element="LinkedTxn", detail=f"{kind} {doc_id} belongs to another customer")
         if amount > doc.get("Balance", 0) + previously.get((kind, doc_id), 0):
-            raise QBOFault("6000", element="Line.Amount",
-                           detail=f"The amount applied exceeds the open balance of {kind} {doc_id}")
+            raise QBOFault(
+                "6000", element="Line.Amount", detail=f"The amount applied exceeds the open balance of {kind} {doc_id}"
+            )
         applied += amount if kind == "Invoice" else -amount
     if applied > total:
         raise QBOFault("6000", element="TotalAmt", detail="The amount applied exceeds the payment total")
@@ -224,9 +238,13 @@ def detach(payment: Entity, kind: str, doc_id: str) -> Entity:
     """A copy of ``payment`` without its lines applied to (kind, doc_id): the money stays
     on the payment as unapplied credit, as when a QBO user deletes a paid invoice."""
     changed = copy.deepcopy(payment)
-    changed["Line"] = [line for line in changed.get("Line") or []
-                       if not any(link.get("TxnType") == kind and str(link.get("TxnId")) == doc_id
-                                  for link in line.get("LinkedTxn") or [])]
+    changed["Line"] = [
+        line
+        for line in changed.get("Line") or []
+        if not any(
+            link.get("TxnType") == kind and str(link.get("TxnId")) == doc_id for link in line.get("LinkedTxn") or []
+        )
+    ]
     applied = sum((amount if k == "Invoice" else -amount for k, _, amount in _applications(changed)), Decimal("0.00"))
     changed["UnappliedAmt"] = changed["TotalAmt"] - applied
     return changed

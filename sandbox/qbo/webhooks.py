@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from sandbox.qbo import jsonutil
-from sandbox.qbo.config import QBOConfig
+from billsync.sandbox.qbo import jsonutil
+from billsync.sandbox.qbo.config import QBOConfig
 
 
 def signature(verifier: str, body: bytes) -> str:
@@ -53,8 +53,7 @@ class WebhookDispatcher:
         if not self.url:
             return
         with self._lock:
-            self._pending[realm_id].append({"name": name, "id": entity_id, "operation": operation,
-                                            "lastUpdated": when})
+            self._pending[realm_id].append({"name": name, "id": entity_id, "operation": operation, "lastUpdated": when})
         self._wake.set()
 
     def stop(self) -> None:
@@ -79,8 +78,12 @@ class WebhookDispatcher:
             body = jsonutil.dumps(payload).encode()
             record: dict[str, Any] = {"url": url, "payload": payload}
             try:
-                response = httpx.post(url, content=body, timeout=10.0, headers={
-                    "content-type": "application/json", "intuit-signature": signature(verifier, body)})
+                response = httpx.post(
+                    url,
+                    content=body,
+                    timeout=10.0,
+                    headers={"content-type": "application/json", "intuit-signature": signature(verifier, body)},
+                )
                 record["status"] = response.status_code
             except httpx.HTTPError as error:
                 record["error"] = str(error)

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from daemon.client import DaemonClient
-from daemon.config import Config
-from daemon.main import Daemon
-from sandbox import harness
-from sandbox.clio.app import ClioConfig
-from sandbox.harness import api_requests, authorize, connect, qbo_objects, seed_firm, set_preferences, sync  # noqa: F401 - the tests' helpers
-from sandbox.qbo.config import QBOConfig
-from sandbox.server import Sandbox
+from billsync.daemon.config import Config
+from billsync.daemon.process import Daemon
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.sandbox.clio.app import ClioConfig
+from billsync.sandbox.qbo.config import QBOConfig
+from billsync.sandbox.server import Sandbox
+from tests import harness
+from tests.harness import api_requests, authorize, connect, qbo_objects, seed_firm, set_preferences, sync  # noqa: F401 - the tests' helpers
 
 #: Runs the emulators' limits 60 times faster: a "minute" lasts one second.
 TIME_SCALE = 60.0
@@ -21,7 +21,11 @@ TIME_SCALE = 60.0
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox(time_scale=TIME_SCALE, qbo_config=QBOConfig(webhook_delay=0.1), clio_config=ClioConfig(rate_limit_per_minute=600))
+    box = Sandbox(
+        time_scale=TIME_SCALE,
+        qbo_config=QBOConfig(webhook_delay=0.1),
+        clio_config=ClioConfig(rate_limit_per_minute=600),
+    )
     box.start()
     yield box
     box.stop()

@@ -9,13 +9,15 @@ import sys
 
 import httpx
 
+from billsync.daemon.store.models import Link
 from billsync.v1 import billsync_pb2 as pb
-from daemon.models import Link
 from tests.e2e.conftest import connect, seed_firm, set_preferences, sync
 
 
 def billsync(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon", *args], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "billsync", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_daemon, e2e_config):
@@ -25,8 +27,15 @@ def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_da
     sync(e2e_client, connection.id)  # the run that connecting started
     client_id = Link.get(Link.kind == "contact", Link.state == "synced").clio_id
     for n in range(3):
-        httpx.post(f"{sandbox.clio_url}/_sandbox/bills", json={"client_id": int(client_id), "state": "awaiting_payment", "number": f"CLI-{n}",
-                   "lines": [{"kind": "Service", "description": "Advice", "price": "150.00", "quantity": "2"}]}).raise_for_status()
+        httpx.post(
+            f"{sandbox.clio_url}/_sandbox/bills",
+            json={
+                "client_id": int(client_id),
+                "state": "awaiting_payment",
+                "number": f"CLI-{n}",
+                "lines": [{"kind": "Service", "description": "Advice", "price": "150.00", "quantity": "2"}],
+            },
+        ).raise_for_status()
     env = {**os.environ, "BILLSYNC_ADDRESS": f"127.0.0.1:{e2e_daemon.port}", "BILLSYNC_API_TOKEN": e2e_config.api_token}
 
     synced = billsync("sync", env=env)

@@ -11,17 +11,21 @@ import time
 import httpx
 import pytest
 
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.daemon.store.models import Link
+from billsync.daemon.sync.mapping import marker
 from billsync.v1 import billsync_pb2 as pb
-from daemon.client import DaemonClient
-from daemon.mapping import marker
-from daemon.models import Link
-from sandbox.harness import free_port, migrate, start_daemon
 from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm, set_preferences, sync
+from tests.harness import free_port, migrate, start_daemon
 
 
 def assert_every_object_once_and_linked(box) -> None:
-    checks = (("Customer", "Notes", "contact", "contact"), ("Invoice", "PrivateNote", "invoice", "bill"),
-              ("Payment", "PrivateNote", "payment", "allocation"), ("CreditMemo", "PrivateNote", "credit_memo", "credit_memo"))
+    checks = (
+        ("Customer", "Notes", "contact", "contact"),
+        ("Invoice", "PrivateNote", "invoice", "bill"),
+        ("Payment", "PrivateNote", "payment", "allocation"),
+        ("CreditMemo", "PrivateNote", "credit_memo", "credit_memo"),
+    )
     for entity, field, kind, word in checks:
         objects = [o for o in qbo_objects(box, entity) if o.get(field, "").startswith("billsync:")]
         markers = [o[field] for o in objects]
@@ -42,8 +46,12 @@ def slow_sandbox(sandbox):
 
 def test_sigkill_at_random_moments_never_duplicates(slow_sandbox, database_url, db, tmp_path):
     seed_firm(slow_sandbox, bills=300, seed=11)
-    env = {**os.environ, **sandbox_env(slow_sandbox, database_url, str(tmp_path / "data")),
-           "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}", "BILLSYNC_TIME_SCALE": "5"}
+    env = {
+        **os.environ,
+        **sandbox_env(slow_sandbox, database_url, str(tmp_path / "data")),
+        "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}",
+        "BILLSYNC_TIME_SCALE": "5",
+    }
     migrate(env)
     process = start_daemon(env)
     with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
@@ -77,8 +85,12 @@ def test_sync_converges_under_throttling_faults_and_token_expiry(sandbox, e2e_cl
     set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
     connection = connect(e2e_client)
     faults = {"rate": 0.15, "kinds": ["error", "slow", "drop"], "slow_seconds": 0.5, "seed": 3}
-    httpx.patch(f"{sandbox.qbo_url}/_sandbox/config", json={"faults": faults, "requests_per_minute": 200}).raise_for_status()
-    httpx.patch(f"{sandbox.clio_url}/_sandbox/config", json={"faults": faults, "rate_limit_per_minute": 100}).raise_for_status()
+    httpx.patch(
+        f"{sandbox.qbo_url}/_sandbox/config", json={"faults": faults, "requests_per_minute": 200}
+    ).raise_for_status()
+    httpx.patch(
+        f"{sandbox.clio_url}/_sandbox/config", json={"faults": faults, "rate_limit_per_minute": 100}
+    ).raise_for_status()
     for _ in range(6):
         sync(e2e_client, connection.id)
         for url in (sandbox.qbo_url, sandbox.clio_url):

@@ -9,10 +9,10 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from billsync.daemon.rpc.client import DaemonError
+from billsync.daemon.store.models import Link, Run, Watermark
+from billsync.daemon.sync.mapping import marker
 from billsync.v1 import billsync_pb2 as pb
-from daemon.client import DaemonError
-from daemon.mapping import marker
-from daemon.models import Link, Run, Watermark
 from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, set_preferences, sync
 
 
@@ -55,7 +55,10 @@ def test_invoice_deleted_in_qbo_breaks_and_resync_recreates_it_with_its_payments
     [qbo_payment] = [p for p in qbo_objects(sandbox, "Payment") if p["Id"] == payment.qbo_id]
     assert qbo_payment["Line"][0]["LinkedTxn"][0]["TxnId"] == recreated[0]["Id"]
     assert Decimal(str(recreated[0]["Balance"])) < Decimal(str(recreated[0]["TotalAmt"]))
-    types = [e.type for e in e2e_client.call("ListEvents", pb.ListEventsRequest(connection_id=synced.id, page_size=1000)).events]
+    types = [
+        e.type
+        for e in e2e_client.call("ListEvents", pb.ListEventsRequest(connection_id=synced.id, page_size=1000)).events
+    ]
     assert "link.broken" in types and "link.resync" in types
 
 
@@ -69,15 +72,24 @@ def test_customer_made_inactive_breaks_and_resync_restores_it(sandbox, e2e_clien
     [customer] = [c for c in qbo_objects(sandbox, "Customer") if c["Id"] == contact.qbo_id]
     assert customer["Active"] is True and customer["DisplayName"] == contact.qbo_ref
     assert Link.get_by_id(contact.id).state == "synced"
-    assert len([c for c in qbo_objects(sandbox, "Customer") if c.get("Notes") == marker("contact", contact.clio_id)]) == 1
+    assert (
+        len([c for c in qbo_objects(sandbox, "Customer") if c.get("Notes") == marker("contact", contact.clio_id)]) == 1
+    )
 
 
 def test_revoke_stops_every_call_until_reauthorized_then_resumes_without_duplicates(sandbox, e2e_client, synced):
     revoked = e2e_client.call("Revoke", pb.RevokeRequest(connection_id=synced.id))
     assert revoked.state == pb.CONNECTION_STATE_REVOKED and not revoked.qbo_authorized
     kept = Link.select().count()
-    httpx.post(f"{sandbox.clio_url}/_sandbox/bills", json={"client_id": int(Link.get(Link.kind == "contact").clio_id), "state": "awaiting_payment",
-               "number": "NEW-1", "lines": [{"kind": "Service", "description": "Advice", "price": "100.00", "quantity": "1"}]}).raise_for_status()
+    httpx.post(
+        f"{sandbox.clio_url}/_sandbox/bills",
+        json={
+            "client_id": int(Link.get(Link.kind == "contact").clio_id),
+            "state": "awaiting_payment",
+            "number": "NEW-1",
+            "lines": [{"kind": "Service", "description": "Advice", "price": "100.00", "quantity": "1"}],
+        },
+    ).raise_for_status()
     before = api_requests(sandbox)
     with pytest.raises(DaemonError) as refused:
         list(e2e_client.sync(synced.id, timeout=10))
@@ -115,7 +127,10 @@ def test_reconnecting_to_another_company_with_links_kept_is_refused(sandbox, e2e
         authorize(e2e_client, synced.id, pb.PROVIDER_QBO, realmId="4620816365000000001")
     message = str(refused.value)
     assert sandbox.qbo_config.realm_id in message and "4620816365000000001" in message and "Purge" in message
-    assert e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_realm_id == sandbox.qbo_config.realm_id
+    assert (
+        e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_realm_id
+        == sandbox.qbo_config.realm_id
+    )
 
 
 def test_purge_is_not_blocked_by_the_run_of_a_daemon_that_died(sandbox, e2e_client, synced):
@@ -128,11 +143,15 @@ def test_purge_is_not_blocked_by_the_run_of_a_daemon_that_died(sandbox, e2e_clie
 def test_access_revoked_in_quickbooks_parks_the_connection_and_loses_nothing(sandbox, e2e_client, synced):
     """Someone disconnects the app in QBO: the next run asks for authorization, keeps every
     link, and a re-authorization resumes without a duplicate."""
-    from daemon.models import Connection
-    from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+    from billsync.daemon.store.models import Connection
+    from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
     refresh = Connection.get_by_id(synced.id).qbo_tokens["refresh_token"]
-    httpx.post(f"{sandbox.qbo_url}/v2/oauth2/tokens/revoke", json={"token": refresh}, auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)).raise_for_status()
+    httpx.post(
+        f"{sandbox.qbo_url}/v2/oauth2/tokens/revoke",
+        json={"token": refresh},
+        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+    ).raise_for_status()
     kept = Link.select().count()
     run = sync(e2e_client, synced.id)
     assert run.state == pb.RUN_STATE_FAILED and "authorize" in run.error.lower()
@@ -152,5 +171,9 @@ def test_reconnecting_clio_as_another_firm_with_links_kept_is_refused(sandbox, e
     clio.config = dataclasses.replace(clio.config, account_id=99, account_name="Other Firm LLP")
     with pytest.raises(DaemonError) as refused:
         authorize(e2e_client, synced.id, pb.PROVIDER_CLIO)
-    assert "Sandbox Law LLP" in str(refused.value) and "Other Firm LLP" in str(refused.value) and "Purge" in str(refused.value)
+    assert (
+        "Sandbox Law LLP" in str(refused.value)
+        and "Other Firm LLP" in str(refused.value)
+        and "Purge" in str(refused.value)
+    )
     assert not e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.clio_authorized

@@ -8,16 +8,18 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from billsync.daemon.store.models import Link
+from billsync.daemon.sync.mapping import marker
+from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
-from daemon.mapping import marker
-from daemon.models import Link
-from sandbox.demo import generate_firm
 from tests.e2e.conftest import api_requests, connect, qbo_objects, seed_firm, set_preferences, sync
 
 
 def link_counts(client, connection_id) -> Counter:
     status = client.call("Status", pb.StatusRequest(connection_id=connection_id))
-    return Counter({(pb.Kind.Name(c.kind)[5:].lower(), pb.LinkState.Name(c.state)[11:].lower()): c.count for c in status.counts})
+    return Counter(
+        {(pb.Kind.Name(c.kind)[5:].lower(), pb.LinkState.Name(c.state)[11:].lower()): c.count for c in status.counts}
+    )
 
 
 def by_marker(objects: list[dict], field: str = "PrivateNote") -> dict[str, list[dict]]:
@@ -47,7 +49,9 @@ def assert_no_duplicates_and_amounts_match(box, firm_bills, allocations) -> None
     for link in Link.select().where(Link.kind == "payment", Link.state == "synced"):
         [payment] = payments[marker("allocation", link.clio_id)]
         allocation = amounts[link.clio_id]
-        applied = sum(Decimal(str(line["Amount"])) for line in payment["Line"] if line["LinkedTxn"][0]["TxnType"] == "Invoice")
+        applied = sum(
+            Decimal(str(line["Amount"])) for line in payment["Line"] if line["LinkedTxn"][0]["TxnType"] == "Invoice"
+        )
         assert applied == (Decimal("0.00") if allocation.get("voided_at") else Decimal(str(allocation["amount"])))
 
 
@@ -97,17 +101,24 @@ def test_invoices_hold_while_settings_are_off_and_contacts_go_on(sandbox, e2e_cl
     sync(e2e_client, connection.id)
     status = e2e_client.call("Status", pb.StatusRequest(connection_id=connection.id))
     assert status.action_required and len(status.fix_steps) == 5
-    assert {c.key: (c.ok, c.fixable) for c in status.checks} == {"custom_txn_numbers": (False, True), "warn_duplicate_doc_number": (False, False)}
+    assert {c.key: (c.ok, c.fixable) for c in status.checks} == {
+        "custom_txn_numbers": (False, True),
+        "warn_duplicate_doc_number": (False, False),
+    }
     counts = link_counts(e2e_client, connection.id)
     assert counts["contact", "synced"] > 0 and counts["invoice", "synced"] == 0 and counts["invoice", "waiting"] > 0
     assert qbo_objects(sandbox, "Invoice") == []
 
-    check = e2e_client.call("FixQboSetting", pb.FixQboSettingRequest(connection_id=connection.id, key="custom_txn_numbers"))
+    check = e2e_client.call(
+        "FixQboSetting", pb.FixQboSettingRequest(connection_id=connection.id, key="custom_txn_numbers")
+    )
     assert check.ok
     set_preferences(sandbox, WarnDuplicateBillNumber=True)
     before = api_requests(sandbox)
     sync(e2e_client, connection.id)
-    assert api_requests(sandbox)["clio"] - before["clio"] <= 20, "the held bills' lines are read in bulk, not a request per bill"
+    assert api_requests(sandbox)["clio"] - before["clio"] <= 20, (
+        "the held bills' lines are read in bulk, not a request per bill"
+    )
     status = e2e_client.call("Status", pb.StatusRequest(connection_id=connection.id))
     assert not status.action_required
     assert link_counts(e2e_client, connection.id)["invoice", "waiting"] == 0

@@ -15,16 +15,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from billsync.daemon.clio import webhooks as clio_webhooks
+from billsync.daemon.config import Config
+from billsync.daemon.process import Daemon
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.daemon.rpc.receiver import clio_signature, qbo_signature
+from billsync.daemon.store.models import ClioWebhook, Link, utcnow
+from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
-from daemon import clio_webhooks
-from daemon.client import DaemonClient
-from daemon.config import Config
-from daemon.main import Daemon
-from daemon.models import ClioWebhook, Link, utcnow
-from daemon.webhooks import clio_signature, qbo_signature
-from sandbox.server import Sandbox
-from sandbox.harness import connect, free_port, qbo_objects, seed_firm, set_preferences, sync
 from tests.e2e.conftest import sandbox_env
+from tests.harness import connect, free_port, qbo_objects, seed_firm, set_preferences, sync
 
 VERIFIER = secrets.token_urlsafe(16)
 WITHIN = 10.0
@@ -39,8 +39,11 @@ def hook_url() -> str:
 def daemon(sandbox: Sandbox, database_url: str, tmp_path, db, hook_url: str) -> Iterator[Daemon]:
     """A daemon receiving webhooks at ``hook_url``, with a firm ready to sync."""
     env = sandbox_env(sandbox, database_url, str(tmp_path / "data"))
-    env.update(BILLSYNC_WEBHOOK_ADDRESS=hook_url.removeprefix("http://"), BILLSYNC_WEBHOOK_URL=hook_url,
-               BILLSYNC_QBO_WEBHOOK_VERIFIER=VERIFIER)
+    env.update(
+        BILLSYNC_WEBHOOK_ADDRESS=hook_url.removeprefix("http://"),
+        BILLSYNC_WEBHOOK_URL=hook_url,
+        BILLSYNC_QBO_WEBHOOK_VERIFIER=VERIFIER,
+    )
     d = Daemon(Config.from_env(env))
     d.start()
     set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
@@ -96,7 +99,9 @@ def post(url: str, body: bytes, **headers: str) -> httpx.Response:
 
 def test_a_qbo_change_triggers_a_run_of_its_connection(sandbox: Sandbox, client, synced, hook_url) -> None:
     before = last_run(client, synced.id).id
-    httpx.post(f"{sandbox.qbo_url}/_sandbox/webhooks", json={"url": f"{hook_url}/webhooks/qbo", "verifier": VERIFIER}).raise_for_status()
+    httpx.post(
+        f"{sandbox.qbo_url}/_sandbox/webhooks", json={"url": f"{hook_url}/webhooks/qbo", "verifier": VERIFIER}
+    ).raise_for_status()
     customer = Link.select().where(Link.kind == "contact", Link.state == "synced").first()
     realm = sandbox.qbo_config.realm_id
     httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{realm}/Customer/{customer.qbo_id}/deactivate").raise_for_status()
@@ -108,8 +113,20 @@ def test_a_qbo_change_triggers_a_run_of_its_connection(sandbox: Sandbox, client,
 
 def test_a_forged_qbo_notification_is_refused_and_triggers_nothing(sandbox: Sandbox, client, synced, hook_url) -> None:
     before = last_run(client, synced.id).id
-    body = json.dumps({"eventNotifications": [{"realmId": sandbox.qbo_config.realm_id, "dataChangeEvent": {
-        "entities": [{"name": "Invoice", "id": "1", "operation": "Delete", "lastUpdated": "2025-01-01T00:00:00Z"}]}}]}).encode()
+    body = json.dumps(
+        {
+            "eventNotifications": [
+                {
+                    "realmId": sandbox.qbo_config.realm_id,
+                    "dataChangeEvent": {
+                        "entities": [
+                            {"name": "Invoice", "id": "1", "operation": "Delete", "lastUpdated": "2025-01-01T00:00:00Z"}
+                        ]
+                    },
+                }
+            ]
+        }
+    ).encode()
     url = f"{hook_url}/webhooks/qbo"
     assert post(url, body).status_code == 401
     assert post(url, body, **{"intuit-signature": qbo_signature("not-the-verifier", body)}).status_code == 401
@@ -121,7 +138,9 @@ def test_a_forged_qbo_notification_is_refused_and_triggers_nothing(sandbox: Sand
 
 def test_a_bill_edited_in_clio_reaches_qbo_within_seconds(sandbox: Sandbox, client, synced) -> None:
     rows = list(ClioWebhook.select().where(ClioWebhook.connection == synced.id))
-    assert sorted(r.model for r in rows) == ["bill", "contact"] and all(r.secret and r.clio_id for r in rows), "handshake not done"
+    assert sorted(r.model for r in rows) == ["bill", "contact"] and all(r.secret and r.clio_id for r in rows), (
+        "handshake not done"
+    )
     enabled = {w["id"]: w["status"] for w in sandbox.clio.store["webhooks"].records.values()}
     assert [enabled[int(r.clio_id)] for r in rows] == ["enabled", "enabled"]
     before = last_run(client, synced.id).id
@@ -141,8 +160,15 @@ def test_a_forged_clio_delivery_is_refused_and_triggers_nothing(client, synced, 
     body = json.dumps({"data": {"id": 1}, "meta": {"event": "updated", "webhook_id": int(row.clio_id)}}).encode()
     assert post(url, body).status_code == 401
     assert post(url, body, **{"X-Hook-Signature": clio_signature("guessed", body)}).status_code == 401
-    assert post(url, body, **{"X-Hook-Secret": "mine-now"}).status_code == 401, "a second handshake must not replace the secret"
-    assert post(f"{hook_url}/webhooks/clio/not-a-token", body, **{"X-Hook-Signature": clio_signature(row.secret, body)}).status_code == 404
+    assert post(url, body, **{"X-Hook-Secret": "mine-now"}).status_code == 401, (
+        "a second handshake must not replace the secret"
+    )
+    assert (
+        post(
+            f"{hook_url}/webhooks/clio/not-a-token", body, **{"X-Hook-Signature": clio_signature(row.secret, body)}
+        ).status_code
+        == 404
+    )
     assert_no_run_after(client, synced.id, before)
     assert post(url, body, **{"X-Hook-Signature": clio_signature(row.secret, body)}).status_code == 200
     wait_for_webhook_run(client, synced.id, before)
@@ -164,7 +190,7 @@ def test_the_sweep_extends_lapsing_clio_webhooks(sandbox: Sandbox, daemon: Daemo
     ClioWebhook.update(expires_at=soon).execute()
     for webhook in clio_webhooks_in(sandbox).values():
         webhook["expires_at"] = soon.replace(tzinfo=dt.timezone.utc)
-    clio_webhooks.sweep(daemon.webhooks.providers)
+    clio_webhooks.sweep(daemon.webhooks.providers.clio, daemon.webhooks.providers.config.webhook_url)
     month = utcnow() + dt.timedelta(days=29)
     rows = list(ClioWebhook.select())
     assert len(rows) == 2 and all(r.expires_at > month for r in rows)
@@ -175,7 +201,9 @@ def test_the_sweep_extends_lapsing_clio_webhooks(sandbox: Sandbox, daemon: Daemo
 def test_the_sweep_moves_subscriptions_to_a_new_webhook_url(sandbox: Sandbox, daemon: Daemon, synced) -> None:
     old = {r.token for r in ClioWebhook.select()}
     ClioWebhook.update(url="https://old.example").execute()
-    clio_webhooks.sweep(daemon.webhooks.providers)
+    clio_webhooks.sweep(daemon.webhooks.providers.clio, daemon.webhooks.providers.config.webhook_url)
     rows = list(ClioWebhook.select())
     assert len(rows) == 2 and not old & {r.token for r in rows}
-    assert sorted(clio_webhooks_in(sandbox)) == sorted(int(r.clio_id) for r in rows), "the old webhooks are deleted in Clio"
+    assert sorted(clio_webhooks_in(sandbox)) == sorted(int(r.clio_id) for r in rows), (
+        "the old webhooks are deleted in Clio"
+    )

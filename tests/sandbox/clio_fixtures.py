@@ -11,8 +11,8 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from daemon.serving import BackgroundServer
-from sandbox.clio.app import ClioConfig, ClioSandbox, create_app
+from billsync.sandbox.clio.app import ClioConfig, ClioSandbox, create_app
+from billsync.serving import BackgroundServer
 
 __all__ = ["Clio", "clio", "clio_server", "serve"]
 
@@ -62,8 +62,7 @@ def clio(clio_server: tuple[BackgroundServer, ClioSandbox]) -> Iterator[Clio]:
     served, sandbox = clio_server
     client = Clio(served, sandbox)
     client.admin("POST", "/reset")
-    client.admin("PATCH", "/config", json={"rate_limit_per_minute": 100000, "time_scale": 1,
-                                            "faults": {"rate": 0}})
+    client.admin("PATCH", "/config", json={"rate_limit_per_minute": 100000, "time_scale": 1, "faults": {"rate": 0}})
     client.admin("POST", "/seed", json={"bills": 40, "seed": 7})
     client.token = client.mint()
     yield client

@@ -7,8 +7,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from sandbox.qbo.config import QBOConfig
-from sandbox.server import Sandbox
+from billsync.sandbox.qbo.config import QBOConfig
+from billsync.sandbox.server import Sandbox
 
 
 class QBO:
@@ -48,9 +48,18 @@ def qbo_sandbox() -> Iterator[Sandbox]:
 def qbo(qbo_sandbox: Sandbox) -> Iterator[QBO]:
     """A freshly reset default company, limits off, faults off."""
     client = QBO(qbo_sandbox)
-    client.admin("PATCH", "/config", json={"limits_enabled": False, "faults": {"rate": 0.0},
-                                            "cdc_max_days": 30, "time_scale": 1.0,
-                                            "access_token_lifetime": 3600.0, "refresh_grace": 86400.0})
+    client.admin(
+        "PATCH",
+        "/config",
+        json={
+            "limits_enabled": False,
+            "faults": {"rate": 0.0},
+            "cdc_max_days": 30,
+            "time_scale": 1.0,
+            "access_token_lifetime": 3600.0,
+            "refresh_grace": 86400.0,
+        },
+    )
     client.admin("POST", "/reset")
     yield client
     client.http.close()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from sandbox.demo import generate_firm
+from billsync.sandbox.demo import generate_firm
 from tests.sandbox.clio_fixtures import *  # noqa: F401,F403
 from tests.sandbox.clio_fixtures import Clio
 
@@ -122,4 +122,7 @@ def test_money_is_exact_to_the_cent(clio: Clio) -> None:
     served = json.loads(response.content, parse_float=Decimal)["data"]
     for bill, record in zip(firm.bills, served):
         assert (record["total"], record["tax_sum"], record["balance"]) == (
-            bill["total"], bill["tax_sum"], bill["balance"])
+            bill["total"],
+            bill["tax_sum"],
+            bill["balance"],
+        )

@@ -10,8 +10,7 @@ from tests.sandbox.clio_fixtures import Clio
 
 CLIENT = {"client_id": "sandbox-clio-client", "client_secret": "sandbox-clio-secret"}
 REDIRECT = "http://localhost:9999/callback"
-AUTHORIZE = {"response_type": "code", "client_id": CLIENT["client_id"], "redirect_uri": REDIRECT,
-             "state": "xyz-42"}
+AUTHORIZE = {"response_type": "code", "client_id": CLIENT["client_id"], "redirect_uri": REDIRECT, "state": "xyz-42"}
 
 
 def _approve(clio: Clio, decision: str = "approve") -> dict[str, list[str]]:
@@ -51,8 +50,7 @@ def test_code_exchange_refresh_and_deauthorize(clio: Clio) -> None:
     assert clio.api("/bills.json", token=body["access_token"]).status_code == 401
     assert clio.api("/bills.json", token=refreshed["access_token"]).status_code == 200
 
-    gone = clio.http.post("/oauth/deauthorize",
-                          headers={"Authorization": f"Bearer {refreshed['access_token']}"})
+    gone = clio.http.post("/oauth/deauthorize", headers={"Authorization": f"Bearer {refreshed['access_token']}"})
     assert gone.status_code == 200
     assert clio.api("/bills.json", token=refreshed["access_token"]).status_code == 401
     denied = _token(clio, grant_type="refresh_token", refresh_token=body["refresh_token"])
@@ -61,8 +59,9 @@ def test_code_exchange_refresh_and_deauthorize(clio: Clio) -> None:
 
 def test_denied_consent_and_bad_client(clio: Clio) -> None:
     assert _approve(clio, "deny") == {"error": ["access_denied"], "state": ["xyz-42"]}
-    wrong = clio.http.post("/oauth/token", data={**CLIENT, "client_secret": "nope",
-                                                  "grant_type": "refresh_token", "refresh_token": "x"})
+    wrong = clio.http.post(
+        "/oauth/token", data={**CLIENT, "client_secret": "nope", "grant_type": "refresh_token", "refresh_token": "x"}
+    )
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
 
 

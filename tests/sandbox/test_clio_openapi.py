@@ -27,18 +27,18 @@ OPENAPI = CLIO_OPENAPI
 
 RICH = {
     "contacts": "id,etag,name,first_name,last_name,type,initials,primary_email_address,is_client,"
-                "created_at,updated_at,email_addresses{id,address,name,primary}",
+    "created_at,updated_at,email_addresses{id,address,name,primary}",
     "bills": "id,etag,number,issued_at,due_at,subject,memo,type,kind,state,balance,total,paid,paid_at,"
-             "due,credits_issued,sub_total,tax_rate,secondary_tax_rate,tax_sum,secondary_tax_sum,"
-             "total_tax,last_sent_at,shared,can_update,available_state_transitions,created_at,updated_at,"
-             "client{id,name,type,primary_email_address},discount,currency{id,code,sign}",
+    "due,credits_issued,sub_total,tax_rate,secondary_tax_rate,tax_sum,secondary_tax_sum,"
+    "total_tax,last_sent_at,shared,can_update,available_state_transitions,created_at,updated_at,"
+    "client{id,name,type,primary_email_address},discount,currency{id,code,sign}",
     "line_items": "id,etag,type,description,date,price,quantity,kind,taxable,secondary_taxable,note,"
-                  "sub_total,total,tax,secondary_tax,group_ordering,created_at,updated_at,"
-                  "bill{id,number,state},discount{rate,type}",
+    "sub_total,total,tax,secondary_tax,group_ordering,created_at,updated_at,"
+    "bill{id,number,state},discount{rate,type}",
     "allocations": "id,etag,date,amount,interest,voided_at,description,destroyable,created_at,updated_at,"
-                   "bill{id,number},contact{id,name},parent{id,type}",
+    "bill{id,number},contact{id,name},parent{id,type}",
     "credit_memos": "id,etag,date,amount,description,discount,voided_at,created_at,updated_at,"
-                    "contact{id,name},allocations{id,amount,voided_at}",
+    "contact{id,name},allocations{id,amount,voided_at}",
     "webhooks": "id,etag,url,fields,shared_secret,model,status,events,expires_at,created_at,updated_at",
 }
 
@@ -48,7 +48,8 @@ RICH = {
 FORMATS = FormatChecker(["email"])
 FORMATS.checks("date", raises=ValueError)(lambda v: not isinstance(v, str) or bool(date.fromisoformat(v)))
 FORMATS.checks("date-time", raises=ValueError)(
-    lambda v: not isinstance(v, str) or datetime.fromisoformat(v).tzinfo is not None)
+    lambda v: not isinstance(v, str) or datetime.fromisoformat(v).tzinfo is not None
+)
 
 
 def _nullable(node: Any) -> None:
@@ -105,8 +106,7 @@ def _check_keys(openapi: dict[str, Any], ref: str, record: dict[str, Any]) -> No
 
 def _validate(openapi, registry, path: str, method: str, status: str, body: dict[str, Any]) -> None:
     ref = _response_schema(openapi, path, method, status)
-    Draft4Validator({"$ref": f"urn:clio{ref}"}, registry=registry,
-                    format_checker=FORMATS).validate(body)
+    Draft4Validator({"$ref": f"urn:clio{ref}"}, registry=registry, format_checker=FORMATS).validate(body)
     data_ref = _properties(openapi, ref)["data"]
     item_ref = data_ref.get("$ref") or data_ref["items"]["$ref"]
     for record in body["data"] if isinstance(body["data"], list) else [body["data"]]:
@@ -115,8 +115,11 @@ def _validate(openapi, registry, path: str, method: str, status: str, body: dict
 
 @pytest.fixture
 def with_webhook(clio: Clio) -> Clio:
-    clio.api("/webhooks.json", method="POST", json={"data": {
-        "url": "http://127.0.0.1:9/unreachable", "model": "bill", "fields": "id,state"}})
+    clio.api(
+        "/webhooks.json",
+        method="POST",
+        json={"data": {"url": "http://127.0.0.1:9/unreachable", "model": "bill", "fields": "id,state"}},
+    )
     return clio
 
 
@@ -137,18 +140,28 @@ def test_list_and_show_bodies_match_clio_schemas(openapi, registry, with_webhook
 
 
 def test_who_am_i_and_webhook_creation_match(openapi, registry, clio: Clio) -> None:
-    me = clio.get("/users/who_am_i.json", fields="id,etag,name,first_name,last_name,email,enabled,"
-                  "account_owner,subscription_type,time_zone,created_at,updated_at,account{id,name,state}")
+    me = clio.get(
+        "/users/who_am_i.json",
+        fields="id,etag,name,first_name,last_name,email,enabled,"
+        "account_owner,subscription_type,time_zone,created_at,updated_at,account{id,name,state}",
+    )
     _validate(openapi, registry, "/users/who_am_i.json", "get", "200", me)
-    created = clio.api("/webhooks.json", method="POST", params={"fields": RICH["webhooks"]}, json={
-        "data": {"url": "http://127.0.0.1:9/x", "model": "contact", "fields": "id,name"}})
+    created = clio.api(
+        "/webhooks.json",
+        method="POST",
+        params={"fields": RICH["webhooks"]},
+        json={"data": {"url": "http://127.0.0.1:9/x", "model": "contact", "fields": "id,name"}},
+    )
     _validate(openapi, registry, "/webhooks.json", "post", "201", created.json())
 
 
-@pytest.mark.parametrize("path,params,status", [
-    ("/bills.json", {"limit": 500}, "400"),
-    ("/bills.json", {"fields": "nope"}, "400"),
-])
+@pytest.mark.parametrize(
+    "path,params,status",
+    [
+        ("/bills.json", {"limit": 500}, "400"),
+        ("/bills.json", {"fields": "nope"}, "400"),
+    ],
+)
 def test_error_bodies_match_clio_error_schema(openapi, registry, clio: Clio, path, params, status) -> None:
     response = clio.api(path, params=params)
     assert str(response.status_code) == status

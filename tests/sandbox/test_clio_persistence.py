@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox.clio.app import ClioConfig, create_app
+from billsync.sandbox.clio.app import ClioConfig, create_app
 
 
 def test_state_file_round_trip(tmp_path: Path) -> None:

@@ -46,10 +46,18 @@ def receiver() -> Iterator[Receiver]:
 
 
 def _create(clio: Clio, url: str, **data: Any) -> dict[str, Any]:
-    body = {"data": {"url": url, "model": "bill", "events": ["updated", "deleted"],
-                     "fields": "id,number,state,total,client{id,name}", **data}}
-    response = clio.api("/webhooks.json", method="POST", json=body,
-                        params={"fields": "id,status,shared_secret,model,events,fields"})
+    body = {
+        "data": {
+            "url": url,
+            "model": "bill",
+            "events": ["updated", "deleted"],
+            "fields": "id,number,state,total,client{id,name}",
+            **data,
+        }
+    }
+    response = clio.api(
+        "/webhooks.json", method="POST", json=body, params={"fields": "id,status,shared_secret,model,events,fields"}
+    )
     assert response.status_code == 201, response.text
     return response.json()["data"]
 
@@ -100,15 +108,21 @@ def test_receiver_that_does_not_echo_stays_pending(clio: Clio) -> None:
 
 
 def test_webhook_validation_update_and_delete(clio: Clio, receiver: Receiver) -> None:
-    bad = clio.api("/webhooks.json", method="POST",
-                   json={"data": {"url": receiver.url, "model": "allocation", "fields": "id"}})
+    bad = clio.api(
+        "/webhooks.json", method="POST", json={"data": {"url": receiver.url, "model": "allocation", "fields": "id"}}
+    )
     assert bad.status_code == 400
-    bad_fields = clio.api("/webhooks.json", method="POST",
-                          json={"data": {"url": receiver.url, "model": "contact", "fields": "id,nope"}})
+    bad_fields = clio.api(
+        "/webhooks.json", method="POST", json={"data": {"url": receiver.url, "model": "contact", "fields": "id,nope"}}
+    )
     assert bad_fields.status_code == 400
     webhook = _create(clio, receiver.url, model="contact", fields="id,name")
-    patched = clio.api(f"/webhooks/{webhook['id']}.json", method="PATCH",
-                       json={"data": {"events": ["created"]}}, params={"fields": "events"})
+    patched = clio.api(
+        f"/webhooks/{webhook['id']}.json",
+        method="PATCH",
+        json={"data": {"events": ["created"]}},
+        params={"fields": "events"},
+    )
     assert patched.json()["data"] == {"events": ["created"]}
     assert clio.api(f"/webhooks/{webhook['id']}.json", method="DELETE").status_code == 204
     assert clio.api(f"/webhooks/{webhook['id']}.json").status_code == 404

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from sandbox.clio import billing
-from sandbox.clio.loader import load_firm
-from sandbox.clio.store import Store
-from sandbox.demo import CASES, Firm, generate_firm
+from billsync.sandbox.clio import billing
+from billsync.sandbox.clio.loader import load_firm
+from billsync.sandbox.clio.store import Store
+from billsync.sandbox.demo import CASES, Firm, generate_firm
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,18 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from sandbox.qbo.errors import THROTTLE_XML
+from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from billsync.sandbox.qbo.errors import THROTTLE_XML
 
 
 def invoice(customer: str, item: str, amount: str = "100.00", **extra) -> dict:
-    return {"CustomerRef": {"value": customer}, **extra,
-            "Line": [{"Amount": amount, "DetailType": "SalesItemLineDetail",
-                      "SalesItemLineDetail": {"ItemRef": {"value": item}}}]}
+    return {
+        "CustomerRef": {"value": customer},
+        **extra,
+        "Line": [
+            {"Amount": amount, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": item}}}
+        ],
+    }
 
 
 def fault_code(response: httpx.Response) -> str:
@@ -28,15 +32,18 @@ def prefs(qbo, **switches) -> None:
     qbo.admin("POST", f"/user/{qbo.realm}/preferences", json=switches)
 
 
-@pytest.mark.parametrize("path, body, code", [
-    ("/customer", {"DisplayName": "Amy's Bird Sanctuary"}, "6240"),
-    ("/customer", {"DisplayName": "a" * 501}, "2050"),
-    ("/customer", {"DisplayName": "Parent:Child"}, "6000"),
-    ("/customer", {"Notes": "no name at all"}, "2020"),
-    ("/invoice", {"CustomerRef": {"value": "1"}, "Line": []}, "2020"),
-    ("/invoice", invoice("999", "1"), "610"),
-    ("/item", {"Name": "Fees"}, "2020"),
-])
+@pytest.mark.parametrize(
+    "path, body, code",
+    [
+        ("/customer", {"DisplayName": "Amy's Bird Sanctuary"}, "6240"),
+        ("/customer", {"DisplayName": "a" * 501}, "2050"),
+        ("/customer", {"DisplayName": "Parent:Child"}, "6000"),
+        ("/customer", {"Notes": "no name at all"}, "2020"),
+        ("/invoice", {"CustomerRef": {"value": "1"}, "Line": []}, "2020"),
+        ("/invoice", invoice("999", "1"), "610"),
+        ("/item", {"Name": "Fees"}, "2020"),
+    ],
+)
 def test_validation_faults(qbo, services, path, body, code) -> None:
     response = qbo.api("POST", path, json=body)
     assert response.status_code == 400
@@ -50,14 +57,18 @@ def test_doc_number_too_long_is_refused_when_custom_numbers_are_on(qbo, services
 
 
 def test_server_numbers_invoices_while_custom_numbers_are_off(qbo, services) -> None:
-    numbers = [qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"],
-                                                          DocNumber="CLIO-7")).json()["Invoice"]["DocNumber"]
-               for _ in range(2)]
+    numbers = [
+        qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"], DocNumber="CLIO-7")).json()[
+            "Invoice"
+        ]["DocNumber"]
+        for _ in range(2)
+    ]
     assert numbers == ["1001", "1002"]
 
 
-@pytest.mark.parametrize("warn, include, expected", [
-    (True, "", 400), (True, "allowduplicatedocnum", 200), (False, "", 200)])
+@pytest.mark.parametrize(
+    "warn, include, expected", [(True, "", 400), (True, "allowduplicatedocnum", 200), (False, "", 200)]
+)
 def test_duplicate_doc_number(qbo, services, warn, include, expected) -> None:
     prefs(qbo, CustomTxnNumbers=True, WarnDuplicateBillNumber=warn)
     body = invoice(services["customer"], services["item"], DocNumber="1043")
@@ -71,10 +82,17 @@ def test_duplicate_doc_number(qbo, services, warn, include, expected) -> None:
 
 def test_preferences_api_writes_custom_numbers_but_not_the_duplicate_warning(qbo) -> None:
     current = qbo.api("GET", "/preferences").json()["Preferences"]
-    response = qbo.api("POST", "/preferences", json={
-        "Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True,
-        "SalesFormsPrefs": {"CustomTxnNumbers": True},
-        "OtherPrefs": {"NameValue": [{"Name": "WarnDuplicateBillNumber", "Value": "true"}]}})
+    response = qbo.api(
+        "POST",
+        "/preferences",
+        json={
+            "Id": current["Id"],
+            "SyncToken": current["SyncToken"],
+            "sparse": True,
+            "SalesFormsPrefs": {"CustomTxnNumbers": True},
+            "OtherPrefs": {"NameValue": [{"Name": "WarnDuplicateBillNumber", "Value": "true"}]},
+        },
+    )
     updated = response.json()["Preferences"]
     assert updated["SalesFormsPrefs"]["CustomTxnNumbers"] is True
     warn = [p["Value"] for p in updated["OtherPrefs"]["NameValue"] if p["Name"] == "WarnDuplicateBillNumber"]
@@ -83,8 +101,9 @@ def test_preferences_api_writes_custom_numbers_but_not_the_duplicate_warning(qbo
 
 def test_stale_sync_token_and_sparse_update(qbo, services) -> None:
     customer = qbo.api("GET", f"/customer/{services['customer']}").json()["Customer"]
-    ok = qbo.api("POST", "/customer", json={"Id": customer["Id"], "SyncToken": "0", "sparse": True,
-                                             "CompanyName": "Amy's LLC"})
+    ok = qbo.api(
+        "POST", "/customer", json={"Id": customer["Id"], "SyncToken": "0", "sparse": True, "CompanyName": "Amy's LLC"}
+    )
     assert ok.json()["Customer"]["SyncToken"] == "1"
     assert ok.json()["Customer"]["DisplayName"] == "Amy's Bird Sanctuary"
     stale = qbo.api("POST", "/customer", json={"Id": customer["Id"], "SyncToken": "0", "sparse": True})
@@ -95,10 +114,18 @@ def test_payments_and_credit_memos_lower_balances(qbo, services) -> None:
     created = qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"], "100.10")).json()
     invoice_id = created["Invoice"]["Id"]
     memo = qbo.api("POST", "/creditmemo", json=invoice(services["customer"], services["item"], "20.05")).json()
-    payment = qbo.api("POST", "/payment", json={
-        "CustomerRef": {"value": services["customer"]}, "TotalAmt": "30.00",
-        "Line": [{"Amount": "50.05", "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]},
-                 {"Amount": "20.05", "LinkedTxn": [{"TxnId": memo["CreditMemo"]["Id"], "TxnType": "CreditMemo"}]}]})
+    payment = qbo.api(
+        "POST",
+        "/payment",
+        json={
+            "CustomerRef": {"value": services["customer"]},
+            "TotalAmt": "30.00",
+            "Line": [
+                {"Amount": "50.05", "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]},
+                {"Amount": "20.05", "LinkedTxn": [{"TxnId": memo["CreditMemo"]["Id"], "TxnType": "CreditMemo"}]},
+            ],
+        },
+    )
     assert payment.status_code == 200, payment.text
     assert qbo.api("GET", f"/invoice/{invoice_id}").json()["Invoice"]["Balance"] == pytest.approx(50.05)
     customer = qbo.api("GET", f"/customer/{services['customer']}").json()["Customer"]
@@ -131,16 +158,25 @@ def test_cdc_reports_deleted_invoices(qbo, services) -> None:
     recent = time.strftime("%Y-%m-%dT%H:%M:%S-00:00", time.gmtime(time.time() - 60))
     answer = qbo.api("GET", "/cdc", params={"entities": "Invoice,Customer", "changedSince": recent}).json()
     invoices = answer["CDCResponse"][0]["QueryResponse"][0]["Invoice"]
-    assert invoices == [{"domain": "QBO", "status": "Deleted", "Id": created["Id"],
-                         "MetaData": {"LastUpdatedTime": invoices[0]["MetaData"]["LastUpdatedTime"]}}]
+    assert invoices == [
+        {
+            "domain": "QBO",
+            "status": "Deleted",
+            "Id": created["Id"],
+            "MetaData": {"LastUpdatedTime": invoices[0]["MetaData"]["LastUpdatedTime"]},
+        }
+    ]
 
 
-@pytest.mark.parametrize("query, key, expected", [
-    ("select count(*) from Customer", "totalCount", 1),
-    ("SELECT * FROM Customer WHERE DisplayName = 'Amy\\'s Bird Sanctuary'", "Customer", 1),
-    ("select * from Customer where DisplayName LIKE 'amy%' maxresults 5", "Customer", 1),
-    ("select * from Item where Name IN ('Services', 'Other') startposition 1", "Item", 1),
-])
+@pytest.mark.parametrize(
+    "query, key, expected",
+    [
+        ("select count(*) from Customer", "totalCount", 1),
+        ("SELECT * FROM Customer WHERE DisplayName = 'Amy\\'s Bird Sanctuary'", "Customer", 1),
+        ("select * from Customer where DisplayName LIKE 'amy%' maxresults 5", "Customer", 1),
+        ("select * from Item where Name IN ('Services', 'Other') startposition 1", "Item", 1),
+    ],
+)
 def test_query_language(qbo, services, query, key, expected) -> None:
     answer = qbo.api("GET", "/query", params={"query": query}).json()["QueryResponse"]
     assert (answer[key] if key == "totalCount" else len(answer[key])) == expected
@@ -153,8 +189,11 @@ def test_query_syntax_error_is_fault_4000(qbo) -> None:
 
 @pytest.mark.parametrize("items, status", [(30, 200), (31, 400)])
 def test_batch_size_limit(qbo, items, status) -> None:
-    body = {"BatchItemRequest": [{"bId": f"b{i}", "operation": "create", "Customer": {"DisplayName": f"C{i}"}}
-                                 for i in range(items)]}
+    body = {
+        "BatchItemRequest": [
+            {"bId": f"b{i}", "operation": "create", "Customer": {"DisplayName": f"C{i}"}} for i in range(items)
+        ]
+    }
     response = qbo.api("POST", "/batch", json=body)
     assert response.status_code == status
     if status == 200:
@@ -173,8 +212,15 @@ def test_throttle_answers_429_xml_after_the_ceiling(qbo) -> None:
 
 
 def test_concurrency_ceiling(qbo) -> None:
-    qbo.admin("PATCH", "/config", json={"limits_enabled": True, "max_concurrent": 2,
-                                        "faults": {"rate": 1.0, "kinds": ["slow"], "slow_seconds": 0.3}})
+    qbo.admin(
+        "PATCH",
+        "/config",
+        json={
+            "limits_enabled": True,
+            "max_concurrent": 2,
+            "faults": {"rate": 1.0, "kinds": ["slow"], "slow_seconds": 0.3},
+        },
+    )
     with ThreadPoolExecutor(6) as pool:
         statuses = list(pool.map(lambda _: qbo.api("GET", "/preferences").status_code, range(6)))
     assert statuses.count(429) >= 1 and statuses.count(200) >= 2
@@ -197,23 +243,34 @@ def _basic() -> dict[str, str]:
 
 
 def test_oauth_flow_expiry_refresh_and_rotation_grace(qbo) -> None:
-    qbo.admin("PATCH", "/config", json={"access_token_lifetime": 3600.0, "refresh_grace": 86400.0,
-                                        "time_scale": 7200.0})
-    params = {"client_id": DEFAULT_CLIENT_ID, "redirect_uri": "http://localhost/callback", "state": "s1",
-              "scope": "com.intuit.quickbooks.accounting", "response_type": "code"}
+    qbo.admin(
+        "PATCH", "/config", json={"access_token_lifetime": 3600.0, "refresh_grace": 86400.0, "time_scale": 7200.0}
+    )
+    params = {
+        "client_id": DEFAULT_CLIENT_ID,
+        "redirect_uri": "http://localhost/callback",
+        "state": "s1",
+        "scope": "com.intuit.quickbooks.accounting",
+        "response_type": "code",
+    }
     assert "Connect" in qbo.http.get("/connect/oauth2", params=params).text
     approved = qbo.http.post("/connect/oauth2", data={**params, "decision": "approve"})
     callback = parse_qs(urlsplit(approved.headers["location"]).query)
     assert callback["state"] == ["s1"] and callback["realmId"] == [qbo.realm]
-    tokens = qbo.http.post("/oauth2/v1/tokens/bearer", headers=_basic(), data={
-        "grant_type": "authorization_code", "code": callback["code"][0],
-        "redirect_uri": params["redirect_uri"]}).json()
+    tokens = qbo.http.post(
+        "/oauth2/v1/tokens/bearer",
+        headers=_basic(),
+        data={"grant_type": "authorization_code", "code": callback["code"][0], "redirect_uri": params["redirect_uri"]},
+    ).json()
     assert qbo.api("GET", "/preferences", token=tokens["access_token"]).status_code == 200
     time.sleep(0.6)  # one scaled hour
     expired = qbo.api("GET", "/preferences", token=tokens["access_token"])
     assert expired.status_code == 401 and expired.json()["fault"]["error"][0]["code"] == "3200"
-    rotated = qbo.http.post("/oauth2/v1/tokens/bearer", headers=_basic(),
-                            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}).json()
+    rotated = qbo.http.post(
+        "/oauth2/v1/tokens/bearer",
+        headers=_basic(),
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    ).json()
     assert rotated["refresh_token"] != tokens["refresh_token"]
     assert qbo.api("GET", "/preferences", token=rotated["access_token"]).status_code == 200
     old = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}

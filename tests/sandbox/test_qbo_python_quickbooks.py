@@ -12,20 +12,24 @@ import intuitlib.client
 import pytest
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
-from quickbooks.objects.customer import Customer
-from quickbooks.objects.invoice import Invoice
-from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.base import Ref
+from quickbooks.objects.customer import Customer
+from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
+from quickbooks.objects.invoice import Invoice
 
-from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 
 @pytest.fixture
 def client(qbo, monkeypatch) -> QuickBooks:
-    discovery = {"authorization_endpoint": f"{qbo.url}/connect/oauth2",
-                 "token_endpoint": f"{qbo.url}/oauth2/v1/tokens/bearer",
-                 "revocation_endpoint": f"{qbo.url}/v2/oauth2/tokens/revoke",
-                 "issuer": qbo.url, "jwks_uri": f"{qbo.url}/jwks", "userinfo_endpoint": f"{qbo.url}/userinfo"}
+    discovery = {
+        "authorization_endpoint": f"{qbo.url}/connect/oauth2",
+        "token_endpoint": f"{qbo.url}/oauth2/v1/tokens/bearer",
+        "revocation_endpoint": f"{qbo.url}/v2/oauth2/tokens/revoke",
+        "issuer": qbo.url,
+        "jwks_uri": f"{qbo.url}/jwks",
+        "userinfo_endpoint": f"{qbo.url}/userinfo",
+    }
     monkeypatch.setattr(intuitlib.client, "get_discovery_doc", lambda *a, **k: discovery)
     monkeypatch.setattr(QuickBooks, "sandbox_api_url_v3", f"{qbo.url}/v3")
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the emulator speaks plain http

@@ -14,24 +14,56 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
 from tests.shared import QBO_RECORDINGS
 
 RECORDINGS = QBO_RECORDINGS
 
 #: What the recorded company held before each recording, as (type, raw object).
-AMY = {"Id": "1", "DisplayName": "Amy's Bird Sanctuary", "GivenName": "Amy",
-       "BillAddr": {"Id": "2", "Line1": "4581 Finch St.", "City": "Bayshore",
-                    "CountrySubDivisionCode": "CA", "PostalCode": "94326", "Lat": "INVALID", "Long": "INVALID"},
-       "ShipAddr": {"Id": "2", "Line1": "4581 Finch St.", "City": "Bayshore",
-                    "CountrySubDivisionCode": "CA", "PostalCode": "94326", "Lat": "INVALID", "Long": "INVALID"}}
+AMY = {
+    "Id": "1",
+    "DisplayName": "Amy's Bird Sanctuary",
+    "GivenName": "Amy",
+    "BillAddr": {
+        "Id": "2",
+        "Line1": "4581 Finch St.",
+        "City": "Bayshore",
+        "CountrySubDivisionCode": "CA",
+        "PostalCode": "94326",
+        "Lat": "INVALID",
+        "Long": "INVALID",
+    },
+    "ShipAddr": {
+        "Id": "2",
+        "Line1": "4581 Finch St.",
+        "City": "Bayshore",
+        "CountrySubDivisionCode": "CA",
+        "PostalCode": "94326",
+        "Lat": "INVALID",
+        "Long": "INVALID",
+    },
+}
 
 
 def _receipt(receipt_id: str, sync_token: str, amount: str) -> dict[str, Any]:
-    return {"Id": receipt_id, "SyncToken": sync_token, "DocNumber": "1003", "TotalAmt": amount,
-            "CustomerRef": {"value": "1"}, "Balance": 0,
-            "Line": [{"Id": "1", "LineNum": 1, "Description": "Custom Design", "Amount": amount, "DetailType": "SalesItemLineDetail",
-                      "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"},
-                                              "Qty": 4.5, "UnitPrice": 75}}]}
+    return {
+        "Id": receipt_id,
+        "SyncToken": sync_token,
+        "DocNumber": "1003",
+        "TotalAmt": amount,
+        "CustomerRef": {"value": "1"},
+        "Balance": 0,
+        "Line": [
+            {
+                "Id": "1",
+                "LineNum": 1,
+                "Description": "Custom Design",
+                "Amount": amount,
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {"ItemRef": {"value": "1", "name": "Services"}, "Qty": 4.5, "UnitPrice": 75},
+            }
+        ],
+    }
 
 
 def _estimates() -> list[dict[str, Any]]:
@@ -40,18 +72,35 @@ def _estimates() -> list[dict[str, Any]]:
 
 
 SEEDS = {
-    "create-invoice.yml": {"Item": [{"Id": "1", "Name": "Services", "IncomeAccountRef": {"value": "1"}}],
-                           "Customer": [AMY]},
-    "delete-invoice.yml": {"Item": [{"Id": "1", "Name": "Services", "IncomeAccountRef": {"value": "1"}}],
-                           "Customer": [AMY], "Invoice": [{"Id": "266", "CustomerRef": {"value": "1"}, "Line": [
-                               {"Amount": "100.00", "DetailType": "SalesItemLineDetail",
-                                "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}]}]},
+    "create-invoice.yml": {
+        "Item": [{"Id": "1", "Name": "Services", "IncomeAccountRef": {"value": "1"}}],
+        "Customer": [AMY],
+    },
+    "delete-invoice.yml": {
+        "Item": [{"Id": "1", "Name": "Services", "IncomeAccountRef": {"value": "1"}}],
+        "Customer": [AMY],
+        "Invoice": [
+            {
+                "Id": "266",
+                "CustomerRef": {"value": "1"},
+                "Line": [
+                    {
+                        "Amount": "100.00",
+                        "DetailType": "SalesItemLineDetail",
+                        "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+                    }
+                ],
+            }
+        ],
+    },
     "update-customer.yml": {"Customer": [{"Id": "68", "DisplayName": "Doe2, Jane"}]},
     "error-validation.yml": {"Customer": [{"DisplayName": "Weiskopf Consulting"}]},
     "error-401.yml": {"Customer": [AMY]},
-    "batch-basic.yml": {"Item": [{"Id": "1", "Name": "Services", "IncomeAccountRef": {"value": "1"}}],
-                        "Customer": [AMY],
-                        "SalesReceipt": [_receipt("11", "1", "337.50"), _receipt("17", "5", "337.50")]},
+    "batch-basic.yml": {
+        "Item": [{"Id": "1", "Name": "Services", "IncomeAccountRef": {"value": "1"}}],
+        "Customer": [AMY],
+        "SalesReceipt": [_receipt("11", "1", "337.50"), _receipt("17", "5", "337.50")],
+    },
 }
 
 
@@ -86,8 +135,12 @@ def _same_shape(expected: Any, actual: Any, where: str = "") -> None:
 
 def _fault_codes(body: Any) -> list[str]:
     if isinstance(body, dict):
-        codes = [e.get("code") for key in ("Fault", "fault") if key in body
-                 for e in body[key].get("Error", body[key].get("error", []))]
+        codes = [
+            e.get("code")
+            for key in ("Fault", "fault")
+            if key in body
+            for e in body[key].get("Error", body[key].get("error", []))
+        ]
         return codes + [c for value in body.values() for c in _fault_codes(value)]
     if isinstance(body, list):
         return [c for value in body for c in _fault_codes(value)]
@@ -116,10 +169,15 @@ def test_recorded_exchange_is_answered_alike(qbo, recording: str) -> None:
     for exchange in _interactions(recording):
         sent, recorded = exchange["request"], exchange["response"]
         response = qbo.http.request(
-            sent["method"].upper(), _target(sent["uri"], qbo.realm),
+            sent["method"].upper(),
+            _target(sent["uri"], qbo.realm),
             content=sent["body"]["string"].encode(),
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
-                     "Content-Type": sent["headers"]["Content-Type"][0]})
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "Content-Type": sent["headers"]["Content-Type"][0],
+            },
+        )
         assert response.status_code == recorded["status"]["code"], response.text
         expected = json.loads(recorded["body"]["string"])
         actual = response.json()

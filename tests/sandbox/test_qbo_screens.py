@@ -21,8 +21,20 @@ def test_company_settings_switch_both_settings_as_a_person_would(qbo):
 def test_deep_links_open_the_object_or_say_it_was_deleted(qbo, services):
     page = httpx.get(f"{qbo.sandbox.qbo_url}/app/customerdetail", params={"nameId": services["customer"]})
     assert page.status_code == 200 and "Amy&#39;s Bird Sanctuary" in page.text
-    invoice = qbo.api("POST", "/invoice", json={"CustomerRef": {"value": services["customer"]},
-                                               "Line": [{"Amount": 10, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": services["item"]}}}]}).json()["Invoice"]
+    invoice = qbo.api(
+        "POST",
+        "/invoice",
+        json={
+            "CustomerRef": {"value": services["customer"]},
+            "Line": [
+                {
+                    "Amount": 10,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": services["item"]}},
+                }
+            ],
+        },
+    ).json()["Invoice"]
     qbo.admin("POST", f"/user/{qbo.sandbox.qbo_config.realm_id}/Invoice/{invoice['Id']}/delete")
     gone = httpx.get(f"{qbo.sandbox.qbo_url}/app/invoice", params={"txnId": invoice["Id"]})
     assert gone.status_code == 404 and "was deleted" in gone.text

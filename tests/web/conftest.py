@@ -15,14 +15,20 @@ from flask.testing import FlaskClient
 from flask_login import LoginManager, UserMixin, login_user
 from playwright.sync_api import Page, sync_playwright
 
-from daemon.serving import BackgroundServer
-from webadmin import BillSyncAdmin
-from webadmin.standalone import create_app
-from webadmin.users import UserStore
+from billsync.serving import BackgroundServer
+from billsync.webadmin import BillSyncAdmin
+from billsync.webadmin.standalone import create_app
+from billsync.webadmin.users import UserStore
 
 PASSWORD = "correct horse battery"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -40,7 +46,9 @@ def post_form(client: FlaskClient, page_url: str, action: str, **data: str) -> o
 
 
 def log_in(client: FlaskClient, name: str = "alice", password: str = PASSWORD, **kw: object) -> object:
-    return client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "username": name, "password": password}, **kw)
+    return client.post(
+        "/login", data={"csrf_token": csrf_token(client, "/login"), "username": name, "password": password}, **kw
+    )
 
 
 @pytest.fixture
@@ -52,7 +60,9 @@ def web_dir(tmp_path: Path) -> Path:
 def web_app(web_dir: Path, address: str, config) -> Flask:
     """The standalone panel (``billsync web``) on the in-process daemon, user alice."""
     UserStore(web_dir).set_password("alice", PASSWORD)
-    return create_app(web_dir, BILLSYNC_DAEMON_ADDRESS=address, BILLSYNC_API_TOKEN=config.api_token, BILLSYNC_SECURE_COOKIES=False)
+    return create_app(
+        web_dir, BILLSYNC_DAEMON_ADDRESS=address, BILLSYNC_API_TOKEN=config.api_token, BILLSYNC_SECURE_COOKIES=False
+    )
 
 
 @pytest.fixture

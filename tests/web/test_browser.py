@@ -57,7 +57,9 @@ def test_an_admin_creates_configures_revokes_and_purges_a_connection(web_app, se
 
     page.click("nav.tabs >> text=Bill Syncing")
     page.click("a:text-is('Revoke')")
-    expect(page.get_by_text("Every link between Clio records and QuickBooks objects is kept", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text("Every link between Clio records and QuickBooks objects is kept", exact=False)
+    ).to_be_visible()
     screenshot(page, "07-revoke-confirm")
     page.click("button:text('Revoke access')")
     expect(page.get_by_text("Access revoked and syncing stopped.")).to_be_visible()

@@ -13,22 +13,26 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from billsync.daemon.config import Config
+from billsync.daemon.process import Daemon
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
-from daemon.client import DaemonClient
-from daemon.config import Config
-from daemon.main import Daemon
-from sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from sandbox.server import Sandbox
+from billsync.webadmin.standalone import create_app
+from billsync.webadmin.users import UserStore
 from tests.web.conftest import PASSWORD, screenshot
-from webadmin.standalone import create_app
-from webadmin.users import UserStore
+
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     """Both emulators, with a small demo firm in Clio and QuickBooks' two settings off."""
     with Sandbox() as s:
         httpx.post(f"{s.clio_url}/_sandbox/seed", json={"bills": 10, "seed": 1}).raise_for_status()
-        httpx.post(f"{s.qbo_url}/_sandbox/user/{s.qbo_config.realm_id}/preferences", json={"CustomTxnNumbers": False, "WarnDuplicateBillNumber": False}).raise_for_status()
+        httpx.post(
+            f"{s.qbo_url}/_sandbox/user/{s.qbo_config.realm_id}/preferences",
+            json={"CustomTxnNumbers": False, "WarnDuplicateBillNumber": False},
+        ).raise_for_status()
         yield s
 
 
@@ -75,7 +79,13 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     address, client = stack
     stack_token = config.api_token
     UserStore(tmp_path / "web").set_password("alice", PASSWORD)
-    app = create_app(tmp_path / "web", BILLSYNC_DAEMON_ADDRESS=address, BILLSYNC_API_TOKEN=stack_token, BILLSYNC_SECURE_COOKIES=False, BILLSYNC_POLL_SECONDS=0.3)
+    app = create_app(
+        tmp_path / "web",
+        BILLSYNC_DAEMON_ADDRESS=address,
+        BILLSYNC_API_TOKEN=stack_token,
+        BILLSYNC_SECURE_COOKIES=False,
+        BILLSYNC_POLL_SECONDS=0.3,
+    )
     page, base = browser_page, serve(app)
     page.goto(base + "/login")
     page.fill("#username", "alice")
@@ -109,8 +119,13 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     screenshot(page, "s05-synced")
 
     connection_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
-    invoice = client.call("ListLinks", pb.ListLinksRequest(connection_id=connection_id, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, page_size=1)).links[0]
-    httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{sandbox.qbo_config.realm_id}/Invoice/{invoice.qbo_id}/delete").raise_for_status()
+    invoice = client.call(
+        "ListLinks",
+        pb.ListLinksRequest(connection_id=connection_id, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, page_size=1),
+    ).links[0]
+    httpx.post(
+        f"{sandbox.qbo_url}/_sandbox/user/{sandbox.qbo_config.realm_id}/Invoice/{invoice.qbo_id}/delete"
+    ).raise_for_status()
     sync_and_wait(page, "s06-sync-after-delete")
     row = page.locator("#problems tr", has_text=invoice.label or invoice.clio_id)
     expect(row).to_contain_text("broken")
@@ -130,7 +145,9 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     screenshot(page, "s11-reconnected")
 
     page.click("text=Revoke and Purge")
-    page.fill("#confirm", client.call("Status", pb.StatusRequest(connection_id=connection_id)).connection.qbo_company_name)
+    page.fill(
+        "#confirm", client.call("Status", pb.StatusRequest(connection_id=connection_id)).connection.qbo_company_name
+    )
     page.click("button:text('Revoke and Purge')")
     expect(page.locator(".banner.good")).to_contain_text("Purged:")
     expect(page.get_by_text("Nothing synced yet.")).to_be_visible()

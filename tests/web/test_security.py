@@ -11,10 +11,10 @@ from flask import Flask
 from flask_login import LoginManager
 
 from billsync.v1 import billsync_pb2 as pb
+from billsync.webadmin import BillSyncAdmin
+from billsync.webadmin.standalone import create_app
+from billsync.webadmin.users import UserStore
 from tests.web.conftest import PASSWORD, HostUser, csrf_token, host_client, log_in, post_form
-from webadmin import BillSyncAdmin
-from webadmin.standalone import create_app
-from webadmin.users import UserStore
 
 
 @pytest.fixture
@@ -72,7 +72,10 @@ def test_login_does_not_redirect_off_site(web_app):
     c = web_app.test_client()
     r = c.post("/login?next=//evil.example/x", data={"csrf_token": "", "username": "alice", "password": PASSWORD})
     assert r.status_code == 400
-    r = c.post("/login?next=//evil.example/x", data={"csrf_token": csrf_token(c, "/login"), "username": "alice", "password": PASSWORD})
+    r = c.post(
+        "/login?next=//evil.example/x",
+        data={"csrf_token": csrf_token(c, "/login"), "username": "alice", "password": PASSWORD},
+    )
     assert r.status_code == 302 and r.location == "/"
 
 
@@ -93,7 +96,12 @@ def test_admins_see_only_the_connections_they_may_administer(host_app, host_user
     listing = ann.get("/admin/billing/").get_data(as_text=True)
     assert "Mine LLP" in listing and "Theirs LLP" not in listing
     assert ann.get(f"/admin/billing/connections/{mine.id}").status_code == 200
-    for url in (f"/connections/{theirs.id}", f"/connections/{theirs.id}/events", f"/connections/{theirs.id}/status.json", f"/connections/{theirs.id}/purge"):
+    for url in (
+        f"/connections/{theirs.id}",
+        f"/connections/{theirs.id}/events",
+        f"/connections/{theirs.id}/status.json",
+        f"/connections/{theirs.id}/purge",
+    ):
         assert ann.get("/admin/billing" + url).status_code == 404, url
     assert ann.post("/admin/billing/connections", data={"name": "New"}).status_code == 403
 
@@ -103,7 +111,13 @@ def test_a_daemon_that_is_down_shows_a_banner(web_dir):
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
     UserStore(web_dir).set_password("alice", PASSWORD)
-    app = create_app(web_dir, BILLSYNC_DAEMON_ADDRESS=f"127.0.0.1:{closed_port}", BILLSYNC_API_TOKEN="t", BILLSYNC_SECURE_COOKIES=False, BILLSYNC_RPC_TIMEOUT=2)
+    app = create_app(
+        web_dir,
+        BILLSYNC_DAEMON_ADDRESS=f"127.0.0.1:{closed_port}",
+        BILLSYNC_API_TOKEN="t",
+        BILLSYNC_SECURE_COOKIES=False,
+        BILLSYNC_RPC_TIMEOUT=2,
+    )
     c = app.test_client()
     log_in(c)
     for url in ("/", "/connections/1", "/connections/1/links"):
@@ -114,7 +128,9 @@ def test_a_daemon_that_is_down_shows_a_banner(web_dir):
 
 def test_a_wrong_api_token_is_explained(web_dir, address):
     UserStore(web_dir).set_password("alice", PASSWORD)
-    app = create_app(web_dir, BILLSYNC_DAEMON_ADDRESS=address, BILLSYNC_API_TOKEN="not-the-token", BILLSYNC_SECURE_COOKIES=False)
+    app = create_app(
+        web_dir, BILLSYNC_DAEMON_ADDRESS=address, BILLSYNC_API_TOKEN="not-the-token", BILLSYNC_SECURE_COOKIES=False
+    )
     c = app.test_client()
     log_in(c)
     assert "set BILLSYNC_API_TOKEN" in c.get("/").get_data(as_text=True)

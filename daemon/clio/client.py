@@ -1,0 +1,184 @@
+"""The Clio API v4 client: who am I, cursor-paged listings, single records.
+
+Clio allows about 50 requests a minute per token and says how many are left in
+``X-RateLimit-Remaining`` (until the unix time in ``X-RateLimit-Reset``). Running into
+the limit costs a 429 and its ``Retry-After`` wait, so the client spreads the last few
+requests of a window over what remains of it instead; a 429 that still happens is
+retried by :mod:`daemon.http`. Money comes back as Decimal.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from billsync.daemon.auth.tokens import TokenSource
+from billsync.daemon.errors import AuthorizationLost, BillsyncError, NotFound, Unavailable
+from billsync.daemon.http import RETRIABLE_STATUS, Http, scrub
+
+PAGE_LIMIT = 200
+#: Start pacing when fewer than this share of the window's requests remain.
+PACE_BELOW = 0.2
+WEBHOOK_FIELDS = "id,status,shared_secret,expires_at"
+
+
+class ClioError(BillsyncError):
+    """Clio refused a request for a reason other than authorization or a missing record."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"Clio error (HTTP {status}): {message}")
+        self.status = status
+
+
+class Clio:
+    """A client for one Clio account.
+
+    Args:
+        base_url: the Clio host, e.g. ``https://app.clio.com`` (Config.clio_url).
+        tokens: the connection's Clio token source.
+        timeout: seconds per request.
+        http: the retrying HTTP client; built with ``timeout`` if omitted.
+        sleep: how pacing waits happen (tests observe it).
+        clock: epoch seconds, to read ``X-RateLimit-Reset``.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenSource,
+        timeout: float = 30.0,
+        *,
+        http: Http | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api = f"{base_url.rstrip('/')}/api/v4"
+        self.tokens = tokens
+        self.http = http or Http(timeout)
+        self.sleep = sleep
+        self.clock = clock
+        self._pace_lock = threading.Lock()
+        self._not_before = 0.0
+
+    def who_am_i(self, fields: str = "id,name,email,account{id,name}") -> dict[str, Any]:
+        """The user who authorized billsync, with the firm's account."""
+        return self._get(f"{self.api}/users/who_am_i.json", {"fields": fields})["data"]
+
+    def get(self, resource: str, record_id: int | str, fields: str) -> dict[str, Any]:
+        """One record, e.g. ``get("bills", 7, "id,total,state")``.
+
+        Raises:
+            NotFound: Clio has no such record (deleted, or never existed).
+        """
+        return self._get(f"{self.api}/{resource}/{record_id}.json", {"fields": fields})["data"]
+
+    def iterate(self, resource: str, fields: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every matching record, oldest id first, following ``meta.paging.next``.
+
+        Args:
+            resource: "contacts", "bills", "line_items", "allocations", "credit_memos", …
+            fields: Clio's field selection, e.g. ``"id,number,client{id,name}"``.
+            **params: filters; a datetime (``updated_since=…``) is sent as ISO-8601.
+        """
+        query = {"limit": PAGE_LIMIT, "order": "id(asc)", "fields": fields}
+        query.update(
+            {key: value.isoformat() if isinstance(value, datetime) else value for key, value in params.items()}
+        )
+        url: str | None = f"{self.api}/{resource}.json"
+        while url:
+            page = self._get(url, query)
+            yield from page.get("data") or []
+            url = ((page.get("meta") or {}).get("paging") or {}).get("next")
+            query = None  # the next URL carries every parameter
+
+    def create_webhook(
+        self, url: str, model: str, events: Sequence[str], fields: str, expires_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Subscribes ``url`` to ``model`` changes; Clio then handshakes with it (``X-Hook-Secret``).
+
+        Returns the webhook's ``id``, ``status``, ``shared_secret`` and ``expires_at``.
+        """
+        data: dict[str, Any] = {"url": url, "model": model, "events": list(events), "fields": fields}
+        if expires_at is not None:
+            data["expires_at"] = expires_at.isoformat()
+        return self._request("POST", f"{self.api}/webhooks.json", {"fields": WEBHOOK_FIELDS}, {"data": data})["data"]
+
+    def update_webhook(self, webhook_id: int | str, **data: Any) -> dict[str, Any]:
+        """Changes a webhook, e.g. ``expires_at`` to keep it from lapsing (Clio caps its life)."""
+        data = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+        return self._request(
+            "PATCH", f"{self.api}/webhooks/{webhook_id}.json", {"fields": WEBHOOK_FIELDS}, {"data": data}
+        )["data"]
+
+    def delete_webhook(self, webhook_id: int | str) -> None:
+        """Ends a subscription. Raises NotFound if Clio no longer has it."""
+        self._request("DELETE", f"{self.api}/webhooks/{webhook_id}.json", None)
+
+    def _get(self, url: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        return self._request("GET", url, params)
+
+    def _request(
+        self, method: str, url: str, params: dict[str, Any] | None, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A request with a refresh on 401 and pacing; the JSON body with Decimal money."""
+        token = self.tokens.access_token()
+        for _ in range(2):
+            self._pace()
+            response = self.http.request(
+                method,
+                url,
+                params=params,
+                json=body,
+                headers={"Accept": "application/json", "Authorization": f"Bearer {token}"},
+            )
+            self._note_limits(response)
+            if response.status_code != 401:
+                return self._parse(response, token)
+            token = self.tokens.refreshed(token)
+        raise AuthorizationLost("clio")
+
+    def _parse(self, response: httpx.Response, token: str) -> dict[str, Any]:
+        try:
+            body = json.loads(response.content, parse_float=Decimal)
+        except ValueError:
+            body = None
+        if response.is_success and isinstance(body, dict):
+            return body
+        if response.status_code == 204:
+            return {}
+        error = (body or {}).get("error") if isinstance(body, dict) else None
+        message = scrub(error.get("message", "") if isinstance(error, dict) else response.text[:300], (token,))
+        if response.status_code == 404:
+            raise NotFound(f"Clio has no such record: {message}")
+        if response.status_code in RETRIABLE_STATUS:
+            raise Unavailable(f"Clio is unavailable (HTTP {response.status_code}): {message}")
+        raise ClioError(response.status_code, message)
+
+    def _pace(self) -> None:
+        with self._pace_lock:
+            delay = self._not_before - self.clock()
+        if delay > 0:
+            self.sleep(delay)
+
+    def _note_limits(self, response: httpx.Response) -> None:
+        """Spread the window's remaining requests evenly over the time left of it."""
+        headers = response.headers
+        try:
+            limit = int(headers["X-RateLimit-Limit"])
+            remaining = int(headers["X-RateLimit-Remaining"])
+            reset = float(headers["X-RateLimit-Reset"])
+        except (KeyError, ValueError):
+            return
+        now = self.clock()
+        gap = 0.0
+        if remaining < max(1, limit * PACE_BELOW):
+            gap = max(0.0, reset - now) / max(1, remaining)
+        with self._pace_lock:
+            self._not_before = now + gap

@@ -1,0 +1,75 @@
+"""The daemon process: opens the database, serves the RPCs, and ends cleanly on a signal."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import grpc
+from grpc_health.v1 import health
+
+from billsync.daemon.config import Config
+from billsync.daemon.errors import ConfigError
+from billsync.daemon.rpc import receiver as webhooks
+from billsync.daemon.rpc.server import create_server
+from billsync.daemon.rpc.service import BillSyncService
+from billsync.daemon.store import fields, migrations
+from billsync.daemon.store.db import open_database
+from billsync.daemon.sync.providers import Providers
+from billsync.daemon.sync.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+#: Seconds in-flight RPCs get to finish on shutdown; honcho kills after 5.
+SHUTDOWN_GRACE = 3.0
+
+
+class Daemon:
+    """One daemon: what ``billsync daemon`` runs, and what tests start in-process."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.health = health.HealthServicer()
+        self.server: grpc.Server | None = None
+        self.scheduler: Scheduler | None = None
+        self.webhooks: webhooks.WebhookServer | None = None
+        self.port = 0
+        self._stopped = threading.Event()
+
+    def start(self) -> int:
+        """Opens the database and starts serving; returns the port."""
+        fields.set_secret_key(self.config.secret_key)
+        db = open_database(self.config.database_url)
+        if todo := migrations.pending(db):
+            raise ConfigError(f"the database needs {len(todo)} migration(s): run 'billsync migrate' first")
+        providers = Providers(self.config)
+        self.scheduler = Scheduler(providers, workers=self.config.workers)
+        service = BillSyncService(providers, self.scheduler, self.config.qbo_app_url)
+        self.server, self.port = create_server(self.config.address, service, self.health, self.config.api_token)
+        self.scheduler.start()
+        if self.config.webhook_address:
+            self.webhooks = webhooks.WebhookServer(self.config, providers, self.scheduler.request).start()
+        return self.port
+
+    def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Reports NOT_SERVING, lets in-flight calls finish within ``grace``, and closes."""
+        self.health.enter_graceful_shutdown()
+        if self.webhooks is not None:
+            self.webhooks.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop(grace * 2 / 3)
+        if self.server is not None:
+            self.server.stop(grace / 3).wait()
+        self._stopped.set()
+
+    def serve_until_signalled(self) -> None:
+        """Serves until SIGTERM or SIGINT, then stops within the grace period."""
+
+        def on_signal(signum: int, frame: object) -> None:
+            log.info("received %s, stopping", signal.Signals(signum).name)
+            threading.Thread(target=self.stop, name="shutdown").start()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self._stopped.wait()

@@ -1,0 +1,292 @@
+"""The QuickBooks Online Accounting API v3 client: reads, writes, query, batch, CDC.
+
+Each request goes through the realm's rate limiter and the retry layer, with a bearer
+token from the connection's :class:`~daemon.tokens.TokenSource` (refreshed once on a
+401), ``minorversion`` and, for creates, the ``requestid`` that makes a replay after a
+crash return the first object instead of a duplicate. Every failure arrives as a
+:class:`~daemon.qbo_faults.QboFault` the engine can classify, or as
+:class:`~daemon.errors.AuthorizationLost` / :class:`~daemon.errors.Unavailable`.
+
+A write whose answer was lost (timeout, dropped connection) is sent again by the retry
+layer with the same ``requestid``; without one, a retried update, delete or void may
+meet 5010 (stale) because the first attempt did apply, so pass one for every write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from billsync.daemon.auth.tokens import TokenSource
+from billsync.daemon.errors import AuthorizationLost
+from billsync.daemon.http import Http
+from billsync.daemon.qbo.faults import QboFault, dumps, fault_in, intuit_tid, parse_response
+from billsync.daemon.ratelimit import RateLimiter
+
+__all__ = ["BatchOp", "BatchResult", "QboFault", "QuickBooks", "quote"]
+
+PAGE_SIZE = 1000
+MAX_BATCH = 30
+
+Operation = Literal["create", "update", "delete", "void", "query"]
+
+
+def quote(value: str) -> str:
+    """A QBO query string literal: single quotes, with ``'`` escaped as ``\\'``."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@dataclass(frozen=True)
+class BatchOp:
+    """One operation of a batch request.
+
+    Attributes:
+        bid: the caller's id for it (≤ 10 chars), the key of its result.
+        operation: create, update, delete, void, or query.
+        entity: the entity name ("Invoice"); unused for a query.
+        body: the entity payload (Id and SyncToken for delete and void).
+        query: the select statement of a query operation.
+    """
+
+    bid: str
+    operation: Operation
+    entity: str = ""
+    body: dict[str, Any] | None = None
+    query: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``BatchItemRequest`` element; QBO spells a void as an update with optionsData."""
+        if self.operation == "query":
+            return {"bId": self.bid, "Query": self.query}
+        item: dict[str, Any] = {"bId": self.bid, self.entity: self.body or {}}
+        if self.operation == "void":
+            item.update(operation="update", optionsData="void")
+        else:
+            item["operation"] = self.operation
+        return item
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The answer to one :class:`BatchOp`: exactly one of the fields is set."""
+
+    entity: dict[str, Any] | None = None
+    fault: QboFault | None = None
+    rows: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A CDC answer: changed objects per entity, and QBO's time of the answer."""
+
+    objects: dict[str, list[dict[str, Any]]]
+    as_of: datetime | None
+
+
+class QuickBooks:
+    """A client for one realm.
+
+    Args:
+        api_url: e.g. ``https://quickbooks.api.intuit.com`` (Config.qbo_api_url).
+        realm_id: the company id.
+        tokens: the connection's QBO token source.
+        limiter: the process-wide limiter; the realm id is its key.
+        timeout: seconds per request (QBO itself gives up after 120).
+        minorversion: sent on every call; QBO ignores values below 75.
+        http: the retrying HTTP client; built with ``timeout`` if omitted.
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        realm_id: str,
+        tokens: TokenSource,
+        limiter: RateLimiter,
+        timeout: float = 30.0,
+        minorversion: int = 75,
+        *,
+        http: Http | None = None,
+    ) -> None:
+        self.base = f"{api_url.rstrip('/')}/v3/company/{realm_id}"
+        self.realm_id = realm_id
+        self.tokens = tokens
+        self.limiter = limiter
+        self.minorversion = minorversion
+        self.http = http or Http(timeout)
+
+    def read(self, entity: str, entity_id: str) -> dict[str, Any]:
+        """The object as QBO has it now (with its current SyncToken)."""
+        return self._call("GET", f"{entity.lower()}/{entity_id}")[entity]
+
+    def create(self, entity: str, body: dict[str, Any], requestid: str | None = None) -> dict[str, Any]:
+        """Create; a repeat with the same ``requestid`` (≤ 50 chars) returns the first result."""
+        return self._call("POST", entity.lower(), body=body, requestid=requestid)[entity]
+
+    def update(self, entity: str, body: dict[str, Any], requestid: str | None = None) -> dict[str, Any]:
+        """Full update, or partial with ``"sparse": True`` in ``body``; needs Id and SyncToken."""
+        return self._call("POST", entity.lower(), body=body, requestid=requestid)[entity]
+
+    def delete(self, entity: str, entity_id: str, sync_token: str, requestid: str | None = None) -> dict[str, Any]:
+        """Delete a transaction; the answer is ``{"status": "Deleted", "Id": …}``."""
+        return self._call(
+            "POST",
+            entity.lower(),
+            params={"operation": "delete"},
+            body={"Id": entity_id, "SyncToken": sync_token},
+            requestid=requestid,
+        )[entity]
+
+    def void(self, entity: str, entity_id: str, sync_token: str, requestid: str | None = None) -> dict[str, Any]:
+        """Void a transaction: it stays, with zero amounts, as QBO's record that it existed."""
+        return self._call(
+            "POST",
+            entity.lower(),
+            params={"operation": "void"},
+            body={"Id": entity_id, "SyncToken": sync_token},
+            requestid=requestid,
+        )[entity]
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        """Every row of a ``select * from …`` (without STARTPOSITION/MAXRESULTS), page by page."""
+        rows: list[dict[str, Any]] = []
+        while True:
+            answer = self._call(
+                "GET", "query", params={"query": f"{sql} STARTPOSITION {len(rows) + 1} MAXRESULTS {PAGE_SIZE}"}
+            )
+            page = _rows(answer.get("QueryResponse") or {})
+            rows.extend(page)
+            if len(page) < PAGE_SIZE:
+                return rows
+
+    def count(self, sql: str) -> int:
+        """The result of a ``select count(*) from …`` query."""
+        answer = self._call("GET", "query", params={"query": sql})
+        return int((answer.get("QueryResponse") or {}).get("totalCount", 0))
+
+    def batch(self, items: list[BatchOp], requestid: str | None = None) -> dict[str, BatchResult]:
+        """Run up to 30 independent operations in one request; results keyed by bId.
+
+        QBO answers items in no guaranteed order. An item missing from the answer has
+        an unknown outcome: resolve it by a look-up, as after a crash.
+
+        Raises:
+            ValueError: more than 30 items, or a repeated bId.
+        """
+        if len(items) > MAX_BATCH:
+            raise ValueError(f"a QBO batch holds at most {MAX_BATCH} operations, got {len(items)}")
+        if len({item.bid for item in items}) != len(items):
+            raise ValueError("bIds within a batch must be unique")
+        answer, tid = self._exchange(
+            "POST", "batch", body={"BatchItemRequest": [i.to_json() for i in items]}, requestid=requestid, batch=True
+        )
+        results: dict[str, BatchResult] = {}
+        for item in answer.get("BatchItemResponse") or []:
+            fault = fault_in(item, 200, tid)
+            if fault is not None:
+                results[item["bId"]] = BatchResult(fault=fault)
+            elif "QueryResponse" in item:
+                results[item["bId"]] = BatchResult(rows=_rows(item["QueryResponse"]))
+            else:
+                results[item["bId"]] = BatchResult(
+                    entity=next(value for key, value in item.items() if key not in ("bId", "time"))
+                )
+        return results
+
+    def cdc(self, entities: Iterable[str], since: datetime | str) -> Changes:
+        """Objects of ``entities`` changed since ``since`` (≤ 30 days back); deleted ones
+        appear as ``{"status": "Deleted", "Id": …}``. Every asked entity has a key; ``as_of``
+        is QBO's own clock at the answer, the right ``since`` for the next read."""
+        names = list(entities)
+        stamp = since.isoformat() if isinstance(since, datetime) else since
+        answer = self._call("GET", "cdc", params={"entities": ",".join(names), "changedSince": stamp})
+        changed: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        for block in answer.get("CDCResponse") or []:
+            for response in block.get("QueryResponse") or []:
+                for name, value in response.items():
+                    if isinstance(value, list):
+                        changed.setdefault(name, []).extend(value)
+        as_of = datetime.fromisoformat(answer["time"]) if answer.get("time") else None
+        return Changes(changed, as_of)
+
+    def preferences(self) -> dict[str, Any]:
+        """The company's Preferences (SalesFormsPrefs.CustomTxnNumbers, OtherPrefs, …)."""
+        return self._call("GET", "preferences")["Preferences"]
+
+    def update_preferences(self, sparse_body: dict[str, Any]) -> dict[str, Any]:
+        """Change some preferences; ``sparse_body`` needs Id and SyncToken from :meth:`preferences`."""
+        return self._call("POST", "preferences", body={**sparse_body, "sparse": True})["Preferences"]
+
+    def company_info(self) -> dict[str, Any]:
+        """The company's name, country and so on."""
+        return self._call("GET", f"companyinfo/{self.realm_id}")["CompanyInfo"]
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+        requestid: str | None = None,
+    ) -> Any:
+        """The JSON answer of one request; see :meth:`_exchange`."""
+        return self._exchange(method, path, params=params, body=body, requestid=requestid)[0]
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+        requestid: str | None = None,
+        batch: bool = False,
+    ) -> tuple[Any, str]:
+        """Send (retries happen below), refresh the token on a 401 and send once more.
+
+        Returns:
+            The JSON answer and its ``intuit_tid``.
+
+        Raises:
+            QboFault: QBO refused or failed the request after the retry budget.
+            AuthorizationLost: the refreshed token was refused too.
+        """
+        query = {**(params or {}), "minorversion": str(self.minorversion)}
+        if requestid:
+            query["requestid"] = requestid
+        content = dumps(body) if body is not None else None
+
+        def send(token: str) -> tuple[Any, str]:
+            response = self.http.request(
+                method,
+                f"{self.base}/{path}",
+                params=query,
+                content=content,
+                headers={
+                    "Accept": "application/json",
+                    "Authorization": f"Bearer {token}",
+                    **({"Content-Type": "application/json"} if content is not None else {}),
+                },
+                around=lambda: self.limiter.slot(self.realm_id, batch=batch),
+            )
+            return parse_response(response), intuit_tid(response)
+
+        token = self.tokens.access_token()
+        try:
+            return send(token)
+        except QboFault as fault:
+            if not fault.auth:
+                raise
+        try:
+            return send(self.tokens.refreshed(token))
+        except QboFault as fault:
+            if fault.auth:
+                raise AuthorizationLost("qbo") from fault
+            raise
+
+
+def _rows(query_response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entity list of a QueryResponse, whatever the entity (it is the one list value)."""
+    return next((value for value in query_response.values() if isinstance(value, list)), [])

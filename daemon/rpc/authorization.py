@@ -1,0 +1,146 @@
+"""Connecting a connection's two sides: the OAuth authorization-code flow, through RPCs.
+
+The ``state`` sent to the provider is sealed with the daemon's key (Fernet, 15 minutes),
+so the callback proves which connection and provider it belongs to without a table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import Any
+
+from cryptography.fernet import InvalidToken
+
+from billsync.daemon.auth import oauth as oauth_module
+from billsync.daemon.auth.tokens import TokenSource
+from billsync.daemon.clio import webhooks as clio_webhooks
+from billsync.daemon.errors import FailedPrecondition, InvalidArgument
+from billsync.daemon.rpc import connections
+from billsync.daemon.store import events
+from billsync.daemon.store.db import database
+from billsync.daemon.store.fields import fernet
+from billsync.daemon.store.models import Connection, Link, utcnow
+from billsync.daemon.sync.providers import Providers
+
+log = logging.getLogger(__name__)
+
+STATE_TTL = 15 * 60
+NAMES = oauth_module.NAMES
+
+
+def start(providers: Providers, connection: Connection, provider: str, redirect_uri: str) -> tuple[str, str]:
+    if not redirect_uri.startswith(("http://", "https://")):
+        raise InvalidArgument("redirect_uri must be an absolute http(s) URL registered with the provider")
+    sealed = {"c": connection.id, "p": provider, "r": redirect_uri, "n": secrets.token_urlsafe(8)}
+    state = fernet().encrypt(json.dumps(sealed).encode()).decode()
+    return providers.oauth.authorize_url(provider, state, redirect_uri), state
+
+
+def _unseal(state: str, provider: str) -> dict[str, Any]:
+    try:
+        sealed = json.loads(fernet().decrypt(state.encode(), ttl=STATE_TTL))
+    except (InvalidToken, ValueError) as e:
+        raise InvalidArgument("the authorization expired or did not start here; start it again") from e
+    if sealed["p"] != provider:
+        raise InvalidArgument(f"this authorization was started for {NAMES[sealed['p']]}, not {NAMES[provider]}")
+    return sealed
+
+
+def complete(providers: Providers, provider: str, state: str, code: str, realm_id: str, actor: str) -> Connection:
+    """Exchanges the code, checks the account is the one the links belong to, stores the tokens."""
+    sealed = _unseal(state, provider)
+    connection = connections.get(sealed["c"])
+    if not code:
+        raise InvalidArgument("code is missing: the provider did not approve access")
+    if provider == "qbo" and not realm_id:
+        raise InvalidArgument("realm_id is missing: QuickBooks sends realmId with the code")
+    tokens = providers.oauth.exchange_code(provider, code, sealed["r"])
+    changes: dict[Any, Any] = {}
+    try:
+        if provider == "qbo":
+            _refuse_other_company(connection, realm_id)
+            connection.qbo_realm_id = realm_id
+            client = providers.quickbooks(connection, _fixed(providers, "qbo", tokens))
+            changes = {
+                Connection.qbo_tokens: tokens,
+                Connection.qbo_realm_id: realm_id,
+                Connection.qbo_company_name: client.company_info().get("CompanyName", ""),
+            }
+        else:
+            account = providers.clio(connection, _fixed(providers, "clio", tokens)).who_am_i().get("account") or {}
+            _refuse_other_firm(connection, str(account.get("id", "")), account.get("name", ""))
+            changes = {
+                Connection.clio_tokens: tokens,
+                Connection.clio_account: account.get("name", ""),
+                Connection.clio_account_id: str(account.get("id", "")),
+            }
+    except Exception:
+        # The grant was made for nothing: give it back (best effort) before saying why.
+        try:
+            providers.oauth.revoke(provider, _revocable(provider, tokens))
+        except Exception:  # noqa: BLE001 - the first failure is the one to report
+            log.warning("revoking an unused %s grant failed", NAMES[provider])
+        raise
+    with database.atomic():
+        Connection.update(changes).where(Connection.id == connection.id).execute()
+        connection = connections.get(connection.id)
+        if connection.qbo_tokens and connection.clio_tokens:
+            Connection.update(state="connected", next_run_at=utcnow()).where(Connection.id == connection.id).execute()
+        name = connection.qbo_company_name if provider == "qbo" else connection.clio_account
+        events.record(connection, "connection.authorized", f"{NAMES[provider]} authorized ({name})", actor)
+    if provider == "clio":
+        clio_webhooks.subscribe(providers.clio, connection, providers.config.webhook_url)
+    return connections.get(connection.id)
+
+
+def _refuse_other_firm(connection: Connection, account_id: str, name: str) -> None:
+    """The links hold one Clio account's ids; another account's records must not update them."""
+    if (
+        connection.clio_account_id
+        and connection.clio_account_id != account_id
+        and Link.select().where(Link.connection == connection).exists()
+    ):
+        raise FailedPrecondition(
+            f"This connection's links belong to the Clio account {connection.clio_account!r} (id {connection.clio_account_id}), "
+            f"but you authorized {name!r} (id {account_id}). Sign in to Clio as {connection.clio_account!r}, or use "
+            "Revoke and Purge first to start over with the other account."
+        )
+
+
+def _refuse_other_company(connection: Connection, realm_id: str) -> None:
+    if (
+        connection.qbo_realm_id
+        and connection.qbo_realm_id != realm_id
+        and Link.select().where(Link.connection == connection).exists()
+    ):
+        raise FailedPrecondition(
+            f"This connection's links point to the QuickBooks company {connection.qbo_company_name!r} (realm {connection.qbo_realm_id}), "
+            f"but you authorized realm {realm_id}. Reconnect to {connection.qbo_company_name!r}, or use Revoke and Purge first to start "
+            "over with the other company (objects already in the old company are not touched)."
+        )
+
+
+def _fixed(providers: Providers, provider: str, tokens: dict[str, Any]) -> TokenSource:
+    """A token source over tokens not yet stored (the first calls after the exchange)."""
+    holder = dict(tokens)
+    return TokenSource(provider, lambda: holder, holder.update, providers.config, oauth=providers.oauth)
+
+
+def _revocable(provider: str, tokens: dict[str, Any]) -> str:
+    """QBO revokes the whole grant by its refresh token; Clio deauthorizes by the access token."""
+    return tokens.get("refresh_token") or tokens["access_token"] if provider == "qbo" else tokens["access_token"]
+
+
+def revoke_tokens(providers: Providers, connection: Connection) -> list[str]:
+    """Revokes both providers' tokens; returns the failures (revoking goes on regardless)."""
+    clio_webhooks.unsubscribe(providers.clio, connection)
+    problems = []
+    for provider, tokens in (("qbo", connection.qbo_tokens), ("clio", connection.clio_tokens)):
+        if tokens:
+            try:
+                providers.oauth.revoke(provider, _revocable(provider, tokens))
+            except Exception as e:  # noqa: BLE001 - the local revoke must happen even if the provider is down
+                problems.append(f"{NAMES[provider]}: {e}")
+    return problems

@@ -1,0 +1,111 @@
+"""Connections: creating them, their settings, and the revoke and purge lifecycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from billsync.daemon.errors import FailedPrecondition, InvalidArgument, NotFound
+from billsync.daemon.store import counts as link_counts
+from billsync.daemon.store import events
+from billsync.daemon.store.db import database
+from billsync.daemon.store.models import DEFAULT_SETTINGS, Connection, Link, Watermark
+
+MIN_INTERVAL, MAX_INTERVAL = 30, 7 * 24 * 3600
+LINE_KINDS = ("Service", "Expense")
+
+
+def get(connection_id: int) -> Connection:
+    connection = Connection.get_or_none(Connection.id == connection_id)
+    if connection is None:
+        raise NotFound(f"there is no connection {connection_id}")
+    return connection
+
+
+def create(name: str, settings: dict, actor: str) -> Connection:
+    name = name.strip()
+    if not name:
+        raise InvalidArgument("name must not be empty")
+    with database.atomic():
+        connection = Connection.create(name=name, settings=merge_settings(dict(DEFAULT_SETTINGS), settings))
+        events.record(connection, "connection.created", f"Connection {name!r} created", actor)
+    return connection
+
+
+def merge_settings(current: dict, changes: dict) -> dict:
+    """Validates ``changes`` and returns ``current`` with them applied."""
+    merged = {**current, "item_mapping": dict(current.get("item_mapping", {}))}
+    if "start_date" in changes:
+        start = changes["start_date"].strip()
+        if start:
+            try:
+                dt.date.fromisoformat(start)
+            except ValueError as e:
+                raise InvalidArgument(f"start_date must be a date like 2026-01-31, not {start!r}") from e
+        merged["start_date"] = start
+    if changes.get("sync_interval_seconds"):
+        interval = changes["sync_interval_seconds"]
+        if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+            raise InvalidArgument(f"sync_interval_seconds must be between {MIN_INTERVAL} and {MAX_INTERVAL}")
+        merged["sync_interval_seconds"] = interval
+    for kind, item in changes.get("item_mapping", {}).items():
+        if kind not in LINE_KINDS:
+            raise InvalidArgument(f"item_mapping keys are {' and '.join(LINE_KINDS)}, not {kind!r}")
+        if ":" in item or len(item) > 100:
+            raise InvalidArgument("a QBO item name has at most 100 characters and no ':'")
+        merged["item_mapping"][kind] = item.strip() or DEFAULT_SETTINGS["item_mapping"][kind]
+    return merged
+
+
+def update_settings(connection: Connection, changes: dict, actor: str) -> Connection:
+    merged = merge_settings(connection.settings, changes)
+    if merged != connection.settings:
+        with database.atomic():
+            Connection.update(settings=merged).where(Connection.id == connection.id).execute()
+            described = ", ".join(
+                f"{k} {connection.settings.get(k)!r} → {merged[k]!r}"
+                for k in merged
+                if merged[k] != connection.settings.get(k)
+            )
+            events.record(connection, "settings.changed", f"Settings changed: {described}", actor)
+        connection.settings = merged
+    return connection
+
+
+def mark_revoked(connection: Connection, actor: str) -> Connection:
+    """Forgets the tokens and stops syncing; keeps every link so a reconnect resumes."""
+    with database.atomic():
+        Connection.update(state="revoked", clio_tokens=None, qbo_tokens=None, next_run_at=None).where(
+            Connection.id == connection.id
+        ).execute()
+        events.record(connection, "connection.revoked", "Access revoked; links kept", actor)
+    return get(connection.id)
+
+
+def check_purge_confirmation(connection: Connection, confirm: str) -> None:
+    expected = [v for v in (connection.qbo_company_name, connection.qbo_realm_id) if v] or [connection.name]
+    if confirm.strip() not in expected:
+        raise FailedPrecondition(
+            f"Purge deletes every link of {connection.name!r}; reconnecting to a QuickBooks company that still "
+            f"holds the synced objects will duplicate them. To confirm, set confirm to {' or '.join(map(repr, expected))}."
+        )
+
+
+def purge_links(connection: Connection, actor: str) -> int:
+    """Deletes every link and watermark in one transaction; nothing is deleted in QBO."""
+    with database.atomic():
+        deleted = Link.delete().where(Link.connection == connection).execute()
+        Watermark.delete().where(Watermark.connection == connection).execute()
+        Connection.update(cdc_since=None, qbo_checks=None).where(Connection.id == connection.id).execute()
+        events.record(
+            connection,
+            "connection.purged",
+            f"Purged {deleted} links and every watermark; nothing was deleted in QuickBooks",
+            actor,
+        )
+    return deleted
+
+
+def state_counts(connection: Connection) -> list[tuple[str, str, int]]:
+    """(kind, state, count) of the connection's links, read from the counts the database
+    maintains: a GROUP BY over a million links would make every Status slow."""
+    return link_counts.stored(connection)

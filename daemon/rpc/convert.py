@@ -1,0 +1,124 @@
+"""Turns database rows into billsync.v1 messages, and the contract's enums into the
+database's words. The only module that knows both vocabularies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from billsync.daemon.errors import InvalidArgument
+from billsync.daemon.store import models
+from billsync.v1 import billsync_pb2 as pb
+
+KIND = {
+    "contact": pb.KIND_CONTACT,
+    "invoice": pb.KIND_INVOICE,
+    "payment": pb.KIND_PAYMENT,
+    "credit_memo": pb.KIND_CREDIT_MEMO,
+}
+LINK_STATE = {s: pb.LinkState.Value(f"LINK_STATE_{s.upper()}") for s in models.LINK_STATES}
+CONNECTION_STATE = {s: pb.ConnectionState.Value(f"CONNECTION_STATE_{s.upper()}") for s in models.CONNECTION_STATES}
+RUN_STATE = {s: pb.RunState.Value(f"RUN_STATE_{s.upper()}") for s in models.RUN_STATES}
+PROVIDER = {pb.PROVIDER_CLIO: "clio", pb.PROVIDER_QBO: "qbo"}
+
+
+def _reverse(table: dict[str, int], value: int, what: str) -> str | None:
+    """The database word for an enum value; None for UNSPECIFIED (meaning "any")."""
+    if value == 0:
+        return None
+    for word, number in table.items():
+        if number == value:
+            return word
+    raise InvalidArgument(f"unknown {what} {value}")
+
+
+def kind_name(value: int) -> str | None:
+    return _reverse(KIND, value, "kind")
+
+
+def link_state_name(value: int) -> str | None:
+    return _reverse(LINK_STATE, value, "link state")
+
+
+def provider_name(value: int) -> str:
+    if value not in PROVIDER:
+        raise InvalidArgument("provider must be PROVIDER_CLIO or PROVIDER_QBO")
+    return PROVIDER[value]
+
+
+def timestamp(value: dt.datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value.replace(tzinfo=dt.timezone.utc))
+    return ts
+
+
+def settings(values: dict) -> pb.Settings:
+    return pb.Settings(
+        start_date=values.get("start_date", ""),
+        sync_interval_seconds=values.get("sync_interval_seconds", 0),
+        item_mapping=values.get("item_mapping", {}),
+    )
+
+
+def connection(c: models.Connection) -> pb.Connection:
+    return pb.Connection(
+        id=c.id,
+        name=c.name,
+        state=CONNECTION_STATE[c.state],
+        clio_authorized=c.clio_tokens is not None,
+        qbo_authorized=c.qbo_tokens is not None,
+        clio_account=c.clio_account,
+        qbo_realm_id=c.qbo_realm_id,
+        qbo_company_name=c.qbo_company_name,
+        created_at=timestamp(c.created_at),
+        settings=settings(c.settings),
+    )
+
+
+def link(row: models.Link, qbo_app_url: str = "") -> pb.Link:
+    return pb.Link(
+        id=row.id,
+        kind=KIND[row.kind],
+        clio_id=row.clio_id,
+        qbo_id=row.qbo_id or "",
+        state=LINK_STATE[row.state],
+        label=row.label,
+        reason=row.reason,
+        error_code=row.error_code,
+        attempts=row.attempts,
+        updated_at=timestamp(row.updated_at),
+        qbo_url=qbo_app_url and row.qbo_id and deep_link(qbo_app_url, row.kind, row.qbo_id) or "",
+    )
+
+
+QBO_PAGES = {
+    "contact": "customerdetail?nameId=",
+    "invoice": "invoice?txnId=",
+    "payment": "recvpayment?txnId=",
+    "credit_memo": "creditmemo?txnId=",
+}
+
+
+def deep_link(qbo_app_url: str, kind: str, qbo_id: str) -> str:
+    return f"{qbo_app_url}/app/{QBO_PAGES[kind]}{qbo_id}"
+
+
+def run(r: models.Run | None) -> pb.Run | None:
+    if r is None:
+        return None
+    return pb.Run(
+        id=r.id,
+        state=RUN_STATE[r.state],
+        trigger=r.trigger,
+        started_at=timestamp(r.started_at),
+        finished_at=timestamp(r.finished_at),
+        progress=[pb.KindProgress(kind=KIND[k], **p) for k, p in r.progress.items()],
+        error=r.error,
+    )
+
+
+def event(e: models.Event) -> pb.Event:
+    return pb.Event(id=e.id, at=timestamp(e.at), actor=e.actor, type=e.type, message=e.message, link_id=e.link_id or 0)

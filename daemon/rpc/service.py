@@ -1,0 +1,251 @@
+"""The BillSync servicer: reads each request, calls the domain modules, answers in
+billsync.v1 messages. Errors are raised as domain errors; server.py maps them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import grpc
+
+from billsync.daemon.errors import FailedPrecondition, NotFound, Unavailable
+from billsync.daemon.qbo import settings as qbo_settings
+from billsync.daemon.rpc import authorization, connections, convert
+from billsync.daemon.store import events, links, paging
+from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
+from billsync.daemon.sync.providers import Providers
+from billsync.daemon.sync.scheduler import Scheduler
+from billsync.v1 import billsync_pb2 as pb
+from billsync.v1 import billsync_pb2_grpc
+
+ACTOR_METADATA = "x-billsync-actor"
+PROBLEM_STATES = ("broken", "failed")
+PROBLEMS_ON_STATUS = 20
+#: How often a Sync stream looks at its run, and how long it waits for the run to start.
+STREAM_POLL = 0.2
+START_TIMEOUT = 30.0
+
+
+def actor_of(context: grpc.ServicerContext) -> str:
+    return dict(context.invocation_metadata()).get(ACTOR_METADATA, "").strip()[:200] or "api"
+
+
+def settings_changes(message: pb.UpdateSettingsRequest | pb.Settings, explicit: bool) -> dict:
+    """The settings a request sets: with ``explicit``, only fields marked present."""
+    changes: dict = {"item_mapping": dict(message.item_mapping)}
+    if not explicit or message.HasField("start_date"):
+        changes["start_date"] = message.start_date
+    if not explicit or message.HasField("sync_interval_seconds"):
+        changes["sync_interval_seconds"] = message.sync_interval_seconds
+    return changes
+
+
+def connected(connection_id: int) -> Connection:
+    connection = connections.get(connection_id)
+    if connection.state != "connected":
+        what = "was revoked" if connection.state == "revoked" else "needs authorization"
+        raise FailedPrecondition(f"{connection.name!r} {what}: authorize both Clio and QuickBooks first")
+    return connection
+
+
+class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
+    def __init__(self, providers: Providers, scheduler: Scheduler, qbo_app_url: str = "") -> None:
+        self.providers = providers
+        self.scheduler = scheduler
+        self.qbo_app_url = qbo_app_url
+
+    def StartAuthorization(
+        self, request: pb.StartAuthorizationRequest, context: grpc.ServicerContext
+    ) -> pb.StartAuthorizationResponse:
+        connection = connections.get(request.connection_id)
+        url, state = authorization.start(
+            self.providers, connection, convert.provider_name(request.provider), request.redirect_uri
+        )
+        return pb.StartAuthorizationResponse(authorize_url=url, state=state)
+
+    def CompleteAuthorization(
+        self, request: pb.CompleteAuthorizationRequest, context: grpc.ServicerContext
+    ) -> pb.Connection:
+        provider = convert.provider_name(request.provider)
+        connection = authorization.complete(
+            self.providers, provider, request.state, request.code, request.realm_id, actor_of(context)
+        )
+        self.providers.forget(connection.id)
+        if connection.state == "connected":
+            self.scheduler.request(connection.id, "authorized")
+        return convert.connection(connection)
+
+    def Sync(self, request: pb.SyncRequest, context: grpc.ServicerContext) -> Iterator[pb.SyncProgress]:
+        connection = connected(request.connection_id)
+        runs = Run.select().where(Run.connection == connection).order_by(Run.id.desc())
+        run = runs.where(Run.state == "running").first()
+        joined = run is not None
+        if run is None:
+            last = runs.first()
+            self.scheduler.request(connection.id, "sync")
+            deadline = time.monotonic() + START_TIMEOUT
+            while run is None:
+                if time.monotonic() > deadline:
+                    raise Unavailable("the sync did not start within 30 s; is the daemon overloaded?")
+                time.sleep(STREAM_POLL / 2)
+                run = runs.where(Run.id > (last.id if last else 0)).first()
+        sent = None
+        while context.is_active():
+            message = pb.SyncProgress(run=convert.run(Run.get_by_id(run.id)), joined=joined)
+            if message != sent:
+                yield message
+                sent = message
+            if message.run.state != pb.RUN_STATE_RUNNING:
+                return
+            time.sleep(STREAM_POLL)
+
+    def Resync(self, request: pb.ResyncRequest, context: grpc.ServicerContext) -> pb.ResyncResponse:
+        connection = connected(request.connection_id)
+        query = Link.select().where(Link.connection == connection)
+        if request.all_problems:
+            rows = list(query.where(Link.state.in_(PROBLEM_STATES)))
+        else:
+            rows = list(query.where(Link.id.in_(list(request.link_ids))))
+            if missing := set(request.link_ids) - {r.id for r in rows}:
+                raise NotFound(f"{connection.name!r} has no link {', '.join(map(str, sorted(missing)))}")
+        if not rows:
+            return pb.ResyncResponse()
+        force: dict[str, set[str]] = {}
+        for row in rows:
+            force.setdefault(row.kind, set()).add(row.clio_id)
+        events.record(
+            connection,
+            "link.resync",
+            f"Re-sync of {len(rows)} item(s) requested: " + ", ".join(r.label or r.clio_id for r in rows[:10]),
+            actor_of(context),
+        )
+        self.scheduler.run_now(connection.id, "resync", force)
+        return pb.ResyncResponse(
+            links=[
+                convert.link(r, self.qbo_app_url)
+                for r in Link.select().where(Link.id.in_([r.id for r in rows])).order_by(Link.id)
+            ]
+        )
+
+    def FixQboSetting(self, request: pb.FixQboSettingRequest, context: grpc.ServicerContext) -> pb.SettingsCheck:
+        connection = connected(request.connection_id)
+        body = qbo_settings.fix_body(request.key)
+        qbo, _ = self.providers.clients(connection)
+        current = qbo.preferences()
+        checks = qbo_settings.read_checks(
+            qbo.update_preferences({**body, "Id": current["Id"], "SyncToken": current["SyncToken"]})
+        )
+        Connection.update(qbo_checks=checks).where(Connection.id == connection.id).execute()
+        check = next(c for c in checks if c["key"] == request.key)
+        events.record(
+            connection, "settings.qbo_fixed", f"Turned on {check['title']!r} in QuickBooks", actor_of(context)
+        )
+        if not qbo_settings.held(checks):
+            self.scheduler.request(connection.id, "settings")
+        return pb.SettingsCheck(**check)
+
+    def CreateConnection(self, request: pb.CreateConnectionRequest, context: grpc.ServicerContext) -> pb.Connection:
+        changes = settings_changes(request.settings, explicit=False)
+        return convert.connection(connections.create(request.name, changes, actor_of(context)))
+
+    def ListConnections(
+        self, request: pb.ListConnectionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListConnectionsResponse:
+        return pb.ListConnectionsResponse(
+            connections=[convert.connection(c) for c in Connection.select().order_by(Connection.id)]
+        )
+
+    def GetSettings(self, request: pb.GetSettingsRequest, context: grpc.ServicerContext) -> pb.Settings:
+        return convert.settings(connections.get(request.connection_id).settings)
+
+    def UpdateSettings(self, request: pb.UpdateSettingsRequest, context: grpc.ServicerContext) -> pb.Settings:
+        connection = connections.get(request.connection_id)
+        changes = settings_changes(request, explicit=True)
+        return convert.settings(connections.update_settings(connection, changes, actor_of(context)).settings)
+
+    def Status(self, request: pb.StatusRequest, context: grpc.ServicerContext) -> pb.StatusResponse:
+        connection = connections.get(request.connection_id)
+        runs = Run.select().where(Run.connection == connection).order_by(Run.id.desc())
+        current = runs.where(Run.state == "running").first()
+        last = runs.where(Run.state != "running").first()
+        counts = connections.state_counts(connection)
+        checks = connection.qbo_checks or []
+        action_required = bool(qbo_settings.held(checks))
+        return pb.StatusResponse(
+            connection=convert.connection(connection),
+            checks=[pb.SettingsCheck(**c) for c in checks],
+            action_required=action_required,
+            fix_steps=qbo_settings.FIX_STEPS if action_required else (),
+            counts=[pb.StateCount(kind=convert.KIND[k], state=convert.LINK_STATE[s], count=n) for k, s, n in counts],
+            last_run=convert.run(last),
+            current_run=convert.run(current),
+            next_run_at=convert.timestamp(connection.next_run_at),
+            problems=[
+                convert.link(r, self.qbo_app_url)
+                for r in links.first_in_states(connection, PROBLEM_STATES, PROBLEMS_ON_STATUS)
+            ],
+            problem_count=sum(n for _, state, n in counts if state in PROBLEM_STATES),
+        )
+
+    def ListLinks(self, request: pb.ListLinksRequest, context: grpc.ServicerContext) -> pb.ListLinksResponse:
+        connection = connections.get(request.connection_id)
+        query = Link.select().where(Link.connection == connection)
+        if kind := convert.kind_name(request.kind):
+            query = query.where(Link.kind == kind)
+        if state := convert.link_state_name(request.state):
+            query = query.where(Link.state == state)
+        rows, token = paging.page(query, Link.id, request.page_size, request.page_token)
+        return pb.ListLinksResponse(links=[convert.link(r, self.qbo_app_url) for r in rows], next_page_token=token)
+
+    def ListEvents(self, request: pb.ListEventsRequest, context: grpc.ServicerContext) -> pb.ListEventsResponse:
+        connection = connections.get(request.connection_id)
+        rows, token = paging.page(
+            Event.select().where(Event.connection == connection),
+            Event.id,
+            request.page_size,
+            request.page_token,
+            request.newest_first,
+        )
+        return pb.ListEventsResponse(events=[convert.event(e) for e in rows], next_page_token=token)
+
+    def Revoke(self, request: pb.RevokeRequest, context: grpc.ServicerContext) -> pb.Connection:
+        return convert.connection(self._revoke(connections.get(request.connection_id), actor_of(context)))
+
+    def _revoke(self, connection: Connection, actor: str) -> Connection:
+        """Revokes with both providers (a failure there is logged, not fatal), then locally."""
+        for problem in authorization.revoke_tokens(self.providers, connection):
+            events.record(
+                connection,
+                "connection.revoke_failed",
+                f"Could not revoke with {problem}; the tokens are forgotten here anyway",
+                actor,
+            )
+        self.providers.forget(connection.id)
+        return connections.mark_revoked(connection, actor)
+
+    def Purge(self, request: pb.PurgeRequest, context: grpc.ServicerContext) -> pb.PurgeResponse:
+        connection = connections.get(request.connection_id)
+        connections.check_purge_confirmation(connection, request.confirm)
+        actor = actor_of(context)
+        connection = self._revoke(connection, actor)
+        self._await_idle(connection)
+        deleted = connections.purge_links(connection, actor)
+        return pb.PurgeResponse(connection=convert.connection(connection), links_deleted=deleted)
+
+    def _await_idle(self, connection: Connection) -> None:
+        """Waits for a run in progress (here or on another daemon) to end, as it does at its
+        next step once access is revoked, so that no write races the purge."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while Run.select().where(Run.connection == connection, Run.state == "running").exists():
+            lease = Connection.get_by_id(connection.id)
+            if lease.lease_owner is None or lease.lease_until < utcnow():
+                # No daemon holds it: the run's daemon died mid-run.
+                Run.update(
+                    state="failed", error="Interrupted: the daemon running it stopped", finished_at=utcnow()
+                ).where(Run.connection == connection, Run.state == "running").execute()
+                return
+            if time.monotonic() > deadline:
+                raise Unavailable(
+                    "a sync of this connection is still finishing; access is revoked, so purge again in a minute"
+                )
+            time.sleep(STREAM_POLL)

@@ -1,0 +1,42 @@
+"""The link database: one deferred peewee database, opened from a URL at start-up.
+
+Models bind to ``database`` (a proxy) so that the same code runs on SQLite, the embedded
+default, and on PostgreSQL, which several daemons share to scale out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import parse
+from playhouse.shortcuts import ReconnectMixin
+
+from billsync.daemon.errors import ConfigError
+
+database = peewee.DatabaseProxy()
+
+
+class ReconnectingPostgresqlDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
+    """Reconnects a thread whose connection the server dropped (a restart, a failover)
+    instead of failing every later query of that thread."""
+
+
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": "normal"}
+
+
+def open_database(url: str) -> peewee.Database:
+    """Connects ``database`` to ``url`` (sqlite:///path or postgresql://…) and returns it."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    elif url.startswith(("postgresql://", "postgres://")):
+        db = ReconnectingPostgresqlDatabase(**parse(url.replace("postgres://", "postgresql://", 1)))
+    else:
+        raise ConfigError(
+            f"BILLSYNC_DATABASE_URL must start with sqlite:/// or postgresql://, not {url.split(':', 1)[0]!r}"
+        )
+    database.initialize(db)
+    return db

@@ -1,0 +1,72 @@
+"""Reading and writing link rows: the only proof that a record reached QBO."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from billsync.daemon.store.models import Connection, Link, utcnow
+
+CHUNK = 500
+
+
+def load(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str, Link]:
+    """The links of these Clio records, by Clio id."""
+    ids = sorted(set(map(str, clio_ids)))
+    found: dict[str, Link] = {}
+    for i in range(0, len(ids), CHUNK):
+        query = Link.select().where(
+            Link.connection == connection, Link.kind == kind, Link.clio_id.in_(ids[i : i + CHUNK])
+        )
+        found.update({link.clio_id: link for link in query})
+    return found
+
+
+def qbo_ids(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str, str]:
+    """QBO ids of the synced links among these Clio records."""
+    return {
+        k: link.qbo_id for k, link in load(connection, kind, clio_ids).items() if link.state == "synced" and link.qbo_id
+    }
+
+
+def linked_qbo_ids(connection: Connection, kind: str, qbo_ids_: Iterable[str]) -> set[str]:
+    """Which of these QBO ids some link already claims."""
+    ids = sorted(set(qbo_ids_))
+    found: set[str] = set()
+    for i in range(0, len(ids), CHUNK):
+        query = Link.select(Link.qbo_id).where(
+            Link.connection == connection, Link.kind == kind, Link.qbo_id.in_(ids[i : i + CHUNK])
+        )
+        found.update(link.qbo_id for link in query)
+    return found
+
+
+def first_in_states(connection: Connection, states: Iterable[str], limit: int) -> list[Link]:
+    """The first ``limit`` links by id in any of ``states``.
+
+    One query per state, each a range scan of (connection, state, id) that stops after
+    ``limit`` rows, merged here: a single ``state IN (...) ORDER BY id`` cannot be read
+    in id order from that index, so the database would sort every match (100,000
+    failed links) to return 20.
+    """
+    rows: list[Link] = []
+    for state in states:
+        rows.extend(
+            Link.select().where(Link.connection == connection, Link.state == state).order_by(Link.id).limit(limit)
+        )
+    return sorted(rows, key=lambda link: link.id)[:limit]
+
+
+def upsert(connection: Connection, rows: list[dict]) -> None:
+    """Inserts or updates rows by (connection, kind, clio_id), touching only the fields
+    each row names: rows are grouped by their field sets so none overwrites another column."""
+    now = utcnow()
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        row = {**row, "connection": connection.id, "updated_at": now}
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for fields, group in groups.items():
+        preserve = [getattr(Link, f) for f in fields if f not in ("connection", "kind", "clio_id")]
+        for i in range(0, len(group), CHUNK):
+            Link.insert_many(group[i : i + CHUNK]).on_conflict(
+                conflict_target=[Link.connection, Link.kind, Link.clio_id], preserve=preserve
+            ).execute()

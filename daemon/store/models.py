@@ -1,0 +1,177 @@
+"""The link database's tables.
+
+A link row is the only proof that a Clio record reached QuickBooks: it is written as
+``pending`` with an idempotency key before the create is sent, and it is what every
+later cycle, re-sync and crash recovery consults. All timestamps are naive UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+
+from billsync.daemon.store.db import database
+from billsync.daemon.store.fields import EncryptedJSONField, JSONField
+
+KINDS = ("contact", "invoice", "payment", "credit_memo")
+LINK_STATES = ("pending", "synced", "failed", "broken", "waiting", "skipped")
+CONNECTION_STATES = ("needs_authorization", "connected", "revoked")
+RUN_STATES = ("running", "succeeded", "failed")
+
+DEFAULT_SETTINGS = {
+    "start_date": "",
+    "sync_interval_seconds": 300,
+    "item_mapping": {"Service": "Services", "Expense": "Expenses"},
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Connection(BaseModel):
+    """One Clio account paired with one QBO company (realm)."""
+
+    name = peewee.CharField()
+    state = peewee.CharField(default="needs_authorization", choices=[(s, s) for s in CONNECTION_STATES])
+    clio_account = peewee.CharField(default="")
+    #: The Clio account the links' Clio ids belong to.
+    clio_account_id = peewee.CharField(default="")
+    clio_tokens = EncryptedJSONField(null=True)
+    qbo_realm_id = peewee.CharField(default="")
+    qbo_company_name = peewee.CharField(default="")
+    qbo_tokens = EncryptedJSONField(null=True)
+    settings = JSONField(default=lambda: dict(DEFAULT_SETTINGS))
+    #: The last QBO Preferences read, as settings checks, so Status needs no QBO call.
+    qbo_checks = JSONField(null=True)
+    #: Where the next Change Data Capture read of QBO starts.
+    cdc_since = peewee.DateTimeField(null=True)
+    next_run_at = peewee.DateTimeField(null=True, index=True)
+    #: Which daemon syncs it now, and until when (leases let several daemons share).
+    lease_owner = peewee.CharField(null=True)
+    lease_until = peewee.DateTimeField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+class Watermark(BaseModel):
+    """How far Clio has been read, per record kind: the ``updated_since`` of the next read."""
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+    resource = peewee.CharField()
+    value = peewee.CharField()
+    #: ETags of the records updated at ``value`` (Clio's timestamps have 1 s resolution).
+    boundary = JSONField(null=True)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("connection", "resource"), True),)
+
+
+class Link(BaseModel):
+    """Ties a Clio record to its QBO counterpart, with what was last pushed and why not."""
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+    kind = peewee.CharField(choices=[(k, k) for k in KINDS])
+    clio_id = peewee.CharField()
+    state = peewee.CharField(choices=[(s, s) for s in LINK_STATES])
+    qbo_id = peewee.CharField(null=True)
+    sync_token = peewee.CharField(null=True)
+    label = peewee.CharField(default="")
+    #: The natural key in QBO: a customer's DisplayName, an invoice's DocNumber.
+    qbo_ref = peewee.CharField(null=True)
+    fingerprint = peewee.CharField(null=True)
+    reason = peewee.TextField(default="")
+    error_code = peewee.CharField(default="")
+    attempts = peewee.IntegerField(default=0)
+    idempotency_key = peewee.CharField(null=True)
+    #: The link this one waits for ("contact:12"), or "settings:qbo".
+    depends_on = peewee.CharField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("connection", "kind", "clio_id"), True),
+            (("connection", "state", "id"), False),
+            (("connection", "kind", "state", "id"), False),
+            # Keyset pages of ListLinks, unfiltered and by kind (migration 2).
+            (("connection", "id"), False),
+            (("connection", "kind", "id"), False),
+            (("connection", "kind", "qbo_id"), False),
+            (("connection", "depends_on"), False),
+        )
+
+
+class LinkCount(BaseModel):
+    """How many links a connection has of each kind in each state.
+
+    Status shows these counts, and counting a million links on every call is too slow,
+    so the database keeps them: triggers on ``link`` (daemon/link_counts.py, installed by
+    migration 2) adjust them on every insert, update and delete, whoever the writer is.
+    Rows are never deleted when they reach zero; readers skip zeros.
+    """
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+    kind = peewee.CharField(choices=[(k, k) for k in KINDS])
+    state = peewee.CharField(choices=[(s, s) for s in LINK_STATES])
+    count = peewee.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("connection", "kind", "state"), True),)
+
+
+class Run(BaseModel):
+    """One sync cycle of a connection, with per-kind progress."""
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+    trigger = peewee.CharField()
+    state = peewee.CharField(default="running", choices=[(s, s) for s in RUN_STATES])
+    progress = JSONField(default=dict)
+    error = peewee.TextField(default="")
+    started_at = peewee.DateTimeField(default=utcnow)
+    finished_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("connection", "id"), False),)
+
+
+class Event(BaseModel):
+    """The audit log: who did what, when, and what the system did on its own."""
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+    at = peewee.DateTimeField(default=utcnow)
+    actor = peewee.CharField(default="billsync")
+    type = peewee.CharField()
+    message = peewee.TextField(default="")
+    link_id = peewee.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = ((("connection", "id"), False),)
+
+
+class ClioWebhook(BaseModel):
+    """One Clio webhook subscription of a connection (one per model: contact, bill).
+
+    Its URL ends in ``token``, unguessable, so a delivery names its subscription and
+    connection without trusting the body; ``secret`` signs the deliveries.
+    """
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+    model = peewee.CharField()
+    token = peewee.CharField(unique=True)
+    #: The base URL the subscription points at (BILLSYNC_WEBHOOK_URL when it was made).
+    url = peewee.CharField()
+    clio_id = peewee.CharField(null=True)
+    secret = EncryptedJSONField(null=True)
+    expires_at = peewee.DateTimeField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+MODELS = (Connection, Watermark, Link, LinkCount, Run, Event, ClioWebhook)

@@ -1,0 +1,132 @@
+"""Finding links that someone broke in QBO: objects deleted, customers made inactive.
+
+Each cycle reads QBO's Change Data Capture for the four entities since the last CDC
+point: one request, whatever the number of links. When that point is older than CDC
+allows (30 days), or an entity's changes alone exceed the 1,000 objects CDC answers, a
+verification scan lists the entity's current ids instead (one request per 1,000
+objects, rarely: after a large initial sync).
+
+A broken link keeps its QBO id (an inactive customer is reactivated by a re-sync; a
+deleted invoice is created again), and the payments applied to a broken invoice wait
+for it, so that re-syncing the invoice re-links them instead of creating them again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from billsync.daemon.qbo.client import QuickBooks
+from billsync.daemon.store import events
+from billsync.daemon.store.db import database
+from billsync.daemon.store.models import Connection, Link, utcnow
+from billsync.daemon.sync.planner import KIND_ENTITY, dependency
+
+CDC_MAX_AGE = dt.timedelta(days=30)
+CDC_MAX_OBJECTS = 1000
+#: The next read starts this much before QBO's time of the last answer (its timestamps
+#: are to the millisecond); when only our own clock is known, by the larger margin.
+GRAIN = dt.timedelta(seconds=1)
+SKEW = dt.timedelta(minutes=2)
+ENTITY_KIND = {entity: kind for kind, entity in KIND_ENTITY.items()}
+
+
+def detect(connection: Connection, qbo: QuickBooks) -> int:
+    """Marks broken every synced link whose QBO object is gone or inactive; returns how many."""
+    since = connection.cdc_since
+    next_since = utcnow() - SKEW
+    found: dict[str, str] = {}
+    if since is None or utcnow() - since > CDC_MAX_AGE - SKEW:
+        if Link.select().where(Link.connection == connection, Link.state == "synced").exists():
+            found = scan(connection, qbo, KIND_ENTITY.values())
+    else:
+        answered, as_of = changes(qbo, since)
+        next_since = as_of - GRAIN if as_of else next_since
+        for entity, objects in answered.items():
+            if objects is None:
+                found.update(scan(connection, qbo, [entity]))
+                continue
+            for obj in objects:
+                if obj.get("status") == "Deleted":
+                    found[f"{entity}:{obj['Id']}"] = f"Deleted in QuickBooks ({_when(obj)})"
+                elif entity == "Customer" and obj.get("Active") is False:
+                    found[f"{entity}:{obj['Id']}"] = f"Made inactive in QuickBooks ({_when(obj)})"
+    broken = mark_broken(connection, found)
+    Connection.update(cdc_since=next_since).where(Connection.id == connection.id).execute()
+    connection.cdc_since = next_since
+    return broken
+
+
+def changes(qbo: QuickBooks, since: dt.datetime) -> tuple[dict[str, list[dict] | None], dt.datetime | None]:
+    """Per entity, what CDC reports changed since ``since`` (None where its answer was cut),
+    and QBO's time of the answer, as naive UTC.
+
+    CDC answers at most 1,000 objects in all, so one request usually covers the four
+    entities; a full answer is asked again entity by entity, and an entity that fills
+    one alone needs a scan.
+    """
+    stamp = since.replace(tzinfo=dt.timezone.utc)
+    answer = qbo.cdc(ENTITY_KIND, stamp)
+    as_of = answer.as_of.astimezone(dt.timezone.utc).replace(tzinfo=None) if answer.as_of else None
+    if sum(len(objects) for objects in answer.objects.values()) < CDC_MAX_OBJECTS:
+        return dict(answer.objects), as_of
+    alone = {entity: qbo.cdc([entity], stamp).objects[entity] for entity in ENTITY_KIND}
+    return {entity: objects if len(objects) < CDC_MAX_OBJECTS else None for entity, objects in alone.items()}, as_of
+
+
+def _when(obj: dict) -> str:
+    return (obj.get("MetaData") or {}).get("LastUpdatedTime", "time unknown")
+
+
+def scan(connection: Connection, qbo: QuickBooks, entities: Iterable[str]) -> dict[str, str]:
+    """The synced links of ``entities`` whose objects QBO no longer lists as they should be."""
+    found = {}
+    for entity in entities:
+        kind = ENTITY_KIND[entity]
+        linked = {
+            link.qbo_id
+            for link in Link.select(Link.qbo_id).where(
+                Link.connection == connection, Link.kind == kind, Link.state == "synced"
+            )
+        }
+        if not linked:
+            continue
+        if entity == "Customer":
+            for customer in qbo.query("select * from Customer where Active = false"):
+                found[f"Customer:{customer['Id']}"] = "Made inactive in QuickBooks"
+        else:
+            present = {str(o["Id"]) for o in qbo.query(f"select * from {entity}")}
+            found.update({f"{entity}:{qbo_id}": "Deleted in QuickBooks" for qbo_id in linked - present})
+    return found
+
+
+def mark_broken(connection: Connection, found: dict[str, str]) -> int:
+    """Turns synced links broken (with what happened) and their payments waiting on them."""
+    count = 0
+    with database.atomic():
+        for key, what in found.items():
+            entity, _, qbo_id = key.partition(":")
+            link = Link.get_or_none(
+                Link.connection == connection,
+                Link.kind == ENTITY_KIND[entity],
+                Link.qbo_id == qbo_id,
+                Link.state == "synced",
+            )
+            if link is None:
+                continue
+            count += 1
+            reason = f"{what}; re-sync to {'make it active again' if link.kind == 'contact' else 'create it again'}"
+            Link.update(state="broken", reason=reason, error_code="", updated_at=utcnow()).where(
+                Link.id == link.id
+            ).execute()
+            events.record(connection, "link.broken", f"{link.label}: {reason}", link_id=link.id)
+            if link.kind == "invoice":
+                Link.update(
+                    state="waiting", reason=f"Waiting for {link.label}, which is broken: {what}", updated_at=utcnow()
+                ).where(
+                    Link.connection == connection,
+                    Link.kind == "payment",
+                    Link.state == "synced",
+                    Link.depends_on == dependency("invoice", link.clio_id),
+                ).execute()
+    return count

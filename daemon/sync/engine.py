@@ -1,0 +1,329 @@
+"""One sync cycle of one connection, in dependency order.
+
+1. Read QBO Preferences (one call): while invoice numbers cannot be trusted, invoices hold.
+2. Resolve pending links left by a crash or a lost answer (``recovery``), and find links
+   broken in QBO through Change Data Capture (``broken``).
+3. Read Clio changes since the watermarks, plus the records that must be planned again:
+   pending creates not found in QBO, waiting records whose dependency is now synced,
+   and what an admin asked to re-sync.
+4. Plan and write contacts → invoices → credit notes → payments and credit applications.
+5. Advance each watermark only when no write it covers is still pending.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+
+from billsync.daemon.clio import reader as clio_reader
+from billsync.daemon.clio.client import Clio
+from billsync.daemon.clio.reader import RESOURCE_OF_KIND
+from billsync.daemon.errors import FailedPrecondition
+from billsync.daemon.qbo import settings as qbo_settings
+from billsync.daemon.qbo.client import QuickBooks, quote
+from billsync.daemon.store import events, links
+from billsync.daemon.store.models import KINDS, Connection, Link, Run
+from billsync.daemon.sync import broken, mapping, planner, recovery
+from billsync.daemon.sync.mapping import Record
+from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, Op
+from billsync.daemon.sync.writer import Writer
+
+COUNTERS = ("done", "total", "created", "updated", "failed")
+FLUSH_EVERY = 0.25
+
+
+class Progress:
+    """Per-kind counters of a run, saved on the run row for Sync and Status to read."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.kinds = {k: dict.fromkeys(COUNTERS, 0) for k in KINDS}
+        self._flushed = 0.0
+        self._lock = threading.Lock()  # batches in flight report from several threads
+
+    def planned(self, kind: str, count: int) -> None:
+        self.kinds[kind]["total"] += count
+        self.flush(force=True)
+
+    def done(self, op: Op, outcome: str) -> None:
+        with self._lock:
+            counters = self.kinds[op.kind]
+            counters["done"] += 1
+            if outcome in ("created", "updated", "failed"):
+                counters[outcome] += 1
+        self.flush()
+
+    def flush(self, force: bool = False) -> None:
+        with self._lock:  # held while saving, so an older snapshot never overwrites a newer one
+            now = time.monotonic()
+            if not force and now - self._flushed < FLUSH_EVERY:
+                return
+            self._flushed = now
+            progress = {k: dict(v) for k, v in self.kinds.items() if v["total"]}
+            Run.update(progress=progress).where(Run.id == self.run.id).execute()
+
+
+class Cycle:
+    """Everything one run does; ``force`` names links (kind → Clio ids) to push again."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        qbo: QuickBooks,
+        clio: Clio,
+        progress: Progress,
+        force: dict[str, set[str]] | None = None,
+    ) -> None:
+        self.connection = connection
+        self.qbo = qbo
+        self.clio = clio
+        self.progress = progress
+        self.force = {k: set(v) for k, v in (force or {}).items()}
+        self.writer = Writer(connection, qbo, progress.done)
+        self.start_date = connection.settings.get("start_date", "")
+        self._item_ids: dict[str, str] | None = None
+
+    def steps(self) -> Iterator[float]:
+        """The cycle as steps: it yields after each Clio read and each round of writes, so
+        that one worker can take turns among many connections (see ``scheduler``). Each
+        yield is the seconds to wait before the next step: QBO's limits for this realm."""
+        self.held = self.check_settings()
+        self.again = recovery.resolve_pending(self.connection, self.qbo)
+        for kind, ids in self.force.items():
+            self.again.setdefault(kind, set()).update(ids)
+        broken.detect(self.connection, self.qbo)
+        marks = clio_reader.watermarks(self.connection)
+        changed, newest = {}, {}
+        for resource in clio_reader.FIELDS:
+            changed[resource], newest[resource] = clio_reader.read_changes(self.clio, resource, marks.get(resource))
+            yield 0.0
+        bills, lines = self.bills(changed, self.ids_to_plan("invoice"), complete_lines="line_items" not in marks)
+        memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan("credit_memo"))
+        allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan("payment"))
+        yield 0.0
+        yield from self.sync_contacts(changed["contacts"], bills, memos, allocations, self.ids_to_plan("contact"))
+        yield from self.sync_invoices(bills, lines)
+        yield from self.sync_credit_memos(memos)
+        # Payments waiting on invoices written just now (a re-sync, a lifted hold) follow at once.
+        yield from self.sync_allocations(
+            self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan("payment"))
+        )
+        self.advance(newest)
+
+    def ids_to_plan(self, kind: str) -> set[str]:
+        """Records of ``kind`` to plan whatever Clio says changed: pending creates not found
+        in QBO, re-syncs asked for, and waiting records whose dependency is ready now."""
+        return self.again.get(kind, set()) | self.ready_waiting(kind)
+
+    # --- settings and what to plan again --------------------------------------------
+
+    def check_settings(self) -> str:
+        checks = qbo_settings.read_checks(self.qbo.preferences())
+        if checks != self.connection.qbo_checks:
+            Connection.update(qbo_checks=checks).where(Connection.id == self.connection.id).execute()
+            if self.connection.qbo_checks is not None:
+                described = ", ".join(f"{c['title']} {'on' if c['ok'] else 'off'}" for c in checks)
+                events.record(self.connection, "settings.qbo_changed", f"QuickBooks settings now: {described}")
+            self.connection.qbo_checks = checks
+        return qbo_settings.held(checks)
+
+    def ready_waiting(self, kind: str) -> set[str]:
+        """Waiting records of ``kind`` whose dependency is synced now (or whose settings hold lifted)."""
+        waiting = list(
+            Link.select(Link.clio_id, Link.depends_on).where(
+                Link.connection == self.connection, Link.kind == kind, Link.state == "waiting"
+            )
+        )
+        wanted: dict[str, set[str]] = {}
+        for link in waiting:
+            if link.depends_on and link.depends_on != SETTINGS_DEPENDENCY:
+                dep_kind, _, clio_id = link.depends_on.partition(":")
+                wanted.setdefault(dep_kind, set()).add(clio_id)
+        synced = {f"{k}:{clio_id}" for k, ids in wanted.items() for clio_id in links.qbo_ids(self.connection, k, ids)}
+        return {
+            link.clio_id
+            for link in waiting
+            if link.depends_on in synced or (link.depends_on == SETTINGS_DEPENDENCY and not self.held)
+        }
+
+    def with_fetched(self, resource: str, records: list[Record], ids: Iterable[str]) -> dict[int, Record]:
+        """``records`` by id, plus those of ``ids`` not among them, fetched from Clio."""
+        by_id = {r["id"]: r for r in records}
+        missing = {int(i) for i in ids} - set(by_id)
+        by_id.update({r["id"]: r for r in clio_reader.fetch(self.clio, resource, missing)})
+        return by_id
+
+    # --- the four kinds -----------------------------------------------------------------
+
+    def bills(
+        self, changed: dict[str, list[Record]], again: set[str], complete_lines: bool
+    ) -> tuple[dict[int, Record], dict[int, list[Record]]]:
+        """Changed bills (including those whose lines changed) and the full lines of each to write."""
+        changed_lines = clio_reader.group_lines(changed["line_items"])
+        ids = set(again) | ({str(i) for i in changed_lines} if not complete_lines else set())
+        bills = self.with_fetched("bills", changed["bills"], ids)
+        writable = [b for b, bill in bills.items() if bill.get("state") in mapping.ISSUED_STATES]
+        if complete_lines:
+            return bills, changed_lines
+        return bills, clio_reader.lines_of(self.clio, writable)
+
+    def sync_contacts(
+        self,
+        changed: list[Record],
+        bills: dict[int, Record],
+        memos: dict[int, Record],
+        allocations: dict[int, Record],
+        again: set[str],
+    ) -> Iterator[float]:
+        """Contacts billed on what syncs now, and renamed contacts already linked."""
+        needed = {
+            str((b.get("client") or {}).get("id"))
+            for b in bills.values()
+            if not mapping.skip_reason(b, self.start_date)
+        }
+        needed |= {str((r.get("contact") or {}).get("id")) for r in [*memos.values(), *allocations.values()]}
+        needed |= again
+        needed.discard("None")
+        contacts = {str(c["id"]): c for c in changed}
+        existing = links.load(self.connection, "contact", needed | set(contacts))
+        todo = needed | {i for i in contacts if i in existing}
+        fetch = {i for i in todo - set(contacts) if i not in existing or existing[i].state != "synced" or i in again}
+        contacts.update({str(c["id"]): c for c in clio_reader.fetch(self.clio, "contacts", fetch)})
+        records = sorted((contacts[i] for i in todo if i in contacts), key=lambda c: c["id"])
+        taken = self.customers_named(records)
+        linked = links.linked_qbo_ids(self.connection, "contact", [c["Id"] for c in taken.values()])
+        ops = planner.plan_contacts(records, existing, taken, linked, self.force.get("contact", set()))
+        yield from self.write(ops, existing)
+
+    def customers_named(self, contacts: list[Record]) -> dict[str, Record]:
+        """QBO customers already holding any name these contacts could take, by lower-cased name."""
+        names = set()
+        for contact in contacts:
+            try:
+                name = mapping.display_name(contact)
+            except mapping.Invalid:
+                continue
+            names |= {name, mapping.disambiguated(name, contact["id"])}
+        found: dict[str, Record] = {}
+        ordered = sorted(names)
+        for i in range(0, len(ordered), recovery.IN_LIST):
+            values = ", ".join(quote(n) for n in ordered[i : i + recovery.IN_LIST])
+            for customer in self.qbo.query(f"select * from Customer where DisplayName in ({values})"):
+                found[customer["DisplayName"].lower()] = customer
+        return found
+
+    def item_ids(self) -> dict[str, str]:
+        """QBO item ids for each Clio line kind, creating the mapped Service items if missing."""
+        if self._item_ids is None:
+            self._item_ids = ensure_items(self.qbo, self.connection.settings.get("item_mapping", {}))
+        return self._item_ids
+
+    def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
+        records = sorted(bills.values(), key=lambda b: b["id"])
+        existing = links.load(self.connection, "invoice", [b["id"] for b in records])
+        customers = links.qbo_ids(self.connection, "contact", [(b.get("client") or {}).get("id") for b in records])
+        eligible = any(not mapping.skip_reason(b, self.start_date) for b in records)
+        items = self.item_ids() if eligible and not self.held else {}
+        force = self.force.get("invoice", set())
+        ops = [
+            planner.plan_bill(
+                b,
+                lines.get(b["id"]),
+                existing.get(str(b["id"])),
+                customers.get(str((b.get("client") or {}).get("id"))),
+                items,
+                self.start_date,
+                self.held,
+                str(b["id"]) in force,
+            )
+            for b in records
+        ]
+        yield from self.write(ops, existing)
+
+    def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
+        records = sorted(memos.values(), key=lambda m: m["id"])
+        existing = links.load(self.connection, "credit_memo", [m["id"] for m in records])
+        customers = links.qbo_ids(self.connection, "contact", [(m.get("contact") or {}).get("id") for m in records])
+        item = self.item_ids().get("Service") if records else None
+        force = self.force.get("credit_memo", set())
+        ops = [
+            planner.plan_credit_memo(
+                m,
+                existing.get(str(m["id"])),
+                customers.get(str((m.get("contact") or {}).get("id"))),
+                item,
+                str(m["id"]) in force,
+            )
+            for m in records
+        ]
+        yield from self.write(ops, existing)
+
+    def sync_allocations(self, allocations: dict[int, Record]) -> Iterator[float]:
+        records = sorted(allocations.values(), key=lambda a: a["id"])
+        existing = links.load(self.connection, "payment", [a["id"] for a in records])
+        invoices = links.load(self.connection, "invoice", [(a.get("bill") or {}).get("id") for a in records])
+        customers = links.qbo_ids(self.connection, "contact", [(a.get("contact") or {}).get("id") for a in records])
+        memos = links.qbo_ids(
+            self.connection,
+            "credit_memo",
+            [(a.get("parent") or {}).get("id") for a in records if (a.get("parent") or {}).get("type") == "CreditMemo"],
+        )
+        force = self.force.get("payment", set())
+        ops = [
+            planner.plan_allocation(
+                a,
+                existing.get(str(a["id"])),
+                customers.get(str((a.get("contact") or {}).get("id"))),
+                invoices.get(str((a.get("bill") or {}).get("id"))),
+                memos.get(str((a.get("parent") or {}).get("id"))),
+                str(a["id"]) in force,
+            )
+            for a in records
+        ]
+        yield from self.write(ops, existing)
+
+    def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
+        if ops:
+            self.progress.planned(ops[0].kind, len(ops))
+            yield from self.writer.apply(ops, existing)
+
+    def advance(self, newest: dict[str, clio_reader.Mark | None]) -> None:
+        """Moves each watermark past what this cycle read, unless a write it covers is pending."""
+        pending = {
+            row.kind
+            for row in Link.select(Link.kind)
+            .where(Link.connection == self.connection, Link.state == "pending")
+            .distinct()
+        }
+        for kind, resource in RESOURCE_OF_KIND.items():
+            if kind not in pending:
+                clio_reader.save_watermark(self.connection, resource, newest[resource])
+                if resource == "bills":
+                    clio_reader.save_watermark(self.connection, "line_items", newest["line_items"])
+
+
+def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
+    """Finds (or creates, as Service items on the first income account) the mapped items."""
+    names = sorted(set(mapping_.values()))
+    if not names:
+        return {}
+    found = {
+        i["Name"]: str(i["Id"])
+        for i in qbo.query(f"select * from Item where Name in ({', '.join(quote(n) for n in names)})")
+    }
+    missing = [n for n in names if n not in found]
+    if missing:
+        accounts = qbo.query("select * from Account where AccountType = 'Income'")
+        if not accounts:
+            raise FailedPrecondition(
+                f"QuickBooks has no income account to create the items {', '.join(missing)} on; create one, or map existing items in the settings"
+            )
+        for name in missing:
+            item = qbo.create(
+                "Item",
+                {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": str(accounts[0]["Id"])}},
+                requestid=None,
+            )
+            found[name] = str(item["Id"])
+    return {kind: found[name] for kind, name in mapping_.items()}

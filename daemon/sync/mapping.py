@@ -1,0 +1,222 @@
+"""Clio records into QBO payloads: pure functions, no I/O.
+
+Everything QBO would refuse is caught here, before a request is spent, and raised as
+``Invalid`` with a reason a bookkeeper can act on. Every transaction carries a marker in
+``PrivateNote`` so that a create whose answer was lost can be found again and adopted
+instead of being sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+Record = dict[str, Any]
+
+ISSUED_STATES = ("awaiting_payment", "paid")
+DOC_NUMBER_MAX = 21
+DISPLAY_NAME_MAX = 500
+PERSON_NAME_MAX = 100
+DESCRIPTION_MAX = 4000
+ZERO = Decimal("0.00")
+
+
+class Invalid(Exception):
+    """QBO would refuse this record; the message says why and what to change in Clio."""
+
+
+def marker(kind: str, clio_id: str | int) -> str:
+    """The note that identifies our object in QBO: kind and Clio id, stable forever."""
+    return f"billsync: Clio {kind} {clio_id}"
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01"))
+
+
+def fingerprint(payload: Record) -> str:
+    """A digest of what was pushed, to tell whether a record changed since."""
+    canonical = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def skip_reason(bill: Record, start_date: str) -> str:
+    """Why a bill is not synced by rule, or "" when it is eligible."""
+    state = bill.get("state", "")
+    if state not in ISSUED_STATES:
+        return {
+            "draft": "Draft bills are not synced",
+            "awaiting_approval": "Bills awaiting approval are not synced until approved",
+            "void": "Void in Clio before it was synced",
+            "deleted": "Deleted in Clio before it was synced",
+        }.get(state, f"Bills in state {state!r} are not synced")
+    if start_date and str(bill.get("issued_at") or "") < start_date:
+        return f"Issued {bill.get('issued_at')}, before the sync start date {start_date}"
+    return ""
+
+
+# --- contacts -------------------------------------------------------------------------
+
+
+def display_name(contact: Record) -> str:
+    """Clio's name made acceptable as a QBO DisplayName: no ':' tab or newline, ≤ 500."""
+    name = re.sub(r"[\t\r\n]+", " ", str(contact.get("name") or "")).replace(":", " -")
+    name = re.sub(r" {2,}", " ", name).strip()
+    if not name:
+        raise Invalid("The contact has no name; give it one in Clio")
+    return name[:DISPLAY_NAME_MAX]
+
+
+def disambiguated(name: str, clio_id: str | int) -> str:
+    """The name used when another QBO customer already has ``name``: same for every run."""
+    suffix = f" (Clio {clio_id})"
+    return name[: DISPLAY_NAME_MAX - len(suffix)] + suffix
+
+
+def email(contact: Record) -> str:
+    return str(contact.get("primary_email_address") or "").strip().lower()
+
+
+def customer(contact: Record, name: str) -> Record:
+    body: Record = {"DisplayName": name, "Notes": marker("contact", contact["id"])}
+    if contact.get("type") == "Company":
+        body["CompanyName"] = name[:PERSON_NAME_MAX]
+    else:
+        for clio_field, qbo_field in (("first_name", "GivenName"), ("last_name", "FamilyName")):
+            if contact.get(clio_field):
+                body[qbo_field] = str(contact[clio_field]).replace(":", " -")[:PERSON_NAME_MAX]
+    if email(contact):
+        body["PrimaryEmailAddr"] = {"Address": contact["primary_email_address"].strip()}
+    return body
+
+
+# --- bills ----------------------------------------------------------------------------
+
+
+def _date(value: Any) -> str:
+    return str(value)[:10] if value else dt.date.today().isoformat()
+
+
+def _sales_line(line: Record, item_id: str) -> Record:
+    amount = money(line.get("total"))
+    detail: Record = {
+        "ItemRef": {"value": item_id},
+        "TaxCodeRef": {"value": "TAX" if line.get("taxable") or line.get("secondary_taxable") else "NON"},
+    }
+    quantity, price = Decimal(str(line.get("quantity") or 0)), Decimal(str(line.get("price") or 0))
+    if quantity and money(quantity * price) == amount:
+        detail.update(Qty=quantity, UnitPrice=price)
+    body: Record = {"Amount": amount, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail}
+    if line.get("description"):
+        body["Description"] = str(line["description"])[:DESCRIPTION_MAX]
+    if line.get("date"):
+        detail["ServiceDate"] = _date(line["date"])
+    return body
+
+
+def invoice(bill: Record, lines: list[Record], customer_id: str, item_ids: dict[str, str]) -> Record:
+    """A Clio bill as a QBO Invoice whose TotalAmt equals the bill's total to the cent.
+
+    Lines keep their own amounts (after any line discount); the bill-level discount is a
+    discount line and both Clio taxes are the invoice's total tax, because those are the
+    figures Clio prints and QBO must show the same.
+    """
+    number = str(bill.get("number") or "").strip()
+    if not number:
+        raise Invalid("The bill has no number; QuickBooks needs one to keep the link to Clio")
+    if len(number) > DOC_NUMBER_MAX:
+        raise Invalid(
+            f"Bill number {number!r} has {len(number)} characters; QuickBooks allows at most {DOC_NUMBER_MAX}. Shorten it in Clio, then re-sync"
+        )
+    if not lines:
+        raise Invalid(f"Bill {number} has no line items")
+    missing = sorted({str(line.get("kind")) for line in lines} - set(item_ids))
+    if missing:
+        raise Invalid(f"No QuickBooks item is mapped for Clio line items of kind {', '.join(missing)}")
+    sub_total = sum((money(line.get("total")) for line in lines), ZERO)
+    if sub_total != money(bill.get("sub_total", sub_total)):
+        raise Invalid(
+            f"Bill {number}: its lines add up to {sub_total}, but Clio shows a subtotal of {money(bill.get('sub_total'))}"
+        )
+    tax = money(bill.get("tax_sum")) + money(bill.get("secondary_tax_sum"))
+    discount = sub_total + tax - money(bill.get("total"))
+    if discount < 0:
+        raise Invalid(f"Bill {number}: its total {money(bill.get('total'))} is more than its lines and taxes add up to")
+    body_lines = [_sales_line(line, item_ids[str(line.get("kind"))]) for line in sorted(lines, key=_line_order)]
+    if discount:
+        body_lines.append(
+            {"Amount": discount, "DetailType": "DiscountLineDetail", "DiscountLineDetail": {"PercentBased": False}}
+        )
+    body: Record = {
+        "DocNumber": number,
+        "TxnDate": _date(bill.get("issued_at")),
+        "CustomerRef": {"value": customer_id},
+        "Line": body_lines,
+        "TxnTaxDetail": {"TotalTax": tax},
+        "PrivateNote": marker("bill", bill["id"]),
+    }
+    if bill.get("due_at"):
+        body["DueDate"] = _date(bill["due_at"])
+    return body
+
+
+def _line_order(line: Record) -> tuple:
+    return (line.get("group_ordering") or 0, int(line.get("id") or 0))
+
+
+# --- payments and credit notes --------------------------------------------------------
+
+
+def _positive(record: Record, what: str) -> Decimal:
+    amount = money(record.get("amount"))
+    if amount <= 0:
+        raise Invalid(f"{what} of {amount} cannot be recorded in QuickBooks")
+    return amount
+
+
+def payment(allocation: Record, customer_id: str, invoice_id: str) -> Record:
+    """A payment allocation as a QBO Payment applied to its invoice."""
+    amount = _positive(allocation, "A payment")
+    return {
+        "CustomerRef": {"value": customer_id},
+        "TotalAmt": amount,
+        "TxnDate": _date(allocation.get("date")),
+        "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}],
+        "PrivateNote": marker("allocation", allocation["id"]),
+    }
+
+
+def credit_memo(memo: Record, customer_id: str, item_id: str) -> Record:
+    amount = _positive(memo, "A credit note")
+    return {
+        "CustomerRef": {"value": customer_id},
+        "TxnDate": _date(memo.get("date")),
+        "Line": [
+            {
+                "Amount": amount,
+                "DetailType": "SalesItemLineDetail",
+                "Description": str(memo.get("description") or "Credit note")[:DESCRIPTION_MAX],
+                "SalesItemLineDetail": {"ItemRef": {"value": item_id}, "TaxCodeRef": {"value": "NON"}},
+            }
+        ],
+        "PrivateNote": marker("credit_memo", memo["id"]),
+    }
+
+
+def credit_application(allocation: Record, customer_id: str, invoice_id: str, credit_memo_id: str) -> Record:
+    """A credit note applied to a bill: in QBO, a zero Payment linking both documents."""
+    amount = _positive(allocation, "A credit")
+    return {
+        "CustomerRef": {"value": customer_id},
+        "TotalAmt": ZERO,
+        "TxnDate": _date(allocation.get("date")),
+        "Line": [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]},
+            {"Amount": amount, "LinkedTxn": [{"TxnId": credit_memo_id, "TxnType": "CreditMemo"}]},
+        ],
+        "PrivateNote": marker("allocation", allocation["id"]),
+    }

@@ -1,0 +1,61 @@
+"""Resolving pending links: creates whose outcome is unknown after a crash or a lost answer.
+
+Before anything else a cycle looks each one up in QBO by its natural key (a customer's
+DisplayName, an invoice's DocNumber, a payment's date) and our marker in ``Notes`` or
+``PrivateNote``. Found: the link is adopted. Not found: the create never happened, and
+the record is planned again, with the same idempotency key.
+"""
+
+from __future__ import annotations
+
+from billsync.daemon.qbo.client import QuickBooks, quote
+from billsync.daemon.store.models import Connection, Link
+from billsync.daemon.sync import mapping, outcomes
+from billsync.daemon.sync.planner import KIND_ENTITY, NATURAL_KEY, Op
+
+#: The QBO field our marker is in.
+MARKER_FIELD = {"contact": "Notes", "invoice": "PrivateNote", "credit_memo": "PrivateNote", "payment": "PrivateNote"}
+MARKER_KIND = {"contact": "contact", "invoice": "bill", "credit_memo": "credit_memo", "payment": "allocation"}
+IN_LIST = 50
+
+
+def resolve_pending(connection: Connection, qbo: QuickBooks) -> dict[str, set[str]]:
+    """Adopts what QBO already has; returns, per kind, the Clio ids still to create."""
+    unresolved: dict[str, set[str]] = {}
+    pending = list(Link.select().where(Link.connection == connection, Link.state == "pending"))
+    for kind in KIND_ENTITY:
+        mine = [link for link in pending if link.kind == kind]
+        if not mine:
+            continue
+        found = _find(qbo, kind, mine)
+        adopted = []
+        for link in mine:
+            entity = found.get(link.clio_id)
+            if entity is None:
+                unresolved.setdefault(kind, set()).add(link.clio_id)
+            else:
+                op = Op(kind, link.clio_id, link.label, "adopt", {NATURAL_KEY[kind]: link.qbo_ref})
+                fields = {
+                    **outcomes.synced(
+                        op, str(entity["Id"]), str(entity.get("SyncToken", "0")), "Recovered after an interrupted sync"
+                    ),
+                    "fingerprint": None,
+                }
+                adopted.append((op, fields))
+        outcomes.record(connection, adopted)
+    return unresolved
+
+
+def _find(qbo: QuickBooks, kind: str, pending: list[Link]) -> dict[str, dict]:
+    """The QBO objects carrying the markers of these pending links, by Clio id."""
+    key_field, marker_field = NATURAL_KEY[kind], MARKER_FIELD[kind]
+    wanted = {mapping.marker(MARKER_KIND[kind], link.clio_id): link.clio_id for link in pending}
+    refs = sorted({link.qbo_ref for link in pending if link.qbo_ref})
+    found = {}
+    for i in range(0, len(refs), IN_LIST):
+        values = ", ".join(quote(v) for v in refs[i : i + IN_LIST])
+        for entity in qbo.query(f"select * from {KIND_ENTITY[kind]} where {key_field} in ({values})"):
+            clio_id = wanted.get(entity.get(marker_field, ""))
+            if clio_id is not None:
+                found[clio_id] = entity
+    return found

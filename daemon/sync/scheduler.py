@@ -1,0 +1,323 @@
+"""The continuous loop: every connected connection's cycle, when it is due, fairly.
+
+A cycle is a series of steps (one Clio read or one round of QBO batches each, see
+``Cycle.steps``). Workers take turns: each takes the next active cycle from a queue,
+runs one step, and puts it back at the end, or aside for as long as its realm's QBO
+limits say it must wait (a cycle waiting on its limits holds no worker). A big firm's
+initial sync therefore never starves a small firm's: both advance a step per turn, each
+at the pace of its own realm's limits.
+
+A connection is synced by one daemon at a time: the one holding its lease, a claim on
+its row (a conditional UPDATE, atomic on SQLite and PostgreSQL alike), renewed every few
+seconds while its cycle lasts, and taken over by another daemon soon after it expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+
+from billsync.daemon.clio.client import ClioError
+from billsync.daemon.errors import AuthorizationLost, BillsyncError, Unavailable
+from billsync.daemon.qbo.faults import QboFault
+from billsync.daemon.store import events
+from billsync.daemon.store.models import Connection, Run, utcnow
+from billsync.daemon.sync.engine import Cycle, Progress
+from billsync.daemon.sync.providers import Providers
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(seconds=10)
+HEARTBEAT = 3.0
+WAIT_FOR_LEASE = 60.0
+STOPPED = "Stopped by a daemon shutdown; the next run resumes where it left off"
+
+
+@dataclass
+class Active:
+    """A cycle in progress: its run row, its counters and its remaining steps."""
+
+    connection: Connection
+    run: Run
+    progress: Progress
+    steps: Iterator[float]
+
+
+class Scheduler:
+    """Starts due cycles and steps them round-robin on a pool of worker threads."""
+
+    def __init__(
+        self,
+        providers: Providers,
+        workers: int = 4,
+        poll: float = 1.0,
+        max_active: int = 2000,
+        owner: str | None = None,
+    ) -> None:
+        self.providers = providers
+        self.workers = workers
+        self.poll = poll
+        self.max_active = max_active
+        self.owner = owner or f"daemon-{uuid.uuid4().hex[:12]}"
+        self._ready: queue.Queue[Active | None] = queue.Queue()
+        self._resting: list[tuple[float, int, Active]] = []  # a heap of (due, tiebreak, cycle)
+        self._active: dict[int, Active | None] = {}  # None: a cycle being set up
+        self._triggers: dict[int, str] = {}
+        self._guard = threading.Lock()
+        self._wake = threading.Event()
+        self._requested = threading.Event()  # a connection was made due: dispatch without waiting for the poll
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        targets = [self._loop, self._heartbeat] + [self._work] * self.workers
+        for i, target in enumerate(targets):
+            thread = threading.Thread(target=target, name=f"scheduler-{target.__name__.strip('_')}-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float) -> None:
+        """Lets each worker finish the step it is in (within ``timeout``), then ends every
+        active cycle there: its run is recorded as stopped and its lease released."""
+        self._stop.set()
+        self._wake.set()
+        for _ in range(self.workers):
+            self._ready.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._guard:
+            left = [active for active in self._active.values() if active is not None]
+        for active in left:
+            try:
+                active.steps.close()
+            except ValueError:  # still inside a step past the timeout: the process ends it
+                continue
+            try:
+                self._finish(active, "failed", STOPPED)
+            except Exception:  # noqa: BLE001 - shutting down: the next claim ends the run
+                log.exception("recording the end of run %s failed", active.run.id)
+
+    def request(self, connection_id: int, trigger: str) -> None:
+        """Makes the connection due now; the loop picks it up at once."""
+        with self._guard:
+            self._triggers[connection_id] = trigger
+        Connection.update(next_run_at=utcnow()).where(Connection.id == connection_id).execute()
+        self._requested.set()
+        self._wake.set()
+
+    def run_now(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Run:
+        """Runs a whole cycle in the caller's thread, once the cycle in progress (here or on
+        another daemon) has ended."""
+        deadline = time.monotonic() + WAIT_FOR_LEASE
+        while True:
+            with self._guard:
+                busy = connection_id in self._active
+            if not busy and self._claim(connection_id):
+                active = self._begin(connection_id, trigger, force)
+                if active is not None:
+                    break
+            if time.monotonic() > deadline:
+                raise Unavailable("another sync of this connection is still running; try again in a minute")
+            time.sleep(0.2)
+        while (wait := self._step(active)) is not None:
+            time.sleep(wait)
+        return Run.get_by_id(active.run.id)
+
+    # --- the loop and the workers -------------------------------------------------------
+
+    def _loop(self) -> None:
+        next_dispatch = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now >= next_dispatch:
+                next_dispatch = now + self.poll
+                try:
+                    self._dispatch()
+                except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
+                    log.exception("dispatching due connections failed")
+            with self._guard:
+                while self._resting and self._resting[0][0] <= now:
+                    self._ready.put(heapq.heappop(self._resting)[2])
+                soonest = self._resting[0][0] if self._resting else next_dispatch
+            self._wake.wait(max(0.0, min(soonest, next_dispatch) - time.monotonic()))
+            self._wake.clear()
+            if self._requested.is_set():
+                self._requested.clear()
+                next_dispatch = 0.0
+
+    def _dispatch(self) -> None:
+        """Starts cycles for due connections, oldest due first, up to ``max_active``."""
+        with self._guard:
+            busy = list(self._active)
+            room = self.max_active - len(busy)
+        if room <= 0:
+            return
+        now = utcnow()
+        due = (
+            Connection.select(Connection.id)
+            .where(
+                Connection.state == "connected",
+                Connection.next_run_at.is_null() | (Connection.next_run_at <= now),
+                Connection.lease_owner.is_null()
+                | (Connection.lease_until < now)
+                | (Connection.lease_owner == self.owner),
+                Connection.id.not_in(busy) if busy else True,
+            )
+            .order_by(Connection.next_run_at)
+            .limit(room)
+        )
+        for row in due:
+            if self._stop.is_set():
+                return
+            if self._claim(row.id):
+                with self._guard:
+                    trigger = self._triggers.pop(row.id, "schedule")
+                active = self._begin(row.id, trigger)
+                if active is not None:
+                    self._ready.put(active)
+
+    def _work(self) -> None:
+        while True:
+            active = self._ready.get()
+            if active is None or self._stop.is_set():
+                return
+            try:
+                wait = self._step(active)
+            except Exception:  # noqa: BLE001 - recording the end failed too (the database is away): forget the cycle
+                log.exception("ending run %s of connection %s failed", active.run.id, active.connection.id)
+                self._forget(active)
+                continue
+            if wait == 0.0:
+                self._ready.put(active)
+            elif wait is not None:
+                with self._guard:
+                    heapq.heappush(self._resting, (time.monotonic() + wait, id(active), active))
+                self._wake.set()
+
+    # --- one cycle ------------------------------------------------------------------------
+
+    def _claim(self, connection_id: int) -> bool:
+        now = utcnow()
+        claimed = (
+            Connection.update(lease_owner=self.owner, lease_until=now + LEASE)
+            .where(
+                Connection.id == connection_id,
+                Connection.lease_owner.is_null()
+                | (Connection.lease_until < now)
+                | (Connection.lease_owner == self.owner),
+            )
+            .execute()
+        )
+        return claimed == 1
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(HEARTBEAT):
+            try:
+                with self._guard:
+                    held = list(self._active)
+                if held:
+                    Connection.update(lease_until=utcnow() + LEASE).where(
+                        Connection.lease_owner == self.owner, Connection.id.in_(held)
+                    ).execute()
+            except Exception:  # noqa: BLE001
+                log.exception("renewing leases failed")
+
+    def _begin(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Active | None:
+        """Registers a cycle of a claimed connection; None if one is already active here.
+        The slot is reserved under the guard; the database work happens outside it."""
+        with self._guard:
+            if connection_id in self._active:
+                return None
+            self._active[connection_id] = None
+        try:
+            connection = Connection.get_by_id(connection_id)
+            # Holding the lease, any run still marked running belongs to a daemon that died.
+            Run.update(
+                state="failed",
+                error="Interrupted: the daemon running it stopped; this run takes over",
+                finished_at=utcnow(),
+            ).where(Run.connection == connection, Run.state == "running").execute()
+            run = Run.create(connection=connection, trigger=trigger)
+            progress = Progress(run)
+            active = Active(
+                connection,
+                run,
+                progress,
+                Cycle(connection, *self.providers.clients(connection), progress, force).steps(),
+            )
+        except BaseException:
+            with self._guard:
+                self._active.pop(connection_id, None)
+            raise
+        with self._guard:
+            self._active[connection_id] = active
+        return active
+
+    def _step(self, active: Active) -> float | None:
+        """Runs one step; returns the seconds to wait before the next, or None when the cycle
+        has ended. Failures end the cycle and are recorded on its run, in words the admin
+        can act on."""
+        try:
+            return next(active.steps)
+        except StopIteration:
+            self._finish(active, "succeeded", "")
+        except AuthorizationLost as e:
+            Connection.update(state="needs_authorization").where(
+                Connection.id == active.connection.id, Connection.state == "connected"
+            ).execute()
+            events.record(active.connection, "connection.needs_authorization", str(e))
+            self._finish(active, "failed", str(e))
+        except (QboFault, ClioError, BillsyncError, httpx.HTTPError) as e:
+            self._finish(
+                active, "failed", f"{type(e).__name__ if isinstance(e, httpx.HTTPError) else 'Sync stopped'}: {e}"
+            )
+        except Exception as e:  # noqa: BLE001 - recorded on the run, and logged with its traceback
+            log.exception("run %s of connection %s failed", active.run.id, active.connection.id)
+            self._finish(active, "failed", f"Internal error: {e}")
+        return None
+
+    def _finish(self, active: Active, state: str, error: str) -> None:
+        connection, run = active.connection, active.run
+        active.progress.flush(force=True)
+        now = utcnow()
+        Run.update(state=state, error=error, finished_at=now).where(Run.id == run.id).execute()
+        interval = dt.timedelta(seconds=connection.settings.get("sync_interval_seconds", 300))
+        # A run requested while this one ran (next_run_at moved past its start) stays due.
+        Connection.update(next_run_at=now + interval).where(
+            Connection.id == connection.id,
+            Connection.state == "connected",
+            Connection.next_run_at.is_null() | (Connection.next_run_at <= run.started_at),
+        ).execute()
+        Connection.update(lease_owner=None, lease_until=None).where(
+            Connection.id == connection.id, Connection.lease_owner == self.owner
+        ).execute()
+        progress = Run.get_by_id(run.id).progress
+        summary = (
+            ", ".join(
+                f"{k}: {p['created']} created, {p['updated']} updated, {p['failed']} failed"
+                for k, p in progress.items()
+            )
+            or "nothing to do"
+        )
+        events.record(
+            connection,
+            f"run.{state}",
+            f"Run {run.id} ({run.trigger}) {state}: {summary}" + (f" — {error}" if error else ""),
+        )
+        self._forget(active)
+
+    def _forget(self, active: Active) -> None:
+        """Drops a cycle from this daemon. Its lease is no longer renewed, so should its end
+        not have been recorded, the next claim (here or elsewhere) ends its run."""
+        with self._guard:
+            self._active.pop(active.connection.id, None)

@@ -1,0 +1,190 @@
+"""Carrying out planned ops against QBO: batches of ≤ 30 writes, then their outcomes.
+
+Up to three batches of one kind travel at once (ops of one kind never depend on each
+other). Creates are announced as pending links before each batch is sent and carry keys QBO
+can de-duplicate; a batch whose answer is lost is resolved by ``recovery`` on the next
+cycle, never blindly re-sent. Faults are sorted once: fatal for the item (recorded on the
+link, the rest goes on), stale (re-read and written once more), taken name (retried
+under the contact's disambiguated name), or fatal for the run (raised).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from billsync.daemon.qbo.client import BatchOp, QuickBooks
+from billsync.daemon.qbo.faults import QboFault
+from billsync.daemon.store.models import Connection, Link
+from billsync.daemon.sync import outcomes
+from billsync.daemon.sync.planner import Op
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 30
+#: Batches of one kind sent at once: they never depend on each other, and one at a time
+#: would leave the realm's throttle budget unused while each answer travels back.
+IN_FLIGHT = 3
+SENDERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="batch")
+RECORDED_ONLY = {"skip": outcomes.skipped, "wait": outcomes.waiting, "fail": outcomes.failed}
+BROKEN_REASON = "Deleted or made inactive in QuickBooks by someone; re-sync to create it again"
+
+
+def batch_requestid(connection: Connection, ops: list[Op], keys: dict[str, str]) -> str:
+    """The same batch, sent again after a lost answer, carries the same requestid; a new
+    one never does (an update names the SyncToken it was written against, so an edit
+    reverted in Clio is not answered with the reply to its first writing)."""
+    parts = [f"{op.kind}:{op.clio_id}:{keys.get(op.clio_id) or op.fingerprint + ':' + op.sync_token}" for op in ops]
+    return hashlib.sha256(f"{connection.id}|{'|'.join(parts)}".encode()).hexdigest()[:36]
+
+
+class Writer:
+    """Writes one connection's ops and records what happened, reporting each op as done."""
+
+    def __init__(self, connection: Connection, qbo: QuickBooks, on_done: Callable[[Op, str], None]) -> None:
+        self.connection = connection
+        self.qbo = qbo
+        self.on_done = on_done
+
+    def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
+        """Carries out ``ops``, yielding after each round of requests to QBO: the points
+        where the scheduler may hand the worker to another connection. Each yield says how
+        long to wait before the next round (QBO's limits for this realm)."""
+        recorded, writes, retires = [], [], []
+        for op in ops:
+            if op.action == "none":
+                self.on_done(op, "unchanged")
+            elif op.action == "adopt":
+                recorded.append((op, outcomes.synced(op, op.qbo_id, op.sync_token, op.reason)))
+            elif op.action in RECORDED_ONLY:
+                args = (op.reason, op.depends_on) if op.action == "wait" else (op.reason,)
+                recorded.append((op, RECORDED_ONLY[op.action](*args)))
+            elif op.action in ("create", "update"):
+                writes.append(op)
+            else:
+                retires.append(op)
+        outcomes.record(self.connection, recorded)
+        for op, fields in recorded:
+            self.on_done(op, "failed" if fields["state"] == "failed" else op.action)
+        batches = [writes[i : i + BATCH_SIZE] for i in range(0, len(writes), BATCH_SIZE)]
+        while batches:
+            free, wait = self.qbo.limiter.capacity(self.qbo.realm_id, batch=True)
+            if not free:
+                yield wait
+                continue
+            sending, batches = batches[: min(free, IN_FLIGHT)], batches[min(free, IN_FLIGHT) :]
+            retries = self._send_together(sending, existing)
+            batches += [retries[j : j + BATCH_SIZE] for j in range(0, len(retries), BATCH_SIZE)]
+            yield 0.0
+        for op in retires:
+            self._retire(op)
+            yield 0.0
+
+    def _send_together(self, batches: list[list[Op]], existing: dict[str, Link]) -> list[Op]:
+        """Sends the batches at once and waits for every one of them, even when one fails:
+        a batch still in flight when the cycle ends could land after the next cycle's
+        recovery found nothing, and be created twice. Returns the ops worth one more try."""
+        futures = [SENDERS.submit(self._batch, batch, existing) for batch in batches]
+        wait(futures)
+        for future in futures:
+            if future.exception() is not None:
+                raise future.exception()
+        return [op for future in futures for op in future.result()]
+
+    def _batch(self, ops: list[Op], existing: dict[str, Link]) -> list[Op]:
+        """Sends one batch and records its outcomes; returns ops worth one more try."""
+        keys = outcomes.mark_pending(self.connection, [op for op in ops if op.action == "create"], existing)
+        for op in ops:
+            if op.action == "create":
+                existing.pop(op.clio_id, None)
+        items = [BatchOp(f"b{i}", op.action, op.entity, op.body) for i, op in enumerate(ops)]
+        results = self.qbo.batch(items, requestid=batch_requestid(self.connection, ops, keys))
+        recorded, again = [], []
+        for item, op in zip(items, ops):
+            result = results.get(item.bid)
+            if result is None:
+                log.warning("batch answer lacked %s (%s %s); left for recovery", item.bid, op.kind, op.clio_id)
+                continue
+            if result.fault is None:
+                entity = result.entity or {}
+                recorded.append((op, outcomes.synced(op, str(entity["Id"]), str(entity.get("SyncToken", "0")))))
+                self.on_done(op, "created" if op.action == "create" else "updated")
+                continue
+            fault = result.fault
+            if not fault.validation:
+                raise fault
+            if fault.duplicate_name and op.fallback_name:
+                op.body = {**op.body, "DisplayName": op.fallback_name}
+                if op.body.get("CompanyName"):
+                    op.body["CompanyName"] = op.fallback_name[:100]
+                op.fallback_name = ""
+                again.append(op)
+            elif fault.stale and op.action == "update":
+                recorded.append((op, self._rewrite(op)))
+            else:
+                recorded.append((op, self._fault_fields(op, fault)))
+        outcomes.record(self.connection, recorded)
+        for op, fields in recorded:
+            if fields["state"] != "synced":
+                self.on_done(op, "failed")
+        return again
+
+    def _fault_fields(self, op: Op, fault: QboFault) -> dict:
+        if fault.not_found and op.action == "update":
+            return {"state": "broken", "reason": BROKEN_REASON, "error_code": fault.code}
+        if fault.duplicate_docnumber:
+            return outcomes.failed(
+                f"Another QuickBooks invoice already has number {op.body.get('DocNumber')}. Renumber one of them, then re-sync. ({fault.describe()})",
+                fault.code,
+            )
+        return outcomes.failed(fault.describe(), fault.code)
+
+    def _rewrite(self, op: Op) -> dict:
+        """5010: someone changed the object in QBO since we read it; write over a fresh read once."""
+        try:
+            current = self.qbo.read(op.entity, op.qbo_id)
+            saved = self.qbo.update(op.entity, {**op.body, "SyncToken": current["SyncToken"]})
+        except QboFault as fault:
+            if not fault.validation:
+                raise
+            return self._fault_fields(op, fault)
+        self.on_done(op, "updated")
+        return outcomes.synced(op, str(saved["Id"]), str(saved["SyncToken"]))
+
+    def _retire(self, op: Op, stale_retried: bool = False) -> None:
+        """Void or delete in QBO what was voided or deleted in Clio."""
+        call = self.qbo.void if op.action == "void" else self.qbo.delete
+        done = {"void": "Voided in Clio; voided in QuickBooks", "delete": "Deleted in Clio; deleted in QuickBooks"}[
+            op.action
+        ]
+        requestid = hashlib.sha256(
+            f"{self.connection.id}|{op.kind}|{op.clio_id}|{op.action}|{op.sync_token}".encode()
+        ).hexdigest()[:36]
+        try:
+            entity = call(op.entity, op.qbo_id, op.sync_token, requestid=requestid)
+            fields = {
+                "state": "synced" if op.action == "void" else "skipped",
+                "fingerprint": op.action,
+                "reason": done,
+                "sync_token": str(entity.get("SyncToken", op.sync_token)),
+                "error_code": "",
+            }
+        except QboFault as fault:
+            if not fault.validation:
+                raise
+            if fault.not_found:
+                fields = {
+                    "state": "skipped",
+                    "fingerprint": op.action,
+                    "reason": f"{done.split(';')[0]}; already gone from QuickBooks",
+                    "error_code": "",
+                }
+            elif fault.stale and not stale_retried:
+                op.sync_token = str(self.qbo.read(op.entity, op.qbo_id)["SyncToken"])
+                return self._retire(op, stale_retried=True)
+            else:
+                fields = outcomes.failed(fault.describe(), fault.code)
+        outcomes.record(self.connection, [(op, fields)])
+        self.on_done(op, "failed" if fields["state"] == "failed" else "updated")

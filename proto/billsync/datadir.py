@@ -1,0 +1,21 @@
+"""Where billsync keeps its files, shared by the daemon, its clients and the panel."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/billsync``, else ``~/.local/share/billsync``."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "billsync"
+
+
+def read_or_create(path: Path, fresh: str) -> str:
+    """Returns the secret kept at ``path``, writing ``fresh`` there (mode 0600) first if absent."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(fresh)
+    return path.read_text().strip()

@@ -1,0 +1,149 @@
+"""Driving a billsync daemon against the emulators: shared by the end-to-end tests and bench/.
+
+Everything a user would do to point the daemon at the sandbox (its environment), connect
+a firm through the real OAuth flows with the consent pages approved as a person would,
+run a sync through gRPC, and read what each emulated API answered. The tests and the
+benchmarks must exercise the very same path, so it lives here once instead of twice.
+This is the one sandbox module that knows the daemon's client: the emulators themselves
+stay independent of billsync.
+"""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+
+import httpx
+from cryptography.fernet import Fernet
+
+from billsync.daemon.rpc.client import DaemonClient, DaemonError
+from billsync.sandbox.clio.app import ClioConfig
+from billsync.sandbox.consent import approve, callback_params
+from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from billsync.sandbox.server import Sandbox
+from billsync.v1 import billsync_pb2 as pb
+from tests.postgres import free_port  # noqa: F401 - a daemon subprocess is told its port up front
+
+REDIRECT_URI = "http://127.0.0.1:9/callback"
+
+
+def seed_firm(box: Sandbox, bills: int, seed: int = 1) -> dict:
+    """Loads a deterministic demo firm of ``bills`` bills into the Clio emulator."""
+    return httpx.post(f"{box.clio_url}/_sandbox/seed", json={"bills": bills, "seed": seed}, timeout=300).json()
+
+
+def set_preferences(box: Sandbox, **values: bool) -> None:
+    """Switches QBO company settings as the company's admin would."""
+    httpx.post(f"{box.qbo_url}/_sandbox/user/{box.qbo_config.realm_id}/preferences", json=values).raise_for_status()
+
+
+def qbo_objects(box: Sandbox, entity: str) -> list[dict]:
+    return httpx.get(f"{box.qbo_url}/_sandbox/objects/{box.qbo_config.realm_id}/{entity}", timeout=60).json()[entity]
+
+
+def sandbox_env(box: Sandbox, database_url: str, data_dir: str, time_scale: float) -> dict[str, str]:
+    """The daemon's configuration for a sandbox: what a user sets to point it anywhere.
+
+    ``time_scale`` must equal the emulators' so the daemon's limiter paces at the same
+    scaled ceiling the emulators enforce.
+    """
+    return {
+        "BILLSYNC_ADDRESS": "127.0.0.1:0",
+        "BILLSYNC_DATA_DIR": data_dir,
+        "BILLSYNC_DATABASE_URL": database_url,
+        "BILLSYNC_API_TOKEN": secrets.token_urlsafe(16),
+        "BILLSYNC_SECRET_KEY": Fernet.generate_key().decode(),
+        "BILLSYNC_QBO_API_URL": box.qbo_url,
+        "BILLSYNC_QBO_OAUTH_URL": box.qbo_url,
+        "BILLSYNC_QBO_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "BILLSYNC_QBO_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+        "BILLSYNC_CLIO_URL": box.clio_url,
+        "BILLSYNC_CLIO_CLIENT_ID": ClioConfig.client_id,
+        "BILLSYNC_CLIO_CLIENT_SECRET": ClioConfig.client_secret,
+        "BILLSYNC_TIME_SCALE": str(time_scale),
+    }
+
+
+def authorize(client: DaemonClient, connection_id: int, provider: int, **choices: str) -> pb.Connection:
+    """One side's OAuth flow, with the consent page approved as a person would.
+
+    ``choices`` are other fields of the consent page, e.g. ``realmId`` for the QBO company.
+    """
+    started = client.call(
+        "StartAuthorization",
+        pb.StartAuthorizationRequest(connection_id=connection_id, provider=provider, redirect_uri=REDIRECT_URI),
+    )
+    params = callback_params(approve(started.authorize_url, **choices))
+    return client.call(
+        "CompleteAuthorization",
+        pb.CompleteAuthorizationRequest(
+            provider=provider,
+            state=params["state"],
+            code=params["code"],
+            realm_id=params.get("realmId", ""),
+            redirect_uri=REDIRECT_URI,
+        ),
+    )
+
+
+def connect(client: DaemonClient, name: str = "Sandbox Law LLP", interval: int = 3600) -> pb.Connection:
+    """Creates a connection and authorizes Clio then QBO; a long interval keeps the
+    schedule from starting runs the caller did not ask for."""
+    connection = client.call(
+        "CreateConnection", pb.CreateConnectionRequest(name=name, settings=pb.Settings(sync_interval_seconds=interval))
+    )
+    authorize(client, connection.id, pb.PROVIDER_CLIO)
+    return authorize(client, connection.id, pb.PROVIDER_QBO)
+
+
+def sync(client: DaemonClient, connection_id: int, timeout: float = 600) -> pb.Run:
+    """Runs one cycle through the Sync RPC and returns the finished run."""
+    events = list(client.sync(connection_id, timeout=timeout))
+    return events[-1].run
+
+
+def api_requests(box: Sandbox) -> dict[str, int]:
+    """Requests each emulated API answered (not the admin API, not OAuth), by product."""
+    qbo = httpx.get(f"{box.qbo_url}/_sandbox/stats").json()["requests"]
+    clio = httpx.get(f"{box.clio_url}/_sandbox/requests").json()["requests"]
+    return {
+        "qbo": sum(r["count"] for r in qbo if r["endpoint"].startswith("/v3/")),
+        "qbo_writes": sum(r["count"] for r in qbo if r["endpoint"].startswith("/v3/") and r["method"] == "POST"),
+        "qbo_429": sum(r["count"] for r in qbo if r["endpoint"].startswith("/v3/") and r["status"] == 429),
+        "clio": sum(r["count"] for r in clio if r["endpoint"].startswith("/api/v4/")),
+        "clio_429": sum(r["count"] for r in clio if r["endpoint"].startswith("/api/v4/") and r["status"] == 429),
+    }
+
+
+def reset_request_counts(box: Sandbox) -> None:
+    """Zeroes both emulators' request counts, so the next reading covers one stretch of work."""
+    httpx.delete(f"{box.qbo_url}/_sandbox/stats").raise_for_status()
+    httpx.delete(f"{box.clio_url}/_sandbox/requests").raise_for_status()
+
+
+def migrate(env: Mapping[str, str]) -> None:
+    """Runs ``billsync migrate`` for a daemon subprocess's database."""
+    subprocess.run([sys.executable, "-m", "billsync", "migrate"], env=dict(env), check=True, capture_output=True)
+
+
+def start_daemon(env: Mapping[str, str], startup: float = 20.0) -> subprocess.Popen:
+    """Starts ``billsync daemon`` in a subprocess and returns once it answers RPCs.
+
+    ``env["BILLSYNC_ADDRESS"]`` must name a fixed port (see :func:`free_port`): the
+    child cannot tell its parent which port it bound.
+    """
+    process = subprocess.Popen([sys.executable, "-m", "billsync", "daemon"], env=dict(env), stderr=subprocess.DEVNULL)
+    with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"], timeout=2) as client:
+        deadline = time.monotonic() + startup
+        while True:
+            try:
+                client.call("ListConnections", pb.ListConnectionsRequest())
+                return process
+            except DaemonError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    process.kill()
+                    raise RuntimeError("the daemon did not start") from None
+                time.sleep(0.1)
