@@ -113,7 +113,7 @@ class LinkCount(BaseModel):
     """How many links a connection has of each kind in each state.
 
     Status shows these counts, and counting a million links on every call is too slow,
-    so the database keeps them: triggers on ``link`` (daemon/link_counts.py, installed by
+    so the database keeps them: triggers on ``link`` (daemon/store/counts.py, installed by
     migration 2) adjust them on every insert, update and delete, whoever the writer is.
     Rows are never deleted when they reach zero; readers skip zeros.
     """
