@@ -2,31 +2,106 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import peewee
 import pytest
 
 from billsync.daemon.store import migrations, models
 from billsync.daemon.store.db import open_database
 
+#: How PostgreSQL reports the types that peewee declares under another name.
+SYNONYMS = {
+    "serial": "integer",
+    "bigserial": "bigint",
+    "varchar": "character varying",
+    "timestamp": "timestamp without time zone",
+}
 
-def test_migrate_applies_every_step_once_and_matches_the_models(each_database_url):
+
+def normalised(type_name: str) -> str:
+    """One spelling per column type ("VARCHAR(255)" and "character varying(255)" alike)."""
+    base, paren, size = type_name.lower().partition("(")
+    return SYNONYMS.get(base.strip(), base.strip()) + paren + size
+
+
+@dataclass
+class TableSchema:
+    """What a table is made of, in terms both the database and a model can tell."""
+
+    name: str
+    columns: dict[str, tuple[str, bool]]  # name: (normalised type, nullable)
+    primary_key: list[str]
+    indexes: set[tuple[str, tuple[str, ...], bool]]  # (name, columns, unique)
+    foreign_keys: set[tuple[str, str, str, str, str]]  # (column, table, column, on delete, on update)
+
+
+def declared(db: peewee.Database, model: type[peewee.Model]) -> TableSchema:
+    """The table ``model`` would create on ``db``."""
+    meta = model._meta
+    ctx = db.get_sql_context()
+    return TableSchema(
+        name=meta.table_name,
+        columns={f.column_name: (normalised(f.ddl_datatype(ctx).sql), f.null) for f in meta.sorted_fields},
+        primary_key=[f.column_name for f in meta.get_primary_keys()],
+        indexes={(i._name, tuple(f.column_name for f in i._expressions), i._unique) for i in meta.fields_to_index()},
+        foreign_keys={
+            (
+                f.column_name,
+                f.rel_model._meta.table_name,
+                f.rel_field.column_name,
+                (f.on_delete or "NO ACTION").upper(),
+                (f.on_update or "NO ACTION").upper(),
+            )
+            for f in meta.sorted_fields
+            if isinstance(f, peewee.ForeignKeyField)
+        },
+    )
+
+
+def described(db: peewee.Database, table: str) -> TableSchema:
+    """The table ``table`` as ``db`` has it."""
+    primary_key = db.get_primary_keys(table)
+    return TableSchema(
+        name=table,
+        columns={c.name: (normalised(c.full_type), c.null) for c in db.get_columns(table)},
+        primary_key=primary_key,
+        indexes={
+            (i.name, tuple(i.columns), i.unique)
+            for i in db.get_indexes(table)
+            # PostgreSQL lists the primary key's own index; a model declares none.
+            if (i.columns, i.unique) != (primary_key, True)
+        },
+        foreign_keys={
+            (k.column, k.dest_table, k.dest_column, k.on_delete.upper(), k.on_update.upper())
+            for k in db.get_foreign_keys(table)
+        },
+    )
+
+
+def test_an_empty_database_migrated_step_by_step_matches_the_models(each_database_url, monkeypatch):
     db = open_database(each_database_url)
-    assert migrations.pending(db) == [n for n, _ in migrations.STEPS]
-    assert migrations.migrate(db) == [step.__name__ for _, step in migrations.STEPS]
-    assert migrations.pending(db) == []
+    steps = migrations.STEPS
+    assert [number for number, _ in steps] == list(range(1, len(steps) + 1))
+    for applied, (_, step) in enumerate(steps, 1):
+        monkeypatch.setattr(migrations, "STEPS", steps[:applied])  # the release that brought this step
+        assert migrations.migrate(db) == [step.__name__]
+        monkeypatch.setattr(migrations, "STEPS", steps)
+        assert migrations.pending(db) == [number for number, _ in steps[applied:]]
     assert migrations.migrate(db) == []
+    recorded = migrations.SchemaMigration.select(migrations.SchemaMigration.number, migrations.SchemaMigration.name)
+    assert list(recorded.order_by(migrations.SchemaMigration.number).tuples()) == [
+        (number, step.__name__) for number, step in steps
+    ]
+
+    tables = {model._meta.table_name for model in models.MODELS}
+    assert set(db.get_tables()) == tables | {migrations.SchemaMigration._meta.table_name}
     for model in models.MODELS:
-        table = model._meta.table_name
-        columns = {c.name for c in db.get_columns(table)}
-        assert columns == {f.column_name for f in model._meta.sorted_fields}, table
-        indexed = {tuple(i.columns) for i in db.get_indexes(table)}
-        for fields, _unique in model._meta.indexes:
-            assert tuple(model._meta.fields[f].column_name for f in fields) in indexed, (table, fields)
+        assert described(db, model._meta.table_name) == declared(db, model)
     db.close()
 
 
 def test_link_is_unique_per_connection_kind_and_clio_id(db):
-    import peewee
-
     c = models.Connection.create(name="Firm")
     models.Link.create(connection=c, kind="invoice", clio_id="7", state="pending")
     models.Link.create(connection=c, kind="contact", clio_id="7", state="pending")

@@ -82,7 +82,10 @@ def _postgres_statements() -> list[str]:
 def install(db: peewee.Database) -> None:
     """Creates the triggers, then counts the existing links (run inside the migration's
     transaction: on PostgreSQL creating the triggers locks out writers until it commits,
-    so no link is written between the count and the triggers taking over)."""
+    so no link is written between the count and the triggers taking over).
+
+    Migration 2 runs it, so this SQL is part of that step: changing the triggers takes a
+    new step with its own SQL, never an edit of this one."""
     statements = _postgres_statements() if isinstance(db, peewee.PostgresqlDatabase) else SQLITE_TRIGGERS
     for sql in statements:
         db.execute_sql(sql)
