@@ -117,9 +117,9 @@ def rpcs(client: DaemonClient, connection_id: int, size: int) -> dict[str, Calla
     """The timed calls, each varying what it asks so no answer is cached anywhere."""
     rng = random.Random(7)
     deep = [paging.encode("after", rng.randrange(size * 9 // 10, size - 60)) for _ in range(64)]
-    links = lambda **kw: client.call("ListLinks", pb.ListLinksRequest(connection_id=connection_id, page_size=50, **kw))  # noqa: E731
+    links = lambda **kw: client.list_links(connection_id, page_size=50, **kw)  # noqa: E731
     return {
-        "Status": lambda i: client.call("Status", pb.StatusRequest(connection_id=connection_id)),
+        "Status": lambda i: client.status(connection_id),
         "ListLinks first page": lambda i: links(),
         "ListLinks deep page (keyset, ~90%)": lambda i: links(page_token=deep[i % len(deep)]),
         "ListLinks kind=invoice": lambda i: links(kind=pb.KIND_INVOICE),

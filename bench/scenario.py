@@ -135,7 +135,7 @@ def measure_cycle(box: Sandbox, daemon: RunningDaemon, connection_id: int) -> Cy
 
 def synced_objects(daemon: RunningDaemon, connection_id: int) -> dict[str, int]:
     """Links by state (synced, failed, skipped, …) across every kind, from Status."""
-    status = daemon.client.call("Status", pb.StatusRequest(connection_id=connection_id))
+    status = daemon.client.status(connection_id)
     totals: dict[str, int] = {}
     for c in status.counts:
         state = pb.LinkState.Name(c.state).removeprefix("LINK_STATE_").lower()

@@ -13,14 +13,12 @@ import sys
 from typing import Any
 
 import click
-import grpc
 from google.protobuf.json_format import MessageToDict
 
 from billsync.daemon.errors import BillsyncError
 from billsync.daemon.rpc.client import DaemonClient, DaemonError
 from billsync.v1 import billsync_pb2 as pb
 
-UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 KIND_NAMES = {
     "contact": pb.KIND_CONTACT,
     "invoice": pb.KIND_INVOICE,
@@ -39,14 +37,11 @@ class Context:
         self.as_json = as_json
         self.client = DaemonClient(address, actor=getpass.getuser())
 
-    def call(self, method: str, request: Any) -> Any:
-        return self.client.call(method, request)
-
     def connection_id(self, given: int | None) -> int:
         """The connection named, or the only one there is."""
         if given:
             return given
-        found = self.call("ListConnections", pb.ListConnectionsRequest()).connections
+        found = self.client.list_connections().connections
         if len(found) == 1:
             return found[0].id
         if not found:
@@ -81,7 +76,7 @@ class Main(click.Group):
             return super().invoke(ctx)
         except DaemonError as e:
             click.echo(f"billsync: {e}", err=True)
-            sys.exit(3 if e.code in UNREACHABLE else 1)
+            sys.exit(3 if e.unreachable else 1)
         except BillsyncError as e:
             click.echo(f"billsync: {e}", err=True)
             sys.exit(1)
@@ -128,7 +123,7 @@ def migrate() -> None:
 def connections(ctx: click.Context) -> None:
     """List connections (or create one)."""
     if ctx.invoked_subcommand is None:
-        found = ctx.obj.call("ListConnections", pb.ListConnectionsRequest())
+        found = ctx.obj.client.list_connections()
         lines = [
             f"{c.id:>4}  {c.name}  [{short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}]  QBO: {c.qbo_company_name or '-'}  Clio: {c.clio_account or '-'}"
             for c in found.connections
@@ -142,7 +137,7 @@ def connections(ctx: click.Context) -> None:
 @click.pass_obj
 def connections_create(obj: Context, name: str, start_date: str) -> None:
     """Create a connection; then authorize both sides in the web admin."""
-    c = obj.call("CreateConnection", pb.CreateConnectionRequest(name=name, settings=pb.Settings(start_date=start_date)))
+    c = obj.client.create_connection(name, start_date=start_date)
     obj.emit(c, f"created connection {c.id} ({c.name})")
 
 
@@ -169,7 +164,7 @@ def describe_link(link: pb.Link) -> str:
 @click.pass_obj
 def status(obj: Context, connection: int | None) -> None:
     """Show a connection's sync status, settings checks and problems."""
-    s = obj.call("Status", pb.StatusRequest(connection_id=obj.connection_id(connection)))
+    s = obj.client.status(obj.connection_id(connection))
     c = s.connection
     lines = [
         f"{c.name}: {short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}",
@@ -230,10 +225,7 @@ def resync(obj: Context, connection: int | None, link_ids: tuple[int, ...], all_
     """Push broken or failed items again."""
     if not link_ids and not all_problems:
         raise click.UsageError("name the link ids to re-sync, or pass --all")
-    r = obj.call(
-        "Resync",
-        pb.ResyncRequest(connection_id=obj.connection_id(connection), link_ids=link_ids, all_problems=all_problems),
-    )
+    r = obj.client.resync(obj.connection_id(connection), link_ids=link_ids, all_problems=all_problems)
     obj.emit(r, "\n".join(describe_link(link) for link in r.links) or "nothing to re-sync")
 
 
@@ -242,7 +234,7 @@ def resync(obj: Context, connection: int | None, link_ids: tuple[int, ...], all_
 @click.pass_obj
 def revoke(obj: Context, connection: int | None) -> None:
     """Revoke access to both accounts and stop syncing; links are kept."""
-    c = obj.call("Revoke", pb.RevokeRequest(connection_id=obj.connection_id(connection)))
+    c = obj.client.revoke(obj.connection_id(connection))
     obj.emit(c, f"revoked {c.name}: links kept; authorize again to resume")
 
 
@@ -254,7 +246,7 @@ def purge(obj: Context, connection: int | None, confirmation: str | None) -> Non
     """Revoke access and delete every link, for a clean start. Nothing is deleted in QBO."""
     connection_id = obj.connection_id(connection)
     if confirmation is None:
-        c = obj.call("Status", pb.StatusRequest(connection_id=connection_id)).connection
+        c = obj.client.status(connection_id).connection
         click.echo(
             f"This revokes {c.name} and deletes all its links. If you reconnect to a QuickBooks company that still holds the synced objects, they will be duplicated.",
             err=True,
@@ -262,7 +254,7 @@ def purge(obj: Context, connection: int | None, confirmation: str | None) -> Non
         confirmation = click.prompt(
             f"Type the QuickBooks company name ({c.qbo_company_name or c.qbo_realm_id or c.name}) to confirm", err=True
         )
-    r = obj.call("Purge", pb.PurgeRequest(connection_id=connection_id, confirm=confirmation))
+    r = obj.client.purge(connection_id, confirm=confirmation)
     obj.emit(r, f"purged {r.connection.name}: {r.links_deleted} links deleted")
 
 
@@ -277,14 +269,13 @@ def links(
     obj: Context, connection: int | None, kind: str | None, state: str | None, limit: int, page_token: str
 ) -> None:
     """List links, filtered by kind and state."""
-    request = pb.ListLinksRequest(
-        connection_id=obj.connection_id(connection),
-        kind=KIND_NAMES.get(kind or "", 0),
-        state=STATE_NAMES.get(state or "", 0),
+    r = obj.client.list_links(
+        obj.connection_id(connection),
+        kind=KIND_NAMES.get(kind or "", pb.KIND_UNSPECIFIED),
+        state=STATE_NAMES.get(state or "", pb.LINK_STATE_UNSPECIFIED),
         page_size=limit,
         page_token=page_token,
     )
-    r = obj.call("ListLinks", request)
     more = f"\nmore: --page-token {r.next_page_token}" if r.next_page_token else ""
     obj.emit(r, ("\n".join(describe_link(link) for link in r.links) or "no links") + more)
 
@@ -297,13 +288,9 @@ def links(
 @click.pass_obj
 def events(obj: Context, connection: int | None, limit: int, page_token: str, oldest_first: bool) -> None:
     """Show the activity log, the latest first."""
-    request = pb.ListEventsRequest(
-        connection_id=obj.connection_id(connection),
-        page_size=limit,
-        page_token=page_token,
-        newest_first=not oldest_first,
+    r = obj.client.list_events(
+        obj.connection_id(connection), page_size=limit, page_token=page_token, newest_first=not oldest_first
     )
-    r = obj.call("ListEvents", request)
     lines = [f"{e.at.ToDatetime():%Y-%m-%d %H:%M:%S}  {e.actor:<12} {e.type:<22} {e.message}" for e in r.events]
     more = f"\nmore: --page-token {r.next_page_token}" if r.next_page_token else ""
     obj.emit(r, ("\n".join(lines) or "no events") + more)

@@ -67,34 +67,26 @@ def sandbox_env(box: Sandbox, database_url: str, data_dir: str, time_scale: floa
     }
 
 
-def authorize(client: DaemonClient, connection_id: int, provider: int, **choices: str) -> pb.Connection:
+def authorize(client: DaemonClient, connection_id: int, provider: pb.Provider, **choices: str) -> pb.Connection:
     """One side's OAuth flow, with the consent page approved as a person would.
 
     ``choices`` are other fields of the consent page, e.g. ``realmId`` for the QBO company.
     """
-    started = client.call(
-        "StartAuthorization",
-        pb.StartAuthorizationRequest(connection_id=connection_id, provider=provider, redirect_uri=REDIRECT_URI),
-    )
+    started = client.start_authorization(connection_id, provider, redirect_uri=REDIRECT_URI)
     params = callback_params(approve(started.authorize_url, **choices))
-    return client.call(
-        "CompleteAuthorization",
-        pb.CompleteAuthorizationRequest(
-            provider=provider,
-            state=params["state"],
-            code=params["code"],
-            realm_id=params.get("realmId", ""),
-            redirect_uri=REDIRECT_URI,
-        ),
+    return client.complete_authorization(
+        provider,
+        state=params["state"],
+        code=params["code"],
+        realm_id=params.get("realmId", ""),
+        redirect_uri=REDIRECT_URI,
     )
 
 
 def connect(client: DaemonClient, name: str = "Sandbox Law LLP", interval: int = 3600) -> pb.Connection:
     """Creates a connection and authorizes Clio then QBO; a long interval keeps the
     schedule from starting runs the caller did not ask for."""
-    connection = client.call(
-        "CreateConnection", pb.CreateConnectionRequest(name=name, settings=pb.Settings(sync_interval_seconds=interval))
-    )
+    connection = client.create_connection(name, sync_interval_seconds=interval)
     authorize(client, connection.id, pb.PROVIDER_CLIO)
     return authorize(client, connection.id, pb.PROVIDER_QBO)
 
@@ -140,7 +132,7 @@ def start_daemon(env: Mapping[str, str], startup: float = 20.0) -> subprocess.Po
         deadline = time.monotonic() + startup
         while True:
             try:
-                client.call("ListConnections", pb.ListConnectionsRequest())
+                client.list_connections()
                 return process
             except DaemonError:
                 if time.monotonic() > deadline or process.poll() is not None:

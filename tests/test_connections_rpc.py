@@ -13,7 +13,7 @@ from billsync.v1 import billsync_pb2 as pb
 
 @pytest.fixture
 def connection(client):
-    return client.call("CreateConnection", pb.CreateConnectionRequest(name="Firm"))
+    return client.create_connection("Firm")
 
 
 @pytest.mark.parametrize(
@@ -27,31 +27,26 @@ def connection(client):
 )
 def test_bad_settings_are_refused_with_the_field_named(client, connection, change, message):
     with pytest.raises(DaemonError) as e:
-        client.call("UpdateSettings", pb.UpdateSettingsRequest(connection_id=connection.id, **change))
+        client.update_settings(connection.id, **change)
     assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT
     assert message in str(e.value)
 
 
 def test_settings_change_only_what_is_set_and_are_logged(client, connection):
-    s = client.call(
-        "UpdateSettings",
-        pb.UpdateSettingsRequest(
-            connection_id=connection.id, start_date="2026-02-01", item_mapping={"Expense": "Disbursements"}
-        ),
-    )
+    s = client.update_settings(connection.id, start_date="2026-02-01", item_mapping={"Expense": "Disbursements"})
     assert (s.start_date, s.sync_interval_seconds, dict(s.item_mapping)) == (
         "2026-02-01",
         300,
         {"Service": "Services", "Expense": "Disbursements"},
     )
-    events = client.call("ListEvents", pb.ListEventsRequest(connection_id=connection.id)).events
+    events = client.list_events(connection.id).events
     assert events[-1].type == "settings.changed" and events[-1].actor == "tester"
     assert "2026-02-01" in events[-1].message
 
 
 def test_unknown_connection_is_not_found(client):
     with pytest.raises(DaemonError) as e:
-        client.call("Status", pb.StatusRequest(connection_id=404))
+        client.status(404)
     assert e.value.code == grpc.StatusCode.NOT_FOUND
 
 
@@ -69,51 +64,39 @@ def test_list_links_pages_through_everything_with_filters(client, connection):
     ).execute()
     seen, token = [], ""
     while True:
-        page = client.call(
-            "ListLinks",
-            pb.ListLinksRequest(connection_id=connection.id, kind=pb.KIND_INVOICE, page_size=40, page_token=token),
-        )
+        page = client.list_links(connection.id, kind=pb.KIND_INVOICE, page_size=40, page_token=token)
         seen += [link.clio_id for link in page.links]
         token = page.next_page_token
         if not token:
             break
     assert seen == [str(i) for i in range(0, 250, 2)]
-    failed = client.call(
-        "ListLinks", pb.ListLinksRequest(connection_id=connection.id, state=pb.LINK_STATE_FAILED, page_size=1000)
-    ).links
+    failed = client.list_links(connection.id, state=pb.LINK_STATE_FAILED, page_size=1000).links
     assert len(failed) == len(range(0, 250, 3))
-    status = client.call("Status", pb.StatusRequest(connection_id=connection.id))
+    status = client.status(connection.id)
     assert status.problem_count == len(failed) and len(status.problems) == 20
     assert sum(c.count for c in status.counts) == 250
 
 
 def test_a_forged_page_token_is_refused(client, connection):
     with pytest.raises(DaemonError) as e:
-        client.call("ListLinks", pb.ListLinksRequest(connection_id=connection.id, page_token="bm9wZQ=="))
+        client.list_links(connection.id, page_token="bm9wZQ==")
     assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT
 
 
 def test_purge_deletes_links_but_keeps_the_audit_log(client, connection):
     Link.create(connection=connection.id, kind="invoice", clio_id="1", state="synced", qbo_id="9")
-    r = client.call("Purge", pb.PurgeRequest(connection_id=connection.id, confirm="Firm"))
+    r = client.purge(connection.id, confirm="Firm")
     assert r.links_deleted == 1 and r.connection.state == pb.CONNECTION_STATE_REVOKED
-    assert client.call("ListLinks", pb.ListLinksRequest(connection_id=connection.id)).links == []
-    assert [e.type for e in client.call("ListEvents", pb.ListEventsRequest(connection_id=connection.id)).events][
-        -1
-    ] == "connection.purged"
+    assert client.list_links(connection.id).links == []
+    assert client.list_events(connection.id).events[-1].type == "connection.purged"
 
 
 def test_the_activity_log_pages_latest_first(client, connection):
     for day in range(1, 6):
-        client.call(
-            "UpdateSettings", pb.UpdateSettingsRequest(connection_id=connection.id, start_date=f"2026-03-0{day}")
-        )
+        client.update_settings(connection.id, start_date=f"2026-03-0{day}")
     seen, token = [], ""
     while True:
-        page = client.call(
-            "ListEvents",
-            pb.ListEventsRequest(connection_id=connection.id, page_size=2, page_token=token, newest_first=True),
-        )
+        page = client.list_events(connection.id, page_size=2, page_token=token, newest_first=True)
         seen += list(page.events)
         token = page.next_page_token
         if not token:
@@ -121,9 +104,7 @@ def test_the_activity_log_pages_latest_first(client, connection):
     assert [e.id for e in seen] == sorted((e.id for e in seen), reverse=True)
     assert len(seen) == 6 and "2026-03-05" in seen[0].message and seen[-1].type == "connection.created"
     with pytest.raises(DaemonError) as e:
-        client.call(
-            "ListEvents", pb.ListEventsRequest(connection_id=connection.id, page_token=encode("before", seen[0].id))
-        )
+        client.list_events(connection.id, page_token=encode("before", seen[0].id))
     assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT, (
         "a latest-first token must not page the oldest-first listing"
     )

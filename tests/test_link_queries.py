@@ -20,28 +20,24 @@ from tests.conftest import BACKEND
 pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="plans are checked on SQLite")
 
 CALLS = {
-    "Status": lambda cid: ("Status", pb.StatusRequest(connection_id=cid)),
-    "ListLinks": lambda cid: (
-        "ListLinks",
-        pb.ListLinksRequest(connection_id=cid, page_size=5, page_token=paging.encode("after", 3)),
-    ),
-    "ListLinks by kind": lambda cid: ("ListLinks", pb.ListLinksRequest(connection_id=cid, kind=pb.KIND_INVOICE)),
-    "ListLinks by state": lambda cid: ("ListLinks", pb.ListLinksRequest(connection_id=cid, state=pb.LINK_STATE_FAILED)),
-    "ListLinks by kind and state": lambda cid: (
-        "ListLinks",
-        pb.ListLinksRequest(connection_id=cid, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_FAILED),
+    "Status": lambda client, cid: client.status(cid),
+    "ListLinks": lambda client, cid: client.list_links(cid, page_size=5, page_token=paging.encode("after", 3)),
+    "ListLinks by kind": lambda client, cid: client.list_links(cid, kind=pb.KIND_INVOICE),
+    "ListLinks by state": lambda client, cid: client.list_links(cid, state=pb.LINK_STATE_FAILED),
+    "ListLinks by kind and state": lambda client, cid: client.list_links(
+        cid, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_FAILED
     ),
 }
 
 
 @pytest.mark.parametrize("name", CALLS)
 def test_each_query_is_an_index_search_without_a_sort(client, db, caplog, name):
-    connection = client.call("CreateConnection", pb.CreateConnectionRequest(name="Firm"))
+    connection = client.create_connection("Firm")
     Link.insert_many(
         [{"connection": connection.id, "kind": "invoice", "clio_id": str(i), "state": "failed"} for i in range(10)]
     ).execute()
     with caplog.at_level(logging.DEBUG, logger="peewee"):
-        client.call(*CALLS[name](connection.id))
+        CALLS[name](client, connection.id)
     queries = [
         r.msg
         for r in caplog.records

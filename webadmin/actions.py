@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
+from billsync.daemon.rpc.client import DaemonError
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import gateway, present
 from billsync.webadmin.blueprint import after_action, bp, require_admin, status_of
@@ -49,11 +50,8 @@ def connect(connection_id: int, provider: str) -> Any:
     """Sends the browser to the provider's consent page, remembering the state it carries."""
     require_admin(connection_id)
     validated(ActionForm())
-    started = gateway.rpc(
-        "StartAuthorization",
-        pb.StartAuthorizationRequest(
-            connection_id=connection_id, provider=provider_or_404(provider), redirect_uri=callback_url(provider)
-        ),
+    started = gateway.client().start_authorization(
+        connection_id, provider_or_404(provider), redirect_uri=callback_url(provider)
     )
     states = dict(list(session.get(OAUTH_STATES, {}).items())[-(MAX_OAUTH_STATES - 1) :])
     states[started.state] = connection_id
@@ -88,20 +86,17 @@ def oauth_callback(provider: str) -> Any:
         )
         return after_action(connection_id)
     try:
-        c = gateway.rpc(
-            "CompleteAuthorization",
-            pb.CompleteAuthorizationRequest(
-                provider=kind,
-                state=state,
-                code=request.args.get("code", ""),
-                realm_id=request.args.get("realmId", ""),
-                redirect_uri=callback_url(provider),
-            ),
+        c = gateway.client().complete_authorization(
+            kind,
+            state=state,
+            code=request.args.get("code", ""),
+            realm_id=request.args.get("realmId", ""),
+            redirect_uri=callback_url(provider),
         )
-    except gateway.CallFailed as e:
+    except DaemonError as e:
         if e.unreachable:
             raise
-        flash(str(e), "error")
+        flash(gateway.explain(e), "error")
         return after_action(connection_id)
     account = (c.qbo_company_name or c.qbo_realm_id) if kind == pb.PROVIDER_QBO else c.clio_account
     return after_action(connection_id, f"Connected to {label}" + (f": {account}." if account else "."))
@@ -144,7 +139,7 @@ def resync(connection_id: int) -> Any:
     require_admin(connection_id)
     form = ResyncForm()
     validated(form)
-    result = gateway.rpc("Resync", pb.ResyncRequest(connection_id=connection_id, link_ids=[int(form.link_id.data)]))
+    result = gateway.client().resync(connection_id, link_ids=[int(form.link_id.data)])
     return after_action(connection_id, describe_resync(result))
 
 
@@ -153,7 +148,7 @@ def resync_all(connection_id: int) -> Any:
     """Pushes every broken and failed item again."""
     require_admin(connection_id)
     validated(ActionForm())
-    result = gateway.rpc("Resync", pb.ResyncRequest(connection_id=connection_id, all_problems=True))
+    result = gateway.client().resync(connection_id, all_problems=True)
     return after_action(connection_id, describe_resync(result))
 
 
@@ -163,7 +158,7 @@ def fix(connection_id: int) -> Any:
     require_admin(connection_id)
     form = FixForm()
     validated(form)
-    check = gateway.rpc("FixQboSetting", pb.FixQboSettingRequest(connection_id=connection_id, key=form.key.data))
+    check = gateway.client().fix_qbo_setting(connection_id, form.key.data)
     done = (
         f"“{check.title}” is now on in QuickBooks."
         if check.ok
@@ -185,17 +180,16 @@ def settings(connection_id: int) -> Any:
             s.item_mapping.get("Expense", ""),
         )
     elif form.validate_on_submit():
-        change = pb.UpdateSettingsRequest(
-            connection_id=connection_id,
-            start_date=form.start_date.data or "",
-            sync_interval_seconds=form.sync_interval_seconds.data,
-            item_mapping={"Service": form.service_item.data or "", "Expense": form.expense_item.data or ""},
-        )
         try:
-            gateway.rpc("UpdateSettings", change)
+            gateway.client().update_settings(
+                connection_id,
+                start_date=form.start_date.data or "",
+                sync_interval_seconds=form.sync_interval_seconds.data,
+                item_mapping={"Service": form.service_item.data or "", "Expense": form.expense_item.data or ""},
+            )
             return after_action(connection_id, "Settings saved.")
-        except gateway.CallFailed as e:
-            if not e.refused:
+        except DaemonError as e:
+            if not gateway.refused(e):
                 raise
             field = next((f for prefix, f in FIELD_OF_MESSAGE.items() if str(e).startswith(prefix)), None)
             (form[field].errors if field else form.form_errors).append(str(e))
@@ -209,7 +203,7 @@ def revoke(connection_id: int) -> Any:
     form = ActionForm()
     if request.method == "POST":
         validated(form)
-        gateway.rpc("Revoke", pb.RevokeRequest(connection_id=connection_id))
+        gateway.client().revoke(connection_id)
         return after_action(
             connection_id,
             "Access revoked and syncing stopped. Every link is kept: connect both sides again to resume without duplicates.",
@@ -224,13 +218,13 @@ def purge(connection_id: int) -> Any:
     form = PurgeForm()
     if form.validate_on_submit():
         try:
-            result = gateway.rpc("Purge", pb.PurgeRequest(connection_id=connection_id, confirm=form.confirm.data))
+            result = gateway.client().purge(connection_id, confirm=form.confirm.data)
             return after_action(
                 connection_id,
                 f"Purged: {result.links_deleted} links deleted and access revoked. Nothing was deleted in QuickBooks.",
             )
-        except gateway.CallFailed as e:
-            if not e.refused:
+        except DaemonError as e:
+            if not gateway.refused(e):
                 raise
             form.confirm.errors.append(str(e))
     return render_template(

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from billsync.daemon.rpc.client import DaemonError
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import gateway, present
 from billsync.webadmin.forms import ActionForm
@@ -59,7 +60,7 @@ def require_admin(connection_id: int | None) -> None:
 def status_of(connection_id: int) -> pb.StatusResponse:
     """The Status of a connection the user may administer (404 otherwise)."""
     require_admin(connection_id)
-    return gateway.rpc("Status", pb.StatusRequest(connection_id=connection_id))
+    return gateway.client().status(connection_id)
 
 
 def after_action(connection_id: int, done: str | None = None) -> Response:
@@ -69,8 +70,8 @@ def after_action(connection_id: int, done: str | None = None) -> Response:
     return redirect(url_for("billsync.connection", connection_id=connection_id))
 
 
-@bp.errorhandler(gateway.CallFailed)
-def call_failed(error: gateway.CallFailed) -> Any:
+@bp.errorhandler(DaemonError)
+def call_failed(error: DaemonError) -> Any:
     """One rendering of every daemon failure: never a traceback.
 
     A refusal of an action (bad input, wrong state, not implemented yet) goes back to the
@@ -81,11 +82,12 @@ def call_failed(error: gateway.CallFailed) -> Any:
         abort(404)
     if error.code == grpc.StatusCode.PERMISSION_DENIED:
         abort(403)
+    message = gateway.explain(error)
     if request.method == "POST" and not error.unreachable:
-        flash(str(error), "error")
+        flash(message, "error")
         return redirect(request.referrer if same_origin(request.referrer) else fallback_page())
     status = 503 if error.unreachable or error.code == grpc.StatusCode.UNIMPLEMENTED else 502
-    return render_template("billsync/error.html", message=str(error), unreachable=error.unreachable), status
+    return render_template("billsync/error.html", message=message, unreachable=error.unreachable), status
 
 
 def fallback_page() -> str:

@@ -3,7 +3,7 @@
 On first start, with no connection yet, ``billsync web`` creates one and walks both
 OAuth flows against the emulators exactly as an admin's browser would (our callback
 URL, the providers' consent pages, the code back through CompleteAuthorization); the
-consent pages are approved by :mod:`sandbox.consent` instead of a click.
+consent pages are approved by :mod:`billsync.sandbox.consent` instead of a click.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def connect_demo_firm(client: DaemonClient, panel_url: str, wait: float = 60.0) 
     deadline = time.monotonic() + wait
     while True:
         try:
-            existing = client.call("ListConnections", pb.ListConnectionsRequest()).connections
+            existing = client.list_connections().connections
             break
         except DaemonError:
             if time.monotonic() > deadline:
@@ -35,22 +35,16 @@ def connect_demo_firm(client: DaemonClient, panel_url: str, wait: float = 60.0) 
             time.sleep(0.5)
     if existing:
         return
-    connection = client.call("CreateConnection", pb.CreateConnectionRequest(name=DEMO_CONNECTION))
+    connection = client.create_connection(DEMO_CONNECTION)
     for provider, name in PROVIDERS.items():
         redirect_uri = f"{panel_url.rstrip('/')}/oauth/{name}/callback"
-        started = client.call(
-            "StartAuthorization",
-            pb.StartAuthorizationRequest(connection_id=connection.id, provider=provider, redirect_uri=redirect_uri),
-        )
+        started = client.start_authorization(connection.id, provider, redirect_uri=redirect_uri)
         params = callback_params(approve(started.authorize_url))
-        client.call(
-            "CompleteAuthorization",
-            pb.CompleteAuthorizationRequest(
-                provider=provider,
-                state=params["state"],
-                code=params["code"],
-                realm_id=params.get("realmId", ""),
-                redirect_uri=redirect_uri,
-            ),
+        client.complete_authorization(
+            provider,
+            state=params["state"],
+            code=params["code"],
+            realm_id=params.get("realmId", ""),
+            redirect_uri=redirect_uri,
         )
     log.info("demo firm connected as connection %d", connection.id)

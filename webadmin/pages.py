@@ -15,7 +15,7 @@ from billsync.webadmin.forms import ActionForm, CreateConnectionForm, FixForm, R
 
 def visible_connections() -> list[pb.Connection]:
     """The connections this user may administer; the others are not mentioned."""
-    found = gateway.rpc("ListConnections", pb.ListConnectionsRequest()).connections
+    found = gateway.client().list_connections().connections
     return [c for c in found if may_administer(c.id)]
 
 
@@ -32,10 +32,7 @@ def create_connection() -> Any:
     form = CreateConnectionForm()
     if not form.validate_on_submit():
         return render_template("billsync/index.html", connections=visible_connections(), form=form), 400
-    request_ = pb.CreateConnectionRequest(
-        name=form.name.data, settings=pb.Settings(start_date=form.start_date.data or "")
-    )
-    created = gateway.rpc("CreateConnection", request_)
+    created = gateway.client().create_connection(form.name.data, start_date=form.start_date.data or "")
     return redirect(url_for("billsync.connection", connection_id=created.id))
 
 
@@ -69,15 +66,12 @@ def links(connection_id: int) -> Any:
     kind, state = request.args.get("kind", ""), request.args.get("state", "")
     if (kind and kind not in present.words(pb.Kind)) or (state and state not in present.words(pb.LinkState)):
         abort(400)
-    page = gateway.rpc(
-        "ListLinks",
-        pb.ListLinksRequest(
-            connection_id=connection_id,
-            kind=present.from_word(pb.Kind, kind),
-            state=present.from_word(pb.LinkState, state),
-            page_size=current_app.config["BILLSYNC_PAGE_SIZE"],
-            page_token=request.args.get("page", ""),
-        ),
+    page = gateway.client().list_links(
+        connection_id,
+        kind=present.from_word(pb.Kind, kind),
+        state=present.from_word(pb.LinkState, state),
+        page_size=current_app.config["BILLSYNC_PAGE_SIZE"],
+        page_token=request.args.get("page", ""),
     )
     return render_template(
         "billsync/links.html",
@@ -94,13 +88,10 @@ def links(connection_id: int) -> Any:
 def events(connection_id: int) -> Any:
     """The activity log: who did what, when; oldest first, one page at a time."""
     status = status_of(connection_id)
-    page = gateway.rpc(
-        "ListEvents",
-        pb.ListEventsRequest(
-            connection_id=connection_id,
-            page_size=current_app.config["BILLSYNC_PAGE_SIZE"],
-            page_token=request.args.get("page", ""),
-            newest_first=True,
-        ),
+    page = gateway.client().list_events(
+        connection_id,
+        page_size=current_app.config["BILLSYNC_PAGE_SIZE"],
+        page_token=request.args.get("page", ""),
+        newest_first=True,
     )
     return render_template("billsync/events.html", c=status.connection, page=page, first=not request.args.get("page"))

@@ -1,16 +1,20 @@
 """The daemon's gRPC client, for the CLI, the web admin and other services.
 
-Every call carries the bearer token and a deadline, and any failure surfaces as one
-``DaemonError`` whose message a person can read.
+One typed method per RPC of ``billsync.v1.BillSync``, each taking keyword arguments
+that build its request and returning the response message. Every call carries the
+bearer token and a deadline, and any failure surfaces as one ``DaemonError`` whose
+message a person can read.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 
 from billsync.daemon.config import DEFAULT_ADDRESS
 from billsync.datadir import default_data_dir
@@ -20,23 +24,33 @@ from billsync.v1 import billsync_pb2_grpc
 DEFAULT_TIMEOUT = 30.0
 #: A Sync stream lasts as long as its run; an initial sync of a large firm takes hours.
 SYNC_TIMEOUT = 12 * 3600.0
+#: The daemon cannot be reached, as opposed to refusing what it was asked.
+UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
 class DaemonError(Exception):
-    """A call failed; ``code`` is the gRPC status code, the message is for people."""
+    """A call failed; ``code`` is the gRPC status code, ``rpc`` the RPC's name, the message is for people."""
 
-    def __init__(self, message: str, code: grpc.StatusCode) -> None:
+    def __init__(self, message: str, code: grpc.StatusCode, rpc: str) -> None:
         super().__init__(message)
         self.code = code
+        self.rpc = rpc
+
+    @property
+    def unreachable(self) -> bool:
+        """The daemon is down or too slow; trying again later may work."""
+        return self.code in UNREACHABLE
 
 
-def _explain(e: grpc.RpcError, address: str) -> DaemonError:
+def _explain(e: grpc.RpcError, address: str, rpc: str) -> DaemonError:
     code = e.code()
     if code == grpc.StatusCode.UNAVAILABLE:
-        return DaemonError(f"cannot reach the billsync daemon at {address}: is it running? ({e.details()})", code)
-    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return DaemonError(f"the billsync daemon at {address} did not answer in time", code)
-    return DaemonError(e.details() or code.name, code)
+        message = f"cannot reach the billsync daemon at {address}: is it running? ({e.details()})"
+    elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        message = f"the billsync daemon at {address} did not answer in time"
+    else:
+        message = e.details() or code.name
+    return DaemonError(message, code, rpc)
 
 
 def default_token() -> str:
@@ -50,7 +64,10 @@ def default_token() -> str:
 
 
 class DaemonClient:
-    """A thin wrapper over the generated stub: ``client.call("Status", StatusRequest(...))``."""
+    """A client of one daemon: ``client.status(connection_id)``.
+
+    ``timeout`` is the deadline of every unary call; each method also takes its own.
+    """
 
     def __init__(
         self, address: str | None = None, token: str | None = None, actor: str = "", timeout: float = DEFAULT_TIMEOUT
@@ -63,19 +80,136 @@ class DaemonClient:
         self._channel = grpc.insecure_channel(self.address)
         self._stub = billsync_pb2_grpc.BillSyncStub(self._channel)
 
-    def call(self, method: str, request: Any, timeout: float | None = None) -> Any:
-        try:
-            return getattr(self._stub, method)(request, timeout=timeout or self.timeout, metadata=self._metadata)
-        except grpc.RpcError as e:
-            raise _explain(e, self.address) from e
+    def create_connection(
+        self,
+        name: str,
+        *,
+        start_date: str = "",
+        sync_interval_seconds: int = 0,
+        item_mapping: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> pb.Connection:
+        """Creates a connection; settings left out take the daemon's defaults."""
+        settings = pb.Settings(
+            start_date=start_date, sync_interval_seconds=sync_interval_seconds, item_mapping=item_mapping
+        )
+        return self._call("CreateConnection", pb.CreateConnectionRequest(name=name, settings=settings), timeout)
 
-    def sync(self, connection_id: int, timeout: float = SYNC_TIMEOUT) -> Iterator[pb.SyncProgress]:
-        """Streams the progress of a run; the deadline bounds the whole run."""
-        stream = self._stub.Sync(pb.SyncRequest(connection_id=connection_id), timeout=timeout, metadata=self._metadata)
-        try:
+    def list_connections(self, *, timeout: float | None = None) -> pb.ListConnectionsResponse:
+        """Every connection, oldest first."""
+        return self._call("ListConnections", pb.ListConnectionsRequest(), timeout)
+
+    def start_authorization(
+        self, connection_id: int, provider: pb.Provider, *, redirect_uri: str, timeout: float | None = None
+    ) -> pb.StartAuthorizationResponse:
+        """The provider's consent URL to send the admin's browser to, and the state it carries."""
+        request = pb.StartAuthorizationRequest(
+            connection_id=connection_id, provider=provider, redirect_uri=redirect_uri
+        )
+        return self._call("StartAuthorization", request, timeout)
+
+    def complete_authorization(
+        self,
+        provider: pb.Provider,
+        *,
+        state: str,
+        code: str,
+        redirect_uri: str,
+        realm_id: str = "",
+        timeout: float | None = None,
+    ) -> pb.Connection:
+        """Exchanges the code the provider sent back to the redirect URI for tokens."""
+        request = pb.CompleteAuthorizationRequest(
+            provider=provider, state=state, code=code, realm_id=realm_id, redirect_uri=redirect_uri
+        )
+        return self._call("CompleteAuthorization", request, timeout)
+
+    def sync(self, connection_id: int, *, timeout: float = SYNC_TIMEOUT) -> Iterator[pb.SyncProgress]:
+        """Streams the progress of a run (started or joined); the deadline bounds the whole run."""
+        stream = self._call("Sync", pb.SyncRequest(connection_id=connection_id), timeout)
+        with self._failures("Sync"):  # a stream fails while it is read, not when it is opened
             yield from stream
-        except grpc.RpcError as e:
-            raise _explain(e, self.address) from e
+
+    def status(self, connection_id: int, *, timeout: float | None = None) -> pb.StatusResponse:
+        """Everything the Bill Syncing page shows, in one call."""
+        return self._call("Status", pb.StatusRequest(connection_id=connection_id), timeout)
+
+    def resync(
+        self,
+        connection_id: int,
+        *,
+        link_ids: Iterable[int] = (),
+        all_problems: bool = False,
+        timeout: float | None = None,
+    ) -> pb.ResyncResponse:
+        """Pushes the given links, or with ``all_problems`` every broken and failed one, again."""
+        request = pb.ResyncRequest(connection_id=connection_id, link_ids=link_ids, all_problems=all_problems)
+        return self._call("Resync", request, timeout)
+
+    def revoke(self, connection_id: int, *, timeout: float | None = None) -> pb.Connection:
+        """Revokes both providers' tokens and stops syncing; every link is kept."""
+        return self._call("Revoke", pb.RevokeRequest(connection_id=connection_id), timeout)
+
+    def purge(self, connection_id: int, *, confirm: str, timeout: float | None = None) -> pb.PurgeResponse:
+        """Revokes, then deletes every link; ``confirm`` is the QBO company name or realm id."""
+        return self._call("Purge", pb.PurgeRequest(connection_id=connection_id, confirm=confirm), timeout)
+
+    def list_links(
+        self,
+        connection_id: int,
+        *,
+        kind: pb.Kind = pb.KIND_UNSPECIFIED,
+        state: pb.LinkState = pb.LINK_STATE_UNSPECIFIED,
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | None = None,
+    ) -> pb.ListLinksResponse:
+        """One page of links, filtered by kind and state when given."""
+        request = pb.ListLinksRequest(
+            connection_id=connection_id, kind=kind, state=state, page_size=page_size, page_token=page_token
+        )
+        return self._call("ListLinks", request, timeout)
+
+    def list_events(
+        self,
+        connection_id: int,
+        *,
+        page_size: int = 0,
+        page_token: str = "",
+        newest_first: bool = False,
+        timeout: float | None = None,
+    ) -> pb.ListEventsResponse:
+        """One page of the activity log, in the order things happened unless ``newest_first``."""
+        request = pb.ListEventsRequest(
+            connection_id=connection_id, page_size=page_size, page_token=page_token, newest_first=newest_first
+        )
+        return self._call("ListEvents", request, timeout)
+
+    def get_settings(self, connection_id: int, *, timeout: float | None = None) -> pb.Settings:
+        """The connection's settings."""
+        return self._call("GetSettings", pb.GetSettingsRequest(connection_id=connection_id), timeout)
+
+    def update_settings(
+        self,
+        connection_id: int,
+        *,
+        start_date: str | None = None,
+        sync_interval_seconds: int | None = None,
+        item_mapping: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> pb.Settings:
+        """Changes only the settings given (None leaves one as it is); returns them all."""
+        request = pb.UpdateSettingsRequest(
+            connection_id=connection_id,
+            start_date=start_date,
+            sync_interval_seconds=sync_interval_seconds,
+            item_mapping=item_mapping,
+        )
+        return self._call("UpdateSettings", request, timeout)
+
+    def fix_qbo_setting(self, connection_id: int, key: str, *, timeout: float | None = None) -> pb.SettingsCheck:
+        """Turns the QuickBooks company setting ``key`` on through the API, where the API allows it."""
+        return self._call("FixQboSetting", pb.FixQboSettingRequest(connection_id=connection_id, key=key), timeout)
 
     def close(self) -> None:
         self._channel.close()
@@ -85,3 +219,15 @@ class DaemonClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _call(self, rpc: str, request: Message, timeout: float | None) -> Any:
+        """Every RPC goes out here: with its deadline, the token and actor, and failures as DaemonError."""
+        with self._failures(rpc):
+            return getattr(self._stub, rpc)(request, timeout=timeout or self.timeout, metadata=self._metadata)
+
+    @contextmanager
+    def _failures(self, rpc: str) -> Iterator[None]:
+        try:
+            yield
+        except grpc.RpcError as e:
+            raise _explain(e, self.address, rpc) from e

@@ -10,7 +10,6 @@ import sys
 import httpx
 
 from billsync.daemon.store.models import Link
-from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import connect, seed_firm, set_preferences, sync
 
 
@@ -53,4 +52,4 @@ def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_da
     assert billsync("resync", env=env).returncode == 2
     events = billsync("events", "--limit", "5", env=env).stdout
     assert "link.resync" in events.splitlines()[0] or "run." in events.splitlines()[0]
-    assert e2e_client.call("Status", pb.StatusRequest(connection_id=connection.id)).problem_count == len(failed)
+    assert e2e_client.status(connection.id).problem_count == len(failed)

@@ -16,7 +16,7 @@ from tests.e2e.conftest import api_requests, connect, qbo_objects, seed_firm, se
 
 
 def link_counts(client, connection_id) -> Counter:
-    status = client.call("Status", pb.StatusRequest(connection_id=connection_id))
+    status = client.status(connection_id)
     return Counter(
         {(pb.Kind.Name(c.kind)[5:].lower(), pb.LinkState.Name(c.state)[11:].lower()): c.count for c in status.counts}
     )
@@ -99,7 +99,7 @@ def test_invoices_hold_while_settings_are_off_and_contacts_go_on(sandbox, e2e_cl
     seed_firm(sandbox, bills=80)
     connection = connect(e2e_client)
     sync(e2e_client, connection.id)
-    status = e2e_client.call("Status", pb.StatusRequest(connection_id=connection.id))
+    status = e2e_client.status(connection.id)
     assert status.action_required and len(status.fix_steps) == 5
     assert {c.key: (c.ok, c.fixable) for c in status.checks} == {
         "custom_txn_numbers": (False, True),
@@ -109,9 +109,7 @@ def test_invoices_hold_while_settings_are_off_and_contacts_go_on(sandbox, e2e_cl
     assert counts["contact", "synced"] > 0 and counts["invoice", "synced"] == 0 and counts["invoice", "waiting"] > 0
     assert qbo_objects(sandbox, "Invoice") == []
 
-    check = e2e_client.call(
-        "FixQboSetting", pb.FixQboSettingRequest(connection_id=connection.id, key="custom_txn_numbers")
-    )
+    check = e2e_client.fix_qbo_setting(connection.id, "custom_txn_numbers")
     assert check.ok
     set_preferences(sandbox, WarnDuplicateBillNumber=True)
     before = api_requests(sandbox)
@@ -119,7 +117,7 @@ def test_invoices_hold_while_settings_are_off_and_contacts_go_on(sandbox, e2e_cl
     assert api_requests(sandbox)["clio"] - before["clio"] <= 20, (
         "the held bills' lines are read in bulk, not a request per bill"
     )
-    status = e2e_client.call("Status", pb.StatusRequest(connection_id=connection.id))
+    status = e2e_client.status(connection.id)
     assert not status.action_required
     assert link_counts(e2e_client, connection.id)["invoice", "waiting"] == 0
     assert len(qbo_objects(sandbox, "Invoice")) == link_counts(e2e_client, connection.id)["invoice", "synced"] > 0

@@ -119,10 +119,7 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     screenshot(page, "s05-synced")
 
     connection_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
-    invoice = client.call(
-        "ListLinks",
-        pb.ListLinksRequest(connection_id=connection_id, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, page_size=1),
-    ).links[0]
+    invoice = client.list_links(connection_id, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, page_size=1).links[0]
     httpx.post(
         f"{sandbox.qbo_url}/_sandbox/user/{sandbox.qbo_config.realm_id}/Invoice/{invoice.qbo_id}/delete"
     ).raise_for_status()
@@ -145,9 +142,7 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     screenshot(page, "s11-reconnected")
 
     page.click("text=Revoke and Purge")
-    page.fill(
-        "#confirm", client.call("Status", pb.StatusRequest(connection_id=connection_id)).connection.qbo_company_name
-    )
+    page.fill("#confirm", client.status(connection_id).connection.qbo_company_name)
     page.click("button:text('Revoke and Purge')")
     expect(page.locator(".banner.good")).to_contain_text("Purged:")
     expect(page.get_by_text("Nothing synced yet.")).to_be_visible()

@@ -19,7 +19,7 @@ from tests.web.conftest import PASSWORD, HostUser, csrf_token, host_client, log_
 
 @pytest.fixture
 def connection(client):
-    return client.call("CreateConnection", pb.CreateConnectionRequest(name="Firm"))
+    return client.create_connection("Firm")
 
 
 def test_every_page_and_action_needs_login(web_app, connection):
@@ -35,21 +35,21 @@ def test_every_page_and_action_needs_login(web_app, connection):
 def test_a_form_without_its_csrf_token_is_refused(web, client):
     r = web.post("/connections", data={"name": "Forged"})
     assert r.status_code == 400
-    assert client.call("ListConnections", pb.ListConnectionsRequest()).connections == []
+    assert client.list_connections().connections == []
 
 
 def test_revoke_without_csrf_token_changes_nothing(web, client, connection):
     assert web.post(f"/connections/{connection.id}/revoke").status_code == 400
-    status = client.call("Status", pb.StatusRequest(connection_id=connection.id))
+    status = client.status(connection.id)
     assert status.connection.state == pb.CONNECTION_STATE_NEEDS_AUTHORIZATION
 
 
 def test_actions_are_recorded_under_the_logged_in_user(web, client):
     r = post_form(web, "/", "/connections", name="Smith & Jones LLP")
     assert r.status_code == 302
-    created = client.call("ListConnections", pb.ListConnectionsRequest()).connections[0]
+    created = client.list_connections().connections[0]
     assert r.location.endswith(f"/connections/{created.id}")
-    events = client.call("ListEvents", pb.ListEventsRequest(connection_id=created.id)).events
+    events = client.list_events(created.id).events
     assert [(e.type, e.actor) for e in events] == [("connection.created", "alice")]
 
 
@@ -89,8 +89,8 @@ def test_session_cookie_is_secure_httponly_and_lax(web_dir, address, config):
 
 
 def test_admins_see_only_the_connections_they_may_administer(host_app, host_users, client):
-    mine = client.call("CreateConnection", pb.CreateConnectionRequest(name="Mine LLP"))
-    theirs = client.call("CreateConnection", pb.CreateConnectionRequest(name="Theirs LLP"))
+    mine = client.create_connection("Mine LLP")
+    theirs = client.create_connection("Theirs LLP")
     host_users["ann"] = HostUser("ann", "ann@firm.example", (mine.id,))
     ann = host_client(host_app, "ann")
     listing = ann.get("/admin/billing/").get_data(as_text=True)
