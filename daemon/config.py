@@ -15,9 +15,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from billsync.daemon.errors import ConfigError
-from billsync.datadir import default_data_dir, read_or_create
-
-DEFAULT_ADDRESS = "127.0.0.1:50051"
+from billsync.locations import DEFAULT_ADDRESS, default_data_dir, read_or_create
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,8 @@ class Config:
         if missing:
             raise ConfigError(
                 f"{' and '.join(missing)} must be set (or BILLSYNC_DEMO=1 for a throwaway demo); "
-                "generate a secret key with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+                "generate a secret key with: "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
             )
         qbo_oauth = env.get("BILLSYNC_QBO_OAUTH_URL", "")
         return cls(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from billsync.datadir import default_data_dir, read_or_create
+from billsync.locations import default_data_dir, read_or_create
 from billsync.webadmin.users import UserStore
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

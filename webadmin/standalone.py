@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from billsync.datadir import read_or_create
+from billsync.locations import read_or_create
 from billsync.webadmin.auth import init_auth
 from billsync.webadmin.config import DEFAULTS
 from billsync.webadmin.extension import BillSyncAdmin

@@ -16,8 +16,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
-from billsync.daemon.config import DEFAULT_ADDRESS
-from billsync.datadir import default_data_dir
+from billsync.locations import DEFAULT_ADDRESS, default_data_dir
 from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
 

@@ -1,9 +1,13 @@
-"""Where billsync keeps its files, shared by the daemon, its clients and the panel."""
+"""Where billsync is: the daemon's default address and the folder of its files, shared by
+the daemon, its clients and the panel."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+#: Where the daemon listens, and its clients dial, unless BILLSYNC_ADDRESS says otherwise.
+DEFAULT_ADDRESS = "127.0.0.1:50051"
 
 
 def default_data_dir() -> Path:
