@@ -30,7 +30,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     ),
     "scale": (
         "bench.bench_scale",
-        "PostgreSQL: sync throughput of 1/2/4 daemons over 200 connections, failover after SIGKILL, memory per connection (issue 7)",
+        "PostgreSQL: sync throughput of 1/2/4 daemons over 200 connections, failover after SIGKILL, memory per "
+        "connection (issue 7)",
     ),
 }
 

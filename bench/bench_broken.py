@@ -4,8 +4,9 @@ For firms of growing size, after the initial sync: the QBO and Clio calls of a c
 cycle (its Change Data Capture window still covers the initial sync's own writes), of an
 idle cycle in the steady state, and of a cycle after someone deleted one synced invoice
 in QBO, with whether that cycle found it broken. An invoice is also deleted just after
-the initial sync, to show whether the catch-up cycle, whose CDC answer overflows, finds it. The goal is that the steady-state and
-detection cycles cost the same few calls whatever the size.
+the initial sync, to show whether the catch-up cycle, whose CDC answer overflows, finds
+it. The goal is that the steady-state and detection cycles cost the same few calls
+whatever the size.
 
 Each CDC read starts at QBO's own time of the previous answer, so the steady state starts
 with the cycle after the catch-up. The sizes run side by side, each with its own sandbox

@@ -59,7 +59,7 @@ FAILOVER_BILLS = QUICK_FAILOVER_BILLS = 300
 FAILOVER_SCALE = 4.0
 #: Memory: connections of one daemon, growing; the Clio firm is empty (nothing to sync).
 MEMORY_SIZES, QUICK_MEMORY_SIZES = (1, 100, 1000), (1, 20, 100)
-#: The scheduler's lease (daemon/scheduler.py LEASE) and its dispatch poll.
+#: The scheduler's lease (daemon/sync/scheduler.py LEASE) and its dispatch poll.
 LEASE_SECONDS, DISPATCH_POLL = 10.0, 1.0
 #: A takeover slower than this is a problem to report (the issue: "within seconds").
 TAKEOVER_GOAL = 15.0
@@ -391,7 +391,8 @@ def memory(sizes: tuple[int, ...], table: Table) -> None:
 def run(quick: bool = False) -> Table:
     count = QUICK_CONNECTIONS if quick else CONNECTIONS
     table = Table(
-        f"Scale-out on PostgreSQL: {count} connections × 1–{(QUICK_DAEMON_COUNTS if quick else DAEMON_COUNTS)[-1]} daemons, "
+        f"Scale-out on PostgreSQL: {count} connections × 1–{(QUICK_DAEMON_COUNTS if quick else DAEMON_COUNTS)[-1]} "
+        "daemons, "
         "failover after SIGKILL, memory per connection"
     )
     for daemons in QUICK_DAEMON_COUNTS if quick else DAEMON_COUNTS:
@@ -409,11 +410,14 @@ def run(quick: bool = False) -> Table:
         ),
         (
             "objects synced: links in state synced (contacts, invoices, payments, credit memos); "
-            "connections per daemon: lease owners sampled every 0.25 s (a daemon's id is internal, so shares are sorted, not named)"
+            "connections per daemon: lease owners sampled every 0.25 s (a daemon's id is internal, so shares are "
+            "sorted, not named)"
         ),
         (
-            f"failover: {FAILOVER_SCALE:g}× time scale, {QUICK_FAILOVER_BILLS if quick else FAILOVER_BILLS}-bill firm; expected takeover "
-            f"≈ lease {LEASE_SECONDS:g} s minus the time since the last renewal (≤ 3 s) plus the dispatch poll ({DISPATCH_POLL:g} s)"
+            f"failover: {FAILOVER_SCALE:g}× time scale, {QUICK_FAILOVER_BILLS if quick else FAILOVER_BILLS}-bill "
+            "firm; expected takeover "
+            f"≈ lease {LEASE_SECONDS:g} s minus the time since the last renewal (≤ 3 s) plus the dispatch poll "
+            f"({DISPATCH_POLL:g} s)"
         ),
         "memory: VmRSS of the daemon process after every connection's first cycle (an empty Clio firm: reads only)",
         (

@@ -18,9 +18,9 @@ from bench.report import Table
 
 BILLS = 10_000
 QUICK_BILLS = 500
-#: A scaled minute of 3 s. The writer sends one batch at a time, so the ceiling is only
-#: reachable while a batch's round trip stays under the limiter's interval (79 ms here);
-#: SWEEP shows what happens as the scaled minute shrinks (see bench/README.md).
+#: A scaled minute of 3 s: the limiter allows a batch every 79 ms on average (the pace
+#: row prints it). SWEEP shows what happens as the scaled minute shrinks, when the
+#: daemon rather than its limiter may set the pace (see bench/README.md).
 TIME_SCALE = 20.0
 SWEEP = (30.0, 60.0)
 #: The daemon's own batch ceiling (daemon/ratelimit.py Limits), kept under QBO's 40.

@@ -125,7 +125,8 @@ def connections(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         found = ctx.obj.client.list_connections()
         lines = [
-            f"{c.id:>4}  {c.name}  [{short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}]  QBO: {c.qbo_company_name or '-'}  Clio: {c.clio_account or '-'}"
+            f"{c.id:>4}  {c.name}  [{short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}]  QBO: "
+            f"{c.qbo_company_name or '-'}  Clio: {c.clio_account or '-'}"
             for c in found.connections
         ]
         ctx.obj.emit(found, "\n".join(lines) or "no connections")
@@ -248,7 +249,8 @@ def purge(obj: Context, connection: int | None, confirmation: str | None) -> Non
     if confirmation is None:
         c = obj.client.status(connection_id).connection
         click.echo(
-            f"This revokes {c.name} and deletes all its links. If you reconnect to a QuickBooks company that still holds the synced objects, they will be duplicated.",
+            f"This revokes {c.name} and deletes all its links. If you reconnect to a QuickBooks company that still "
+            "holds the synced objects, they will be duplicated.",
             err=True,
         )
         confirmation = click.prompt(

@@ -5,7 +5,7 @@ connections), so the API clients send every request through :class:`Http` and on
 classify what it finally returns. Retrying a write is safe here because every QBO
 create carries a ``requestid`` and the engine looks objects up by natural key before
 it creates anew; a request that still fails after the budget is spent is handed back
-(a response) or raised as :class:`~daemon.errors.Unavailable` (no response at all).
+(a response) or raised as :class:`~billsync.daemon.errors.Unavailable` (no response at all).
 """
 
 from __future__ import annotations

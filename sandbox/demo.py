@@ -5,7 +5,7 @@ and a benchmark can name "bill 4" and mean one thing. The firm opens with a fixe
 catalogue of ten bills and ten contacts that together show every awkward case a
 Clio → QBO sync meets (:data:`CASES` says what each is for); the rest is seeded random
 business in the same shapes and proportions a small firm has. Amounts are priced by
-:mod:`sandbox.clio.billing`, so every bill's totals are consistent to the cent.
+:mod:`billsync.sandbox.clio.billing`, so every bill's totals are consistent to the cent.
 
 Only the standard library is used: 100,000 bills generate in a few seconds.
 """

@@ -74,14 +74,16 @@ def oauth_callback(provider: str) -> Any:
     session[OAUTH_STATES] = states
     if connection_id is None:
         flash(
-            f"This {label} authorization was not started from this browser session; start it again from the connection's page.",
+            f"This {label} authorization was not started from this browser session; start it again from the "
+            "connection's page.",
             "error",
         )
         return redirect(url_for("billsync.index"))
     require_admin(connection_id)
     if request.args.get("error"):
         flash(
-            f"{label} did not grant access ({request.args.get('error_description') or request.args['error']}); nothing was changed.",
+            f"{label} did not grant access ({request.args.get('error_description') or request.args['error']}); "
+            "nothing was changed.",
             "error",
         )
         return after_action(connection_id)
@@ -206,7 +208,8 @@ def revoke(connection_id: int) -> Any:
         gateway.client().revoke(connection_id)
         return after_action(
             connection_id,
-            "Access revoked and syncing stopped. Every link is kept: connect both sides again to resume without duplicates.",
+            "Access revoked and syncing stopped. Every link is kept: connect both sides again to resume without "
+            "duplicates.",
         )
     return render_template("billsync/revoke.html", c=c, form=form)
 

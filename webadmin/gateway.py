@@ -27,9 +27,15 @@ def explain(error: DaemonError) -> str:
     """The sentence an admin reads for a failed call, and what to do about it: the
     daemon's own words for refusals, an explanation otherwise."""
     if error.unreachable:
-        return f"The billsync daemon is not answering ({error}). Check that it is running; this page works again as soon as it does."
+        return (
+            f"The billsync daemon is not answering ({error}). "
+            "Check that it is running; this page works again as soon as it does."
+        )
     if error.code == grpc.StatusCode.UNIMPLEMENTED:
-        return f"The billsync daemon you are connected to cannot do this yet: it does not implement {error.rpc}. Update the daemon."
+        return (
+            "The billsync daemon you are connected to cannot do this yet: "
+            f"it does not implement {error.rpc}. Update the daemon."
+        )
     if error.code == grpc.StatusCode.UNAUTHENTICATED:
         return "The billsync daemon refused the web admin's API token: set BILLSYNC_API_TOKEN to the daemon's token."
     return str(error)

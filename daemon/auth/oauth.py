@@ -4,7 +4,7 @@ The two providers differ in small ways that matter: Intuit authenticates the cli
 HTTP Basic and rotates the refresh token on every refresh, while Clio takes the client
 credentials in the form body and keeps its refresh token (the refresh answer has none,
 so the old one must be carried over). Any answer that means the grant is gone
-(``invalid_grant``) becomes :class:`~daemon.errors.AuthorizationLost`, which the engine
+(``invalid_grant``) becomes :class:`~billsync.daemon.errors.AuthorizationLost`, which the engine
 turns into "needs authorization" without losing a link.
 """
 

@@ -4,7 +4,7 @@ Clio allows about 50 requests a minute per token and says how many are left in
 ``X-RateLimit-Remaining`` (until the unix time in ``X-RateLimit-Reset``). Running into
 the limit costs a 429 and its ``Retry-After`` wait, so the client spreads the last few
 requests of a window over what remains of it instead; a 429 that still happens is
-retried by :mod:`daemon.http`. Money comes back as Decimal.
+retried by :mod:`billsync.daemon.http`. Money comes back as Decimal.
 """
 
 from __future__ import annotations

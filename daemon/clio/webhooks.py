@@ -5,7 +5,7 @@ Each connection gets one subscription per model billsync reads and Clio can watc
 polling still reads), each at its own unguessable URL so a delivery identifies its
 connection before anything in its body is trusted. Clio signs deliveries with a secret
 per subscription, sent in the ``X-Hook-Secret`` handshake and returned on creation;
-:mod:`daemon.webhooks` receives both.
+:mod:`billsync.daemon.rpc.receiver` receives both.
 
 Clio lets a webhook live at most 31 days, so :func:`sweep` (run hourly by the receiver)
 extends the ones close to lapsing and re-subscribes connections whose subscriptions are

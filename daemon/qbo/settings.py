@@ -32,7 +32,8 @@ CHECKS = {
     ),
     WARN_DUPLICATE: (
         "Warn if duplicate bill number is used",
-        "Without it QuickBooks silently accepts a second invoice with a number already used, so a duplicate goes unnoticed.",
+        "Without it QuickBooks silently accepts a second invoice with a number already used, so a duplicate goes "
+        "unnoticed.",
         False,
     ),
 }

@@ -103,7 +103,8 @@ def _refuse_other_firm(connection: Connection, account_id: str, name: str) -> No
         and Link.select().where(Link.connection == connection).exists()
     ):
         raise FailedPrecondition(
-            f"This connection's links belong to the Clio account {connection.clio_account!r} (id {connection.clio_account_id}), "
+            f"This connection's links belong to the Clio account {connection.clio_account!r} (id "
+            f"{connection.clio_account_id}), "
             f"but you authorized {name!r} (id {account_id}). Sign in to Clio as {connection.clio_account!r}, or use "
             "Revoke and Purge first to start over with the other account."
         )
@@ -116,8 +117,10 @@ def _refuse_other_company(connection: Connection, realm_id: str) -> None:
         and Link.select().where(Link.connection == connection).exists()
     ):
         raise FailedPrecondition(
-            f"This connection's links point to the QuickBooks company {connection.qbo_company_name!r} (realm {connection.qbo_realm_id}), "
-            f"but you authorized realm {realm_id}. Reconnect to {connection.qbo_company_name!r}, or use Revoke and Purge first to start "
+            f"This connection's links point to the QuickBooks company {connection.qbo_company_name!r} (realm "
+            f"{connection.qbo_realm_id}), "
+            f"but you authorized realm {realm_id}. Reconnect to {connection.qbo_company_name!r}, or use Revoke and "
+            "Purge first to start "
             "over with the other company (objects already in the old company are not touched)."
         )
 

@@ -86,7 +86,8 @@ def check_purge_confirmation(connection: Connection, confirm: str) -> None:
     if confirm.strip() not in expected:
         raise FailedPrecondition(
             f"Purge deletes every link of {connection.name!r}; reconnecting to a QuickBooks company that still "
-            f"holds the synced objects will duplicate them. To confirm, set confirm to {' or '.join(map(repr, expected))}."
+            "holds the synced objects will duplicate them. To confirm, set confirm to "
+            f"{' or '.join(map(repr, expected))}."
         )
 
 

@@ -2,7 +2,7 @@
 
 One app emulates one Clio account at Clio's own paths (``/oauth/…``, ``/api/v4/…``) and adds
 the sandbox admin API (``/_sandbox/…``). Serve it with a threaded WSGI server such as
-waitress; the dropped-connection fault relies on waitress (see :mod:`sandbox.faults`).
+waitress; the dropped-connection fault relies on waitress (see :mod:`billsync.sandbox.faults`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 This wraps the WSGI application rather than hooking into Flask because a dropped
 connection must escape the framework's error handling to reach waitress (see
-:mod:`sandbox.faults`), and because a request that was faulted must be counted too.
+:mod:`billsync.sandbox.faults`), and because a request that was faulted must be counted too.
 Only the emulated API (``/api/v4``) is faulted; OAuth is counted but never faulted, and
 the admin API is neither, so a test can always reset and inspect the emulator.
 """

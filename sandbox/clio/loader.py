@@ -1,4 +1,4 @@
-"""Loading a demo firm (:func:`sandbox.demo.generate_firm`) into the emulator's store."""
+"""Loading a demo firm (:func:`billsync.sandbox.demo.generate_firm`) into the emulator's store."""
 
 from __future__ import annotations
 

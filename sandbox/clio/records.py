@@ -103,7 +103,7 @@ def bill(
     bill_discount: dict[str, Any] | None = None,
     subject: str = "",
 ) -> Record:
-    """An unpriced bill; :func:`sandbox.clio.billing.price_bill` fills in its amounts."""
+    """An unpriced bill; :func:`billsync.sandbox.clio.billing.price_bill` fills in its amounts."""
     return {
         "id": bill_id,
         "number": number,

@@ -1,7 +1,7 @@
 """Flask application factory of the QBO Accounting API v3 emulator.
 
 ``create_app(QBOConfig(...))`` gives a WSGI app serving the emulated API, Intuit's OAuth
-endpoints and the sandbox admin API; :class:`sandbox.server.Sandbox` serves it with
+endpoints and the sandbox admin API; :class:`billsync.sandbox.server.Sandbox` serves it with
 waitress. State lives in ``app.extensions["qbo_sandbox"]`` (a :class:`QBOState`).
 """
 

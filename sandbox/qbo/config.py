@@ -20,7 +20,7 @@ DEFAULT_CLIENT_SECRET = "billsync-sandbox-secret"
 
 @dataclass
 class QBOConfig:
-    """Configuration of :func:`sandbox.qbo.app.create_app`.
+    """Configuration of :func:`billsync.sandbox.qbo.app.create_app`.
 
     Attributes:
         realm_id: company seeded at start (more can be seeded through the admin API).

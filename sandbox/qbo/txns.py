@@ -75,7 +75,7 @@ def _price_lines(company: Company, entity: Entity) -> tuple[Decimal, Decimal]:
 
 
 def _doc_number(company: Company, name: str, entity: Entity, old: Entity | None, include: set[str]) -> None:
-    """Number the form as the two preferences dictate (see :mod:`sandbox.qbo.prefs`)."""
+    """Number the form as the two preferences dictate (see :mod:`billsync.sandbox.qbo.prefs`)."""
     if prefs.custom_txn_numbers(company):
         check_length(entity.get("DocNumber"), 21, "DocNumber")
     elif old is None:
