@@ -6,14 +6,15 @@ from __future__ import annotations
 import pytest
 from peewee import fn
 
+from billsync.daemon.qbo.client import QboRef
 from billsync.daemon.rpc import connections, convert
 from billsync.daemon.store import counts as link_counts
 from billsync.daemon.store import migrations
-from billsync.daemon.store.models import Connection, Link, LinkCount
+from billsync.daemon.store.links import DependencyKey
+from billsync.daemon.store.models import Connection, Kind, Link, LinkCount
 from billsync.daemon.sync import outcomes
 from billsync.daemon.sync.broken import mark_broken
-from billsync.daemon.sync.planner import Op, dependency
-from billsync.v1 import billsync_pb2 as pb
+from billsync.daemon.sync.planner import Action, Op
 
 
 def recount(connection: Connection) -> list[tuple[str, str, int]]:
@@ -32,8 +33,8 @@ def database_url(each_database_url: str) -> str:
     return each_database_url
 
 
-def op(kind: str, clio_id: int) -> Op:
-    return Op(kind=kind, clio_id=str(clio_id), label=f"{kind} {clio_id}", action="create")
+def op(kind: Kind, clio_id: int, depends_on: DependencyKey | None = None) -> Op:
+    return Op(kind, str(clio_id), f"{kind} {clio_id}", action=Action.CREATE, depends_on=depends_on)
 
 
 def assert_exact(*conns: Connection) -> list[tuple[str, str, int]]:
@@ -44,17 +45,8 @@ def assert_exact(*conns: Connection) -> list[tuple[str, str, int]]:
 
 def test_counts_follow_upserts_state_changes_mark_broken_and_purge(db):
     firm, other = Connection.create(name="Firm"), Connection.create(name="Other")
-    contacts, invoices = [op("contact", i) for i in range(30)], [op("invoice", i) for i in range(20)]
-    payments = [
-        Op(
-            kind="payment",
-            clio_id=str(i),
-            label=f"payment {i}",
-            action="create",
-            depends_on=dependency("invoice", str(i)),
-        )
-        for i in range(20)
-    ]
+    contacts, invoices = [op(Kind.CONTACT, i) for i in range(30)], [op(Kind.INVOICE, i) for i in range(20)]
+    payments = [op(Kind.PAYMENT, i, DependencyKey(Kind.INVOICE, str(i))) for i in range(20)]
     outcomes.mark_pending(firm, contacts + invoices + payments, {})
     outcomes.mark_pending(other, contacts[:5], {})
     assert assert_exact(firm, other) == [
@@ -68,7 +60,7 @@ def test_counts_follow_upserts_state_changes_mark_broken_and_purge(db):
         [(o, outcomes.synced(o, f"q{o.clio_id}", "0")) for o in contacts[:25] + payments]
         + [(o, outcomes.synced(o, o.clio_id, "0")) for o in invoices[:15]]
         + [(o, outcomes.failed("Duplicate name")) for o in contacts[25:]]
-        + [(o, outcomes.waiting("needs its customer", "contact:1")) for o in invoices[15:]],
+        + [(o, outcomes.waiting("needs its customer", DependencyKey(Kind.CONTACT, "1"))) for o in invoices[15:]],
     )
     outcomes.record(
         firm, [(o, outcomes.failed("Still a duplicate", "6240")) for o in contacts[25:]]
@@ -81,7 +73,8 @@ def test_counts_follow_upserts_state_changes_mark_broken_and_purge(db):
         ("payment", "synced", 20),
     ]
 
-    assert mark_broken(firm, {"Invoice:3": "Deleted in QuickBooks", "Invoice:4": "Deleted in QuickBooks"}) == 2
+    gone = {QboRef("Invoice", "3"): "Deleted in QuickBooks", QboRef("Invoice", "4"): "Deleted in QuickBooks"}
+    assert mark_broken(firm, gone) == 2
     assert assert_exact(firm, other) == [
         ("contact", "failed", 5),
         ("contact", "synced", 25),
@@ -105,7 +98,7 @@ def test_counts_follow_upserts_state_changes_mark_broken_and_purge(db):
 
 def test_deleting_a_connection_cascades_to_its_counts(db):
     firm = Connection.create(name="Firm")
-    outcomes.mark_pending(firm, [op("contact", i) for i in range(3)], {})
+    outcomes.mark_pending(firm, [op(Kind.CONTACT, i) for i in range(3)], {})
     firm.delete_instance()
     assert LinkCount.select().count() == 0 and Link.select().count() == 0
 
@@ -132,7 +125,7 @@ def test_migration_counts_the_links_already_there(database_url, monkeypatch):
 
 
 def test_status_shows_the_maintained_counts_and_the_first_problems(client):
-    connection = client.call("CreateConnection", pb.CreateConnectionRequest(name="Firm"))
+    connection = client.create_connection("Firm")
     states = ("synced", "failed", "synced", "broken", "waiting", "skipped")
     Link.insert_many(
         [
@@ -145,7 +138,7 @@ def test_status_shows_the_maintained_counts_and_the_first_problems(client):
             for i in range(300)
         ]
     ).execute()
-    status = client.call("Status", pb.StatusRequest(connection_id=connection.id))
+    status = client.status(connection.id)
     shown = [(convert.kind_name(c.kind), convert.link_state_name(c.state), c.count) for c in status.counts]
     assert shown == recount(Connection.get_by_id(connection.id))
     assert status.problem_count == 100

@@ -16,19 +16,22 @@ import pytest
 from billsync.daemon.auth.tokens import TokenSource
 from billsync.daemon.errors import AuthorizationLost
 from billsync.daemon.http import Http
-from billsync.daemon.qbo.client import BatchOp, QuickBooks, quote
+from billsync.daemon.qbo.client import BatchOp, Operation, QuickBooks, quote
 from billsync.daemon.qbo.faults import QboFault, parse_response
 from billsync.daemon.ratelimit import Limits, RateLimiter
 from billsync.sandbox.qbo import seed
 from billsync.sandbox.server import Sandbox
-from tests.clients_fixtures import (
+from tests.clients_fixtures import (  # noqa: F401 - fixtures are parameters of the tests that use them
     TIME_SCALE,
     FixedTokens,
     MemoryRow,
     config_for,
-    fast_http,  # noqa: F401
+    fast_http,
+    qbo,
+    qbo_row,
     recorded,
     replay,
+    sandbox,
 )
 
 # -- recorded exchanges with the real QBO -------------------------------------------------
@@ -97,10 +100,10 @@ def test_recorded_batch_keys_results_by_bid() -> None:
     client, _ = replaying("batch-basic")
     results = client.batch(
         [
-            BatchOp("bid1", "create", "Vendor", {"DisplayName": "Boraski Family Store"}),
-            BatchOp("bid2", "delete", "Invoice", {"Id": "129", "SyncToken": "0"}),
-            BatchOp("bid3", "update", "SalesReceipt", {"sparse": True, "Id": "11", "SyncToken": "0"}),
-            BatchOp("bid4", "query", query="select * from SalesReceipt where TotalAmt > '300.00'"),
+            BatchOp("bid1", Operation.CREATE, "Vendor", {"DisplayName": "Boraski Family Store"}),
+            BatchOp("bid2", Operation.DELETE, "Invoice", {"Id": "129", "SyncToken": "0"}),
+            BatchOp("bid3", Operation.UPDATE, "SalesReceipt", {"sparse": True, "Id": "11", "SyncToken": "0"}),
+            BatchOp("bid4", Operation.QUERY, query="select * from SalesReceipt where TotalAmt > '300.00'"),
         ]
     )
     assert results["bid1"].entity and results["bid1"].entity["Id"] == "71"
@@ -195,7 +198,7 @@ def test_quote_escapes_apostrophes() -> None:
 def test_batch_refuses_more_than_thirty() -> None:
     client, _ = replaying("batch-basic")
     with pytest.raises(ValueError, match="at most 30"):
-        client.batch([BatchOp(str(i), "query", query="select * from Item") for i in range(31)])
+        client.batch([BatchOp(str(i), Operation.QUERY, query="select * from Item") for i in range(31)])
 
 
 # -- the emulator ---------------------------------------------------------------------------
@@ -273,8 +276,8 @@ def test_invoice_void_delete_and_cdc(qbo: QuickBooks, service_item: dict[str, An
 
 def test_batch_round_trip(qbo: QuickBooks, service_item: dict[str, Any]) -> None:
     stem = unique("Batch")
-    ops = [BatchOp(f"c{i}", "create", "Customer", {"DisplayName": f"{stem} {i}"}) for i in range(29)]
-    ops.append(BatchOp("q", "query", query=f"select * from Item where Name = {quote('Services')}"))
+    ops = [BatchOp(f"c{i}", Operation.CREATE, "Customer", {"DisplayName": f"{stem} {i}"}) for i in range(29)]
+    ops.append(BatchOp("q", Operation.QUERY, query=f"select * from Item where Name = {quote('Services')}"))
     results = qbo.batch(ops, requestid=unique())
     assert {r.entity["DisplayName"] for b, r in results.items() if b != "q" and r.entity} == {
         f"{stem} {i}" for i in range(29)
@@ -283,8 +286,8 @@ def test_batch_round_trip(qbo: QuickBooks, service_item: dict[str, Any]) -> None
     invoice = qbo.create("Invoice", invoice_body(results["c0"].entity, service_item, "5.00", "B-1"))  # type: ignore[arg-type]
     second = qbo.batch(
         [
-            BatchOp("v", "void", "Invoice", {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"]}),
-            BatchOp("dup", "create", "Customer", {"DisplayName": f"{stem} 0"}),
+            BatchOp("v", Operation.VOID, "Invoice", {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"]}),
+            BatchOp("dup", Operation.CREATE, "Customer", {"DisplayName": f"{stem} 0"}),
         ]
     )
     assert second["v"].entity and second["v"].entity["TotalAmt"] == 0
@@ -386,8 +389,8 @@ def test_limiter_keeps_a_burst_under_the_throttle(qbo: QuickBooks, sandbox: Sand
         try:
             for _ in range(n):
                 qbo.count("select count(*) from Customer")
-            qbo.batch([BatchOp("q", "query", query="select * from Item")])
-            qbo.batch([BatchOp("q", "query", query="select * from Item")])
+            qbo.batch([BatchOp("q", Operation.QUERY, query="select * from Item")])
+            qbo.batch([BatchOp("q", Operation.QUERY, query="select * from Item")])
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 

@@ -1,11 +1,11 @@
 """The QuickBooks Online Accounting API v3 client: reads, writes, query, batch, CDC.
 
 Each request goes through the realm's rate limiter and the retry layer, with a bearer
-token from the connection's :class:`~daemon.tokens.TokenSource` (refreshed once on a
+token from the connection's :class:`~billsync.daemon.auth.tokens.TokenSource` (refreshed once on a
 401), ``minorversion`` and, for creates, the ``requestid`` that makes a replay after a
 crash return the first object instead of a duplicate. Every failure arrives as a
-:class:`~daemon.qbo_faults.QboFault` the engine can classify, or as
-:class:`~daemon.errors.AuthorizationLost` / :class:`~daemon.errors.Unavailable`.
+:class:`~billsync.daemon.qbo.faults.QboFault` the engine can classify, or as
+:class:`~billsync.daemon.errors.AuthorizationLost` / :class:`~billsync.daemon.errors.Unavailable`.
 
 A write whose answer was lost (timeout, dropped connection) is sent again by the retry
 layer with the same ``requestid``; without one, a retried update, delete or void may
@@ -14,10 +14,11 @@ meet 5010 (stale) because the first attempt did apply, so pass one for every wri
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from billsync.daemon.auth.tokens import TokenSource
 from billsync.daemon.errors import AuthorizationLost
@@ -25,17 +26,33 @@ from billsync.daemon.http import Http
 from billsync.daemon.qbo.faults import QboFault, dumps, fault_in, intuit_tid, parse_response
 from billsync.daemon.ratelimit import RateLimiter
 
-__all__ = ["BatchOp", "BatchResult", "QboFault", "QuickBooks", "quote"]
+__all__ = ["BatchOp", "BatchResult", "Operation", "QboFault", "QboRef", "QuickBooks", "quote"]
 
 PAGE_SIZE = 1000
 MAX_BATCH = 30
 
-Operation = Literal["create", "update", "delete", "void", "query"]
+
+class Operation(enum.StrEnum):
+    """What a batch item does."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    VOID = "void"
+    QUERY = "query"
 
 
 def quote(value: str) -> str:
     """A QBO query string literal: single quotes, with ``'`` escaped as ``\\'``."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@dataclass(frozen=True)
+class QboRef:
+    """One QBO object, by entity name ("Invoice") and id: the key of what CDC or a scan found."""
+
+    entity: str
+    id: str
 
 
 @dataclass(frozen=True)
@@ -58,11 +75,11 @@ class BatchOp:
 
     def to_json(self) -> dict[str, Any]:
         """The ``BatchItemRequest`` element; QBO spells a void as an update with optionsData."""
-        if self.operation == "query":
+        if self.operation is Operation.QUERY:
             return {"bId": self.bid, "Query": self.query}
         item: dict[str, Any] = {"bId": self.bid, self.entity: self.body or {}}
-        if self.operation == "void":
-            item.update(operation="update", optionsData="void")
+        if self.operation is Operation.VOID:
+            item.update(operation=Operation.UPDATE, optionsData="void")
         else:
             item["operation"] = self.operation
         return item
@@ -133,7 +150,7 @@ class QuickBooks:
         return self._call(
             "POST",
             entity.lower(),
-            params={"operation": "delete"},
+            params={"operation": Operation.DELETE},
             body={"Id": entity_id, "SyncToken": sync_token},
             requestid=requestid,
         )[entity]
@@ -143,7 +160,7 @@ class QuickBooks:
         return self._call(
             "POST",
             entity.lower(),
-            params={"operation": "void"},
+            params={"operation": Operation.VOID},
             body={"Id": entity_id, "SyncToken": sync_token},
             requestid=requestid,
         )[entity]

@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from billsync.daemon.store.models import Connection, Link, utcnow
+from billsync.daemon.store.models import Connection, Link, LinkState, utcnow
 
 CHUNK = 500
+
+
+@dataclass(frozen=True)
+class DependencyKey:
+    """What a waiting link waits for: another link, by kind and Clio id (or, for an
+    invoice held back, the QBO settings).
+
+    ``Link.depends_on`` stores it as ``"kind:id"``; this class alone writes and reads
+    that spelling, which the ``(connection, depends_on)`` index looks up.
+    """
+
+    kind: str
+    clio_id: str
+
+    def to_column(self) -> str:
+        return f"{self.kind}:{self.clio_id}"
+
+    @classmethod
+    def from_column(cls, value: str) -> DependencyKey:
+        kind, _, clio_id = value.partition(":")
+        return cls(kind, clio_id)
 
 
 def load(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str, Link]:
@@ -23,9 +45,8 @@ def load(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str
 
 def qbo_ids(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str, str]:
     """QBO ids of the synced links among these Clio records."""
-    return {
-        k: link.qbo_id for k, link in load(connection, kind, clio_ids).items() if link.state == "synced" and link.qbo_id
-    }
+    links = load(connection, kind, clio_ids)
+    return {k: link.qbo_id for k, link in links.items() if link.state == LinkState.SYNCED and link.qbo_id}
 
 
 def linked_qbo_ids(connection: Connection, kind: str, qbo_ids_: Iterable[str]) -> set[str]:

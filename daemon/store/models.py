@@ -8,14 +8,37 @@ later cycle, re-sync and crash recovery consults. All timestamps are naive UTC.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 import peewee
 
 from billsync.daemon.store.db import database
 from billsync.daemon.store.fields import EncryptedJSONField, JSONField
 
-KINDS = ("contact", "invoice", "payment", "credit_memo")
-LINK_STATES = ("pending", "synced", "failed", "broken", "waiting", "skipped")
+
+class Kind(enum.StrEnum):
+    """What a link ties to QBO: a Clio contact, bill, allocation or credit note."""
+
+    CONTACT = "contact"
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    CREDIT_MEMO = "credit_memo"
+
+
+class LinkState(enum.StrEnum):
+    """Where a link stands. The column holds the value, so rows read back as plain strings,
+    which compare equal to these."""
+
+    PENDING = "pending"
+    SYNCED = "synced"
+    FAILED = "failed"
+    BROKEN = "broken"
+    WAITING = "waiting"
+    SKIPPED = "skipped"
+
+
+KINDS = tuple(Kind)
+LINK_STATES = tuple(LinkState)
 CONNECTION_STATES = ("needs_authorization", "connected", "revoked")
 RUN_STATES = ("running", "succeeded", "failed")
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from billsync.daemon.qbo.client import QuickBooks
+from billsync.daemon.qbo.client import QboRef, QuickBooks
 from billsync.daemon.store import events
 from billsync.daemon.store.db import database
-from billsync.daemon.store.models import Connection, Link, utcnow
-from billsync.daemon.sync.planner import KIND_ENTITY, dependency
+from billsync.daemon.store.links import DependencyKey
+from billsync.daemon.store.models import Connection, Kind, Link, LinkState, utcnow
+from billsync.daemon.sync.planner import KIND_ENTITY
 
 CDC_MAX_AGE = dt.timedelta(days=30)
 CDC_MAX_OBJECTS = 1000
@@ -35,9 +36,9 @@ def detect(connection: Connection, qbo: QuickBooks) -> int:
     """Marks broken every synced link whose QBO object is gone or inactive; returns how many."""
     since = connection.cdc_since
     next_since = utcnow() - SKEW
-    found: dict[str, str] = {}
+    found: dict[QboRef, str] = {}
     if since is None or utcnow() - since > CDC_MAX_AGE - SKEW:
-        if Link.select().where(Link.connection == connection, Link.state == "synced").exists():
+        if Link.select().where(Link.connection == connection, Link.state == LinkState.SYNCED).exists():
             found = scan(connection, qbo, KIND_ENTITY.values())
     else:
         answered, as_of = changes(qbo, since)
@@ -48,9 +49,9 @@ def detect(connection: Connection, qbo: QuickBooks) -> int:
                 continue
             for obj in objects:
                 if obj.get("status") == "Deleted":
-                    found[f"{entity}:{obj['Id']}"] = f"Deleted in QuickBooks ({_when(obj)})"
+                    found[QboRef(entity, str(obj["Id"]))] = f"Deleted in QuickBooks ({_when(obj)})"
                 elif entity == "Customer" and obj.get("Active") is False:
-                    found[f"{entity}:{obj['Id']}"] = f"Made inactive in QuickBooks ({_when(obj)})"
+                    found[QboRef(entity, str(obj["Id"]))] = f"Made inactive in QuickBooks ({_when(obj)})"
     broken = mark_broken(connection, found)
     Connection.update(cdc_since=next_since).where(Connection.id == connection.id).execute()
     connection.cdc_since = next_since
@@ -78,7 +79,7 @@ def _when(obj: dict) -> str:
     return (obj.get("MetaData") or {}).get("LastUpdatedTime", "time unknown")
 
 
-def scan(connection: Connection, qbo: QuickBooks, entities: Iterable[str]) -> dict[str, str]:
+def scan(connection: Connection, qbo: QuickBooks, entities: Iterable[str]) -> dict[QboRef, str]:
     """The synced links of ``entities`` whose objects QBO no longer lists as they should be."""
     found = {}
     for entity in entities:
@@ -86,47 +87,46 @@ def scan(connection: Connection, qbo: QuickBooks, entities: Iterable[str]) -> di
         linked = {
             link.qbo_id
             for link in Link.select(Link.qbo_id).where(
-                Link.connection == connection, Link.kind == kind, Link.state == "synced"
+                Link.connection == connection, Link.kind == kind, Link.state == LinkState.SYNCED
             )
         }
         if not linked:
             continue
         if entity == "Customer":
             for customer in qbo.query("select * from Customer where Active = false"):
-                found[f"Customer:{customer['Id']}"] = "Made inactive in QuickBooks"
+                found[QboRef(entity, str(customer["Id"]))] = "Made inactive in QuickBooks"
         else:
             present = {str(o["Id"]) for o in qbo.query(f"select * from {entity}")}
-            found.update({f"{entity}:{qbo_id}": "Deleted in QuickBooks" for qbo_id in linked - present})
+            found.update({QboRef(entity, qbo_id): "Deleted in QuickBooks" for qbo_id in linked - present})
     return found
 
 
-def mark_broken(connection: Connection, found: dict[str, str]) -> int:
+def mark_broken(connection: Connection, found: dict[QboRef, str]) -> int:
     """Turns synced links broken (with what happened) and their payments waiting on them."""
     count = 0
     with database.atomic():
-        for key, what in found.items():
-            entity, _, qbo_id = key.partition(":")
+        for ref, what in found.items():
             link = Link.get_or_none(
                 Link.connection == connection,
-                Link.kind == ENTITY_KIND[entity],
-                Link.qbo_id == qbo_id,
-                Link.state == "synced",
+                Link.kind == ENTITY_KIND[ref.entity],
+                Link.qbo_id == ref.id,
+                Link.state == LinkState.SYNCED,
             )
             if link is None:
                 continue
             count += 1
-            reason = f"{what}; re-sync to {'make it active again' if link.kind == 'contact' else 'create it again'}"
-            Link.update(state="broken", reason=reason, error_code="", updated_at=utcnow()).where(
+            remedy = "make it active again" if link.kind == Kind.CONTACT else "create it again"
+            reason = f"{what}; re-sync to {remedy}"
+            Link.update(state=LinkState.BROKEN, reason=reason, error_code="", updated_at=utcnow()).where(
                 Link.id == link.id
             ).execute()
             events.record(connection, "link.broken", f"{link.label}: {reason}", link_id=link.id)
-            if link.kind == "invoice":
-                Link.update(
-                    state="waiting", reason=f"Waiting for {link.label}, which is broken: {what}", updated_at=utcnow()
-                ).where(
+            if link.kind == Kind.INVOICE:
+                waiting = f"Waiting for {link.label}, which is broken: {what}"
+                Link.update(state=LinkState.WAITING, reason=waiting, updated_at=utcnow()).where(
                     Link.connection == connection,
-                    Link.kind == "payment",
-                    Link.state == "synced",
-                    Link.depends_on == dependency("invoice", link.clio_id),
+                    Link.kind == Kind.PAYMENT,
+                    Link.state == LinkState.SYNCED,
+                    Link.depends_on == DependencyKey(Kind.INVOICE, link.clio_id).to_column(),
                 ).execute()
     return count

@@ -23,13 +23,16 @@ from billsync.daemon.errors import FailedPrecondition
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import events, links
-from billsync.daemon.store.models import KINDS, Connection, Link, Run
+from billsync.daemon.store.links import DependencyKey
+from billsync.daemon.store.models import KINDS, Connection, Kind, Link, LinkState, Run
 from billsync.daemon.sync import broken, mapping, planner, recovery
 from billsync.daemon.sync.mapping import Record
 from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, Op
-from billsync.daemon.sync.writer import Writer
+from billsync.daemon.sync.writer import Done, Writer
 
-COUNTERS = ("done", "total", "created", "updated", "failed")
+#: Outcomes a run counts, besides how many ops it planned (total) and finished (done).
+COUNTED = (Done.CREATED, Done.UPDATED, Done.FAILED)
+COUNTERS = ("done", "total", *COUNTED)
 FLUSH_EVERY = 0.25
 
 
@@ -46,11 +49,11 @@ class Progress:
         self.kinds[kind]["total"] += count
         self.flush(force=True)
 
-    def done(self, op: Op, outcome: str) -> None:
+    def done(self, op: Op, outcome: Done) -> None:
         with self._lock:
             counters = self.kinds[op.kind]
             counters["done"] += 1
-            if outcome in ("created", "updated", "failed"):
+            if outcome in COUNTED:
                 counters[outcome] += 1
         self.flush()
 
@@ -98,20 +101,22 @@ class Cycle:
         for resource in clio_reader.FIELDS:
             changed[resource], newest[resource] = clio_reader.read_changes(self.clio, resource, marks.get(resource))
             yield 0.0
-        bills, lines = self.bills(changed, self.ids_to_plan("invoice"), complete_lines="line_items" not in marks)
-        memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan("credit_memo"))
-        allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan("payment"))
+        bills, lines = self.bills(changed, self.ids_to_plan(Kind.INVOICE), complete_lines="line_items" not in marks)
+        memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan(Kind.CREDIT_MEMO))
+        allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan(Kind.PAYMENT))
         yield 0.0
-        yield from self.sync_contacts(changed["contacts"], bills, memos, allocations, self.ids_to_plan("contact"))
+        yield from self.sync_contacts(
+            changed["contacts"], bills=bills, memos=memos, allocations=allocations, again=self.ids_to_plan(Kind.CONTACT)
+        )
         yield from self.sync_invoices(bills, lines)
         yield from self.sync_credit_memos(memos)
         # Payments waiting on invoices written just now (a re-sync, a lifted hold) follow at once.
         yield from self.sync_allocations(
-            self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan("payment"))
+            self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan(Kind.PAYMENT))
         )
         self.advance(newest)
 
-    def ids_to_plan(self, kind: str) -> set[str]:
+    def ids_to_plan(self, kind: Kind) -> set[str]:
         """Records of ``kind`` to plan whatever Clio says changed: pending creates not found
         in QBO, re-syncs asked for, and waiting records whose dependency is ready now."""
         return self.again.get(kind, set()) | self.ready_waiting(kind)
@@ -128,23 +133,21 @@ class Cycle:
             self.connection.qbo_checks = checks
         return qbo_settings.held(checks)
 
-    def ready_waiting(self, kind: str) -> set[str]:
+    def ready_waiting(self, kind: Kind) -> set[str]:
         """Waiting records of ``kind`` whose dependency is synced now (or whose settings hold lifted)."""
-        waiting = list(
-            Link.select(Link.clio_id, Link.depends_on).where(
-                Link.connection == self.connection, Link.kind == kind, Link.state == "waiting"
-            )
+        waiting = Link.select(Link.clio_id, Link.depends_on).where(
+            Link.connection == self.connection, Link.kind == kind, Link.state == LinkState.WAITING
         )
+        waits_for = {link.clio_id: DependencyKey.from_column(link.depends_on) for link in waiting if link.depends_on}
         wanted: dict[str, set[str]] = {}
-        for link in waiting:
-            if link.depends_on and link.depends_on != SETTINGS_DEPENDENCY:
-                dep_kind, _, clio_id = link.depends_on.partition(":")
-                wanted.setdefault(dep_kind, set()).add(clio_id)
-        synced = {f"{k}:{clio_id}" for k, ids in wanted.items() for clio_id in links.qbo_ids(self.connection, k, ids)}
+        for dependency in waits_for.values():
+            if dependency != SETTINGS_DEPENDENCY:
+                wanted.setdefault(dependency.kind, set()).add(dependency.clio_id)
+        synced = {DependencyKey(k, i) for k, ids in wanted.items() for i in links.qbo_ids(self.connection, k, ids)}
         return {
-            link.clio_id
-            for link in waiting
-            if link.depends_on in synced or (link.depends_on == SETTINGS_DEPENDENCY and not self.held)
+            clio_id
+            for clio_id, dependency in waits_for.items()
+            if dependency in synced or (dependency == SETTINGS_DEPENDENCY and not self.held)
         }
 
     def with_fetched(self, resource: str, records: list[Record], ids: Iterable[str]) -> dict[int, Record]:
@@ -171,6 +174,7 @@ class Cycle:
     def sync_contacts(
         self,
         changed: list[Record],
+        *,
         bills: dict[int, Record],
         memos: dict[int, Record],
         allocations: dict[int, Record],
@@ -186,14 +190,17 @@ class Cycle:
         needed |= again
         needed.discard("None")
         contacts = {str(c["id"]): c for c in changed}
-        existing = links.load(self.connection, "contact", needed | set(contacts))
+        existing = links.load(self.connection, Kind.CONTACT, needed | set(contacts))
         todo = needed | {i for i in contacts if i in existing}
-        fetch = {i for i in todo - set(contacts) if i not in existing or existing[i].state != "synced" or i in again}
+        fetch = {
+            i for i in todo - set(contacts) if i not in existing or existing[i].state != LinkState.SYNCED or i in again
+        }
         contacts.update({str(c["id"]): c for c in clio_reader.fetch(self.clio, "contacts", fetch)})
         records = sorted((contacts[i] for i in todo if i in contacts), key=lambda c: c["id"])
         taken = self.customers_named(records)
-        linked = links.linked_qbo_ids(self.connection, "contact", [c["Id"] for c in taken.values()])
-        ops = planner.plan_contacts(records, existing, taken, linked, self.force.get("contact", set()))
+        linked = links.linked_qbo_ids(self.connection, Kind.CONTACT, [c["Id"] for c in taken.values()])
+        force = self.force.get(Kind.CONTACT, set())
+        ops = planner.plan_contacts(records, existing, taken=taken, linked_ids=linked, force=force)
         yield from self.write(ops, existing)
 
     def customers_named(self, contacts: list[Record]) -> dict[str, Record]:
@@ -221,21 +228,21 @@ class Cycle:
 
     def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
         records = sorted(bills.values(), key=lambda b: b["id"])
-        existing = links.load(self.connection, "invoice", [b["id"] for b in records])
-        customers = links.qbo_ids(self.connection, "contact", [(b.get("client") or {}).get("id") for b in records])
+        existing = links.load(self.connection, Kind.INVOICE, [b["id"] for b in records])
+        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(b.get("client") or {}).get("id") for b in records])
         eligible = any(not mapping.skip_reason(b, self.start_date) for b in records)
         items = self.item_ids() if eligible and not self.held else {}
-        force = self.force.get("invoice", set())
+        force = self.force.get(Kind.INVOICE, set())
         ops = [
             planner.plan_bill(
                 b,
-                lines.get(b["id"]),
                 existing.get(str(b["id"])),
-                customers.get(str((b.get("client") or {}).get("id"))),
-                items,
-                self.start_date,
-                self.held,
-                str(b["id"]) in force,
+                lines=lines.get(b["id"]),
+                customer_id=customers.get(str((b.get("client") or {}).get("id"))),
+                item_ids=items,
+                start_date=self.start_date,
+                held=self.held,
+                force=str(b["id"]) in force,
             )
             for b in records
         ]
@@ -243,17 +250,17 @@ class Cycle:
 
     def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
         records = sorted(memos.values(), key=lambda m: m["id"])
-        existing = links.load(self.connection, "credit_memo", [m["id"] for m in records])
-        customers = links.qbo_ids(self.connection, "contact", [(m.get("contact") or {}).get("id") for m in records])
+        existing = links.load(self.connection, Kind.CREDIT_MEMO, [m["id"] for m in records])
+        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(m.get("contact") or {}).get("id") for m in records])
         item = self.item_ids().get("Service") if records else None
-        force = self.force.get("credit_memo", set())
+        force = self.force.get(Kind.CREDIT_MEMO, set())
         ops = [
             planner.plan_credit_memo(
                 m,
                 existing.get(str(m["id"])),
-                customers.get(str((m.get("contact") or {}).get("id"))),
-                item,
-                str(m["id"]) in force,
+                customer_id=customers.get(str((m.get("contact") or {}).get("id"))),
+                item_id=item,
+                force=str(m["id"]) in force,
             )
             for m in records
         ]
@@ -261,23 +268,21 @@ class Cycle:
 
     def sync_allocations(self, allocations: dict[int, Record]) -> Iterator[float]:
         records = sorted(allocations.values(), key=lambda a: a["id"])
-        existing = links.load(self.connection, "payment", [a["id"] for a in records])
-        invoices = links.load(self.connection, "invoice", [(a.get("bill") or {}).get("id") for a in records])
-        customers = links.qbo_ids(self.connection, "contact", [(a.get("contact") or {}).get("id") for a in records])
-        memos = links.qbo_ids(
-            self.connection,
-            "credit_memo",
-            [(a.get("parent") or {}).get("id") for a in records if (a.get("parent") or {}).get("type") == "CreditMemo"],
-        )
-        force = self.force.get("payment", set())
+        existing = links.load(self.connection, Kind.PAYMENT, [a["id"] for a in records])
+        invoices = links.load(self.connection, Kind.INVOICE, [(a.get("bill") or {}).get("id") for a in records])
+        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(a.get("contact") or {}).get("id") for a in records])
+        parents = [a.get("parent") or {} for a in records]
+        memo_ids = [p.get("id") for p in parents if p.get("type") == "CreditMemo"]
+        memos = links.qbo_ids(self.connection, Kind.CREDIT_MEMO, memo_ids)
+        force = self.force.get(Kind.PAYMENT, set())
         ops = [
             planner.plan_allocation(
                 a,
                 existing.get(str(a["id"])),
-                customers.get(str((a.get("contact") or {}).get("id"))),
-                invoices.get(str((a.get("bill") or {}).get("id"))),
-                memos.get(str((a.get("parent") or {}).get("id"))),
-                str(a["id"]) in force,
+                customer_id=customers.get(str((a.get("contact") or {}).get("id"))),
+                invoice=invoices.get(str((a.get("bill") or {}).get("id"))),
+                credit_memo_id=memos.get(str((a.get("parent") or {}).get("id"))),
+                force=str(a["id"]) in force,
             )
             for a in records
         ]
@@ -293,7 +298,7 @@ class Cycle:
         pending = {
             row.kind
             for row in Link.select(Link.kind)
-            .where(Link.connection == self.connection, Link.state == "pending")
+            .where(Link.connection == self.connection, Link.state == LinkState.PENDING)
             .distinct()
         }
         for kind, resource in RESOURCE_OF_KIND.items():
@@ -317,7 +322,8 @@ def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
         accounts = qbo.query("select * from Account where AccountType = 'Income'")
         if not accounts:
             raise FailedPrecondition(
-                f"QuickBooks has no income account to create the items {', '.join(missing)} on; create one, or map existing items in the settings"
+                f"QuickBooks has no income account to create the items {', '.join(missing)} on; "
+                "create one, or map existing items in the settings"
             )
         for name in missing:
             item = qbo.create(

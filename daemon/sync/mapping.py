@@ -130,7 +130,8 @@ def invoice(bill: Record, lines: list[Record], customer_id: str, item_ids: dict[
         raise Invalid("The bill has no number; QuickBooks needs one to keep the link to Clio")
     if len(number) > DOC_NUMBER_MAX:
         raise Invalid(
-            f"Bill number {number!r} has {len(number)} characters; QuickBooks allows at most {DOC_NUMBER_MAX}. Shorten it in Clio, then re-sync"
+            f"Bill number {number!r} has {len(number)} characters; QuickBooks allows at most {DOC_NUMBER_MAX}. "
+            "Shorten it in Clio, then re-sync"
         )
     if not lines:
         raise Invalid(f"Bill {number} has no line items")
@@ -139,9 +140,8 @@ def invoice(bill: Record, lines: list[Record], customer_id: str, item_ids: dict[
         raise Invalid(f"No QuickBooks item is mapped for Clio line items of kind {', '.join(missing)}")
     sub_total = sum((money(line.get("total")) for line in lines), ZERO)
     if sub_total != money(bill.get("sub_total", sub_total)):
-        raise Invalid(
-            f"Bill {number}: its lines add up to {sub_total}, but Clio shows a subtotal of {money(bill.get('sub_total'))}"
-        )
+        shown = money(bill.get("sub_total"))
+        raise Invalid(f"Bill {number}: its lines add up to {sub_total}, but Clio shows a subtotal of {shown}")
     tax = money(bill.get("tax_sum")) + money(bill.get("secondary_tax_sum"))
     discount = sub_total + tax - money(bill.get("total"))
     if discount < 0:

@@ -7,13 +7,94 @@ open across a call to QBO.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import uuid
+from dataclasses import KW_ONLY, dataclass
+from typing import Any
 
 from billsync.daemon.store import events
 from billsync.daemon.store.db import database
-from billsync.daemon.store.links import load, upsert
-from billsync.daemon.store.models import Connection, Link
-from billsync.daemon.sync.planner import Op
+from billsync.daemon.store.links import DependencyKey, load, upsert
+from billsync.daemon.store.models import Connection, Link, LinkState
+from billsync.daemon.sync.planner import Action, Op
+
+
+class Keep(enum.Enum):
+    """A link column an outcome leaves as it is (``None`` would clear it)."""
+
+    KEEP = enum.auto()
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The link's new state, why, and the other columns the op changed.
+
+    Columns left at ``KEEP`` are not written: a retired or broken link keeps what it
+    waits for, and only an op that reached QBO sets the object's id and token.
+    """
+
+    state: LinkState
+    reason: str = ""
+    error_code: str = ""
+    _: KW_ONLY
+    depends_on: DependencyKey | None | Keep = KEEP
+    qbo_id: str | Keep = KEEP
+    sync_token: str | Keep = KEEP
+    fingerprint: str | None | Keep = KEEP
+    qbo_ref: str | None | Keep = KEEP
+
+    def fields(self) -> dict[str, Any]:
+        """The link columns to write. A link that has its QBO object no longer needs the
+        idempotency key of its create."""
+        row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        row = {name: value for name, value in row.items() if value is not KEEP}
+        if isinstance(self.depends_on, DependencyKey):
+            row["depends_on"] = self.depends_on.to_column()
+        if self.qbo_id is not KEEP:
+            row["idempotency_key"] = None
+        return row
+
+
+def synced(op: Op, qbo_id: str, sync_token: str, reason: str = "") -> Outcome:
+    return Outcome(
+        LinkState.SYNCED,
+        reason,
+        depends_on=op.depends_on,
+        qbo_id=qbo_id,
+        sync_token=sync_token,
+        fingerprint=op.fingerprint,
+        qbo_ref=op.natural_ref,
+    )
+
+
+def failed(reason: str, code: str = "") -> Outcome:
+    return Outcome(LinkState.FAILED, reason, code, depends_on=None)
+
+
+def waiting(reason: str, depends_on: DependencyKey) -> Outcome:
+    return Outcome(LinkState.WAITING, reason, depends_on=depends_on)
+
+
+def skipped(reason: str) -> Outcome:
+    return Outcome(LinkState.SKIPPED, reason, depends_on=None)
+
+
+def planned(op: Op) -> Outcome:
+    """The outcome of an op that needs no request to QBO: adopt, skip, wait or fail."""
+    match op.action:
+        case Action.ADOPT:
+            return synced(op, op.qbo_id, op.sync_token, op.reason)
+        case Action.SKIP:
+            return skipped(op.reason)
+        case Action.WAIT:
+            return waiting(op.reason, op.depends_on)
+        case Action.FAIL:
+            return failed(op.reason)
+    raise ValueError(f"a {op.action} op needs a request to QBO")
 
 
 def mark_pending(connection: Connection, ops: list[Op], existing: dict[str, Link]) -> dict[str, str]:
@@ -28,7 +109,7 @@ def mark_pending(connection: Connection, ops: list[Op], existing: dict[str, Link
         link = existing.get(op.clio_id)
         key = (
             link.idempotency_key
-            if link is not None and link.state == "pending" and link.idempotency_key
+            if link is not None and link.state == LinkState.PENDING and link.idempotency_key
             else uuid.uuid4().hex
         )
         keys[op.clio_id] = key
@@ -36,7 +117,7 @@ def mark_pending(connection: Connection, ops: list[Op], existing: dict[str, Link
             {
                 "kind": op.kind,
                 "clio_id": op.clio_id,
-                "state": "pending",
+                "state": LinkState.PENDING,
                 "label": op.label,
                 "idempotency_key": key,
                 "qbo_ref": op.natural_ref,
@@ -53,50 +134,22 @@ def mark_pending(connection: Connection, ops: list[Op], existing: dict[str, Link
     return keys
 
 
-def record(connection: Connection, outcomes: list[tuple[Op, dict]]) -> None:
-    """Stores the outcome of each op (its new link fields) in one transaction, with events
-    for every change of state a person would ask about later."""
-    if not outcomes:
+def record(connection: Connection, results: list[tuple[Op, Outcome]]) -> None:
+    """Stores the outcome of each op on its link in one transaction, with events for
+    every change of state a person would ask about later."""
+    if not results:
         return
     before: dict[tuple[str, str], str] = {}
     by_kind: dict[str, list[str]] = {}
-    for op, _ in outcomes:
+    for op, _ in results:
         by_kind.setdefault(op.kind, []).append(op.clio_id)
     for kind, ids in by_kind.items():
         before.update({(kind, k): link.state for k, link in load(connection, kind, ids).items()})
-    rows = []
-    for op, fields in outcomes:
-        rows.append({"kind": op.kind, "clio_id": op.clio_id, "label": op.label, **fields})
+    rows = [{"kind": op.kind, "clio_id": op.clio_id, "label": op.label, **outcome.fields()} for op, outcome in results]
     with database.atomic():
         upsert(connection, rows)
-        for op, fields in outcomes:
-            state = fields.get("state")
-            if state in ("failed", "broken") and before.get((op.kind, op.clio_id)) != state:
+        for op, outcome in results:
+            state = outcome.state
+            if state in (LinkState.FAILED, LinkState.BROKEN) and before.get((op.kind, op.clio_id)) != state:
                 link_id = Link.get(Link.connection == connection, Link.kind == op.kind, Link.clio_id == op.clio_id).id
-                events.record(connection, f"link.{state}", f"{op.label}: {fields.get('reason', '')}", link_id=link_id)
-
-
-def synced(op: Op, qbo_id: str, sync_token: str, reason: str = "") -> dict:
-    return {
-        "state": "synced",
-        "qbo_id": qbo_id,
-        "sync_token": sync_token,
-        "fingerprint": op.fingerprint,
-        "qbo_ref": op.natural_ref,
-        "reason": reason,
-        "error_code": "",
-        "depends_on": op.depends_on or None,
-        "idempotency_key": None,
-    }
-
-
-def failed(reason: str, code: str = "") -> dict:
-    return {"state": "failed", "reason": reason, "error_code": code, "depends_on": None}
-
-
-def waiting(reason: str, depends_on: str) -> dict:
-    return {"state": "waiting", "reason": reason, "depends_on": depends_on, "error_code": ""}
-
-
-def skipped(reason: str) -> dict:
-    return {"state": "skipped", "reason": reason, "depends_on": None, "error_code": ""}
+                events.record(connection, f"link.{state}", f"{op.label}: {outcome.reason}", link_id=link_id)

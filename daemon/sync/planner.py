@@ -3,21 +3,55 @@
 Pure: the engine gathers the records, the links and what is known of QBO, and the
 planner answers with creates, updates, voids, deletes, or a reason to skip, wait or fail.
 Nothing here talks to an API or the database, so every rule is tested without a server.
+
+Each ``plan_*`` starts from an op that only names its record (action ``NONE``) and
+answers with a copy of it that says what to do.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+import enum
+from dataclasses import KW_ONLY, dataclass, replace
+from typing import Protocol
 
+from billsync.daemon.store.links import DependencyKey
+from billsync.daemon.store.models import Kind, LinkState
 from billsync.daemon.sync import mapping
 from billsync.daemon.sync.mapping import Invalid, Record
 
-KIND_ENTITY = {"contact": "Customer", "invoice": "Invoice", "credit_memo": "CreditMemo", "payment": "Payment"}
+KIND_ENTITY = {
+    Kind.CONTACT: "Customer",
+    Kind.INVOICE: "Invoice",
+    Kind.CREDIT_MEMO: "CreditMemo",
+    Kind.PAYMENT: "Payment",
+}
 #: The QBO field that finds our object again when a create's answer was lost.
-NATURAL_KEY = {"contact": "DisplayName", "invoice": "DocNumber", "credit_memo": "TxnDate", "payment": "TxnDate"}
+NATURAL_KEY = {
+    Kind.CONTACT: "DisplayName",
+    Kind.INVOICE: "DocNumber",
+    Kind.CREDIT_MEMO: "TxnDate",
+    Kind.PAYMENT: "TxnDate",
+}
 #: Holds invoice sync while QBO would renumber or accept duplicate invoice numbers.
-SETTINGS_DEPENDENCY = "settings:qbo"
+SETTINGS_DEPENDENCY = DependencyKey("settings", "qbo")
+WITH_OBJECT = (LinkState.SYNCED, LinkState.WAITING, LinkState.FAILED)
+
+
+class Action(enum.StrEnum):
+    """What to do about one record. A void or delete also becomes its link's fingerprint,
+    which is how a retire already done is not done again."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    VOID = "void"
+    DELETE = "delete"
+    #: Link an object QBO already has, writing nothing.
+    ADOPT = "adopt"
+    SKIP = "skip"
+    WAIT = "wait"
+    FAIL = "fail"
+    #: Up to date.
+    NONE = "none"
 
 
 class LinkLike(Protocol):
@@ -29,24 +63,23 @@ class LinkLike(Protocol):
     reason: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Op:
     """One thing to do about one Clio record."""
 
-    kind: str
+    kind: Kind
     clio_id: str
     label: str
-    #: create, update, void, delete, adopt, skip, wait, fail, or none (up to date).
-    action: str
+    _: KW_ONLY
+    action: Action = Action.NONE
     body: Record | None = None
     fingerprint: str = ""
     reason: str = ""
-    depends_on: str = ""
+    depends_on: DependencyKey | None = None
     qbo_id: str = ""
     sync_token: str = ""
     #: A second name to try when QBO says the first is taken (customers only).
     fallback_name: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def entity(self) -> str:
@@ -57,16 +90,12 @@ class Op:
         return (self.body or {}).get(NATURAL_KEY[self.kind])
 
 
-def dependency(kind: str, clio_id: Any) -> str:
-    return f"{kind}:{clio_id}"
-
-
 def has_object(link: LinkLike | None) -> bool:
     """Whether the link has a live QBO object: synced, or waiting or failed after it was."""
-    return link is not None and bool(link.qbo_id) and link.state in ("synced", "waiting", "failed")
+    return link is not None and bool(link.qbo_id) and link.state in WITH_OBJECT
 
 
-def _write(kind: str, clio_id: str, label: str, body: Record, link: LinkLike | None, force: bool) -> Op:
+def _write(op: Op, body: Record, link: LinkLike | None, *, force: bool) -> Op:
     """create, update or none, by comparing the payload with what was last pushed.
 
     A link that has a QBO object (synced, or waiting or failed after it was synced)
@@ -74,40 +103,49 @@ def _write(kind: str, clio_id: str, label: str, body: Record, link: LinkLike | N
     an inactive customer is made active again, and a deleted transaction created anew.
     """
     fp = mapping.fingerprint(body)
-    if link is not None and link.state == "broken":
+    if link is not None and link.state == LinkState.BROKEN:
         if not force:
-            return Op(kind, clio_id, label, "none")
-        if kind == "contact" and link.qbo_id:
-            return _update(kind, clio_id, label, {**body, "Active": True}, fp, link)
-        return Op(kind, clio_id, label, "create", body, fp)
+            return op
+        if op.kind == Kind.CONTACT and link.qbo_id:
+            return _update(op, link, {**body, "Active": True}, fingerprint=fp)
+        return replace(op, action=Action.CREATE, body=body, fingerprint=fp)
     if has_object(link):
-        if link.state == "synced" and link.fingerprint == fp and not force:
-            return Op(kind, clio_id, label, "none", fingerprint=fp)
-        return _update(kind, clio_id, label, body, fp, link)
-    return Op(kind, clio_id, label, "create", body, fp)
+        if link.state == LinkState.SYNCED and link.fingerprint == fp and not force:
+            return replace(op, fingerprint=fp)
+        return _update(op, link, body, fingerprint=fp)
+    return replace(op, action=Action.CREATE, body=body, fingerprint=fp)
 
 
-def _update(kind: str, clio_id: str, label: str, body: Record, fp: str, link: LinkLike) -> Op:
-    update = {**body, "Id": link.qbo_id, "SyncToken": link.sync_token or "0", "sparse": True}
-    return Op(kind, clio_id, label, "update", update, fp, qbo_id=link.qbo_id, sync_token=link.sync_token or "0")
+def _update(op: Op, link: LinkLike, body: Record, *, fingerprint: str) -> Op:
+    token = link.sync_token or "0"
+    sparse = {**body, "Id": link.qbo_id, "SyncToken": token, "sparse": True}
+    return replace(op, action=Action.UPDATE, body=sparse, fingerprint=fingerprint, qbo_id=link.qbo_id, sync_token=token)
 
 
-def _retire(kind: str, clio_id: str, label: str, link: LinkLike | None, action: str, reason: str) -> Op:
+def _retire(op: Op, link: LinkLike | None, *, action: Action, reason: str) -> Op:
     """Void or delete what was synced; skip what never was."""
-    if has_object(link):
-        if link.fingerprint == action:
-            return Op(kind, clio_id, label, "none", fingerprint=action)
-        return Op(
-            kind,
-            clio_id,
-            label,
-            action,
-            fingerprint=action,
-            qbo_id=link.qbo_id,
-            sync_token=link.sync_token or "0",
-            reason=reason,
-        )
-    return Op(kind, clio_id, label, "skip", reason=reason)
+    if not has_object(link):
+        return replace(op, action=Action.SKIP, reason=reason)
+    if link.fingerprint == action:
+        return replace(op, fingerprint=action)
+    token = link.sync_token or "0"
+    return replace(op, action=action, fingerprint=action, qbo_id=link.qbo_id, sync_token=token, reason=reason)
+
+
+def _adopt(op: Op, body: Record, customer: Record, *, reason: str = "") -> Op:
+    return replace(
+        op,
+        action=Action.ADOPT,
+        body=body,
+        fingerprint=mapping.fingerprint(body),
+        qbo_id=customer["Id"],
+        sync_token=customer.get("SyncToken", "0"),
+        reason=reason,
+    )
+
+
+def _email_of(customer: Record) -> str:
+    return (customer.get("PrimaryEmailAddr") or {}).get("Address", "").strip().lower()
 
 
 def contact_label(contact: Record) -> str:
@@ -115,60 +153,34 @@ def contact_label(contact: Record) -> str:
 
 
 def plan_contact(
-    contact: Record, link: LinkLike | None, taken: dict[str, Record], linked_ids: set[str], force: bool = False
+    contact: Record, link: LinkLike | None, *, taken: dict[str, Record], linked_ids: set[str], force: bool = False
 ) -> Op:
     """A contact as a Customer, adopting an existing QBO customer of the same name and e-mail.
 
     ``taken`` maps lower-cased DisplayNames already in QBO to their customer; ``linked_ids``
     are customer ids already linked to some Clio contact, which must not be adopted twice.
     """
-    clio_id, label = str(contact["id"]), contact_label(contact)
+    op = Op(Kind.CONTACT, str(contact["id"]), contact_label(contact))
     try:
         name = mapping.display_name(contact)
     except Invalid as e:
-        return Op("contact", clio_id, label, "fail", reason=str(e))
-    fallback = mapping.disambiguated(name, clio_id)
-    if has_object(link) or (link is not None and link.state == "broken" and link.qbo_id):
+        return replace(op, action=Action.FAIL, reason=str(e))
+    fallback = mapping.disambiguated(name, op.clio_id)
+    if has_object(link) or (link is not None and link.state == LinkState.BROKEN and link.qbo_id):
         if link.qbo_ref == fallback:
             name, fallback = fallback, ""
-        op = _write("contact", clio_id, label, mapping.customer(contact, name), link, force)
-        op.fallback_name = fallback
-        return op
+        return _write(replace(op, fallback_name=fallback), mapping.customer(contact, name), link, force=force)
     existing = taken.get(name.lower())
     if existing is not None:
-        same_person = (existing.get("PrimaryEmailAddr") or {}).get("Address", "").strip().lower() == mapping.email(
-            contact
-        )
+        same_person = _email_of(existing) == mapping.email(contact)
         if same_person and existing["Id"] not in linked_ids:
-            body = mapping.customer(contact, name)
-            return Op(
-                "contact",
-                clio_id,
-                label,
-                "adopt",
-                body,
-                mapping.fingerprint(body),
-                qbo_id=existing["Id"],
-                sync_token=existing.get("SyncToken", "0"),
-                reason="Matched an existing QuickBooks customer by name and e-mail",
-            )
+            reason = "Matched an existing QuickBooks customer by name and e-mail"
+            return _adopt(op, mapping.customer(contact, name), existing, reason=reason)
         mine = taken.get(fallback.lower())
-        if mine is not None and mine.get("Notes") == mapping.marker("contact", clio_id):
-            body = mapping.customer(contact, fallback)
-            return Op(
-                "contact",
-                clio_id,
-                label,
-                "adopt",
-                body,
-                mapping.fingerprint(body),
-                qbo_id=mine["Id"],
-                sync_token=mine.get("SyncToken", "0"),
-            )
+        if mine is not None and mine.get("Notes") == mapping.marker("contact", op.clio_id):
+            return _adopt(op, mapping.customer(contact, fallback), mine)
         name, fallback = fallback, ""
-    op = _write("contact", clio_id, label, mapping.customer(contact, name), link, force)
-    op.fallback_name = fallback
-    return op
+    return _write(replace(op, fallback_name=fallback), mapping.customer(contact, name), link, force=force)
 
 
 def bill_label(bill: Record) -> str:
@@ -178,52 +190,56 @@ def bill_label(bill: Record) -> str:
 
 def plan_bill(
     bill: Record,
-    lines: list[Record] | None,
     link: LinkLike | None,
+    *,
+    lines: list[Record] | None,
     customer_id: str | None,
     item_ids: dict[str, str],
     start_date: str,
     held: str,
     force: bool = False,
 ) -> Op:
-    """A bill as an Invoice; void and delete follow Clio; drafts and early bills are skipped."""
-    clio_id, label = str(bill["id"]), bill_label(bill)
+    """A bill as an Invoice; void and delete follow Clio; drafts and early bills are skipped.
+
+    ``held`` is why QBO's settings hold invoices back, or "" when they do not.
+    """
+    op = Op(Kind.INVOICE, str(bill["id"]), bill_label(bill))
     state = bill.get("state")
     if state == "void":
-        return _retire("invoice", clio_id, label, link, "void", "Voided in Clio")
+        return _retire(op, link, action=Action.VOID, reason="Voided in Clio")
     if state == "deleted":
-        return _retire("invoice", clio_id, label, link, "delete", "Deleted in Clio")
+        return _retire(op, link, action=Action.DELETE, reason="Deleted in Clio")
     if reason := mapping.skip_reason(bill, start_date):
-        if link is not None and link.state == "synced":
-            return Op("invoice", clio_id, label, "none")
-        return Op("invoice", clio_id, label, "skip", reason=reason)
+        if link is not None and link.state == LinkState.SYNCED:
+            return op
+        return replace(op, action=Action.SKIP, reason=reason)
     if held:
-        return Op("invoice", clio_id, label, "wait", reason=held, depends_on=SETTINGS_DEPENDENCY)
-    client_id = (bill.get("client") or {}).get("id")
+        return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
     if customer_id is None:
-        return Op(
-            "invoice",
-            clio_id,
-            label,
-            "wait",
+        client_id = (bill.get("client") or {}).get("id")
+        return replace(
+            op,
+            action=Action.WAIT,
             reason=f"Waiting for its client (Clio contact {client_id}) to sync",
-            depends_on=dependency("contact", client_id),
+            depends_on=DependencyKey(Kind.CONTACT, str(client_id)),
         )
     try:
         body = mapping.invoice(bill, lines or [], customer_id, item_ids)
     except Invalid as e:
-        return Op("invoice", clio_id, label, "fail", reason=str(e))
-    return _write("invoice", clio_id, label, body, link, force)
+        return replace(op, action=Action.FAIL, reason=str(e))
+    return _write(op, body, link, force=force)
 
 
-def allocation_label(allocation: Record, bill_number: str = "") -> str:
+def allocation_label(allocation: Record) -> str:
     kind = "Credit applied" if (allocation.get("parent") or {}).get("type") == "CreditMemo" else "Payment"
-    return f"{kind} {mapping.money(allocation.get('amount'))} on bill {bill_number or (allocation.get('bill') or {}).get('id')}"
+    bill_id = (allocation.get("bill") or {}).get("id")
+    return f"{kind} {mapping.money(allocation.get('amount'))} on bill {bill_id}"
 
 
 def plan_allocation(
     allocation: Record,
     link: LinkLike | None,
+    *,
     customer_id: str | None,
     invoice: LinkLike | None,
     credit_memo_id: str | None,
@@ -235,85 +251,75 @@ def plan_allocation(
     invoice, waits while there is none yet, and is skipped with it (a draft, a bill before
     the start date) since that invoice will never come.
     """
-    clio_id, label = str(allocation["id"]), allocation_label(allocation)
+    op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation))
     if allocation.get("voided_at"):
-        return _retire("payment", clio_id, label, link, "void", "Voided in Clio")
+        return _retire(op, link, action=Action.VOID, reason="Voided in Clio")
     bill_id = (allocation.get("bill") or {}).get("id")
+    on_invoice = DependencyKey(Kind.INVOICE, str(bill_id))
     parent = allocation.get("parent") or {}
-    if invoice is not None and invoice.state == "skipped" and not has_object(link):
-        return Op("payment", clio_id, label, "skip", reason=f"Its bill is not synced: {invoice.reason}")
+    if invoice is not None and invoice.state == LinkState.SKIPPED and not has_object(link):
+        return replace(op, action=Action.SKIP, reason=f"Its bill is not synced: {invoice.reason}")
     if not has_object(invoice):
-        return Op(
-            "payment",
-            clio_id,
-            label,
-            "wait",
-            reason=f"Waiting for the invoice of Clio bill {bill_id}",
-            depends_on=dependency("invoice", bill_id),
-        )
+        reason = f"Waiting for the invoice of Clio bill {bill_id}"
+        return replace(op, action=Action.WAIT, reason=reason, depends_on=on_invoice)
     if customer_id is None:
         contact_id = (allocation.get("contact") or {}).get("id")
-        return Op(
-            "payment",
-            clio_id,
-            label,
-            "wait",
+        return replace(
+            op,
+            action=Action.WAIT,
             reason=f"Waiting for Clio contact {contact_id}",
-            depends_on=dependency("contact", contact_id),
+            depends_on=DependencyKey(Kind.CONTACT, str(contact_id)),
         )
     try:
         if parent.get("type") == "CreditMemo":
             if credit_memo_id is None:
-                return Op(
-                    "payment",
-                    clio_id,
-                    label,
-                    "wait",
+                return replace(
+                    op,
+                    action=Action.WAIT,
                     reason=f"Waiting for Clio credit note {parent.get('id')}",
-                    depends_on=dependency("credit_memo", parent.get("id")),
+                    depends_on=DependencyKey(Kind.CREDIT_MEMO, str(parent.get("id"))),
                 )
             body = mapping.credit_application(allocation, customer_id, invoice.qbo_id, credit_memo_id)
         else:
             body = mapping.payment(allocation, customer_id, invoice.qbo_id)
     except Invalid as e:
-        return Op("payment", clio_id, label, "fail", reason=str(e))
-    op = _write("payment", clio_id, label, body, link, force)
-    op.depends_on = dependency("invoice", bill_id)
-    return op
+        return replace(op, action=Action.FAIL, reason=str(e))
+    return _write(replace(op, depends_on=on_invoice), body, link, force=force)
 
 
 def credit_memo_label(memo: Record) -> str:
-    return f"Credit note {mapping.money(memo.get('amount'))} for {(memo.get('contact') or {}).get('name') or 'contact ' + str((memo.get('contact') or {}).get('id'))}"
+    contact = memo.get("contact") or {}
+    whom = contact.get("name") or f"contact {contact.get('id')}"
+    return f"Credit note {mapping.money(memo.get('amount'))} for {whom}"
 
 
 def plan_credit_memo(
-    memo: Record, link: LinkLike | None, customer_id: str | None, item_id: str | None, force: bool = False
+    memo: Record, link: LinkLike | None, *, customer_id: str | None, item_id: str | None, force: bool = False
 ) -> Op:
-    clio_id, label = str(memo["id"]), credit_memo_label(memo)
+    op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo))
     if memo.get("voided_at"):
-        return _retire("credit_memo", clio_id, label, link, "void", "Voided in Clio")
+        return _retire(op, link, action=Action.VOID, reason="Voided in Clio")
     contact_id = (memo.get("contact") or {}).get("id")
     if customer_id is None:
-        return Op(
-            "credit_memo",
-            clio_id,
-            label,
-            "wait",
+        return replace(
+            op,
+            action=Action.WAIT,
             reason=f"Waiting for Clio contact {contact_id}",
-            depends_on=dependency("contact", contact_id),
+            depends_on=DependencyKey(Kind.CONTACT, str(contact_id)),
         )
     if item_id is None:
-        return Op("credit_memo", clio_id, label, "fail", reason="No QuickBooks item is mapped for Service line items")
+        return replace(op, action=Action.FAIL, reason="No QuickBooks item is mapped for Service line items")
     try:
         body = mapping.credit_memo(memo, customer_id, item_id)
     except Invalid as e:
-        return Op("credit_memo", clio_id, label, "fail", reason=str(e))
-    return _write("credit_memo", clio_id, label, body, link, force)
+        return replace(op, action=Action.FAIL, reason=str(e))
+    return _write(op, body, link, force=force)
 
 
 def plan_contacts(
     contacts: list[Record],
     existing: dict[str, LinkLike],
+    *,
     taken: dict[str, Record],
     linked_ids: set[str],
     force: set[str],
@@ -324,8 +330,8 @@ def plan_contacts(
     ops = []
     for contact in sorted(contacts, key=lambda c: int(c["id"])):
         clio_id = str(contact["id"])
-        op = plan_contact(contact, existing.get(clio_id), taken, linked_ids, clio_id in force)
-        if op.action == "create":
+        op = plan_contact(contact, existing.get(clio_id), taken=taken, linked_ids=linked_ids, force=clio_id in force)
+        if op.action is Action.CREATE:
             placeholder = f"planned:{clio_id}"
             taken.setdefault(op.body["DisplayName"].lower(), {"Id": placeholder})
             linked_ids.add(placeholder)

@@ -8,21 +8,34 @@ the record is planned again, with the same idempotency key.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from billsync.daemon.qbo.client import QuickBooks, quote
-from billsync.daemon.store.models import Connection, Link
+from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import mapping, outcomes
-from billsync.daemon.sync.planner import KIND_ENTITY, NATURAL_KEY, Op
+from billsync.daemon.sync.planner import KIND_ENTITY, NATURAL_KEY, Action, Op
 
 #: The QBO field our marker is in.
-MARKER_FIELD = {"contact": "Notes", "invoice": "PrivateNote", "credit_memo": "PrivateNote", "payment": "PrivateNote"}
-MARKER_KIND = {"contact": "contact", "invoice": "bill", "credit_memo": "credit_memo", "payment": "allocation"}
+MARKER_FIELD = {
+    Kind.CONTACT: "Notes",
+    Kind.INVOICE: "PrivateNote",
+    Kind.CREDIT_MEMO: "PrivateNote",
+    Kind.PAYMENT: "PrivateNote",
+}
+#: The Clio record a marker names.
+MARKER_KIND = {
+    Kind.CONTACT: "contact",
+    Kind.INVOICE: "bill",
+    Kind.CREDIT_MEMO: "credit_memo",
+    Kind.PAYMENT: "allocation",
+}
 IN_LIST = 50
 
 
 def resolve_pending(connection: Connection, qbo: QuickBooks) -> dict[str, set[str]]:
     """Adopts what QBO already has; returns, per kind, the Clio ids still to create."""
     unresolved: dict[str, set[str]] = {}
-    pending = list(Link.select().where(Link.connection == connection, Link.state == "pending"))
+    pending = list(Link.select().where(Link.connection == connection, Link.state == LinkState.PENDING))
     for kind in KIND_ENTITY:
         mine = [link for link in pending if link.kind == kind]
         if not mine:
@@ -34,19 +47,16 @@ def resolve_pending(connection: Connection, qbo: QuickBooks) -> dict[str, set[st
             if entity is None:
                 unresolved.setdefault(kind, set()).add(link.clio_id)
             else:
-                op = Op(kind, link.clio_id, link.label, "adopt", {NATURAL_KEY[kind]: link.qbo_ref})
-                fields = {
-                    **outcomes.synced(
-                        op, str(entity["Id"]), str(entity.get("SyncToken", "0")), "Recovered after an interrupted sync"
-                    ),
-                    "fingerprint": None,
-                }
-                adopted.append((op, fields))
+                op = Op(kind, link.clio_id, link.label, action=Action.ADOPT, body={NATURAL_KEY[kind]: link.qbo_ref})
+                reason = "Recovered after an interrupted sync"
+                outcome = outcomes.synced(op, str(entity["Id"]), str(entity.get("SyncToken", "0")), reason)
+                # What the object holds is unknown: no fingerprint, so the next plan updates it.
+                adopted.append((op, replace(outcome, fingerprint=None)))
         outcomes.record(connection, adopted)
     return unresolved
 
 
-def _find(qbo: QuickBooks, kind: str, pending: list[Link]) -> dict[str, dict]:
+def _find(qbo: QuickBooks, kind: Kind, pending: list[Link]) -> dict[str, dict]:
     """The QBO objects carrying the markers of these pending links, by Clio id."""
     key_field, marker_field = NATURAL_KEY[kind], MARKER_FIELD[kind]
     wanted = {mapping.marker(MARKER_KIND[kind], link.clio_id): link.clio_id for link in pending}

@@ -10,16 +10,19 @@ under the contact's disambiguated name), or fatal for the run (raised).
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import replace
 
-from billsync.daemon.qbo.client import BatchOp, QuickBooks
+from billsync.daemon.qbo.client import BatchOp, Operation, QuickBooks
 from billsync.daemon.qbo.faults import QboFault
-from billsync.daemon.store.models import Connection, Link
-from billsync.daemon.sync import outcomes
-from billsync.daemon.sync.planner import Op
+from billsync.daemon.store.models import Connection, Link, LinkState
+from billsync.daemon.sync import mapping, outcomes
+from billsync.daemon.sync.outcomes import Outcome
+from billsync.daemon.sync.planner import Action, Op
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +31,24 @@ BATCH_SIZE = 30
 #: would leave the realm's throttle budget unused while each answer travels back.
 IN_FLIGHT = 3
 SENDERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="batch")
-RECORDED_ONLY = {"skip": outcomes.skipped, "wait": outcomes.waiting, "fail": outcomes.failed}
+WRITES = (Action.CREATE, Action.UPDATE)
+RETIRES = (Action.VOID, Action.DELETE)
+#: What a retire did, as its link's reason says it: in Clio, then in QBO.
+RETIRED = {
+    Action.VOID: ("Voided in Clio", "voided in QuickBooks"),
+    Action.DELETE: ("Deleted in Clio", "deleted in QuickBooks"),
+}
 BROKEN_REASON = "Deleted or made inactive in QuickBooks by someone; re-sync to create it again"
+
+
+class Done(enum.StrEnum):
+    """How an op ended, as a run's progress counts it."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    FAILED = "failed"
+    #: Nothing written to QBO: up to date, adopted, skipped or waiting.
+    UNWRITTEN = "unwritten"
 
 
 def batch_requestid(connection: Connection, ops: list[Op], keys: dict[str, str]) -> str:
@@ -43,7 +62,7 @@ def batch_requestid(connection: Connection, ops: list[Op], keys: dict[str, str])
 class Writer:
     """Writes one connection's ops and records what happened, reporting each op as done."""
 
-    def __init__(self, connection: Connection, qbo: QuickBooks, on_done: Callable[[Op, str], None]) -> None:
+    def __init__(self, connection: Connection, qbo: QuickBooks, on_done: Callable[[Op, Done], None]) -> None:
         self.connection = connection
         self.qbo = qbo
         self.on_done = on_done
@@ -54,20 +73,17 @@ class Writer:
         long to wait before the next round (QBO's limits for this realm)."""
         recorded, writes, retires = [], [], []
         for op in ops:
-            if op.action == "none":
-                self.on_done(op, "unchanged")
-            elif op.action == "adopt":
-                recorded.append((op, outcomes.synced(op, op.qbo_id, op.sync_token, op.reason)))
-            elif op.action in RECORDED_ONLY:
-                args = (op.reason, op.depends_on) if op.action == "wait" else (op.reason,)
-                recorded.append((op, RECORDED_ONLY[op.action](*args)))
-            elif op.action in ("create", "update"):
+            if op.action is Action.NONE:
+                self.on_done(op, Done.UNWRITTEN)
+            elif op.action in WRITES:
                 writes.append(op)
-            else:
+            elif op.action in RETIRES:
                 retires.append(op)
+            else:
+                recorded.append((op, outcomes.planned(op)))
         outcomes.record(self.connection, recorded)
-        for op, fields in recorded:
-            self.on_done(op, "failed" if fields["state"] == "failed" else op.action)
+        for op, outcome in recorded:
+            self.on_done(op, Done.FAILED if outcome.state == LinkState.FAILED else Done.UNWRITTEN)
         batches = [writes[i : i + BATCH_SIZE] for i in range(0, len(writes), BATCH_SIZE)]
         while batches:
             free, wait = self.qbo.limiter.capacity(self.qbo.realm_id, batch=True)
@@ -95,11 +111,11 @@ class Writer:
 
     def _batch(self, ops: list[Op], existing: dict[str, Link]) -> list[Op]:
         """Sends one batch and records its outcomes; returns ops worth one more try."""
-        keys = outcomes.mark_pending(self.connection, [op for op in ops if op.action == "create"], existing)
-        for op in ops:
-            if op.action == "create":
-                existing.pop(op.clio_id, None)
-        items = [BatchOp(f"b{i}", op.action, op.entity, op.body) for i, op in enumerate(ops)]
+        creates = [op for op in ops if op.action is Action.CREATE]
+        keys = outcomes.mark_pending(self.connection, creates, existing)
+        for op in creates:
+            existing.pop(op.clio_id, None)
+        items = [BatchOp(f"b{i}", Operation(op.action), op.entity, op.body) for i, op in enumerate(ops)]
         results = self.qbo.batch(items, requestid=batch_requestid(self.connection, ops, keys))
         recorded, again = [], []
         for item, op in zip(items, ops):
@@ -110,38 +126,24 @@ class Writer:
             if result.fault is None:
                 entity = result.entity or {}
                 recorded.append((op, outcomes.synced(op, str(entity["Id"]), str(entity.get("SyncToken", "0")))))
-                self.on_done(op, "created" if op.action == "create" else "updated")
+                self.on_done(op, Done.CREATED if op.action is Action.CREATE else Done.UPDATED)
                 continue
             fault = result.fault
             if not fault.validation:
                 raise fault
             if fault.duplicate_name and op.fallback_name:
-                op.body = {**op.body, "DisplayName": op.fallback_name}
-                if op.body.get("CompanyName"):
-                    op.body["CompanyName"] = op.fallback_name[:100]
-                op.fallback_name = ""
-                again.append(op)
-            elif fault.stale and op.action == "update":
+                again.append(_under_fallback_name(op))
+            elif fault.stale and op.action is Action.UPDATE:
                 recorded.append((op, self._rewrite(op)))
             else:
-                recorded.append((op, self._fault_fields(op, fault)))
+                recorded.append((op, _fault_outcome(op, fault)))
         outcomes.record(self.connection, recorded)
-        for op, fields in recorded:
-            if fields["state"] != "synced":
-                self.on_done(op, "failed")
+        for op, outcome in recorded:
+            if outcome.state != LinkState.SYNCED:
+                self.on_done(op, Done.FAILED)
         return again
 
-    def _fault_fields(self, op: Op, fault: QboFault) -> dict:
-        if fault.not_found and op.action == "update":
-            return {"state": "broken", "reason": BROKEN_REASON, "error_code": fault.code}
-        if fault.duplicate_docnumber:
-            return outcomes.failed(
-                f"Another QuickBooks invoice already has number {op.body.get('DocNumber')}. Renumber one of them, then re-sync. ({fault.describe()})",
-                fault.code,
-            )
-        return outcomes.failed(fault.describe(), fault.code)
-
-    def _rewrite(self, op: Op) -> dict:
+    def _rewrite(self, op: Op) -> Outcome:
         """5010: someone changed the object in QBO since we read it; write over a fresh read once."""
         try:
             current = self.qbo.read(op.entity, op.qbo_id)
@@ -149,42 +151,54 @@ class Writer:
         except QboFault as fault:
             if not fault.validation:
                 raise
-            return self._fault_fields(op, fault)
-        self.on_done(op, "updated")
+            return _fault_outcome(op, fault)
+        self.on_done(op, Done.UPDATED)
         return outcomes.synced(op, str(saved["Id"]), str(saved["SyncToken"]))
 
     def _retire(self, op: Op, stale_retried: bool = False) -> None:
         """Void or delete in QBO what was voided or deleted in Clio."""
-        call = self.qbo.void if op.action == "void" else self.qbo.delete
-        done = {"void": "Voided in Clio; voided in QuickBooks", "delete": "Deleted in Clio; deleted in QuickBooks"}[
-            op.action
-        ]
+        call = self.qbo.void if op.action is Action.VOID else self.qbo.delete
+        in_clio, in_qbo = RETIRED[op.action]
         requestid = hashlib.sha256(
             f"{self.connection.id}|{op.kind}|{op.clio_id}|{op.action}|{op.sync_token}".encode()
         ).hexdigest()[:36]
         try:
             entity = call(op.entity, op.qbo_id, op.sync_token, requestid=requestid)
-            fields = {
-                "state": "synced" if op.action == "void" else "skipped",
-                "fingerprint": op.action,
-                "reason": done,
-                "sync_token": str(entity.get("SyncToken", op.sync_token)),
-                "error_code": "",
-            }
+            outcome = Outcome(
+                LinkState.SYNCED if op.action is Action.VOID else LinkState.SKIPPED,
+                f"{in_clio}; {in_qbo}",
+                fingerprint=op.action,
+                sync_token=str(entity.get("SyncToken", op.sync_token)),
+            )
         except QboFault as fault:
             if not fault.validation:
                 raise
             if fault.not_found:
-                fields = {
-                    "state": "skipped",
-                    "fingerprint": op.action,
-                    "reason": f"{done.split(';')[0]}; already gone from QuickBooks",
-                    "error_code": "",
-                }
+                outcome = Outcome(LinkState.SKIPPED, f"{in_clio}; already gone from QuickBooks", fingerprint=op.action)
             elif fault.stale and not stale_retried:
-                op.sync_token = str(self.qbo.read(op.entity, op.qbo_id)["SyncToken"])
-                return self._retire(op, stale_retried=True)
+                token = str(self.qbo.read(op.entity, op.qbo_id)["SyncToken"])
+                return self._retire(replace(op, sync_token=token), stale_retried=True)
             else:
-                fields = outcomes.failed(fault.describe(), fault.code)
-        outcomes.record(self.connection, [(op, fields)])
-        self.on_done(op, "failed" if fields["state"] == "failed" else "updated")
+                outcome = outcomes.failed(fault.describe(), fault.code)
+        outcomes.record(self.connection, [(op, outcome)])
+        self.on_done(op, Done.FAILED if outcome.state == LinkState.FAILED else Done.UPDATED)
+
+
+def _under_fallback_name(op: Op) -> Op:
+    """The customer op again under its disambiguated name, with none left to fall back to."""
+    body = {**op.body, "DisplayName": op.fallback_name}
+    if body.get("CompanyName"):
+        body["CompanyName"] = op.fallback_name[: mapping.PERSON_NAME_MAX]
+    return replace(op, body=body, fallback_name="")
+
+
+def _fault_outcome(op: Op, fault: QboFault) -> Outcome:
+    if fault.not_found and op.action is Action.UPDATE:
+        return Outcome(LinkState.BROKEN, BROKEN_REASON, fault.code)
+    if fault.duplicate_docnumber:
+        reason = (
+            f"Another QuickBooks invoice already has number {op.body.get('DocNumber')}. "
+            f"Renumber one of them, then re-sync. ({fault.describe()})"
+        )
+        return outcomes.failed(reason, fault.code)
+    return outcomes.failed(fault.describe(), fault.code)
