@@ -7,7 +7,8 @@ so they stay out of the suite-wide conftest.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import yaml
 
 from billsync.daemon.auth.oauth import OAuth
 from billsync.daemon.auth.tokens import TokenSource
+from billsync.daemon.clio.client import Clio
 from billsync.daemon.config import Config
 from billsync.daemon.http import Http, RetryPolicy
 from billsync.daemon.qbo.client import QuickBooks
@@ -155,3 +157,94 @@ def qbo(sandbox: Sandbox, qbo_row: MemoryRow) -> Iterator[QuickBooks]:
     )
     yield client
     client.http.close()
+
+
+#: Bills of the Clio tests' firm: more than one page of 200.
+CLIO_BILLS = 230
+
+
+def admin(sandbox: Sandbox, method: str, path: str, **kwargs: Any) -> Any:
+    """A call to the Clio emulator's admin API; its JSON answer."""
+    response = httpx.request(method, f"{sandbox.clio_url}/_sandbox{path}", timeout=30, **kwargs)
+    assert response.is_success, response.text
+    return response.json() if response.content else None
+
+
+@pytest.fixture(scope="module")
+def clio_firm(sandbox: Sandbox) -> dict[str, int]:
+    """A demo firm of ``CLIO_BILLS`` bills in the Clio emulator; its record counts."""
+    if not sandbox.clio_url:
+        pytest.skip("the Clio emulator is not served yet")
+    admin(sandbox, "POST", "/reset")
+    return admin(sandbox, "POST", "/seed", json={"bills": CLIO_BILLS, "seed": 7})["counts"]
+
+
+class Harness:
+    """A Clio client on the emulator with its token row and the waits it chose."""
+
+    def __init__(self, sandbox: Sandbox, http_timeout: float = 5.0, **policy: Any) -> None:
+        self.sandbox = sandbox
+        minted = admin(sandbox, "POST", "/tokens")
+        self.row = MemoryRow(
+            {
+                "access_token": minted["access_token"],
+                "refresh_token": minted["refresh_token"],
+                "expires_at": time.time() + minted["expires_in"],
+            }
+        )
+        config = config_for(sandbox)
+        self.tokens = TokenSource("clio", self.row.load, self.row.save, config, oauth=OAuth(config, fast_http()))
+        self.paced: list[float] = []
+        self.clio = Clio(
+            config.clio_url,
+            self.tokens,
+            http=fast_http(http_timeout, **policy),
+            sleep=lambda s: (self.paced.append(s), time.sleep(s)),
+        )  # type: ignore[func-returns-value]
+
+    def close(self) -> None:
+        self.clio.http.close()
+        self.tokens.oauth.http.close()
+
+    def statuses(self) -> dict[int, int]:
+        counted: dict[int, int] = {}
+        for entry in admin(self.sandbox, "GET", "/requests")["requests"]:
+            if "_sandbox" not in entry["endpoint"]:
+                counted[entry["status"]] = counted.get(entry["status"], 0) + entry["count"]
+        return counted
+
+
+@pytest.fixture
+def harness(sandbox: Sandbox, clio_firm: dict[str, int]) -> Iterator[Harness]:
+    """A Clio client on the firm; the emulator's settings are back to their defaults after."""
+    made = Harness(sandbox)
+    yield made
+    made.close()
+    admin(
+        sandbox,
+        "PATCH",
+        "/config",
+        json={
+            "rate_limit_per_minute": 50,
+            "faults": {"rate": 0.0, "kinds": ["error", "slow", "drop"]},
+            "inclusive_since": False,
+            "clock_offset_seconds": 0,
+        },
+    )
+
+
+class AfterFirstPage(httpx.HTTPTransport):
+    """Runs ``then`` once the first page of a query is answered: a QBO user's edit mid-read."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        super().__init__()
+        self.then = then
+        self.pages = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path.endswith("/query"):
+            self.pages += 1
+            if self.pages == 1:
+                self.then()
+        return response

@@ -23,6 +23,7 @@ from billsync.sandbox.qbo import seed
 from billsync.sandbox.server import Sandbox
 from tests.clients_fixtures import (  # noqa: F401 - fixtures are parameters of the tests that use them
     TIME_SCALE,
+    AfterFirstPage,
     FixedTokens,
     MemoryRow,
     config_for,
@@ -154,6 +155,22 @@ THROTTLE_XML = (
     '<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; '
     'statusCode=429</Message><Detail>The request limit was reached.  Try again later</Detail></Error></Fault>'
 )
+#: A 429 as QBO sends it, even to a JSON client (routablehq/python-quickbooks issue #83).
+INTUIT_RESPONSE_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<IntuitResponse time="2017-07-30T22:45:22.933-07:00" xmlns="http://schema.intuit.com/finance/v3">\n'
+    '    <Fault type="SERVICE">\n        <Error code="3001">\n'
+    "            <Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>\n"
+    "            <Detail>The request limit was reached.  Try again later</Detail>\n"
+    "        </Error>\n    </Fault>\n</IntuitResponse>"
+)
+#: A live token of another company (frappe/erpnext issue #29161).
+FORBIDDEN = (
+    b'{"warnings":null,"intuitObject":null,"fault":{"error":[{"message":"message=ApplicationAuthorizationFailed; '
+    b'errorCode=003100; statusCode=403","detail":null,"code":"3100","element":null}],"type":"SERVICE"},'
+    b'"report":null,"queryResponse":null,"batchItemResponse":[],"attachableResponse":[],"syncErrorResponse":null,'
+    b'"requestId":null,"time":1640612353707,"status":null,"cdcresponse":[]}'
+)
 NAMESPACED_XML = (
     '<IntuitResponse xmlns="http://schema.intuit.com/finance/v3"><Fault type="ValidationFault">'
     '<Error code="5010"><Message>Stale Object Error</Message><Detail>x</Detail></Error></Fault>'
@@ -172,6 +189,8 @@ def json_fault(code: str, message: str = "m") -> bytes:
     "status, body, kind",
     [
         (429, THROTTLE_XML.encode(), "retriable"),
+        (429, INTUIT_RESPONSE_XML.encode(), "retriable"),
+        (403, FORBIDDEN, "forbidden"),
         (503, json_fault("10000"), "retriable"),
         (502, b"<html>Bad gateway</html>", "retriable"),
         (401, b'{"fault":{"error":[{"message":"m","detail":"d","code":"3200"}],"type":"AUTHENTICATION"}}', "auth"),
@@ -189,6 +208,7 @@ def test_fault_classification(status: int, body: bytes, kind: str) -> None:
     with pytest.raises(QboFault) as caught:
         parse_response(httpx.Response(status, content=body))
     assert getattr(caught.value, kind)
+    assert caught.value.validation == (kind not in ("retriable", "auth", "forbidden"))
 
 
 def test_quote_escapes_apostrophes() -> None:
@@ -294,15 +314,32 @@ def test_batch_round_trip(qbo: QuickBooks, service_item: dict[str, Any]) -> None
     assert second["dup"].fault and second["dup"].fault.duplicate_name
 
 
-def test_paged_query_reads_past_one_page(qbo: QuickBooks, sandbox: Sandbox) -> None:
+def test_paged_query_reads_every_row_once_while_one_is_edited(qbo: QuickBooks, sandbox: Sandbox) -> None:
+    """Without ORDERBY the emulator, like QBO, answers in an order an edit changes (most
+    recently changed first): the edited row would leave the unread pages. Read in Id order,
+    nothing moves."""
     stem = unique("Pg")
-    seed.seed_objects(
+    long_ago = {"CreateTime": "2024-01-01T00:00:00-07:00", "LastUpdatedTime": "2024-01-01T00:00:00-07:00"}
+    created = seed.seed_objects(
         sandbox.qbo.store,
         sandbox.qbo_config.realm_id,
-        {"Customer": [{"DisplayName": f"{stem} {i:04}"} for i in range(1005)]},
+        {"Customer": [{"DisplayName": f"{stem} {i:04}", "MetaData": long_ago} for i in range(1005)]},
+        raw=True,
+    )["Customer"]
+
+    def edit_the_oldest() -> None:
+        current = qbo.read("Customer", created[0])
+        qbo.update("Customer", {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True, "Notes": "x"})
+
+    paging = QuickBooks(
+        config_for(sandbox).qbo_api_url,
+        qbo.realm_id,
+        qbo.tokens,
+        qbo.limiter,
+        http=Http(transport=AfterFirstPage(edit_the_oldest)),
     )
-    rows = qbo.query("select * from Customer")
-    assert len({r["Id"] for r in rows}) == len(rows) >= 1005
+    rows = paging.query(f"select * from Customer where DisplayName like {quote(stem + '%')}")
+    assert sorted(r["Id"] for r in rows) == sorted(created)
 
 
 def test_preferences_and_company_info(qbo: QuickBooks) -> None:
@@ -331,6 +368,29 @@ def test_refused_refresh_token_loses_authorization(qbo: QuickBooks, qbo_row: Mem
     with pytest.raises(AuthorizationLost, match="authorize again"):
         qbo.company_info()
     assert qbo_row.saved == []
+
+
+def test_a_token_for_another_company_stops_the_connection_without_a_refresh(
+    sandbox: Sandbox, qbo_row: MemoryRow
+) -> None:
+    """QBO answers 403 with fault 3100 (not 401) to a live token of another company: a refresh
+    would give a token of the same grant, so the client asks for authorization at once."""
+    other = "4620816365000000009"
+    seed.seed_company(sandbox.qbo.store, other)
+    qbo_row.tokens.update(access_token=sandbox.qbo.tokens.mint(other)["access_token"])
+    config = config_for(sandbox)
+    client = QuickBooks(
+        config.qbo_api_url,
+        sandbox.qbo_config.realm_id,
+        TokenSource("qbo", qbo_row.load, qbo_row.save, config),
+        RateLimiter(),
+        http=fast_http(),
+    )
+    with pytest.raises(AuthorizationLost, match=f"refused access to company {sandbox.qbo_config.realm_id}") as lost:
+        client.company_info()
+    client.http.close()
+    assert "3100" in str(lost.value) and "authorize again" in str(lost.value)
+    assert qbo_row.saved == [], "no refresh was attempted"
 
 
 def stats(sandbox: Sandbox, status: int) -> int:

@@ -2,7 +2,7 @@
 
 Each request goes through the realm's rate limiter and the retry layer, with a bearer
 token from the connection's :class:`~billsync.daemon.auth.tokens.TokenSource` (refreshed once on a
-401), ``minorversion`` and, for creates, the ``requestid`` that makes a replay after a
+401, never on a 403), ``minorversion`` and, for creates, the ``requestid`` that makes a replay after a
 crash return the first object instead of a duplicate. Every failure arrives as a
 :class:`~billsync.daemon.qbo.faults.QboFault` the engine can classify, or as
 :class:`~billsync.daemon.errors.AuthorizationLost` / :class:`~billsync.daemon.errors.Unavailable`.
@@ -23,12 +23,14 @@ from typing import Any
 from billsync.daemon.auth.tokens import TokenSource
 from billsync.daemon.errors import AuthorizationLost
 from billsync.daemon.http import Http
-from billsync.daemon.qbo.faults import QboFault, dumps, fault_in, intuit_tid, parse_response
+from billsync.daemon.qbo.faults import QboFault, dumps, fault_in, intuit_tid, parse_response, refused_company
 from billsync.daemon.ratelimit import RateLimiter
 
 __all__ = ["BatchOp", "BatchResult", "Operation", "QboFault", "QboRef", "QuickBooks", "quote"]
 
 PAGE_SIZE = 1000
+#: Ids per ``where Id in (…)`` look-up, which keeps the query well under QBO's URL limits.
+IDS_PER_QUERY = 100
 MAX_BATCH = 30
 
 
@@ -166,16 +168,35 @@ class QuickBooks:
         )[entity]
 
     def query(self, sql: str) -> list[dict[str, Any]]:
-        """Every row of a ``select * from …`` (without STARTPOSITION/MAXRESULTS), page by page."""
+        """Every row of a ``select * from …`` (without ORDERBY, STARTPOSITION or MAXRESULTS),
+        page by page, in Id order.
+
+        QBO documents no order for a query without ORDERBY, and a recorded answer is not in
+        Id order; an order that moves a row when it changes would let a page skip or repeat
+        rows. Ids never change and new ones come last, so offset pages in Id order stay
+        aligned while objects are created or edited between them.
+        """
         rows: list[dict[str, Any]] = []
         while True:
             answer = self._call(
-                "GET", "query", params={"query": f"{sql} STARTPOSITION {len(rows) + 1} MAXRESULTS {PAGE_SIZE}"}
+                "GET",
+                "query",
+                params={"query": f"{sql} ORDERBY Id STARTPOSITION {len(rows) + 1} MAXRESULTS {PAGE_SIZE}"},
             )
             page = _rows(answer.get("QueryResponse") or {})
             rows.extend(page)
             if len(page) < PAGE_SIZE:
                 return rows
+
+    def existing_ids(self, entity: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` QBO holds as ``entity`` now: looked up by id, which a deletion
+        made meanwhile cannot shift the way it shifts the rows of later offset pages."""
+        wanted = sorted(set(ids))
+        found: set[str] = set()
+        for i in range(0, len(wanted), IDS_PER_QUERY):
+            listed = ", ".join(quote(qbo_id) for qbo_id in wanted[i : i + IDS_PER_QUERY])
+            found |= {str(row["Id"]) for row in self.query(f"select Id from {entity} where Id in ({listed})")}
+        return found
 
     def count(self, sql: str) -> int:
         """The result of a ``select count(*) from …`` query."""
@@ -261,14 +282,15 @@ class QuickBooks:
         requestid: str | None = None,
         batch: bool = False,
     ) -> tuple[Any, str]:
-        """Send (retries happen below), refresh the token on a 401 and send once more.
+        """Send (retries happen below), refresh the token on a 401 and send once more; a 403
+        (fault 3100) stops the connection at once, since no refresh mends it.
 
         Returns:
             The JSON answer and its ``intuit_tid``.
 
         Raises:
             QboFault: QBO refused or failed the request after the retry budget.
-            AuthorizationLost: the refreshed token was refused too.
+            AuthorizationLost: the refreshed token was refused too, or QBO refused the company.
         """
         query = {**(params or {}), "minorversion": str(self.minorversion)}
         if requestid:
@@ -288,7 +310,12 @@ class QuickBooks:
                 },
                 around=lambda: self.limiter.slot(self.realm_id, batch=batch),
             )
-            return parse_response(response), intuit_tid(response)
+            try:
+                return parse_response(response), intuit_tid(response)
+            except QboFault as fault:
+                if fault.forbidden:  # no refresh: a new token of the same grant is refused alike
+                    raise AuthorizationLost("qbo", refused_company(self.realm_id, fault)) from fault
+                raise
 
         token = self.tokens.access_token()
         try:

@@ -93,11 +93,15 @@ def scan(connection: Connection, qbo: QuickBooks, entities: Iterable[str]) -> di
         if not linked:
             continue
         if entity == "Customer":
-            for customer in qbo.query("select * from Customer where Active = false"):
+            for customer in qbo.query("select Id from Customer where Active = false"):
                 found[QboRef(entity, str(customer["Id"]))] = "Made inactive in QuickBooks"
         else:
-            present = {str(o["Id"]) for o in qbo.query(f"select * from {entity}")}
-            found.update({QboRef(entity, qbo_id): "Deleted in QuickBooks" for qbo_id in linked - present})
+            listed = {str(o["Id"]) for o in qbo.query(f"select Id from {entity}")}
+            # An object deleted while the pages were read shifts later rows onto pages
+            # already read; what seems missing is asked for by id before it is called deleted.
+            missing = linked - listed
+            missing -= qbo.existing_ids(entity, missing)
+            found.update({QboRef(entity, qbo_id): "Deleted in QuickBooks" for qbo_id in missing})
     return found
 
 

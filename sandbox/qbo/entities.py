@@ -3,8 +3,9 @@
 Each entity type names a *prepare* rule (in :mod:`names`, :mod:`txns`, :mod:`prefs`)
 that validates and fills a candidate object, and the operations QBO allows on it. The
 functions here do what is common: SyncToken checks (stale -> 5010), sparse versus full
-update, Ids and MetaData, balances, and telling the store's listeners. Callers hold
-``store.lock``.
+update, ignoring what QBO computes, Ids and MetaData, balances, and telling the store's
+listeners. Callers hold ``store.lock``; the body was already checked against the entity's
+properties (:mod:`billsync.sandbox.qbo.schema`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from billsync.sandbox.qbo import jsonutil, names, prefs, txns
+from billsync.sandbox.qbo import jsonutil, names, prefs, schema, txns
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.store import Company, Entity, Store
 
@@ -62,10 +63,15 @@ def entity_type(name: str) -> EntityType:
         raise QBOFault("6000", detail=f"Unsupported entity {name}") from None
 
 
-def _sent(body: Entity) -> Entity:
-    """The client's fields; empty strings and nulls count as not sent, as QBO reads them
-    (python-quickbooks, for one, sends every unset field as "")."""
-    return {k: copy.deepcopy(v) for k, v in body.items() if k not in SYSTEM_FIELDS and v not in ("", None)}
+def _sent(kind: EntityType, body: Entity) -> Entity:
+    """The client's fields QBO takes: neither the system ones nor those it computes itself
+    (:func:`billsync.sandbox.qbo.schema.writable`). Empty strings and nulls count as not
+    sent, as QBO reads them (python-quickbooks, for one, sends every unset field as "")."""
+    return {
+        k: copy.deepcopy(v)
+        for k, v in schema.writable(kind.name, body).items()
+        if k not in SYSTEM_FIELDS and v not in ("", None)
+    }
 
 
 def _stamp(entity: Entity, created: str | None = None) -> str:
@@ -103,16 +109,22 @@ def _commit(
 
 
 def create(store: Store, company: Company, name: str, body: Entity, include: set[str] = frozenset()) -> Entity:
-    """Create an object; a body with an Id is an update, as on QBO's single endpoint."""
+    """Create an object; a body with an Id is an update, as on QBO's single endpoint. The
+    answer shows what QBO did on its own right after (credits it applied)."""
     kind = entity_type(name)
     if body.get("Id") not in (None, ""):
         return update(store, company, name, body, include)
     if not kind.creatable:
         raise QBOFault("6000", detail=f"{kind.name} cannot be created")
-    entity = _sent(body)
+    entity = _sent(kind, body)
     kind.prepare(company, kind.name, entity, None, set(include))
     entity["Id"], entity["SyncToken"] = company.next_id(kind.name), "0"
-    return _commit(store, company, kind, None, entity, "Create")
+    created = _commit(store, company, kind, None, entity, "Create")
+    application = txns.auto_application(company, kind.name, created)
+    if application is None:
+        return created
+    create(store, company, "Payment", application)
+    return read(company, kind.name, created["Id"])
 
 
 def update(store: Store, company: Company, name: str, body: Entity, include: set[str] = frozenset()) -> Entity:
@@ -121,7 +133,7 @@ def update(store: Store, company: Company, name: str, body: Entity, include: set
     if "void" in include and kind.voidable:
         return void(store, company, name, body)
     old = _current(company, kind, body)
-    sent = _sent(body)
+    sent = _sent(kind, body)
     if str(body.get("sparse")).lower() == "true":
         entity = {**copy.deepcopy(old), **sent}
     else:

@@ -4,22 +4,35 @@
 [orderby f [asc|desc], ...] [startposition n] [maxresults m]`` with keywords in any case,
 the operators = < > <= >= != IN (...) LIKE ('%' wildcards), strings in single quotes
 with ``\\'`` escapes. Name lists answer only active objects unless the query filters on
-``Active``, as QBO does. A malformed query faults 4000 (QueryParserError). MAXRESULTS is
-capped at 1000 and defaults to 100; STARTPOSITION counts from 1.
+``Active``, as QBO does. A malformed query faults 4000 (QueryParserError); an entity or a
+filter or sort QBO does not offer faults 4001 (QueryValidationError, see
+:mod:`billsync.sandbox.qbo.schema`). MAXRESULTS is capped at 1000 and defaults to 100;
+STARTPOSITION counts from 1; the two come in either order (QBO's parser expects both
+"maxresults" and "startposition" right after a condition: node-quickbooks issue #56,
+quickbooks-ruby issue #471; n8n's QuickBooks node pages with ``MAXRESULTS 1000
+STARTPOSITION n``).
+
+Without ORDERBY, rows come most recently changed first (MetaData.LastUpdatedTime, then Id,
+descending). No source states QBO's implicit order; the recorded batch answer
+(batch-basic.yml) lists SalesReceipt 17, changed in 2020, before 11, changed in 2016, so it
+is not Id order, and this one moves a row whenever it changes: a client paging without
+ORDERBY while the company changes skips or repeats rows here, as it may on QBO.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from billsync.sandbox.qbo import jsonutil
+from billsync.sandbox.qbo import jsonutil, schema
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.store import Company, Entity
 
 MAX_RESULTS, DEFAULT_RESULTS = 1000, 100
+EPOCH = "1970-01-01T00:00:00Z"
 NAME_LISTS = {"customer", "vendor", "item", "account"}
 _TOKEN = re.compile(
     r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<op><=|>=|!=|<>|=|<|>)|(?P<punct>[(),*])
@@ -93,6 +106,8 @@ class _Parser:
             kind, word = self.take()
             if kind != "punct" or word == "*":
                 selected.append(word)
+        if not selected:
+            raise QBOFault("4000", detail='Encountered "from", was expecting "*", "count(*)" or a property')
         _, entity = self.take("from")
         query = Query(
             entity=self.take()[1],
@@ -116,14 +131,15 @@ class _Parser:
                 if self.peek() != ",":
                     break
                 self.take()
-        for keyword in ("startposition", "maxresults"):
-            if self.peek() == keyword:
-                self.take()
-                number = self.integer()
-                if keyword == "startposition":
-                    query.start = max(number, 1)
-                else:
-                    query.limit = min(number, MAX_RESULTS)
+        paging = {"startposition", "maxresults"}
+        while self.peek() in paging:
+            keyword = self.take()[1].lower()
+            paging.discard(keyword)
+            number = self.integer()
+            if keyword == "startposition":
+                query.start = max(number, 1)
+            else:
+                query.limit = min(number, MAX_RESULTS)
         if self.pos != len(self.tokens):
             raise QBOFault("4000", detail=f'Encountered "{self.tokens[self.pos][1]}" after the end of the query')
         return query
@@ -205,6 +221,10 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (0, Decimal(text)) if re.fullmatch(r"-?\d+(\.\d+)?", text) else (1, text.casefold())
 
 
+def _changed(row: Entity) -> datetime:
+    return jsonutil.parse_time(lookup(row, "MetaData.LastUpdatedTime") or EPOCH)
+
+
 def run(query: Query, rows: Iterable[Entity]) -> dict[str, Any]:
     """Filter, sort and page ``rows``; return the ``QueryResponse`` object."""
     where = list(query.where)
@@ -213,7 +233,7 @@ def run(query: Query, rows: Iterable[Entity]) -> dict[str, Any]:
     found = [row for row in rows if all(_matches(row, c) for c in where)]
     if query.count:
         return {"totalCount": len(found)}
-    found.sort(key=lambda row: _sort_key(row.get("Id")))
+    found.sort(key=lambda row: (_changed(row), _sort_key(row.get("Id"))), reverse=True)
     for name, descending in reversed(query.order):
         found.sort(key=lambda row: _sort_key(lookup(row, name)), reverse=descending)
     page = found[query.start - 1 : query.start - 1 + query.limit]
@@ -226,12 +246,13 @@ def run(query: Query, rows: Iterable[Entity]) -> dict[str, Any]:
 
 
 def execute(company: Company, text: str) -> dict[str, Any]:
-    """Parse and run ``text`` against a company (caller holds the store lock)."""
+    """Parse, check and run ``text`` against a company (caller holds the store lock)."""
     from billsync.sandbox.qbo.entities import entity_type  # entities -> txns -> ...: avoid an import cycle
 
     query = parse(text)
     try:
         query.entity = entity_type(query.entity).name
-    except QBOFault:
-        raise QBOFault("4000", detail=f"Entity {query.entity} is not supported by query") from None
+    except QBOFault:  # quickbooks-ruby issue #628 shows QBO's words
+        raise QBOFault("4001", detail=f"Metadata not found for Entity: {query.entity}") from None
+    schema.check_query(query.entity, (c[0] for c in query.where), (name for name, _ in query.order))
     return run(query, company.objects.get(query.entity, {}).values())

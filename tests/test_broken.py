@@ -1,0 +1,53 @@
+"""Finding what someone deleted in QBO, when QBO changes while it is being read."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from billsync.daemon.http import Http
+from billsync.daemon.qbo import client as qbo_client
+from billsync.daemon.qbo.client import QboRef, QuickBooks
+from billsync.daemon.store.models import Connection, Kind, Link, LinkState
+from billsync.daemon.sync import broken
+from billsync.sandbox.qbo import seed
+from billsync.sandbox.server import Sandbox
+from tests.clients_fixtures import (  # noqa: F401 - fixtures are parameters of the tests that use them
+    AfterFirstPage,
+    config_for,
+    qbo,
+    qbo_row,
+    sandbox,
+)
+
+
+def test_a_scan_calls_deleted_only_what_was_deleted_while_its_pages_were_read(
+    db, qbo: QuickBooks, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deletion on a page already read moves the next row back onto that page: offset
+    paging never lists it, and it must not be reported deleted for that. The deletion
+    itself is found by the next read."""
+    realm = sandbox.qbo_config.realm_id
+    others = qbo.count("select count(*) from Invoice")
+    ours = seed.seed_objects(
+        sandbox.qbo.store, realm, {"Invoice": [{"DocNumber": f"SCAN-{i}"} for i in range(12)]}, raw=True
+    )["Invoice"]
+    connection = Connection.create(name="Scan")
+    for n, qbo_id in enumerate(ours):
+        Link.create(connection=connection, kind=Kind.INVOICE, clio_id=str(n), state=LinkState.SYNCED, qbo_id=qbo_id)
+    # The first page ends five rows into ours, so the row after the deleted one crosses back.
+    monkeypatch.setattr(qbo_client, "PAGE_SIZE", others + 5)
+
+    def a_user_deletes_the_first() -> None:
+        url = f"{sandbox.qbo_url}/_sandbox/user/{realm}/Invoice/{ours[0]}/delete"
+        httpx.post(url).raise_for_status()
+
+    scanning = QuickBooks(
+        config_for(sandbox).qbo_api_url,
+        qbo.realm_id,
+        qbo.tokens,
+        qbo.limiter,
+        http=Http(transport=AfterFirstPage(a_user_deletes_the_first)),
+    )
+    assert broken.scan(connection, scanning, ["Invoice"]) == {}, "the row that crossed back is still in QBO"
+    assert broken.scan(connection, qbo, ["Invoice"]) == {QboRef("Invoice", ours[0]): "Deleted in QuickBooks"}
