@@ -1,23 +1,32 @@
 """The emulated Accounting API under ``/v3/company/<realm_id>/…``.
 
 Every request passes the same gate: a bearer token valid for the realm (else the
-lower-case 401 envelope), the per-realm ceilings (500/min, 10 in flight, 40 batches/min;
-else 429 with QBO's XML body even to a JSON client), an injected fault if one is drawn,
-then ``requestid`` replay for writes. Views only translate HTTP to :mod:`entities`,
-:mod:`query`, :mod:`batch` and :mod:`cdc`.
+lower-case 401 envelope, or 403 with fault 3100 for a live token of another company), the
+per-realm ceilings (500/min, 10 in flight, 40 batches/min; else 429 with QBO's XML body
+even to a JSON client), the hold on batch requests when a test switched it on, an
+injected fault if one is drawn, then ``requestid`` replay for writes. Views only
+translate HTTP to :mod:`entities`, :mod:`query`, :mod:`batch` and :mod:`cdc`, after
+:mod:`schema` has checked a write's properties as QBO binds them.
 """
 
 from __future__ import annotations
 
 import functools
-import secrets
 from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
 
-from billsync.sandbox.qbo import batch, cdc, entities, jsonutil, query
-from billsync.sandbox.qbo.errors import THROTTLE_XML, QBOFault, auth_failed_body, service_unavailable_body
+from billsync.sandbox.qbo import batch, cdc, entities, jsonutil, query, schema
+from billsync.sandbox.qbo.errors import (
+    QBOFault,
+    auth_failed_body,
+    authorization_failed_body,
+    service_unavailable_body,
+    throttle_xml,
+    unknown_path,
+)
 from billsync.sandbox.qbo.store import Company
+from billsync.sandbox.qbo.tokens import Refusal
 
 bp = Blueprint("qbo_api", __name__, url_prefix="/v3/company/<realm_id>")
 
@@ -27,26 +36,33 @@ def _state():
 
 
 def json_response(payload: dict[str, Any], status: int = 200, stamp: bool = True) -> Response:
-    """A QBO JSON answer: exact decimals, the ``time`` field, an ``intuit_tid``."""
+    """A QBO JSON answer: exact decimals and the ``time`` field (``app`` adds the ``intuit_tid``)."""
     body = {**payload, "time": jsonutil.now_iso_millis()} if stamp else payload
-    response = Response(jsonutil.dumps(body), status=status, content_type="application/json;charset=utf-8")
-    response.headers["intuit_tid"] = secrets.token_hex(16)
-    return response
+    return Response(jsonutil.dumps(body), status=status, content_type="application/json;charset=utf-8")
 
 
 def _throttled() -> Response:
-    return Response(THROTTLE_XML, status=429, content_type="application/xml")
+    return Response(throttle_xml(), status=429, content_type="application/xml")
+
+
+def _refused(refusal: Refusal) -> Response:
+    """401 (refresh and try again) or 403 (fault 3100: this token is for another company)."""
+    if refusal.status == 403:
+        return json_response(authorization_failed_body(), 403, stamp=False)
+    response = json_response(auth_failed_body(refusal.detail), 401, stamp=False)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="Intuit", error="invalid_token"'
+    return response
 
 
 def _admit(realm_id: str, is_batch: bool) -> Response | None:
     """Authentication and rate ceilings; a Response means "answer this instead"."""
     state = _state()
     header = request.headers.get("Authorization", "")
-    detail = state.tokens.check(header[7:], realm_id) if header.startswith("Bearer ") else "Token missing"
-    if detail:
-        response = json_response(auth_failed_body(detail), 401, stamp=False)
-        response.headers["WWW-Authenticate"] = 'Bearer realm="Intuit", error="invalid_token"'
-        return response
+    refusal = (
+        state.tokens.check(header[7:], realm_id) if header.startswith("Bearer ") else Refusal(401, "Token missing")
+    )
+    if refusal is not None:
+        return _refused(refusal)
     if state.config.limits_enabled and (
         state.requests.try_acquire(realm_id) or (is_batch and state.batches.try_acquire(realm_id))
     ):
@@ -67,12 +83,14 @@ def gated(is_batch: bool = False) -> Callable[[Callable[..., Response]], Callabl
             with state.concurrency.slot(realm_id) as admitted:
                 if state.config.limits_enabled and not admitted:
                     return _throttled()
-                if state.faults.inject():  # inside the slot: a slow answer occupies it
-                    return json_response(service_unavailable_body(), 503, stamp=False)
-                try:
-                    return _replayable(state, realm_id, lambda: view(realm_id, **kwargs))
-                except QBOFault as fault:
-                    return json_response(fault.body(), fault.status, stamp=False)
+                # Inside the slot, before anything is applied: a held or slow request occupies it.
+                with state.hold.held(is_batch, realm_id=realm_id, path=request.path):
+                    if state.faults.inject():
+                        return json_response(service_unavailable_body(), 503, stamp=False)
+                    try:
+                        return _replayable(state, realm_id, lambda: view(realm_id, **kwargs))
+                    except QBOFault as fault:
+                        return json_response(fault.body(), fault.status, stamp=False)
 
         return wrapper
 
@@ -109,6 +127,14 @@ def _body() -> Any:
         raise QBOFault("2020", element="request body", detail="Request body is not valid JSON") from None
 
 
+def _entity_name(entity: str) -> str:
+    """The entity type a path names; one not served here is a path QBO has no resource for."""
+    kind = entities.TYPES.get(entity.lower())
+    if kind is None:
+        raise unknown_path(request.path, request.url)
+    return kind.name
+
+
 def _include() -> set[str]:
     return {part.strip().lower() for part in request.args.get("include", "").split(",") if part.strip()}
 
@@ -127,6 +153,7 @@ def run_query(realm_id: str) -> Response:
 def run_batch(realm_id: str) -> Response:
     state = _state()
     body = _body()
+    schema.check_batch(body)
     with state.store.lock:
         return json_response(batch.run(state.store, _company(realm_id), body, state.config.batch_max_items))
 
@@ -156,8 +183,11 @@ def read_preferences(realm_id: str) -> Response:
 @bp.get("/<entity>/<entity_id>")
 @gated()
 def read(realm_id: str, entity: str, entity_id: str) -> Response:
-    """Read one object (``companyinfo/<realmId>`` reads the company's CompanyInfo)."""
-    name = entities.entity_type(entity).name
+    """Read one object (``companyinfo/<realmId>`` reads the company's CompanyInfo). Ids are
+    numbers: anything else is fault 2030, not "not found" (Intuit's error-code list)."""
+    name = _entity_name(entity)
+    if not entity_id.isdigit():
+        raise QBOFault("2030", element="Id", detail=entity_id)
     lookup_id = "1" if name == "CompanyInfo" else entity_id
     with _state().store.lock:
         return json_response({name: entities.read(_company(realm_id), name, lookup_id)})
@@ -168,9 +198,10 @@ def read(realm_id: str, entity: str, entity_id: str) -> Response:
 def write(realm_id: str, entity: str) -> Response:
     """Create or update; ``?operation=delete|void|update`` and ``?include=`` as in QBO."""
     state = _state()
-    name = entities.entity_type(entity).name
+    name = _entity_name(entity)
     operation = request.args.get("operation", "create").lower()
     body = _body()
+    schema.check_write(name, body)
     with state.store.lock:
         result = entities.write(state.store, _company(realm_id), name, operation, body, _include())
     return json_response({name: result})

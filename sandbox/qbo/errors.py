@@ -1,10 +1,10 @@
 """The faults QBO answers with, and their exact wire shapes.
 
 QBO has three envelopes: the ``Fault`` object of validation and service errors (also
-used per item inside batch responses), the lower-case ``fault`` envelope of a 401, and
-an XML body on 429 that arrives even when JSON was asked for. Clients that parse only
-the first break on the others, so the emulator reproduces all three byte for byte where
-the recordings show them.
+used per item inside batch responses), the lower-case ``fault`` envelope of the gateway
+(401, and 403 for a token of another company), and an XML ``IntuitResponse`` on 429 that
+arrives even when JSON was asked for. Clients that parse only the first break on the
+others, so the emulator reproduces all three byte for byte where the recordings show them.
 """
 
 from __future__ import annotations
@@ -14,14 +14,20 @@ from typing import Any
 
 from billsync.sandbox.qbo.jsonutil import now_iso_millis
 
-THROTTLE_XML = (
-    '<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; '
-    "errorCode=003001; statusCode=429</Message><Detail>The request limit was reached.  "
-    "Try again later</Detail></Error></Fault>"
+#: The namespace of QBO's XML answers.
+INTUIT_NS = "http://schema.intuit.com/finance/v3"
+#: A 429 as QBO sends it (routablehq/python-quickbooks issue #83, ruckus/quickbooks-ruby PR #348).
+_THROTTLE_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<IntuitResponse time="{{time}}" xmlns="{INTUIT_NS}"><Fault type="SERVICE"><Error code="3001">'
+    "<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>"
+    "<Detail>The request limit was reached.  Try again later</Detail></Error></Fault></IntuitResponse>"
 )
 
 #: code -> (Message, Detail prefix) as QBO words them.
 MESSAGES: dict[str, tuple[str, str]] = {
+    # A path or method QBO has no resource for (minimul/qbo_api issue #81: HTTP 400).
+    "500": ("Unsupported Operation", "Operation {detail} is not supported."),
     "610": (
         "Object Not Found",
         "Object Not Found : Something you're trying to use has been made inactive. "
@@ -31,6 +37,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Required param missing, need to supply the required value for the API",
         "Required parameter {element} is missing in the request",
     ),
+    # The body did not bind to the entity's class (see billsync.sandbox.qbo.properties);
+    # python-quickbooks issue #299 and QuickBooks-V3-DotNET-SDK issue #376 show both lines.
+    "2010": (
+        "Request has invalid or unsupported property",
+        "Property Name:{detail} specified is unsupported or invalid",
+    ),
+    # Intuit's error-code list: "IDs need to be a valid number. Supplied value: XXX".
+    "2030": ("Invalid ID", "IDs need to be a valid number. Supplied value: {detail}"),
     "2050": (
         "String length is either shorter or longer than supported by specification",
         "String length specified does not match the supported length. "
@@ -38,6 +52,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "2500": ("Invalid Reference Id", "Invalid Reference Id : {detail}"),
     "4000": ("Error parsing query", "QueryParserError: {detail}"),
+    # quickbooks-ruby issues #403 (a property not queryable) and #628 (an unknown entity).
+    "4001": ("Invalid query", "QueryValidationError: {detail}"),
     "5010": (
         "Stale Object Error",
         "Stale Object Error : You and {user} were working on this at the same time. "
@@ -51,6 +67,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Amount is not equal to UnitPrice * Qty",
         "Amount is not equal to UnitPrice * Qty. Supplied value:{amount}",
     ),
+    # Intuit's error-code list (900, 6150, 6180) for sub-customers.
+    "900": ("Parent cannot be child", "The same object can't be the parent or child of itself: {detail}"),
+    "6150": ("ParentRef Required Validation Error", "A ParentRef is required depending if {detail} is true or false."),
+    "6180": ("Sub Level Limit", "You can nest up to 5 levels: {detail}"),
     "6140": (
         "Duplicate Document Number Error",
         "Duplicate Document Number Error : You must specify a different number. "
@@ -93,21 +113,19 @@ class QBOFault(Exception):
         return {"Fault": self.fault(), "time": now_iso_millis()}
 
 
-def auth_failed_body(detail: str) -> dict[str, Any]:
-    """The 401 envelope, lower-case keys and all, as recorded from the real service."""
+def throttle_xml() -> str:
+    """The 429 body, stamped with the time of the answer."""
+    return _THROTTLE_XML.format(time=now_iso_millis())
+
+
+def _gateway_fault(message: str, detail: str | None, code: str, fault_type: str) -> dict[str, Any]:
+    """The gateway's lower-case envelope, every empty member included, as recorded."""
     return {
         "warnings": None,
         "intuitObject": None,
         "fault": {
-            "error": [
-                {
-                    "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                    "detail": detail,
-                    "code": "3200",
-                    "element": None,
-                }
-            ],
-            "type": "AUTHENTICATION",
+            "error": [{"message": message, "detail": detail, "code": code, "element": None}],
+            "type": fault_type,
         },
         "report": None,
         "queryResponse": None,
@@ -119,6 +137,33 @@ def auth_failed_body(detail: str) -> dict[str, Any]:
         "status": None,
         "cdcresponse": [],
     }
+
+
+def auth_failed_body(detail: str) -> dict[str, Any]:
+    """The 401 of a token that is no live token (recorded: shared/fixtures/qbo-recorded/error-401.yml)."""
+    return _gateway_fault(
+        "message=AuthenticationFailed; errorCode=003200; statusCode=401", detail, "3200", "AUTHENTICATION"
+    )
+
+
+def authorization_failed_body() -> dict[str, Any]:
+    """The 403 of a live token used on a company it was not granted for: fault 3100 in the
+    same envelope, ``detail`` null and type SERVICE (frappe/erpnext issue #29161,
+    minimul/qbo_api issue #138)."""
+    return _gateway_fault(
+        "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403", None, "3100", "SERVICE"
+    )
+
+
+def unknown_path(path: str, url: str) -> QBOFault:
+    """A path QBO has no resource for, in RESTEasy's words wrapped in QBO's fault
+    (minimul/qbo_api issue #81), instead of a web server's HTML 404."""
+    return QBOFault("500", detail=f"Could not find resource for relative : {path} of full path: {url}")
+
+
+def unknown_method(method: str) -> QBOFault:
+    """A method a path does not take: RESTEasy's wording, wrapped the same way."""
+    return QBOFault("500", detail=f"No resource method found for {method}, return 405 with Allow header")
 
 
 def service_unavailable_body() -> dict[str, Any]:
