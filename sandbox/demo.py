@@ -5,13 +5,17 @@ and a benchmark can name "bill 4" and mean one thing. The firm opens with a fixe
 catalogue of ten bills and ten contacts that together show every awkward case a
 Clio → QBO sync meets (:data:`CASES` says what each is for); the rest is seeded random
 business in the same shapes and proportions a small firm has. Amounts are priced by
-:mod:`billsync.sandbox.clio.billing`, so every bill's totals are consistent to the cent.
+:mod:`billsync.sandbox.clio.billing`, so every bill's totals are consistent to the cent,
+and every payment moves money in the firm's bank accounts: deposited in operating, and
+taken out of trust when a bill is paid from a client's retainer.
 
-Only the standard library is used: 100,000 bills generate in a few seconds.
+Only the standard library is used, and nothing costs more than the firm's size: 100,000
+bills generate in seconds, not minutes.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -68,6 +72,15 @@ CASES: dict[str, tuple[str, str]] = {
     "split_payment": ("allocations", "One payment allocated across two bills."),
     "voided_payment": ("allocations", "An allocation with voided_at: the QBO payment is voided."),
     "credit_memo": ("credit_memos", "A credit note applied to a bill: a QBO CreditMemo applied to the invoice."),
+    "paid_from_trust": (
+        "allocations",
+        "A bill paid from the client's retainer: source_bank_account is the trust account, whose ledger shows "
+        "the withdrawal; to QBO it is a payment like any other.",
+    ),
+    "trust_deposit": (
+        "bank_transactions",
+        "A retainer deposited in trust: the client's money, not income, so never a QBO payment.",
+    ),
 }
 
 FIRST_NAMES = (
@@ -100,6 +113,21 @@ RATES = tuple(Decimal(r) for r in ("150.00", "225.00", "275.50", "310.00", "425.
 STATES = ("draft", "awaiting_approval", "awaiting_payment", "paid", "void", "deleted")
 STATE_WEIGHTS = (5, 3, 35, 50, 4, 3)
 TAXES = ((Decimal("13.0"), Decimal("0")), (Decimal("5.0"), Decimal("9.975")), (Decimal("8.25"), Decimal("0")))
+STREETS = ("Main Street", "Oak Avenue", "Maple Drive", "Cedar Lane", "Elm Street", "Lakeview Boulevard")
+#: City, state, telephone area code and the first three digits of its ZIP codes.
+CITIES = (
+    ("Springfield", "IL", "217", "627"),
+    ("Portland", "OR", "503", "972"),
+    ("Austin", "TX", "512", "787"),
+    ("Denver", "CO", "303", "802"),
+    ("Madison", "WI", "608", "537"),
+    ("Raleigh", "NC", "919", "276"),
+    ("Albany", "NY", "518", "122"),
+)
+#: The account holder on the firm's bank accounts: the account name ClioConfig gives by default.
+FIRM_NAME = "Sandbox Law LLP"
+#: Every 25th payment is a card payment taken online through Clio Payments.
+ONLINE_EVERY = 25
 
 
 @dataclass
@@ -108,7 +136,8 @@ class Firm:
 
     Attributes:
         seed: the seed it was generated from.
-        contacts, bills, line_items, payments, allocations, credit_memos: the records.
+        contacts, bills, line_items, payments, allocations, credit_memos, bank_accounts,
+            bank_transactions: the records.
         cases: for each name in :data:`CASES`, the ids of the records that show it.
     """
 
@@ -119,6 +148,8 @@ class Firm:
     payments: list[Record] = field(default_factory=list)
     allocations: list[Record] = field(default_factory=list)
     credit_memos: list[Record] = field(default_factory=list)
+    bank_accounts: list[Record] = field(default_factory=list)
+    bank_transactions: list[Record] = field(default_factory=list)
     cases: dict[str, list[int]] = field(default_factory=lambda: {name: [] for name in CASES})
 
     def mark(self, case: str, record_id: int) -> None:
@@ -127,6 +158,32 @@ class Firm:
 
 def _stamp(day: date, seconds: int) -> datetime:
     return datetime.combine(day, time(9), tzinfo=timezone.utc) + timedelta(seconds=seconds)
+
+
+def _details(contact_id: int, person: bool) -> dict[str, Any]:
+    """Phone numbers, an address and a birthday for a contact, from its id alone.
+
+    Nothing is drawn from the firm's random stream, so the bills and payments of a seed
+    are the same as before contacts had them. Numbers are in the 555-01xx range set aside
+    for fiction; a few contacts have no phone or no address.
+    """
+    city, state, area, zip3 = CITIES[contact_id % len(CITIES)]
+    phones = [("Personal" if person else "Work", f"({area}) 555-01{contact_id % 100:02d}")]
+    if contact_id % 3 == 0:
+        phones.append(("Work" if person else "Other", f"({area}) 555-01{(contact_id + 50) % 100:02d}"))
+    address = {
+        "street": f"{100 + contact_id * 7 % 900} {STREETS[contact_id % len(STREETS)]}",
+        "city": city,
+        "province": state,
+        "postal_code": f"{zip3}{contact_id % 100:02d}",
+        "country": "United States",
+        "name": "Home" if person else "Work",
+    }
+    return {
+        "phones": phones if contact_id % 11 else [],
+        "addresses": [address] if contact_id % 13 else [],
+        "date_of_birth": date(1950 + contact_id % 45, 1 + contact_id % 12, 1 + contact_id % 28) if person else None,
+    }
 
 
 def _email_for(name: str, domain: str) -> str:
@@ -142,11 +199,23 @@ class _Builder:
         self.rng = random.Random(seed)
         self.firm = Firm(seed)
         self.total_bills = max(bills, 1)
+        self.transaction_ids = itertools.count(1)
+        opened = _stamp(START - timedelta(days=60), 0)
+        self.firm.bank_accounts = [
+            records.bank_account(records.OPERATING_ACCOUNT, "Operating", "Operating", FIRM_NAME, opened),
+            records.bank_account(records.TRUST_ACCOUNT, "Trust", "IOLTA Trust", FIRM_NAME, opened),
+        ]
+
+    def account(self, account_id: int) -> Record:
+        return self.firm.bank_accounts[account_id - 1]
+
+    def next_transaction_id(self) -> int:
+        return next(self.transaction_ids)
 
     def contact(self, case: tuple[str, ...] = (), **kwargs: Any) -> int:
         contact_id = len(self.firm.contacts) + 1
         at = _stamp(START - timedelta(days=30), contact_id)
-        record = records.contact(contact_id, at, **kwargs)
+        record = records.contact(contact_id, at, **{**_details(contact_id, not kwargs.get("company")), **kwargs})
         self.firm.contacts.append(record)
         self.firm.mark("company" if kwargs.get("company") else "person", contact_id)
         for name in case:
@@ -193,7 +262,7 @@ class _Builder:
                     pool[(bill_id + ordering) % len(pool)],
                     price,
                     quantity,
-                    issued,
+                    issued - timedelta(days=3 * (len(lines) - ordering)),
                     at,
                     taxable=taxable and bool(taxes[0]),
                     secondary_taxable=taxable and bool(taxes[1]),
@@ -201,7 +270,7 @@ class _Builder:
                     ordering=ordering,
                 )
             )
-        billing.price_bill(bill, made)
+        records.price(bill, made)
         billing.settle(bill, ())
         self.firm.bills.append(bill)
         self.firm.line_items.extend(made)
@@ -209,18 +278,19 @@ class _Builder:
             self.firm.mark(name, bill_id)
         return bill
 
-    def pay(self, bills: list[tuple[Record, Decimal]], days_after: int = 10) -> list[Record]:
-        """One payment allocated over ``(bill, amount)`` pairs; bills are re-settled."""
+    def pay(self, bills: list[tuple[Record, Decimal]], days_after: int = 10, from_trust: bool = False) -> list[Record]:
+        """One payment allocated over ``(bill, amount)`` pairs; bills are re-settled.
+
+        ``from_trust`` pays out of the client's retainer instead of with new money.
+        """
         first = bills[0][0]
         on = first["issued_at"] + timedelta(days=days_after)
         at = _stamp(on, first["id"] % 3600 + 1)
         total = sum((amount for _, amount in bills), billing.ZERO)
         payment = records.payment(len(self.firm.payments) + 1, first["client"]["id"], total, on, at)
         self.firm.payments.append(payment)
-        made = []
-        for bill, amount in bills:
-            made.append(self._allocate("Payment", payment["id"], bill, amount, on, at))
-        return made
+        source = records.TRUST_ACCOUNT if from_trust else None
+        return [self._allocate("Payment", payment["id"], bill, amount, on, at, source) for bill, amount in bills]
 
     def credit(self, bill: Record, amount: Decimal) -> Record:
         on = bill["issued_at"] + timedelta(days=5)
@@ -238,17 +308,54 @@ class _Builder:
         self._allocate("CreditMemo", memo["id"], bill, amount, on, at)
         return memo
 
-    def void(self, allocation: Record, days_later: int = 2) -> None:
-        allocation["voided_at"] = allocation["created_at"] + timedelta(days=days_later)
-        allocation["updated_at"] = allocation["voided_at"]
-        self.firm.mark("voided_payment", allocation["id"])
-        self._resettle(self.firm.bills[allocation["bill"]["id"] - 1], allocation["updated_at"])
+    def retainer(self, contact_id: int, amount: Decimal, on: date) -> None:
+        """A client's money deposited in trust, to pay bills from later."""
+        trust = self.account(records.TRUST_ACCOUNT)
+        deposit = records.post(
+            self.next_transaction_id(),
+            trust,
+            amount,
+            on,
+            _stamp(on, contact_id),
+            description="Retainer",
+            client_id=contact_id,
+        )
+        self.firm.bank_transactions.append(deposit)
+        self.firm.mark("trust_deposit", deposit["id"])
 
-    def _allocate(self, parent: str, parent_id: int, bill: Record, amount: Decimal, on: date, at: datetime) -> Record:
+    def void(self, allocation: Record, days_later: int = 2) -> None:
+        voided = allocation["voided_at"] = allocation["created_at"] + timedelta(days=days_later)
+        allocation["updated_at"] = voided
+        self.firm.mark("voided_payment", allocation["id"])
+        self.firm.bank_transactions += records.transfers(
+            allocation, self.account, self.next_transaction_id, voided.date(), voided, reverse=True
+        )
+        self._resettle(self.firm.bills[allocation["bill"]["id"] - 1], voided)
+
+    def _allocate(
+        self,
+        parent: str,
+        parent_id: int,
+        bill: Record,
+        amount: Decimal,
+        on: date,
+        at: datetime,
+        from_account: int | None = None,
+    ) -> Record:
         allocation = records.allocation(
-            len(self.firm.allocations) + 1, parent, parent_id, bill["id"], bill["client"]["id"], amount, on, at
+            len(self.firm.allocations) + 1,
+            parent,
+            parent_id,
+            bill["id"],
+            bill["client"]["id"],
+            amount,
+            on,
+            at,
+            from_account=from_account,
+            online=parent == "Payment" and parent_id % ONLINE_EVERY == 0,
         )
         self.firm.allocations.append(allocation)
+        self.firm.bank_transactions += records.transfers(allocation, self.account, self.next_transaction_id, on, at)
         bill.setdefault("_allocations", []).append(allocation)
         self._resettle(bill, at)
         return allocation
@@ -268,14 +375,51 @@ def _catalogue(b: _Builder, bills: int) -> None:
     smith_b = b.contact(
         ("duplicate_name_different_email",), first_name="John", last_name="Smith", email="jsmith@beta.example"
     )
-    otsuka = b.contact(("non_ascii_name", "contact_without_email"), company="Ōtsuka & Partners 大塚法律事務所")
+    otsuka = b.contact(
+        ("non_ascii_name", "contact_without_email"),
+        company="Ōtsuka & Partners 大塚法律事務所",
+        phones=[("Work", "+81 3-5555-0123")],
+        addresses=[
+            {
+                "street": "丸の内1-1-1",
+                "city": "千代田区",
+                "province": "東京都",
+                "postal_code": "100-0005",
+                "country": "Japan",
+                "name": "Work",
+            }
+        ],
+    )
     garcia_a = b.contact(
         ("duplicate_name_same_email",), first_name="Maria", last_name="Garcia", email="maria@garcia.example"
     )
     garcia_b = b.contact(
         ("duplicate_name_same_email",), first_name="Maria", last_name="Garcia", email="maria@garcia.example"
     )
-    muller = b.contact(("non_ascii_name",), company="Müller GmbH", email="buchhaltung@mueller.example")
+    muller = b.contact(
+        ("non_ascii_name",),
+        company="Müller GmbH",
+        email="buchhaltung@mueller.example",
+        sales_tax_number="DE123456789",
+        addresses=[
+            {
+                "street": "Friedrichstraße 12",
+                "city": "Berlin",
+                "province": "Berlin",
+                "postal_code": "10117",
+                "country": "Germany",
+                "name": "Work",
+            },
+            {
+                "street": "Postfach 10 20 30",
+                "city": "Berlin",
+                "province": "Berlin",
+                "postal_code": "10001",
+                "country": "Germany",
+                "name": "Billing",
+            },
+        ],
+    )
     long_name = b.contact(
         ("long_name",),
         company="The Extraordinarily Long-Named International "
@@ -348,9 +492,13 @@ def _catalogue(b: _Builder, bills: int) -> None:
         step()
     made = b.firm.bills
     if len(made) >= 1:
+        b.retainer(jose, d("1500.00"), made[0]["issued_at"] - timedelta(days=30))
         b.firm.mark("partial_payment", b.pay([(made[0], d("300.00"))])[0]["id"])
     if len(made) >= 2:
-        b.firm.mark("full_payment", b.pay([(made[1], made[1]["balance"])])[0]["id"])
+        b.retainer(estate, d("5000.00"), made[1]["issued_at"] - timedelta(days=20))
+        from_trust = b.pay([(made[1], made[1]["balance"])], from_trust=True)[0]["id"]
+        b.firm.mark("full_payment", from_trust)
+        b.firm.mark("paid_from_trust", from_trust)
     if len(made) >= 3:
         b.void(b.pay([(made[2], made[2]["balance"])])[0])
         b.firm.mark("full_payment", b.pay([(made[2], made[2]["balance"])], days_after=14)[0]["id"])

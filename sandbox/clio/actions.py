@@ -3,19 +3,19 @@
 A sync client must cope with bills edited, voided and deleted after it synced them,
 payments voided, contacts renamed. Tests and demos cause those changes through the admin
 API, which calls these functions; each one updates every record the real change touches
-(a voided payment reopens its bill), bumps ``updated_at`` so ``updated_since`` sees it, and
-fires the webhook events Clio would.
+(a voided payment reopens its bill and takes its deposit back out of the bank account),
+bumps ``updated_at`` so ``updated_since`` sees it, and fires the webhook events Clio would.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Mapping
 
 from billsync.sandbox.clio import billing, records
 from billsync.sandbox.clio.errors import bad_request, not_found
-from billsync.sandbox.clio.store import Record, Store, utcnow
+from billsync.sandbox.clio.store import Record, Store
 
 EDITABLE_BILL_FIELDS = ("number", "subject", "memo", "purchase_order", "issued_at", "due_at")
 
@@ -34,10 +34,21 @@ def _money(value: Any, what: str) -> Decimal:
         raise bad_request(f"{what} must be a number, got {value!r}") from None
 
 
+def _move_money(store: Store, allocation: Record, on: date, at: datetime, reverse: bool = False) -> None:
+    """Save the bank transactions a payment allocation makes (or, voided, undoes) and the
+    accounts they change; a credit allocation moves no money."""
+    accounts = store["bank_accounts"]
+    for transaction in records.transfers(
+        allocation, accounts.get, lambda: store.next_id("bank_transactions"), on, at, reverse=reverse
+    ):
+        store.save("bank_transactions", transaction, "created")
+        store.save("bank_accounts", accounts.records[transaction["bank_account_id"]], "updated")
+
+
 def reprice(store: Store, bill: Record, event: str = "updated") -> Record:
     """Recompute a bill's amounts from its lines and allocations, then save it."""
     lines = store["line_items"].referring("bill", bill["id"])
-    billing.price_bill(bill, lines)
+    records.price(bill, lines)
     billing.settle(bill, store["allocations"].referring("bill", bill["id"]))
     return store.touch("bills", bill, event)
 
@@ -47,7 +58,7 @@ def create_contact(store: Store, data: Mapping[str, Any]) -> Record:
     with store.lock:
         record = records.contact(
             store.next_id("contacts"),
-            utcnow(),
+            store.now(),
             company=data.get("name") if data.get("type") == "Company" else None,
             first_name=data.get("first_name"),
             last_name=data.get("last_name"),
@@ -63,8 +74,7 @@ def edit_contact(store: Store, contact_id: int, data: Mapping[str, Any]) -> Reco
         if data.get("name"):
             records.rename(record, data["name"])
         if "email" in data:
-            record["primary_email_address"] = data["email"]
-            record["email_addresses"] = [{**email, "address": data["email"]} for email in record["email_addresses"]]
+            records.set_email(record, data["email"], store.now())
         return store.touch("contacts", record)
 
 
@@ -76,7 +86,7 @@ def create_bill(store: Store, data: Mapping[str, Any]) -> Record:
         state = data.get("state", "awaiting_payment")
         if state not in records.TRANSITIONS or state in ("void", "deleted", "paid"):
             raise bad_request(f"A new bill cannot be in state {state}")
-        now = utcnow()
+        now = store.now()
         bill_id = store.next_id("bills")
         issued = date.fromisoformat(data.get("issued_at", now.date().isoformat()))
         bill = records.bill(
@@ -146,7 +156,7 @@ def create_payment(store: Store, data: Mapping[str, Any]) -> Record:
         if bill["state"] != "awaiting_payment":
             raise bad_request(f"Bill {bill['id']} is {bill['state']}, not awaiting payment")
         amount = _money(data.get("amount", bill["balance"]), "amount")
-        now = utcnow()
+        now = store.now()
         on = date.fromisoformat(data.get("date", now.date().isoformat()))
         contact_id = bill["client"]["id"]
         pay = store.save("payments", records.payment(store.next_id("payments"), contact_id, amount, on, now))
@@ -157,6 +167,7 @@ def create_payment(store: Store, data: Mapping[str, Any]) -> Record:
             ),
             "created",
         )
+        _move_money(store, allocation, on, now)
         reprice(store, bill)
         return allocation
 
@@ -166,7 +177,8 @@ def void_allocation(store: Store, allocation_id: int) -> Record:
     with store.lock:
         allocation = _get(store, "allocations", allocation_id, "Allocation")
         if allocation["voided_at"] is None:
-            allocation["voided_at"] = utcnow()
+            voided = allocation["voided_at"] = store.now()
             store.touch("allocations", allocation)
+            _move_money(store, allocation, voided.date(), voided, reverse=True)
             reprice(store, _get(store, "bills", allocation["bill"]["id"], "Bill"))
         return allocation

@@ -29,9 +29,9 @@ ROUTES = {
     "GET /_sandbox/counts": "Records per collection.",
     "GET /_sandbox/requests": "Requests per method, endpoint and status (0 = connection dropped).",
     "DELETE /_sandbox/requests": "Reset the request counts.",
-    "GET /_sandbox/config": "Current limits, token lifetime and faults.",
+    "GET /_sandbox/config": "Current limits, token lifetime, faults, *_since semantics and clock offset.",
     "PATCH /_sandbox/config": "Change rate_limit_per_minute, time_scale, token_lifetime_seconds, "
-    "faults {rate, kinds, slow_seconds, seed}.",
+    "faults {rate, kinds, slow_seconds, seed}, inclusive_since, clock_offset_seconds.",
     "POST /_sandbox/tokens": "Mint an access/refresh token pair, as if a user had approved the app.",
     "POST /_sandbox/tokens/expire": "Expire {\"access_token\": …}, or every access token.",
     "GET /_sandbox/webhook_deliveries": "The last handshakes and deliveries and their outcome.",
@@ -52,10 +52,9 @@ def _sandbox() -> Any:
 
 
 def _full(model: fields.Model, record: Record) -> dict[str, Any]:
-    selection = tuple((name, None) for name in sorted(model.scalars)) + tuple((name, None) for name in model.nested)
     db = _sandbox().store
     with db.lock:
-        return {"data": fields.project(db, model, record, selection)}
+        return {"data": fields.project(db, model, record, fields.everything(model))}
 
 
 def _body() -> dict[str, Any]:
@@ -111,6 +110,8 @@ def _config_view() -> dict[str, Any]:
         "rate_limit_per_minute": config.rate_limit_per_minute,
         "time_scale": config.time_scale,
         "token_lifetime_seconds": config.token_lifetime_seconds,
+        "inclusive_since": config.inclusive_since,
+        "clock_offset_seconds": config.clock_offset_seconds,
         "faults": {
             "rate": faults.rate,
             "kinds": list(faults.kinds),
@@ -138,6 +139,8 @@ def config_update() -> Response:
             time_scale=body.get("time_scale"),
             token_lifetime_seconds=body.get("token_lifetime_seconds"),
             faults=faults,
+            inclusive_since=body.get("inclusive_since"),
+            clock_offset_seconds=body.get("clock_offset_seconds"),
         )
     except (TypeError, ValueError) as e:
         raise bad_request(f"Invalid configuration: {e}") from None

@@ -1,8 +1,9 @@
 """The emulated Clio API v4 read endpoints: list and show for every resource, and ``who_am_i``.
 
-Responses have Clio's envelope: ``{"data": [...], "meta": {"paging": {"next": url}}}`` for a
-list, ``{"data": {...}}`` for one record, each record showing the requested ``fields`` (only
-``id`` and ``etag`` by default). A single record also carries its ``ETag`` and
+Responses have Clio's envelope: ``{"data": [...], "meta": {"paging": {"previous": url, "next":
+url}}}`` for a list (paged as :mod:`billsync.sandbox.clio.paging` explains), ``{"data": {...}}``
+for one record, each record showing the requested ``fields`` (only ``id`` and ``etag`` by
+default). A single record also carries its ``ETag`` and
 ``Last-Modified`` headers and answers ``If-None-Match`` with 304, as in
 docs.developers.clio.com/api-docs/etags.
 """
@@ -12,12 +13,11 @@ from __future__ import annotations
 import json
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from billsync.sandbox.clio import fields, query
-from billsync.sandbox.clio.errors import ClioError, bad_request, not_found
+from billsync.sandbox.clio import fields, paging, query
+from billsync.sandbox.clio.errors import ClioError, not_found
 from billsync.sandbox.clio.fields import Model
 from billsync.sandbox.clio.guard import add_limit_headers, authenticate
 from billsync.sandbox.clio.models import RESOURCES, USERS
@@ -49,7 +49,7 @@ def selection_for(model: Model) -> fields.Selection:
         selection = fields.parse(request.args.get("fields"))
         fields.validate(model, selection)
     except fields.FieldsError as e:
-        raise bad_request(str(e)) from None
+        raise ClioError(400, "InvalidFields", str(e)) from None
     return selection
 
 
@@ -71,19 +71,21 @@ def index(resource: str) -> Response:
     db = store()
     collection = db[resource]
     with db.lock:
-        found, token = query.page(
+        found = paging.page(
             collection,
-            query.build(collection, args, args.getlist("ids[]")),
+            query.build(
+                collection,
+                args,
+                args.getlist("ids[]"),
+                inclusive_since=current_app.extensions["clio"].config.inclusive_since,
+            ),
             order,
             limit,
+            args.get("offset"),
             args.get("page_token"),
         )
-        data = [fields.project(db, model, record, selection) for record in found]
-    paging: dict[str, str] = {}
-    if token:
-        params = [(k, v) for k, v in args.items(multi=True) if k != "page_token"]
-        paging["next"] = f"{request.base_url}?{urlencode(params + [('page_token', token)])}"
-    return clio_json({"data": data, "meta": {"paging": paging}})
+        data = [fields.project(db, model, record, selection) for record in found.records]
+    return clio_json({"data": data, "meta": {"paging": found.links(request.base_url, args.items(multi=True))}})
 
 
 def show_record(model: Model, record: Record | None, kind: str, record_id: int) -> Response:

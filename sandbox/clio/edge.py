@@ -1,10 +1,19 @@
-"""What happens around every emulated request: counting it, and maybe failing it on purpose.
+"""What happens around every emulated request: the API version, counting it, and maybe
+failing it on purpose.
 
 This wraps the WSGI application rather than hooking into Flask because a dropped
 connection must escape the framework's error handling to reach waitress (see
 :mod:`billsync.sandbox.faults`), and because a request that was faulted must be counted too.
-Only the emulated API (``/api/v4``) is faulted; OAuth is counted but never faulted, and
-the admin API is neither, so a test can always reset and inspect the emulator.
+Only the emulated API (``/api/v4``) is versioned and faulted; OAuth is counted but never
+faulted, and the admin API is neither, so a test can always reset and inspect the emulator.
+
+Versions follow the "Minor Versions" section of Clio's OpenAPI document: a request may name
+one in ``X-API-VERSION``; "if the header is present but invalid, it will return a 410 Gone
+response. If the header is present and valid, but it is no longer supported, it will
+return a 410 Gone response"; and "an X-API-VERSION will be included in all successful
+responses, with the value being set to the API version used". The document lists the
+supported versions, 4.0.13 being "the default version". Clio documents no body for the
+410; the emulator sends its usual error shape.
 """
 
 from __future__ import annotations
@@ -20,9 +29,10 @@ from billsync.sandbox.faults import FaultInjector
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _ID = re.compile(r"/\d+(?=[./]|$)")
-_SERVER_ERROR = json.dumps(
-    {"error": {"type": "ServiceUnavailable", "message": "Sandbox fault injection: try again later"}}
-).encode()
+_SERVER_ERROR = {"type": "ServiceUnavailable", "message": "Sandbox fault injection: try again later"}
+#: The minor versions Clio's OpenAPI document lists (4.0.11 is not among them), and its default.
+VERSIONS = ("4.0.4", "4.0.5", "4.0.6", "4.0.7", "4.0.8", "4.0.9", "4.0.10", "4.0.12", "4.0.13")
+DEFAULT_VERSION = "4.0.13"
 
 
 def endpoint_of(path: str) -> str:
@@ -68,22 +78,41 @@ class Edge:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         endpoint = endpoint_of(path)
+        version = None
         if path.startswith("/api/v4/"):
+            version = environ.get("HTTP_X_API_VERSION", DEFAULT_VERSION)
+            if version not in VERSIONS:
+                return self._refuse(
+                    method, endpoint, start_response, "410 Gone", {"type": "Gone", "message": _gone(version)}
+                )
             try:
                 fail = self.faults.inject()
             except Exception:
                 self.counter.add(method, endpoint, 0)
                 raise
             if fail:
-                self.counter.add(method, endpoint, 503)
-                start_response(
-                    "503 Service Unavailable",
-                    [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(_SERVER_ERROR)))],
-                )
-                return [_SERVER_ERROR]
+                return self._refuse(method, endpoint, start_response, "503 Service Unavailable", _SERVER_ERROR)
 
         def counting_start_response(status: str, headers: list[Any], *exc: Any) -> Any:
-            self.counter.add(method, endpoint, int(status.split()[0]))
+            code = int(status.split()[0])
+            self.counter.add(method, endpoint, code)
+            if version is not None and code < 400:
+                headers = [*headers, ("X-API-VERSION", version)]
             return start_response(status, headers, *exc)
 
         return self.app(environ, counting_start_response)
+
+    def _refuse(
+        self, method: str, endpoint: str, start_response: Callable[..., Any], status: str, error: dict[str, str]
+    ) -> Iterable[bytes]:
+        """Answer in Clio's error shape without reaching the application."""
+        body = json.dumps({"error": error}).encode()
+        self.counter.add(method, endpoint, int(status.split()[0]))
+        start_response(
+            status, [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+
+def _gone(version: str) -> str:
+    return f"API version {version!r} is not supported; supported versions are {', '.join(VERSIONS)}"

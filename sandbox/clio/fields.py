@@ -2,8 +2,12 @@
 
 Clio returns only ``id`` and ``etag`` unless asked for more, lets a request name the
 fields of a nested resource one level deep (``client{id,name}``), gives a nested resource
-its default fields when none are named, and answers 400 for an unknown field or a
-second nesting level (docs.developers.clio.com/api-docs/fields). The emulator does the
+its default fields when none are named, shows a second-level nested resource
+(``matter{client}``) with its default fields only, and answers 400 for an unknown field
+or for braces on a second level (docs.developers.clio.com/api-docs/fields). The 400 is
+``{"error": {"type": "InvalidFields", "message": "document_versions is not a valid field"}}``
+(the body quoted in Clio's support article "Changes to Documents API endpoint",
+developers.support.clio.com/hc/en-us/articles/1260801745250). The emulator does the
 same, so a client that forgets a field finds out here rather than against the real API.
 """
 
@@ -27,26 +31,37 @@ class FieldsError(ValueError):
 
 @dataclass(frozen=True)
 class Nested:
-    """A nested resource of a model: what it may show and how to find it.
+    """A resource nested in another: what type it is and how to find it from the outer record.
 
     Attributes:
-        fields: the fields a request may name inside the braces.
-        default: what is shown when the braces are absent.
-        resolve: the nested record(s) of a record, a dict, a list of dicts or None.
+        model: the nested resource's type; its ``fields`` are what the braces may name.
+        resolve: the nested record(s) of an outer record: a dict, a list of dicts or None.
     """
 
-    fields: frozenset[str]
-    default: tuple[str, ...]
+    model: Model
     resolve: Callable[[Store, Record], Any]
 
 
 @dataclass(frozen=True)
 class Model:
-    """One Clio resource as the API shows it."""
+    """One Clio type as the API shows it.
 
-    collection: str
-    scalars: frozenset[str]
+    Attributes:
+        collection: the store collection its records are listed from, or None for a type
+            that is only ever nested (an address, a discount).
+        fields: the properties of Clio's ``<Type>_base`` schema, which a request may name
+            plainly and, when the type is nested, inside braces.
+        nested: the resources nested in it (the other properties of Clio's ``<Type>``
+            schema). A few are base fields too (a contact's ``currency``): when such a
+            record is itself nested (``client{currency}``), that second level shows its
+            default fields only.
+        default: what a nested one shows without braces.
+    """
+
+    collection: str | None
+    fields: tuple[str, ...]
     nested: Mapping[str, Nested] = field(default_factory=dict)
+    default: tuple[str, ...] = DEFAULT_FIELDS
 
 
 def parse(text: str | None) -> Selection:
@@ -89,15 +104,15 @@ def parse(text: str | None) -> Selection:
 def validate(model: Model, selection: Selection) -> None:
     """Refuse what Clio refuses: unknown fields, or braces on a plain field."""
     for name, subfields in selection:
-        if name in model.scalars:
-            if subfields is not None:
-                raise FieldsError(f"Field '{name}' has no nested fields")
-        elif name in model.nested:
-            unknown = set(subfields or ()) - model.nested[name].fields
+        nested = model.nested.get(name)
+        if nested is not None:
+            unknown = [f"{name}{{{sub}}}" for sub in subfields or () if sub not in nested.model.fields]
             if unknown:
-                raise FieldsError(f"Invalid nested fields for {name}: {', '.join(sorted(unknown))}")
-        else:
-            raise FieldsError(f"Invalid field: {name}")
+                raise FieldsError(f"{', '.join(unknown)} is not a valid field")
+        elif name not in model.fields:
+            raise FieldsError(f"{name} is not a valid field")
+        elif subfields is not None:
+            raise FieldsError(f"{name} has no nested fields")
 
 
 def fmt(value: Any) -> Any:
@@ -119,8 +134,22 @@ def fmt(value: Any) -> Any:
     return value
 
 
-def _pick(record: Record, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: fmt(record.get(name)) for name in names}
+def _show(store: Store, nested: Nested, record: Record, names: tuple[str, ...]) -> Any:
+    target = nested.resolve(store, record)
+    if target is None:
+        return None
+    if isinstance(target, list):
+        return [_pick(store, nested.model, item, names) for item in target]
+    return _pick(store, nested.model, target, names)
+
+
+def _pick(store: Store, model: Model, record: Record, names: tuple[str, ...]) -> dict[str, Any]:
+    """A nested record's ``names``; its own nested resources (a second level) show their defaults."""
+    out: dict[str, Any] = {}
+    for name in names:
+        inner = model.nested.get(name)
+        out[name] = fmt(record.get(name)) if inner is None else _show(store, inner, record, inner.model.default)
+    return out
 
 
 def project(store: Store, model: Model, record: Record, selection: Selection) -> dict[str, Any]:
@@ -128,15 +157,12 @@ def project(store: Store, model: Model, record: Record, selection: Selection) ->
     out: dict[str, Any] = {}
     for name, subfields in selection:
         nested = model.nested.get(name)
-        if nested is None:
-            out[name] = fmt(record.get(name))
-            continue
-        target = nested.resolve(store, record)
-        names = subfields or nested.default
-        if target is None:
-            out[name] = None
-        elif isinstance(target, list):
-            out[name] = [_pick(item, names) for item in target]
-        else:
-            out[name] = _pick(target, names)
+        out[name] = (
+            fmt(record.get(name)) if nested is None else _show(store, nested, record, subfields or nested.model.default)
+        )
     return out
+
+
+def everything(model: Model) -> Selection:
+    """Every field of ``model``, each nested resource with its default fields (the admin API's view)."""
+    return tuple((name, None) for name in dict.fromkeys((*model.fields, *model.nested)))

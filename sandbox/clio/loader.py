@@ -6,7 +6,16 @@ from billsync.sandbox.clio.store import Store
 from billsync.sandbox.demo import Firm, generate_firm
 
 #: Firm attributes in the order their records may refer to one another.
-COLLECTIONS = ("contacts", "bills", "line_items", "payments", "credit_memos", "allocations")
+COLLECTIONS = (
+    "contacts",
+    "bank_accounts",
+    "bills",
+    "line_items",
+    "payments",
+    "credit_memos",
+    "allocations",
+    "bank_transactions",
+)
 
 
 def load_firm(store: Store, firm: Firm) -> dict[str, int]:

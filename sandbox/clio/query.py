@@ -35,6 +35,11 @@ ORDERS: dict[str, tuple[tuple[str, ...], str]] = {
     "line_items": (("id",), "id(asc)"),
     "allocations": (("id", "date"), "date(asc)"),
     "credit_memos": (("id", "date"), "date(asc)"),
+    "bank_accounts": (
+        ("id", "name", "institution", "account_number", "transit_number", "currency", "updated_at", "type"),
+        "id(asc)",
+    ),
+    "bank_transactions": (("id",), "id(asc)"),
     "webhooks": (("id",), "id(asc)"),
 }
 
@@ -170,20 +175,37 @@ FILTERS: dict[str, dict[str, Callable[[Query, Collection, str, str], None]]] = {
         "status": _status,
     },
     "credit_memos": {"contact_id": _ref_filter("contact")},
+    "bank_accounts": {},
+    "bank_transactions": {"bank_account_id": _ref_filter("bank_account"), "client_id": _ref_filter("client")},
     "webhooks": {},
 }
 
 
-def build(collection: Collection, args: Mapping[str, Any], ids: list[str]) -> Query:
-    """Turn request parameters into a :class:`Query`; 400 on a malformed value."""
+def _since(field_name: str, bound: datetime, inclusive: bool) -> Predicate:
+    """``updated_since``/``created_since``: Clio's OpenAPI document describes each as "Filter
+    Bill records to those having the `updated_at` field after a specific time" (GET
+    /bills.json; the same words on every list endpoint), so a record stamped at exactly
+    ``bound`` is left out unless the emulator is configured ``inclusive_since``."""
+    if inclusive:
+        return lambda r: r[field_name] >= bound
+    return lambda r: r[field_name] > bound
+
+
+def build(collection: Collection, args: Mapping[str, Any], ids: list[str], *, inclusive_since: bool) -> Query:
+    """Turn request parameters into a :class:`Query`; 400 on a malformed value.
+
+    ``inclusive_since`` makes ``updated_since``/``created_since`` mean "at or after" instead
+    of Clio's documented "after" (``ClioConfig.inclusive_since``).
+    """
     query = Query()
     if ids:
         query.narrow(parse_int("ids[]", value) for value in ids)
     if args.get("updated_since"):
-        query.narrow(collection.updated_since(parse_time(args["updated_since"])))
+        updated = parse_time(args["updated_since"])
+        query.narrow(collection.updated_since(updated))  # at or after: the index narrows, _since decides
+        query.predicates.append(_since("updated_at", updated, inclusive_since))
     if args.get("created_since"):
-        created = parse_time(args["created_since"])
-        query.predicates.append(lambda r: r["created_at"] >= created)
+        query.predicates.append(_since("created_at", parse_time(args["created_since"]), inclusive_since))
     for name, apply in FILTERS[collection.name].items():
         if args.get(name):
             apply(query, collection, name, args[name])

@@ -32,6 +32,8 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "payments": ("contact",),
     "allocations": ("bill", "parent", "contact"),
     "credit_memos": ("contact",),
+    "bank_accounts": (),
+    "bank_transactions": ("bank_account", "client"),
     "webhooks": (),
 }
 
@@ -75,7 +77,8 @@ class Collection:
         return [self.records[i] for i in sorted(self.referrer_ids(field, key))]
 
     def updated_since(self, since: datetime) -> list[int]:
-        """Ids of records updated at or after ``since`` (inclusive, see the README)."""
+        """Ids of records updated at or after ``since``; the list filter then decides whether
+        ``since`` itself counts (``query.build``, ``ClioConfig.inclusive_since``)."""
         start = bisect.bisect_left(self.by_updated, (since.timestamp(), -1))
         return [record_id for _, record_id in self.by_updated[start:]]
 
@@ -115,9 +118,14 @@ class Store:
     Writers hold :attr:`lock` across a whole business action (recording a payment
     touches an allocation and a bill) so readers never see half of it. Listeners (the
     webhook dispatcher) are told about each saved record after the fact.
+
+    Args:
+        clock: the account's "now" for the timestamps it stamps (the emulator's clock can
+            be moved, so tests order changes in time without waiting).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self.now = clock
         self.lock = threading.RLock()
         self.listeners: list[Listener] = []
         self.reset()
@@ -156,7 +164,7 @@ class Store:
 
     def touch(self, name: str, record: Record, event: str = "updated") -> Record:
         """Save a changed record with ``updated_at`` set to now."""
-        record["updated_at"] = utcnow()
+        record["updated_at"] = self.now()
         return self.save(name, record, event)
 
     def items(self) -> Iterator[tuple[str, Record]]:

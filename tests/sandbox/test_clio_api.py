@@ -1,9 +1,11 @@
-"""The Clio emulator's read API: fields, paging, filters, ordering, ETags, exact money."""
+"""The Clio emulator's read API: fields, paging, versions, filters, ordering, ETags, exact money,
+bank accounts."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -12,18 +14,30 @@ from tests.sandbox.clio_fixtures import *  # noqa: F401,F403
 from tests.sandbox.clio_fixtures import Clio
 
 
+def _follow(clio: Clio, url: str) -> dict:
+    response = clio.http.get(url, headers={"Authorization": f"Bearer {clio.token}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _pages(clio: Clio, resource: str, **params) -> list[dict]:
+    """Every page from the first, following ``meta.paging.next`` to the end, as a Clio client must."""
+    pages = [clio.get(f"/{resource}.json", **params)]
+    while "next" in pages[-1]["meta"]["paging"]:
+        pages.append(_follow(clio, pages[-1]["meta"]["paging"]["next"]))
+    return pages
+
+
 def _all(clio: Clio, resource: str, **params) -> list[dict]:
-    """Follow ``meta.paging.next`` to the end, as a Clio client must."""
-    response = clio.api(f"/{resource}.json", params=params)
-    records = []
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        records += body["data"]
-        next_url = body["meta"]["paging"].get("next")
-        if not next_url:
-            return records
-        response = clio.http.get(next_url, headers={"Authorization": f"Bearer {clio.token}"})
+    return [record for page in _pages(clio, resource, **params) for record in page["data"]]
+
+
+def _ids(page: dict) -> list[int]:
+    return [record["id"] for record in page["data"]]
+
+
+def _query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
 
 
 def test_without_fields_only_id_and_etag(clio: Clio) -> None:
@@ -37,13 +51,46 @@ def test_fields_with_one_nesting_level(clio: Clio) -> None:
     assert set(bill["discount"]) == {"rate", "type", "note", "early_payment_rate", "early_payment_period"}
     default_nested = clio.get("/bills/1.json", fields="client")["data"]["client"]
     assert set(default_nested) == {"id", "etag"}
+    # A second level shows its default fields only (docs.developers.clio.com/api-docs/fields).
+    second = clio.get("/bills/1.json", fields="client{name,currency}")["data"]["client"]
+    assert second == {"name": "José Müller", "currency": {"id": 1, "etag": '"usd"'}}
 
 
-@pytest.mark.parametrize("fields", ["nonsense", "client{id,company{id}}", "client{bogus}", "number{x}"])
-def test_invalid_fields_are_400(clio: Clio, fields: str) -> None:
+def test_a_contacts_addresses_phones_and_emails(clio: Clio) -> None:
+    muller = _all(clio, "contacts", query="Müller GmbH", fields="id")[0]["id"]
+    contact = clio.get(
+        f"/contacts/{muller}.json",
+        fields="name,addresses{street,city,country,name,primary},primary_address{name},secondary_address{name},"
+        "email_addresses{address,primary},phone_numbers,primary_email_address,sales_tax_number,currency{code}",
+    )["data"]
+    assert contact["addresses"] == [
+        {"street": "Friedrichstraße 12", "city": "Berlin", "country": "Germany", "name": "Work", "primary": True},
+        {"street": "Postfach 10 20 30", "city": "Berlin", "country": "Germany", "name": "Billing", "primary": False},
+    ]
+    assert (contact["primary_address"], contact["secondary_address"]) == ({"name": "Work"}, {"name": "Billing"})
+    assert contact["email_addresses"] == [{"address": contact["primary_email_address"], "primary": True}]
+    assert all(set(phone) == {"id", "etag"} for phone in contact["phone_numbers"])
+    assert (contact["sales_tax_number"], contact["currency"]) == ("DE123456789", {"code": "USD"})
+    phones = clio.get("/contacts/1.json", fields="primary_phone_number,phone_numbers{number,primary}")["data"]
+    assert phones["phone_numbers"][0] == {"number": phones["primary_phone_number"], "primary": True}
+
+
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ("nonsense", "nonsense is not a valid field"),
+        ("client{id,company{id}}", "Nested fields may only be requested one level deep"),
+        ("client{currency{code}}", "Nested fields may only be requested one level deep"),
+        ("client{bogus}", "client{bogus} is not a valid field"),
+        ("client{addresses}", "client{addresses} is not a valid field"),
+        ("number{x}", "number has no nested fields"),
+        ("matters", "matters is not a valid field"),
+    ],
+)
+def test_invalid_fields_are_400(clio: Clio, fields: str, message: str) -> None:
     response = clio.api("/bills.json", params={"fields": fields})
     assert response.status_code == 400
-    assert response.json()["error"]["type"] == "BadRequest"
+    assert response.json()["error"] == {"type": "InvalidFields", "message": message}
 
 
 @pytest.mark.parametrize("limit", ["201", "0", "abc"])
@@ -60,6 +107,62 @@ def test_cursor_paging_visits_every_record_once(clio: Clio) -> None:
     assert descending == list(range(40, 0, -1))
     by_date = _all(clio, "allocations", limit=4, fields="id,date")
     assert [r["date"] for r in by_date] == sorted(r["date"] for r in by_date)
+
+
+def test_cursor_pages_link_back_with_previous(clio: Clio) -> None:
+    forward = _pages(clio, "line_items", limit=7, order="id(asc)")
+    assert len(forward) > 3
+    assert "previous" not in forward[0]["meta"]["paging"] and "next" not in forward[-1]["meta"]["paging"]
+    backward = [forward[-1]]
+    while "previous" in backward[-1]["meta"]["paging"]:
+        link = backward[-1]["meta"]["paging"]["previous"]
+        assert _query(link)["limit"] == ["7"] and "page_token" in _query(link)
+        backward.append(_follow(clio, link))
+    assert [_ids(page) for page in backward] == [_ids(page) for page in reversed(forward)]
+
+
+def test_offset_paging_of_custom_orders(clio: Clio) -> None:
+    # docs.developers.clio.com/api-docs/paging: "Limited Offset Pagination".
+    pages = _pages(clio, "allocations", limit=4, fields="id,date")
+    assert [r["date"] for page in pages for r in page["data"]] == sorted(r["date"] for p in pages for r in p["data"])
+    links = [_query(page["meta"]["paging"]["next"]) for page in pages[:-1]]
+    assert [link["offset"] for link in links] == [[str(4 * n)] for n in range(1, len(pages))]
+    assert all("page_token" not in link for link in links)
+    assert _query(pages[2]["meta"]["paging"]["previous"])["offset"] == ["4"]
+    parallel = [clio.get("/allocations.json", limit=4, fields="id,date", offset=4 * n) for n in range(len(pages))]
+    assert [_ids(page) for page in parallel] == [_ids(page) for page in pages]
+    by_offset = clio.get("/bills.json", order="id(asc)", offset=5, limit=5)
+    assert _ids(by_offset) == [6, 7, 8, 9, 10]
+    assert _query(by_offset["meta"]["paging"]["next"])["offset"] == ["10"]
+    assert _query(by_offset["meta"]["paging"]["previous"])["offset"] == ["0"]
+
+
+@pytest.mark.parametrize(
+    "params,status,kind",
+    [
+        ({"offset": 10_000}, 422, "ArgumentError"),
+        ({"offset": -1}, 400, "BadRequest"),
+        ({"order": "issued_at(asc)", "page_token": "YWZ0ZXI6Mw"}, 400, "BadRequest"),
+        ({"page_token": "bm9wZQ"}, 400, "BadRequest"),
+    ],
+)
+def test_paging_refusals(clio: Clio, params: dict, status: int, kind: str) -> None:
+    response = clio.api("/bills.json", params=params)
+    assert response.status_code == status and response.json()["error"]["type"] == kind
+
+
+def test_api_versions(clio: Clio) -> None:
+    # Clio's OpenAPI document, "Minor Versions": 4.0.13 is the default; a retired or
+    # invalid X-API-VERSION is 410 Gone; successful answers name the version served.
+    assert clio.api("/bills.json").headers["X-API-VERSION"] == "4.0.13"
+    pinned = clio.api("/bills.json", headers={"X-API-VERSION": "4.0.9"})
+    assert pinned.status_code == 200 and pinned.headers["X-API-VERSION"] == "4.0.9"
+    assert clio.api("/webhooks.json", headers={"X-API-VERSION": "4.0.12"}).headers["X-API-VERSION"] == "4.0.12"
+    for version in ("4.0.3", "4.0.11", "banana"):
+        gone = clio.api("/bills.json", headers={"X-API-VERSION": version})
+        assert gone.status_code == 410 and gone.json()["error"]["type"] == "Gone"
+        assert "X-API-VERSION" not in gone.headers
+    assert "X-API-VERSION" not in clio.api("/bills/999999.json").headers
 
 
 def test_filters(clio: Clio) -> None:
@@ -126,3 +229,41 @@ def test_money_is_exact_to_the_cent(clio: Clio) -> None:
             bill["tax_sum"],
             bill["balance"],
         )
+
+
+def test_bank_accounts_and_their_ledgers(clio: Clio) -> None:
+    accounts = _all(clio, "bank_accounts", fields="id,name,type,balance,bank_transactions_count,currency")
+    assert [(a["type"], a["currency"]) for a in accounts] == [("Operating", "USD"), ("Trust", "USD")]
+    for account in accounts:
+        ledger = _all(clio, "bank_transactions", bank_account_id=account["id"], fields="amount,bank_account{id}")
+        assert len(ledger) == account["bank_transactions_count"]
+        assert {t["bank_account"]["id"] for t in ledger} == {account["id"]}
+        assert sum(Decimal(str(t["amount"])) for t in ledger) == Decimal(str(account["balance"]))
+    shown = clio.get(f"/bank_accounts/{accounts[1]['id']}.json", fields="name,holder")["data"]
+    assert shown == {"name": "IOLTA Trust", "holder": "Sandbox Law LLP"}
+    from_trust = _all(clio, "bank_transactions", bank_account_id=accounts[1]["id"], fields="funds_out,allocation")
+    assert any(t["funds_out"] and t["allocation"] for t in from_trust), "a bill paid from trust"
+
+
+def test_payments_move_money_and_updated_since_sees_it(clio: Clio) -> None:
+    before = _all(clio, "bank_accounts", fields="id,balance,updated_at")
+    latest = max(a["updated_at"] for a in before)
+    allocation = clio.admin("POST", "/payments", json={"bill_id": 1, "amount": "10.00"})["data"]
+    clio.admin("POST", f"/allocations/{allocation['id']}/void")
+    moved = _all(
+        clio,
+        "bank_transactions",
+        updated_since=latest,
+        fields="amount,transaction_type,allocation{id},bank_account{id},current_account_balance",
+    )
+    assert [(t["amount"], t["transaction_type"], t["allocation"]["id"]) for t in moved] == [
+        (10.0, "Deposit", allocation["id"]),
+        (-10.0, "Withdrawal", allocation["id"]),
+    ]
+    operating = before[0]
+    assert [t["current_account_balance"] for t in moved] == [
+        float(Decimal(str(operating["balance"])) + 10),
+        operating["balance"],
+    ]
+    changed = _all(clio, "bank_accounts", updated_since=latest, fields="id,balance")
+    assert changed == [{"id": operating["id"], "balance": operating["balance"]}]

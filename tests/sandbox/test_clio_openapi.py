@@ -1,10 +1,17 @@
 """Every Clio emulator response body validates against Clio's own OpenAPI document.
 
+Each served resource is asked for every field the document lists for it, read from the
+document itself: every property of its ``<Type>_base`` schema, and every resource nested
+in it with every property of that one's ``_base`` schema inside braces. Only the nested
+resources named in ``NOT_KEPT`` are left out (and must be refused), so the test fails when
+the emulator drops a field or the document gains one.
+
 Two adjustments, both explained where they are made: Clio's document declares no
 ``nullable`` anywhere, yet the live API sends ``null`` for unset values (``voided_at`` of a
-valid allocation, ``paid_at`` of an unpaid bill), so scalar properties also accept null;
-and the document leaves ``additionalProperties`` open, so the test separately checks that
-every key the emulator sends is a property Clio's schema declares.
+valid allocation, ``paid_at`` of an unpaid bill, the ``original_bill`` of a bill that
+replaces none), so scalar properties and nested resources also accept null; and the
+document leaves ``additionalProperties`` open, so the test separately checks that every
+key the emulator sends is a property Clio's schema declares.
 """
 
 from __future__ import annotations
@@ -19,29 +26,51 @@ from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from billsync.sandbox.clio.models import RESOURCES
 from tests.sandbox.clio_fixtures import *  # noqa: F401,F403
 from tests.sandbox.clio_fixtures import Clio
 from tests.shared import CLIO_OPENAPI
 
-OPENAPI = CLIO_OPENAPI
-
-RICH = {
-    "contacts": "id,etag,name,first_name,last_name,type,initials,primary_email_address,is_client,"
-    "created_at,updated_at,email_addresses{id,address,name,primary}",
-    "bills": "id,etag,number,issued_at,due_at,subject,memo,type,kind,state,balance,total,paid,paid_at,"
-    "due,credits_issued,sub_total,tax_rate,secondary_tax_rate,tax_sum,secondary_tax_sum,"
-    "total_tax,last_sent_at,shared,can_update,available_state_transitions,created_at,updated_at,"
-    "client{id,name,type,primary_email_address},discount,currency{id,code,sign}",
-    "line_items": "id,etag,type,description,date,price,quantity,kind,taxable,secondary_taxable,note,"
-    "sub_total,total,tax,secondary_tax,group_ordering,created_at,updated_at,"
-    "bill{id,number,state},discount{rate,type}",
-    "allocations": "id,etag,date,amount,interest,voided_at,description,destroyable,created_at,updated_at,"
-    "bill{id,number},contact{id,name},parent{id,type}",
-    "credit_memos": "id,etag,date,amount,description,discount,voided_at,created_at,updated_at,"
-    "contact{id,name},allocations{id,amount,voided_at}",
-    "webhooks": "id,etag,url,fields,shared_secret,model,status,events,expires_at,created_at,updated_at",
+#: Nested resources the emulator keeps no records of, so answers 400 for, by resource:
+#: matters, activities, groups, bill themes and billing settings, custom fields, KYC,
+#: Clio for Clients and UK legal aid data, and users other than ``who_am_i``.
+NOT_KEPT = {
+    "contacts": {
+        "activity_rates",
+        "custom_field_values",
+        "custom_field_set_associations",
+        "instant_messengers",
+        "web_sites",
+        "notification_methods",
+        "account_balances",
+        "related_contacts",
+        "kyc_field_values",
+        "company",
+        "avatar",
+        "payment_profile",
+        "folder",
+        "co_counsel_rate",
+        "primary_web_site",
+        "legal_aid_uk_contact",
+    },
+    "bills": {
+        "user",
+        "matters",
+        "group",
+        "bill_theme",
+        "balances",
+        "matter_totals",
+        "billing_setting",
+        "legal_aid_uk_bill",
+        "split_invoice",
+    },
+    "line_items": {"activity", "matter", "user", "included_line_item_totals"},
+    "allocations": {"matter"},
+    "credit_memos": {"user"},
+    "bank_accounts": {"user"},
+    "bank_transactions": {"matter"},
+    "webhooks": {"user"},
 }
-
 
 #: ISO-8601 checks for the two formats Clio's schemas use (jsonschema has none built in
 #: without optional dependencies); a timestamp must carry its offset, as Clio's do.
@@ -67,15 +96,27 @@ def _nullable(node: Any) -> None:
             _nullable(value)
 
 
+def _nullable_nested(schemas: dict[str, Any]) -> None:
+    """Let every nested resource of a record be null too (not the ``data`` of an answer)."""
+    for name, schema in schemas.items():
+        if name.endswith(("_List", "_Show")):
+            continue
+        for part in [schema, *schema.get("allOf", [])]:
+            for prop_name, prop in part.get("properties", {}).items():
+                if "$ref" in prop:
+                    part["properties"][prop_name] = {"anyOf": [{"$ref": prop["$ref"]}, {"type": "null"}]}
+
+
 @pytest.fixture(scope="module")
 def openapi() -> dict[str, Any]:
-    return json.loads(OPENAPI.read_text())
+    return json.loads(CLIO_OPENAPI.read_text())
 
 
 @pytest.fixture(scope="module")
 def registry(openapi: dict[str, Any]) -> Registry:
     document = copy.deepcopy(openapi)
     _nullable(document["components"])
+    _nullable_nested(document["components"]["schemas"])
     return Registry().with_resource("urn:clio", Resource.from_contents(document, default_specification=DRAFT4))
 
 
@@ -84,21 +125,53 @@ def _response_schema(openapi: dict[str, Any], path: str, method: str, status: st
     return next(iter(content.values()))["schema"]["$ref"]
 
 
+def _schema(openapi: dict[str, Any], ref: str) -> dict[str, Any]:
+    return openapi["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
 def _properties(openapi: dict[str, Any], ref: str) -> dict[str, Any]:
     """The declared properties of a schema, through ``allOf``."""
-    schema = openapi["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    schema = _schema(openapi, ref)
     properties = dict(schema.get("properties", {}))
     for part in schema.get("allOf", []):
         properties.update(_properties(openapi, part["$ref"]) if "$ref" in part else part.get("properties", {}))
     return properties
 
 
+def _target(prop: dict[str, Any]) -> str | None:
+    """The schema a property refers to (directly or as array items), if it is a resource."""
+    return prop.get("$ref") or prop.get("items", {}).get("$ref")
+
+
+def _record_ref(openapi: dict[str, Any], resource: str) -> str:
+    """``#/components/schemas/Bill`` for ``bills``: the items of its list answer."""
+    list_ref = _response_schema(openapi, f"/{resource}.json", "get", "200")
+    return _properties(openapi, list_ref)["data"]["items"]["$ref"]
+
+
+def _documented(openapi: dict[str, Any], resource: str) -> tuple[list[str], dict[str, list[str]]]:
+    """A resource's documented fields: its ``_base`` properties, and each nested resource
+    with its own ``_base`` properties."""
+    schema = _schema(openapi, _record_ref(openapi, resource))
+    base_ref, extension = schema["allOf"][0]["$ref"], schema["allOf"][1]
+    base = list(_properties(openapi, base_ref))
+    nested = {name: list(_properties(openapi, _target(prop))) for name, prop in extension["properties"].items()}
+    return base, nested
+
+
+def _every_field(openapi: dict[str, Any], resource: str) -> str:
+    """The ``fields`` parameter asking for everything the emulator keeps of ``resource``."""
+    base, nested = _documented(openapi, resource)
+    kept = {name: inner for name, inner in nested.items() if name not in NOT_KEPT[resource]}
+    plain = [name for name in base if name not in kept]
+    return ",".join(plain + [f"{name}{{{','.join(inner)}}}" for name, inner in kept.items()])
+
+
 def _check_keys(openapi: dict[str, Any], ref: str, record: dict[str, Any]) -> None:
     properties = _properties(openapi, ref)
     assert set(record) <= set(properties), f"undeclared in {ref}: {set(record) - set(properties)}"
     for name, value in record.items():
-        prop = properties[name]
-        target = prop.get("$ref") or prop.get("items", {}).get("$ref")
+        target = _target(properties[name])
         if target and value is not None:
             for item in value if isinstance(value, list) else [value]:
                 _check_keys(openapi, target, item)
@@ -108,9 +181,13 @@ def _validate(openapi, registry, path: str, method: str, status: str, body: dict
     ref = _response_schema(openapi, path, method, status)
     Draft4Validator({"$ref": f"urn:clio{ref}"}, registry=registry, format_checker=FORMATS).validate(body)
     data_ref = _properties(openapi, ref)["data"]
-    item_ref = data_ref.get("$ref") or data_ref["items"]["$ref"]
+    item_ref = _target(data_ref)
     for record in body["data"] if isinstance(body["data"], list) else [body["data"]]:
         _check_keys(openapi, item_ref, record)
+
+
+def _validate_error(registry, body: dict[str, Any]) -> None:
+    Draft4Validator({"$ref": "urn:clio#/components/schemas/Error"}, registry=registry).validate(body)
 
 
 @pytest.fixture
@@ -123,20 +200,35 @@ def with_webhook(clio: Clio) -> Clio:
     return clio
 
 
-@pytest.mark.parametrize("resource", sorted(RICH))
-def test_list_and_show_bodies_match_clio_schemas(openapi, registry, with_webhook: Clio, resource: str) -> None:
+def test_the_emulator_serves_the_resources_of_the_brief() -> None:
+    assert set(RESOURCES) == set(NOT_KEPT)
+
+
+@pytest.mark.parametrize("resource", sorted(NOT_KEPT))
+def test_every_documented_field_is_served_and_valid(openapi, registry, with_webhook: Clio, resource: str) -> None:
     clio = with_webhook
-    listing = clio.get(f"/{resource}.json", fields=RICH[resource], limit=200)
+    every = _every_field(openapi, resource)
+    listing = clio.get(f"/{resource}.json", fields=every, limit=200)
     assert listing["data"], f"the demo firm has {resource}"
     _validate(openapi, registry, f"/{resource}.json", "get", "200", listing)
+    base, nested = _documented(openapi, resource)
+    assert all(set(record) == set(base) | set(nested) - NOT_KEPT[resource] for record in listing["data"])
     default = clio.get(f"/{resource}.json", limit=3)
     _validate(openapi, registry, f"/{resource}.json", "get", "200", default)
     record_id = listing["data"][0]["id"]
     if "get" not in openapi["paths"][f"/{resource}/{{id}}.json"]:
         assert clio.api(f"/{resource}/{record_id}.json").status_code == 404
         return
-    shown = clio.get(f"/{resource}/{record_id}.json", fields=RICH[resource])
+    shown = clio.get(f"/{resource}/{record_id}.json", fields=every)
     _validate(openapi, registry, f"/{resource}/{{id}}.json", "get", "200", shown)
+
+
+@pytest.mark.parametrize("resource,field", sorted((r, f) for r, names in NOT_KEPT.items() for f in names))
+def test_nested_resources_not_kept_are_refused(openapi, clio: Clio, resource: str, field: str) -> None:
+    assert field in _documented(openapi, resource)[1], "NOT_KEPT names only what Clio's document lists"
+    response = clio.api(f"/{resource}.json", params={"fields": f"id,{field}"})
+    assert response.status_code == 400
+    assert response.json()["error"] == {"type": "InvalidFields", "message": f"{field} is not a valid field"}
 
 
 def test_who_am_i_and_webhook_creation_match(openapi, registry, clio: Clio) -> None:
@@ -149,7 +241,7 @@ def test_who_am_i_and_webhook_creation_match(openapi, registry, clio: Clio) -> N
     created = clio.api(
         "/webhooks.json",
         method="POST",
-        params={"fields": RICH["webhooks"]},
+        params={"fields": _every_field(openapi, "webhooks")},
         json={"data": {"url": "http://127.0.0.1:9/x", "model": "contact", "fields": "id,name"}},
     )
     _validate(openapi, registry, "/webhooks.json", "post", "201", created.json())
@@ -170,3 +262,13 @@ def test_error_bodies_match_clio_error_schema(openapi, registry, clio: Clio, pat
     unauthorized = clio.api(path, token="expired-or-unknown")
     ref = _response_schema(openapi, path, "get", "401")
     Draft4Validator({"$ref": f"urn:clio{ref}"}, registry=registry).validate(unauthorized.json())
+
+
+def test_gone_and_offset_limit_bodies_have_clio_error_shape(registry, clio: Clio) -> None:
+    # The document has no 410 or 422 answer for lists; they share every error's schema.
+    gone = clio.api("/bills.json", headers={"X-API-VERSION": "4.0.3"})
+    assert gone.status_code == 410
+    _validate_error(registry, gone.json())
+    too_far = clio.api("/bills.json", params={"offset": 10_000})
+    assert too_far.status_code == 422
+    _validate_error(registry, too_far.json())
