@@ -172,7 +172,7 @@ def status(obj: Context, connection: int | None) -> None:
         f"  QuickBooks: {c.qbo_company_name or 'not connected'}  Clio: {c.clio_account or 'not connected'}",
     ]
     if s.action_required:
-        lines.append("Action required in QuickBooks (invoices are held until it is done):")
+        lines.append("Action required in QuickBooks (what it holds waits until it is done):")
         lines += [f"  {i}. {step}" for i, step in enumerate(s.fix_steps, 1)]
     counts: dict[int, list[str]] = {}
     for n in s.counts:

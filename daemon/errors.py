@@ -24,15 +24,17 @@ class FailedPrecondition(BillsyncError):
 
 
 class AuthorizationLost(FailedPrecondition):
-    """A provider no longer accepts the connection's tokens (revoked, expired, invalid_grant).
+    """A provider no longer accepts the connection's tokens (revoked, expired, invalid_grant,
+    or granted for another company than the connection's).
 
     Retrying cannot help; a person must authorize billsync again. The connection keeps
-    every link, so syncing resumes without duplicates once they do.
+    every link, so syncing resumes without duplicates once they do. ``reason`` replaces
+    the generic message when the provider said more.
     """
 
-    def __init__(self, provider: str) -> None:
+    def __init__(self, provider: str, reason: str = "") -> None:
         name = {"qbo": "QuickBooks", "clio": "Clio"}.get(provider, provider)
-        super().__init__(f"{name} access was revoked or expired; authorize again")
+        super().__init__(reason or f"{name} access was revoked or expired; authorize again")
         self.provider = provider
 
 

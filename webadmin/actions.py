@@ -156,13 +156,13 @@ def resync_all(connection_id: int) -> Any:
 
 @bp.post("/connections/<int:connection_id>/fix")
 def fix(connection_id: int) -> Any:
-    """Turns a QuickBooks company setting on through the API ("Turn it on for me")."""
+    """Changes a QuickBooks company setting through the API ("Change it for me")."""
     require_admin(connection_id)
     form = FixForm()
     validated(form)
     check = gateway.client().fix_qbo_setting(connection_id, form.key.data)
     done = (
-        f"“{check.title}” is now on in QuickBooks."
+        f"“{check.title}” is now set in QuickBooks as billsync needs it."
         if check.ok
         else f"“{check.title}” is still off: {check.explanation}"
     )

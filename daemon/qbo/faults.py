@@ -1,10 +1,13 @@
 """QBO's error answers, parsed once into :class:`QboFault` and classified.
 
 QBO speaks three dialects of failure: the ``Fault`` object (on 4xx, inside HTTP 200
-answers, and per item in a batch), a lower-case ``fault`` envelope on 401, and an XML
-``<Fault>`` on 429 that arrives even when JSON was asked for. The engine should not care
-which one it met, only what to do next: retry later, refresh the token, re-read the
-object, treat the link as broken, or record a reason a bookkeeper can act on.
+answers, and per item in a batch), a lower-case ``fault`` envelope from its gateway (401,
+and 403 for a token of another company), and an XML ``IntuitResponse`` in the
+``http://schema.intuit.com/finance/v3`` namespace on 429 that arrives even when JSON was
+asked for (routablehq/python-quickbooks issue #83). The engine should not care which one it
+met, only what to do next: retry later, refresh the token, stop the connection until
+someone authorizes again, re-read the object, treat the link as broken, or record a reason
+a bookkeeper can act on.
 """
 
 from __future__ import annotations
@@ -64,6 +67,14 @@ class QboFault(Exception):
         return self.code == "3200" or self.status == 401
 
     @property
+    def forbidden(self) -> bool:
+        """403, fault 3100 (ApplicationAuthorizationFailed): the token is live but does not
+        reach this company, e.g. it was granted for another one (frappe/erpnext issue
+        #29161, minimul/qbo_api issue #138). A refresh yields a token for the same grant, so
+        only authorizing again helps."""
+        return not self.retriable and (self.code == "3100" or self.status == 403)
+
+    @property
     def stale(self) -> bool:
         """5010: the SyncToken is old; re-read, merge and write once more."""
         return self.code == "5010"
@@ -86,7 +97,16 @@ class QboFault(Exception):
     @property
     def validation(self) -> bool:
         """Fatal for this item only: record the reason and go on with the rest."""
-        return not (self.retriable or self.auth)
+        return not (self.retriable or self.auth or self.forbidden)
+
+
+def refused_company(realm_id: str, fault: QboFault) -> str:
+    """What to tell an admin when QBO refuses the connection's company (:attr:`QboFault.forbidden`)."""
+    return (
+        f"QuickBooks refused access to company {realm_id} ({fault.describe()}): the authorization does not "
+        "reach this company (it was given for another company, or its user lost access); authorize again, "
+        "choosing this company"
+    )
 
 
 def loads(text: str | bytes) -> Any:
@@ -115,7 +135,8 @@ def dumps(value: Any) -> str:
 
 
 def intuit_tid(response: httpx.Response) -> str:
-    """Intuit's transaction id; the real service and the emulator spell the header differently."""
+    """Intuit's transaction id. QBO sends ``intuit_tid`` (minimul/qbo_api issue #81); the
+    recorded exchanges spell it ``Intuit-Tid`` because their recorder rewrote header names."""
     return response.headers.get("intuit_tid") or response.headers.get("intuit-tid") or ""
 
 

@@ -1,76 +1,169 @@
-"""The two QBO company settings without which invoice numbers cannot be trusted.
+"""The QBO company settings without which invoice numbers and credits cannot be trusted.
 
-With *Custom transaction numbers* off, QBO numbers invoices itself and the Clio bill
-number is lost; with *Warn if duplicate bill number is used* off, QBO silently accepts a
-second invoice with a used number. While either is off, invoice sync holds (contacts go
-on) and Status shows the steps below. The API can switch the first on; the second it
-keeps read-only, so only the steps help there.
+With *Custom transaction numbers* off, QBO keeps numbering invoices from its own
+sequence beside the Clio bill numbers sent to it, which Intuit's reference warns "can lead
+to unwanted duplicates"; with *Warn if duplicate bill number is used* off, QBO silently
+accepts a second invoice with a used number. Clio's help asks for both. While either is
+off, invoice sync holds (contacts go on). With *Automatically apply credits* on (Advanced → Automation;
+``SalesFormsPrefs.AutoApplyCredit``, on in a new company as in Intuit's sample
+Preferences), QBO applies each new credit memo to the customer's oldest open invoices by
+itself, through a zero payment of its own ("Created by QB Online to link credits to
+charges", Intuit's blog "How to automatically apply credits"), which need not be the bill
+Clio applied the credit note to; billsync's own application is then refused. While it is
+on, credit notes hold. Status shows the steps for whatever is off. The API can change the
+sales-form settings; the duplicate-number warning it keeps read-only, so only the steps help
+there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from billsync.daemon.errors import FailedPrecondition, InvalidArgument
-
-FIX_STEPS = (
-    'Open your "Company Settings".',
-    'Click on the "Sales" tab, then the pencil icon to edit the "Sales Form Content" settings.',
-    'Check the box beside "Custom Transaction numbers", then click "Save".',
-    'Click on the "Advanced" tab, then the pencil icon to edit the "Miscellaneous" settings.',
-    'Check the box beside "Warn if duplicate bill number is used", then click "Save".',
-)
+from billsync.daemon.store.models import Kind
 
 CUSTOM_TXN_NUMBERS = "custom_txn_numbers"
 WARN_DUPLICATE = "warn_duplicate_doc_number"
+AUTO_APPLY_CREDIT = "auto_apply_credit"
+
+OPEN_SETTINGS = 'Open your "Company Settings".'
+HELD_REASON = "Held until the QuickBooks settings under Action required are fixed"
+
+
+def _sales_forms(name: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda prefs: bool((prefs.get("SalesFormsPrefs") or {}).get(name))
+
+
+def _other_pref(name: str) -> Callable[[dict[str, Any]], bool]:
+    def read(prefs: dict[str, Any]) -> bool:
+        pairs = (prefs.get("OtherPrefs") or {}).get("NameValue") or []
+        return any(p.get("Name") == name and str(p.get("Value", "")).lower() == "true" for p in pairs)
+
+    return read
+
+
+@dataclass(frozen=True)
+class Check:
+    """One setting billsync needs a certain way.
+
+    Attributes:
+        title: the setting's name in QuickBooks.
+        explanation: why it matters, in a bookkeeper's words.
+        read: the setting's value in a Preferences object.
+        wanted: the value billsync needs.
+        holds: what waits while the setting is not as wanted.
+        steps: how a person changes it, after opening Company Settings (Clio's help
+            article "QuickBooks Online Integration Updates – Action Required" for the two
+            numbering settings).
+        fix: the sparse Preferences update that sets it, or None when the API cannot.
+    """
+
+    title: str
+    explanation: str
+    read: Callable[[dict[str, Any]], bool]
+    wanted: bool
+    holds: Kind
+    steps: tuple[str, ...]
+    fix: dict[str, Any] | None = None
+
 
 CHECKS = {
-    CUSTOM_TXN_NUMBERS: (
+    CUSTOM_TXN_NUMBERS: Check(
         "Custom transaction numbers",
-        "Without it QuickBooks numbers invoices itself, and an invoice no longer carries its Clio bill number.",
-        True,
+        "Without it QuickBooks numbers invoices from its own sequence, which runs into the Clio bill numbers "
+        "sent beside it and duplicates them.",
+        _sales_forms("CustomTxnNumbers"),
+        wanted=True,
+        holds=Kind.INVOICE,
+        steps=(
+            'Click on the "Sales" tab, then the pencil icon to edit the "Sales Form Content" settings.',
+            'Check the box beside "Custom Transaction numbers", then click "Save".',
+        ),
+        fix={"SalesFormsPrefs": {"CustomTxnNumbers": True}},
     ),
-    WARN_DUPLICATE: (
+    WARN_DUPLICATE: Check(
         "Warn if duplicate bill number is used",
         "Without it QuickBooks silently accepts a second invoice with a number already used, so a duplicate goes "
         "unnoticed.",
-        False,
+        _other_pref("WarnDuplicateBillNumber"),
+        wanted=True,
+        holds=Kind.INVOICE,
+        steps=(
+            'Click on the "Advanced" tab, then the pencil icon to edit the "Miscellaneous" settings.',
+            'Check the box beside "Warn if duplicate bill number is used", then click "Save".',
+        ),
+    ),
+    AUTO_APPLY_CREDIT: Check(
+        "Automatically apply credits",
+        "With it on QuickBooks applies each new credit note to the client's oldest open invoice by itself, which "
+        "may not be the bill it was given for in Clio, so credit notes wait until it is off.",
+        _sales_forms("AutoApplyCredit"),
+        wanted=False,
+        holds=Kind.CREDIT_MEMO,
+        steps=(
+            'Click on the "Advanced" tab, then the pencil icon to edit the "Automation" settings.',
+            'Uncheck the box beside "Automatically apply credits", then click "Save".',
+        ),
+        fix={"SalesFormsPrefs": {"AutoApplyCredit": False}},
     ),
 }
-
-HELD_REASON = "Held until the QuickBooks settings under Action required are on"
-
-
-def _other_pref(prefs: dict[str, Any], name: str) -> str:
-    for pair in (prefs.get("OtherPrefs") or {}).get("NameValue") or []:
-        if pair.get("Name") == name:
-            return str(pair.get("Value", "")).lower()
-    return ""
 
 
 def read_checks(prefs: dict[str, Any]) -> list[dict[str, Any]]:
     """The settings checks from a QBO Preferences object, as stored on the connection."""
-    values = {
-        CUSTOM_TXN_NUMBERS: bool((prefs.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")),
-        WARN_DUPLICATE: _other_pref(prefs, "WarnDuplicateBillNumber") == "true",
-    }
     return [
-        {"key": key, "title": title, "ok": values[key], "fixable": fixable, "explanation": why}
-        for key, (title, why, fixable) in CHECKS.items()
+        {
+            "key": key,
+            "title": check.title,
+            "ok": check.read(prefs) == check.wanted,
+            "fixable": check.fix is not None,
+            "explanation": check.explanation,
+        }
+        for key, check in CHECKS.items()
     ]
 
 
-def held(checks: list[dict[str, Any]] | None) -> str:
-    """Why invoices wait, or "" when every check passes."""
-    return HELD_REASON if checks and not all(c["ok"] for c in checks) else ""
+def _off(checks: list[dict[str, Any]] | None) -> list[Check]:
+    return [CHECKS[c["key"]] for c in checks or [] if not c["ok"] and c["key"] in CHECKS]
+
+
+def held(checks: list[dict[str, Any]] | None, kind: Kind) -> str:
+    """Why records of ``kind`` wait, or "" when no setting holds them."""
+    return HELD_REASON if any(check.holds == kind for check in _off(checks)) else ""
+
+
+def action_required(checks: list[dict[str, Any]] | None) -> bool:
+    return bool(_off(checks))
+
+
+def fix_steps(checks: list[dict[str, Any]] | None) -> tuple[str, ...]:
+    """What a person does in QuickBooks for the settings that are off."""
+    off = _off(checks)
+    return (OPEN_SETTINGS, *(step for check in off for step in check.steps)) if off else ()
+
+
+def describe(checks: list[dict[str, Any]]) -> str:
+    """The settings as they are now, e.g. "Custom transaction numbers on, …"."""
+    return ", ".join(
+        f"{c['title']} {'on' if c['ok'] == CHECKS[c['key']].wanted else 'off'}" for c in checks if c["key"] in CHECKS
+    )
+
+
+def fixed(key: str) -> str:
+    """The event recorded once billsync changed the setting in QuickBooks."""
+    check = CHECKS[key]
+    return f"Turned {'on' if check.wanted else 'off'} {check.title!r} in QuickBooks"
 
 
 def fix_body(key: str) -> dict[str, Any]:
-    """The sparse Preferences update that turns the setting on."""
+    """The sparse Preferences update that sets the setting as billsync needs it."""
     if key not in CHECKS:
         raise InvalidArgument(f"unknown setting {key!r}; the settings are {', '.join(CHECKS)}")
-    if not CHECKS[key][2]:
+    fix = CHECKS[key].fix
+    if fix is None:
         raise FailedPrecondition(
-            f"QuickBooks does not let apps change {CHECKS[key][0]!r}; follow steps 4 and 5 under Action required"
+            f"QuickBooks does not let apps change {CHECKS[key].title!r}; follow the steps under Action required"
         )
-    return {"SalesFormsPrefs": {"CustomTxnNumbers": True}}
+    return fix

@@ -137,10 +137,8 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         )
         Connection.update(qbo_checks=checks).where(Connection.id == connection.id).execute()
         check = next(c for c in checks if c["key"] == request.key)
-        events.record(
-            connection, "settings.qbo_fixed", f"Turned on {check['title']!r} in QuickBooks", actor_of(context)
-        )
-        if not qbo_settings.held(checks):
+        events.record(connection, "settings.qbo_fixed", qbo_settings.fixed(request.key), actor_of(context))
+        if not qbo_settings.held(checks, qbo_settings.CHECKS[request.key].holds):
             self.scheduler.request(connection.id, "settings")
         return pb.SettingsCheck(**check)
 
@@ -170,12 +168,11 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         last = runs.where(Run.state != "running").first()
         counts = connections.state_counts(connection)
         checks = connection.qbo_checks or []
-        action_required = bool(qbo_settings.held(checks))
         return pb.StatusResponse(
             connection=convert.connection(connection),
             checks=[pb.SettingsCheck(**c) for c in checks],
-            action_required=action_required,
-            fix_steps=qbo_settings.FIX_STEPS if action_required else (),
+            action_required=qbo_settings.action_required(checks),
+            fix_steps=qbo_settings.fix_steps(checks),
             counts=[pb.StateCount(kind=convert.KIND[k], state=convert.LINK_STATE[s], count=n) for k, s, n in counts],
             last_run=convert.run(last),
             current_run=convert.run(current),

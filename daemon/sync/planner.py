@@ -32,7 +32,8 @@ NATURAL_KEY = {
     Kind.CREDIT_MEMO: "TxnDate",
     Kind.PAYMENT: "TxnDate",
 }
-#: Holds invoice sync while QBO would renumber or accept duplicate invoice numbers.
+#: Holds invoices while QBO would renumber or accept duplicate invoice numbers, and credit
+#: notes while it would apply credits by itself (:mod:`billsync.daemon.qbo.settings`).
 SETTINGS_DEPENDENCY = DependencyKey("settings", "qbo")
 WITH_OBJECT = (LinkState.SYNCED, LinkState.WAITING, LinkState.FAILED)
 
@@ -294,11 +295,21 @@ def credit_memo_label(memo: Record) -> str:
 
 
 def plan_credit_memo(
-    memo: Record, link: LinkLike | None, *, customer_id: str | None, item_id: str | None, force: bool = False
+    memo: Record,
+    link: LinkLike | None,
+    *,
+    customer_id: str | None,
+    item_id: str | None,
+    held: str,
+    force: bool = False,
 ) -> Op:
+    """A credit note as a CreditMemo. ``held`` is why QBO's settings hold credit notes back
+    (QBO would apply them by itself), or "" when they do not."""
     op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo))
     if memo.get("voided_at"):
         return _retire(op, link, action=Action.VOID, reason="Voided in Clio")
+    if held:
+        return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
     contact_id = (memo.get("contact") or {}).get("id")
     if customer_id is None:
         return replace(

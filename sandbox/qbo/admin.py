@@ -4,7 +4,8 @@ Tests and demos use it to set the stage and to play the QBO user who changes thi
 behind an integration's back:
 
 - ``GET  /_sandbox/`` this list.
-- ``POST /_sandbox/reset`` wipe every company, replies and statistics; reseed the default.
+- ``POST /_sandbox/reset`` wipe every company, replies and statistics; reseed the default;
+  release the hold.
 - ``POST /_sandbox/seed`` ``{"realm_id"?, "objects": {"Customer": [...]}, "raw"?: false}``
   add objects (validated like API creates; ``raw`` stores them as given, Ids included).
 - ``POST /_sandbox/tokens`` ``{"realm_id"?}`` mint an access/refresh token pair.
@@ -14,9 +15,13 @@ behind an integration's back:
 - ``POST /_sandbox/user/<realm>/<Entity>/<id>/<action>`` act as a QBO user: ``delete``,
   ``void``, ``deactivate`` or ``activate``, without needing the SyncToken.
 - ``POST /_sandbox/user/<realm>/preferences`` ``{"CustomTxnNumbers"?: bool,
-  "WarnDuplicateBillNumber"?: bool}`` switch the settings in Company Settings.
+  "WarnDuplicateBillNumber"?: bool, "AutoApplyCredit"?: bool}`` switch the settings in
+  Company Settings.
 - ``GET|PATCH /_sandbox/config`` read or change settings (fields of ``QBOConfig``; faults
   as ``{"rate", "kinds", "slow_seconds", "seed"}``).
+- ``GET|POST /_sandbox/hold`` ``{"batches": true}`` park every batch request (inside its
+  concurrency slot, before anything of it is applied) until ``{"batches": false}``
+  releases them; ``caught`` lists the requests parked or released and not yet served.
 - ``POST /_sandbox/webhooks`` ``{"url", "verifier"}`` subscribe (url null: unsubscribe);
   ``GET`` the delivery log; ``POST /_sandbox/webhooks/flush`` deliver pending changes now.
 - ``POST /_sandbox/save`` write the companies to ``state_file``.
@@ -65,6 +70,7 @@ def index() -> Response:
 @bp.post("/reset")
 def reset() -> Response:
     state = _state()
+    state.hold.switch(False)
     with state.store.lock:
         state.store.clear()
         seed.seed_company(state.store, state.config.realm_id)
@@ -138,7 +144,13 @@ def act(realm_id: str, entity: str, entity_id: str, action: str) -> Response:
 @bp.post("/user/<realm_id>/preferences")
 def switch_preferences(realm_id: str) -> Response:
     args = _args()
-    current = prefs.switch(_state().store, realm_id, args.get("CustomTxnNumbers"), args.get("WarnDuplicateBillNumber"))
+    current = prefs.switch(
+        _state().store,
+        realm_id,
+        custom_txn_numbers=args.get("CustomTxnNumbers"),
+        warn_duplicate=args.get("WarnDuplicateBillNumber"),
+        auto_apply_credit=args.get("AutoApplyCredit"),
+    )
     if current is None:
         return _json({"error": f"unknown realm {realm_id}"}, 404)
     return _json({"Preferences": current})
@@ -150,6 +162,15 @@ def config() -> Response:
     if request.method == "PATCH":
         state.reconfigure(**(request.get_json(silent=True) or {}))  # plain floats, not Decimal
     return _json(dataclasses.asdict(state.config))
+
+
+@bp.route("/hold", methods=["GET", "POST"])
+def hold() -> Response:
+    """Catch a client mid-request: see :class:`billsync.sandbox.faults.Hold`."""
+    state = _state()
+    if request.method == "POST":
+        state.hold.switch(bool(_args().get("batches")))
+    return _json({"batches": state.hold.on, "caught": state.hold.caught})
 
 
 @bp.route("/webhooks", methods=["GET", "POST"])

@@ -5,16 +5,32 @@ across customers and vendors (6240), may not contain ``:`` (QBO uses it to separ
 sub-customers) nor tab or newline, and is at most 500 characters. These objects are never
 deleted; making one inactive renames it with " (deleted)" as QBO does, which frees the
 name for a new object.
+
+Sub-customers and jobs follow Intuit's Customer reference
+(developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer): one is
+a Customer with ``Job: true`` and a ``ParentRef`` (each without the other is fault 6150,
+python-quickbooks issue #139), "up to four levels of nesting can be defined under a
+top-level parent" (6180), ``Level`` counts them from 0 at the top, and
+``FullyQualifiedName`` "prepends the topmost parent, followed by each sub element separated
+by colons", e.g. ``Freeman Sporting Goods:0969 Ocean View Road`` for the DisplayName
+``0969 Ocean View Road`` in Intuit's sample company. ``BalanceWithJobs`` is the open balance
+of the customer and all its sub-customers. DisplayName stays unique across the whole name
+list, sub-customers included, whatever their parent (see ``sandbox/README.md``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from decimal import Decimal
+
 from billsync.sandbox.qbo.errors import QBOFault
-from billsync.sandbox.qbo.refs import check_length, require, resolve
+from billsync.sandbox.qbo.refs import check_length, named_ref, require, resolve
 from billsync.sandbox.qbo.store import Company, Entity
 
 PERSON_NAMES = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 NAME_SHARING = ("Customer", "Vendor")
+#: Levels of sub-customers under a top-level customer (which is level 0).
+MAX_LEVEL = 4
 DELETED_SUFFIX = " (deleted)"
 USD = {"value": "USD", "name": "United States Dollar"}
 
@@ -50,8 +66,72 @@ def _deactivated(entity: Entity, old: Entity | None, field: str) -> None:
             entity[field] += DELETED_SUFFIX
 
 
+def _parent_id(customer: Entity) -> str | None:
+    return (customer.get("ParentRef") or {}).get("value")
+
+
+def ancestors(company: Company, customer: Entity) -> Iterator[Entity]:
+    """The customer's parent, its parent's parent, ... up to the top-level customer."""
+    parent = company.get("Customer", _parent_id(customer))
+    while parent is not None:
+        yield parent
+        parent = company.get("Customer", _parent_id(parent))
+
+
+def _subtree(company: Company, root_id: str) -> list[tuple[Entity, int]]:
+    """Every sub-customer below ``root_id``, with its depth below it, parents before children."""
+    children: dict[str, list[Entity]] = {}
+    for customer in company.objects.get("Customer", {}).values():
+        children.setdefault(_parent_id(customer) or "", []).append(customer)
+    found, level = [], [(c, 1) for c in children.get(root_id, [])]
+    while level:
+        found += level
+        level = [(c, depth + 1) for parent, depth in level for c in children.get(parent["Id"], [])]
+    return found
+
+
+def _place(company: Company, entity: Entity, old: Entity | None) -> None:
+    """Job, ParentRef, Level and FullyQualifiedName of a customer, checked before anything changes."""
+    ref = entity.get("ParentRef")
+    if bool(entity.get("Job")) != bool(ref):
+        raise QBOFault("6150", element="ParentRef", detail="Job")
+    entity.pop("Level", None)
+    if not ref:
+        entity["FullyQualifiedName"] = entity["DisplayName"]
+        return
+    parent = resolve(company, "Customer", ref, "ParentRef")
+    if entity.get("Id") in {parent["Id"], *(a["Id"] for a in ancestors(company, parent))}:
+        raise QBOFault("900", element="ParentRef", detail=f"Customer {entity['Id']}")
+    level = parent.get("Level", 0) + 1
+    below = max((depth for _, depth in _subtree(company, entity["Id"])), default=0) if old else 0
+    if level + below > MAX_LEVEL:
+        raise QBOFault("6180", element="ParentRef", detail=f"Level {level + below} of customer {parent['Id']}'s tree")
+    entity["ParentRef"] = named_ref(parent)
+    entity["Level"] = level
+    entity["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{entity['DisplayName']}"
+
+
+def _carry(company: Company, entity: Entity, old: Entity) -> None:
+    """What a renamed or moved customer changes elsewhere: its sub-customers' names and
+    levels, and the BalanceWithJobs of the customers it left and joined."""
+    if _parent_id(old) != _parent_id(entity):
+        carried = old.get("BalanceWithJobs", Decimal("0.00"))
+        for above, sign in ((old, -1), (entity, 1)):
+            for ancestor in ancestors(company, above):
+                ancestor["BalanceWithJobs"] = ancestor.get("BalanceWithJobs", 0) + sign * carried
+    if old.get("FullyQualifiedName") != entity["FullyQualifiedName"]:
+        placed = {entity["Id"]: entity}
+        for child, _ in _subtree(company, entity["Id"]):
+            parent = placed[_parent_id(child)]
+            child["ParentRef"] = named_ref(parent)
+            child["Level"] = parent.get("Level", 0) + 1
+            child["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{child['DisplayName']}"
+            placed[child["Id"]] = child
+
+
 def prepare_party(company: Company, name: str, entity: Entity, old: Entity | None) -> None:
-    """Customer and Vendor: derived and unique DisplayName, QBO's defaults."""
+    """Customer and Vendor: derived and unique DisplayName, QBO's defaults; a customer's
+    place among sub-customers."""
     entity["DisplayName"] = _display_name(entity)
     _check_name(entity["DisplayName"], "DisplayName")
     entity.setdefault("Active", True)
@@ -61,7 +141,6 @@ def prepare_party(company: Company, name: str, entity: Entity, old: Entity | Non
     entity.setdefault("CurrencyRef", USD)
     entity["Balance"] = (old or {}).get("Balance", 0)  # computed from transactions, never sent
     if name == "Customer":
-        entity["FullyQualifiedName"] = entity["DisplayName"]
         for key, default in (
             ("Taxable", True),
             ("Job", False),
@@ -70,7 +149,10 @@ def prepare_party(company: Company, name: str, entity: Entity, old: Entity | Non
             ("DefaultTaxCodeRef", {"value": "2"}),
         ):
             entity.setdefault(key, default)
-        entity["BalanceWithJobs"] = entity["Balance"]
+        entity["BalanceWithJobs"] = (old or {}).get("BalanceWithJobs", entity["Balance"])
+        _place(company, entity, old)
+        if old is not None:
+            _carry(company, entity, old)
     else:
         entity.setdefault("Vendor1099", False)
 

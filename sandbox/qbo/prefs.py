@@ -1,10 +1,11 @@
-"""Preferences and CompanyInfo: the two settings that decide whether invoices keep numbers.
+"""Preferences and CompanyInfo: the settings that decide how invoices are numbered and credits applied.
 
-*Custom transaction numbers* (``SalesFormsPrefs.CustomTxnNumbers``): when off, QBO
-ignores a sent DocNumber and numbers sales forms itself, so a Clio bill number is lost.
-*Warn if duplicate bill number is used* (``OtherPrefs`` NameValue
-``WarnDuplicateBillNumber``): when on, a second invoice with a used DocNumber is refused
-with 6140; when off it is silently accepted.
+*Custom transaction numbers* (``SalesFormsPrefs.CustomTxnNumbers``) and *Warn if
+duplicate bill number is used* (``OtherPrefs`` NameValue ``WarnDuplicateBillNumber``)
+decide what becomes of a sent DocNumber (:mod:`billsync.sandbox.qbo.txns`).
+*Automatically apply credits* (Advanced → Automation; ``SalesFormsPrefs.AutoApplyCredit``)
+makes QBO apply open credits to open invoices on its own
+(:func:`billsync.sandbox.qbo.txns.auto_application`).
 
 Which of them the API may change: Intuit's reference for the Preferences entity says the
 preferences "are mostly exposed as read-only through the Preferences endpoint with only a
@@ -18,7 +19,9 @@ emulator therefore merges a sent ``SalesFormsPrefs`` (and the other sales/purcha
 blocks) and silently keeps ``OtherPrefs`` unchanged, as QBO ignores read-only fields in
 an update rather than failing. The conservative reading is deliberate: a client built
 against it offers to switch custom numbers on itself and sends a user to Company
-Settings for the duplicate-number warning. The admin API flips both, as a user would.
+Settings for the duplicate-number warning. No source says whether ``AutoApplyCredit`` is
+in the writable subset; as a ``SalesFormsPrefs`` field it is merged like the others. The
+admin API and the settings screen flip all three, as a user would.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ def preferences(company: Company) -> Entity:
 
 def custom_txn_numbers(company: Company) -> bool:
     return bool(preferences(company).get("SalesFormsPrefs", {}).get("CustomTxnNumbers"))
+
+
+def auto_apply_credit(company: Company) -> bool:
+    return bool(preferences(company).get("SalesFormsPrefs", {}).get("AutoApplyCredit"))
 
 
 def other_pref(company: Company, name: str) -> str | None:
@@ -91,16 +98,26 @@ def prepare_company_info(company: Company, name: str, entity: Entity, old: Entit
         entity["CompanyName"] = entity.get("CompanyName") or old.get("CompanyName")
 
 
-def switch(store: Store, realm_id: str, custom_txn_numbers: bool | None, warn_duplicate: bool | None) -> Entity | None:
-    """Change the two settings as a person in Company Settings does (the admin API and the
-    emulated settings screen); the change shows in CDC like any other. None: no such realm."""
+def switch(
+    store: Store,
+    realm_id: str,
+    *,
+    custom_txn_numbers: bool | None = None,
+    warn_duplicate: bool | None = None,
+    auto_apply_credit: bool | None = None,
+) -> Entity | None:
+    """Change the settings as a person in Company Settings does (the admin API and the
+    emulated settings screen); None leaves one as it is. The change shows in CDC like any
+    other. Returns None when there is no such realm."""
     with store.lock:
         company = store.company(realm_id)
         if company is None:
             return None
         current = company.get("Preferences", "1")
-        if custom_txn_numbers is not None:
-            current.setdefault("SalesFormsPrefs", {})["CustomTxnNumbers"] = bool(custom_txn_numbers)
+        sales_forms = {"CustomTxnNumbers": custom_txn_numbers, "AutoApplyCredit": auto_apply_credit}
+        for key, value in sales_forms.items():
+            if value is not None:
+                current.setdefault("SalesFormsPrefs", {})[key] = bool(value)
         if warn_duplicate is not None:
             set_other_pref(current, WARN_DUPLICATE, str(bool(warn_duplicate)).lower())
         current["SyncToken"] = str(int(current["SyncToken"]) + 1)

@@ -1,9 +1,10 @@
-"""The one QuickBooks screen a billsync admin is sent to: Company Settings.
+"""The QuickBooks screens a billsync admin is sent to: Company Settings and one object.
 
-billsync's Action required banner asks the admin to switch two settings on in
-QuickBooks ("Sales" → Custom transaction numbers, "Advanced" → Warn if duplicate bill
-number is used); the API can change only the first. This page lets a person do both in
-the emulator, as they would in QBO, so the demo and the browser tests follow the real steps.
+billsync's Action required banner asks the admin to switch settings in QuickBooks
+("Sales" → Custom transaction numbers, "Advanced" → Warn if duplicate bill number is
+used, "Advanced" → Automation → Automatically apply credits); the API cannot change the
+second. This page lets a person change all three in the emulator, as they would in QBO, so
+the demo and the browser tests follow the real steps.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ def company_settings() -> Response:
     state = current_app.extensions["qbo_sandbox"]
     realm_id = request.values.get("realm") or state.config.realm_id
     if request.method == "POST":
-        if (
-            prefs.switch(state.store, realm_id, "custom_txn_numbers" in request.form, "warn_duplicate" in request.form)
-            is None
-        ):
+        saved = prefs.switch(
+            state.store,
+            realm_id,
+            custom_txn_numbers="custom_txn_numbers" in request.form,
+            warn_duplicate="warn_duplicate" in request.form,
+            auto_apply_credit="auto_apply_credit" in request.form,
+        )
+        if saved is None:
             return Response(f"Unknown company {realm_id}", status=404, mimetype="text/plain")
         return redirect(url_for("qbo_screens.company_settings", realm=realm_id, saved=1))
     company = state.store.company(realm_id)
@@ -32,6 +37,7 @@ def company_settings() -> Response:
     with state.store.lock:
         name = (company.get("CompanyInfo", realm_id) or {}).get("CompanyName", realm_id)
         custom, warn = prefs.custom_txn_numbers(company), prefs.warn_duplicate_doc_number(company)
+        auto_apply = prefs.auto_apply_credit(company)
     return Response(
         render_template(
             "qbo_sandbox/settings.html",
@@ -39,6 +45,7 @@ def company_settings() -> Response:
             company=name,
             custom=custom,
             warn=warn,
+            auto_apply=auto_apply,
             saved=bool(request.args.get("saved")),
         )
     )

@@ -2,8 +2,9 @@
 
 The default company mirrors a new QBO company set up by a law firm: a handful of
 accounts (an income account for legal services), no items (integrations create them on
-demand), and the two preferences at QBO's defaults: custom transaction numbers off and
-the duplicate-number warning off, so a client first sees the setup it must ask for.
+demand), and the preferences at QBO's defaults: custom transaction numbers off, the
+duplicate-number warning off and automatic credit application on (as in Intuit's sample
+Preferences), so a client first sees the setup it must ask for.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from billsync.sandbox.faults import FaultConfig, FaultInjector
+from billsync.sandbox.faults import FaultConfig, FaultInjector, Hold
 from billsync.sandbox.qbo.config import QBOConfig
 from billsync.sandbox.qbo.store import Store
 from billsync.sandbox.qbo.tokens import TokenStore
@@ -20,13 +20,14 @@ from billsync.sandbox.throttle import ConcurrencyLimiter, Limit, RateLimiter
 
 
 class QBOState:
-    """Store, tokens, throttles, faults, statistics and webhooks of one emulator."""
+    """Store, tokens, throttles, faults, the batch hold, statistics and webhooks of one emulator."""
 
     def __init__(self, config: QBOConfig) -> None:
         self.config = config
         self.store = Store()
         self.tokens = TokenStore(config)
         self.faults = FaultInjector(config.faults)
+        self.hold = Hold()  # batch requests, switched by POST /_sandbox/hold
         self.webhooks = WebhookDispatcher(config)
         self.store.listeners.append(self.webhooks.record)
         self._stats: collections.Counter[tuple[str, str, int]] = collections.Counter()

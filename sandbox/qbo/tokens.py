@@ -4,7 +4,9 @@ Lifetimes follow Intuit's: an access token lives an hour, a refresh token 100 da
 each refresh returns a *new* refresh token while the previous one keeps working for 24
 hours and then fails with ``invalid_grant``. Clients that keep an old refresh token work
 for a day and then lose the connection, which is exactly the bug this lets tests catch.
-All lifetimes go through ``QBOConfig.scaled``.
+All lifetimes go through ``QBOConfig.scaled``. A live token used on another company than
+the one it was granted for is refused with 403 (fault 3100), not 401: refreshing cannot
+help there (``errors.authorization_failed_body``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,21 @@ from dataclasses import dataclass
 from billsync.sandbox.qbo.config import QBOConfig
 
 CODE_LIFETIME = 300.0
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a bearer token may not call a company's API.
+
+    Attributes:
+        status: 401 when it is no live token (unknown, expired, revoked), so the client
+            should refresh; 403 (fault 3100) when it is live but was granted for another
+            company, which no refresh can mend.
+        detail: the 401's detail, naming the token as QBO does.
+    """
+
+    status: int
+    detail: str = ""
 
 
 class OAuthError(Exception):
@@ -103,15 +120,15 @@ class TokenStore:
                 for key in [k for k, g in table.items() if g.family == grant.family]:
                     del table[key]
 
-    def check(self, token: str, realm_id: str) -> str | None:
-        """None if ``token`` may act on ``realm_id``, else the 401 detail to answer with."""
+    def check(self, token: str, realm_id: str) -> Refusal | None:
+        """None if ``token`` may act on ``realm_id``, else why not."""
         grant = self._access.get(token)
         if grant is None:
-            return f"Token invalid: {token[:40]}"
+            return Refusal(401, f"Token invalid: {token[:40]}")
         if grant.expires_at < time.time():
-            return f"Token expired: {token[:40]}"
+            return Refusal(401, f"Token expired: {token[:40]}")
         if grant.realm_id != realm_id:
-            return f"Token not authorized for realm {realm_id}"
+            return Refusal(403)
         return None
 
     def expire_access(self) -> int:

@@ -4,7 +4,9 @@ The server, not the client, computes money: line amounts are checked against Qty
 UnitPrice, discounts and the subtotal line are derived, ``TotalAmt`` and ``Balance``
 follow, and a Payment's ``Line[].LinkedTxn`` lowers the Balance of the invoices (and
 credit memos) it applies to. Customer balances move by the same deltas, so every write
-costs O(objects touched), never O(company size).
+costs O(objects touched), never O(company size); the one exception is QBO applying
+credits on its own (:func:`auto_application`), which looks through the company's credit
+memos, and the customer's invoices when some credit is open, only with the setting on.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Iterator
 
-from billsync.sandbox.qbo import jsonutil, prefs
+from billsync.sandbox.qbo import jsonutil, names, prefs
 from billsync.sandbox.qbo.errors import QBOFault
-from billsync.sandbox.qbo.names import USD
 from billsync.sandbox.qbo.refs import CENT, check_length, money, named_ref, require, resolve
 from billsync.sandbox.qbo.store import Company, Entity
 
 FIRST_DOC_NUMBER = 1000
 UNDEPOSITED_FUNDS_ID = "4"  # as seeded by sandbox.qbo.seed
+AUTO_APPLY_NOTE = "Created by QB Online to link credits to charges."
 INVOICE_DEFAULTS = (
     ("AllowIPNPayment", False),
     ("AllowOnlinePayment", False),
@@ -75,17 +77,29 @@ def _price_lines(company: Company, entity: Entity) -> tuple[Decimal, Decimal]:
 
 
 def _doc_number(company: Company, name: str, entity: Entity, old: Entity | None, include: set[str]) -> None:
-    """Number the form as the two preferences dictate (see :mod:`billsync.sandbox.qbo.prefs`)."""
-    if prefs.custom_txn_numbers(company):
-        check_length(entity.get("DocNumber"), 21, "DocNumber")
-    elif old is None:
-        entity["DocNumber"] = str(FIRST_DOC_NUMBER + int(company.next_id(f"{name}.DocNumber")))
-    else:
-        entity["DocNumber"] = old.get("DocNumber")
+    """DocNumber as the two preferences dictate.
+
+    A sent number is kept as sent (≤ 21 characters), whether custom transaction numbers
+    are on or off: Intuit's reference says that with them off, if "a value is supplied,
+    that value is stored even if it is a duplicate" (the wording up to 2016, quoted in
+    projects built on it), later "do not send a value as it can lead to unwanted
+    duplicates", and that a number sent in an update "just updates that particular invoice
+    and does not alter the internal system DocNumber". With them off, a form sent without one gets
+    QBO's own next number, "the last number by 1", from a sequence sent numbers never
+    move; with them on it has none. Only with both settings on is a second invoice with a
+    used number refused (6140), unless ``include=allowduplicatedocnum``.
+    """
+    check_length(entity.get("DocNumber"), 21, "DocNumber")
+    custom = prefs.custom_txn_numbers(company)
+    if "DocNumber" not in entity and not custom:  # an update keeps the number the form has
+        kept = old.get("DocNumber") if old else str(FIRST_DOC_NUMBER + int(company.next_id(f"{name}.DocNumber")))
+        if kept:
+            entity["DocNumber"] = kept
     number = entity.get("DocNumber")
     if (
         name == "Invoice"
         and number
+        and custom
         and prefs.warn_duplicate_doc_number(company)
         and "allowduplicatedocnum" not in include
     ):
@@ -109,7 +123,7 @@ def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None
     entity["TotalAmt"] = subtotal - discount + tax
     today = jsonutil.now().date()
     entity.setdefault("TxnDate", today.isoformat())
-    entity.setdefault("CurrencyRef", USD)
+    entity.setdefault("CurrencyRef", names.USD)
     for key, default in FORM_DEFAULTS:
         entity.setdefault(key, default)
     settled = (old["TotalAmt"] - old.get("Balance", old["TotalAmt"])) if old else Decimal("0.00")
@@ -165,8 +179,60 @@ def prepare_payment(company: Company, name: str, entity: Entity, old: Entity | N
     entity["TotalAmt"] = total
     entity["UnappliedAmt"] = total - applied
     entity.setdefault("TxnDate", jsonutil.now().date().isoformat())
-    entity.setdefault("CurrencyRef", USD)
+    entity.setdefault("CurrencyRef", names.USD)
     entity.setdefault("ProcessPayment", False)
+
+
+def _open_forms(company: Company, kind: str, customer_id: str) -> list[Entity]:
+    """The customer's invoices or credit memos with an open balance, oldest first."""
+    forms = [
+        form
+        for form in company.objects.get(kind, {}).values()
+        if (form.get("CustomerRef") or {}).get("value") == customer_id and form.get("Balance", 0) > 0
+    ]
+    return sorted(forms, key=lambda form: (form.get("TxnDate", ""), int(form["Id"])))
+
+
+def auto_application(company: Company, name: str, created: Entity) -> Entity | None:
+    """The Payment QBO makes on its own when *Automatically apply credits* is on and a new
+    invoice or credit memo leaves both open for one customer; None when there is nothing to apply.
+
+    Intuit's blog "How to automatically apply credits" (quickbooks.intuit.com/blog/
+    how-to-automatically-apply-quickbooks-credits/): saving a credit memo for a customer
+    with an open invoice makes QBO apply it "by creating a special payment transaction" whose
+    amount received is zero and whose memo says "Created by QB Online to link credits to
+    charges"; a credit goes to "the customer's next invoice, assuming there are no older open
+    invoices", otherwise to the oldest open invoice (begincodingnow.com, "Applying Customer
+    Credits Setting"). So open credits, oldest first, are applied to open invoices, oldest
+    first, as far as they go, whichever of the two was just created.
+    """
+    if name not in ("Invoice", "CreditMemo") or not prefs.auto_apply_credit(company):
+        return None
+    customer_id = created["CustomerRef"]["value"]
+    credits = [[memo, memo["Balance"]] for memo in _open_forms(company, "CreditMemo", customer_id)]
+    applied: dict[tuple[str, str], Decimal] = {}
+    for invoice in _open_forms(company, "Invoice", customer_id) if credits else ():
+        due = invoice["Balance"]
+        while due and credits:
+            memo, available = credits[0]
+            amount = min(due, available)
+            for key in (("Invoice", invoice["Id"]), ("CreditMemo", memo["Id"])):
+                applied[key] = applied.get(key, Decimal("0.00")) + amount
+            due, credits[0][1] = due - amount, available - amount
+            if not credits[0][1]:
+                credits.pop(0)
+    if not applied:
+        return None
+    return {
+        "CustomerRef": {"value": customer_id},
+        "TotalAmt": Decimal("0.00"),
+        "TxnDate": created["TxnDate"],
+        "PrivateNote": AUTO_APPLY_NOTE,
+        "Line": [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": doc_id, "TxnType": kind}]}
+            for (kind, doc_id), amount in applied.items()
+        ],
+    }
 
 
 def void(name: str, entity: Entity) -> None:
@@ -197,10 +263,12 @@ def contribution(name: str, entity: Entity | None) -> Decimal:
 
 
 def _shift_customer(company: Company, entity: Entity | None, delta: Decimal) -> None:
+    """Move the customer's Balance, and the BalanceWithJobs of it and every customer above it."""
     customer = entity and company.get("Customer", entity.get("CustomerRef", {}).get("value"))
     if customer and delta:
         customer["Balance"] = money(customer.get("Balance", 0), "Balance") + delta
-        customer["BalanceWithJobs"] = customer["Balance"]
+        for holder in (customer, *names.ancestors(company, customer)):
+            holder["BalanceWithJobs"] = money(holder.get("BalanceWithJobs", 0), "BalanceWithJobs") + delta
 
 
 def _apply(company: Company, kind: str, doc_id: str, payment_id: str, amount: Decimal) -> None:

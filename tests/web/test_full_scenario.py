@@ -101,10 +101,12 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     banner = page.locator("#action-required")
     expect(banner).to_contain_text("Custom Transaction numbers")
     screenshot(page, "s03-action-required")
-    while page.get_by_role("button", name="Turn it on for me").count():
-        page.get_by_role("button", name="Turn it on for me").first.click()
-        expect(page.locator(".banner.good")).to_contain_text("is now on in QuickBooks")
-    # What the API cannot turn on, the admin turns on by hand in QuickBooks' Company Settings (steps 4 and 5).
+    fixes = page.get_by_role("button", name="Change it for me")
+    while left := fixes.count():
+        fixes.first.click()
+        expect(fixes).to_have_count(left - 1)  # the page came back from this very click
+        expect(page.locator(".banner.good")).to_contain_text("is now set in QuickBooks")
+    # What the API cannot change, the admin changes by hand in QuickBooks' Company Settings (the steps listed).
     panel = page.url
     page.goto(f"{sandbox.qbo_url}/app/settings")
     page.check("#warn_duplicate")
