@@ -2,85 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 
 from billsync.daemon.auth.oauth import OAuth
-from billsync.daemon.auth.tokens import TokenSource
-from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import AuthorizationLost, NotFound
 from billsync.sandbox.server import Sandbox
-from tests.clients_fixtures import MemoryRow, config_for, fast_http, sandbox  # noqa: F401
-
-BILLS = 230  # more than one page of 200
-
-
-def admin(sandbox: Sandbox, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(method, f"{sandbox.clio_url}/_sandbox{path}", timeout=30, **kwargs)
-    assert response.is_success, response.text
-    return response.json() if response.content else None
-
-
-@pytest.fixture(scope="module")
-def firm(sandbox: Sandbox) -> dict[str, int]:
-    if not sandbox.clio_url:
-        pytest.skip("the Clio emulator is not served yet")
-    admin(sandbox, "POST", "/reset")
-    return admin(sandbox, "POST", "/seed", json={"bills": BILLS, "seed": 7})["counts"]
-
-
-class Harness:
-    """A Clio client on the emulator with its token row and the waits it chose."""
-
-    def __init__(self, sandbox: Sandbox, http_timeout: float = 5.0, **policy: Any) -> None:
-        self.sandbox = sandbox
-        minted = admin(sandbox, "POST", "/tokens")
-        self.row = MemoryRow(
-            {
-                "access_token": minted["access_token"],
-                "refresh_token": minted["refresh_token"],
-                "expires_at": time.time() + minted["expires_in"],
-            }
-        )
-        config = config_for(sandbox)
-        self.tokens = TokenSource("clio", self.row.load, self.row.save, config, oauth=OAuth(config, fast_http()))
-        self.paced: list[float] = []
-        self.clio = Clio(
-            config.clio_url,
-            self.tokens,
-            http=fast_http(http_timeout, **policy),
-            sleep=lambda s: (self.paced.append(s), time.sleep(s)),
-        )  # type: ignore[func-returns-value]
-
-    def close(self) -> None:
-        self.clio.http.close()
-        self.tokens.oauth.http.close()
-
-    def statuses(self) -> dict[int, int]:
-        counted: dict[int, int] = {}
-        for entry in admin(self.sandbox, "GET", "/requests")["requests"]:
-            if "_sandbox" not in entry["endpoint"]:
-                counted[entry["status"]] = counted.get(entry["status"], 0) + entry["count"]
-        return counted
-
-
-@pytest.fixture
-def harness(sandbox: Sandbox, firm: dict[str, int]) -> Iterator[Harness]:
-    made = Harness(sandbox)
-    yield made
-    made.close()
-    admin(
-        sandbox,
-        "PATCH",
-        "/config",
-        json={"rate_limit_per_minute": 50, "faults": {"rate": 0.0, "kinds": ["error", "slow", "drop"]}},
-    )
+from tests.clients_fixtures import Harness, admin, clio_firm, config_for, fast_http, harness, sandbox  # noqa: F401
 
 
 def test_who_am_i(harness: Harness, sandbox: Sandbox) -> None:
@@ -89,20 +20,28 @@ def test_who_am_i(harness: Harness, sandbox: Sandbox) -> None:
     assert me["account"]["name"] == sandbox.clio_config.account_name
 
 
-def test_iterate_follows_every_page_in_id_order(harness: Harness, firm: dict[str, int]) -> None:
+def test_iterate_follows_every_page_in_id_order(harness: Harness, clio_firm: dict[str, int]) -> None:
     bills = list(harness.clio.iterate("bills", "id,number,state,total,balance"))
-    assert len(bills) == firm["bills"] > 200
+    assert len(bills) == clio_firm["bills"] > 200
     assert [b["id"] for b in bills] == sorted(b["id"] for b in bills)
     assert all(isinstance(b["total"], (Decimal, int)) for b in bills)
     assert any(isinstance(b["total"], Decimal) for b in bills), "money is Decimal, never float"
 
 
-def test_updated_since_and_get(harness: Harness, sandbox: Sandbox) -> None:
-    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+@pytest.mark.parametrize("inclusive", [False, True], ids=["after", "at-or-after"])
+def test_since_filters_mean_after_unless_set_inclusive(harness: Harness, sandbox: Sandbox, inclusive: bool) -> None:
+    """Clio's OpenAPI document: updated_since filters "to those having the `updated_at` field
+    after a specific time", created_since likewise; the emulator's setting keeps "at or after"."""
+    admin(sandbox, "PATCH", "/config", json={"inclusive_since": inclusive})
     first = next(harness.clio.iterate("contacts", "id,name"))
-    admin(sandbox, "PATCH", f"/contacts/{first['id']}", json={"name": "Renamed & Sons"})
-    changed = list(harness.clio.iterate("contacts", "id,name,updated_at", updated_since=since))
-    assert [c["id"] for c in changed] == [first["id"]]
+    renamed = admin(sandbox, "PATCH", f"/contacts/{first['id']}", json={"name": "Renamed & Sons"})["data"]
+    at = datetime.fromisoformat(renamed["updated_at"])
+    for since, expected in ((at, inclusive), (at - timedelta(seconds=1), True)):
+        changed = [c["id"] for c in harness.clio.iterate("contacts", "id", updated_since=since)]
+        assert (first["id"] in changed) is expected, since
+    made = admin(sandbox, "POST", "/contacts", json={"type": "Company", "name": "Since & Co"})["data"]
+    created = [c["id"] for c in harness.clio.iterate("contacts", "id", created_since=made["created_at"])]
+    assert (made["id"] in created) is inclusive
     assert harness.clio.get("contacts", first["id"], "id,name")["name"] == "Renamed & Sons"
     with pytest.raises(NotFound):
         harness.clio.get("bills", 10_000_000, "id")

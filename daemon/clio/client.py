@@ -13,8 +13,10 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -35,6 +37,14 @@ class ClioError(BillsyncError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(f"Clio error (HTTP {status}): {message}")
         self.status = status
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing, and Clio's clock when it answered (see :meth:`Clio.pages`)."""
+
+    records: list[dict[str, Any]]
+    server_time: datetime
 
 
 class Clio:
@@ -80,7 +90,16 @@ class Clio:
         return self._get(f"{self.api}/{resource}/{record_id}.json", {"fields": fields})["data"]
 
     def iterate(self, resource: str, fields: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every matching record, oldest id first, following ``meta.paging.next``.
+        """Every matching record, oldest id first (see :meth:`pages`)."""
+        for page in self.pages(resource, fields, **params):
+            yield from page.records
+
+    def pages(self, resource: str, fields: str, **params: Any) -> Iterator[Page]:
+        """Every page of matching records, oldest id first, following ``meta.paging.next``
+        (cursor paging, docs.developers.clio.com/api-docs/paging); at least one page.
+
+        Pages are requested one at a time as the caller asks for them, so records can
+        change between two pages: each page says when Clio answered it.
 
         Args:
             resource: "contacts", "bills", "line_items", "allocations", "credit_memos", …
@@ -93,8 +112,8 @@ class Clio:
         )
         url: str | None = f"{self.api}/{resource}.json"
         while url:
-            page = self._get(url, query)
-            yield from page.get("data") or []
+            page, answered = self._exchange("GET", url, query)
+            yield Page(page.get("data") or [], answered)
             url = ((page.get("meta") or {}).get("paging") or {}).get("next")
             query = None  # the next URL carries every parameter
 
@@ -127,10 +146,17 @@ class Clio:
     def _request(
         self, method: str, url: str, params: dict[str, Any] | None, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """A request with a refresh on 401 and pacing; the JSON body with Decimal money."""
+        return self._exchange(method, url, params, body)[0]
+
+    def _exchange(
+        self, method: str, url: str, params: dict[str, Any] | None, body: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], datetime]:
+        """A request with a refresh on 401 and pacing: the JSON body with Decimal money, and
+        Clio's clock when it answered."""
         token = self.tokens.access_token()
         for _ in range(2):
             self._pace()
+            sent = self.clock()
             response = self.http.request(
                 method,
                 url,
@@ -140,7 +166,7 @@ class Clio:
             )
             self._note_limits(response)
             if response.status_code != 401:
-                return self._parse(response, token)
+                return self._parse(response, token), _server_time(response, sent)
             token = self.tokens.refreshed(token)
         raise AuthorizationLost("clio")
 
@@ -182,3 +208,12 @@ class Clio:
             gap = max(0.0, reset - now) / max(1, remaining)
         with self._pace_lock:
             self._not_before = now + gap
+
+
+def _server_time(response: httpx.Response, sent: float) -> datetime:
+    """Clio's clock when it answered: the ``Date`` header, which every origin server with a
+    clock sends (RFC 9110 §6.6.1); without one, our own clock when the request left."""
+    try:
+        return parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
+        return datetime.fromtimestamp(sent, timezone.utc)

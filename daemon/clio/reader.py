@@ -1,17 +1,33 @@
 """What changed in Clio: per-resource reads since a watermark, and look-ups by id.
 
-An idle cycle costs one request per resource, whatever the size of the firm: each list
-asks only for records updated since the newest ``updated_at`` already seen. Clio's
-timestamps have one-second resolution, so the read is inclusive (a record changed later
-within that same second must not be missed) and the watermark keeps the ETags of the
-records at its boundary second: those come back on every read and are dropped unless
-their ETag changed.
+A read asks for the records of one resource updated since the watermark, paging by id. It
+must lose nothing, though Clio's clock and index may lag a little behind its changes and
+records change while the read pages through them:
+
+- The new watermark is Clio's time when the read *began* (the ``Date`` of its first page),
+  less :data:`LAG_ALLOWANCE`; never the newest ``updated_at`` seen. A record on a page
+  already read that changes before a later page is read is stamped after that time, so
+  the next read finds it; so does a change Clio stamped a little before the read but
+  showed only after it (a lagging index or server clock).
+- The next read therefore overlaps this one: what was updated after the watermark comes
+  back. The watermark keeps the ETag of each such record this read saw, and a record seen
+  again with the same ETag is dropped, so nothing is processed twice.
+- Clio's OpenAPI document (``shared/fixtures/clio/openapi.json``, parameter
+  ``updated_since`` of GET /bills.json, and alike on every list endpoint) says it filters
+  "to those having the `updated_at` field after a specific time", i.e. exclusive; a server
+  that includes the given second too only sends back a record whose ETag the watermark
+  holds. Either reading loses nothing.
+
+An idle cycle costs one request per resource, whatever the size of the firm: the overlap
+holds only what changed in the last few seconds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from billsync.daemon.clio.client import Clio
@@ -33,38 +49,54 @@ RESOURCE_OF_KIND = {"contact": "contacts", "invoice": "bills", "credit_memo": "c
 IDS_PER_REQUEST = 200
 #: Bills whose lines are read one request each before reading every line at once instead.
 BULK_LINES = 25
+#: How far a read reaches back before the time the previous one began: Clio stamps
+#: ``updated_at`` to the second, and a change may become visible to a list some seconds
+#: after the time it is stamped with (a lagging index, another server's clock).
+LAG_ALLOWANCE = dt.timedelta(seconds=10)
 
 
 def _parse(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-Mark = tuple[str, dict[str, str]]
+@dataclass(frozen=True)
+class Mark:
+    """Where the next read of one resource starts, and what it has seen since then.
+
+    Attributes:
+        since: ISO-8601 time, the next read's ``updated_since``.
+        seen: ETag by record id of every record read that was updated at or after ``since``.
+    """
+
+    since: str
+    seen: dict[str, str]
 
 
 def watermarks(connection: Connection) -> dict[str, Mark]:
-    """Per resource: the newest ``updated_at`` read, and the ETags of the records at it."""
+    """The saved mark of each resource read before."""
     return {
-        w.resource: (w.value, w.boundary or {}) for w in Watermark.select().where(Watermark.connection == connection)
+        w.resource: Mark(w.value, w.boundary or {})
+        for w in Watermark.select().where(Watermark.connection == connection)
     }
 
 
-def read_changes(clio: Clio, resource: str, mark: Mark | None) -> tuple[list[Record], Mark | None]:
-    """Records of ``resource`` changed since ``mark`` (all of them without), and the new mark."""
-    since, seen = mark or (None, {})
-    params = {"updated_since": since} if since else {}
-    records = [
-        r
-        for r in clio.iterate(resource, FIELDS[resource], **params)
-        if not (r.get("updated_at") == since and seen.get(str(r["id"])) == r.get("etag"))
-    ]
-    if not records:
-        return [], mark
-    newest = max((r["updated_at"] for r in records if r.get("updated_at")), key=_parse, default=since)
-    boundary = {str(r["id"]): r.get("etag") for r in records if r.get("updated_at") == newest}
-    if newest == since:
-        boundary = {**seen, **boundary}
-    return records, (newest, boundary)
+def read_changes(clio: Clio, resource: str, mark: Mark | None) -> tuple[list[Record], Mark]:
+    """Records of ``resource`` changed since ``mark`` (all of them without), and the new mark.
+
+    The mark is only to be saved once the records are processed: records it has seen are
+    dropped from the next read.
+    """
+    pages = clio.pages(resource, FIELDS[resource], **({"updated_since": mark.since} if mark else {}))
+    first = next(pages)
+    read = [record for page in chain([first], pages) for record in page.records]
+    seen = mark.seen if mark else {}
+    fresh = [r for r in read if seen.get(str(r["id"])) != r["etag"]]
+    # The first page's query ran before Clio dated its answer; the watermark never goes back.
+    since = first.server_time - LAG_ALLOWANCE
+    if mark:
+        since = max(since, _parse(mark.since))
+    again = {str(r["id"]): r["etag"] for r in read if _parse(r["updated_at"]) >= since}
+    return fresh, Mark(since.isoformat(), again)
 
 
 def fetch(clio: Clio, resource: str, ids: Iterable[str | int]) -> list[Record]:
@@ -94,12 +126,9 @@ def group_lines(lines: Iterable[Record]) -> dict[int, list[Record]]:
     return grouped
 
 
-def save_watermark(connection: Connection, resource: str, mark: Mark | None) -> None:
-    if mark is None:
-        return
-    value, boundary = mark
+def save_watermark(connection: Connection, resource: str, mark: Mark) -> None:
     Watermark.insert(
-        connection=connection, resource=resource, value=value, boundary=boundary, updated_at=utcnow()
+        connection=connection, resource=resource, value=mark.since, boundary=mark.seen, updated_at=utcnow()
     ).on_conflict(
         conflict_target=[Watermark.connection, Watermark.resource],
         preserve=[Watermark.value, Watermark.boundary, Watermark.updated_at],

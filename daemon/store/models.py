@@ -89,7 +89,8 @@ class Watermark(BaseModel):
     connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
     resource = peewee.CharField()
     value = peewee.CharField()
-    #: ETags of the records updated at ``value`` (Clio's timestamps have 1 s resolution).
+    #: ETags of the records read that were updated at or after ``value``: the next read,
+    #: which overlaps this one, drops them unless they changed (see ``clio.reader``).
     boundary = JSONField(null=True)
     updated_at = peewee.DateTimeField(default=utcnow)
 

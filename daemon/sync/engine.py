@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio.client import Clio
@@ -91,7 +92,7 @@ class Cycle:
         """The cycle as steps: it yields after each Clio read and each round of writes, so
         that one worker can take turns among many connections (see ``scheduler``). Each
         yield is the seconds to wait before the next step: QBO's limits for this realm."""
-        self.held = self.check_settings()
+        self.checks = self.check_settings()
         self.again = recovery.resolve_pending(self.connection, self.qbo)
         for kind, ids in self.force.items():
             self.again.setdefault(kind, set()).update(ids)
@@ -123,15 +124,16 @@ class Cycle:
 
     # --- settings and what to plan again --------------------------------------------
 
-    def check_settings(self) -> str:
+    def check_settings(self) -> list[dict[str, Any]]:
+        """QBO's settings checks now, recorded on the connection (with an event when they changed)."""
         checks = qbo_settings.read_checks(self.qbo.preferences())
         if checks != self.connection.qbo_checks:
             Connection.update(qbo_checks=checks).where(Connection.id == self.connection.id).execute()
             if self.connection.qbo_checks is not None:
-                described = ", ".join(f"{c['title']} {'on' if c['ok'] else 'off'}" for c in checks)
+                described = qbo_settings.describe(checks)
                 events.record(self.connection, "settings.qbo_changed", f"QuickBooks settings now: {described}")
             self.connection.qbo_checks = checks
-        return qbo_settings.held(checks)
+        return checks
 
     def ready_waiting(self, kind: Kind) -> set[str]:
         """Waiting records of ``kind`` whose dependency is synced now (or whose settings hold lifted)."""
@@ -147,7 +149,7 @@ class Cycle:
         return {
             clio_id
             for clio_id, dependency in waits_for.items()
-            if dependency in synced or (dependency == SETTINGS_DEPENDENCY and not self.held)
+            if dependency in synced or (dependency == SETTINGS_DEPENDENCY and not qbo_settings.held(self.checks, kind))
         }
 
     def with_fetched(self, resource: str, records: list[Record], ids: Iterable[str]) -> dict[int, Record]:
@@ -231,7 +233,8 @@ class Cycle:
         existing = links.load(self.connection, Kind.INVOICE, [b["id"] for b in records])
         customers = links.qbo_ids(self.connection, Kind.CONTACT, [(b.get("client") or {}).get("id") for b in records])
         eligible = any(not mapping.skip_reason(b, self.start_date) for b in records)
-        items = self.item_ids() if eligible and not self.held else {}
+        held = qbo_settings.held(self.checks, Kind.INVOICE)
+        items = self.item_ids() if eligible and not held else {}
         force = self.force.get(Kind.INVOICE, set())
         ops = [
             planner.plan_bill(
@@ -241,7 +244,7 @@ class Cycle:
                 customer_id=customers.get(str((b.get("client") or {}).get("id"))),
                 item_ids=items,
                 start_date=self.start_date,
-                held=self.held,
+                held=held,
                 force=str(b["id"]) in force,
             )
             for b in records
@@ -253,6 +256,7 @@ class Cycle:
         existing = links.load(self.connection, Kind.CREDIT_MEMO, [m["id"] for m in records])
         customers = links.qbo_ids(self.connection, Kind.CONTACT, [(m.get("contact") or {}).get("id") for m in records])
         item = self.item_ids().get("Service") if records else None
+        held = qbo_settings.held(self.checks, Kind.CREDIT_MEMO)
         force = self.force.get(Kind.CREDIT_MEMO, set())
         ops = [
             planner.plan_credit_memo(
@@ -260,6 +264,7 @@ class Cycle:
                 existing.get(str(m["id"])),
                 customer_id=customers.get(str((m.get("contact") or {}).get("id"))),
                 item_id=item,
+                held=held,
                 force=str(m["id"]) in force,
             )
             for m in records
@@ -293,7 +298,7 @@ class Cycle:
             self.progress.planned(ops[0].kind, len(ops))
             yield from self.writer.apply(ops, existing)
 
-    def advance(self, newest: dict[str, clio_reader.Mark | None]) -> None:
+    def advance(self, newest: dict[str, clio_reader.Mark]) -> None:
         """Moves each watermark past what this cycle read, unless a write it covers is pending."""
         pending = {
             row.kind

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 from flask import Flask, Response, request
@@ -19,7 +21,7 @@ from billsync.sandbox.clio.config import ClioConfig
 from billsync.sandbox.clio.edge import Edge, RequestCounter
 from billsync.sandbox.clio.errors import ClioError
 from billsync.sandbox.clio.records import EPOCH
-from billsync.sandbox.clio.store import Record, Store
+from billsync.sandbox.clio.store import Record, Store, utcnow
 from billsync.sandbox.clio.tokens import TokenStore
 from billsync.sandbox.faults import FaultConfig, FaultInjector
 from billsync.sandbox.throttle import Limit, RateLimiter
@@ -32,7 +34,7 @@ class ClioSandbox:
 
     def __init__(self, config: ClioConfig) -> None:
         self.config = config
-        self.store = Store()
+        self.store = Store(clock=self.now)
         self.tokens = TokenStore()
         self.counter = RequestCounter()
         self.faults = FaultInjector(config.faults)
@@ -51,6 +53,10 @@ class ClioSandbox:
         if self.saver is not None:
             self.saver.flush()
 
+    def now(self) -> datetime:
+        """The account's clock: the wall clock moved by ``clock_offset_seconds``."""
+        return utcnow() + timedelta(seconds=self.config.clock_offset_seconds)
+
     def _limiter(self) -> RateLimiter:
         return RateLimiter(Limit(self.config.rate_limit_per_minute), self.config.time_scale)
 
@@ -60,9 +66,16 @@ class ClioSandbox:
         time_scale: float | None = None,
         token_lifetime_seconds: int | None = None,
         faults: FaultConfig | None = None,
+        inclusive_since: bool | None = None,
+        clock_offset_seconds: int | None = None,
     ) -> None:
-        """Change limits and faults while serving; a new limit starts with empty windows."""
+        """Change limits, faults, the ``*_since`` filters and the clock while serving; a new
+        limit starts with empty windows."""
         changes: dict[str, Any] = {}
+        if inclusive_since is not None:
+            changes["inclusive_since"] = bool(inclusive_since)
+        if clock_offset_seconds is not None:
+            changes["clock_offset_seconds"] = int(clock_offset_seconds)
         if rate_limit_per_minute is not None:
             changes["rate_limit_per_minute"] = int(rate_limit_per_minute)
         if time_scale is not None:
@@ -130,6 +143,14 @@ def create_app(config: ClioConfig | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_error_handler(ClioError, _error_response)
     app.register_error_handler(HTTPException, _http_error)
+
+    @app.after_request
+    def _date(response: Response) -> Response:
+        # Every origin server with a clock sends Date (RFC 9110 §6.6.1); the emulator's comes
+        # from its own clock, so it agrees with the updated_at it stamps when that clock is moved.
+        response.headers["Date"] = format_datetime(sandbox.now(), usegmt=True)
+        return response
+
     if sandbox.saver is not None:
         saver = sandbox.saver
 

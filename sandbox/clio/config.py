@@ -1,4 +1,4 @@
-"""Settings of one emulated Clio account: OAuth client, limits, faults, persistence."""
+"""Settings of one emulated Clio account: OAuth client, limits, faults, filters, clock, persistence."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ THIRTY_DAYS = 30 * 24 * 3600
 
 @dataclass
 class ClioConfig:
-    """How the Clio emulator behaves; the admin API can change the limits while it runs.
+    """How the Clio emulator behaves; the admin API can change limits, faults, filters and clock while it runs.
 
     Attributes:
         client_id: the only OAuth client the emulator knows.
@@ -28,6 +28,14 @@ class ClioConfig:
         faults: injected 5xx, slow answers and dropped connections on ``/api/v4``.
         state_file: JSON file the records and tokens are kept in across restarts, or None.
         webhook_timeout: seconds the emulator waits for a webhook receiver to answer.
+        inclusive_since: ``updated_since``/``created_since`` also match records stamped at
+            exactly the given time. Off by default: Clio's OpenAPI document describes both as
+            "Filter Bill records to those having the `updated_at` field after a specific time"
+            (GET /bills.json, and alike for every list); on, for clients that must cope with
+            either reading of "since".
+        clock_offset_seconds: moves the account's clock (the ``updated_at``/``created_at`` it
+            stamps, the ``Date`` header) this far from the wall clock, so a test can order
+            changes in time, or make Clio's clock lag behind, without waiting.
     """
 
     client_id: str = "sandbox-clio-client"
@@ -42,3 +50,5 @@ class ClioConfig:
     faults: FaultConfig = field(default_factory=FaultConfig)
     state_file: str | None = None
     webhook_timeout: float = 5.0
+    inclusive_since: bool = False
+    clock_offset_seconds: int = 0

@@ -34,7 +34,7 @@ from billsync.sandbox.clio.errors import bad_request, not_found
 from billsync.sandbox.clio.guard import add_limit_headers, authenticate
 from billsync.sandbox.clio.models import WEBHOOK_MODELS, WEBHOOKS
 from billsync.sandbox.clio.query import parse_time
-from billsync.sandbox.clio.store import Record, Store, utcnow
+from billsync.sandbox.clio.store import Record, Store
 
 EVENTS = ("created", "updated", "deleted")
 DEFAULT_LIFETIME = timedelta(days=3)
@@ -76,7 +76,7 @@ class Dispatcher:
         model_name = MODEL_OF.get(collection)
         if model_name is None:
             return
-        now = utcnow()
+        now = self.db.now()
         for webhook in list(self.db["webhooks"].records.values()):
             if (
                 webhook["model"] == model_name
@@ -89,11 +89,12 @@ class Dispatcher:
                 body = {"data": data, "meta": {"event": event, "webhook_id": webhook["id"]}}
                 self._queue.put(("deliver", webhook["id"], json.dumps(body, ensure_ascii=False).encode()))
 
-    def drain(self, timeout: float = 10.0) -> None:
-        """Wait until every queued delivery has been attempted (for tests)."""
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued delivery has been attempted (for tests); False if
+        ``timeout`` passed first."""
         done = threading.Event()
         self._queue.put(("marker", 0, done))
-        done.wait(timeout)
+        return done.wait(timeout)
 
     def _run(self) -> None:
         # No keep-alive: each delivery is its own connection, as a receiver behind a load
@@ -160,7 +161,7 @@ def _apply(webhook: Record, data: dict[str, Any]) -> None:
             raise bad_request(str(e)) from None
         webhook["fields"] = data["fields"]
     if "expires_at" in data:
-        webhook["expires_at"] = min(parse_time(data["expires_at"]), utcnow() + MAX_LIFETIME)
+        webhook["expires_at"] = min(parse_time(data["expires_at"]), store().now() + MAX_LIFETIME)
 
 
 @bp.post("/webhooks.json")
@@ -170,7 +171,7 @@ def create() -> Response:
     if missing:
         raise bad_request(f"Missing required webhook attributes: {', '.join(missing)}")
     db = store()
-    now = utcnow()
+    now = db.now()
     with db.lock:
         webhook: Record = {
             "id": db.next_id("webhooks"),
