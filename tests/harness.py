@@ -97,6 +97,16 @@ def sync(client: DaemonClient, connection_id: int, timeout: float = 600) -> pb.R
     return events[-1].run
 
 
+def sync_after_changes(client: DaemonClient, connection_id: int) -> pb.Run:
+    """Syncs until a run that began after this call has ended: what a person means by
+    pressing Sync after changing something, whatever runs the change itself started."""
+    status = client.status(connection_id)
+    seen = max(status.last_run.id, status.current_run.id)
+    while (run := sync(client, connection_id)).id <= seen:
+        pass
+    return run
+
+
 def api_requests(box: Sandbox) -> dict[str, int]:
     """Requests each emulated API answered (not the admin API, not OAuth), by product."""
     qbo = httpx.get(f"{box.qbo_url}/_sandbox/stats").json()["requests"]

@@ -13,6 +13,7 @@ from billsync.daemon.sync.mapping import marker
 from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import api_requests, connect, qbo_objects, seed_firm, set_preferences, sync
+from tests.harness import sync_after_changes
 
 
 def link_counts(client, connection_id) -> Counter:
@@ -57,7 +58,7 @@ def assert_no_duplicates_and_amounts_match(box, firm_bills, allocations) -> None
 
 @pytest.fixture
 def ready(sandbox):
-    set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True, AutoApplyCredit=False)
     return sandbox
 
 
@@ -95,32 +96,36 @@ def test_a_firm_of_2000_bills_syncs_completely_once(ready, e2e_client):
     assert after["qbo"] - before["qbo"] <= 3 and after["clio"] - before["clio"] <= 6
 
 
-def test_invoices_hold_while_settings_are_off_and_contacts_go_on(sandbox, e2e_client):
+def test_invoices_and_credit_notes_hold_while_settings_are_off_and_contacts_go_on(sandbox, e2e_client):
     seed_firm(sandbox, bills=80)
     connection = connect(e2e_client)
     sync(e2e_client, connection.id)
     status = e2e_client.status(connection.id)
-    assert status.action_required and len(status.fix_steps) == 5
+    assert status.action_required and len(status.fix_steps) == 7
     assert {c.key: (c.ok, c.fixable) for c in status.checks} == {
         "custom_txn_numbers": (False, True),
         "warn_duplicate_doc_number": (False, False),
+        "auto_apply_credit": (False, True),  # on in a new company: QBO would apply credit notes itself
     }
     counts = link_counts(e2e_client, connection.id)
     assert counts["contact", "synced"] > 0 and counts["invoice", "synced"] == 0 and counts["invoice", "waiting"] > 0
-    assert qbo_objects(sandbox, "Invoice") == []
+    assert counts["credit_memo", "waiting"] > 0
+    assert qbo_objects(sandbox, "Invoice") == [] and qbo_objects(sandbox, "CreditMemo") == []
 
-    check = e2e_client.fix_qbo_setting(connection.id, "custom_txn_numbers")
-    assert check.ok
-    set_preferences(sandbox, WarnDuplicateBillNumber=True)
     before = api_requests(sandbox)
-    sync(e2e_client, connection.id)
+    for key in ("custom_txn_numbers", "auto_apply_credit"):
+        assert e2e_client.fix_qbo_setting(connection.id, key).ok
+    set_preferences(sandbox, WarnDuplicateBillNumber=True)
+    sync_after_changes(e2e_client, connection.id)
     assert api_requests(sandbox)["clio"] - before["clio"] <= 20, (
         "the held bills' lines are read in bulk, not a request per bill"
     )
     status = e2e_client.status(connection.id)
     assert not status.action_required
-    assert link_counts(e2e_client, connection.id)["invoice", "waiting"] == 0
-    assert len(qbo_objects(sandbox, "Invoice")) == link_counts(e2e_client, connection.id)["invoice", "synced"] > 0
+    counts = link_counts(e2e_client, connection.id)
+    assert counts["invoice", "waiting"] == 0 and counts["credit_memo", "waiting"] == 0
+    assert len(qbo_objects(sandbox, "Invoice")) == counts["invoice", "synced"] > 0
+    assert len(qbo_objects(sandbox, "CreditMemo")) == counts["credit_memo", "synced"] > 0
 
 
 def test_edits_in_clio_reach_qbo_on_the_next_cycle(ready, e2e_client):
