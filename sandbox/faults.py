@@ -9,6 +9,9 @@ Dropping a connection must send *nothing*, not even a status line, which WSGI ca
 express. The sandbox serves with waitress, which closes the socket without a response when
 the application raises its ``ClientDisconnected``; :class:`DroppedConnection` is that
 exception, so raising it from a view looks to the client exactly like a network failure.
+
+A :class:`Hold` is the deterministic counterpart of a slow answer: it parks requests until
+a test releases them, so the test can act while a client provably waits on one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -99,3 +104,47 @@ class FaultInjector:
         elif kind == "drop":
             drop_connection()
         return kind == "error"
+
+
+class Hold:
+    """Parks requests until released: how a test catches a client in the middle of a request.
+
+    A timed fault ("slow") leaves a test guessing whether its client is still waiting when
+    it acts; a hold does not. While :attr:`on`, each request passing through :meth:`held`
+    waits there; switching off lets every waiting one go on as if it had just arrived.
+    :attr:`caught` lists the requests caught and not yet answered, so a test can wait for
+    a catch (then kill the client, fill the remaining slots, ...) and, after releasing,
+    for every caught request to have been answered.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._caught: list[dict[str, str]] = []
+        self.on = False
+
+    def switch(self, on: bool) -> None:
+        """Start holding, or release every request held and stop."""
+        with self._changed:
+            self.on = on
+            self._changed.notify_all()
+
+    @property
+    def caught(self) -> list[dict[str, str]]:
+        with self._changed:
+            return [dict(c) for c in self._caught]
+
+    @contextmanager
+    def held(self, applies: bool, **what: str) -> Iterator[None]:
+        """Wrap serving a request: if the hold is on and ``applies``, wait for the release
+        first; ``what`` describes the request in :attr:`caught` until it has been served."""
+        with self._changed:
+            caught = dict(what) if applies and self.on else None
+            if caught is not None:
+                self._caught.append(caught)
+                self._changed.wait_for(lambda: not self.on)
+        try:
+            yield
+        finally:
+            if caught is not None:
+                with self._changed:
+                    self._caught = [c for c in self._caught if c is not caught]

@@ -2,7 +2,7 @@
 
 Waitress is a production WSGI server with a thread pool, which gives each emulator
 hundreds of requests per second on two cores, and it closes a socket without answering
-when a view raises its ``ClientDisconnected`` (how :mod:`sandbox.faults` drops
+when a view raises its ``ClientDisconnected`` (how :mod:`billsync.sandbox.faults` drops
 connections). Tests bind port 0 and read back ``qbo_url``/``clio_url``.
 """
 
@@ -45,7 +45,7 @@ class Sandbox:
             (``x.json`` -> ``x-qbo.json`` and ``x-clio.json``), or None for memory only.
         qbo_config: full QBO settings (the arguments above override their fields).
         clio_config: full Clio settings, or None for the defaults.
-        clio: also serve the Clio emulator (needs :mod:`sandbox.clio.app`).
+        clio: also serve the Clio emulator (needs :mod:`billsync.sandbox.clio.app`).
         connection_limit: open sockets each emulator accepts; every connection a daemon
             syncs keeps its own keep-alive socket, so a benchmark of 1,000 connections
             needs more than the default.
@@ -122,6 +122,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop serving and save state if a state file was given."""
+        self.qbo.hold.switch(False)  # a held request would keep its server thread
         for served in self._served:
             served.stop()
         self.qbo.webhooks.stop()

@@ -10,6 +10,8 @@ at the pace of its own realm's limits.
 A connection is synced by one daemon at a time: the one holding its lease, a claim on
 its row (a conditional UPDATE, atomic on SQLite and PostgreSQL alike), renewed every few
 seconds while its cycle lasts, and taken over by another daemon soon after it expires.
+The lease names its holder as ``host:pid:random``, so whoever reads the row knows which
+process to look at.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import logging
+import os
 import queue
+import socket
 import threading
 import time
 import uuid
@@ -67,7 +71,7 @@ class Scheduler:
         self.workers = workers
         self.poll = poll
         self.max_active = max_active
-        self.owner = owner or f"daemon-{uuid.uuid4().hex[:12]}"
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._ready: queue.Queue[Active | None] = queue.Queue()
         self._resting: list[tuple[float, int, Active]] = []  # a heap of (due, tiebreak, cycle)
         self._active: dict[int, Active | None] = {}  # None: a cycle being set up
@@ -77,6 +81,8 @@ class Scheduler:
         self._requested = threading.Event()  # a connection was made due: dispatch without waiting for the poll
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._passes = threading.Condition()
+        self._begun = self._ended = 0  # dispatch passes, see await_dispatch
 
     def start(self) -> None:
         targets = [self._loop, self._heartbeat] + [self._work] * self.workers
@@ -115,6 +121,18 @@ class Scheduler:
         self._requested.set()
         self._wake.set()
 
+    def await_dispatch(self, timeout: float) -> bool:
+        """Waits until a dispatch pass that began after this call has ended: by then every
+        connection due at the call has been started, or found not to be startable. How a
+        test shows that something did *not* start a run, without sleeping. False if
+        ``timeout`` passed first."""
+        with self._passes:
+            after = self._begun
+        self._requested.set()
+        self._wake.set()
+        with self._passes:
+            return self._passes.wait_for(lambda: self._ended > after, timeout)
+
     def run_now(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Run:
         """Runs a whole cycle in the caller's thread, once the cycle in progress (here or on
         another daemon) has ended."""
@@ -141,10 +159,15 @@ class Scheduler:
             now = time.monotonic()
             if now >= next_dispatch:
                 next_dispatch = now + self.poll
+                with self._passes:
+                    self._begun += 1
                 try:
                     self._dispatch()
                 except Exception:  # noqa: BLE001 - the loop must outlive a database hiccup
                     log.exception("dispatching due connections failed")
+                with self._passes:
+                    self._ended += 1
+                    self._passes.notify_all()
             with self._guard:
                 while self._resting and self._resting[0][0] <= now:
                     self._ready.put(heapq.heappop(self._resting)[2])

@@ -15,15 +15,26 @@ from billsync.daemon.sync.mapping import marker
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, set_preferences, sync
 
+#: Seconds before a wait gives up; only a hung test ever reaches it.
+PATIENCE = 120.0
+
 
 @pytest.fixture
 def synced(sandbox, e2e_client):
-    """A connected demo firm, synced once."""
+    """A connected demo firm, synced once, with no run going or due: authorizing asks for
+    a run too, and the first sync may have joined it or been followed by another, which
+    must not overlap what a test does next."""
     seed_firm(sandbox, bills=40, seed=5)
     set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
     connection = connect(e2e_client)
     assert sync(e2e_client, connection.id).state == pb.RUN_STATE_SUCCEEDED
-    return connection
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        status = e2e_client.status(connection.id)
+        if not status.HasField("current_run") and status.next_run_at.seconds > time.time() + 600:
+            return connection
+        assert time.monotonic() < deadline, "the connection did not settle after its first sync"
+        time.sleep(0.1)
 
 
 def act_in_qbo(box, entity: str, qbo_id: str, action: str) -> None:
@@ -31,7 +42,7 @@ def act_in_qbo(box, entity: str, qbo_id: str, action: str) -> None:
 
 
 def problems(client, connection_id) -> dict[int, pb.Link]:
-    return {link.id: link for link in client.call("Status", pb.StatusRequest(connection_id=connection_id)).problems}
+    return {link.id: link for link in client.status(connection_id).problems}
 
 
 def test_invoice_deleted_in_qbo_breaks_and_resync_recreates_it_with_its_payments(sandbox, e2e_client, synced):
@@ -46,7 +57,7 @@ def test_invoice_deleted_in_qbo_breaks_and_resync_recreates_it_with_its_payments
     assert Link.get_by_id(payment.id).state == "waiting"
     assert "broken" in Link.get_by_id(payment.id).reason
 
-    result = e2e_client.call("Resync", pb.ResyncRequest(connection_id=synced.id, link_ids=[invoice.id]))
+    result = e2e_client.resync(synced.id, link_ids=[invoice.id])
     assert [link.state for link in result.links] == [pb.LINK_STATE_SYNCED]
     recreated = [i for i in qbo_objects(sandbox, "Invoice") if i.get("PrivateNote") == marker("bill", invoice.clio_id)]
     assert len(recreated) == 1 and recreated[0]["DocNumber"] == invoice.qbo_ref and recreated[0]["Id"] != invoice.qbo_id
@@ -55,10 +66,7 @@ def test_invoice_deleted_in_qbo_breaks_and_resync_recreates_it_with_its_payments
     [qbo_payment] = [p for p in qbo_objects(sandbox, "Payment") if p["Id"] == payment.qbo_id]
     assert qbo_payment["Line"][0]["LinkedTxn"][0]["TxnId"] == recreated[0]["Id"]
     assert Decimal(str(recreated[0]["Balance"])) < Decimal(str(recreated[0]["TotalAmt"]))
-    types = [
-        e.type
-        for e in e2e_client.call("ListEvents", pb.ListEventsRequest(connection_id=synced.id, page_size=1000)).events
-    ]
+    types = [e.type for e in e2e_client.list_events(synced.id, page_size=1000).events]
     assert "link.broken" in types and "link.resync" in types
 
 
@@ -68,7 +76,7 @@ def test_customer_made_inactive_breaks_and_resync_restores_it(sandbox, e2e_clien
     sync(e2e_client, synced.id)
     assert problems(e2e_client, synced.id)[contact.id].reason.startswith("Made inactive in QuickBooks")
 
-    e2e_client.call("Resync", pb.ResyncRequest(connection_id=synced.id, all_problems=True))
+    e2e_client.resync(synced.id, all_problems=True)
     [customer] = [c for c in qbo_objects(sandbox, "Customer") if c["Id"] == contact.qbo_id]
     assert customer["Active"] is True and customer["DisplayName"] == contact.qbo_ref
     assert Link.get_by_id(contact.id).state == "synced"
@@ -77,8 +85,10 @@ def test_customer_made_inactive_breaks_and_resync_restores_it(sandbox, e2e_clien
     )
 
 
-def test_revoke_stops_every_call_until_reauthorized_then_resumes_without_duplicates(sandbox, e2e_client, synced):
-    revoked = e2e_client.call("Revoke", pb.RevokeRequest(connection_id=synced.id))
+def test_revoke_stops_every_call_until_reauthorized_then_resumes_without_duplicates(
+    sandbox, e2e_daemon, e2e_client, synced
+):
+    revoked = e2e_client.revoke(synced.id)
     assert revoked.state == pb.CONNECTION_STATE_REVOKED and not revoked.qbo_authorized
     kept = Link.select().count()
     httpx.post(
@@ -90,13 +100,17 @@ def test_revoke_stops_every_call_until_reauthorized_then_resumes_without_duplica
             "lines": [{"kind": "Service", "description": "Advice", "price": "100.00", "quantity": "1"}],
         },
     ).raise_for_status()
-    before = api_requests(sandbox)
+    before, last_run = api_requests(sandbox), e2e_client.status(synced.id).last_run.id
     with pytest.raises(DaemonError) as refused:
-        list(e2e_client.sync(synced.id, timeout=10))
+        list(e2e_client.sync(synced.id, timeout=60))
     assert "revoked" in str(refused.value)
-    time.sleep(1.5)
+    # Revoking clears next_run_at, which the scheduler reads as "due": only the state keeps
+    # a pass from starting it, and a pass that began after the refusal has now ended.
+    assert e2e_daemon.scheduler.await_dispatch(PATIENCE), "the scheduler made no dispatch pass"
     assert api_requests(sandbox)["qbo"] == before["qbo"]
     assert Link.select().count() == kept
+    status = e2e_client.status(synced.id)
+    assert not status.HasField("current_run") and status.last_run.id == last_run
 
     authorize(e2e_client, synced.id, pb.PROVIDER_CLIO)
     assert authorize(e2e_client, synced.id, pb.PROVIDER_QBO).state == pb.CONNECTION_STATE_CONNECTED
@@ -108,35 +122,32 @@ def test_revoke_stops_every_call_until_reauthorized_then_resumes_without_duplica
 
 def test_purge_needs_confirmation_deletes_links_and_leaves_qbo_alone(sandbox, e2e_client, synced):
     with pytest.raises(DaemonError) as refused:
-        e2e_client.call("Purge", pb.PurgeRequest(connection_id=synced.id, confirm="yes"))
+        e2e_client.purge(synced.id, confirm="yes")
     assert "To confirm" in str(refused.value)
     in_qbo = {e: len(qbo_objects(sandbox, e)) for e in ("Customer", "Invoice", "Payment")}
-    company = e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_company_name
-    purged = e2e_client.call("Purge", pb.PurgeRequest(connection_id=synced.id, confirm=company))
+    company = e2e_client.status(synced.id).connection.qbo_company_name
+    purged = e2e_client.purge(synced.id, confirm=company)
     assert purged.links_deleted > 50
     assert not Link.select().exists() and not Watermark.select().exists()
     assert {e: len(qbo_objects(sandbox, e)) for e in in_qbo} == in_qbo
-    events = e2e_client.call("ListEvents", pb.ListEventsRequest(connection_id=synced.id, page_size=1000)).events
+    events = e2e_client.list_events(synced.id, page_size=1000).events
     assert events[-1].type == "connection.purged" and events[-1].actor == "tester"
 
 
 def test_reconnecting_to_another_company_with_links_kept_is_refused(sandbox, e2e_client, synced):
     httpx.post(f"{sandbox.qbo_url}/_sandbox/seed", json={"realm_id": "4620816365000000001"}).raise_for_status()
-    e2e_client.call("Revoke", pb.RevokeRequest(connection_id=synced.id))
+    e2e_client.revoke(synced.id)
     with pytest.raises(DaemonError) as refused:
         authorize(e2e_client, synced.id, pb.PROVIDER_QBO, realmId="4620816365000000001")
     message = str(refused.value)
     assert sandbox.qbo_config.realm_id in message and "4620816365000000001" in message and "Purge" in message
-    assert (
-        e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_realm_id
-        == sandbox.qbo_config.realm_id
-    )
+    assert e2e_client.status(synced.id).connection.qbo_realm_id == sandbox.qbo_config.realm_id
 
 
 def test_purge_is_not_blocked_by_the_run_of_a_daemon_that_died(sandbox, e2e_client, synced):
     dead = Run.create(connection=synced.id, trigger="schedule")  # running, and no daemon holds the lease
-    company = e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.qbo_company_name
-    assert e2e_client.call("Purge", pb.PurgeRequest(connection_id=synced.id, confirm=company)).links_deleted > 0
+    company = e2e_client.status(synced.id).connection.qbo_company_name
+    assert e2e_client.purge(synced.id, confirm=company).links_deleted > 0
     assert Run.get_by_id(dead.id).state == "failed" and "Interrupted" in Run.get_by_id(dead.id).error
 
 
@@ -155,7 +166,7 @@ def test_access_revoked_in_quickbooks_parks_the_connection_and_loses_nothing(san
     kept = Link.select().count()
     run = sync(e2e_client, synced.id)
     assert run.state == pb.RUN_STATE_FAILED and "authorize" in run.error.lower()
-    status = e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id))
+    status = e2e_client.status(synced.id)
     assert status.connection.state == pb.CONNECTION_STATE_NEEDS_AUTHORIZATION
     assert Link.select().count() == kept and not Link.select().where(Link.state == "pending").exists()
 
@@ -166,7 +177,7 @@ def test_access_revoked_in_quickbooks_parks_the_connection_and_loses_nothing(san
 
 
 def test_reconnecting_clio_as_another_firm_with_links_kept_is_refused(sandbox, e2e_client, synced):
-    e2e_client.call("Revoke", pb.RevokeRequest(connection_id=synced.id))
+    e2e_client.revoke(synced.id)
     clio = sandbox.clio_app.extensions["clio"]
     clio.config = dataclasses.replace(clio.config, account_id=99, account_name="Other Firm LLP")
     with pytest.raises(DaemonError) as refused:
@@ -176,4 +187,4 @@ def test_reconnecting_clio_as_another_firm_with_links_kept_is_refused(sandbox, e
         and "Other Firm LLP" in str(refused.value)
         and "Purge" in str(refused.value)
     )
-    assert not e2e_client.call("Status", pb.StatusRequest(connection_id=synced.id)).connection.clio_authorized
+    assert not e2e_client.status(synced.id).connection.clio_authorized
