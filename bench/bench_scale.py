@@ -90,10 +90,7 @@ def companies(time_scale: float, count: int, bills: int) -> Iterator[tuple[Sandb
     with scenario.benchmark_sandbox(time_scale, connection_limit=SOCKETS) as box, httpx.Client(timeout=60) as http:
         for realm in realms:
             http.post(f"{box.qbo_url}/_sandbox/seed", json={"realm_id": realm}).raise_for_status()
-            http.post(
-                f"{box.qbo_url}/_sandbox/user/{realm}/preferences",
-                json={"CustomTxnNumbers": True, "WarnDuplicateBillNumber": True},
-            ).raise_for_status()
+            harness.make_ready(box, realm)
         if bills:
             harness.seed_firm(box, bills=bills, seed=7)
         yield box, realms

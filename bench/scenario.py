@@ -44,7 +44,7 @@ def benchmark_sandbox(time_scale: float, connection_limit: int = 200) -> Iterato
     )
     box.start()
     try:
-        harness.set_preferences(box, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+        harness.make_ready(box)
         yield box
     finally:
         box.stop()

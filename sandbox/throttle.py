@@ -12,7 +12,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 @dataclass(frozen=True)
@@ -26,15 +26,16 @@ class Limit:
 class RateLimiter:
     """A sliding-window counter per key (a realm, a token)."""
 
-    def __init__(self, limit: Limit, time_scale: float = 1.0) -> None:
+    def __init__(self, limit: Limit, time_scale: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window = limit.seconds / time_scale
+        self.clock = clock
         self._hits: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._lock = threading.Lock()
 
     def try_acquire(self, key: str) -> float:
         """Count one request; return 0 if admitted, else real seconds until a slot frees."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             hits = self._hits[key]
             while hits and hits[0] <= now - self.window:
@@ -46,7 +47,7 @@ class RateLimiter:
 
     def remaining(self, key: str) -> int:
         """Requests still admitted in the current window."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             hits = self._hits[key]
             return max(0, self.limit.count - sum(1 for t in hits if t > now - self.window))

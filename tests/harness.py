@@ -14,7 +14,8 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import httpx
 from cryptography.fernet import Fernet
@@ -27,6 +28,9 @@ from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from tests.postgres import free_port  # noqa: F401 - a daemon subprocess is told its port up front
 
+T = TypeVar("T")
+#: Seconds before a wait gives up; only a hung test (or a daemon that cannot start) reaches it.
+PATIENCE = 300.0
 REDIRECT_URI = "http://127.0.0.1:9/callback"
 
 
@@ -38,6 +42,17 @@ def seed_firm(box: Sandbox, bills: int, seed: int = 1) -> dict:
 def set_preferences(box: Sandbox, **values: bool) -> None:
     """Switches QBO company settings as the company's admin would."""
     httpx.post(f"{box.qbo_url}/_sandbox/user/{box.qbo_config.realm_id}/preferences", json=values).raise_for_status()
+
+
+#: The QBO company settings billsync needs (see daemon/qbo/settings.py): a new company has
+#: none of them as wanted.
+READY = {"CustomTxnNumbers": True, "WarnDuplicateBillNumber": True, "AutoApplyCredit": False}
+
+
+def make_ready(box: Sandbox, realm_id: str | None = None) -> None:
+    """Sets the company's settings as billsync needs them, as its admin would."""
+    realm = realm_id or box.qbo_config.realm_id
+    httpx.post(f"{box.qbo_url}/_sandbox/user/{realm}/preferences", json=READY).raise_for_status()
 
 
 def qbo_objects(box: Sandbox, entity: str) -> list[dict]:
@@ -107,6 +122,17 @@ def sync_after_changes(client: DaemonClient, connection_id: int) -> pb.Run:
     return run
 
 
+def settle(client: DaemonClient, connection_id: int) -> None:
+    """Waits until no run of the connection is going or due: authorizing asks for a run
+    too, and a sync may have joined it or been followed by another."""
+
+    def settled() -> bool:
+        status = client.status(connection_id)
+        return not status.HasField("current_run") and status.next_run_at.seconds > time.time() + 600
+
+    wait_until(settled, "the connection to settle")
+
+
 def api_requests(box: Sandbox) -> dict[str, int]:
     """Requests each emulated API answered (not the admin API, not OAuth), by product."""
     qbo = httpx.get(f"{box.qbo_url}/_sandbox/stats").json()["requests"]
@@ -131,13 +157,14 @@ def migrate(env: Mapping[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "billsync", "migrate"], env=dict(env), check=True, capture_output=True)
 
 
-def start_daemon(env: Mapping[str, str], startup: float = 20.0) -> subprocess.Popen:
+def start_daemon(env: Mapping[str, str], startup: float = PATIENCE) -> subprocess.Popen:
     """Starts ``billsync daemon`` in a subprocess and returns once it answers RPCs.
 
     ``env["BILLSYNC_ADDRESS"]`` must name a fixed port (see :func:`free_port`): the
     child cannot tell its parent which port it bound.
     """
-    process = subprocess.Popen([sys.executable, "-m", "billsync", "daemon"], env=dict(env), stderr=subprocess.DEVNULL)
+    # Its log goes where the caller's does: pytest shows it beside a failure.
+    process = subprocess.Popen([sys.executable, "-m", "billsync", "daemon"], env=dict(env))
     with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"], timeout=2) as client:
         deadline = time.monotonic() + startup
         while True:
@@ -149,3 +176,22 @@ def start_daemon(env: Mapping[str, str], startup: float = 20.0) -> subprocess.Po
                     process.kill()
                     raise RuntimeError("the daemon did not start") from None
                 time.sleep(0.1)
+
+
+def wait_until(condition: Callable[[], T], what: str) -> T:
+    """Polls ``condition`` until it returns something true, and returns that."""
+    deadline = time.monotonic() + PATIENCE
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+    return found
+
+
+def hold_batches(box: Sandbox, on: bool) -> None:
+    """Makes the QBO emulator hold every batch request until switched off again."""
+    httpx.post(f"{box.qbo_url}/_sandbox/hold", json={"batches": on}).raise_for_status()
+
+
+def caught(box: Sandbox) -> list[dict]:
+    """The batch requests the hold caught and QBO has not answered yet."""
+    return httpx.get(f"{box.qbo_url}/_sandbox/hold").json()["caught"]

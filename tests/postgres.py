@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import glob
 import os
+import random
 import shutil
 import socket
 import subprocess
 import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 
@@ -22,7 +24,20 @@ def pg_bin() -> str | None:
 
 
 def free_port() -> int:
-    """A port free now, for a server (a cluster, a daemon subprocess) told its port up front."""
+    """A port free now, for a server (a cluster, a daemon subprocess) told its port up front.
+
+    It is taken below the kernel's range for outgoing connections: a port of that range may
+    be given to any connection opened on this machine before the server binds it (or while
+    a killed daemon restarts on it), and the server could not start.
+    """
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(10000, low), min(200, max(0, low - 10000))):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -58,7 +59,12 @@ class ClioSandbox:
         return utcnow() + timedelta(seconds=self.config.clock_offset_seconds)
 
     def _limiter(self) -> RateLimiter:
-        return RateLimiter(Limit(self.config.rate_limit_per_minute), self.config.time_scale)
+        # Windows run on the account's clock too: moving it forward ends a window at once.
+        return RateLimiter(
+            Limit(self.config.rate_limit_per_minute),
+            self.config.time_scale,
+            clock=lambda: time.monotonic() + self.config.clock_offset_seconds,
+        )
 
     def configure(
         self,

@@ -10,7 +10,8 @@ import sys
 import httpx
 
 from billsync.daemon.store.models import Link
-from tests.e2e.conftest import connect, seed_firm, set_preferences, sync
+from tests.e2e.conftest import connect, seed_firm, sync
+from tests.harness import make_ready
 
 
 def billsync(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -21,7 +22,7 @@ def billsync(*args: str, env: dict) -> subprocess.CompletedProcess:
 
 def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_daemon, e2e_config):
     seed_firm(sandbox, bills=30, seed=9)
-    set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    make_ready(sandbox)
     connection = connect(e2e_client)
     sync(e2e_client, connection.id)  # the run that connecting started
     client_id = Link.get(Link.kind == "contact", Link.state == "synced").clio_id

@@ -8,12 +8,7 @@ run, however fast the machine. The deadlines only stop a hung test."""
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
-import time
-from collections.abc import Callable
-from typing import TypeVar
 
 import httpx
 
@@ -21,48 +16,11 @@ from billsync.daemon.rpc.client import DaemonClient
 from billsync.daemon.store.models import Connection, Link, Run
 from billsync.daemon.sync.mapping import marker
 from billsync.v1 import billsync_pb2 as pb
-from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm, set_preferences, sync
-from tests.harness import free_port, migrate, start_daemon
+from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm, sync
+from tests.harness import PATIENCE, caught, free_port, hold_batches, make_ready, migrate, start_daemon, wait_until
 
-T = TypeVar("T")
 #: Kills during one initial sync, whose firm needs several times more rounds of batches.
 KILLS = 6
-#: Seconds before a wait gives up; only a hung test ever reaches it.
-PATIENCE = 300.0
-
-
-def wait_until(condition: Callable[[], T], what: str) -> T:
-    """Polls ``condition`` until it returns something true, and returns that."""
-    deadline = time.monotonic() + PATIENCE
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.1)
-    return found
-
-
-def hold_batches(box, on: bool) -> None:
-    """Makes the QBO emulator hold every batch request until switched off again."""
-    httpx.post(f"{box.qbo_url}/_sandbox/hold", json={"batches": on}).raise_for_status()
-
-
-def caught(box) -> list[dict]:
-    """The batch requests the hold caught and QBO has not answered yet."""
-    return httpx.get(f"{box.qbo_url}/_sandbox/hold").json()["caught"]
-
-
-def restartable_port() -> int:
-    """A free port that no outgoing connection is given while the daemon restarts: one of
-    the ephemeral range (``free_port``) may go to any connection opened on this machine
-    between a kill and the next start, and the new daemon could not bind it."""
-    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-    for port in random.sample(range(10000, low), min(200, max(0, low - 10000))):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-    return free_port()
 
 
 def lease_pid(connection_id: int) -> int | None:
@@ -93,15 +51,15 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
     while QBO holds batches the daemon sent (QBO applies them once the daemon is dead, so
     their answers are lost), each odd one just after QBO answered them (the daemon may not
     have recorded them yet). Each new daemon takes the connection over once the lease lapses."""
-    set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    make_ready(sandbox)
     seed_firm(sandbox, bills=300, seed=11)
     env = {
         **os.environ,
         **sandbox_env(sandbox, database_url, str(tmp_path / "data")),
-        "BILLSYNC_ADDRESS": f"127.0.0.1:{restartable_port()}",
+        "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}",
     }
     migrate(env)
-    process = start_daemon(env, startup=PATIENCE)
+    process = start_daemon(env)
     try:
         with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
             connection = connect(client)
@@ -117,7 +75,7 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
             process.wait()
             hold_batches(sandbox, False)
             wait_until(lambda: not caught(sandbox), "QBO to answer the batches it held")
-            process = start_daemon(env, startup=PATIENCE)
+            process = start_daemon(env)
         with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
             for _ in range(3):  # the first may join the killed run, which ends when the new daemon takes over
                 run = sync(client, connection.id)
@@ -136,7 +94,7 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
 
 def test_sync_converges_under_throttling_faults_and_token_expiry(sandbox, e2e_client):
     seed_firm(sandbox, bills=150, seed=13)
-    set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    make_ready(sandbox)
     connection = connect(e2e_client)
     faults = {"rate": 0.15, "kinds": ["error", "slow", "drop"], "slow_seconds": 0.5, "seed": 3}
     httpx.patch(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from decimal import Decimal
 
 import httpx
@@ -13,10 +12,8 @@ from billsync.daemon.rpc.client import DaemonError
 from billsync.daemon.store.models import Link, Run, Watermark
 from billsync.daemon.sync.mapping import marker
 from billsync.v1 import billsync_pb2 as pb
-from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, set_preferences, sync
-
-#: Seconds before a wait gives up; only a hung test ever reaches it.
-PATIENCE = 120.0
+from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, sync
+from tests.harness import PATIENCE, make_ready, settle
 
 
 @pytest.fixture
@@ -25,16 +22,11 @@ def synced(sandbox, e2e_client):
     a run too, and the first sync may have joined it or been followed by another, which
     must not overlap what a test does next."""
     seed_firm(sandbox, bills=40, seed=5)
-    set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    make_ready(sandbox)
     connection = connect(e2e_client)
     assert sync(e2e_client, connection.id).state == pb.RUN_STATE_SUCCEEDED
-    deadline = time.monotonic() + PATIENCE
-    while True:
-        status = e2e_client.status(connection.id)
-        if not status.HasField("current_run") and status.next_run_at.seconds > time.time() + 600:
-            return connection
-        assert time.monotonic() < deadline, "the connection did not settle after its first sync"
-        time.sleep(0.1)
+    settle(e2e_client, connection.id)
+    return connection
 
 
 def act_in_qbo(box, entity: str, qbo_id: str, action: str) -> None:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
-from typing import TypeVar
 
 import httpx
 
@@ -25,31 +22,9 @@ from billsync.v1 import billsync_pb2 as pb
 from tests import harness
 from tests.conftest import fresh_postgres_database
 from tests.e2e.conftest import sandbox_env, seed_firm
-
-T = TypeVar("T")
+from tests.harness import PATIENCE, caught, hold_batches, wait_until
 
 REALMS = [f"46208163650000000{i:02d}" for i in range(1, 5)]
-#: Seconds before a wait gives up; only a hung test ever reaches it.
-PATIENCE = 300.0
-
-
-def wait_until(condition: Callable[[], T], what: str) -> T:
-    """Polls ``condition`` until it returns something true, and returns that."""
-    deadline = time.monotonic() + PATIENCE
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.1)
-    return found
-
-
-def hold_batches(box, on: bool) -> None:
-    """Makes the QBO emulator hold every batch request until switched off again."""
-    httpx.post(f"{box.qbo_url}/_sandbox/hold", json={"batches": on}).raise_for_status()
-
-
-def caught(box) -> list[dict]:
-    """The batch requests the hold caught and QBO has not answered yet."""
-    return httpx.get(f"{box.qbo_url}/_sandbox/hold").json()["caught"]
 
 
 def lease_pid(connection_id: int) -> int | None:
@@ -61,10 +36,7 @@ def lease_pid(connection_id: int) -> int | None:
 def prepare_companies(box) -> None:
     for realm in REALMS:
         httpx.post(f"{box.qbo_url}/_sandbox/seed", json={"realm_id": realm}).raise_for_status()
-        httpx.post(
-            f"{box.qbo_url}/_sandbox/user/{realm}/preferences",
-            json={"CustomTxnNumbers": True, "WarnDuplicateBillNumber": True},
-        ).raise_for_status()
+        harness.make_ready(box, realm)
 
 
 def invoices_in(box, realm: str) -> list[dict]:
@@ -91,7 +63,7 @@ def test_two_daemons_never_sync_one_connection_at_once_and_take_over_a_killed_on
     daemons = []
     try:
         for env in envs:
-            daemons.append(harness.start_daemon(env, startup=PATIENCE))
+            daemons.append(harness.start_daemon(env))
         ids = []
         for i, realm in enumerate(REALMS):  # authorized through either daemon: each starts the runs it is told of
             with DaemonClient(envs[i % 2]["BILLSYNC_ADDRESS"], token=base["BILLSYNC_API_TOKEN"]) as client:

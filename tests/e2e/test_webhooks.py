@@ -25,7 +25,7 @@ from billsync.daemon.store.models import ClioWebhook, Link, utcnow
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import sandbox_env
-from tests.harness import connect, free_port, qbo_objects, seed_firm, set_preferences, sync
+from tests.harness import connect, free_port, make_ready, qbo_objects, seed_firm, sync
 
 VERIFIER = secrets.token_urlsafe(16)
 #: Seconds before a wait gives up: far beyond any healthy run, far below the hour of polling.
@@ -48,7 +48,7 @@ def daemon(sandbox: Sandbox, database_url: str, tmp_path, db, hook_url: str) -> 
     )
     d = Daemon(Config.from_env(env))
     d.start()
-    set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    make_ready(sandbox)
     seed_firm(sandbox, bills=20, seed=3)
     yield d
     d.stop(grace=1.0)

@@ -62,7 +62,11 @@ def clio(clio_server: tuple[BackgroundServer, ClioSandbox]) -> Iterator[Clio]:
     served, sandbox = clio_server
     client = Clio(served, sandbox)
     client.admin("POST", "/reset")
-    client.admin("PATCH", "/config", json={"rate_limit_per_minute": 100000, "time_scale": 1, "faults": {"rate": 0}})
+    client.admin(
+        "PATCH",
+        "/config",
+        json={"rate_limit_per_minute": 100000, "time_scale": 1, "faults": {"rate": 0}, "clock_offset_seconds": 0},
+    )
     client.admin("POST", "/seed", json={"bills": 40, "seed": 7})
     client.token = client.mint()
     yield client

@@ -12,8 +12,8 @@ from tests.sandbox.clio_fixtures import Clio
 
 
 def test_rate_limit_headers_429_and_retry_after(clio: Clio) -> None:
-    # 5 requests per "minute" that lasts one second.
-    clio.admin("PATCH", "/config", json={"rate_limit_per_minute": 5, "time_scale": 60})
+    # 5 requests a minute: six requests always fall in one window, however slow the machine.
+    clio.admin("PATCH", "/config", json={"rate_limit_per_minute": 5, "time_scale": 1})
     token = clio.mint()
     answers = [clio.api("/contacts.json", token=token) for _ in range(6)]
     assert [a.status_code for a in answers] == [200] * 5 + [429]
@@ -22,9 +22,9 @@ def test_rate_limit_headers_429_and_retry_after(clio: Clio) -> None:
     assert int(answers[0].headers["X-RateLimit-Reset"]) >= int(time.time())
     throttled = answers[-1]
     assert throttled.json()["error"]["type"] == "RateLimited"
-    assert throttled.headers["Retry-After"] == "1"
+    assert 1 <= int(throttled.headers["Retry-After"]) <= 60
     assert clio.api("/contacts.json").status_code == 200, "the limit is per token"
-    time.sleep(float(throttled.headers["Retry-After"]))
+    clio.admin("PATCH", "/config", json={"clock_offset_seconds": 60})  # the window has passed
     assert clio.api("/contacts.json", token=token).status_code == 200
 
 
