@@ -135,17 +135,20 @@ def test_limiter_caps_requests_in_flight() -> None:
     limiter = RateLimiter(Limits(per_minute=1000, concurrent=3))
     in_flight, peak, lock = 0, 0, threading.Lock()
 
+    # Inside a slot each waits until three are: the cap is reached however slowly threads start.
+    three_in = threading.Barrier(3, timeout=60)
+
     def work() -> None:
         nonlocal in_flight, peak
         with limiter.slot("realm"):
             with lock:
                 in_flight += 1
                 peak = max(peak, in_flight)
-            time.sleep(0.01)
+            three_in.wait()
             with lock:
                 in_flight -= 1
 
-    threads = [threading.Thread(target=work) for _ in range(20)]
+    threads = [threading.Thread(target=work) for _ in range(21)]
     for thread in threads:
         thread.start()
     for thread in threads:
