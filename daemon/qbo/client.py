@@ -149,23 +149,18 @@ class QuickBooks:
 
     def delete(self, entity: str, entity_id: str, sync_token: str, requestid: str | None = None) -> dict[str, Any]:
         """Delete a transaction; the answer is ``{"status": "Deleted", "Id": …}``."""
-        return self._call(
-            "POST",
-            entity.lower(),
-            params={"operation": Operation.DELETE},
-            body={"Id": entity_id, "SyncToken": sync_token},
-            requestid=requestid,
-        )[entity]
+        return self._operate(Operation.DELETE, entity, entity_id, sync_token, requestid)
 
     def void(self, entity: str, entity_id: str, sync_token: str, requestid: str | None = None) -> dict[str, Any]:
         """Void a transaction: it stays, with zero amounts, as QBO's record that it existed."""
-        return self._call(
-            "POST",
-            entity.lower(),
-            params={"operation": Operation.VOID},
-            body={"Id": entity_id, "SyncToken": sync_token},
-            requestid=requestid,
-        )[entity]
+        return self._operate(Operation.VOID, entity, entity_id, sync_token, requestid)
+
+    def _operate(
+        self, operation: Operation, entity: str, entity_id: str, sync_token: str, requestid: str | None
+    ) -> dict[str, Any]:
+        body = {"Id": entity_id, "SyncToken": sync_token}
+        params = {"operation": operation}
+        return self._call("POST", entity.lower(), params=params, body=body, requestid=requestid)[entity]
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         """Every row of a ``select * from …`` (without ORDERBY, STARTPOSITION or MAXRESULTS),

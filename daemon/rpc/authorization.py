@@ -97,32 +97,28 @@ def complete(providers: Providers, provider: str, state: str, code: str, realm_i
 
 def _refuse_other_firm(connection: Connection, account_id: str, name: str) -> None:
     """The links hold one Clio account's ids; another account's records must not update them."""
-    if (
-        connection.clio_account_id
-        and connection.clio_account_id != account_id
-        and Link.select().where(Link.connection == connection).exists()
-    ):
+    if _linked_elsewhere(connection, connection.clio_account_id, account_id):
         raise FailedPrecondition(
-            f"This connection's links belong to the Clio account {connection.clio_account!r} (id "
-            f"{connection.clio_account_id}), "
-            f"but you authorized {name!r} (id {account_id}). Sign in to Clio as {connection.clio_account!r}, or use "
-            "Revoke and Purge first to start over with the other account."
+            f"This connection's links belong to the Clio account {connection.clio_account!r} "
+            f"(id {connection.clio_account_id}), but you authorized {name!r} (id {account_id}). "
+            f"Sign in to Clio as {connection.clio_account!r}, "
+            "or use Revoke and Purge first to start over with the other account."
         )
 
 
 def _refuse_other_company(connection: Connection, realm_id: str) -> None:
-    if (
-        connection.qbo_realm_id
-        and connection.qbo_realm_id != realm_id
-        and Link.select().where(Link.connection == connection).exists()
-    ):
+    if _linked_elsewhere(connection, connection.qbo_realm_id, realm_id):
         raise FailedPrecondition(
-            f"This connection's links point to the QuickBooks company {connection.qbo_company_name!r} (realm "
-            f"{connection.qbo_realm_id}), "
-            f"but you authorized realm {realm_id}. Reconnect to {connection.qbo_company_name!r}, or use Revoke and "
-            "Purge first to start "
-            "over with the other company (objects already in the old company are not touched)."
+            f"This connection's links point to the QuickBooks company {connection.qbo_company_name!r} "
+            f"(realm {connection.qbo_realm_id}), but you authorized realm {realm_id}. "
+            f"Reconnect to {connection.qbo_company_name!r}, or use Revoke and Purge first to start over "
+            "with the other company (objects already in the old company are not touched)."
         )
+
+
+def _linked_elsewhere(connection: Connection, linked_to: str | None, authorized: str) -> bool:
+    """Whether the connection has links that belong to another account than the one authorized."""
+    return bool(linked_to and linked_to != authorized and Link.select().where(Link.connection == connection).exists())
 
 
 def _fixed(providers: Providers, provider: str, tokens: dict[str, Any]) -> TokenSource:
