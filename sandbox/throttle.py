@@ -26,10 +26,10 @@ class Limit:
 class RateLimiter:
     """A sliding-window counter per key (a realm, a token)."""
 
-    def __init__(self, limit: Limit, time_scale: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: Limit, time_scale: float = 1.0, clock: Callable[[], float] | None = None) -> None:
         self.limit = limit
         self.window = limit.seconds / time_scale
-        self.clock = clock
+        self.clock = clock or (lambda: time.monotonic())  # looked up when called: tests stop the module's clock
         self._hits: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._lock = threading.Lock()
 
