@@ -19,14 +19,13 @@ from typing import Any
 
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio.client import Clio
-from billsync.daemon.clio.reader import RESOURCE_OF_KIND
 from billsync.daemon.errors import FailedPrecondition
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import events, links
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import KINDS, Connection, Kind, Link, LinkState, Run
-from billsync.daemon.sync import broken, mapping, planner, recovery
+from billsync.daemon.sync import broken, mapping, outcomes, planner, recovery
 from billsync.daemon.sync.mapping import Record
 from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, Op
 from billsync.daemon.sync.writer import Done, Writer
@@ -87,14 +86,17 @@ class Cycle:
         self.writer = Writer(connection, qbo, progress.done)
         self.start_date = connection.settings.get("start_date", "")
         self._item_ids: dict[str, str] | None = None
+        #: (kind, Clio id) of every op this cycle planned.
+        self.planned: set[tuple[str, str]] = set()
 
     def steps(self) -> Iterator[float]:
         """The cycle as steps: it yields after each Clio read and each round of writes, so
         that one worker can take turns among many connections (see ``scheduler``). Each
         yield is the seconds to wait before the next step: QBO's limits for this realm."""
         self.checks = self.check_settings()
-        self.again = recovery.resolve_pending(self.connection, self.qbo)
-        for kind, ids in self.force.items():
+        self.pending = recovery.resolve_pending(self.connection, self.qbo)
+        self.again: dict[str, set[str]] = {}
+        for kind, ids in [*self.pending.adopted.items(), *self.pending.unresolved.items(), *self.force.items()]:
             self.again.setdefault(kind, set()).update(ids)
         broken.detect(self.connection, self.qbo)
         marks = clio_reader.watermarks(self.connection)
@@ -115,6 +117,7 @@ class Cycle:
         yield from self.sync_allocations(
             self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan(Kind.PAYMENT))
         )
+        self.retire_vanished()
         self.advance(newest)
 
     def ids_to_plan(self, kind: Kind) -> set[str]:
@@ -294,23 +297,31 @@ class Cycle:
         yield from self.write(ops, existing)
 
     def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
+        self.planned.update((op.kind, op.clio_id) for op in ops)
         if ops:
             self.progress.planned(ops[0].kind, len(ops))
             yield from self.writer.apply(ops, existing)
 
+    def retire_vanished(self) -> None:
+        """Retires the pending creates that QBO does not have and that this cycle could not
+        plan again: Clio no longer returns their records (deleted before the create was
+        confirmed), so nothing is left to create. Left pending, each would be looked up in
+        QBO and Clio again every cycle, for ever."""
+        vanished = [
+            Op(kind, clio_id, link.label)
+            for kind, ids in self.pending.unresolved.items()
+            for clio_id, link in links.load(self.connection, kind, ids).items()
+            if link.state == LinkState.PENDING and (kind, clio_id) not in self.planned
+        ]
+        reason = "Deleted in Clio before QuickBooks confirmed its creation; QuickBooks has none"
+        outcomes.record(self.connection, [(op, outcomes.skipped(reason)) for op in vanished])
+
     def advance(self, newest: dict[str, clio_reader.Mark]) -> None:
-        """Moves each watermark past what this cycle read, unless a write it covers is pending."""
-        pending = {
-            row.kind
-            for row in Link.select(Link.kind)
-            .where(Link.connection == self.connection, Link.state == LinkState.PENDING)
-            .distinct()
-        }
-        for kind, resource in RESOURCE_OF_KIND.items():
-            if kind not in pending:
-                clio_reader.save_watermark(self.connection, resource, newest[resource])
-                if resource == "bills":
-                    clio_reader.save_watermark(self.connection, "line_items", newest["line_items"])
+        """Moves every watermark past what this cycle read. A create still pending does not
+        hold one back: its link is remembered, and the next cycle looks it up in QBO and, not
+        found there, reads its record from Clio by id (``ids_to_plan``)."""
+        for resource, mark in newest.items():
+            clio_reader.save_watermark(self.connection, resource, mark)
 
 
 def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:

@@ -8,7 +8,7 @@ the record is planned again, with the same idempotency key.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
@@ -32,9 +32,18 @@ MARKER_KIND = {
 IN_LIST = 50
 
 
-def resolve_pending(connection: Connection, qbo: QuickBooks) -> dict[str, set[str]]:
-    """Adopts what QBO already has; returns, per kind, the Clio ids still to create."""
-    unresolved: dict[str, set[str]] = {}
+@dataclass(frozen=True)
+class Resolution:
+    """Per kind, the Clio ids of the pending creates QBO has (now adopted) and has not."""
+
+    adopted: dict[Kind, set[str]] = field(default_factory=dict)
+    unresolved: dict[Kind, set[str]] = field(default_factory=dict)
+
+
+def resolve_pending(connection: Connection, qbo: QuickBooks) -> Resolution:
+    """Adopts what QBO already has. Both sides are to be planned again: an adopted object
+    holds what was sent, which the record may have changed since; the rest is created."""
+    resolution = Resolution()
     pending = list(Link.select().where(Link.connection == connection, Link.state == LinkState.PENDING))
     for kind in KIND_ENTITY:
         mine = [link for link in pending if link.kind == kind]
@@ -45,15 +54,16 @@ def resolve_pending(connection: Connection, qbo: QuickBooks) -> dict[str, set[st
         for link in mine:
             entity = found.get(link.clio_id)
             if entity is None:
-                unresolved.setdefault(kind, set()).add(link.clio_id)
+                resolution.unresolved.setdefault(kind, set()).add(link.clio_id)
             else:
+                resolution.adopted.setdefault(kind, set()).add(link.clio_id)
                 op = Op(kind, link.clio_id, link.label, action=Action.ADOPT, body={NATURAL_KEY[kind]: link.qbo_ref})
                 reason = "Recovered after an interrupted sync"
                 outcome = outcomes.synced(op, str(entity["Id"]), str(entity.get("SyncToken", "0")), reason)
                 # What the object holds is unknown: no fingerprint, so the next plan updates it.
                 adopted.append((op, replace(outcome, fingerprint=None)))
         outcomes.record(connection, adopted)
-    return unresolved
+    return resolution
 
 
 def _find(qbo: QuickBooks, kind: Kind, pending: list[Link]) -> dict[str, dict]:

@@ -180,3 +180,25 @@ def test_reconnecting_clio_as_another_firm_with_links_kept_is_refused(sandbox, e
         and "Purge" in str(refused.value)
     )
     assert not e2e_client.status(synced.id).connection.clio_authorized
+
+
+def test_a_pending_create_whose_bill_was_deleted_in_clio_is_retired_and_holds_nothing_back(sandbox, e2e_client, synced):
+    """A crash left a bill's create unconfirmed, and the bill was deleted in Clio before the
+    daemon came back: QBO has no such invoice, Clio no such bill. The link is retired with
+    what happened, and the watermarks move on at once."""
+    gone = Link.create(
+        connection=synced.id, kind="invoice", clio_id="987654", state="pending", label="Bill GONE-1",
+        qbo_ref="GONE-1", idempotency_key="k-gone",
+    )  # fmt: skip
+    before = {w.resource: w.value for w in Watermark.select()}
+    edited = Link.get(Link.kind == "invoice", Link.state == "synced")
+    httpx.patch(f"{sandbox.clio_url}/_sandbox/bills/{edited.clio_id}", json={"number": "EDITED-1"}).raise_for_status()
+    sync(e2e_client, synced.id)
+    retired = Link.get_by_id(gone.id)
+    assert retired.state == "skipped" and "Deleted in Clio" in retired.reason
+    after = {w.resource: w.value for w in Watermark.select()}
+    assert after["bills"] > before["bills"], "the pending link held the bills' watermark back"
+    invoices = {i["Id"]: i for i in qbo_objects(sandbox, "Invoice")}
+    assert invoices[Link.get_by_id(edited.id).qbo_id]["DocNumber"] == "EDITED-1"
+    sync(e2e_client, synced.id)
+    assert Link.get_by_id(gone.id).state == "skipped"
