@@ -12,6 +12,12 @@ exception, so raising it from a view looks to the client exactly like a network 
 
 A :class:`Hold` is the deterministic counterpart of a slow answer: it parks requests until
 a test releases them, so the test can act while a client provably waits on one.
+
+The faults above strike before a request is applied. The ``after_*`` settings strike a write
+*after* it was applied, the case that makes duplicates: the service did the work and the
+client never learns it (an answer lost on the way back, intuit/QuickBooks-V3-DotNET-SDK issue
+#373: "The Response Stream was null or empty" after a batch that did run). The emulator that
+takes writes draws them with :meth:`FaultInjector.draw_after` once a write is done.
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NoReturn
 
 from waitress.channel import ClientDisconnected
 
 KINDS = ("error", "slow", "drop")
+#: How an applied write loses its answer: a 5xx instead, the connection closed without one,
+#: or (a batch) an answer that leaves out one of the items it ran.
+AFTER_KINDS = ("error", "drop", "omit")
 
 
 @dataclass(frozen=True)
@@ -39,19 +48,33 @@ class FaultConfig:
         slow_seconds: delay added to a "slow" request (real seconds, not time-scaled,
             because it exists to trip client timeouts).
         seed: makes the sequence of draws reproducible for tests.
+        after_rate: probability in [0, 1] that a write, once applied, loses its answer.
+        after_kinds: how it loses it, chosen uniformly among those the request can take
+            ("omit" needs a batch).
+        after_next: that many writes from now on lose their answer whatever ``after_rate``
+            says; it counts down as they do, so a test strikes exactly the writes it means to.
     """
 
     rate: float = 0.0
     kinds: tuple[str, ...] = KINDS
     slow_seconds: float = 2.0
     seed: int | None = None
+    after_rate: float = 0.0
+    after_kinds: tuple[str, ...] = AFTER_KINDS
+    after_next: int = 0
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.rate <= 1.0:
-            raise ValueError(f"fault rate must be within [0, 1], got {self.rate}")
-        unknown = set(self.kinds) - set(KINDS)
-        if unknown or not self.kinds:
-            raise ValueError(f"fault kinds must be a non-empty subset of {KINDS}, got {self.kinds}")
+        _check("fault", self.rate, self.kinds, KINDS)
+        _check("after-fault", self.after_rate, self.after_kinds, AFTER_KINDS)
+        if self.after_next < 0:
+            raise ValueError(f"after_next counts writes, got {self.after_next}")
+
+
+def _check(what: str, rate: float, kinds: tuple[str, ...], known: tuple[str, ...]) -> None:
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"{what} rate must be within [0, 1], got {rate}")
+    if set(kinds) - set(known) or not kinds:
+        raise ValueError(f"{what} kinds must be a non-empty subset of {known}, got {kinds}")
 
 
 class DroppedConnection(ClientDisconnected):
@@ -104,6 +127,22 @@ class FaultInjector:
         elif kind == "drop":
             drop_connection()
         return kind == "error"
+
+    def draw_after(self, batch: bool) -> str | None:
+        """Return how this write, just applied, loses its answer ("error", "drop" or, for a
+        ``batch``, "omit"), or None when it keeps it. The emulator carries it out: only it
+        knows what answering means. A write that can take none of ``after_kinds`` is left
+        alone and does not count down ``after_next``."""
+        with self._lock:
+            config = self._config
+            kinds = [kind for kind in config.after_kinds if batch or kind != "omit"]
+            if not kinds:
+                return None
+            if config.after_next > 0:
+                self._config = replace(config, after_next=config.after_next - 1)
+            elif config.after_rate <= 0.0 or self._random.random() >= config.after_rate:
+                return None
+            return self._random.choice(kinds)
 
 
 class Hold:

@@ -18,10 +18,12 @@ behind an integration's back:
   "WarnDuplicateBillNumber"?: bool, "AutoApplyCredit"?: bool}`` switch the settings in
   Company Settings.
 - ``GET|PATCH /_sandbox/config`` read or change settings (fields of ``QBOConfig``; faults
-  as ``{"rate", "kinds", "slow_seconds", "seed"}``).
+  as ``{"rate", "kinds", "slow_seconds", "seed"}``, and for writes that lose their answer
+  once applied ``{"after_rate", "after_kinds", "after_next"}``: ``after_next`` counts down).
 - ``GET|POST /_sandbox/hold`` ``{"batches": true}`` park every batch request (inside its
   concurrency slot, before anything of it is applied) until ``{"batches": false}``
-  releases them; ``caught`` lists the requests parked or released and not yet served.
+  releases them; ``caught`` lists the requests parked or released and not yet served,
+  ``waiting`` the requests waiting for an identical one (same ``requestid``) in flight.
 - ``POST /_sandbox/webhooks`` ``{"url", "verifier"}`` subscribe (url null: unsubscribe);
   ``GET`` the delivery log; ``POST /_sandbox/webhooks/flush`` deliver pending changes now.
 - ``POST /_sandbox/save`` write the companies to ``state_file``.
@@ -161,7 +163,7 @@ def config() -> Response:
     state = _state()
     if request.method == "PATCH":
         state.reconfigure(**(request.get_json(silent=True) or {}))  # plain floats, not Decimal
-    return _json(dataclasses.asdict(state.config))
+    return _json(dataclasses.asdict(state.settings()))
 
 
 @bp.route("/hold", methods=["GET", "POST"])
@@ -170,7 +172,7 @@ def hold() -> Response:
     state = _state()
     if request.method == "POST":
         state.hold.switch(bool(_args().get("batches")))
-    return _json({"batches": state.hold.on, "caught": state.hold.caught})
+    return _json({"batches": state.hold.on, "caught": state.hold.caught, "waiting": state.replays.waiting})
 
 
 @bp.route("/webhooks", methods=["GET", "POST"])

@@ -3,10 +3,12 @@
 Every request passes the same gate: a bearer token valid for the realm (else the
 lower-case 401 envelope, or 403 with fault 3100 for a live token of another company), the
 per-realm ceilings (500/min, 10 in flight, 40 batches/min; else 429 with QBO's XML body
-even to a JSON client), the hold on batch requests when a test switched it on, an
-injected fault if one is drawn, then ``requestid`` replay for writes. Views only
-translate HTTP to :mod:`entities`, :mod:`query`, :mod:`batch` and :mod:`cdc`, after
-:mod:`schema` has checked a write's properties as QBO binds them.
+even to a JSON client), ``requestid`` replay (:mod:`replay`: an answer kept, or a wait for
+an identical request in flight), the hold on batch requests when a test switched it on, an
+injected fault if one is drawn; then the view, and for a write, once applied, the answer is
+kept for its ``requestid`` and may be lost (``faults.after_*``). Views only translate HTTP
+to :mod:`entities`, :mod:`query`, :mod:`batch` and :mod:`cdc`, after :mod:`schema` has
+checked a write's properties as QBO binds them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
 
+from billsync.sandbox.faults import drop_connection
 from billsync.sandbox.qbo import batch, cdc, entities, jsonutil, query, schema
 from billsync.sandbox.qbo.errors import (
     QBOFault,
@@ -70,8 +73,8 @@ def _admit(realm_id: str, is_batch: bool) -> Response | None:
     return None
 
 
-def gated(is_batch: bool = False) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Wrap a view in the request gate, the concurrency slot and ``requestid`` replay."""
+def gated(is_batch: bool = False, writes: bool = False) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Wrap a view in the request gate, the concurrency slot and :func:`_served`."""
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
@@ -83,33 +86,36 @@ def gated(is_batch: bool = False) -> Callable[[Callable[..., Response]], Callabl
             with state.concurrency.slot(realm_id) as admitted:
                 if state.config.limits_enabled and not admitted:
                     return _throttled()
-                # Inside the slot, before anything is applied: a held or slow request occupies it.
-                with state.hold.held(is_batch, realm_id=realm_id, path=request.path):
-                    if state.faults.inject():
-                        return json_response(service_unavailable_body(), 503, stamp=False)
-                    try:
-                        return _replayable(state, realm_id, lambda: view(realm_id, **kwargs))
-                    except QBOFault as fault:
-                        return json_response(fault.body(), fault.status, stamp=False)
+                return _served(state, realm_id, lambda: view(realm_id, **kwargs), is_batch=is_batch, writes=writes)
 
         return wrapper
 
     return decorate
 
 
-def _replayable(state: Any, realm_id: str, produce: Callable[[], Response]) -> Response:
-    """Same ``requestid`` in a realm -> the same answer again, not a second object."""
+def _served(state: Any, realm_id: str, apply: Callable[[], Response], *, is_batch: bool, writes: bool) -> Response:
+    """Replay, hold, faults and the view, inside the concurrency slot (a held, slow or
+    waiting request occupies it). The same ``requestid`` in a realm gets the same answer
+    again, not a second object, even while the first is still being applied."""
     key = request.args.get("requestid", "") if request.method == "POST" else ""
-    company = state.store.company(realm_id)
-    if key and company is not None:
-        with state.store.lock:
-            saved = company.replies.get(key)
-        if saved:
-            return Response(saved[1], status=saved[0], content_type="application/json;charset=utf-8")
-    response = produce()
-    if key and company is not None and response.status_code < 500:
-        with state.store.lock:
-            company.replies[key] = [response.status_code, response.get_data(as_text=True)]
+    with state.replays.claim(realm_id, key) as kept:
+        if kept is not None:
+            return Response(kept[1], status=kept[0], content_type="application/json;charset=utf-8")
+        with state.hold.held(is_batch, realm_id=realm_id, path=request.path):
+            if state.faults.inject():
+                return json_response(service_unavailable_body(), 503, stamp=False)
+            try:
+                response = apply()
+            except QBOFault as fault:
+                return json_response(fault.body(), fault.status, stamp=False)
+            lost = state.faults.draw_after(is_batch) if writes else None
+            if lost == "omit":
+                response = json_response(batch.without_one(jsonutil.loads(response.get_data())), stamp=False)
+            state.replays.keep(realm_id, key, (response.status_code, response.get_data(as_text=True)))
+    if lost == "error":
+        return json_response(service_unavailable_body(), 503, stamp=False)
+    if lost == "drop":
+        drop_connection()
     return response
 
 
@@ -149,7 +155,7 @@ def run_query(realm_id: str) -> Response:
 
 
 @bp.post("/batch")
-@gated(is_batch=True)
+@gated(is_batch=True, writes=True)
 def run_batch(realm_id: str) -> Response:
     state = _state()
     body = _body()
@@ -194,7 +200,7 @@ def read(realm_id: str, entity: str, entity_id: str) -> Response:
 
 
 @bp.post("/<entity>")
-@gated()
+@gated(writes=True)
 def write(realm_id: str, entity: str) -> Response:
     """Create or update; ``?operation=delete|void|update`` and ``?include=`` as in QBO."""
     state = _state()

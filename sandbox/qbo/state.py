@@ -13,6 +13,7 @@ from typing import Any
 
 from billsync.sandbox.faults import FaultConfig, FaultInjector, Hold
 from billsync.sandbox.qbo.config import QBOConfig
+from billsync.sandbox.qbo.replay import Replays
 from billsync.sandbox.qbo.store import Store
 from billsync.sandbox.qbo.tokens import TokenStore
 from billsync.sandbox.qbo.webhooks import WebhookDispatcher
@@ -20,11 +21,13 @@ from billsync.sandbox.throttle import ConcurrencyLimiter, Limit, RateLimiter
 
 
 class QBOState:
-    """Store, tokens, throttles, faults, the batch hold, statistics and webhooks of one emulator."""
+    """Store, ``requestid`` replays, tokens, throttles, faults, the batch hold, statistics and
+    webhooks of one emulator."""
 
     def __init__(self, config: QBOConfig) -> None:
         self.config = config
         self.store = Store()
+        self.replays = Replays(self.store)
         self.tokens = TokenStore(config)
         self.faults = FaultInjector(config.faults)
         self.hold = Hold()  # batch requests, switched by POST /_sandbox/hold
@@ -41,14 +44,12 @@ class QBOState:
         self.concurrency = ConcurrencyLimiter(config.max_concurrent)
 
     def reconfigure(self, **changes: Any) -> QBOConfig:
-        """Apply admin changes; limiters restart so new ceilings take effect at once."""
+        """Apply admin changes; limiters restart so new ceilings take effect at once. Fault
+        settings not named stay as they stand now (``after_next`` counted down)."""
         if isinstance(changes.get("faults"), dict):
+            faults = {**dataclasses.asdict(self.faults.config), **changes["faults"]}
             changes["faults"] = FaultConfig(
-                **{
-                    **dataclasses.asdict(self.config.faults),
-                    **changes["faults"],
-                    "kinds": tuple(changes["faults"].get("kinds", self.config.faults.kinds)),
-                }
+                **{**faults, "kinds": tuple(faults["kinds"]), "after_kinds": tuple(faults["after_kinds"])}
             )
         unknown = set(changes) - {f.name for f in dataclasses.fields(QBOConfig)}
         if unknown:
@@ -58,6 +59,10 @@ class QBOState:
         self.faults.configure(self.config.faults)
         self._build_limiters()
         return self.config
+
+    def settings(self) -> QBOConfig:
+        """The settings now: the faults as they stand after the writes they struck."""
+        return dataclasses.replace(self.config, faults=self.faults.config)
 
     def count(self, method: str, endpoint: str, status: int) -> None:
         with self._stats_lock:
