@@ -4,14 +4,14 @@ the links through every kind of write, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from peewee import fn
+from peewee import Table, fn
 
 from billsync.daemon.qbo.client import QboRef
 from billsync.daemon.rpc import connections, convert
 from billsync.daemon.store import counts as link_counts
 from billsync.daemon.store import migrations
 from billsync.daemon.store.links import DependencyKey
-from billsync.daemon.store.models import Connection, Kind, Link, LinkCount
+from billsync.daemon.store.models import Connection, Kind, Link, LinkCount, utcnow
 from billsync.daemon.sync import outcomes
 from billsync.daemon.sync.broken import mark_broken
 from billsync.daemon.sync.planner import Action, Op
@@ -109,15 +109,20 @@ def test_migration_counts_the_links_already_there(database_url, monkeypatch):
     handle = open_database(database_url)
     monkeypatch.setattr(migrations, "STEPS", migrations.STEPS[:1])
     migrations.migrate(handle)
-    firm = Connection.create(name="Firm")
+    # A connection row as the first release wrote it.
+    blank = dict.fromkeys(("clio_account", "clio_account_id", "qbo_realm_id", "qbo_company_name"), "")
+    row = {"name": "Firm", "state": "connected", "settings": "{}", "created_at": utcnow(), **blank}
+    firm_id = Table("connection", ("id", *row), primary_key="id").bind(handle).insert(row).execute()
     Link.insert_many(
         [
-            {"connection": firm.id, "kind": "invoice", "clio_id": str(i), "state": ("synced", "failed")[i % 4 == 0]}
+            {"connection": firm_id, "kind": "invoice", "clio_id": str(i), "state": ("synced", "failed")[i % 4 == 0]}
             for i in range(40)
         ]
     ).execute()
     monkeypatch.undo()
-    assert migrations.migrate(handle) == ["m0002_link_counts_and_paging_indexes"]
+    assert migrations.migrate(handle) == ["m0002_link_counts_and_paging_indexes", "m0003_lease_fence"]
+    firm = Connection.get_by_id(firm_id)
+    assert firm.fence == 0
     assert assert_exact(firm) == [("invoice", "failed", 10), ("invoice", "synced", 30)]
     Link.insert_many([{"connection": firm.id, "kind": "invoice", "clio_id": "new", "state": "synced"}]).execute()
     assert assert_exact(firm) == [("invoice", "failed", 10), ("invoice", "synced", 31)]

@@ -110,6 +110,23 @@ def test_an_existing_customer_with_the_same_name_and_email_is_adopted_once():
     assert second.action is Action.CREATE and second.body["DisplayName"] == "Ana (Clio 4)"
 
 
+def test_two_contacts_of_one_name_and_email_adopt_a_customer_each():
+    """As after a takeover: both customers made by a create whose answer was lost."""
+    email = {"PrimaryEmailAddr": {"Address": "maria@x"}, "SyncToken": "0"}
+    taken = {
+        "maria garcia": {"Id": "6", "DisplayName": "Maria Garcia", "Notes": mapping.marker("contact", 6), **email},
+        "maria garcia (clio 7)": {
+            "Id": "7",
+            "DisplayName": "Maria Garcia (Clio 7)",
+            "Notes": mapping.marker("contact", 7),
+            **email,
+        },
+    }
+    contacts = [{"id": i, "name": "Maria Garcia", "primary_email_address": "maria@x"} for i in (6, 7)]
+    ops = planner.plan_contacts(contacts, {}, taken=taken, linked_ids=set(), force=set())
+    assert [(op.clio_id, op.action, op.qbo_id) for op in ops] == [("6", Action.ADOPT, "6"), ("7", Action.ADOPT, "7")]
+
+
 def test_payments_wait_for_their_invoice_and_remember_it():
     allocation = {
         "id": 30,

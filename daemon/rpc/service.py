@@ -11,7 +11,7 @@ import grpc
 from billsync.daemon.errors import FailedPrecondition, NotFound, Unavailable
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.rpc import authorization, connections, convert
-from billsync.daemon.store import events, links, paging
+from billsync.daemon.store import events, leases, links, paging
 from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
 from billsync.daemon.sync.providers import Providers
 from billsync.daemon.sync.scheduler import Scheduler
@@ -234,8 +234,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         next step once access is revoked, so that no write races the purge."""
         deadline = time.monotonic() + START_TIMEOUT
         while Run.select().where(Run.connection == connection, Run.state == "running").exists():
-            lease = Connection.get_by_id(connection.id)
-            if lease.lease_owner is None or lease.lease_until < utcnow():
+            if not leases.held(connection.id):
                 # No daemon holds it: the run's daemon died mid-run.
                 Run.update(
                     state="failed", error="Interrupted: the daemon running it stopped", finished_at=utcnow()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from billsync.daemon.store.leases import fenced
 from billsync.daemon.store.models import Connection, Link, LinkState, utcnow
 
 CHUNK = 500
@@ -79,15 +80,21 @@ def first_in_states(connection: Connection, states: Iterable[str], limit: int) -
 
 def upsert(connection: Connection, rows: list[dict]) -> None:
     """Inserts or updates rows by (connection, kind, clio_id), touching only the fields
-    each row names: rows are grouped by their field sets so none overwrites another column."""
+    each row names: rows are grouped by their field sets so none overwrites another column.
+
+    Only under the lease ``connection`` was claimed with (see ``leases.fenced``): raises
+    ``LeaseLost``, writing nothing, once another daemon took the connection over. Checked
+    even with no rows, so that a writer announcing nothing before a batch still learns it.
+    """
     now = utcnow()
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
         row = {**row, "connection": connection.id, "updated_at": now}
         groups.setdefault(tuple(sorted(row)), []).append(row)
-    for fields, group in groups.items():
-        preserve = [getattr(Link, f) for f in fields if f not in ("connection", "kind", "clio_id")]
-        for i in range(0, len(group), CHUNK):
-            Link.insert_many(group[i : i + CHUNK]).on_conflict(
-                conflict_target=[Link.connection, Link.kind, Link.clio_id], preserve=preserve
-            ).execute()
+    with fenced(connection):
+        for fields, group in groups.items():
+            preserve = [getattr(Link, f) for f in fields if f not in ("connection", "kind", "clio_id")]
+            for i in range(0, len(group), CHUNK):
+                Link.insert_many(group[i : i + CHUNK]).on_conflict(
+                    conflict_target=[Link.connection, Link.kind, Link.clio_id], preserve=preserve
+                ).execute()

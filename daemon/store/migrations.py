@@ -162,9 +162,20 @@ def m0002_link_counts_and_paging_indexes(db: peewee.Database) -> None:
     counts.install(db)
 
 
+def m0003_lease_fence(db: peewee.Database) -> None:
+    """Numbers every claim of a connection's lease, so that writes of a daemon whose lease
+    was taken over are refused. The column comes with its default in the DDL: SQLite then
+    fills existing rows without rebuilding the table, which would cascade-delete the links
+    (its ``foreign_keys`` pragma cannot be switched off inside the step's transaction)."""
+    migrator = SchemaMigrator.from_database(db)
+    fence = peewee.BigIntegerField(constraints=[peewee.SQL("DEFAULT 0")])
+    apply_operations(migrator.add_column("connection", "fence", fence, allow_not_null=True))
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
+    (3, m0003_lease_fence),
 ]
 
 

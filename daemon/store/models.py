@@ -80,6 +80,9 @@ class Connection(BaseModel):
     #: Which daemon syncs it now, and until when (leases let several daemons share).
     lease_owner = peewee.CharField(null=True)
     lease_until = peewee.DateTimeField(null=True)
+    #: Bumped by every claim of the lease: a cycle's link writes carry its claim's number
+    #: and are refused once a later claim took over (``store.leases``, migration 3).
+    fence = peewee.BigIntegerField(default=0)
     created_at = peewee.DateTimeField(default=utcnow)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from billsync.daemon.qbo.client import QboRef, QuickBooks
 from billsync.daemon.store import events
-from billsync.daemon.store.db import database
+from billsync.daemon.store.leases import fenced
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState, utcnow
 from billsync.daemon.sync.planner import KIND_ENTITY
@@ -106,9 +106,10 @@ def scan(connection: Connection, qbo: QuickBooks, entities: Iterable[str]) -> di
 
 
 def mark_broken(connection: Connection, found: dict[QboRef, str]) -> int:
-    """Turns synced links broken (with what happened) and their payments waiting on them."""
+    """Turns synced links broken (with what happened) and their payments waiting on them,
+    under the cycle's lease (``leases.fenced``)."""
     count = 0
-    with database.atomic():
+    with fenced(connection):
         for ref, what in found.items():
             link = Link.get_or_none(
                 Link.connection == connection,

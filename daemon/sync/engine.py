@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -325,7 +326,11 @@ class Cycle:
 
 
 def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
-    """Finds (or creates, as Service items on the first income account) the mapped items."""
+    """Finds (or creates, as Service items on the first income account) the mapped items.
+
+    Each create has a requestid of its own: sent again after a lost answer, it is answered
+    with the item made, not refused as a taken name (6240); a later cycle finds it by name.
+    """
     names = sorted(set(mapping_.values()))
     if not names:
         return {}
@@ -345,7 +350,7 @@ def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
             item = qbo.create(
                 "Item",
                 {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": str(accounts[0]["Id"])}},
-                requestid=None,
+                requestid=uuid.uuid4().hex,
             )
             found[name] = str(item["Id"])
     return {kind: found[name] for kind, name in mapping_.items()}

@@ -15,6 +15,7 @@ from typing import Any
 
 from billsync.daemon.store import events
 from billsync.daemon.store.db import database
+from billsync.daemon.store.leases import fenced
 from billsync.daemon.store.links import DependencyKey, load, upsert
 from billsync.daemon.store.models import Connection, Link, LinkState
 from billsync.daemon.sync.planner import Action, Op
@@ -132,6 +133,24 @@ def mark_pending(connection: Connection, ops: list[Op], existing: dict[str, Link
     with database.atomic():
         upsert(connection, rows)
     return keys
+
+
+def forget_keys(connection: Connection, ops: list[Op]) -> None:
+    """Drops the idempotency keys of pending creates that a batch answer left out.
+
+    A kept key makes a create sent again carry the same requestid, so that QBO answers a
+    batch that landed unseen with what it made. This batch was answered, without these
+    creates, and its requestid would be answered alike, so the next announcement draws a
+    new key, after ``recovery`` has looked for the objects by their markers.
+    """
+    by_kind: dict[str, list[str]] = {}
+    for op in ops:
+        by_kind.setdefault(op.kind, []).append(op.clio_id)
+    with fenced(connection):
+        for kind, ids in by_kind.items():
+            Link.update(idempotency_key=None).where(
+                Link.connection == connection, Link.kind == kind, Link.clio_id.in_(ids), Link.state == LinkState.PENDING
+            ).execute()
 
 
 def record(connection: Connection, results: list[tuple[Op, Outcome]]) -> None:

@@ -346,5 +346,7 @@ def plan_contacts(
             placeholder = f"planned:{clio_id}"
             taken.setdefault(op.body["DisplayName"].lower(), {"Id": placeholder})
             linked_ids.add(placeholder)
+        elif op.action is Action.ADOPT:  # no second contact of the same name and e-mail adopts it too
+            linked_ids.add(op.qbo_id)
         ops.append(op)
     return ops

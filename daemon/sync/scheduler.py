@@ -7,11 +7,13 @@ limits say it must wait (a cycle waiting on its limits holds no worker). A big f
 initial sync therefore never starves a small firm's: both advance a step per turn, each
 at the pace of its own realm's limits.
 
-A connection is synced by one daemon at a time: the one holding its lease, a claim on
-its row (a conditional UPDATE, atomic on SQLite and PostgreSQL alike), renewed every few
-seconds while its cycle lasts, and taken over by another daemon soon after it expires.
-The lease names its holder as ``host:pid:random``, so whoever reads the row knows which
-process to look at.
+A connection is synced by one daemon at a time: the one holding its lease (see
+``store.leases``), renewed every few seconds while its cycle lasts, and taken over by
+another daemon soon after it expires on the database's clock. The lease names its holder as
+``host:pid:random``, so whoever reads the row knows which process to look at. A daemon that
+finds its lease taken over (a renewal that renews nothing, a link write refused under the
+fence of its claim) abandons the cycle at once: its run is marked interrupted, and nothing
+else is written, since the connection is the new holder's now.
 """
 
 from __future__ import annotations
@@ -29,21 +31,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
+import peewee
 
 from billsync.daemon.clio.client import ClioError
 from billsync.daemon.errors import AuthorizationLost, BillsyncError, Unavailable
 from billsync.daemon.qbo.faults import QboFault
-from billsync.daemon.store import events
+from billsync.daemon.store import events, leases
+from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Run, utcnow
 from billsync.daemon.sync.engine import Cycle, Progress
 from billsync.daemon.sync.providers import Providers
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(seconds=10)
 HEARTBEAT = 3.0
 WAIT_FOR_LEASE = 60.0
 STOPPED = "Stopped by a daemon shutdown; the next run resumes where it left off"
+LEASE_LOST = (
+    "Interrupted: this daemon stalled past its lease and another daemon took the connection over; "
+    "that daemon's run carries on"
+)
 
 
 @dataclass
@@ -75,6 +82,7 @@ class Scheduler:
         self._ready: queue.Queue[Active | None] = queue.Queue()
         self._resting: list[tuple[float, int, Active]] = []  # a heap of (due, tiebreak, cycle)
         self._active: dict[int, Active | None] = {}  # None: a cycle being set up
+        self._leases: dict[int, int] = {}  # connection id: fence of the claim held here
         self._triggers: dict[int, str] = {}
         self._guard = threading.Lock()
         self._wake = threading.Event()
@@ -137,13 +145,7 @@ class Scheduler:
         """Runs a whole cycle in the caller's thread, once the cycle in progress (here or on
         another daemon) has ended."""
         deadline = time.monotonic() + WAIT_FOR_LEASE
-        while True:
-            with self._guard:
-                busy = connection_id in self._active
-            if not busy and self._claim(connection_id):
-                active = self._begin(connection_id, trigger, force)
-                if active is not None:
-                    break
+        while (active := self._start(connection_id, trigger, force)) is None:
             if time.monotonic() > deadline:
                 raise Unavailable("another sync of this connection is still running; try again in a minute")
             time.sleep(0.2)
@@ -185,15 +187,12 @@ class Scheduler:
             room = self.max_active - len(busy)
         if room <= 0:
             return
-        now = utcnow()
         due = (
             Connection.select(Connection.id)
             .where(
                 Connection.state == "connected",
-                Connection.next_run_at.is_null() | (Connection.next_run_at <= now),
-                Connection.lease_owner.is_null()
-                | (Connection.lease_until < now)
-                | (Connection.lease_owner == self.owner),
+                Connection.next_run_at.is_null() | (Connection.next_run_at <= utcnow()),
+                leases.claimable(self.owner),
                 Connection.id.not_in(busy) if busy else True,
             )
             .order_by(Connection.next_run_at)
@@ -202,12 +201,13 @@ class Scheduler:
         for row in due:
             if self._stop.is_set():
                 return
-            if self._claim(row.id):
+            with self._guard:
+                trigger = self._triggers.get(row.id, "schedule")
+            active = self._start(row.id, trigger)
+            if active is not None:
                 with self._guard:
-                    trigger = self._triggers.pop(row.id, "schedule")
-                active = self._begin(row.id, trigger)
-                if active is not None:
-                    self._ready.put(active)
+                    self._triggers.pop(row.id, None)
+                self._ready.put(active)
 
     def _work(self) -> None:
         while True:
@@ -229,71 +229,81 @@ class Scheduler:
 
     # --- one cycle ------------------------------------------------------------------------
 
-    def _claim(self, connection_id: int) -> bool:
-        now = utcnow()
-        claimed = (
-            Connection.update(lease_owner=self.owner, lease_until=now + LEASE)
-            .where(
-                Connection.id == connection_id,
-                Connection.lease_owner.is_null()
-                | (Connection.lease_until < now)
-                | (Connection.lease_owner == self.owner),
-            )
-            .execute()
-        )
-        return claimed == 1
-
     def _heartbeat(self) -> None:
         while not self._stop.wait(HEARTBEAT):
             try:
                 with self._guard:
-                    held = list(self._active)
-                if held:
-                    Connection.update(lease_until=utcnow() + LEASE).where(
-                        Connection.lease_owner == self.owner, Connection.id.in_(held)
-                    ).execute()
+                    held = dict(self._leases)
+                lost = leases.renew(self.owner, held)
+                with self._guard:
+                    for connection_id in lost:
+                        if self._leases.get(connection_id) == held[connection_id]:  # not a claim made since
+                            del self._leases[connection_id]
+                if lost:
+                    log.warning("other daemons took over connections %s", ", ".join(map(str, sorted(lost))))
             except Exception:  # noqa: BLE001
                 log.exception("renewing leases failed")
 
-    def _begin(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Active | None:
-        """Registers a cycle of a claimed connection; None if one is already active here.
-        The slot is reserved under the guard; the database work happens outside it."""
+    def _start(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Active | None:
+        """Claims the connection and registers its cycle; None if a cycle of it is active
+        here already, or another daemon holds it. The slot is reserved under the guard
+        before the claim, so that no second claim of this daemon bumps the fence under a
+        cycle of its own; the database work happens outside the guard."""
         with self._guard:
             if connection_id in self._active:
                 return None
             self._active[connection_id] = None
+        active = None
         try:
-            connection = Connection.get_by_id(connection_id)
-            # Holding the lease, any run still marked running belongs to a daemon that died.
-            Run.update(
-                state="failed",
-                error="Interrupted: the daemon running it stopped; this run takes over",
-                finished_at=utcnow(),
-            ).where(Run.connection == connection, Run.state == "running").execute()
-            run = Run.create(connection=connection, trigger=trigger)
-            progress = Progress(run)
-            active = Active(
-                connection,
-                run,
-                progress,
-                Cycle(connection, *self.providers.clients(connection), progress, force).steps(),
-            )
-        except BaseException:
+            connection = leases.claim(connection_id, self.owner)
+            if connection is not None:
+                with self._guard:
+                    self._leases[connection_id] = connection.fence
+                active = self._begin(connection, trigger, force)
+        finally:
             with self._guard:
-                self._active.pop(connection_id, None)
-            raise
-        with self._guard:
-            self._active[connection_id] = active
+                if active is None:
+                    self._active.pop(connection_id, None)
+                    self._leases.pop(connection_id, None)
+                else:
+                    self._active[connection_id] = active
         return active
+
+    def _begin(self, connection: Connection, trigger: str, force: dict[str, set[str]] | None) -> Active:
+        """A cycle of the connection just claimed, with its run."""
+        # Holding the lease, any run still marked running belongs to a daemon that died or stalled.
+        Run.update(
+            state="failed",
+            error="Interrupted: the daemon running it stopped; this run takes over",
+            finished_at=utcnow(),
+        ).where(Run.connection == connection, Run.state == "running").execute()
+        run = Run.create(connection=connection, trigger=trigger)
+        progress = Progress(run)
+        return Active(
+            connection,
+            run,
+            progress,
+            Cycle(connection, *self.providers.clients(connection), progress, force).steps(),
+        )
+
+    def _holds(self, active: Active) -> bool:
+        """Whether the last renewal found this cycle's lease still held."""
+        with self._guard:
+            return self._leases.get(active.connection.id) == active.connection.fence
 
     def _step(self, active: Active) -> float | None:
         """Runs one step; returns the seconds to wait before the next, or None when the cycle
         has ended. Failures end the cycle and are recorded on its run, in words the admin
         can act on."""
+        if not self._holds(active):
+            self._abandon(active)
+            return None
         try:
             return next(active.steps)
         except StopIteration:
             self._finish(active, "succeeded", "")
+        except LeaseLost:
+            self._abandon(active)
         except AuthorizationLost as e:
             Connection.update(state="needs_authorization").where(
                 Connection.id == active.connection.id, Connection.state == "connected"
@@ -310,20 +320,25 @@ class Scheduler:
         return None
 
     def _finish(self, active: Active, state: str, error: str) -> None:
+        """Records the end of the cycle, schedules the next and gives the lease back, all
+        under the lease: taken over meanwhile, the cycle is abandoned instead."""
         connection, run = active.connection, active.run
         active.progress.flush(force=True)
         now = utcnow()
-        Run.update(state=state, error=error, finished_at=now).where(Run.id == run.id).execute()
         interval = dt.timedelta(seconds=connection.settings.get("sync_interval_seconds", 300))
-        # A run requested while this one ran (next_run_at moved past its start) stays due.
-        Connection.update(next_run_at=now + interval).where(
-            Connection.id == connection.id,
-            Connection.state == "connected",
-            Connection.next_run_at.is_null() | (Connection.next_run_at <= run.started_at),
-        ).execute()
-        Connection.update(lease_owner=None, lease_until=None).where(
-            Connection.id == connection.id, Connection.lease_owner == self.owner
-        ).execute()
+        try:
+            with leases.fenced(connection):
+                Run.update(state=state, error=error, finished_at=now).where(Run.id == run.id).execute()
+                # A run requested while this one ran (next_run_at moved past its start) stays due.
+                Connection.update(next_run_at=now + interval).where(
+                    Connection.id == connection.id,
+                    Connection.state == "connected",
+                    Connection.next_run_at.is_null() | (Connection.next_run_at <= run.started_at),
+                ).execute()
+                leases.release(connection)
+        except LeaseLost:
+            self._abandon(active)
+            return
         progress = Run.get_by_id(run.id).progress
         summary = (
             ", ".join(
@@ -339,8 +354,20 @@ class Scheduler:
         )
         self._forget(active)
 
+    def _abandon(self, active: Active) -> None:
+        """Ends a cycle whose connection another daemon claimed since (this one stalled past
+        its lease's expiry). Everything but its own run is the new holder's: the run is
+        marked interrupted, nothing else is written."""
+        log.warning("run %s of connection %s abandoned: its lease was taken over", active.run.id, active.connection.id)
+        active.steps.close()
+        Run.update(state="failed", error=LEASE_LOST, finished_at=peewee.fn.COALESCE(Run.finished_at, utcnow())).where(
+            Run.id == active.run.id
+        ).execute()
+        self._forget(active)
+
     def _forget(self, active: Active) -> None:
         """Drops a cycle from this daemon. Its lease is no longer renewed, so should its end
         not have been recorded, the next claim (here or elsewhere) ends its run."""
         with self._guard:
             self._active.pop(active.connection.id, None)
+            self._leases.pop(active.connection.id, None)

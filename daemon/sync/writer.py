@@ -3,9 +3,13 @@
 Up to three batches of one kind travel at once (ops of one kind never depend on each
 other). Creates are announced as pending links before each batch is sent and carry keys QBO
 can de-duplicate; a batch whose answer is lost is resolved by ``recovery`` on the next
-cycle, never blindly re-sent. Faults are sorted once: fatal for the item (recorded on the
-link, the rest goes on), stale (re-read and written once more), taken name (retried
-under the contact's disambiguated name), or fatal for the run (raised).
+cycle, never blindly re-sent. Every write carries a ``requestid``, so that the retry layer
+re-sending it after a lost answer is answered instead of applied twice. An item a batch
+answer leaves out is never forgotten: a create stays pending for ``recovery``, an update is
+sent once more and then, still unconfirmed, recorded as failed. Faults are sorted once:
+fatal for the item (recorded on the link, the rest goes on), stale (re-read and written
+once more), taken name (retried under the contact's disambiguated name), or fatal for the
+run (raised).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
@@ -39,6 +44,11 @@ RETIRED = {
     Action.DELETE: ("Deleted in Clio", "deleted in QuickBooks"),
 }
 BROKEN_REASON = "Deleted or made inactive in QuickBooks by someone; re-sync to create it again"
+#: An update QuickBooks left out of its answer twice: it may or may not hold the change.
+UNCONFIRMED_REASON = (
+    "QuickBooks did not confirm this change (its answer left it out twice), so it may not show there; "
+    "re-sync to send it again"
+)
 
 
 class Done(enum.StrEnum):
@@ -51,12 +61,28 @@ class Done(enum.StrEnum):
     UNWRITTEN = "unwritten"
 
 
-def batch_requestid(connection: Connection, ops: list[Op], keys: dict[str, str]) -> str:
+def requestid_for(connection: Connection, *parts: str) -> str:
+    """The ``requestid`` of one write of this connection, named by ``parts``: QBO answers a
+    request that carries one it has seen with its first answer instead of applying it again
+    (Intuit Developer blog, "Request ID update for QuickBooks Online integration", 2015),
+    and takes at most 36 characters on a batch (same source)."""
+    return hashlib.sha256("|".join([str(connection.id), *parts]).encode()).hexdigest()[:36]
+
+
+def batch_requestid(
+    connection: Connection, ops: list[Op], keys: dict[str, str], resent: frozenset[tuple[str, str]] = frozenset()
+) -> str:
     """The same batch, sent again after a lost answer, carries the same requestid; a new
     one never does (an update names the SyncToken it was written against, so an edit
-    reverted in Clio is not answered with the reply to its first writing)."""
-    parts = [f"{op.kind}:{op.clio_id}:{keys.get(op.clio_id) or op.fingerprint + ':' + op.sync_token}" for op in ops]
-    return hashlib.sha256(f"{connection.id}|{'|'.join(parts)}".encode()).hexdigest()[:36]
+    reverted in Clio is not answered with the reply to its first writing), nor does the
+    re-send of an update a batch answer left out (``resent``: kind and Clio id), which the
+    first requestid would answer with that same answer, the update missing again."""
+    parts = [
+        f"{op.kind}:{op.clio_id}:{keys.get(op.clio_id) or op.fingerprint + ':' + op.sync_token}"
+        + (":resent" if (op.kind, op.clio_id) in resent else "")
+        for op in ops
+    ]
+    return requestid_for(connection, *parts)
 
 
 class Writer:
@@ -66,6 +92,9 @@ class Writer:
         self.connection = connection
         self.qbo = qbo
         self.on_done = on_done
+        #: Updates a batch answer left out, and sent once more (batches run in several threads).
+        self._resent: set[tuple[str, str]] = set()
+        self._resent_lock = threading.Lock()
 
     def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
         """Carries out ``ops``, yielding after each round of requests to QBO: the points
@@ -116,12 +145,20 @@ class Writer:
         for op in creates:
             existing.pop(op.clio_id, None)
         items = [BatchOp(f"b{i}", Operation(op.action), op.entity, op.body) for i, op in enumerate(ops)]
-        results = self.qbo.batch(items, requestid=batch_requestid(self.connection, ops, keys))
-        recorded, again = [], []
+        with self._resent_lock:
+            resent = frozenset(self._resent)
+        results = self.qbo.batch(items, requestid=batch_requestid(self.connection, ops, keys, resent))
+        recorded, again, unconfirmed = [], [], []
         for item, op in zip(items, ops):
             result = results.get(item.bid)
             if result is None:
-                log.warning("batch answer lacked %s (%s %s); left for recovery", item.bid, op.kind, op.clio_id)
+                log.warning("batch answer lacked %s (%s %s %s)", item.bid, op.action, op.kind, op.clio_id)
+                if op.action is Action.CREATE:
+                    unconfirmed.append(op)
+                elif self._send_again(op):
+                    again.append(op)
+                else:
+                    recorded.append((op, outcomes.failed(UNCONFIRMED_REASON)))
                 continue
             if result.fault is None:
                 entity = result.entity or {}
@@ -137,17 +174,34 @@ class Writer:
                 recorded.append((op, self._rewrite(op)))
             else:
                 recorded.append((op, _fault_outcome(op, fault)))
+        outcomes.forget_keys(self.connection, unconfirmed)
         outcomes.record(self.connection, recorded)
         for op, outcome in recorded:
             if outcome.state != LinkState.SYNCED:
                 self.on_done(op, Done.FAILED)
         return again
 
+    def _send_again(self, op: Op) -> bool:
+        """Whether an update a batch answer left out is sent once more: QBO may have applied it
+        or not, and a re-send settles which without doing it twice (if it was applied, the
+        re-send meets 5010 and :meth:`_rewrite` writes the same content over a fresh read).
+        Not if it was the re-send already: it is recorded as failed, for a re-sync."""
+        key = (op.kind, op.clio_id)
+        with self._resent_lock:
+            first = key not in self._resent
+            self._resent.add(key)
+        return first
+
     def _rewrite(self, op: Op) -> Outcome:
         """5010: someone changed the object in QBO since we read it; write over a fresh read once."""
         try:
             current = self.qbo.read(op.entity, op.qbo_id)
-            saved = self.qbo.update(op.entity, {**op.body, "SyncToken": current["SyncToken"]})
+            token = str(current["SyncToken"])
+            saved = self.qbo.update(
+                op.entity,
+                {**op.body, "SyncToken": token},
+                requestid=requestid_for(self.connection, op.kind, op.clio_id, op.fingerprint, token),
+            )
         except QboFault as fault:
             if not fault.validation:
                 raise
@@ -159,11 +213,13 @@ class Writer:
         """Void or delete in QBO what was voided or deleted in Clio."""
         call = self.qbo.void if op.action is Action.VOID else self.qbo.delete
         in_clio, in_qbo = RETIRED[op.action]
-        requestid = hashlib.sha256(
-            f"{self.connection.id}|{op.kind}|{op.clio_id}|{op.action}|{op.sync_token}".encode()
-        ).hexdigest()[:36]
         try:
-            entity = call(op.entity, op.qbo_id, op.sync_token, requestid=requestid)
+            entity = call(
+                op.entity,
+                op.qbo_id,
+                op.sync_token,
+                requestid=requestid_for(self.connection, op.kind, op.clio_id, op.action, op.sync_token),
+            )
             outcome = Outcome(
                 LinkState.SYNCED if op.action is Action.VOID else LinkState.SKIPPED,
                 f"{in_clio}; {in_qbo}",

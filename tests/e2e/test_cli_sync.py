@@ -11,7 +11,7 @@ import httpx
 
 from billsync.daemon.store.models import Link
 from tests.e2e.conftest import connect, seed_firm, sync
-from tests.harness import make_ready
+from tests.harness import make_ready, settle
 
 
 def billsync(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -25,6 +25,7 @@ def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_da
     make_ready(sandbox)
     connection = connect(e2e_client)
     sync(e2e_client, connection.id)  # the run that connecting started
+    settle(e2e_client, connection.id)  # and any that followed it: the new bills must wait for `billsync sync`
     client_id = Link.get(Link.kind == "contact", Link.state == "synced").clio_id
     for n in range(3):
         httpx.post(

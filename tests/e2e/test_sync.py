@@ -13,7 +13,7 @@ from billsync.daemon.sync.mapping import marker
 from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import api_requests, connect, qbo_objects, seed_firm, set_preferences, sync
-from tests.harness import sync_after_changes
+from tests.harness import settle, sync_after_changes
 
 
 def link_counts(client, connection_id) -> Counter:
@@ -35,9 +35,11 @@ def assert_no_duplicates_and_amounts_match(box, firm_bills, allocations) -> None
     invoices = by_marker(qbo_objects(box, "Invoice"))
     payments = by_marker(qbo_objects(box, "Payment"))
     customers = by_marker(qbo_objects(box, "Customer"), "Notes")
+    credit_memos = by_marker(qbo_objects(box, "CreditMemo"))
     assert all(len(v) == 1 for k, v in invoices.items() if k), "duplicate invoices"
     assert all(len(v) == 1 for k, v in payments.items() if k), "duplicate payments"
     assert all(len(v) == 1 for k, v in customers.items() if k), "duplicate customers"
+    assert all(len(v) == 1 for k, v in credit_memos.items() if k), "duplicate credit notes"
     bills = {str(b["id"]): b for b in firm_bills}
     for link in Link.select().where(Link.kind == "invoice", Link.state == "synced"):
         [invoice] = invoices[marker("bill", link.clio_id)]
@@ -56,6 +58,20 @@ def assert_no_duplicates_and_amounts_match(box, firm_bills, allocations) -> None
         assert applied == (Decimal("0.00") if allocation.get("voided_at") else Decimal(str(allocation["amount"])))
 
 
+def assert_every_issued_bill_once(client, connection_id, firm) -> None:
+    """Every issued bill has its invoice, or a reason why not: a number over 21 characters,
+    or one an earlier bill took; the others are skipped."""
+    issued = [b for b in firm.bills if b["state"] in ("awaiting_payment", "paid")]
+    long_numbers = {str(b["id"]) for b in issued if len(b["number"]) > 21}
+    counts = link_counts(client, connection_id)
+    assert counts["invoice", "synced"] + counts["invoice", "failed"] == len(issued)
+    assert counts["invoice", "skipped"] == len(firm.bills) - len(issued)
+    failed = {link.clio_id: link for link in Link.select().where(Link.kind == "invoice", Link.state == "failed")}
+    assert long_numbers <= set(failed)
+    assert all(link.reason for link in failed.values())
+    assert set(failed) - long_numbers == {str(i) for i in sorted(firm.cases["duplicate_bill_number"])[1:]}
+
+
 @pytest.fixture
 def ready(sandbox):
     set_preferences(sandbox, CustomTxnNumbers=True, WarnDuplicateBillNumber=True, AutoApplyCredit=False)
@@ -69,19 +85,12 @@ def test_a_firm_of_2000_bills_syncs_completely_once(ready, e2e_client):
     run = sync(e2e_client, connection.id)
     assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
 
-    issued = [b for b in firm.bills if b["state"] in ("awaiting_payment", "paid")]
-    long_numbers = {str(b["id"]) for b in issued if len(b["number"]) > 21}
-    counts = link_counts(e2e_client, connection.id)
-    assert counts["invoice", "synced"] + counts["invoice", "failed"] == len(issued)
-    assert counts["invoice", "skipped"] == len(firm.bills) - len(issued)
-    failed = {link.clio_id: link for link in Link.select().where(Link.kind == "invoice", Link.state == "failed")}
-    assert long_numbers <= set(failed)
-    assert all(link.reason for link in failed.values())
-    assert set(failed) - long_numbers == {str(i) for i in sorted(firm.cases["duplicate_bill_number"])[1:]}
+    assert_every_issued_bill_once(e2e_client, connection.id, firm)
     drafts = Link.get(Link.kind == "invoice", Link.clio_id == str(firm.cases["draft"][0]))
     assert drafts.state == "skipped" and "Draft" in drafts.reason
     never_billed = {str(i) for i in firm.cases["contact_without_bills"]}
     assert not Link.select().where(Link.kind == "contact", Link.clio_id.in_(never_billed)).exists()
+    counts = link_counts(e2e_client, connection.id)
     assert counts["contact", "synced"] > 100 and counts["payment", "synced"] > 1000
     assert_no_duplicates_and_amounts_match(ready, firm.bills, firm.allocations)
 
@@ -133,6 +142,7 @@ def test_edits_in_clio_reach_qbo_on_the_next_cycle(ready, e2e_client):
     firm = generate_firm(30, seed=3)
     connection = connect(e2e_client)
     sync(e2e_client, connection.id)
+    settle(e2e_client, connection.id)  # a run that read half of the edits below would end the next sync early
     clio = ready.clio_url + "/_sandbox"
     open_bills = [b for b in firm.bills if b["state"] == "awaiting_payment" and len(b["number"]) <= 21]
     edited, voided, deleted = open_bills[0], open_bills[1], open_bills[2]

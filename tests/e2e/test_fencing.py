@@ -1,0 +1,80 @@
+"""A daemon stalled past its lease, on a PostgreSQL shared by two daemons: once the other
+has taken the connection over, the stalled one, resumed, writes nothing more.
+
+Every state is observed, never waited for: the stall (SIGSTOP) follows a batch of the
+holder held by the QBO emulator, the resumption follows the other daemon's claim seen in
+the database and the end of its run. The deadlines only stop a hung test."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.daemon.store.db import open_database
+from billsync.daemon.store.fields import set_secret_key
+from billsync.daemon.store.models import Connection, Link, Run
+from billsync.daemon.sync.scheduler import LEASE_LOST
+from billsync.v1 import billsync_pb2 as pb
+from tests import harness
+from tests.conftest import fresh_postgres_database
+from tests.e2e.conftest import connect, sandbox_env, seed_firm
+from tests.e2e.test_crashes import assert_every_object_once_and_linked
+from tests.harness import PATIENCE, caught, hold_batches, wait_until
+
+
+def every_link() -> list[tuple]:
+    return list(Link.select().order_by(Link.id).tuples())
+
+
+def test_a_daemon_stalled_past_its_lease_writes_nothing_after_the_takeover(sandbox, postgres_server, tmp_path):
+    harness.make_ready(sandbox)
+    seed_firm(sandbox, bills=60, seed=41)
+    url = fresh_postgres_database(postgres_server)
+    base = {**os.environ, **sandbox_env(sandbox, url, str(tmp_path / "data"))}
+    envs = [{**base, "BILLSYNC_ADDRESS": f"127.0.0.1:{harness.free_port()}"} for _ in range(2)]
+    harness.migrate(envs[0])
+    set_secret_key(base["BILLSYNC_SECRET_KEY"])
+    db = open_database(url)  # to watch the lease
+    hold_batches(sandbox, True)
+    daemons = []
+    try:
+        daemons = [harness.start_daemon(env) for env in envs]
+        with DaemonClient(envs[0]["BILLSYNC_ADDRESS"], token=base["BILLSYNC_API_TOKEN"]) as client:
+            connection_id = connect(client).id
+        wait_until(lambda: caught(sandbox), "a batch held in QBO")
+        claimed = Connection.get_by_id(connection_id)
+        stalled_run = Run.get(Run.connection == connection_id, Run.state == "running")
+        stalled = [p.pid for p in daemons].index(int(claimed.lease_owner.split(":")[1]))
+        daemons[stalled].send_signal(signal.SIGSTOP)
+
+        def taken_over() -> Connection | None:
+            connection = Connection.get_by_id(connection_id)
+            return connection if connection.fence > claimed.fence else None
+
+        holder = wait_until(taken_over, "the other daemon to take the lease over")
+        assert int(holder.lease_owner.split(":")[1]) == daemons[1 - stalled].pid
+        hold_batches(sandbox, False)  # the stalled daemon's batches are applied, their answers wait for it
+        with DaemonClient(envs[1 - stalled]["BILLSYNC_ADDRESS"], token=base["BILLSYNC_API_TOKEN"]) as survivor:
+
+            def survivor_done() -> bool:
+                status = survivor.status(connection_id)
+                return status.last_run.state == pb.RUN_STATE_SUCCEEDED and not status.HasField("current_run")
+
+            wait_until(survivor_done, "the other daemon to finish the sync")
+        synced = every_link()
+
+        daemons[stalled].send_signal(signal.SIGCONT)
+        wait_until(lambda: Run.get_by_id(stalled_run.id).error == LEASE_LOST, "the resumed daemon to give its run up")
+
+        assert every_link() == synced, "the resumed daemon changed links after the takeover"
+        assert Connection.get_by_id(connection_id).fence == holder.fence
+    finally:
+        for process in daemons:
+            process.send_signal(signal.SIGCONT)
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=PATIENCE)
+    assert not Link.select().where(Link.state == "pending").exists()
+    assert Link.select().where(Link.kind == "invoice", Link.state == "synced").count() > 20
+    assert_every_object_once_and_linked(sandbox)
+    db.close()

@@ -1,0 +1,156 @@
+"""The writer when QBO's answers go missing: nothing written twice, nothing quietly dropped.
+
+Each test strikes exactly the writes it means to in the QBO emulator (``after_next``): the
+write is applied, then its answer is lost (a 503, a dropped connection) or, in a batch, left
+out of the answer ("omit"). What a bookkeeper would notice is checked: what QBO holds, and
+what the link says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from billsync.daemon.qbo.client import QuickBooks
+from billsync.daemon.store.models import Connection, Kind, Link, LinkState
+from billsync.daemon.sync import recovery
+from billsync.daemon.sync.engine import ensure_items
+from billsync.daemon.sync.planner import Action, Op
+from billsync.daemon.sync.writer import UNCONFIRMED_REASON, Done, Writer
+from billsync.sandbox.server import Sandbox
+from tests.clients_fixtures import qbo, qbo_row, sandbox  # noqa: F401 - fixtures are parameters of the tests
+
+
+@pytest.fixture
+def company(sandbox: Sandbox, qbo: QuickBooks) -> Iterator[Sandbox]:  # noqa: F811 - the imported fixtures
+    """A fresh default company; the faults that strike after a write are off again after."""
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/reset").raise_for_status()
+    yield sandbox
+    sandbox.qbo.reconfigure(faults={"after_next": 0, "after_kinds": ["error", "drop", "omit"]})
+
+
+def lose_answers(box: Sandbox, count: int, kind: str) -> None:
+    """The next ``count`` writes QBO applies lose their answer as ``kind`` says."""
+    box.qbo.reconfigure(faults={"after_next": count, "after_kinds": [kind]})
+
+
+def customers(box: Sandbox) -> list[dict]:
+    return box.qbo.store.snapshot(box.qbo_config.realm_id, "Customer")
+
+
+def seeded_customer(box: Sandbox, name: str) -> str:
+    created = httpx.post(f"{box.qbo_url}/_sandbox/seed", json={"objects": {"Customer": [{"DisplayName": name}]}})
+    return created.json()["created"]["Customer"][0]
+
+
+def synced_link(connection: Connection, qbo_id: str) -> Link:
+    return Link.create(
+        connection=connection,
+        kind=Kind.CONTACT,
+        clio_id="1",
+        state=LinkState.SYNCED,
+        qbo_id=qbo_id,
+        sync_token="0",
+        fingerprint="before",
+        label="Contact Jane Doe",
+    )
+
+
+def renaming(qbo_id: str, name: str) -> Op:
+    """What the planner makes of a contact renamed in Clio, linked to customer ``qbo_id``."""
+    body = {"DisplayName": name, "Id": qbo_id, "SyncToken": "0", "sparse": True}
+    return Op(
+        Kind.CONTACT,
+        "1",
+        "Contact Jane Doe",
+        action=Action.UPDATE,
+        body=body,
+        fingerprint="after",
+        qbo_id=qbo_id,
+        sync_token="0",
+    )
+
+
+def write(connection: Connection, qbo: QuickBooks, ops: list[Op]) -> list[Done]:  # noqa: F811
+    """Runs the writer over ``ops`` to the end; how each op ended, as the run counts it."""
+    done: list[Done] = []
+    existing = {link.clio_id: link for link in Link.select().where(Link.connection == connection)}
+    for _ in Writer(connection, qbo, lambda op, outcome: done.append(outcome)).apply(ops, existing):
+        pass
+    return done
+
+
+def link_of(connection: Connection) -> Link:
+    return Link.get(Link.connection == connection, Link.clio_id == "1")
+
+
+def test_an_update_left_out_of_the_answer_is_sent_again_and_lands(db, company, qbo) -> None:  # noqa: F811
+    """QBO applied the update; its re-send meets 5010 and is written over a fresh read."""
+    connection = Connection.create(name="Firm")
+    qbo_id = seeded_customer(company, "Jane Doe")
+    synced_link(connection, qbo_id)
+    lose_answers(company, 1, "omit")
+
+    assert write(connection, qbo, [renaming(qbo_id, "Jane Doe-Smith")]) == [Done.UPDATED]
+
+    [customer] = customers(company)
+    assert customer["DisplayName"] == "Jane Doe-Smith"
+    link = link_of(connection)
+    assert (link.state, link.fingerprint, link.sync_token) == (LinkState.SYNCED, "after", customer["SyncToken"])
+
+
+def test_an_update_left_out_twice_is_recorded_failed_for_a_re_sync(db, company, qbo) -> None:  # noqa: F811
+    connection = Connection.create(name="Firm")
+    qbo_id = seeded_customer(company, "Jane Doe")
+    synced_link(connection, qbo_id)
+    lose_answers(company, 2, "omit")
+
+    assert write(connection, qbo, [renaming(qbo_id, "Jane Doe-Smith")]) == [Done.FAILED]
+
+    link = link_of(connection)
+    assert (link.state, link.reason) == (LinkState.FAILED, UNCONFIRMED_REASON)
+    assert link.fingerprint == "before", "a re-sync compares against what was confirmed"
+
+
+def test_a_create_left_out_of_the_answer_is_never_stuck_pending(db, company, qbo) -> None:  # noqa: F811
+    """Its batch was answered, so its requestid would be answered alike: planned again after
+    recovery found nothing, it must go out as a new request and get an outcome."""
+    connection = Connection.create(name="Firm")
+    seeded_customer(company, "Jane Doe")
+    create = Op(Kind.CONTACT, "1", "Contact Jane Doe", action=Action.CREATE, body={"DisplayName": "Jane Doe"})
+    lose_answers(company, 1, "omit")
+
+    assert write(connection, qbo, [create]) == []
+    assert link_of(connection).state == LinkState.PENDING
+    assert recovery.resolve_pending(connection, qbo).unresolved == {Kind.CONTACT: {"1"}}
+
+    assert write(connection, qbo, [create]) == [Done.FAILED]
+    link = link_of(connection)
+    assert (link.state, link.error_code) == (LinkState.FAILED, "6240")
+
+
+def test_a_rewrite_whose_answer_is_lost_is_answered_not_refused(db, company, qbo) -> None:  # noqa: F811
+    """Someone edited the customer in QBO (5010); the write over a fresh read is applied,
+    its answer lost, and the retry must be answered with it rather than meet 5010 again."""
+    connection = Connection.create(name="Firm")
+    qbo_id = seeded_customer(company, "Jane Doe")
+    synced_link(connection, qbo_id)
+    qbo.update("Customer", {"Id": qbo_id, "SyncToken": "0", "sparse": True, "Notes": "Edited in QuickBooks"})
+    lose_answers(company, 2, "error")  # the batch's answer (replayed to the retry), then the rewrite's
+
+    assert write(connection, qbo, [renaming(qbo_id, "Jane Doe-Smith")]) == [Done.UPDATED]
+
+    [customer] = customers(company)
+    assert (customer["DisplayName"], customer["SyncToken"]) == ("Jane Doe-Smith", "2")
+    assert link_of(connection).state == LinkState.SYNCED
+
+
+def test_an_item_created_once_although_its_answer_was_lost(company, qbo) -> None:  # noqa: F811
+    lose_answers(company, 1, "drop")
+    ids = ensure_items(qbo, {"Service": "Legal services"})
+    items = [
+        i for i in company.qbo.store.snapshot(company.qbo_config.realm_id, "Item") if i["Name"] == "Legal services"
+    ]
+    assert [i["Id"] for i in items] == [ids["Service"]]
