@@ -35,7 +35,7 @@ class ClioSandbox:
 
     def __init__(self, config: ClioConfig) -> None:
         self.config = config
-        self.store = Store(clock=self.now)
+        self.store = Store(clock=self.now, user=self.user)
         self.tokens = TokenStore()
         self.counter = RequestCounter()
         self.faults = FaultInjector(config.faults)
@@ -112,6 +112,12 @@ class ClioSandbox:
             "email": config.user_email,
             "enabled": True,
             "account_owner": True,
+            "clio_connect": False,
+            "court_rules_default_attendee": False,
+            "default_calendar_id": None,
+            "phone_number": None,
+            "rate": None,
+            "roles": [],
             "subscription_type": "Attorney",
             "time_zone": "UTC",
             "created_at": stamp,

@@ -2,12 +2,10 @@
 
 Every property of a served type's ``<Type>_base`` schema is served, in the document's
 order (``tests/sandbox/test_clio_openapi.py`` reads the lists back from the document, so
-they cannot drift). Of the resources Clio nests in a type (the rest of its ``<Type>``
-schema) the emulator serves those it keeps records for: contacts' email addresses, phone
+they cannot drift), and so is every resource Clio nests in a type (the rest of its
+``<Type>`` schema): those the emulator keeps records for (contacts' email addresses, phone
 numbers and addresses, bills, contacts, allocations, bank accounts, currencies,
-discounts, interest. The others (matters, activities, groups, bill themes, custom
-fields, users other than ``who_am_i``…) are answered with 400 like an unknown field, so a
-client relying on one learns early instead of reading nulls (the test names each one).
+discounts, interest) from those records, the others as :mod:`.synthesized` makes them up.
 """
 
 from __future__ import annotations
@@ -16,6 +14,32 @@ from typing import Any, Callable
 
 from billsync.sandbox.clio.fields import Model, Nested
 from billsync.sandbox.clio.store import Record, Store
+from billsync.sandbox.clio.synthesized import (
+    ACCOUNT_BALANCE_FIELDS,
+    ACTIVITY_FIELDS,
+    ACTIVITY_RATE_FIELDS,
+    AVATAR_FIELDS,
+    BALANCE_FIELDS,
+    BILL_THEME_FIELDS,
+    BILLING_SETTING_FIELDS,
+    CUSTOM_FIELD_SET_ASSOCIATION_FIELDS,
+    CUSTOM_FIELD_VALUE_FIELDS,
+    FOLDER_FIELDS,
+    GROUP_FIELDS,
+    INSTANT_MESSENGER_FIELDS,
+    KYC_FIELD_VALUE_FIELDS,
+    LEGAL_AID_UK_BILL_FIELDS,
+    LEGAL_AID_UK_CONTACT_FIELDS,
+    LINE_ITEM_TOTALS_FIELDS,
+    MATTER_BALANCE_FIELDS,
+    MATTER_FIELDS,
+    NOTIFICATION_METHOD_FIELDS,
+    PAYMENT_PROFILE_FIELDS,
+    SPLIT_INVOICE_FIELDS,
+    WEB_SITE_FIELDS,
+    absent,
+    matter,
+)
 
 Resolver = Callable[[Store, Record], Any]
 
@@ -62,10 +86,10 @@ BANK_TRANSACTION_FIELDS = tuple(
 )
 #: ``Webhook_base``.
 WEBHOOK_FIELDS = tuple("id etag url fields shared_secret model status events expires_at created_at updated_at".split())
-#: The part of ``User_base`` the emulated user has (``who_am_i`` only).
+#: ``User_base``.
 USER_FIELDS = tuple(
-    "id etag name first_name last_name initials email enabled account_owner subscription_type time_zone "
-    "created_at updated_at".split()
+    "account_owner clio_connect court_rules_default_attendee created_at default_calendar_id email enabled etag "
+    "first_name id initials last_name name phone_number rate roles subscription_type time_zone updated_at".split()
 )
 ADDRESS_FIELDS = tuple("id etag street city province postal_code country name created_at updated_at primary".split())
 PHONE_FIELDS = tuple("id etag number name primary created_at updated_at".split())
@@ -97,6 +121,40 @@ def _address(test: Callable[[Record], bool]) -> Resolver:
     return lambda store, record: next((a for a in record.get("addresses") or () if test(a)), None)
 
 
+def _through(first: Resolver, then: Resolver) -> Resolver:
+    """Resolver of a reference of a referenced record (a line item's bill's client)."""
+
+    def resolve(store: Store, record: Record) -> Any:
+        middle = first(store, record)
+        return middle and then(store, middle)
+
+    return resolve
+
+
+def _matter(client: Resolver) -> Resolver:
+    """Resolver of the matter of the client ``client`` finds (:func:`.synthesized.matter`)."""
+
+    def resolve(store: Store, record: Record) -> Record | None:
+        found = client(store, record)
+        return found and matter(found)
+
+    return resolve
+
+
+_client_matter = _matter(_related("client", "contacts"))
+_bill_client_matter = _matter(_through(_related("bill", "bills"), _related("client", "contacts")))
+
+
+def _matters(store: Store, record: Record) -> list[Record]:
+    """A bill's matters: its client's one matter."""
+    found = _client_matter(store, record)
+    return [found] if found else []
+
+
+def _user(store: Store, record: Record) -> Record | None:
+    return store.user()
+
+
 def _client_addresses(store: Store, record: Record) -> list[Record] | None:
     client = store["contacts"].get(record["client"]["id"])
     return client and client.get("addresses")
@@ -109,6 +167,10 @@ def _credit_memo_allocations(store: Store, record: Record) -> list[Record]:
 ADDRESS = Model(None, ADDRESS_FIELDS)
 CURRENCY = Nested(Model(None, CURRENCY_FIELDS), _embedded("currency"))
 DISCOUNT = Nested(Model(None, DISCOUNT_FIELDS, default=DISCOUNT_FIELDS), _embedded("discount"))
+USERS = Model("users", USER_FIELDS, {"account": Nested(Model(None, ACCOUNT_FIELDS), _embedded("account"))})
+#: The emulator's one user, nested in what it made (it made everything).
+USER = Nested(USERS, _user)
+MATTER = Model(None, MATTER_FIELDS)
 
 CONTACTS = Model(
     "contacts",
@@ -121,9 +183,25 @@ CONTACTS = Model(
         "primary_address": Nested(ADDRESS, _address(lambda a: a["primary"])),
         "secondary_address": Nested(ADDRESS, _address(lambda a: not a["primary"])),
         "currency": CURRENCY,
+        "activity_rates": absent(ACTIVITY_RATE_FIELDS, many=True),
+        "custom_field_values": absent(CUSTOM_FIELD_VALUE_FIELDS, many=True),
+        "custom_field_set_associations": absent(CUSTOM_FIELD_SET_ASSOCIATION_FIELDS, many=True),
+        "instant_messengers": absent(INSTANT_MESSENGER_FIELDS, many=True),
+        "web_sites": absent(WEB_SITE_FIELDS, many=True),
+        "notification_methods": absent(NOTIFICATION_METHOD_FIELDS, many=True),
+        "account_balances": absent(ACCOUNT_BALANCE_FIELDS, many=True),
+        "related_contacts": absent(CONTACT_FIELDS, many=True),
+        "kyc_field_values": absent(KYC_FIELD_VALUE_FIELDS, many=True),
+        "company": absent(CONTACT_FIELDS),
+        "avatar": absent(AVATAR_FIELDS),
+        "payment_profile": absent(PAYMENT_PROFILE_FIELDS),
+        "folder": absent(FOLDER_FIELDS),
+        "co_counsel_rate": absent(ACTIVITY_RATE_FIELDS),
+        "primary_web_site": absent(WEB_SITE_FIELDS),
+        "legal_aid_uk_contact": absent(LEGAL_AID_UK_CONTACT_FIELDS),
     },
 )
-BANK_ACCOUNTS = Model("bank_accounts", BANK_ACCOUNT_FIELDS)
+BANK_ACCOUNTS = Model("bank_accounts", BANK_ACCOUNT_FIELDS, {"user": USER})
 #: A bill as nested in another record (``Bill_base``: none of its fields is a resource).
 BILL = Model("bills", BILL_FIELDS)
 BILLS = Model(
@@ -137,10 +215,28 @@ BILLS = Model(
         "destination_account": Nested(BANK_ACCOUNTS, _related("destination_account", "bank_accounts")),
         "currency": CURRENCY,
         "client_addresses": Nested(ADDRESS, _client_addresses),
+        "user": USER,
+        "matters": Nested(MATTER, _matters),
+        "group": absent(GROUP_FIELDS),
+        "bill_theme": absent(BILL_THEME_FIELDS),
+        "balances": absent(BALANCE_FIELDS, many=True),
+        "matter_totals": absent(MATTER_BALANCE_FIELDS, many=True),
+        "billing_setting": absent(BILLING_SETTING_FIELDS),
+        "legal_aid_uk_bill": absent(LEGAL_AID_UK_BILL_FIELDS),
+        "split_invoice": absent(SPLIT_INVOICE_FIELDS),
     },
 )
 LINE_ITEMS = Model(
-    "line_items", LINE_ITEM_FIELDS, {"bill": Nested(BILL, _related("bill", "bills")), "discount": DISCOUNT}
+    "line_items",
+    LINE_ITEM_FIELDS,
+    {
+        "bill": Nested(BILL, _related("bill", "bills")),
+        "discount": DISCOUNT,
+        "activity": absent(ACTIVITY_FIELDS),
+        "matter": Nested(MATTER, _bill_client_matter),
+        "user": USER,
+        "included_line_item_totals": absent(LINE_ITEM_TOTALS_FIELDS),
+    },
 )
 ALLOCATIONS = Model(
     "allocations",
@@ -151,6 +247,7 @@ ALLOCATIONS = Model(
         "destination_bank_account": Nested(BANK_ACCOUNTS, _related("destination_bank_account", "bank_accounts")),
         "contact": Nested(CONTACTS, _related("contact", "contacts")),
         "parent": Nested(Model(None, POLYMORPHIC_FIELDS, default=("id", "type")), _embedded("parent")),
+        "matter": Nested(MATTER, _bill_client_matter),
     },
 )
 CREDIT_MEMOS = Model(
@@ -159,6 +256,7 @@ CREDIT_MEMOS = Model(
     {
         "contact": Nested(CONTACTS, _related("contact", "contacts")),
         "allocations": Nested(ALLOCATIONS, _credit_memo_allocations),
+        "user": USER,
     },
 )
 BANK_TRANSACTIONS = Model(
@@ -169,10 +267,10 @@ BANK_TRANSACTIONS = Model(
         "bank_account": Nested(BANK_ACCOUNTS, _related("bank_account", "bank_accounts")),
         "bill": Nested(BILL, _related("bill", "bills")),
         "allocation": Nested(ALLOCATIONS, _related("allocation", "allocations")),
+        "matter": Nested(MATTER, _client_matter),
     },
 )
-WEBHOOKS = Model("webhooks", WEBHOOK_FIELDS)
-USERS = Model("users", USER_FIELDS, {"account": Nested(Model(None, ACCOUNT_FIELDS), _embedded("account"))})
+WEBHOOKS = Model("webhooks", WEBHOOK_FIELDS, {"user": USER})
 
 #: The list/show endpoints by URL name.
 RESOURCES: dict[str, Model] = {

@@ -122,10 +122,14 @@ class Store:
     Args:
         clock: the account's "now" for the timestamps it stamps (the emulator's clock can
             be moved, so tests order changes in time without waiting).
+        user: the account's one user, which Clio nests as the ``user`` of what it made.
     """
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime] = utcnow, user: Callable[[], Record | None] = lambda: None
+    ) -> None:
         self.now = clock
+        self.user = user
         self.lock = threading.RLock()
         self.listeners: list[Listener] = []
         self.reset()

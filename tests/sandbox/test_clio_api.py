@@ -75,6 +75,21 @@ def test_a_contacts_addresses_phones_and_emails(clio: Clio) -> None:
     assert phones["phone_numbers"][0] == {"number": phones["primary_phone_number"], "primary": True}
 
 
+def test_unkept_nested_resources_are_synthesized(clio: Clio) -> None:
+    bill = clio.get("/bills.json", fields="id,client,user{id,name},matters{client_id,display_number,status},group")
+    bill = bill["data"][0]
+    me = clio.get("/users/who_am_i.json", fields="id,name")["data"]
+    assert (bill["user"], bill["group"]) == (me, None)
+    client_id = bill["client"]["id"]
+    (matter,) = bill["matters"]
+    assert (matter["client_id"], matter["status"]) == (client_id, "Open")
+    assert matter["display_number"].startswith(f"{client_id:05d}-")
+    line = clio.get("/line_items.json", fields="matter{id,client_id},activity", bill_id=bill["id"])["data"][0]
+    assert line == {"matter": {"id": client_id, "client_id": client_id}, "activity": None}
+    contact = clio.get(f"/contacts/{client_id}.json", fields="custom_field_values,avatar")["data"]
+    assert contact == {"custom_field_values": [], "avatar": None}
+
+
 @pytest.mark.parametrize(
     "fields,message",
     [
@@ -84,7 +99,7 @@ def test_a_contacts_addresses_phones_and_emails(clio: Clio) -> None:
         ("client{bogus}", "client{bogus} is not a valid field"),
         ("client{addresses}", "client{addresses} is not a valid field"),
         ("number{x}", "number has no nested fields"),
-        ("matters", "matters is not a valid field"),
+        ("matters{client}", "matters{client} is not a valid field"),
     ],
 )
 def test_invalid_fields_are_400(clio: Clio, fields: str, message: str) -> None:
