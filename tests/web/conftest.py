@@ -13,7 +13,7 @@ import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
 from flask_login import LoginManager, UserMixin, login_user
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from billsync.serving import BackgroundServer
 from billsync.webadmin import BillSyncAdmin
@@ -142,13 +142,20 @@ def serve() -> Iterator[Callable[[Flask], str]]:
         server.stop()
 
 
+#: Milliseconds a page action or expectation may wait before the test gives up.
+PATIENCE_MS = 120_000
+
+
 @pytest.fixture
 def browser_page(chromium_path: str) -> Iterator[Page]:
     """A page of Debian's Chromium, headless, kept off the network it cannot reach."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(15_000)
+        # Waits on what the page shows, never on time: these only stop a hung test, and
+        # must outlast a shared, loaded machine (CI runs the suite on two busy cores).
+        page.set_default_timeout(PATIENCE_MS)
+        expect.set_options(timeout=PATIENCE_MS)
         yield page
         browser.close()
 
