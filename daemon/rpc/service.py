@@ -80,15 +80,16 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         runs = Run.select().where(Run.connection == connection).order_by(Run.id.desc())
         run = runs.where(Run.state == "running").first()
         joined = run is not None
-        if run is None:
-            last = runs.first()
-            self.scheduler.request(connection.id, "sync")
-            deadline = time.monotonic() + START_TIMEOUT
-            while run is None:
-                if time.monotonic() > deadline:
-                    raise Unavailable("the sync did not start within 30 s; is the daemon overloaded?")
-                time.sleep(STREAM_POLL / 2)
-                run = runs.where(Run.id > (last.id if last else 0)).first()
+        last = runs.first()
+        # A run in progress may have read Clio and QBO before what the caller just changed:
+        # the request makes another follow it, so that "sync now" covers everything until now.
+        self.scheduler.request(connection.id, "sync")
+        deadline = time.monotonic() + START_TIMEOUT
+        while run is None:
+            if time.monotonic() > deadline:
+                raise Unavailable("the sync did not start within 30 s; is the daemon overloaded?")
+            time.sleep(STREAM_POLL / 2)
+            run = runs.where(Run.id > (last.id if last else 0)).first()
         sent = None
         while context.is_active():
             message = pb.SyncProgress(run=convert.run(Run.get_by_id(run.id)), joined=joined)

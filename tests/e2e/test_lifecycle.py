@@ -13,7 +13,7 @@ from billsync.daemon.store.models import Link, Run, Watermark
 from billsync.daemon.sync.mapping import marker
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, sync
-from tests.harness import PATIENCE, make_ready, settle
+from tests.harness import PATIENCE, caught, hold_batches, make_ready, settle, wait_until
 
 
 @pytest.fixture
@@ -202,3 +202,30 @@ def test_a_pending_create_whose_bill_was_deleted_in_clio_is_retired_and_holds_no
     assert invoices[Link.get_by_id(edited.id).qbo_id]["DocNumber"] == "EDITED-1"
     sync(e2e_client, synced.id)
     assert Link.get_by_id(gone.id).state == "skipped"
+
+
+def test_sync_that_joins_a_run_in_progress_is_followed_by_one_that_sees_what_changed_since(sandbox, e2e_client, synced):
+    """Pressing Sync while a run is writing joins that run, which read Clio before the edit
+    made just now: another run follows it by itself and takes the edit to QBO."""
+    first, second = Link.select().where(Link.kind == "invoice", Link.state == "synced").limit(2)
+    bills = f"{sandbox.clio_url}/_sandbox/bills"
+    hold_batches(sandbox, True)
+    try:
+        httpx.patch(f"{bills}/{first.clio_id}", json={"number": "BEFORE-1"}).raise_for_status()
+        running = e2e_client.sync(synced.id)
+        assert not next(running).joined
+        wait_until(lambda: caught(sandbox), "the run's batch held in QBO")
+        httpx.patch(f"{bills}/{second.clio_id}", json={"number": "AFTER-1"}).raise_for_status()
+        joining = e2e_client.sync(synced.id)
+        assert next(joining).joined
+    finally:
+        hold_batches(sandbox, False)
+    assert list(joining)[-1].run.state == pb.RUN_STATE_SUCCEEDED
+    list(running)
+
+    def doc_number(link: Link) -> str:
+        invoice = next(i for i in qbo_objects(sandbox, "Invoice") if i["Id"] == link.qbo_id)
+        return invoice["DocNumber"]
+
+    wait_until(lambda: doc_number(second) == "AFTER-1", "a run after the joined one to write the edit")
+    assert doc_number(first) == "BEFORE-1"
