@@ -190,13 +190,13 @@ def test_a_pending_create_whose_bill_was_deleted_in_clio_is_retired_and_holds_no
         connection=synced.id, kind="invoice", clio_id="987654", state="pending", label="Bill GONE-1",
         qbo_ref="GONE-1", idempotency_key="k-gone",
     )  # fmt: skip
-    before = {w.resource: w.value for w in Watermark.select()}
+    before = {w.resource: w.updated_at for w in Watermark.select()}
     edited = Link.get(Link.kind == "invoice", Link.state == "synced")
     httpx.patch(f"{sandbox.clio_url}/_sandbox/bills/{edited.clio_id}", json={"number": "EDITED-1"}).raise_for_status()
     sync(e2e_client, synced.id)
     retired = Link.get_by_id(gone.id)
     assert retired.state == "skipped" and "Deleted in Clio" in retired.reason
-    after = {w.resource: w.value for w in Watermark.select()}
+    after = {w.resource: w.updated_at for w in Watermark.select()}
     assert after["bills"] > before["bills"], "the pending link held the bills' watermark back"
     invoices = {i["Id"]: i for i in qbo_objects(sandbox, "Invoice")}
     assert invoices[Link.get_by_id(edited.id).qbo_id]["DocNumber"] == "EDITED-1"
