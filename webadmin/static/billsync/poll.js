@@ -6,6 +6,9 @@
   if (!box || box.dataset.running !== "true") return;
   var live = document.getElementById("live");
   var every = parseFloat(box.dataset.pollSeconds || "1.5") * 1000;
+  // A reload must not undo a link or button the person just used while the run ended.
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
 
   function row(p) {
     var div = document.createElement("div");
@@ -25,6 +28,7 @@
     fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (s) {
+        if (leaving) return;
         if (!s.running) { window.location.reload(); return; }
         var run = s.current_run;
         var head = document.createElement("p");
