@@ -104,7 +104,6 @@ class Sandbox:
     def start(self) -> "Sandbox":
         """Bind and serve; returns once both sockets accept connections."""
         apps = [self.qbo_app] + ([self.clio_app] if self.clio_app else [])
-        # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more.
         self._served = [
             BackgroundServer(
                 app,
@@ -113,7 +112,6 @@ class Sandbox:
                 THREADS,
                 connection_limit=self._connection_limit,
                 channel_timeout=30,
-                asyncore_use_poll=True,
                 ident="sandbox",
             ).start()
             for app, port in zip(apps, self._ports)

@@ -1,17 +1,23 @@
 """A WSGI app served by waitress in a background thread, and stopped at once.
 
-The daemon's webhook receiver, the emulators and the tests all serve this way. Waitress's
-loop runs while any socket is open, keep-alive connections included, so stopping closes
-every socket from inside the loop, after the request threads are done (a thread that
-finishes a request wakes the loop through a pipe that must still be open then).
+The daemon's webhook receiver, the emulators and the tests all serve this way. Waitress's own
+loop runs while any socket is open, keep-alive connections included, so this runs the loop one
+round at a time until told to stop, and then closes every socket from the loop's thread.
+
+Stopping lets the request threads finish first: a thread that finishes a request wakes the
+loop through a pipe. Once that pipe is closed, its number may belong to another file, so a
+request thread that outlived the grace period must never write to it: the wake-up becomes a
+no-op before anything is closed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 logging.getLogger("waitress").setLevel(logging.ERROR)
@@ -22,8 +28,10 @@ class BackgroundServer:
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 8, **adjustments: Any) -> None:
         self.host = host
-        self.server = create_server(app, host=host, port=port, threads=threads, **adjustments)
-        self.thread = threading.Thread(target=self.server.run, name=f"wsgi-{self.port}", daemon=True)
+        # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more.
+        self.server = create_server(app, host=host, port=port, threads=threads, asyncore_use_poll=True, **adjustments)
+        self.thread = threading.Thread(target=self._serve, name=f"wsgi-{self.port}", daemon=True)
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -38,10 +46,18 @@ class BackgroundServer:
         return self
 
     def stop(self, timeout: float = 2.0) -> None:
-        def close_all() -> None:
-            for channel in list(self.server._map.values()):
-                channel.close()
-
+        """Lets request threads finish within ``timeout``, then closes every socket."""
+        if self._stopping.is_set():
+            return
         self.server.task_dispatcher.shutdown(timeout=timeout)
-        self.server.trigger.pull_trigger(close_all)
+        self._stopping.set()
+        with contextlib.suppress(OSError):  # the loop also wakes by itself within a second
+            self.server.pull_trigger()
         self.thread.join(timeout)
+
+    def _serve(self) -> None:
+        adjustments = self.server.adj
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=adjustments.asyncore_loop_timeout, use_poll=True, map=self.server._map, count=1)
+        self.server.pull_trigger = lambda: None
+        wasyncore.close_all(self.server._map, ignore_all=True)
