@@ -25,6 +25,7 @@ demo: $(BIN)/billsync
 
 test: $(BIN)/billsync system-deps
 	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh --check
+	$(BIN)/python -m tests.audit
 	$(BIN)/pytest $(PYTEST_ARGS)
 	BILLSYNC_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_ARGS)
 

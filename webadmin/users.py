@@ -17,6 +17,8 @@ from pathlib import Path
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from billsync.locations import private_folder
+
 USERS_FILE = "web-users.json"
 NAME = re.compile(r"^[\w.@+-]{1,100}$")
 MIN_PASSWORD = 8
@@ -49,7 +51,7 @@ class UserStore:
         return json.loads(self.path.read_text())["users"]
 
     def _write(self, users: dict[str, dict]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         tmp = self.path.with_suffix(".tmp")
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             json.dump({"users": users}, f, indent=2)

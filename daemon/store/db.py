@@ -13,6 +13,7 @@ from playhouse.db_url import parse
 from playhouse.shortcuts import ReconnectMixin
 
 from billsync.daemon.errors import ConfigError
+from billsync.locations import private_file
 
 database = peewee.DatabaseProxy()
 
@@ -29,8 +30,8 @@ def open_database(url: str) -> peewee.Database:
     """Connects ``database`` to ``url`` (sqlite:///path or postgresql://…) and returns it."""
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path != ":memory:":  # SQLite gives its -wal and -shm files the database's mode
+            private_file(Path(path))
         db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     elif url.startswith(("postgresql://", "postgres://")):
         db = ReconnectingPostgresqlDatabase(**parse(url.replace("postgres://", "postgresql://", 1)))

@@ -16,10 +16,24 @@ def default_data_dir() -> Path:
     return Path(base) / "billsync"
 
 
+def private_folder(path: Path) -> Path:
+    """Creates ``path`` and its missing parents readable by this user only (0700): the data
+    folder holds client names, invoice labels and secrets. A folder that exists is left as is."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Creates ``path`` empty if absent; either way only this user may read or write it (0600)."""
+    os.close(os.open(private_folder(path.parent) / path.name, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+    return path
+
+
 def read_or_create(path: Path, fresh: str) -> str:
     """Returns the secret kept at ``path``, writing ``fresh`` there (mode 0600) first if absent."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
             f.write(fresh)
     return path.read_text().strip()
