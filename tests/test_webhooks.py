@@ -50,7 +50,6 @@ def notification(realm: str, *names: str) -> dict:
             ],
             {"4"},
         ),
-        ("nonsense", set()),
     ],
 )
 def test_only_changes_to_what_billsync_reads_or_writes_count(payload, realms) -> None:
@@ -97,6 +96,34 @@ def test_unsigned_forged_or_unconfigured_qbo_notifications_trigger_nothing(db, h
         http.post("/webhooks/qbo", data=body, headers={"intuit-signature": qbo_signature(VERIFIER, body)}).status_code
         == 400
     )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "nonsense",
+        42,
+        {"eventNotifications": "x"},
+        {"eventNotifications": [1, 2]},
+        {"eventNotifications": [{"realmId": "111", "dataChangeEvent": ["x"]}]},
+        {"eventNotifications": [{"realmId": "111", "dataChangeEvent": {"entities": "Invoice"}}]},
+        {"eventNotifications": [{"realmId": "111", "dataChangeEvent": {"entities": [None]}}]},
+        ["qbo.invoice.updated.v1"],
+    ],
+)
+def test_a_signed_but_malformed_qbo_notification_is_a_400_and_triggers_nothing(http, triggered, payload) -> None:
+    Connection.create(name="A", state="connected", qbo_realm_id="111")
+    assert qbo_post(http, payload) == 400
+    assert triggered == []
+
+
+def test_a_replayed_notification_is_answered_but_starts_no_second_run(http, triggered) -> None:
+    mine = Connection.create(name="A", state="connected", qbo_realm_id="111")
+    first = {"eventNotifications": [notification("111", "Invoice")]}
+    assert [qbo_post(http, first) for _ in range(3)] == [200, 200, 200]
+    assert triggered == [(mine.id, "webhook")]
+    assert qbo_post(http, {"eventNotifications": [notification("111", "Payment")]}) == 200
+    assert triggered == [(mine.id, "webhook")] * 2, "a new notification still counts"
 
 
 def test_clio_handshake_then_signed_deliveries(http, triggered) -> None:

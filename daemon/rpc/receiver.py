@@ -2,8 +2,11 @@
 
 Webhooks are a fast path only. A verified notification does nothing but make its
 connection due (``Scheduler.request(id, "webhook")``); the cycle that follows reads
-what changed since its watermarks, as every cycle does, so a lost, repeated or
-reordered notification costs nothing, and polling remains the safety net.
+what changed since its watermarks, as every cycle does, so a lost or reordered
+notification costs nothing, and polling remains the safety net. A replayed QBO
+notification (the same signed body again: each names its changes' ``lastUpdated``) is
+answered and starts nothing. Clio's cannot be told apart that way (a delivery carries the
+record's id only, the same for every edit), and one costs a cycle at most.
 
 The receiver is a small WSGI app served by waitress on ``BILLSYNC_WEBHOOK_ADDRESS``:
 
@@ -39,6 +42,7 @@ import hmac
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -78,21 +82,60 @@ def _same(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.strip().encode())
 
 
+class Malformed(ValueError):
+    """A signed QBO notification that is not shaped as Intuit documents it."""
+
+
+def _list_of_objects(value: Any, what: str) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise Malformed(f"{what} is not a list of objects")
+    return value
+
+
 def qbo_realms(payload: Any) -> set[str]:
-    """The realms with a relevant change, from Intuit's classic payload or its CloudEvents list."""
+    """The realms with a relevant change, from Intuit's classic payload or its CloudEvents list.
+
+    Raises:
+        Malformed: the payload is neither (a 400 for the sender, not a 500 and a traceback).
+    """
     realms = set()
     if isinstance(payload, dict):
-        for notification in payload.get("eventNotifications") or []:
-            entities = ((notification.get("dataChangeEvent") or {}).get("entities")) or []
+        for notification in _list_of_objects(payload.get("eventNotifications", []), "eventNotifications"):
+            change = notification.get("dataChangeEvent") or {}
+            if not isinstance(change, dict):
+                raise Malformed("dataChangeEvent is not an object")
+            entities = _list_of_objects(change.get("entities") or [], "entities")
             if any(str(e.get("name", "")).lower() in QBO_ENTITIES for e in entities):
                 realms.add(str(notification.get("realmId", "")))
     elif isinstance(payload, list):  # CloudEvents: type "qbo.invoice.updated.v1", intuitaccountid = realm
-        for event in payload:
-            parts = str(event.get("type", "")).split(".") if isinstance(event, dict) else []
+        for event in _list_of_objects(payload, "the event list"):
+            parts = str(event.get("type", "")).split(".")
             if len(parts) > 1 and parts[1].lower() in QBO_ENTITIES:
                 realms.add(str(event.get("intuitaccountid", "")))
+    else:
+        raise Malformed("a notification is an object or a list of events")
     realms.discard("")
     return realms
+
+
+class RecentlySeen:
+    """The signatures of the last ``size`` notifications acted on, so that a replayed one
+    (same signature, same body) starts no run. Bounded: an attacker cannot grow it."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, signature: str) -> bool:
+        with self._lock:
+            return signature in self._seen
+
+    def add(self, signature: str) -> None:
+        with self._lock:
+            self._seen[signature] = None
+            if len(self._seen) > self.size:
+                self._seen.popitem(last=False)
 
 
 class Receiver:
@@ -101,6 +144,7 @@ class Receiver:
     def __init__(self, trigger: Trigger, qbo_verifier: str) -> None:
         self.trigger = trigger
         self.qbo_verifier = qbo_verifier
+        self.seen = RecentlySeen()
         self.routes = Map(
             [
                 Rule("/webhooks/qbo", endpoint=self.qbo, methods=["POST"]),
@@ -125,18 +169,24 @@ class Receiver:
         if not self.qbo_verifier:
             return _text(404, "QuickBooks webhooks are not configured here (BILLSYNC_QBO_WEBHOOK_VERIFIER)")
         body = request.get_data()
-        if not _same(qbo_signature(self.qbo_verifier, body), request.headers.get("intuit-signature")):
+        signature = qbo_signature(self.qbo_verifier, body)
+        if not _same(signature, request.headers.get("intuit-signature")):
             return _text(401, "bad intuit-signature")
         try:
             realms = qbo_realms(json.loads(body))
+        except Malformed as e:
+            return _text(400, f"not a QuickBooks notification: {e}")
         except ValueError:
             return _text(400, "not JSON")
+        if signature in self.seen:
+            return _text(200, "already received")
         if realms:
             due = Connection.select(Connection.id).where(
                 Connection.qbo_realm_id.in_(list(realms)), Connection.state == "connected"
             )
             for row in due:
                 self.trigger(row.id, TRIGGER)
+        self.seen.add(signature)  # only once acted on: a notification that failed is retried
         return _text(200, "ok")
 
     def clio(self, request: Request, token: str) -> Response:
