@@ -77,12 +77,9 @@ def complete(providers: Providers, provider: str, state: str, code: str, realm_i
                 Connection.clio_account_id: str(account.get("id", "")),
             }
     except Exception:
-        # The grant was made for nothing: give it back (best effort) before saying why.
-        try:
-            providers.oauth.revoke(provider, _revocable(provider, tokens))
-        except Exception:  # noqa: BLE001 - the first failure is the one to report
-            log.warning("revoking an unused %s grant failed", NAMES[provider])
+        _give_back(providers, provider, tokens, "an unused")  # the grant was made for nothing
         raise
+    previous = connection.qbo_tokens if provider == "qbo" else connection.clio_tokens
     with database.atomic():
         Connection.update(changes).where(Connection.id == connection.id).execute()
         connection = connections.get(connection.id)
@@ -90,9 +87,20 @@ def complete(providers: Providers, provider: str, state: str, code: str, realm_i
             Connection.update(state="connected", next_run_at=utcnow()).where(Connection.id == connection.id).execute()
         name = connection.qbo_company_name if provider == "qbo" else connection.clio_account
         events.record(connection, "connection.authorized", f"{NAMES[provider]} authorized ({name})", actor)
+    if previous and _revocable(provider, previous) != _revocable(provider, tokens):
+        _give_back(providers, provider, previous, "the replaced")  # a copy of it must not keep working
     if provider == "clio":
         clio_webhooks.subscribe(providers.clio, connection, providers.config.webhook_url)
     return connections.get(connection.id)
+
+
+def _give_back(providers: Providers, provider: str, tokens: dict[str, Any], which: str) -> None:
+    """Revokes a grant billsync no longer uses, best effort: a failure is logged, not raised,
+    so that it neither hides the error being reported nor undoes the authorization just saved."""
+    try:
+        providers.oauth.revoke(provider, _revocable(provider, tokens))
+    except Exception:  # noqa: BLE001 - see above
+        log.warning("revoking %s %s grant failed", which, NAMES[provider])
 
 
 def _refuse_other_firm(connection: Connection, account_id: str, name: str) -> None:
