@@ -33,6 +33,11 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "PostgreSQL: sync throughput of 1/2/4 daemons over 200 connections, failover after SIGKILL, memory per "
         "connection (issue 7)",
     ),
+    "crashloop": (
+        "bench.bench_crashloop",
+        "SQLite and PostgreSQL: 50+ SIGKILLs at observed QBO states during a 2,000-bill initial sync with Clio "
+        "changes; duplicates, losses, amount mismatches (issue 12)",
+    ),
 }
 
 

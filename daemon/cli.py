@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import getpass
 import json
-import logging
 import sys
 from typing import Any
 
 import click
 from google.protobuf.json_format import MessageToDict
 
-from billsync.daemon.errors import BillsyncError
-from billsync.daemon.rpc.client import DaemonClient, DaemonError
+from billsync.daemon.errors import BillsyncError, ConfigError
+from billsync.daemon.rpc.client import DaemonClient, DaemonError, default_token
 from billsync.v1 import billsync_pb2 as pb
 
 KIND_NAMES = {
@@ -35,13 +34,18 @@ def short(enum: Any, value: int, prefix: str) -> str:
 class Context:
     def __init__(self, address: str | None, as_json: bool) -> None:
         self.as_json = as_json
+        if not default_token():
+            raise ConfigError(
+                "no API token: set BILLSYNC_API_TOKEN to the daemon's token (or BILLSYNC_DATA_DIR to the folder "
+                "of a demo daemon, which keeps its token there)"
+            )
         self.client = DaemonClient(address, actor=getpass.getuser())
 
     def connection_id(self, given: int | None) -> int:
         """The connection named, or the only one there is."""
         if given:
             return given
-        found = self.client.list_connections().connections
+        found = list(self.client.all_connections())
         if len(found) == 1:
             return found[0].id
         if not found:
@@ -89,7 +93,9 @@ class Main(click.Group):
 def main(ctx: click.Context, address: str | None, as_json: bool) -> None:
     """Keeps QuickBooks Online in step with billing in Clio."""
     ctx.obj = (
-        Context(address, as_json) if ctx.invoked_subcommand not in ("daemon", "migrate", "sandbox", "web") else None
+        Context(address, as_json)
+        if ctx.invoked_subcommand not in ("daemon", "doctor", "migrate", "sandbox", "web")
+        else None
     )
 
 
@@ -97,13 +103,13 @@ def main(ctx: click.Context, address: str | None, as_json: bool) -> None:
 def daemon() -> None:
     """Run the daemon (configured from BILLSYNC_* environment keys)."""
     from billsync.daemon.config import Config
+    from billsync.daemon.observe import logs
     from billsync.daemon.process import Daemon
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    d = Daemon(Config.from_env())
-    port = d.start()
-    click.echo(f"billsync daemon listening on port {port}", err=True)
+    config = Config.from_env()
+    logs.configure(config.log_format)
+    d = Daemon(config)
+    d.start()  # which logs its port: on stderr, every line is one of the log's (``observe.logs``)
     d.serve_until_signalled()
 
 
@@ -118,12 +124,28 @@ def migrate() -> None:
     click.echo(f"applied {', '.join(applied)}" if applied else "the database is up to date")
 
 
+@main.command("doctor")
+@click.option("--offline", is_flag=True, help="Skip the checks that need the network.")
+def doctor_command(offline: bool) -> None:
+    """Check the configuration, the database and the providers; exit 1 when something is wrong."""
+    import os
+
+    from billsync.daemon import doctor
+
+    findings = doctor.examine(dict(os.environ), network=not offline)
+    for finding in findings:
+        click.echo(str(finding))
+    wrong = [f for f in findings if f.severity is not doctor.Severity.OK]
+    click.echo(f"{len(wrong)} problem(s)" if wrong else "all good")
+    sys.exit(1 if wrong else 0)
+
+
 @main.group(invoke_without_command=True)
 @click.pass_context
 def connections(ctx: click.Context) -> None:
-    """List connections (or create one)."""
+    """List connections (or create or delete one)."""
     if ctx.invoked_subcommand is None:
-        found = ctx.obj.client.list_connections()
+        found = pb.ListConnectionsResponse(connections=ctx.obj.client.all_connections())
         lines = [
             f"{c.id:>4}  {c.name}  [{short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}]  QBO: "
             f"{c.qbo_company_name or '-'}  Clio: {c.clio_account or '-'}"
@@ -142,16 +164,29 @@ def connections_create(obj: Context, name: str, start_date: str) -> None:
     obj.emit(c, f"created connection {c.id} ({c.name})")
 
 
+@connections.command("delete")
+@click.argument("connection_id", type=int)
+@click.pass_obj
+def connections_delete(obj: Context, connection_id: int) -> None:
+    """Delete a connection and its activity log; one still authorized or with links is
+    refused (revoke, or purge, it first)."""
+    obj.emit(obj.client.delete_connection(connection_id), f"deleted connection {connection_id}")
+
+
 def describe_run(run: pb.Run) -> str:
-    parts = [
-        f"{short(pb.Kind, p.kind, 'KIND_')} {p.done}/{p.total}" + (f" ({p.failed} failed)" if p.failed else "")
-        for p in run.progress
-    ]
+    """One line per run: its state, then per kind what it did, failures first to the eye."""
     when = run.started_at.ToDatetime().strftime("%Y-%m-%d %H:%M:%S UTC")
-    text = f"{short(pb.RunState, run.state, 'RUN_STATE_')} ({run.trigger}, started {when})" + (
-        ": " + ", ".join(parts) if parts else ""
-    )
-    return text + (f" — {run.error}" if run.error else "")
+    lines = [f"{short(pb.RunState, run.state, 'RUN_STATE_')} ({run.trigger}, started {when})"]
+    for p in run.progress:
+        did = [f"{n} {what}" for n, what in ((p.created, "created"), (p.updated, "updated"), (p.failed, "failed")) if n]
+        lines.append(
+            f"  {short(pb.Kind, p.kind, 'KIND_')}: {', '.join(did) or 'nothing to write'} ({p.done}/{p.total})"
+        )
+    if run.error:
+        lines.append(f"  error: {run.error}")
+    if any(p.failed for p in run.progress):
+        lines.append("  'billsync status' lists what failed and why; 'billsync resync --all' tries again")
+    return "\n".join(lines)
 
 
 def describe_link(link: pb.Link) -> str:
@@ -187,6 +222,8 @@ def status(obj: Context, connection: int | None) -> None:
     if s.problem_count:
         lines.append(f"{s.problem_count} item(s) need attention (billsync resync --all):")
         lines += ["  " + describe_link(link) for link in s.problems]
+        if more := s.problem_count - len(s.problems):
+            lines.append(f"  … and {more} more: billsync links --state failed (and --state broken) lists them all")
     obj.emit(s, "\n".join(lines))
 
 
@@ -228,6 +265,9 @@ def resync(obj: Context, connection: int | None, link_ids: tuple[int, ...], all_
         raise click.UsageError("name the link ids to re-sync, or pass --all")
     r = obj.client.resync(obj.connection_id(connection), link_ids=link_ids, all_problems=all_problems)
     obj.emit(r, "\n".join(describe_link(link) for link in r.links) or "nothing to re-sync")
+    if still := [link for link in r.links if link.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN)]:
+        click.echo(f"billsync: {len(still)} item(s) still fail", err=True)
+        sys.exit(1)
 
 
 @main.command()
@@ -296,6 +336,63 @@ def events(obj: Context, connection: int | None, limit: int, page_token: str, ol
     lines = [f"{e.at.ToDatetime():%Y-%m-%d %H:%M:%S}  {e.actor:<12} {e.type:<22} {e.message}" for e in r.events]
     more = f"\nmore: --page-token {r.next_page_token}" if r.next_page_token else ""
     obj.emit(r, ("\n".join(lines) or "no events") + more)
+
+
+ROLE_NAMES = {n.removeprefix("API_TOKEN_ROLE_").lower(): v for n, v in pb.ApiTokenRole.items() if v}
+
+
+def describe_token(t: pb.ApiToken) -> str:
+    reach = "every connection" if t.all_connections else f"connection(s) {', '.join(map(str, t.connection_ids)) or '-'}"
+    revoked = f"  revoked {t.revoked_at.ToDatetime():%Y-%m-%d %H:%M}" if t.HasField("revoked_at") else ""
+    names = ", names the person acting" if t.may_name_actor else ""
+    return f"{t.id:>4}  {t.name or '-'}  {short(pb.ApiTokenRole, t.role, 'API_TOKEN_ROLE_')} on {reach}{names}{revoked}"
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens: each with a role and the connections it reaches (an admin's business)."""
+
+
+@tokens.command("create")
+@click.option("--role", type=click.Choice(sorted(ROLE_NAMES)), required=True, help="read, operate or admin.")
+@click.option("-c", "--connection", "connection_ids", type=int, multiple=True, help="A connection it reaches (repeat).")
+@click.option("--all-connections", is_flag=True, help="Every connection, present and future, instead.")
+@click.option("--name", default="", help="What the activity log calls it, e.g. 'panel' or 'reporting'.")
+@click.option("--may-name-actor", is_flag=True, help="May name the person acting (for the panel's token).")
+@click.pass_obj
+def tokens_create(
+    obj: Context, role: str, connection_ids: tuple[int, ...], all_connections: bool, name: str, may_name_actor: bool
+) -> None:
+    """Mint a token; it is printed this once (the daemon keeps only its hash)."""
+    if all_connections == bool(connection_ids):
+        raise click.UsageError("give --connection ID (once or more) or --all-connections")
+    made = obj.client.create_api_token(
+        ROLE_NAMES[role],
+        name=name,
+        connection_ids=connection_ids,
+        all_connections=all_connections,
+        may_name_actor=may_name_actor,
+    )
+    if not obj.as_json:
+        click.echo(f"created {describe_token(made.token).strip()}; its secret, shown this once:", err=True)
+    obj.emit(made, made.secret)
+
+
+@tokens.command("list")
+@click.pass_obj
+def tokens_list(obj: Context) -> None:
+    """List the tokens minted, revoked ones too (never their secrets)."""
+    found = obj.client.list_api_tokens()
+    obj.emit(found, "\n".join(describe_token(t) for t in found.tokens) or "no tokens (BILLSYNC_API_TOKEN only)")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@click.pass_obj
+def tokens_revoke(obj: Context, token_id: int) -> None:
+    """Revoke a token: refused from its next call on."""
+    t = obj.client.revoke_api_token(token_id)
+    obj.emit(t, f"revoked {describe_token(t).strip()}")
 
 
 def _register_product_commands() -> None:

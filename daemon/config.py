@@ -11,11 +11,15 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 
 from billsync.daemon.errors import ConfigError
 from billsync.locations import DEFAULT_ADDRESS, default_data_dir, read_or_create
+
+#: The values of BILLSYNC_LOG_FORMAT, the default first.
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,28 @@ class Config:
     #: The base URL at which providers reach the receiver listening on ``webhook_address``
     #: (e.g. behind a proxy); when set, Clio webhooks are subscribed to ``<it>/webhooks/clio/<token>``.
     webhook_url: str = ""
+    #: ``host:port`` of the Prometheus endpoint (``observe.metrics``); none when empty.
+    metrics_address: str = ""
+    #: How log lines are written: one of LOG_FORMATS (``observe.logs``).
+    log_format: str = "text"
+    #: The only redirect URIs an authorization may name (exact, or with ``*`` wildcards):
+    #: the panel's callback URLs, as registered with both providers' apps.
+    redirect_uris: tuple[str, ...] = ()
+    #: Alerts (``daemon/alerts``): where e-mail is sent from, and the panel's base URL that
+    #: messages link to; e-mail recipients need ``smtp_host``.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+    panel_url: str = ""
+    #: TLS of the API (``rpc.tls``): certificate and key files, and the CA bundle that
+    #: signs client certificates (mutual TLS); plaintext only on loopback unless allowed.
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_client_ca: str = ""
+    allow_plaintext: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -92,8 +118,48 @@ class Config:
             qbo_client_secret=env.get("BILLSYNC_QBO_CLIENT_SECRET", ""),
             webhook_address=env.get("BILLSYNC_WEBHOOK_ADDRESS", ""),
             qbo_webhook_verifier=env.get("BILLSYNC_QBO_WEBHOOK_VERIFIER", ""),
-            time_scale=float(env.get("BILLSYNC_TIME_SCALE") or 1.0),
+            time_scale=_number(env, "BILLSYNC_TIME_SCALE", float, 1.0),
             qbo_app_url=env.get("BILLSYNC_QBO_APP_URL", "https://app.qbo.intuit.com").rstrip("/"),
-            workers=int(env.get("BILLSYNC_WORKERS") or 4),
+            workers=_number(env, "BILLSYNC_WORKERS", int, 4),
             webhook_url=env.get("BILLSYNC_WEBHOOK_URL", "").rstrip("/"),
+            metrics_address=env.get("BILLSYNC_METRICS_ADDRESS", ""),
+            log_format=_choice(env, "BILLSYNC_LOG_FORMAT", LOG_FORMATS),
+            redirect_uris=tuple(env.get("BILLSYNC_REDIRECT_URIS", "").replace(",", " ").split()),
+            smtp_host=env.get("BILLSYNC_SMTP_HOST", ""),
+            smtp_port=_number(env, "BILLSYNC_SMTP_PORT", int, 587),
+            smtp_user=env.get("BILLSYNC_SMTP_USER", ""),
+            smtp_password=env.get("BILLSYNC_SMTP_PASSWORD", ""),
+            smtp_from=env.get("BILLSYNC_SMTP_FROM", ""),
+            smtp_starttls=_choice(env, "BILLSYNC_SMTP_STARTTLS", ("1", "0")) == "1",
+            panel_url=env.get("BILLSYNC_PANEL_URL", "").rstrip("/"),
+            tls_cert=env.get("BILLSYNC_TLS_CERT", ""),
+            tls_key=env.get("BILLSYNC_TLS_KEY", ""),
+            tls_client_ca=env.get("BILLSYNC_TLS_CLIENT_CA", ""),
+            allow_plaintext=flag(env.get("BILLSYNC_ALLOW_PLAINTEXT")),
         )
+
+
+def flag(value: object) -> bool:
+    """A yes/no key: unset, empty, ``0``, ``false``, ``no`` and ``off`` are no (a bool is itself)."""
+    return str(value or "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _choice(env: dict[str, str], key: str, choices: tuple[str, ...]) -> str:
+    """``env[key]``, one of ``choices`` (the first when unset); ConfigError naming the key otherwise."""
+    value = env.get(key) or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{key} must be {' or '.join(choices)}, not {value[:40]!r}")
+    return value
+
+
+def _number(env: dict[str, str], key: str, kind: type[int] | type[float], default: float) -> Any:
+    """``env[key]`` as a positive number of ``kind``; ConfigError naming the key otherwise."""
+    text = env.get(key) or ""
+    try:
+        value = kind(text) if text else default
+    except ValueError:
+        value = 0
+    if value <= 0:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{key} must be {what} above 0, not {text[:40]!r}")
+    return value

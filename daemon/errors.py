@@ -42,5 +42,9 @@ class PermissionDenied(BillsyncError):
     """The caller may not do this."""
 
 
+class Unauthenticated(BillsyncError):
+    """The call carries no token, or one that is unknown or revoked."""
+
+
 class Unavailable(BillsyncError):
     """A provider could not be reached; trying again later may work."""

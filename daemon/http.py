@@ -2,9 +2,11 @@
 
 Both providers fail transiently in the same ways (throttling, 5xx, slow or dropped
 connections), so the API clients send every request through :class:`Http` and only
-classify what it finally returns. Retrying a write is safe here because every QBO
-create carries a ``requestid`` and the engine looks objects up by natural key before
-it creates anew; a request that still fails after the budget is spent is handed back
+classify what it finally returns. Retrying a write is safe here because every attempt
+sends the very same request, ``requestid`` included, which every QBO write carries (see
+``qbo.client``), and the engine looks objects up by natural key before it creates anew.
+Timeouts are the client's unless a request names its own (``timeout=``: QBO's writes
+outwait QBO). A request that still fails after the budget is spent is handed back
 (a response) or raised as :class:`~billsync.daemon.errors.Unavailable` (no response at all).
 """
 
@@ -53,6 +55,8 @@ class Http:
         sleep: how waits happen; tests pass a recorder to observe them without waiting.
         jitter: returns a float in [0, 1); full jitter multiplies the backoff ceiling by it.
         transport: an httpx transport, e.g. ``httpx.MockTransport`` to replay recordings.
+        observe: called after each attempt with its method, URL and response (None when
+            none came): the daemon's metrics and request log (``observe.requests``).
     """
 
     def __init__(
@@ -63,8 +67,10 @@ class Http:
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         transport: httpx.BaseTransport | None = None,
+        observe: Callable[[str, str, httpx.Response | None], None] = lambda method, url, response: None,
     ) -> None:
         self.policy = policy
+        self.observe = observe
         self.sleep = sleep
         self.jitter = jitter
         self.client = httpx.Client(timeout=timeout, transport=transport)
@@ -98,9 +104,11 @@ class Http:
                 with around():
                     response = self.client.request(method, url, **kwargs)
             except httpx.TransportError as error:  # timeouts, refused and dropped connections
+                self.observe(method, url, None)
                 failure: httpx.Response | httpx.TransportError = error
                 delay = self.backoff(attempt)
             else:
+                self.observe(method, url, response)
                 if response.status_code not in RETRIABLE_STATUS:
                     return response
                 failure = response

@@ -9,15 +9,19 @@ import threading
 import grpc
 from grpc_health.v1 import health
 
+from billsync.daemon import doctor
+from billsync.daemon.alerts.worker import AlertWorker
 from billsync.daemon.config import Config
-from billsync.daemon.errors import ConfigError
+from billsync.daemon.observe.metrics import Metrics
 from billsync.daemon.rpc import receiver as webhooks
 from billsync.daemon.rpc.server import create_server
 from billsync.daemon.rpc.service import BillSyncService
-from billsync.daemon.store import fields, migrations
+from billsync.daemon.rpc.tls import ServerTls
+from billsync.daemon.store import fields
 from billsync.daemon.store.db import open_database
 from billsync.daemon.sync.providers import Providers
 from billsync.daemon.sync.scheduler import Scheduler
+from billsync.serving import BackgroundServer
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +38,30 @@ class Daemon:
         self.server: grpc.Server | None = None
         self.scheduler: Scheduler | None = None
         self.webhooks: webhooks.WebhookServer | None = None
+        self.metrics = Metrics()
+        self.metrics_server: BackgroundServer | None = None
+        self.alerts: AlertWorker | None = None
         self.port = 0
         self._stopped = threading.Event()
 
     def start(self) -> int:
         """Opens the database and starts serving; returns the port."""
+        doctor.refuse_to_start(self.config)
         fields.set_secret_key(self.config.secret_key)
-        db = open_database(self.config.database_url)
-        if todo := migrations.pending(db):
-            raise ConfigError(f"the database needs {len(todo)} migration(s): run 'billsync migrate' first")
-        providers = Providers(self.config)
+        open_database(self.config.database_url)
+        self.alerts = AlertWorker(self.config)
+        providers = Providers(self.config, self.metrics, self.alerts)
         self.scheduler = Scheduler(providers, workers=self.config.workers)
         service = BillSyncService(providers, self.scheduler, self.config.qbo_app_url)
-        self.server, self.port = create_server(self.config.address, service, self.health, self.config.api_token)
+        self.server, self.port = create_server(
+            self.config.address, service, self.health, self.config.api_token, tls=ServerTls.of(self.config)
+        )
         self.scheduler.start()
+        self.alerts.start()
         if self.config.webhook_address:
             self.webhooks = webhooks.WebhookServer(self.config, providers, self.scheduler.request).start()
+        if self.config.metrics_address:
+            self.metrics_server = self.metrics.serve(self.config.metrics_address, self.scheduler.owner)
         return self.port
 
     def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
@@ -57,8 +69,12 @@ class Daemon:
         self.health.enter_graceful_shutdown()
         if self.webhooks is not None:
             self.webhooks.stop()
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
         if self.scheduler is not None:
             self.scheduler.stop(grace * 2 / 3)
+        if self.alerts is not None:
+            self.alerts.stop(grace / 3)
         if self.server is not None:
             self.server.stop(grace / 3).wait()
         self._stopped.set()

@@ -50,12 +50,19 @@ class RateLimiter:
         time_scale: divides the one-minute window (BILLSYNC_TIME_SCALE), to match an
             emulator run with the same scale.
         clock: monotonic seconds; injectable for tests.
+        on_wait: told the seconds each wait it imposes lasts (blocked in :meth:`slot`, or
+            announced by :meth:`capacity`): the daemon's metrics.
     """
 
     def __init__(
-        self, limits: Limits = Limits(), time_scale: float = 1.0, clock: Callable[[], float] = time.monotonic
+        self,
+        limits: Limits = Limits(),
+        time_scale: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_wait: Callable[[float], None] = lambda seconds: None,
     ) -> None:
         self.limits = limits
+        self.on_wait = on_wait
         self.window = 60.0 / time_scale
         self.clock = clock
         self._keys: dict[str, _Key] = collections.defaultdict(_Key)
@@ -66,9 +73,13 @@ class RateLimiter:
         """Wait until a request (or a batch request) may be sent for ``key``; hold it meanwhile."""
         with self._changed:
             state = self._keys[key]
+            asked, blocked = self.clock(), False
             while (wait := self._wait(state, batch)) != 0.0:
+                blocked = True
                 self._changed.wait(wait)
             now = self.clock()
+            if blocked:
+                self.on_wait(now - asked)
             state.requests.append(now)
             if batch:
                 state.batches.append(now)
@@ -88,7 +99,9 @@ class RateLimiter:
             state = self._keys[key]
             wait = self._wait(state, batch)
             if wait != 0.0:
-                return 0, IN_FLIGHT_POLL if wait is None else wait
+                wait = IN_FLIGHT_POLL if wait is None else wait
+                self.on_wait(wait)
+                return 0, wait
             free = [self.limits.per_minute - len(state.requests), self.limits.concurrent - state.in_flight]
             if batch:
                 free.append(self.limits.batch_per_minute - len(state.batches))

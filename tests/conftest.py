@@ -80,6 +80,8 @@ def config(database_url: str, tmp_path: Path) -> Config:
         "BILLSYNC_DATABASE_URL": database_url,
         "BILLSYNC_API_TOKEN": secrets.token_urlsafe(16),
         "BILLSYNC_SECRET_KEY": Fernet.generate_key().decode(),
+        # The panel under test calls back on localhost (Flask's test client) or 127.0.0.1:<any port>.
+        "BILLSYNC_REDIRECT_URIS": "http://localhost/* http://127.0.0.1:*/*",
     }
     return Config.from_env(env)
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import httpx
 from cryptography.fernet import Fernet
@@ -79,6 +79,7 @@ def sandbox_env(box: Sandbox, database_url: str, data_dir: str, time_scale: floa
         "BILLSYNC_CLIO_CLIENT_ID": ClioConfig.client_id,
         "BILLSYNC_CLIO_CLIENT_SECRET": ClioConfig.client_secret,
         "BILLSYNC_TIME_SCALE": str(time_scale),
+        "BILLSYNC_REDIRECT_URIS": REDIRECT_URI,
     }
 
 
@@ -157,14 +158,14 @@ def migrate(env: Mapping[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "billsync", "migrate"], env=dict(env), check=True, capture_output=True)
 
 
-def start_daemon(env: Mapping[str, str], startup: float = PATIENCE) -> subprocess.Popen:
+def start_daemon(env: Mapping[str, str], startup: float = PATIENCE, *, log: IO[str] | None = None) -> subprocess.Popen:
     """Starts ``billsync daemon`` in a subprocess and returns once it answers RPCs.
 
     ``env["BILLSYNC_ADDRESS"]`` must name a fixed port (see :func:`free_port`): the
-    child cannot tell its parent which port it bound.
+    child cannot tell its parent which port it bound. Its log goes to ``log`` if given,
+    else where the caller's does (pytest shows it beside a failure).
     """
-    # Its log goes where the caller's does: pytest shows it beside a failure.
-    process = subprocess.Popen([sys.executable, "-m", "billsync", "daemon"], env=dict(env))
+    process = subprocess.Popen([sys.executable, "-m", "billsync", "daemon"], env=dict(env), stderr=log)
     with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"], timeout=2) as client:
         deadline = time.monotonic() + startup
         while True:

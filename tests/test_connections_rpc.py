@@ -40,7 +40,7 @@ def test_settings_change_only_what_is_set_and_are_logged(client, connection):
         {"Service": "Services", "Expense": "Disbursements"},
     )
     events = client.list_events(connection.id).events
-    assert events[-1].type == "settings.changed" and events[-1].actor == "tester"
+    assert events[-1].type == "settings.changed" and events[-1].actor == "tester via api"
     assert "2026-02-01" in events[-1].message
 
 

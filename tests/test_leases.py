@@ -6,12 +6,16 @@ import datetime as dt
 
 import pytest
 
+from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.store import leases, links, models
 from billsync.daemon.store.leases import LeaseLost
-from billsync.daemon.store.models import Connection, Link, LinkState
+from billsync.daemon.store.models import Connection, Link, LinkState, Run, Watermark
 from billsync.daemon.sync import scheduler
+from billsync.daemon.sync.engine import Cycle, Progress
 
 A, B = "host-a:1:aaaa", "host-b:2:bbbb"
+#: How long a write may take to land in QBO after it was sent (its execution limit).
+LANDING = dt.timedelta(seconds=120)
 
 
 def pending(clio_id: str, key: str) -> dict:
@@ -41,10 +45,10 @@ def skewed_host(monkeypatch):
 
 def test_a_link_write_under_a_taken_over_lease_is_refused_and_writes_nothing(db):
     connection = Connection.create(name="Firm", state="connected")
-    stalled = leases.claim(connection.id, A)
+    stalled = leases.claim(connection.id, A, landing=LANDING)
     links.upsert(stalled, [pending("1", "key-a")])
     lapse(connection.id)
-    holder = leases.claim(connection.id, B)
+    holder = leases.claim(connection.id, B, landing=LANDING)
     assert holder.fence == stalled.fence + 1
     links.upsert(holder, [pending("1", "key-b")])
 
@@ -60,8 +64,8 @@ def test_a_link_write_under_a_taken_over_lease_is_refused_and_writes_nothing(db)
 
 def test_the_same_daemon_claiming_again_fences_out_its_earlier_claim(db):
     connection = Connection.create(name="Firm", state="connected")
-    earlier = leases.claim(connection.id, A)
-    later = leases.claim(connection.id, A)
+    earlier = leases.claim(connection.id, A, landing=LANDING)
+    later = leases.claim(connection.id, A, landing=LANDING)
     with pytest.raises(LeaseLost):
         links.upsert(earlier, [pending("1", "key")])
     links.upsert(later, [pending("1", "key")])
@@ -71,12 +75,63 @@ def test_the_same_daemon_claiming_again_fences_out_its_earlier_claim(db):
 @pytest.mark.parametrize("days", [-1, 1])
 def test_a_skewed_host_clock_neither_steals_a_live_lease_nor_keeps_a_lapsed_one(db, skewed_host, days):
     live, lapsed = Connection.create(name="Live", state="connected"), Connection.create(name="Lapsed")
-    holder = {c.id: leases.claim(c.id, A) for c in (live, lapsed)}
+    holder = {c.id: leases.claim(c.id, A, landing=LANDING) for c in (live, lapsed)}
     lapse(lapsed.id)
     skewed_host(days)
 
-    assert leases.claim(live.id, B) is None
+    assert leases.claim(live.id, B, landing=LANDING) is None
     assert leases.renew(A, {live.id: holder[live.id].fence}) == set()
-    assert leases.claim(lapsed.id, B) is not None
+    assert leases.claim(lapsed.id, B, landing=LANDING) is not None
     assert leases.renew(A, {lapsed.id: holder[lapsed.id].fence}) == {lapsed.id}
     assert Connection.get_by_id(live.id).lease_owner == A
+
+
+def test_a_takeover_knows_the_writes_of_the_lapsed_lease_may_still_land(db):
+    """The stalled holder sent its last write at the latest as its lease lapsed; QBO may take
+    ``LANDING`` to apply it, and until then a create not found may yet appear."""
+    connection = Connection.create(name="Firm", state="connected")
+    assert leases.prior_writes_settled(leases.claim(connection.id, A, landing=LANDING)), "a first claim"
+    lapse(connection.id)
+    assert not leases.prior_writes_settled(leases.claim(connection.id, B, landing=LANDING))
+
+    landed = Connection.create(name="Firm whose writes landed at once", state="connected")
+    leases.claim(landed.id, A, landing=dt.timedelta())
+    lapse(landed.id)
+    assert leases.prior_writes_settled(leases.claim(landed.id, B, landing=dt.timedelta()))
+
+
+@pytest.mark.parametrize("answered", [True, False])
+def test_a_release_tells_the_next_claim_whether_writes_may_be_on_their_way(db, answered):
+    """A cycle that ended with every write answered leaves none behind; one that failed may
+    have, and so may a failed one before a clean one: a clean release forgets no window."""
+    connection = Connection.create(name="Firm", state="connected")
+    leases.release(leases.claim(connection.id, A, landing=LANDING), answered=answered)
+    second = leases.claim(connection.id, A, landing=LANDING)
+    assert leases.prior_writes_settled(second) is answered
+    leases.release(second, answered=True)
+    assert leases.prior_writes_settled(leases.claim(connection.id, B, landing=LANDING)) is answered
+
+
+class Settings:
+    """QBO as a cycle's first step reads it: Preferences only."""
+
+    def preferences(self) -> dict:
+        return {"SalesFormsPrefs": {"CustomTxnNumbers": True}}
+
+
+def test_a_cycle_taken_over_moves_no_watermark_and_records_no_settings(db):
+    """A holder paused past its lease resumes at the end of its cycle: what it read is the
+    new holder's to record."""
+    connection = Connection.create(name="Firm", state="connected")
+    stalled = leases.claim(connection.id, A, landing=LANDING)
+    cycle = Cycle(stalled, Settings(), None, Progress(Run.create(connection=connection, trigger="test")))
+    lapse(connection.id)
+    leases.claim(connection.id, B, landing=LANDING)
+
+    with pytest.raises(LeaseLost):
+        cycle.advance({"bills": clio_reader.Mark("2030-01-01T00:00:00+00:00", {})})
+    with pytest.raises(LeaseLost):
+        cycle.check_settings()
+
+    assert not Watermark.select().exists()
+    assert Connection.get_by_id(connection.id).qbo_checks is None

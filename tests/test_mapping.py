@@ -64,14 +64,14 @@ def test_invoice_total_equals_the_bill_to_the_cent_with_discount_and_taxes():
         "total": "453.68",
         "state": "awaiting_payment",
     }
-    body = mapping.invoice(bill, lines, "77", ITEMS)
+    body = mapping.invoice(bill, lines, "77", ITEMS, account="5")
     amounts = [Decimal(str(line["Amount"])) for line in body["Line"]]
     discount = sum(a for a, line in zip(amounts, body["Line"]) if line["DetailType"] == "DiscountLineDetail")
     sales = sum(a for a, line in zip(amounts, body["Line"]) if line["DetailType"] == "SalesItemLineDetail")
     assert sales - discount + body["TxnTaxDetail"]["TotalTax"] == Decimal("453.68")
     assert body["Line"][0]["SalesItemLineDetail"]["TaxCodeRef"] == {"value": "TAX"}
     assert "Qty" not in body["Line"][1]["SalesItemLineDetail"], "a discounted line is sent by amount only"
-    assert body["DocNumber"] == "2024-0042" and body["PrivateNote"] == mapping.marker("bill", 9)
+    assert body["DocNumber"] == "2024-0042" and body["PrivateNote"] == "billsync: Clio account 5 bill 9"
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_invoice_total_equals_the_bill_to_the_cent_with_discount_and_taxes():
 def test_what_qbo_would_refuse_is_caught_with_a_reason(bill, lines, message):
     bill = {"id": 1, "total": "100.00", "tax_sum": "0", **bill}
     with pytest.raises(Invalid, match=message):
-        mapping.invoice(bill, lines, "77", ITEMS)
+        mapping.invoice(bill, lines, "77", ITEMS, account="5")
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_which_bills_sync(state, issued, start, skipped):
 
 
 def test_a_credit_application_is_a_zero_payment_linking_both_documents():
-    body = mapping.credit_application({"id": 5, "amount": "25.00", "date": "2024-02-02"}, "77", "12", "13")
+    body = mapping.credit_application({"id": 5, "amount": "25.00", "date": "2024-02-02"}, "77", "12", "13", account="5")
     assert body["TotalAmt"] == 0
     assert [(line["Amount"], line["LinkedTxn"][0]["TxnType"]) for line in body["Line"]] == [
         (Decimal("25.00"), "Invoice"),

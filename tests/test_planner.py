@@ -12,6 +12,8 @@ from billsync.daemon.sync import mapping, planner
 from billsync.daemon.sync.planner import Action
 
 ITEMS = {"Service": "1", "Expense": "2"}
+#: The Clio account every marker here names.
+ACCOUNT = "5"
 
 
 @dataclass
@@ -39,12 +41,22 @@ LINES = [{"id": 1, "kind": "Service", "price": "100.00", "quantity": "1", "total
 
 def plan(bill=BILL, link=None, customer="77", held="", force=False):
     return planner.plan_bill(
-        bill, link, lines=LINES, customer_id=customer, item_ids=ITEMS, start_date="", held=held, force=force
+        bill,
+        link,
+        lines=LINES,
+        customer_id=customer,
+        item_ids=ITEMS,
+        start_date="",
+        held=held,
+        account=ACCOUNT,
+        force=force,
     )
 
 
 def allocate(allocation, link, *, invoice):
-    return planner.plan_allocation(allocation, link, customer_id="77", invoice=invoice, credit_memo_id=None)
+    return planner.plan_allocation(
+        allocation, link, customer_id="77", invoice=invoice, credit_memo_id=None, account=ACCOUNT
+    )
 
 
 def test_new_bill_is_created_then_unchanged_then_updated():
@@ -89,7 +101,8 @@ def test_broken_links_wait_for_a_resync_then_are_created_again():
 
 def test_a_broken_customer_is_made_active_again_not_duplicated():
     contact = {"id": 4, "name": "Ana", "type": "Person"}
-    op = planner.plan_contact(contact, FakeLink("broken", qbo_ref="Ana"), taken={}, linked_ids=set(), force=True)
+    link = FakeLink("broken", qbo_ref="Ana")
+    op = planner.plan_contact(contact, link, taken={}, linked_ids=set(), account=ACCOUNT, force=True)
     assert op.action is Action.UPDATE and op.body["Active"] is True and op.body["Id"] == "50"
 
 
@@ -98,15 +111,16 @@ def test_same_name_contacts_are_disambiguated_the_same_way_every_time():
         {"id": 7, "name": "John Smith", "primary_email_address": "b@x"},
         {"id": 3, "name": "John Smith", "primary_email_address": "a@x"},
     ]
-    ops = planner.plan_contacts(contacts, {}, taken={}, linked_ids=set(), force=set())
+    ops = planner.plan_contacts(contacts, {}, taken={}, linked_ids=set(), account=ACCOUNT, force=set())
     assert [(op.clio_id, op.body["DisplayName"]) for op in ops] == [("3", "John Smith"), ("7", "John Smith (Clio 7)")]
 
 
 def test_an_existing_customer_with_the_same_name_and_email_is_adopted_once():
     existing = {"Id": "12", "DisplayName": "Ana", "PrimaryEmailAddr": {"Address": "ana@x"}, "SyncToken": "0"}
     contact = {"id": 4, "name": "Ana", "primary_email_address": "ANA@x"}
-    assert planner.plan_contact(contact, None, taken={"ana": existing}, linked_ids=set()).action is Action.ADOPT
-    second = planner.plan_contact(contact, None, taken={"ana": existing}, linked_ids={"12"})
+    first = planner.plan_contact(contact, None, taken={"ana": existing}, linked_ids=set(), account=ACCOUNT)
+    assert first.action is Action.ADOPT
+    second = planner.plan_contact(contact, None, taken={"ana": existing}, linked_ids={"12"}, account=ACCOUNT)
     assert second.action is Action.CREATE and second.body["DisplayName"] == "Ana (Clio 4)"
 
 
@@ -114,16 +128,21 @@ def test_two_contacts_of_one_name_and_email_adopt_a_customer_each():
     """As after a takeover: both customers made by a create whose answer was lost."""
     email = {"PrimaryEmailAddr": {"Address": "maria@x"}, "SyncToken": "0"}
     taken = {
-        "maria garcia": {"Id": "6", "DisplayName": "Maria Garcia", "Notes": mapping.marker("contact", 6), **email},
+        "maria garcia": {
+            "Id": "6",
+            "DisplayName": "Maria Garcia",
+            "Notes": mapping.marker("contact", 6, account=ACCOUNT),
+            **email,
+        },
         "maria garcia (clio 7)": {
             "Id": "7",
             "DisplayName": "Maria Garcia (Clio 7)",
-            "Notes": mapping.marker("contact", 7),
+            "Notes": mapping.marker("contact", 7, account=ACCOUNT),
             **email,
         },
     }
     contacts = [{"id": i, "name": "Maria Garcia", "primary_email_address": "maria@x"} for i in (6, 7)]
-    ops = planner.plan_contacts(contacts, {}, taken=taken, linked_ids=set(), force=set())
+    ops = planner.plan_contacts(contacts, {}, taken=taken, linked_ids=set(), account=ACCOUNT, force=set())
     assert [(op.clio_id, op.action, op.qbo_id) for op in ops] == [("6", Action.ADOPT, "6"), ("7", Action.ADOPT, "7")]
 
 
@@ -173,15 +192,23 @@ def test_a_failed_customer_update_keeps_its_name():
     contact = {"id": 12, "name": "Acme LLP", "type": "Company"}
     ours = {"Id": "50", "DisplayName": "Acme LLP"}
     link = FakeLink("failed", qbo_ref="Acme LLP")
-    op = planner.plan_contact(contact, link, taken={"acme llp": ours}, linked_ids={"50"})
+    op = planner.plan_contact(contact, link, taken={"acme llp": ours}, linked_ids={"50"}, account=ACCOUNT)
     assert op.action is Action.UPDATE and op.body["DisplayName"] == "Acme LLP"
 
 
-def test_markers_name_the_clio_record():
-    assert mapping.marker("allocation", 30) == "billsync: Clio allocation 30"
+def test_markers_name_the_clio_account_and_record():
+    assert mapping.marker("allocation", 30, account=ACCOUNT) == "billsync: Clio account 5 allocation 30"
+    assert mapping.marker("allocation", 30, account="") == "billsync: Clio allocation 30", "as before accounts"
 
 
 def test_dependencies_keep_the_spelling_stored_links_have():
     assert DependencyKey(Kind.INVOICE, "9").to_column() == "invoice:9"
     assert DependencyKey.from_column("contact:4") == DependencyKey(Kind.CONTACT, "4")
     assert DependencyKey.from_column("settings:qbo") == planner.SETTINGS_DEPENDENCY
+
+
+def test_a_payment_is_named_by_the_invoice_number_a_bookkeeper_knows() -> None:
+    allocation = {"id": 7, "amount": 250, "bill": {"id": 123, "number": "1042"}, "parent": {"type": "Payment"}}
+    assert planner.allocation_label(allocation) == "Payment 250.00 on invoice 1042"
+    credit = {**allocation, "bill": {"id": 123}, "parent": {"type": "CreditMemo"}}
+    assert planner.allocation_label(credit) == "Credit applied 250.00 on invoice 123"

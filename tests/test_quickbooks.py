@@ -16,7 +16,7 @@ import pytest
 from billsync.daemon.auth.tokens import TokenSource
 from billsync.daemon.errors import AuthorizationLost
 from billsync.daemon.http import Http
-from billsync.daemon.qbo.client import BatchOp, Operation, QuickBooks, quote
+from billsync.daemon.qbo.client import EXECUTION_LIMIT, BatchOp, Operation, QuickBooks, quote
 from billsync.daemon.qbo.faults import QboFault, parse_response
 from billsync.daemon.ratelimit import Limits, RateLimiter
 from billsync.sandbox.qbo import seed
@@ -401,21 +401,23 @@ FaultSetup = Callable[[Sandbox], None]
 
 
 @pytest.mark.parametrize(
-    "setup, status, timeout",
+    "setup, status, timeout, retried",
     [
-        (lambda s: s.qbo.reconfigure(faults={"rate": 0.5, "kinds": ("error",), "seed": 3}), 503, 5.0),
+        (lambda s: s.qbo.reconfigure(faults={"rate": 0.5, "kinds": ("error",), "seed": 3}), 503, 5.0, True),
+        # Slower than the client's timeout, far within QBO's limit: a write is awaited, not sent again.
         (
             lambda s: s.qbo.reconfigure(faults={"rate": 0.3, "kinds": ("slow",), "slow_seconds": 0.6, "seed": 4}),
             None,
             0.3,
+            False,
         ),
-        (lambda s: s.qbo.reconfigure(faults={"rate": 0.3, "kinds": ("drop",), "seed": 5}), None, 5.0),
-        (lambda s: s.qbo.reconfigure(requests_per_minute=3), 429, 5.0),
+        (lambda s: s.qbo.reconfigure(faults={"rate": 0.3, "kinds": ("drop",), "seed": 5}), None, 5.0, True),
+        (lambda s: s.qbo.reconfigure(requests_per_minute=3), 429, 5.0, True),
     ],
     ids=["5xx", "slow", "dropped", "throttled"],
 )
 def test_transient_faults_are_survived(
-    sandbox: Sandbox, qbo_row: MemoryRow, setup: FaultSetup, status: int | None, timeout: float
+    sandbox: Sandbox, qbo_row: MemoryRow, setup: FaultSetup, status: int | None, timeout: float, retried: bool
 ) -> None:
     config = config_for(sandbox)
     waits: list[float] = []
@@ -436,9 +438,36 @@ def test_transient_faults_are_survived(
         sandbox.qbo.reconfigure(faults={"rate": 0.0}, requests_per_minute=500)
         client.http.close()
     assert len({c["Id"] for c in names}) == 8
-    assert waits, "no request was retried"
+    assert bool(waits) is retried, waits
     if status:
         assert stats(sandbox, status) > 0, "the fault was never injected"
+
+
+def test_a_write_awaits_qbo_past_its_execution_limit_and_is_re_sent_only_as_itself() -> None:
+    """QBO may execute a request for 120 s; a write given up on sooner would be sent again
+    while the first still runs. One whose answer was lost is re-sent with its requestid."""
+    seen: list[httpx.Request] = []
+
+    def lose_the_first(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if len(seen) == 1:
+            raise httpx.ReadTimeout("no answer", request=request)
+        return httpx.Response(
+            200, json={name: {"Id": "1", "SyncToken": "8"} for name in ("Preferences", "Invoice", "Customer")}
+        )
+
+    http = Http(5.0, sleep=lambda seconds: None, transport=httpx.MockTransport(lose_the_first))
+    client = QuickBooks("https://qbo.test", "1", FixedTokens(), RateLimiter(), http=http)  # type: ignore[arg-type]
+    client.update_preferences({"Id": "1", "SyncToken": "7", "OtherPrefs": {}})
+    client.void("Invoice", "5", "2")
+    client.create("Customer", {"DisplayName": "Jane Doe"})
+    client.read("Customer", "1")
+
+    first, again, *writes, read = seen
+    assert first.url.params["requestid"] and first.url.params["requestid"] == again.url.params["requestid"]
+    assert all(r.url.params["requestid"] for r in writes)
+    assert all(r.extensions["timeout"]["read"] > EXECUTION_LIMIT for r in [first, again, *writes])
+    assert read.extensions["timeout"]["read"] == 5.0 and "requestid" not in read.url.params
 
 
 def test_limiter_keeps_a_burst_under_the_throttle(qbo: QuickBooks, sandbox: Sandbox) -> None:

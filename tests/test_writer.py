@@ -8,19 +8,24 @@ what the link says.
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 import httpx
 import pytest
 
 from billsync.daemon.qbo.client import QuickBooks
+from billsync.daemon.qbo.faults import QboFault
+from billsync.daemon.store import leases
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
-from billsync.daemon.sync import recovery
+from billsync.daemon.sync import outcomes, recovery
 from billsync.daemon.sync.engine import ensure_items
 from billsync.daemon.sync.planner import Action, Op
 from billsync.daemon.sync.writer import UNCONFIRMED_REASON, Done, Writer
 from billsync.sandbox.server import Sandbox
-from tests.clients_fixtures import qbo, qbo_row, sandbox  # noqa: F401 - fixtures are parameters of the tests
+from tests.clients_fixtures import fast_http, qbo, qbo_row, sandbox  # noqa: F401 - fixtures are parameters of the tests
 
 
 @pytest.fixture
@@ -154,3 +159,69 @@ def test_an_item_created_once_although_its_answer_was_lost(company, qbo) -> None
         i for i in company.qbo.store.snapshot(company.qbo_config.realm_id, "Item") if i["Name"] == "Legal services"
     ]
     assert [i["Id"] for i in items] == [ids["Service"]]
+
+
+def test_a_void_applied_over_a_fresh_token_and_lost_to_a_crash_is_not_applied_again(db, company, qbo) -> None:  # noqa: F811
+    """Someone edited the invoice in QBO, so the void meets 5010 and goes again over a fresh
+    read; that one is applied, and the daemon dies before it hears so. Planned again from
+    the same link (the old token), the void must find it done, not void it twice."""
+    connection = Connection.create(name="Firm")
+    customer = qbo.create("Customer", {"DisplayName": "Jane Doe"})
+    item = ensure_items(qbo, {"Service": "Services"})["Service"]
+    line = {"Amount": Decimal("100.00"), "DetailType": "SalesItemLineDetail"}
+    invoice = qbo.create(
+        "Invoice",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "Line": [{**line, "SalesItemLineDetail": {"ItemRef": {"value": item}}}],
+            "PrivateNote": "Bill 1",
+        },
+    )
+    Link.create(
+        connection=connection,
+        kind=Kind.INVOICE,
+        clio_id="1",
+        state=LinkState.SYNCED,
+        qbo_id=invoice["Id"],
+        sync_token=invoice["SyncToken"],
+        fingerprint="issued",
+        label="Bill 1",
+    )
+    qbo.update(
+        "Invoice", {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"], "sparse": True, "DueDate": "2030-01-01"}
+    )
+    void = Op(Kind.INVOICE, "1", "Bill 1", action=Action.VOID, qbo_id=invoice["Id"], sync_token=invoice["SyncToken"])
+    dying = copy.copy(qbo)
+    dying.http = fast_http(max_attempts=1)  # the crash: no retry hears the answer
+    lose_answers(company, 1, "error")
+    with pytest.raises(QboFault):
+        write(connection, dying, [void])
+
+    assert write(connection, qbo, [void]) == [Done.UPDATED]
+
+    [stored] = [
+        i for i in company.qbo.store.snapshot(company.qbo_config.realm_id, "Invoice") if i["Id"] == invoice["Id"]
+    ]
+    assert stored["PrivateNote"] == "Voided - Bill 1"
+    link = link_of(connection)
+    assert (link.state, link.fingerprint, link.sync_token) == (LinkState.SYNCED, Action.VOID, stored["SyncToken"])
+
+
+def test_a_create_not_found_while_the_last_holder_may_still_land_it_stays_pending(db, company, qbo) -> None:  # noqa: F811
+    """A takeover finds a pending create QBO does not have: the stalled holder's request may
+    still be on its way (QBO executes one for up to 120 s), so it is neither planned again
+    nor retired until no write sent under that lease can land any more."""
+    connection = Connection.create(name="Firm", state="connected")
+    stalled = leases.claim(connection.id, "host-a:1:aaaa", landing=dt.timedelta(seconds=120))
+    create = Op(Kind.CONTACT, "1", "Contact Jane Doe", action=Action.CREATE, body={"DisplayName": "Jane Doe"})
+    outcomes.mark_pending(stalled, [create], {})
+    Connection.update(lease_until=leases.database_now(-dt.timedelta(seconds=1))).execute()
+    holder = leases.claim(connection.id, "host-b:2:bbbb", landing=dt.timedelta(seconds=120))
+
+    resolution = recovery.resolve_pending(holder, qbo)
+    assert (resolution.in_flight, resolution.unresolved) == ({Kind.CONTACT: {"1"}}, {})
+    assert link_of(connection).state == LinkState.PENDING
+
+    Connection.update(prior_writes_until=leases.database_now(-dt.timedelta(seconds=1))).execute()  # 120 s later
+    resolution = recovery.resolve_pending(holder, qbo)
+    assert (resolution.in_flight, resolution.unresolved) == ({}, {Kind.CONTACT: {"1"}})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import grpc
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from billsync.daemon.rpc.client import DaemonError
@@ -36,7 +37,7 @@ def provider_or_404(provider: str) -> int:
 def validated(form: Any) -> None:
     """Refuses a POST whose form (and so whose CSRF token) does not validate."""
     if not form.validate_on_submit():
-        abort(400, description="; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items()))
+        abort(400, description="This form expired or did not come from this page: go back, reload it and try again.")
 
 
 def callback_url(provider: str) -> str:
@@ -94,6 +95,7 @@ def oauth_callback(provider: str) -> Any:
             code=request.args.get("code", ""),
             realm_id=request.args.get("realmId", ""),
             redirect_uri=callback_url(provider),
+            connection_id=connection_id,
         )
     except DaemonError as e:
         if e.unreachable:
@@ -115,21 +117,33 @@ def sync(connection_id: int) -> Any:
             connection_id, "Joined the sync already in progress." if first and first.joined else "Sync started."
         )
     return after_action(
-        connection_id,
-        f"Sync {present.word(pb.RunState, first.run.state)}." + (f" {first.run.error}" if first.run.error else ""),
+        connection_id, f"Sync {present.RUN_LABELS[first.run.state].lower()}: {present.run_outcome(first.run)}"
     )
 
 
+#: How one item reads after a re-sync, by its new state.
+AFTER_RESYNC = {
+    pb.LINK_STATE_SYNCED: "is in QuickBooks",
+    pb.LINK_STATE_PENDING: "is being sent to QuickBooks",
+    pb.LINK_STATE_WAITING: "is waiting",
+    pb.LINK_STATE_FAILED: "failed again",
+    pb.LINK_STATE_BROKEN: "is still removed in QuickBooks",
+    pb.LINK_STATE_SKIPPED: "is not synced",
+}
+
+
 def describe_resync(result: pb.ResyncResponse) -> str:
-    """ "Invoice 1043: synced" for one item; counts per state for several."""
+    """ "Invoice 1043 is in QuickBooks." for one item; how many ended in each state for several."""
     if len(result.links) == 1:
         link = result.links[0]
-        return f"{link.label or link.clio_id}: {present.word(pb.LinkState, link.state)}" + (
-            f" — {link.reason}" if link.reason else "."
+        return f"{link.label or link.clio_id} {AFTER_RESYNC[link.state]}" + (
+            f": {present.fault(link).sentence}" if link.reason else "."
         )
-    states = Counter(present.word(pb.LinkState, link.state) for link in result.links)
+    states = Counter(present.STATE_LABELS[link.state] for link in result.links)
     return (
-        f"Re-synced {len(result.links)} items: " + ", ".join(f"{n} {s}" for s, n in states.most_common())
+        f"Re-synced {len(result.links):,} items: "
+        + ", ".join(f"{n:,} {s[0].lower()}{s[1:]}" for s, n in states.most_common())
+        + "."
         if states
         else "Nothing needed a re-sync."
     )
@@ -218,18 +232,19 @@ def revoke(connection_id: int) -> Any:
 def purge(connection_id: int) -> Any:
     """Revoke and Purge: demands the QuickBooks company name typed back."""
     c = status_of(connection_id).connection
+    expected = c.qbo_company_name or c.qbo_realm_id or c.name
     form = PurgeForm()
     if form.validate_on_submit():
         try:
             result = gateway.client().purge(connection_id, confirm=form.confirm.data)
+            forgot = result.links_deleted
             return after_action(
                 connection_id,
-                f"Purged: {result.links_deleted} links deleted and access revoked. Nothing was deleted in QuickBooks.",
+                f"Access revoked and billsync forgot the {forgot:,} item{'' if forgot == 1 else 's'} it had synced. "
+                "Nothing was deleted in QuickBooks or in Clio.",
             )
         except DaemonError as e:
-            if not gateway.refused(e):
+            if e.code != grpc.StatusCode.FAILED_PRECONDITION:
                 raise
-            form.confirm.errors.append(str(e))
-    return render_template(
-        "billsync/purge.html", c=c, form=form, expected=c.qbo_company_name or c.qbo_realm_id or c.name
-    ), 400 if form.errors else 200
+            form.confirm.errors.append(f"That is not the name to type: type “{expected}” exactly, or cancel.")
+    return render_template("billsync/purge.html", c=c, form=form, expected=expected), 400 if form.errors else 200

@@ -9,17 +9,19 @@ from typing import Any
 import grpc
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from billsync.daemon.rpc.client import DaemonError
 from billsync.v1 import billsync_pb2 as pb
-from billsync.webadmin import gateway, present
+from billsync.webadmin import gateway, headers, present
 from billsync.webadmin.forms import ActionForm
 
 bp = Blueprint("billsync", __name__, template_folder="templates", static_folder="static", static_url_path="/_static")
 bp.teardown_app_request(gateway.close_client)
+bp.after_request(headers.secure_headers)
 
-for _name in ("word", "when", "words"):
+for _name in ("word", "when", "words", "count", "event_label"):
     bp.add_app_template_filter(getattr(present, _name), f"billsync_{_name}")
 
 
@@ -70,6 +72,41 @@ def after_action(connection_id: int, done: str | None = None) -> Response:
     return redirect(url_for("billsync.connection", connection_id=connection_id))
 
 
+#: What each error page says, by status: a title, and what the person can do.
+ERROR_PAGES = {
+    400: ("This page cannot be shown", "Something in its address is not right: a filter, a date, or a page link."),
+    403: ("Not allowed", "You may not do this. Ask an administrator for access."),
+    404: ("Not found", "There is no such page, or no such connection among those you administer."),
+    405: ("Not found", "There is no such page."),
+    502: ("This page cannot be shown", ""),
+    503: ("The billsync daemon is unavailable", ""),
+}
+#: The sentence for an INVALID_ARGUMENT answer to a page's own query (its filters, its page link).
+STALE_LINK = (
+    "This link is out of date or was changed by hand (a page of a list, or a filter). Start again from the first page."
+)
+
+
+def error_page(status: int, message: str = "") -> tuple[str, int]:
+    """The panel's own page for an error: what happened, in words, and a way back."""
+    title, default = ERROR_PAGES.get(status, ("Something went wrong", "billsync could not show this page."))
+    connection_id = (request.view_args or {}).get("connection_id") if status != 404 else None
+    back = (
+        (url_for("billsync.connection", connection_id=connection_id), "Back to the connection")
+        if connection_id
+        else (url_for("billsync.index"), "Back to the connections")
+    )
+    return render_template(
+        "billsync/error.html", title=title, message=message or default, status=status, back=back
+    ), status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Any:
+    """A page of the panel that refuses (abort) shows the panel's error page."""
+    return error_page(error.code or 500, error.description if error.code == 400 else "")
+
+
 @bp.errorhandler(DaemonError)
 def call_failed(error: DaemonError) -> Any:
     """One rendering of every daemon failure: never a traceback.
@@ -79,15 +116,16 @@ def call_failed(error: DaemonError) -> Any:
     that cannot be drawn without it, gets the error page with a banner.
     """
     if error.code == grpc.StatusCode.NOT_FOUND:
-        abort(404)
+        return error_page(404)
     if error.code == grpc.StatusCode.PERMISSION_DENIED:
-        abort(403)
+        return error_page(403)
+    if request.method == "GET" and error.code == grpc.StatusCode.INVALID_ARGUMENT:
+        return error_page(400, STALE_LINK)
     message = gateway.explain(error)
     if request.method == "POST" and not error.unreachable:
         flash(message, "error")
         return redirect(request.referrer if same_origin(request.referrer) else fallback_page())
-    status = 503 if error.unreachable or error.code == grpc.StatusCode.UNIMPLEMENTED else 502
-    return render_template("billsync/error.html", message=message, unreachable=error.unreachable), status
+    return error_page(503 if error.unreachable or error.code == grpc.StatusCode.UNIMPLEMENTED else 502, message)
 
 
 def fallback_page() -> str:

@@ -56,8 +56,32 @@ def demo_login(users: UserStore, data_dir: Path) -> str | None:
     default=None,
     help="Secure session cookie (needs https). Default: secure unless listening on a loopback address.",
 )
+@click.option(
+    "--trusted-proxies",
+    envvar="BILLSYNC_TRUSTED_PROXIES",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="How many reverse proxies in front append to X-Forwarded-For (whose address the login throttle then uses).",
+)
+@click.option(
+    "--session-hours",
+    envvar="BILLSYNC_SESSION_HOURS",
+    type=click.FloatRange(min=0, min_open=True),
+    default=12.0,
+    show_default=True,
+    help="Hours a login lasts before the user logs in again.",
+)
 @click.pass_context
-def web(ctx: click.Context, data_dir: Path, listen: str, address: str | None, secure_cookies: bool | None) -> None:
+def web(
+    ctx: click.Context,
+    data_dir: Path,
+    listen: str,
+    address: str | None,
+    secure_cookies: bool | None,
+    trusted_proxies: int,
+    session_hours: float,
+) -> None:
     """Serve the Bill Syncing admin panel (or manage its users)."""
     ctx.obj = UserStore(data_dir)
     if ctx.invoked_subcommand is not None:
@@ -68,7 +92,13 @@ def web(ctx: click.Context, data_dir: Path, listen: str, address: str | None, se
 
     host, port = split_listen(listen)
     secure = host not in LOOPBACK if secure_cookies is None else secure_cookies
-    app = create_app(data_dir, BILLSYNC_DAEMON_ADDRESS=address, BILLSYNC_SECURE_COOKIES=secure)
+    app = create_app(
+        data_dir,
+        BILLSYNC_DAEMON_ADDRESS=address,
+        BILLSYNC_SECURE_COOKIES=secure,
+        BILLSYNC_TRUSTED_PROXIES=trusted_proxies,
+        BILLSYNC_SESSION_HOURS=session_hours,
+    )
     login = demo_login(ctx.obj, data_dir)
     if login:
         import threading
@@ -97,7 +127,17 @@ def create_user(users: UserStore, name: str, password: str) -> None:
         users.set_password(name, password)
     except ValueError as e:
         raise click.BadParameter(str(e)) from e
-    click.echo(f"{'changed the password of' if existed else 'created'} user {name}")
+    click.echo(f"{'changed the password of (and logged out)' if existed else 'created'} user {name}")
+
+
+@web.command("revoke-sessions")
+@click.argument("name")
+@click.pass_obj
+def revoke_sessions(users: UserStore, name: str) -> None:
+    """Log a panel user out everywhere: every session they have stops working."""
+    if not users.revoke_sessions(name):
+        raise click.BadParameter(f"there is no user {name!r}")
+    click.echo(f"ended every session of user {name}")
 
 
 @web.command("delete-user")

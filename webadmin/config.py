@@ -36,6 +36,18 @@ BILLSYNC_DAEMON_ADDRESS: str | None = None
 #: panel may start before the daemon).
 BILLSYNC_API_TOKEN: str | None = None
 
+#: TLS to the daemon. Each None: the environment key of the same name. The CA bundle that
+#: signed the daemon's certificate (``system``: the system's trust store); unset: plaintext,
+#: which is refused to a daemon off this machine unless BILLSYNC_ALLOW_PLAINTEXT is true.
+BILLSYNC_TLS_CA: str | None = None
+
+#: The panel's own certificate and key files, for a daemon that requires them (mutual TLS).
+BILLSYNC_TLS_CLIENT_CERT: str | None = None
+BILLSYNC_TLS_CLIENT_KEY: str | None = None
+
+#: Allow plaintext to a daemon on another host (a private network that is encrypted otherwise).
+BILLSYNC_ALLOW_PLAINTEXT: bool | None = None
+
 #: Where the pages are mounted in the host app.
 BILLSYNC_URL_PREFIX = "/billsync"
 
@@ -59,10 +71,20 @@ BILLSYNC_PAGE_SIZE = 50
 #: Seconds between two polls of a running sync's progress by the Bill Syncing page.
 BILLSYNC_POLL_SECONDS = 1.5
 
-#: Standalone login: failed attempts allowed per user name and address...
-BILLSYNC_LOGIN_MAX_FAILURES = 5
+#: Standalone login: failed attempts in a row, per user name and per address, before
+#: each further failure makes the next attempt wait (1 s, then twice as long each time)...
+BILLSYNC_LOGIN_FREE_FAILURES = 5
 
-#: ...within this many seconds, before further attempts are refused until it passes.
-BILLSYNC_LOGIN_WINDOW_SECONDS = 900
+#: ...up to this many seconds: a wait, never a lock, so nobody can shut a user out for good.
+BILLSYNC_LOGIN_MAX_DELAY_SECONDS = 300
+
+#: Hours a login lasts, however active: then the user logs in again. Standalone sessions
+#: end then; the panel's own forms (their CSRF tokens) never outlive it in a host app either.
+BILLSYNC_SESSION_HOURS = 12
+
+#: Standalone: how many reverse proxies in front of the panel append to X-Forwarded-For,
+#: whose last address(es) are then trusted as the client's (for the login throttle). 0: the
+#: peer's address, and X-Forwarded-For is ignored (anyone can write it).
+BILLSYNC_TRUSTED_PROXIES = 0
 
 DEFAULTS: dict[str, Any] = {name: value for name, value in dict(globals()).items() if name.startswith("BILLSYNC_")}

@@ -26,7 +26,7 @@ def connect_demo_firm(client: DaemonClient, panel_url: str, wait: float = 60.0) 
     deadline = time.monotonic() + wait
     while True:
         try:
-            existing = client.list_connections().connections
+            existing = client.list_connections(page_size=1).connections
             break
         except DaemonError:
             if time.monotonic() > deadline:

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from billsync.webadmin import actions, pages  # noqa: F401  (importing them declares their routes on bp)
+from billsync.webadmin import actions, alerts, pages  # noqa: F401  (importing them declares their routes on bp)
 from billsync.webadmin import config as defaults
 from billsync.webadmin.blueprint import bp
 
@@ -77,11 +77,14 @@ def check_config(app: Flask) -> None:
         "BILLSYNC_RPC_TIMEOUT",
         "BILLSYNC_PAGE_SIZE",
         "BILLSYNC_POLL_SECONDS",
-        "BILLSYNC_LOGIN_MAX_FAILURES",
-        "BILLSYNC_LOGIN_WINDOW_SECONDS",
+        "BILLSYNC_LOGIN_MAX_DELAY_SECONDS",
+        "BILLSYNC_SESSION_HOURS",
     ):
         if not isinstance(config[key], (int, float)) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, not {config[key]!r}.")
+    for key in ("BILLSYNC_LOGIN_FREE_FAILURES", "BILLSYNC_TRUSTED_PROXIES"):
+        if not isinstance(config[key], int) or config[key] < 0:
+            raise RuntimeError(f"{key} must be a whole number, 0 or more, not {config[key]!r}.")
 
 
 def secure_session_cookie(config: Any, secure: bool) -> None:

@@ -3,7 +3,9 @@ token; the buttons that carry no data share ``ActionForm``."""
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf import FlaskForm
+from werkzeug.utils import cached_property
 from wtforms import HiddenField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
@@ -11,26 +13,38 @@ DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="Use a date like 2026-01-31.")
 ITEM_NAME = [Optional(), Length(max=100), Regexp(r"^[^:]*$", message="QuickBooks item names cannot contain ':'.")]
 
 
-class ActionForm(FlaskForm):
+class PanelForm(FlaskForm):
+    """Every form of the panel: its CSRF token lasts no longer than a login
+    (BILLSYNC_SESSION_HOURS), even in a host app whose tokens live longer."""
+
+    class Meta(FlaskForm.Meta):
+        @cached_property
+        def csrf_time_limit(self) -> int:
+            lifetime = int(current_app.config["BILLSYNC_SESSION_HOURS"] * 3600)
+            limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+            return lifetime if limit is None else min(limit, lifetime)
+
+
+class ActionForm(PanelForm):
     """A button: sync now, connect, revoke, re-sync all. Carries only the CSRF token."""
 
 
-class ResyncForm(FlaskForm):
+class ResyncForm(PanelForm):
     link_id = HiddenField(validators=[DataRequired(), Regexp(r"^\d+$")])
 
 
-class FixForm(FlaskForm):
+class FixForm(PanelForm):
     key = HiddenField(validators=[DataRequired(), Length(max=100)])
 
 
-class CreateConnectionForm(FlaskForm):
+class CreateConnectionForm(PanelForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], description="Usually the firm's name.")
     start_date = StringField(
         "Sync bills issued on or after", validators=[Optional(), DATE], description="Leave empty to sync every bill."
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PanelForm):
     """The connection's settings; each field is named as the daemon names it, so the
     daemon's INVALID_ARGUMENT message can be shown beside the field it names."""
 
@@ -50,10 +64,10 @@ class SettingsForm(FlaskForm):
     )
 
 
-class PurgeForm(FlaskForm):
+class PurgeForm(PanelForm):
     confirm = StringField("Type the QuickBooks company name to confirm", validators=[DataRequired()])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PanelForm):
     username = StringField("User name", validators=[DataRequired(), Length(max=200)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])

@@ -7,11 +7,13 @@ keeps no connection state between requests, so a daemon restart needs nothing fr
 
 from __future__ import annotations
 
+import os
+
 import grpc
 from flask import current_app, g
 from flask_login import current_user
 
-from billsync.daemon.rpc.client import DaemonClient, DaemonError
+from billsync.daemon.rpc.client import ClientTls, DaemonClient, DaemonError
 from billsync.v1 import billsync_pb2 as pb
 
 #: Refusals the admin can act on: the daemon's message is shown as it is.
@@ -50,6 +52,7 @@ def client() -> DaemonClient:
             token=config["BILLSYNC_API_TOKEN"],
             actor=config["BILLSYNC_ACTOR"](current_user) if current_user.is_authenticated else "",
             timeout=config["BILLSYNC_RPC_TIMEOUT"],
+            tls=ClientTls.from_env(os.environ, config),
         )
     return g.billsync_client
 

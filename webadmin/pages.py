@@ -3,6 +3,7 @@ live status, the links browser and the activity log."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
@@ -15,8 +16,7 @@ from billsync.webadmin.forms import ActionForm, CreateConnectionForm, FixForm, R
 
 def visible_connections() -> list[pb.Connection]:
     """The connections this user may administer; the others are not mentioned."""
-    found = gateway.client().list_connections().connections
-    return [c for c in found if may_administer(c.id)]
+    return [c for c in gateway.client().all_connections() if may_administer(c.id)]
 
 
 @bp.route("/")
@@ -61,37 +61,70 @@ def status_json(connection_id: int) -> Any:
 
 @bp.route("/connections/<int:connection_id>/links")
 def links(connection_id: int) -> Any:
-    """Every link, filtered by kind and state, one keyset page at a time."""
+    """Every item, filtered by kind and state and found by bill number or client name,
+    one keyset page at a time."""
     status = status_of(connection_id)
     kind, state = request.args.get("kind", ""), request.args.get("state", "")
-    if (kind and kind not in present.words(pb.Kind)) or (state and state not in present.words(pb.LinkState)):
-        abort(400)
+    query = request.args.get("q", "").strip()
+    if kind and kind not in present.words(pb.Kind):
+        abort(400, description=f"There is no kind of item called {kind!r}: choose one from the list.")
+    if state and state not in present.words(pb.LinkState):
+        abort(400, description=f"There is no state called {state!r}: choose one from the list.")
     page = gateway.client().list_links(
         connection_id,
         kind=present.from_word(pb.Kind, kind),
         state=present.from_word(pb.LinkState, state),
+        query=query[:200],
         page_size=current_app.config["BILLSYNC_PAGE_SIZE"],
         page_token=request.args.get("page", ""),
     )
     return render_template(
         "billsync/links.html",
+        status=status,
         c=status.connection,
         page=page,
         kind=kind,
         state=state,
+        query=query,
         resync=ResyncForm(),
         first=not request.args.get("page"),
     )
 
 
+def day(name: str) -> dt.datetime | None:
+    """The request's date field ``name`` (YYYY-MM-DD) as the start of that day in UTC."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=dt.timezone.utc)
+    except ValueError:
+        abort(400, description=f"{text!r} is not a date: use a date like 2026-01-31.")
+
+
 @bp.route("/connections/<int:connection_id>/events")
 def events(connection_id: int) -> Any:
-    """The activity log: who did what, when; oldest first, one page at a time."""
+    """The activity log: who did what, when; newest first, of one kind and within dates
+    when asked, one page at a time."""
     status = status_of(connection_id)
+    family = request.args.get("type", "")
+    if family and family not in present.EVENT_FAMILIES:
+        abort(400, description=f"There is no kind of activity called {family!r}: choose one from the list.")
+    since, until = day("from"), day("to")
     page = gateway.client().list_events(
         connection_id,
         page_size=current_app.config["BILLSYNC_PAGE_SIZE"],
         page_token=request.args.get("page", ""),
         newest_first=True,
+        type_prefix=family,
+        since=since,
+        until=until + dt.timedelta(days=1) if until else None,
     )
-    return render_template("billsync/events.html", c=status.connection, page=page, first=not request.args.get("page"))
+    return render_template(
+        "billsync/events.html",
+        c=status.connection,
+        page=page,
+        family=family,
+        filtered=bool(family or since or until),
+        first=not request.args.get("page"),
+    )

@@ -1,38 +1,108 @@
-"""How the contract's values read on a page: enum words, times, progress, counts.
+"""How the contract's values read on a page: a bookkeeper's words for states, kinds and
+events, times, counts, what a run did, and QuickBooks' refusals.
 
 Pure functions over billsync.v1 messages, registered as Jinja filters by the blueprint
-and tested without a server.
+and tested without a server. URLs keep the enums' plain words (``state=failed``); people
+read the labels.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from billsync.v1 import billsync_pb2 as pb
 
-KIND_LABELS = {
-    pb.KIND_CONTACT: "Contacts",
-    pb.KIND_INVOICE: "Invoices",
-    pb.KIND_PAYMENT: "Payments",
-    pb.KIND_CREDIT_MEMO: "Credit notes",
+#: Each kind as one item and as several, in Clio's and QuickBooks' words.
+KIND_NOUNS = {
+    pb.KIND_CONTACT: ("contact", "contacts"),
+    pb.KIND_INVOICE: ("invoice", "invoices"),
+    pb.KIND_PAYMENT: ("payment", "payments"),
+    pb.KIND_CREDIT_MEMO: ("credit note", "credit notes"),
 }
-STATE_ORDER = [
-    pb.LINK_STATE_SYNCED,
-    pb.LINK_STATE_PENDING,
-    pb.LINK_STATE_WAITING,
-    pb.LINK_STATE_FAILED,
-    pb.LINK_STATE_BROKEN,
-    pb.LINK_STATE_SKIPPED,
-]
+KIND_LABELS = {k: plural.capitalize() for k, (_, plural) in KIND_NOUNS.items()}
+STATE_LABELS = {
+    pb.LINK_STATE_SYNCED: "In QuickBooks",
+    pb.LINK_STATE_PENDING: "Being sent",
+    pb.LINK_STATE_WAITING: "Waiting",
+    pb.LINK_STATE_FAILED: "Failed",
+    pb.LINK_STATE_BROKEN: "Removed in QuickBooks",
+    pb.LINK_STATE_SKIPPED: "Not synced",
+}
+STATE_ORDER = list(STATE_LABELS)
+CONNECTION_LABELS = {
+    pb.CONNECTION_STATE_NEEDS_AUTHORIZATION: "Needs connecting",
+    pb.CONNECTION_STATE_CONNECTED: "Connected",
+    pb.CONNECTION_STATE_REVOKED: "Access revoked",
+}
+RUN_LABELS = {pb.RUN_STATE_RUNNING: "Running", pb.RUN_STATE_SUCCEEDED: "Finished", pb.RUN_STATE_FAILED: "Stopped"}
+TRIGGER_LABELS = {
+    "schedule": "on schedule",
+    "sync": "Sync now",
+    "resync": "Re-sync",
+    "webhook": "a change in Clio or QuickBooks",
+    "authorized": "connecting",
+    "settings": "a QuickBooks setting changed",
+}
+#: The families of the activity log, for its filter: the type prefix and what it covers.
+EVENT_FAMILIES = {
+    "run.": "Syncs",
+    "link.": "Problems and re-syncs",
+    "connection.": "Connecting and revoking",
+    "settings.": "Settings",
+    "webhooks.": "Clio notifications",
+    "alerts.": "Alerts",
+}
+EVENT_LABELS = {
+    "run.succeeded": "Sync finished",
+    "run.failed": "Sync stopped",
+    "link.failed": "Item failed",
+    "link.broken": "Removed in QuickBooks",
+    "link.resync": "Re-sync asked for",
+    "connection.created": "Connection created",
+    "connection.authorized": "Connected",
+    "connection.needs_authorization": "Access refused",
+    "connection.revoked": "Access revoked",
+    "connection.revoke_failed": "Revoking failed",
+    "connection.purged": "Links forgotten",
+    "settings.changed": "Settings changed",
+    "settings.qbo_changed": "QuickBooks settings changed",
+    "settings.qbo_fixed": "QuickBooks setting turned on",
+    "webhooks.subscribed": "Clio notifications on",
+    "webhooks.failed": "Clio notifications failed",
+    "webhooks.renewed": "Clio notifications renewed",
+    "alerts.subscribed": "Alert recipient added",
+    "alerts.changed": "Alert recipient changed",
+    "alerts.unsubscribed": "Alert recipient removed",
+    "alerts.undelivered": "Alert not delivered",
+}
+#: What each alert condition reads as on the Settings page.
+ALERT_CONDITION_LABELS = {
+    pb.ALERT_CONDITION_NEEDS_AUTHORIZATION: "Clio or QuickBooks needs to be connected again",
+    pb.ALERT_CONDITION_ACTION_REQUIRED: "Action required: a QuickBooks setting is off",
+    pb.ALERT_CONDITION_ITEMS_FAILED: "New items failed or were removed in QuickBooks",
+    pb.ALERT_CONDITION_RUNS_FAILING: "Syncs keep failing",
+    pb.ALERT_CONDITION_WEBHOOKS_FAILING: "Clio notifications could not be renewed",
+}
 PROVIDERS = {"clio": pb.PROVIDER_CLIO, "qbo": pb.PROVIDER_QBO}
 PROVIDER_LABELS = {"clio": "Clio", "qbo": "QuickBooks Online"}
+#: What a QuickBooks fault code means for the item, when Intuit's own message does not say it plainly.
+FAULT_SENTENCES = {
+    "610": "QuickBooks no longer has the customer or document it refers to.",
+    "6140": "Another QuickBooks invoice already has this number.",
+    "6240": "Another QuickBooks customer, vendor or employee already has this name.",
+    "2020": "QuickBooks needs a field that is empty in Clio.",
+    "6000": "QuickBooks refused it as it stands in Clio.",
+}
+FAULT = re.compile(r"\(?QuickBooks error (?P<code>\w+): (?P<message>[^—(\[]*)(?P<rest>.*)", re.S)
 
 
 def word(enum: Any, value: int) -> str:
-    """``LINK_STATE_FAILED`` → ``failed``: the enum value without its prefix, for people and URLs."""
+    """``LINK_STATE_FAILED`` → ``failed``: the enum value without its prefix, for URLs and CSS."""
     name = enum.Name(value)
     prefix = enum.DESCRIPTOR.values[0].name.removesuffix("UNSPECIFIED")
     return name.removeprefix(prefix).lower()
@@ -52,6 +122,12 @@ def words(enum: Any) -> list[str]:
     return [word(enum, v.number) for v in enum.DESCRIPTOR.values if v.number]
 
 
+def count(n: int, kind: int) -> str:
+    """``1 invoice``, ``260 invoices``, ``1,204 credit notes``."""
+    singular, plural = KIND_NOUNS[kind]
+    return f"{n:,} {singular if n == 1 else plural}"
+
+
 def when(ts: Timestamp | None, empty: str = "—") -> str:
     """A timestamp as ``2026-01-31 14:05 UTC``; ``empty`` when unset."""
     if ts is None or (ts.seconds == 0 and ts.nanos == 0):
@@ -59,42 +135,109 @@ def when(ts: Timestamp | None, empty: str = "—") -> str:
     return ts.ToDatetime(tzinfo=dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def event_label(type_: str) -> str:
+    """``link.failed`` → ``Item failed``; an event type this panel does not know yet reads
+    as its own words rather than its code."""
+    return EVENT_LABELS.get(type_) or type_.replace(".", " ").replace("_", " ").capitalize()
+
+
 def count_table(counts: Any) -> list[dict]:
     """Status.counts as rows per kind with a cell per state, in a stable order, so the
-    table keeps its shape as numbers change."""
+    table keeps its shape as numbers change; each cell carries the words of its filter."""
     table: dict[int, dict[int, int]] = {}
     for c in counts:
         table.setdefault(c.kind, {})[c.state] = c.count
     return [
-        {"kind": KIND_LABELS[k], "cells": [table[k].get(s, 0) for s in STATE_ORDER], "total": sum(table[k].values())}
+        {
+            "kind": KIND_LABELS[k],
+            "kind_word": word(pb.Kind, k),
+            "cells": [(word(pb.LinkState, s), table[k].get(s, 0)) for s in STATE_ORDER],
+            "total": sum(table[k].values()),
+        }
         for k in KIND_LABELS
         if k in table
     ]
 
 
+def totals(counts: Any, states: list[int]) -> list[tuple[int, int]]:
+    """(state, links in that state of every kind), for each of ``states``."""
+    return [(s, sum(c.count for c in counts if c.state == s)) for s in states]
+
+
+def run_outcome(run: pb.Run) -> str:
+    """What a finished run did, in one sentence: "Created 40 invoices and 2 contacts.
+    12 invoices failed." — never "300/300" for a run that sent nothing."""
+    if run.state == pb.RUN_STATE_FAILED:
+        return f"Stopped: {run.error}" if run.error else "Stopped before it finished."
+    parts = []
+    for verb, field in (("Created", "created"), ("Updated", "updated")):
+        done = [count(getattr(p, field), p.kind) for p in run.progress if getattr(p, field)]
+        if done:
+            parts.append(f"{verb} {join(done)}.")
+    failed = [count(p.failed, p.kind) for p in run.progress if p.failed]
+    if failed:
+        parts.append(f"{join(failed)} failed.")
+    return " ".join(parts) or "Nothing new to send to QuickBooks."
+
+
+def join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def settings_hold(status: pb.StatusResponse) -> bool:
+    """Whether a required QuickBooks setting is off, which holds invoices; a recommended
+    one (Automatically apply credits) holds nothing."""
+    return any(not c.ok and c.severity != pb.CHECK_SEVERITY_RECOMMENDED for c in status.checks)
+
+
+def waiting_notes(status: pb.StatusResponse) -> list[str]:
+    """Why items wait, per kind: "260 invoices waiting for the QuickBooks settings"."""
+    notes = []
+    for c in status.counts:
+        if c.state != pb.LINK_STATE_WAITING or not c.count:
+            continue
+        if c.kind == pb.KIND_INVOICE and settings_hold(status):
+            cause = "the QuickBooks settings below"
+        elif c.kind == pb.KIND_PAYMENT:
+            cause = "their invoices"
+        else:
+            cause = "what they depend on"
+        notes.append(f"{count(c.count, c.kind)} waiting for {cause}")
+    return notes
+
+
 def run_summary(run: pb.Run) -> dict:
-    """A run as plain data for the page and its JSON poll: state, trigger, times, and per
-    kind how far it got (``percent`` is None while the total is unknown)."""
+    """A run as plain data for the page and its JSON poll: state, trigger, times, what it
+    did, and per kind how far it got (``percent`` is None while the total is unknown)."""
     return {
         "id": run.id,
         "state": word(pb.RunState, run.state),
-        "trigger": run.trigger,
+        "label": RUN_LABELS.get(run.state, ""),
+        "trigger": TRIGGER_LABELS.get(run.trigger, run.trigger),
         "started_at": when(run.started_at),
         "finished_at": when(run.finished_at, ""),
-        "error": run.error,
+        "outcome": run_outcome(run) if run.state != pb.RUN_STATE_RUNNING else "",
         "progress": [
             {
                 "kind": KIND_LABELS.get(p.kind, word(pb.Kind, p.kind)),
                 "done": p.done,
                 "total": p.total,
-                "created": p.created,
-                "updated": p.updated,
                 "failed": p.failed,
                 "percent": round(100 * p.done / p.total) if p.total else None,
             }
             for p in run.progress
         ],
     }
+
+
+def next_run(status: pb.StatusResponse, now: dt.datetime | None = None) -> str:
+    """When the next run starts, as a person can act on it: never a time already past."""
+    if status.connection.state != pb.CONNECTION_STATE_CONNECTED:
+        return "None until both Clio and QuickBooks are connected"
+    if not status.HasField("next_run_at"):
+        return "Soon"
+    at = status.next_run_at.ToDatetime(tzinfo=dt.timezone.utc)
+    return "Due now" if at <= (now or dt.datetime.now(dt.timezone.utc)) else when(status.next_run_at)
 
 
 def status_summary(status: pb.StatusResponse) -> dict:
@@ -104,7 +247,34 @@ def status_summary(status: pb.StatusResponse) -> dict:
         "running": status.HasField("current_run"),
         "current_run": run_summary(status.current_run) if status.HasField("current_run") else None,
         "last_run": run_summary(status.last_run) if status.HasField("last_run") else None,
-        "next_run_at": when(status.next_run_at, ""),
+        "next_run": next_run(status),
+        "waiting": waiting_notes(status),
         "problem_count": status.problem_count,
         "action_required": status.action_required,
     }
+
+
+def access_refused(c: pb.Connection) -> bool:
+    """Both sides hold tokens, yet the connection needs authorizing: a provider refused
+    them at the last sync (expired, revoked in Clio or QuickBooks, or for another company)."""
+    return c.state == pb.CONNECTION_STATE_NEEDS_AUTHORIZATION and c.clio_authorized and c.qbo_authorized
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A refusal as a bookkeeper reads it: a sentence, and Intuit's own words for support."""
+
+    sentence: str
+    raw: str = ""
+
+
+def fault(link: pb.Link) -> Fault:
+    """Splits a link's reason into the sentence to show and the raw QuickBooks fault
+    (code, TxnIds, ``intuit_tid``) to keep behind a "details" toggle."""
+    found = FAULT.search(link.reason)
+    if not found:
+        return Fault(link.reason)
+    before = link.reason[: found.start()].strip()
+    raw = link.reason[found.start() :].strip().removeprefix("(").removesuffix(")")
+    sentence = before or FAULT_SENTENCES.get(found["code"]) or f"QuickBooks refused it: {found['message'].strip()}."
+    return Fault(sentence, raw)

@@ -8,11 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from billsync.locations import read_or_create
 from billsync.webadmin.auth import init_auth
+from billsync.webadmin.blueprint import http_error, page_context
 from billsync.webadmin.config import DEFAULTS
 from billsync.webadmin.extension import BillSyncAdmin
+from billsync.webadmin.headers import secure_headers
 from billsync.webadmin.users import UserStore
 
 #: The session-signing key, generated on first start and kept beside the users file.
@@ -31,4 +35,12 @@ def create_app(data_dir: Path | str, **config: Any) -> Flask:
     app.config.update(config)
     init_auth(app, UserStore(data_dir))
     BillSyncAdmin(app)
+    # The whole app is the panel: every page, an unknown address too, is drawn as its own.
+    app.context_processor(page_context)
+    app.register_error_handler(HTTPException, http_error)
+    app.after_request(secure_headers)
+    if app.config["BILLSYNC_TRUSTED_PROXIES"]:
+        # The client's address as the proxies saw it, for the login throttle: behind a
+        # proxy, every peer address is the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["BILLSYNC_TRUSTED_PROXIES"])
     return app

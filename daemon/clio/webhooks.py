@@ -71,13 +71,7 @@ def subscribe(clio_of: ClioOf, connection: Connection, base: str) -> bool:
             _store(row.id, made)
     except Exception as e:  # noqa: BLE001 - see the module docstring
         log.warning("subscribing connection %s to Clio webhooks failed: %s", connection.id, e)
-        if _reported.get(connection.id) != str(e):  # the hourly sweep retries; say it once
-            _reported[connection.id] = str(e)
-            events.record(
-                connection,
-                "webhooks.failed",
-                f"Clio webhooks could not be set up ({e}); changes in Clio are still picked up by polling",
-            )
+        _failed(connection, f"Clio webhooks could not be set up ({e}); changes in Clio are still picked up by polling")
         return False
     _reported.pop(connection.id, None)
     events.record(
@@ -123,8 +117,21 @@ def _renew(clio_of: ClioOf, connection: Connection, rows: list[ClioWebhook], bas
             _store(row.id, clio.update_webhook(row.clio_id, expires_at=_aware(utcnow() + LIFETIME)))
     except NotFound:
         subscribe(clio_of, connection, base)
+        return
     except Exception as e:  # noqa: BLE001 - tried again at the next sweep
         log.warning("renewing Clio webhooks of connection %s failed: %s", connection.id, e)
+        _failed(connection, f"Clio webhooks could not be renewed ({e}); they lapse unless a later try succeeds")
+        return
+    _reported.pop(connection.id, None)
+    events.record(connection, "webhooks.renewed", f"Clio webhooks renewed for {LIFETIME.days} days")
+
+
+def _failed(connection: Connection, message: str) -> None:
+    """Records a failure to set up or renew the subscriptions, once per distinct failure:
+    the hourly sweep retries, and alerts announce the last one (``alerts.conditions``)."""
+    if _reported.get(connection.id) != message:
+        _reported[connection.id] = message
+        events.record(connection, "webhooks.failed", message)
 
 
 def _delete(clio: Clio, connection: Connection) -> None:

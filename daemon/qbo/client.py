@@ -7,18 +7,31 @@ crash return the first object instead of a duplicate. Every failure arrives as a
 :class:`~billsync.daemon.qbo.faults.QboFault` the engine can classify, or as
 :class:`~billsync.daemon.errors.AuthorizationLost` / :class:`~billsync.daemon.errors.Unavailable`.
 
-A write whose answer was lost (timeout, dropped connection) is sent again by the retry
-layer with the same ``requestid``; without one, a retried update, delete or void may
-meet 5010 (stale) because the first attempt did apply, so pass one for every write.
+Every write carries a ``requestid``, and the retry layer sends a write again only with
+the one it first carried, so that QBO answers a re-send whose first attempt did apply
+instead of applying it twice. A create's id comes from its caller, who alone knows which
+creates are the same; an update's, delete's or void's defaults to a digest of what it
+sends, which names the SyncToken it was based on: the same bytes on the same version of
+the object are safe to send again, and no other write is.
+
+A write waits for its answer as long as QBO may take to execute it ("Any requests that take
+longer than 120 seconds to execute will time out", developer.intuit.com, *API call limits
+and throttles*): given up on earlier, it would be sent again while the first still runs.
 """
 
 from __future__ import annotations
 
+import copy
 import enum
-from collections.abc import Iterable
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import httpx
 
 from billsync.daemon.auth.tokens import TokenSource
 from billsync.daemon.errors import AuthorizationLost
@@ -32,6 +45,12 @@ PAGE_SIZE = 1000
 #: Ids per ``where Id in (…)`` look-up, which keeps the query well under QBO's URL limits.
 IDS_PER_QUERY = 100
 MAX_BATCH = 30
+#: Seconds QBO may execute a request before it gives up on it (see the module's docstring).
+EXECUTION_LIMIT = 120.0
+#: A write's timeouts. The answer is awaited past QBO's own limit; connecting and sending
+#: the body are short, so that a request checked against its sender's lease just before
+#: (:meth:`QuickBooks.guarded`) has left before the lease can lapse.
+WRITE_TIMEOUT = httpx.Timeout(connect=3.0, write=3.0, read=EXECUTION_LIMIT + 10.0, pool=30.0)
 
 
 class Operation(enum.StrEnum):
@@ -134,18 +153,33 @@ class QuickBooks:
         self.limiter = limiter
         self.minorversion = minorversion
         self.http = http or Http(timeout)
+        self._guard: Callable[[], None] = _unguarded
+
+    def guarded(self, guard: Callable[[], None]) -> QuickBooks:
+        """This client, with ``guard`` called before each attempt of each write (once its
+        rate-limit slot is granted, just before it is sent). A sync cycle passes its lease
+        check: a write that leaves only while its sender holds the lease can land no later
+        than QBO's execution limit after the lease ended, which is what lets a daemon
+        taking over decide on the writes it finds pending (``sync.recovery``)."""
+        view = copy.copy(self)
+        view._guard = guard
+        return view
 
     def read(self, entity: str, entity_id: str) -> dict[str, Any]:
         """The object as QBO has it now (with its current SyncToken)."""
         return self._call("GET", f"{entity.lower()}/{entity_id}")[entity]
 
     def create(self, entity: str, body: dict[str, Any], requestid: str | None = None) -> dict[str, Any]:
-        """Create; a repeat with the same ``requestid`` (≤ 50 chars) returns the first result."""
-        return self._call("POST", entity.lower(), body=body, requestid=requestid)[entity]
+        """Create; a repeat with the same ``requestid`` (≤ 50 chars) returns the first result.
+        Two creates of equal bodies may both be meant, so only the caller can say which are
+        one; without its word, this call is one create (its retries share a fresh id)."""
+        return self._call("POST", entity.lower(), body=body, requestid=requestid or uuid.uuid4().hex)[entity]
 
     def update(self, entity: str, body: dict[str, Any], requestid: str | None = None) -> dict[str, Any]:
         """Full update, or partial with ``"sparse": True`` in ``body``; needs Id and SyncToken."""
-        return self._call("POST", entity.lower(), body=body, requestid=requestid)[entity]
+        return self._call("POST", entity.lower(), body=body, requestid=requestid or self.content_key(entity, body))[
+            entity
+        ]
 
     def delete(self, entity: str, entity_id: str, sync_token: str, requestid: str | None = None) -> dict[str, Any]:
         """Delete a transaction; the answer is ``{"status": "Deleted", "Id": …}``."""
@@ -160,6 +194,7 @@ class QuickBooks:
     ) -> dict[str, Any]:
         body = {"Id": entity_id, "SyncToken": sync_token}
         params = {"operation": operation}
+        requestid = requestid or self.content_key(entity, body, operation)
         return self._call("POST", entity.lower(), params=params, body=body, requestid=requestid)[entity]
 
     def query(self, sql: str) -> list[dict[str, Any]]:
@@ -199,7 +234,8 @@ class QuickBooks:
         return int((answer.get("QueryResponse") or {}).get("totalCount", 0))
 
     def batch(self, items: list[BatchOp], requestid: str | None = None) -> dict[str, BatchResult]:
-        """Run up to 30 independent operations in one request; results keyed by bId.
+        """Run up to 30 independent operations in one request; results keyed by bId. Like a
+        create's, the ``requestid`` is the caller's to name, or this call's alone.
 
         QBO answers items in no guaranteed order. An item missing from the answer has
         an unknown outcome: resolve it by a look-up, as after a crash.
@@ -212,7 +248,11 @@ class QuickBooks:
         if len({item.bid for item in items}) != len(items):
             raise ValueError("bIds within a batch must be unique")
         answer, tid = self._exchange(
-            "POST", "batch", body={"BatchItemRequest": [i.to_json() for i in items]}, requestid=requestid, batch=True
+            "POST",
+            "batch",
+            body={"BatchItemRequest": [i.to_json() for i in items]},
+            requestid=requestid or uuid.uuid4().hex,
+            batch=True,
         )
         results: dict[str, BatchResult] = {}
         for item in answer.get("BatchItemResponse") or []:
@@ -249,7 +289,17 @@ class QuickBooks:
 
     def update_preferences(self, sparse_body: dict[str, Any]) -> dict[str, Any]:
         """Change some preferences; ``sparse_body`` needs Id and SyncToken from :meth:`preferences`."""
-        return self._call("POST", "preferences", body={**sparse_body, "sparse": True})["Preferences"]
+        body = {**sparse_body, "sparse": True}
+        return self._call("POST", "preferences", body=body, requestid=self.content_key("Preferences", body))[
+            "Preferences"
+        ]
+
+    def content_key(self, entity: str, body: dict[str, Any], operation: str = "update") -> str:
+        """The ``requestid`` of a write that names the version it changes (Id and SyncToken):
+        the same bytes on the same version are one write, safe to send again; any later
+        write is based on a later SyncToken and gets another key."""
+        text = "|".join([self.realm_id, entity, operation, dumps(body)])
+        return hashlib.sha256(text.encode()).hexdigest()[:36]
 
     def company_info(self) -> dict[str, Any]:
         """The company's name, country and so on."""
@@ -288,9 +338,18 @@ class QuickBooks:
             AuthorizationLost: the refreshed token was refused too, or QBO refused the company.
         """
         query = {**(params or {}), "minorversion": str(self.minorversion)}
+        write = method == "POST"
         if requestid:
             query["requestid"] = requestid
         content = dumps(body) if body is not None else None
+        timeout = WRITE_TIMEOUT if write else httpx.USE_CLIENT_DEFAULT
+
+        @contextmanager
+        def attempt() -> Iterator[None]:
+            with self.limiter.slot(self.realm_id, batch=batch):
+                if write:
+                    self._guard()
+                yield
 
         def send(token: str) -> tuple[Any, str]:
             response = self.http.request(
@@ -303,7 +362,8 @@ class QuickBooks:
                     "Authorization": f"Bearer {token}",
                     **({"Content-Type": "application/json"} if content is not None else {}),
                 },
-                around=lambda: self.limiter.slot(self.realm_id, batch=batch),
+                timeout=timeout,
+                around=attempt,
             )
             try:
                 return parse_response(response), intuit_tid(response)
@@ -324,6 +384,10 @@ class QuickBooks:
             if fault.auth:
                 raise AuthorizationLost("qbo") from fault
             raise
+
+
+def _unguarded() -> None:
+    """Writes outside a sync cycle (an admin fixing a setting) answer to no lease."""
 
 
 def _rows(query_response: dict[str, Any]) -> list[dict[str, Any]]:

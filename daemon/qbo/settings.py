@@ -3,20 +3,24 @@
 With *Custom transaction numbers* off, QBO keeps numbering invoices from its own
 sequence beside the Clio bill numbers sent to it, which Intuit's reference warns "can lead
 to unwanted duplicates"; with *Warn if duplicate bill number is used* off, QBO silently
-accepts a second invoice with a used number. Clio's help asks for both. While either is
-off, invoice sync holds (contacts go on). With *Automatically apply credits* on (Advanced → Automation;
+accepts a second invoice with a used number. Clio's help asks for both: they are
+*required*, and while either is off, invoice sync holds (contacts go on).
+
+With *Automatically apply credits* on (Account and Settings → Advanced → Automation;
 ``SalesFormsPrefs.AutoApplyCredit``, on in a new company as in Intuit's sample
 Preferences), QBO applies each new credit memo to the customer's oldest open invoices by
 itself, through a zero payment of its own ("Created by QB Online to link credits to
 charges", Intuit's blog "How to automatically apply credits"), which need not be the bill
-Clio applied the credit note to; billsync's own application is then refused. While it is
-on, credit notes hold. Status shows the steps for whatever is off. The API can change the
-sales-form settings; the duplicate-number warning it keeps read-only, so only the steps help
-there.
+Clio applied the credit note to. billsync undoes that and applies the credit where Clio did
+(:mod:`billsync.daemon.sync.credits`), so nothing waits on it: turning it off is only
+*recommended*, to spare QBO the payments billsync deletes. Status shows the steps for every
+setting not as wanted. The API can change the sales-form settings; the duplicate-number
+warning it keeps read-only, so only the steps help there.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +48,15 @@ def _other_pref(name: str) -> Callable[[dict[str, Any]], bool]:
     return read
 
 
+class Severity(enum.StrEnum):
+    """What it costs that a setting is not as billsync wants it."""
+
+    #: What the setting affects waits until it is changed.
+    REQUIRED = "required"
+    #: Nothing waits; billsync works around it, and changing it is advised.
+    RECOMMENDED = "recommended"
+
+
 @dataclass(frozen=True)
 class Check:
     """One setting billsync needs a certain way.
@@ -53,7 +66,7 @@ class Check:
         explanation: why it matters, in a bookkeeper's words.
         read: the setting's value in a Preferences object.
         wanted: the value billsync needs.
-        holds: what waits while the setting is not as wanted.
+        holds: what waits while the setting is not as wanted; None for a recommended one.
         steps: how a person changes it, after opening Company Settings (Clio's help
             article "QuickBooks Online Integration Updates – Action Required" for the two
             numbering settings).
@@ -64,9 +77,13 @@ class Check:
     explanation: str
     read: Callable[[dict[str, Any]], bool]
     wanted: bool
-    holds: Kind
+    holds: Kind | None
     steps: tuple[str, ...]
     fix: dict[str, Any] | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.REQUIRED if self.holds else Severity.RECOMMENDED
 
 
 CHECKS = {
@@ -98,10 +115,11 @@ CHECKS = {
     AUTO_APPLY_CREDIT: Check(
         "Automatically apply credits",
         "With it on QuickBooks applies each new credit note to the client's oldest open invoice by itself, which "
-        "may not be the bill it was given for in Clio, so credit notes wait until it is off.",
+        "may not be the bill it was given for in Clio. billsync undoes that and applies the credit where Clio did, "
+        "so nothing waits; turning it off is recommended, so that QuickBooks stops making payments billsync deletes.",
         _sales_forms("AutoApplyCredit"),
         wanted=False,
-        holds=Kind.CREDIT_MEMO,
+        holds=None,
         steps=(
             'Click on the "Advanced" tab, then the pencil icon to edit the "Automation" settings.',
             'Uncheck the box beside "Automatically apply credits", then click "Save".',
@@ -129,13 +147,20 @@ def _off(checks: list[dict[str, Any]] | None) -> list[Check]:
     return [CHECKS[c["key"]] for c in checks or [] if not c["ok"] and c["key"] in CHECKS]
 
 
-def held(checks: list[dict[str, Any]] | None, kind: Kind) -> str:
+def held(checks: list[dict[str, Any]] | None, kind: Kind | None) -> str:
     """Why records of ``kind`` wait, or "" when no setting holds them."""
-    return HELD_REASON if any(check.holds == kind for check in _off(checks)) else ""
+    return HELD_REASON if kind and any(check.holds == kind for check in _off(checks)) else ""
 
 
 def action_required(checks: list[dict[str, Any]] | None) -> bool:
+    """Whether any setting, required or recommended, is not as billsync wants it."""
     return bool(_off(checks))
+
+
+def severity(key: str) -> Severity:
+    """The severity of the check ``key``: derived, not stored, so that checks saved on a
+    connection by an earlier version read the same."""
+    return CHECKS[key].severity
 
 
 def fix_steps(checks: list[dict[str, Any]] | None) -> tuple[str, ...]:

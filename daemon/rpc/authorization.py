@@ -1,62 +1,93 @@
 """Connecting a connection's two sides: the OAuth authorization-code flow, through RPCs.
 
-The ``state`` sent to the provider is sealed with the daemon's key (Fernet, 15 minutes),
-so the callback proves which connection and provider it belongs to without a table.
+The ``state`` sent to the provider is single-use and expires (``store.oauth_states``): the
+callback proves which connection, provider and redirect URI it belongs to, once. The code
+is exchanged with that redirect URI, which the provider checks against the one it sent the
+code to, so a code is accepted only with the state of the flow that obtained it.
 """
 
 from __future__ import annotations
 
-import json
+import fnmatch
 import logging
-import secrets
 from typing import Any
-
-from cryptography.fernet import InvalidToken
 
 from billsync.daemon.auth import oauth as oauth_module
 from billsync.daemon.auth.tokens import TokenSource
 from billsync.daemon.clio import webhooks as clio_webhooks
 from billsync.daemon.errors import FailedPrecondition, InvalidArgument
 from billsync.daemon.rpc import connections
-from billsync.daemon.store import events
+from billsync.daemon.rpc.validation import echo
+from billsync.daemon.store import events, oauth_states
 from billsync.daemon.store.db import database
-from billsync.daemon.store.fields import fernet
 from billsync.daemon.store.models import Connection, Link, utcnow
 from billsync.daemon.sync.providers import Providers
 
 log = logging.getLogger(__name__)
 
-STATE_TTL = 15 * 60
 NAMES = oauth_module.NAMES
 
 
 def start(providers: Providers, connection: Connection, provider: str, redirect_uri: str) -> tuple[str, str]:
-    if not redirect_uri.startswith(("http://", "https://")):
-        raise InvalidArgument("redirect_uri must be an absolute http(s) URL registered with the provider")
-    sealed = {"c": connection.id, "p": provider, "r": redirect_uri, "n": secrets.token_urlsafe(8)}
-    state = fernet().encrypt(json.dumps(sealed).encode()).decode()
+    """The provider's consent URL and the state it carries; an earlier state of the same
+    connection and provider stops working."""
+    _refuse_unlisted(redirect_uri, providers.config.redirect_uris)
+    state = oauth_states.issue(oauth_states.Started(connection.id, provider, redirect_uri), utcnow())
     return providers.oauth.authorize_url(provider, state, redirect_uri), state
 
 
-def _unseal(state: str, provider: str) -> dict[str, Any]:
-    try:
-        sealed = json.loads(fernet().decrypt(state.encode(), ttl=STATE_TTL))
-    except (InvalidToken, ValueError) as e:
-        raise InvalidArgument("the authorization expired or did not start here; start it again") from e
-    if sealed["p"] != provider:
-        raise InvalidArgument(f"this authorization was started for {NAMES[sealed['p']]}, not {NAMES[provider]}")
-    return sealed
+def _refuse_unlisted(redirect_uri: str, allowed: tuple[str, ...]) -> None:
+    """Only a URI the operator listed: the provider sends the code there, so any other
+    would hand a grant to whoever controls it."""
+    if not allowed:
+        raise FailedPrecondition(
+            "no redirect URI is allowed yet: set BILLSYNC_REDIRECT_URIS to the panel's callback URLs "
+            "(…/oauth/clio/callback and …/oauth/qbo/callback), as registered with each provider"
+        )
+    if not redirect_uri.startswith(("http://", "https://")) or not any(
+        fnmatch.fnmatchcase(redirect_uri, pattern) for pattern in allowed
+    ):
+        raise InvalidArgument(
+            f"redirect_uri {echo(redirect_uri)} is not one of BILLSYNC_REDIRECT_URIS; "
+            "add it there if it is the panel's own callback URL"
+        )
 
 
-def complete(providers: Providers, provider: str, state: str, code: str, realm_id: str, actor: str) -> Connection:
-    """Exchanges the code, checks the account is the one the links belong to, stores the tokens."""
-    sealed = _unseal(state, provider)
-    connection = connections.get(sealed["c"])
+def _use(state: str, provider: str, connection_id: int, redirect_uri: str) -> oauth_states.Started:
+    """What ``state`` was started for, used up; refused unless it matches what the callback
+    says (the connection and redirect URI, when it names them)."""
+    started = oauth_states.consume(state, utcnow())
+    if started.provider != provider:
+        raise InvalidArgument(f"this authorization was started for {NAMES[started.provider]}, not {NAMES[provider]}")
+    if connection_id and connection_id != started.connection_id:
+        raise InvalidArgument("this authorization was started for another connection; start it again from this one")
+    if redirect_uri and redirect_uri != started.redirect_uri:
+        raise InvalidArgument("redirect_uri is not the one this authorization was started with")
+    return started
+
+
+def complete(
+    providers: Providers,
+    provider: str,
+    *,
+    state: str,
+    code: str,
+    realm_id: str,
+    actor: str,
+    connection_id: int = 0,
+    redirect_uri: str = "",
+) -> Connection:
+    """Exchanges the code, checks the account is the one the links belong to, stores the tokens.
+
+    ``connection_id`` and ``redirect_uri``, when given, must be those the state was started with.
+    """
+    started = _use(state, provider, connection_id, redirect_uri)
+    connection = connections.get(started.connection_id)
     if not code:
         raise InvalidArgument("code is missing: the provider did not approve access")
     if provider == "qbo" and not realm_id:
         raise InvalidArgument("realm_id is missing: QuickBooks sends realmId with the code")
-    tokens = providers.oauth.exchange_code(provider, code, sealed["r"])
+    tokens = providers.oauth.exchange_code(provider, code, started.redirect_uri)
     changes: dict[Any, Any] = {}
     try:
         if provider == "qbo":

@@ -3,11 +3,13 @@
 One typed method per RPC of ``billsync.v1.BillSync``, each taking keyword arguments
 that build its request and returning the response message. Every call carries the
 bearer token and a deadline, and any failure surfaces as one ``DaemonError`` whose
-message a person can read.
+message a person can read. The channel is TLS or mutual TLS as BILLSYNC_TLS_* say
+(``rpc.tls``); plaintext only to this machine unless BILLSYNC_ALLOW_PLAINTEXT.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -15,7 +17,10 @@ from typing import Any
 
 import grpc
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
+from billsync.daemon.errors import ConfigError
+from billsync.daemon.rpc.tls import ClientTls
 from billsync.locations import DEFAULT_ADDRESS, default_data_dir
 from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
@@ -62,6 +67,14 @@ def default_token() -> str:
     return token
 
 
+def _timestamp(value: dt.datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
 class DaemonClient:
     """A client of one daemon: ``client.status(connection_id)``.
 
@@ -69,14 +82,29 @@ class DaemonClient:
     """
 
     def __init__(
-        self, address: str | None = None, token: str | None = None, actor: str = "", timeout: float = DEFAULT_TIMEOUT
+        self,
+        address: str | None = None,
+        token: str | None = None,
+        actor: str = "",
+        timeout: float = DEFAULT_TIMEOUT,
+        tls: ClientTls | None = None,
     ) -> None:
+        """``tls`` None reads BILLSYNC_TLS_CA, BILLSYNC_TLS_CLIENT_CERT and _KEY, and
+        BILLSYNC_ALLOW_PLAINTEXT from the environment. A configuration that would send the
+        token in plaintext to another host, or names unreadable files, raises DaemonError
+        (FAILED_PRECONDITION, naming the key) before any call."""
         self.address = address or os.environ.get("BILLSYNC_ADDRESS", DEFAULT_ADDRESS)
         self.timeout = timeout
-        self._metadata = [("authorization", f"Bearer {token if token is not None else default_token()}")]
+        self._metadata: list[tuple[str, str | bytes]] = [
+            ("authorization", f"Bearer {token if token is not None else default_token()}")
+        ]
         if actor:
-            self._metadata.append(("x-billsync-actor", actor))
-        self._channel = grpc.insecure_channel(self.address)
+            # Binary metadata (``-bin``) carries any name, josé too; text metadata is ASCII only.
+            self._metadata.append(("x-billsync-actor-bin", actor.encode()))
+        try:
+            self._channel = (tls or ClientTls.from_env(os.environ)).channel(self.address)
+        except ConfigError as e:
+            raise DaemonError(str(e), grpc.StatusCode.FAILED_PRECONDITION, rpc="") from e
         self._stub = billsync_pb2_grpc.BillSyncStub(self._channel)
 
     def create_connection(
@@ -94,9 +122,25 @@ class DaemonClient:
         )
         return self._call("CreateConnection", pb.CreateConnectionRequest(name=name, settings=settings), timeout)
 
-    def list_connections(self, *, timeout: float | None = None) -> pb.ListConnectionsResponse:
-        """Every connection, oldest first."""
-        return self._call("ListConnections", pb.ListConnectionsRequest(), timeout)
+    def list_connections(
+        self, *, page_size: int = 0, page_token: str = "", timeout: float | None = None
+    ) -> pb.ListConnectionsResponse:
+        """One page of connections, oldest first."""
+        request = pb.ListConnectionsRequest(page_size=page_size, page_token=page_token)
+        return self._call("ListConnections", request, timeout)
+
+    def all_connections(self, *, timeout: float | None = None) -> Iterator[pb.Connection]:
+        """Every connection, oldest first, read page after page (each call with its deadline)."""
+        token = ""
+        while True:
+            page = self.list_connections(page_token=token, timeout=timeout)
+            yield from page.connections
+            if not (token := page.next_page_token):
+                return
+
+    def delete_connection(self, connection_id: int, *, timeout: float | None = None) -> pb.DeleteConnectionResponse:
+        """Deletes a connection that holds no grant (never authorized, or revoked) and no link."""
+        return self._call("DeleteConnection", pb.DeleteConnectionRequest(connection_id=connection_id), timeout)
 
     def start_authorization(
         self, connection_id: int, provider: pb.Provider, *, redirect_uri: str, timeout: float | None = None
@@ -115,11 +159,18 @@ class DaemonClient:
         code: str,
         redirect_uri: str,
         realm_id: str = "",
+        connection_id: int = 0,
         timeout: float | None = None,
     ) -> pb.Connection:
-        """Exchanges the code the provider sent back to the redirect URI for tokens."""
+        """Exchanges the code the provider sent back to the redirect URI for tokens; with
+        ``connection_id``, only if the authorization was started for that connection."""
         request = pb.CompleteAuthorizationRequest(
-            provider=provider, state=state, code=code, realm_id=realm_id, redirect_uri=redirect_uri
+            provider=provider,
+            state=state,
+            code=code,
+            realm_id=realm_id,
+            redirect_uri=redirect_uri,
+            connection_id=connection_id,
         )
         return self._call("CompleteAuthorization", request, timeout)
 
@@ -161,11 +212,17 @@ class DaemonClient:
         state: pb.LinkState = pb.LINK_STATE_UNSPECIFIED,
         page_size: int = 0,
         page_token: str = "",
+        query: str = "",
         timeout: float | None = None,
     ) -> pb.ListLinksResponse:
-        """One page of links, filtered by kind and state when given."""
+        """One page of links, filtered by kind, state and words of their label when given."""
         request = pb.ListLinksRequest(
-            connection_id=connection_id, kind=kind, state=state, page_size=page_size, page_token=page_token
+            connection_id=connection_id,
+            kind=kind,
+            state=state,
+            page_size=page_size,
+            page_token=page_token,
+            query=query,
         )
         return self._call("ListLinks", request, timeout)
 
@@ -176,11 +233,22 @@ class DaemonClient:
         page_size: int = 0,
         page_token: str = "",
         newest_first: bool = False,
+        type_prefix: str = "",
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
         timeout: float | None = None,
     ) -> pb.ListEventsResponse:
-        """One page of the activity log, in the order things happened unless ``newest_first``."""
+        """One page of the activity log, in the order things happened unless ``newest_first``,
+        of one family of events (``type_prefix``) within [``since``, ``until``) when given
+        (aware datetimes)."""
         request = pb.ListEventsRequest(
-            connection_id=connection_id, page_size=page_size, page_token=page_token, newest_first=newest_first
+            connection_id=connection_id,
+            page_size=page_size,
+            page_token=page_token,
+            newest_first=newest_first,
+            type_prefix=type_prefix,
+            since=_timestamp(since),
+            until=_timestamp(until),
         )
         return self._call("ListEvents", request, timeout)
 
@@ -209,6 +277,75 @@ class DaemonClient:
     def fix_qbo_setting(self, connection_id: int, key: str, *, timeout: float | None = None) -> pb.SettingsCheck:
         """Turns the QuickBooks company setting ``key`` on through the API, where the API allows it."""
         return self._call("FixQboSetting", pb.FixQboSettingRequest(connection_id=connection_id, key=key), timeout)
+
+    def create_api_token(
+        self,
+        role: pb.ApiTokenRole,
+        *,
+        name: str = "",
+        connection_ids: Iterable[int] = (),
+        all_connections: bool = False,
+        may_name_actor: bool = False,
+        timeout: float | None = None,
+    ) -> pb.ApiTokenCreated:
+        """Mints a token with ``role`` for the connections listed, or all of them; its
+        ``secret`` is in this answer only."""
+        request = pb.ApiTokenCreateRequest(
+            name=name,
+            role=role,
+            connection_ids=connection_ids,
+            all_connections=all_connections,
+            may_name_actor=may_name_actor,
+        )
+        return self._call("CreateApiToken", request, timeout)
+
+    def list_api_tokens(self, *, timeout: float | None = None) -> pb.ApiTokenList:
+        """Every minted token, revoked ones too, oldest first; never their secrets."""
+        return self._call("ListApiTokens", pb.ApiTokenListRequest(), timeout)
+
+    def revoke_api_token(self, token_id: int, *, timeout: float | None = None) -> pb.ApiToken:
+        """Revokes a token: the daemon refuses it from its next call on."""
+        return self._call("RevokeApiToken", pb.ApiTokenRevokeRequest(id=token_id), timeout)
+
+    # --- alerts ---------------------------------------------------------------------------
+
+    def list_alert_subscriptions(
+        self, connection_id: int, *, timeout: float | None = None
+    ) -> pb.ListAlertSubscriptionsResponse:
+        """Who hears about what of the connection, oldest first."""
+        request = pb.ListAlertSubscriptionsRequest(connection_id=connection_id)
+        return self._call("ListAlertSubscriptions", request, timeout)
+
+    def set_alert_subscription(
+        self,
+        connection_id: int,
+        *,
+        channel: pb.AlertChannel,
+        target: str,
+        conditions: Iterable[pb.AlertCondition],
+        digest: bool = False,
+        timeout: float | None = None,
+    ) -> pb.AlertSubscription:
+        """Adds a recipient (an e-mail address or a webhook URL), or changes what one hears
+        about; a new webhook's signing secret is in this answer only."""
+        request = pb.SetAlertSubscriptionRequest(
+            connection_id=connection_id, channel=channel, target=target, conditions=conditions, digest=digest
+        )
+        return self._call("SetAlertSubscription", request, timeout)
+
+    def delete_alert_subscription(
+        self, connection_id: int, subscription_id: int, *, timeout: float | None = None
+    ) -> pb.DeleteAlertSubscriptionResponse:
+        """Removes a recipient, with the messages to it still waiting."""
+        request = pb.DeleteAlertSubscriptionRequest(connection_id=connection_id, subscription_id=subscription_id)
+        return self._call("DeleteAlertSubscription", request, timeout)
+
+    def send_test_alert(
+        self, connection_id: int, subscription_id: int, *, timeout: float | None = None
+    ) -> pb.SendTestAlertResponse:
+        """Sends a test message to the recipient now, and says whether it was delivered."""
+        request = pb.SendTestAlertRequest(connection_id=connection_id, subscription_id=subscription_id)
+        return self._call("SendTestAlert", request, timeout)
 
     def close(self) -> None:
         self._channel.close()

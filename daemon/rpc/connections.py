@@ -1,14 +1,20 @@
-"""Connections: creating them, their settings, and the revoke and purge lifecycle."""
+"""Connections: creating them, their settings, and the revoke, purge and delete lifecycle."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+
+from peewee import fn
 
 from billsync.daemon.errors import FailedPrecondition, InvalidArgument, NotFound
+from billsync.daemon.rpc.validation import echo, text
 from billsync.daemon.store import counts as link_counts
 from billsync.daemon.store import events
 from billsync.daemon.store.db import database
 from billsync.daemon.store.models import DEFAULT_SETTINGS, Connection, Link, Watermark
+
+log = logging.getLogger(__name__)
 
 MIN_INTERVAL, MAX_INTERVAL = 30, 7 * 24 * 3600
 LINE_KINDS = ("Service", "Expense")
@@ -22,9 +28,7 @@ def get(connection_id: int) -> Connection:
 
 
 def create(name: str, settings: dict, actor: str) -> Connection:
-    name = name.strip()
-    if not name:
-        raise InvalidArgument("name must not be empty")
+    """A new connection named ``name`` (validated by the caller)."""
     with database.atomic():
         connection = Connection.create(name=name, settings=merge_settings(dict(DEFAULT_SETTINGS), settings))
         events.record(connection, "connection.created", f"Connection {name!r} created", actor)
@@ -35,12 +39,12 @@ def merge_settings(current: dict, changes: dict) -> dict:
     """Validates ``changes`` and returns ``current`` with them applied."""
     merged = {**current, "item_mapping": dict(current.get("item_mapping", {}))}
     if "start_date" in changes:
-        start = changes["start_date"].strip()
+        start = text(changes["start_date"].strip(), "start_date")
         if start:
             try:
                 dt.date.fromisoformat(start)
             except ValueError as e:
-                raise InvalidArgument(f"start_date must be a date like 2026-01-31, not {start!r}") from e
+                raise InvalidArgument(f"start_date must be a date like 2026-01-31, not {echo(start)}") from e
         merged["start_date"] = start
     if changes.get("sync_interval_seconds"):
         interval = changes["sync_interval_seconds"]
@@ -49,10 +53,11 @@ def merge_settings(current: dict, changes: dict) -> dict:
         merged["sync_interval_seconds"] = interval
     for kind, item in changes.get("item_mapping", {}).items():
         if kind not in LINE_KINDS:
-            raise InvalidArgument(f"item_mapping keys are {' and '.join(LINE_KINDS)}, not {kind!r}")
+            raise InvalidArgument(f"item_mapping keys are {' and '.join(LINE_KINDS)}, not {echo(kind)}")
         if ":" in item or len(item) > 100:
             raise InvalidArgument("a QBO item name has at most 100 characters and no ':'")
-        merged["item_mapping"][kind] = item.strip() or DEFAULT_SETTINGS["item_mapping"][kind]
+        item = text(item, f"item_mapping[{kind!r}]").strip()
+        merged["item_mapping"][kind] = item or DEFAULT_SETTINGS["item_mapping"][kind]
     return merged
 
 
@@ -85,9 +90,9 @@ def check_purge_confirmation(connection: Connection, confirm: str) -> None:
     expected = [v for v in (connection.qbo_company_name, connection.qbo_realm_id) if v] or [connection.name]
     if confirm.strip() not in expected:
         raise FailedPrecondition(
-            f"Purge deletes every link of {connection.name!r}; reconnecting to a QuickBooks company that still "
+            f"Purge deletes every link of {echo(connection.name)}; reconnecting to a QuickBooks company that still "
             "holds the synced objects will duplicate them. To confirm, set confirm to "
-            f"{' or '.join(map(repr, expected))}."
+            f"{' or '.join(map(echo, expected))}."
         )
 
 
@@ -104,6 +109,36 @@ def purge_links(connection: Connection, actor: str) -> int:
             actor,
         )
     return deleted
+
+
+def delete(connection: Connection, actor: str) -> None:
+    """Deletes a connection that holds no grant and no link, with its runs, activity log and
+    watermarks. A grant must be revoked with the providers first (Revoke), and links, the
+    only proof of what is in QuickBooks, go only through Purge and its confirmation.
+
+    One statement checks and deletes, so an authorization completing meanwhile either
+    lands first (and the delete is refused) or finds the connection gone.
+    """
+    deleted = (
+        Connection.delete()
+        .where(
+            Connection.id == connection.id,
+            Connection.clio_tokens.is_null(),
+            Connection.qbo_tokens.is_null(),
+            ~fn.EXISTS(Link.select().where(Link.connection == connection.id)),
+        )
+        .execute()
+    )
+    if deleted:
+        log.info("connection %d deleted by %s", connection.id, actor)
+        return
+    now = get(connection.id)
+    if now.clio_tokens is not None or now.qbo_tokens is not None:
+        raise FailedPrecondition(f"{echo(now.name)} still holds access to Clio or QuickBooks: revoke it first")
+    raise FailedPrecondition(
+        f"{echo(now.name)} still has links to what it put in QuickBooks: purge it first "
+        "(Purge asks to confirm, since reconnecting that company afterwards may duplicate its objects)"
+    )
 
 
 def state_counts(connection: Connection) -> list[tuple[str, str, int]]:

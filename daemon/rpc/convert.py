@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from billsync.daemon.alerts.conditions import CONDITIONS
+from billsync.daemon.alerts.subscriptions import CHANNELS
 from billsync.daemon.errors import InvalidArgument
+from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store import models
 from billsync.v1 import billsync_pb2 as pb
 
@@ -21,6 +25,7 @@ LINK_STATE = {s: pb.LinkState.Value(f"LINK_STATE_{s.upper()}") for s in models.L
 CONNECTION_STATE = {s: pb.ConnectionState.Value(f"CONNECTION_STATE_{s.upper()}") for s in models.CONNECTION_STATES}
 RUN_STATE = {s: pb.RunState.Value(f"RUN_STATE_{s.upper()}") for s in models.RUN_STATES}
 PROVIDER = {pb.PROVIDER_CLIO: "clio", pb.PROVIDER_QBO: "qbo"}
+SEVERITY = {s: pb.CheckSeverity.Value(f"CHECK_SEVERITY_{s.upper()}") for s in qbo_settings.Severity}
 
 
 def _reverse(table: dict[str, int], value: int, what: str) -> str | None:
@@ -53,6 +58,21 @@ def timestamp(value: dt.datetime | None) -> Timestamp | None:
     ts = Timestamp()
     ts.FromDatetime(value.replace(tzinfo=dt.timezone.utc))
     return ts
+
+
+def datetime_of(message: Message, field: str) -> dt.datetime | None:
+    """A Timestamp field of a request as the database's naive UTC; None when unset."""
+    if not message.HasField(field):
+        return None
+    try:
+        return getattr(message, field).ToDatetime()
+    except ValueError as e:  # seconds or nanos out of range: not a moment at all
+        raise InvalidArgument(f"{field} must be a time between the years 1 and 9999") from e
+
+
+def settings_check(check: dict) -> pb.SettingsCheck:
+    """A settings check as stored on the connection, with its severity (derived, not stored)."""
+    return pb.SettingsCheck(**check, severity=SEVERITY[qbo_settings.severity(check["key"])])
 
 
 def settings(values: dict) -> pb.Settings:
@@ -122,3 +142,59 @@ def run(r: models.Run | None) -> pb.Run | None:
 
 def event(e: models.Event) -> pb.Event:
     return pb.Event(id=e.id, at=timestamp(e.at), actor=e.actor, type=e.type, message=e.message, link_id=e.link_id or 0)
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+ROLE = {r: pb.ApiTokenRole.Value(f"API_TOKEN_ROLE_{r.upper()}") for r in models.Role}
+
+
+def role_name(value: int) -> models.Role:
+    if not value:
+        raise InvalidArgument("role must be API_TOKEN_ROLE_READ, _OPERATE or _ADMIN")
+    return models.Role(_reverse(ROLE, value, "role"))
+
+
+def api_token(row: models.ApiToken, connection_ids: list[int]) -> pb.ApiToken:
+    return pb.ApiToken(
+        id=row.id,
+        name=row.name,
+        role=ROLE[models.Role(row.role)],
+        all_connections=row.all_connections,
+        connection_ids=connection_ids,
+        may_name_actor=row.may_name_actor,
+        created_by=row.created_by,
+        created_at=timestamp(row.created_at),
+        revoked_at=timestamp(row.revoked_at),
+    )
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+ALERT_CONDITION = {c: pb.AlertCondition.Value(f"ALERT_CONDITION_{c.upper()}") for c in CONDITIONS}
+ALERT_CHANNEL = {c: pb.AlertChannel.Value(f"ALERT_CHANNEL_{c.upper()}") for c in CHANNELS}
+
+
+def alert_channel_name(value: int) -> str:
+    return _reverse(ALERT_CHANNEL, value, "alert channel") or ""
+
+
+def alert_condition_names(values: list[int]) -> list[str]:
+    """The conditions' words; UNSPECIFIED is refused, not ignored."""
+    if pb.ALERT_CONDITION_UNSPECIFIED in values:
+        raise InvalidArgument("conditions must name conditions, not ALERT_CONDITION_UNSPECIFIED")
+    return [str(_reverse(ALERT_CONDITION, v, "alert condition")) for v in values]
+
+
+def alert_subscription(row: models.AlertSubscription, with_secret: bool = False) -> pb.AlertSubscription:
+    """A recipient; its webhook secret only ``with_secret`` (the answer that added it)."""
+    return pb.AlertSubscription(
+        id=row.id,
+        connection_id=row.connection_id,
+        channel=ALERT_CHANNEL[row.channel],
+        target=row.target,
+        conditions=[ALERT_CONDITION[c] for c in row.conditions if c in ALERT_CONDITION],
+        digest=row.digest,
+        secret=row.secret if with_secret and row.secret else "",
+        created_at=timestamp(row.created_at),
+    )

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import grpc
 
+from billsync.daemon.alerts import subscriptions
 from billsync.daemon.errors import FailedPrecondition, NotFound, Unavailable
 from billsync.daemon.qbo import settings as qbo_settings
-from billsync.daemon.rpc import authorization, connections, convert
+from billsync.daemon.rpc import access, authorization, connections, convert, validation
 from billsync.daemon.store import events, leases, links, paging
 from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
 from billsync.daemon.sync.providers import Providers
@@ -18,16 +19,18 @@ from billsync.daemon.sync.scheduler import Scheduler
 from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
 
-ACTOR_METADATA = "x-billsync-actor"
 PROBLEM_STATES = ("broken", "failed")
 PROBLEMS_ON_STATUS = 20
-#: How often a Sync stream looks at its run, and how long it waits for the run to start.
+#: How often a Sync stream looks at its run, and how long it waits for the run to start
+#: (or Purge for a run to end) before it says why: far beyond a healthy daemon's moment,
+#: and within it a loaded one still answers rather than failing the caller.
 STREAM_POLL = 0.2
-START_TIMEOUT = 30.0
+START_TIMEOUT = 120.0
 
 
 def actor_of(context: grpc.ServicerContext) -> str:
-    return dict(context.invocation_metadata()).get(ACTOR_METADATA, "").strip()[:200] or "api"
+    """Who the activity log says acted: the caller's token, and the person it may name."""
+    return access.current().actor(context.invocation_metadata())
 
 
 def settings_changes(message: pb.UpdateSettingsRequest | pb.Settings, explicit: bool) -> dict:
@@ -44,7 +47,7 @@ def connected(connection_id: int) -> Connection:
     connection = connections.get(connection_id)
     if connection.state != "connected":
         what = "was revoked" if connection.state == "revoked" else "needs authorization"
-        raise FailedPrecondition(f"{connection.name!r} {what}: authorize both Clio and QuickBooks first")
+        raise FailedPrecondition(f"{validation.echo(connection.name)} {what}: authorize both Clio and QuickBooks first")
     return connection
 
 
@@ -59,7 +62,10 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
     ) -> pb.StartAuthorizationResponse:
         connection = connections.get(request.connection_id)
         url, state = authorization.start(
-            self.providers, connection, convert.provider_name(request.provider), request.redirect_uri
+            self.providers,
+            connection,
+            convert.provider_name(request.provider),
+            validation.redirect_uri(request.redirect_uri),
         )
         return pb.StartAuthorizationResponse(authorize_url=url, state=state)
 
@@ -67,8 +73,16 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         self, request: pb.CompleteAuthorizationRequest, context: grpc.ServicerContext
     ) -> pb.Connection:
         provider = convert.provider_name(request.provider)
+        validation.callback(request.state, request.code)
         connection = authorization.complete(
-            self.providers, provider, request.state, request.code, request.realm_id, actor_of(context)
+            self.providers,
+            provider,
+            state=request.state,
+            code=request.code,
+            realm_id=validation.realm_id(request.realm_id),
+            actor=actor_of(context),
+            connection_id=request.connection_id,
+            redirect_uri=validation.redirect_uri(request.redirect_uri),
         )
         self.providers.forget(connection.id)
         if connection.state == "connected":
@@ -85,9 +99,9 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         # the request makes another follow it, so that "sync now" covers everything until now.
         self.scheduler.request(connection.id, "sync")
         deadline = time.monotonic() + START_TIMEOUT
-        while run is None:
+        while run is None and context.is_active():
             if time.monotonic() > deadline:
-                raise Unavailable("the sync did not start within 30 s; is the daemon overloaded?")
+                raise Unavailable(f"the sync did not start within {START_TIMEOUT:.0f} s; is the daemon overloaded?")
             time.sleep(STREAM_POLL / 2)
             run = runs.where(Run.id > (last.id if last else 0)).first()
         sent = None
@@ -106,9 +120,10 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         if request.all_problems:
             rows = list(query.where(Link.state.in_(PROBLEM_STATES)))
         else:
-            rows = list(query.where(Link.id.in_(list(request.link_ids))))
-            if missing := set(request.link_ids) - {r.id for r in rows}:
-                raise NotFound(f"{connection.name!r} has no link {', '.join(map(str, sorted(missing)))}")
+            ids = validation.link_ids(request.link_ids)
+            rows = list(query.where(Link.id.in_(list(ids))))
+            if missing := ids - {r.id for r in rows}:
+                raise NotFound(f"{validation.echo(connection.name)} has no link {validation.some_ids(missing)}")
         if not rows:
             return pb.ResyncResponse()
         force: dict[str, set[str]] = {}
@@ -130,7 +145,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def FixQboSetting(self, request: pb.FixQboSettingRequest, context: grpc.ServicerContext) -> pb.SettingsCheck:
         connection = connected(request.connection_id)
-        body = qbo_settings.fix_body(request.key)
+        body = qbo_settings.fix_body(validation.text(request.key, "key", validation.KEY_MAX))
         qbo, _ = self.providers.clients(connection)
         current = qbo.preferences()
         checks = qbo_settings.read_checks(
@@ -141,18 +156,65 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         events.record(connection, "settings.qbo_fixed", qbo_settings.fixed(request.key), actor_of(context))
         if not qbo_settings.held(checks, qbo_settings.CHECKS[request.key].holds):
             self.scheduler.request(connection.id, "settings")
-        return pb.SettingsCheck(**check)
+        return convert.settings_check(check)
+
+    # --- alerts (daemon/alerts) -----------------------------------------------------------
+
+    def ListAlertSubscriptions(
+        self, request: pb.ListAlertSubscriptionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListAlertSubscriptionsResponse:
+        listed = subscriptions.listed(connections.get(request.connection_id))
+        return pb.ListAlertSubscriptionsResponse(subscriptions=[convert.alert_subscription(s) for s in listed])
+
+    def SetAlertSubscription(
+        self, request: pb.SetAlertSubscriptionRequest, context: grpc.ServicerContext
+    ) -> pb.AlertSubscription:
+        row, added = subscriptions.put(
+            self.providers.config,
+            connections.get(request.connection_id),
+            channel=convert.alert_channel_name(request.channel),
+            target=request.target,
+            conditions=convert.alert_condition_names(list(request.conditions)),
+            digest=request.digest,
+            actor=actor_of(context),
+        )
+        return convert.alert_subscription(row, with_secret=added)
+
+    def DeleteAlertSubscription(
+        self, request: pb.DeleteAlertSubscriptionRequest, context: grpc.ServicerContext
+    ) -> pb.DeleteAlertSubscriptionResponse:
+        subscriptions.remove(connections.get(request.connection_id), request.subscription_id, actor_of(context))
+        return pb.DeleteAlertSubscriptionResponse()
+
+    def SendTestAlert(
+        self, request: pb.SendTestAlertRequest, context: grpc.ServicerContext
+    ) -> pb.SendTestAlertResponse:
+        connection = connections.get(request.connection_id)
+        alerts = self.providers.alerts
+        error = subscriptions.send_test(alerts.config, alerts.http, connection, request.subscription_id)
+        return pb.SendTestAlertResponse(delivered=not error, error=error)
+
+    # --- end of alerts ----------------------------------------------------------------------
 
     def CreateConnection(self, request: pb.CreateConnectionRequest, context: grpc.ServicerContext) -> pb.Connection:
         changes = settings_changes(request.settings, explicit=False)
-        return convert.connection(connections.create(request.name, changes, actor_of(context)))
+        return convert.connection(connections.create(validation.name(request.name), changes, actor_of(context)))
 
     def ListConnections(
         self, request: pb.ListConnectionsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionsResponse:
-        return pb.ListConnectionsResponse(
-            connections=[convert.connection(c) for c in Connection.select().order_by(Connection.id)]
+        rows, token = paging.page(
+            access.current().visible(Connection.select()), Connection.id, request.page_size, request.page_token
         )
+        return pb.ListConnectionsResponse(connections=[convert.connection(c) for c in rows], next_page_token=token)
+
+    def DeleteConnection(
+        self, request: pb.DeleteConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.DeleteConnectionResponse:
+        connection = connections.get(request.connection_id)
+        self._await_idle(connection)
+        connections.delete(connection, actor_of(context))
+        return pb.DeleteConnectionResponse()
 
     def GetSettings(self, request: pb.GetSettingsRequest, context: grpc.ServicerContext) -> pb.Settings:
         return convert.settings(connections.get(request.connection_id).settings)
@@ -171,7 +233,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         checks = connection.qbo_checks or []
         return pb.StatusResponse(
             connection=convert.connection(connection),
-            checks=[pb.SettingsCheck(**c) for c in checks],
+            checks=[convert.settings_check(c) for c in checks],
             action_required=qbo_settings.action_required(checks),
             fix_steps=qbo_settings.fix_steps(checks),
             counts=[pb.StateCount(kind=convert.KIND[k], state=convert.LINK_STATE[s], count=n) for k, s, n in counts],
@@ -192,13 +254,19 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             query = query.where(Link.kind == kind)
         if state := convert.link_state_name(request.state):
             query = query.where(Link.state == state)
+        query = links.matching(query, validation.text(request.query, "query"))
         rows, token = paging.page(query, Link.id, request.page_size, request.page_token)
         return pb.ListLinksResponse(links=[convert.link(r, self.qbo_app_url) for r in rows], next_page_token=token)
 
     def ListEvents(self, request: pb.ListEventsRequest, context: grpc.ServicerContext) -> pb.ListEventsResponse:
         connection = connections.get(request.connection_id)
         rows, token = paging.page(
-            Event.select().where(Event.connection == connection),
+            events.selection(
+                connection,
+                type_prefix=validation.text(request.type_prefix, "type_prefix"),
+                since=convert.datetime_of(request, "since"),
+                until=convert.datetime_of(request, "until"),
+            ),
             Event.id,
             request.page_size,
             request.page_token,
@@ -223,7 +291,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def Purge(self, request: pb.PurgeRequest, context: grpc.ServicerContext) -> pb.PurgeResponse:
         connection = connections.get(request.connection_id)
-        connections.check_purge_confirmation(connection, request.confirm)
+        connections.check_purge_confirmation(connection, validation.text(request.confirm, "confirm"))
         actor = actor_of(context)
         connection = self._revoke(connection, actor)
         self._await_idle(connection)
@@ -246,3 +314,23 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
                     "a sync of this connection is still finishing; access is revoked, so purge again in a minute"
                 )
             time.sleep(STREAM_POLL)
+
+    # --- API tokens (``access``; only an admin reaching every connection gets here) ------
+
+    def CreateApiToken(self, request: pb.ApiTokenCreateRequest, context: grpc.ServicerContext) -> pb.ApiTokenCreated:
+        row, secret = access.mint(
+            request.name,
+            convert.role_name(request.role),
+            all_connections=request.all_connections,
+            connection_ids=request.connection_ids,
+            may_name_actor=request.may_name_actor,
+            actor=actor_of(context),
+        )
+        return pb.ApiTokenCreated(token=convert.api_token(row, access.reached(row)), secret=secret)
+
+    def ListApiTokens(self, request: pb.ApiTokenListRequest, context: grpc.ServicerContext) -> pb.ApiTokenList:
+        return pb.ApiTokenList(tokens=[convert.api_token(row, access.reached(row)) for row in access.every_token()])
+
+    def RevokeApiToken(self, request: pb.ApiTokenRevokeRequest, context: grpc.ServicerContext) -> pb.ApiToken:
+        row = access.revoke(request.id)
+        return convert.api_token(row, access.reached(row))

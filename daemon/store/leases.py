@@ -11,6 +11,13 @@ otherwise. Each link write of its cycle first checks, in the same transaction an
 connection's row locked until it commits, that the row still names this daemon with the
 fence of its claim (:func:`fenced`); a renewal that finds no such row reports the lease
 lost. Either way the cycle stops (:class:`LeaseLost`) before writing over the new holder.
+
+A write sent to QBO cannot be fenced that way: once sent, it lands whatever becomes of its
+sender. A holder therefore sends only while its lease lasts (the scheduler checks before
+each attempt), and ``lease_until`` outlives a holder that may have left writes unanswered
+(one that died, stalled, or ended a cycle in failure). The next claim records until when
+those may still land (:func:`prior_writes_settled`): until then, a create they may hold is
+neither found nor missing, but unknown (``sync.recovery``).
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ from billsync.daemon.store.db import database
 from billsync.daemon.store.models import Connection
 
 LEASE = dt.timedelta(seconds=10)
+#: A write starts only with at least this much of its sender's lease left: enough to
+#: connect and send the request (``qbo.client.WRITE_TIMEOUT``) before the lease can lapse.
+SEND_WINDOW = dt.timedelta(seconds=7)
 
 
 class LeaseLost(Exception):
@@ -34,10 +44,17 @@ class LeaseLost(Exception):
 
 def database_now(ahead: dt.timedelta = dt.timedelta()) -> peewee.Node:
     """The database's clock, ``ahead`` later, as naive UTC like every time stored here."""
-    seconds = ahead.total_seconds()
     if isinstance(database.obj, peewee.PostgresqlDatabase):
-        return peewee.SQL(f"((CURRENT_TIMESTAMP AT TIME ZONE 'UTC') + interval '{seconds} seconds')")
-    return peewee.fn.strftime("%Y-%m-%d %H:%M:%f", "now", f"{seconds:+} seconds")
+        return _later(peewee.SQL("(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"), ahead)
+    return _later(peewee.SQL("'now'"), ahead)
+
+
+def _later(time: peewee.Node, by: dt.timedelta) -> peewee.Node:
+    """``time`` (a column or the clock), ``by`` later; NULL stays NULL."""
+    seconds = by.total_seconds()
+    if isinstance(database.obj, peewee.PostgresqlDatabase):
+        return peewee.NodeList((time, peewee.SQL(f"+ interval '{seconds} seconds'")), parens=True)
+    return peewee.fn.strftime("%Y-%m-%d %H:%M:%f", time, f"{seconds:+} seconds")
 
 
 def claimable(owner: str) -> peewee.Expression:
@@ -53,16 +70,39 @@ def held(connection_id: int) -> bool:
     return Connection.select().where(Connection.id == connection_id, live).exists()
 
 
-def claim(connection_id: int, owner: str) -> Connection | None:
+def claim(connection_id: int, owner: str, *, landing: dt.timedelta) -> Connection | None:
     """Claims the connection for ``owner`` unless another's live lease holds it. Returns the
     row as claimed, whose ``lease_owner`` and ``fence`` every write of the cycle carries
-    (see :func:`fenced`), or None."""
+    (see :func:`fenced`), or None.
+
+    ``landing`` is how long after it was sent a write may still land (QBO's execution
+    limit): the writes of the claims before this one, each sent while its lease lasted, may
+    land until the last lease ended plus that, or until what an earlier claim recorded, if
+    later (the columns on the right are read as they were before this claim).
+    """
     query = (
-        Connection.update(lease_owner=owner, lease_until=database_now(LEASE), fence=Connection.fence + 1)
+        Connection.update(
+            lease_owner=owner,
+            lease_until=database_now(LEASE),
+            fence=Connection.fence + 1,
+            prior_writes_until=_latest(Connection.prior_writes_until, _later(Connection.lease_until, landing)),
+        )
         .where(Connection.id == connection_id, claimable(owner))
         .returning(Connection)
     )
     return next(iter(query.execute()), None)
+
+
+def _latest(time: peewee.Node, other: peewee.Node) -> peewee.Node:
+    """The later of two times, either of which may be NULL (SQLite's ``max`` would be NULL)."""
+    return peewee.Case(None, [(other.is_null(), time), (time.is_null() | (time < other), other)], time)
+
+
+def prior_writes_settled(connection: Connection) -> bool:
+    """Whether every write sent under an earlier claim of the connection has landed or never
+    will, by the database's clock (see :func:`claim`)."""
+    settled = Connection.prior_writes_until.is_null() | (Connection.prior_writes_until <= database_now())
+    return Connection.select().where(Connection.id == connection.id, settled).exists()
 
 
 def renew(owner: str, fences: dict[int, int]) -> set[int]:
@@ -79,9 +119,13 @@ def renew(owner: str, fences: dict[int, int]) -> set[int]:
     return {connection_id for connection_id, fence in fences.items() if (connection_id, fence) not in held}
 
 
-def release(connection: Connection) -> None:
-    """Gives the lease ``connection`` was claimed under back, if it is still held."""
-    Connection.update(lease_owner=None, lease_until=None).where(_unchanged(connection)).execute()
+def release(connection: Connection, *, answered: bool) -> None:
+    """Gives the lease ``connection`` was claimed under back, if it is still held. Unless
+    every write of the claim was ``answered`` (a cycle that failed may have left one on its
+    way), ``lease_until`` keeps the release's time, from which the next claim reckons when
+    such a write may still land."""
+    until = None if answered else database_now()
+    Connection.update(lease_owner=None, lease_until=until).where(_unchanged(connection)).execute()
 
 
 @contextmanager

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import peewee
 
 from billsync.daemon.store.leases import fenced
 from billsync.daemon.store.models import Connection, Link, LinkState, utcnow
@@ -76,6 +80,17 @@ def first_in_states(connection: Connection, states: Iterable[str], limit: int) -
             Link.select().where(Link.connection == connection, Link.state == state).order_by(Link.id).limit(limit)
         )
     return sorted(rows, key=lambda link: link.id)[:limit]
+
+
+def matching(query: peewee.ModelSelect, text: str) -> peewee.ModelSelect:
+    """Narrows a selection of links to those a person finds by ``text``: every word in the
+    label ("Invoice 1043 (Amy's Bird Sanctuary)": bill number, client), ignoring case, or
+    the Clio id itself. A typed ``%`` or ``_`` widens the match, never narrows it."""
+    words = text.split()
+    if not words:
+        return query
+    in_label = functools.reduce(operator.and_, (Link.label.contains(w) for w in words))
+    return query.where(in_label | (Link.clio_id == text.strip()))
 
 
 def upsert(connection: Connection, rows: list[dict]) -> None:

@@ -172,10 +172,117 @@ def m0003_lease_fence(db: peewee.Database) -> None:
     apply_operations(migrator.add_column("connection", "fence", fence, allow_not_null=True))
 
 
+def m0004_prior_writes_until(db: peewee.Database) -> None:
+    """Records, with each claim of a lease, until when the writes of earlier claims may
+    still land in QBO, so that a takeover does not call a create missing while it may be
+    on its way. Nullable, with no default: added in place on SQLite and PostgreSQL alike."""
+    migrator = SchemaMigrator.from_database(db)
+    apply_operations(migrator.add_column("connection", "prior_writes_until", peewee.DateTimeField(null=True)))
+
+
+
+def m0005_alerts(db: peewee.Database) -> None:
+    """Alerts that reach a person: who hears about what (``alert_subscription``), which
+    conditions were announced (``alert_raised``, whose unique key lets one daemon only send
+    each), the outbox of messages (``alert_delivery``), and an index that finds the last
+    event of a type, which the conditions are read from."""
+
+    class Connection(Snapshot):
+        """Only what the foreign keys below refer to: the primary key."""
+
+    class AlertSubscription(Snapshot):
+        connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+        channel = peewee.CharField()
+        target = peewee.CharField(max_length=500)
+        conditions = peewee.TextField()
+        digest = peewee.BooleanField()
+        secret = peewee.TextField(null=True)
+        created_at = peewee.DateTimeField()
+
+        class Meta:
+            indexes = ((("connection", "channel", "target"), True),)
+
+    class AlertRaised(Snapshot):
+        connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+        condition = peewee.CharField()
+        state_key = peewee.CharField()
+        raised_at = peewee.DateTimeField()
+
+        class Meta:
+            indexes = ((("connection", "condition", "state_key"), True),)
+
+    class AlertDelivery(Snapshot):
+        subscription = peewee.ForeignKeyField(AlertSubscription, on_delete="CASCADE")
+        topic = peewee.CharField()
+        subject = peewee.TextField()
+        text = peewee.TextField()
+        link = peewee.TextField()
+        attempts = peewee.IntegerField()
+        next_attempt_at = peewee.DateTimeField(null=True, index=True)
+        delivered_at = peewee.DateTimeField(null=True)
+        error = peewee.TextField()
+        created_at = peewee.DateTimeField()
+
+    create_tables(db, AlertSubscription, AlertRaised, AlertDelivery)
+    migrator = SchemaMigrator.from_database(db)
+    apply_operations(migrator.add_index("event", ("connection_id", "type", "id"), False))
+
+
+def m0006_api_tokens(db: peewee.Database) -> None:
+    """Scoped API tokens (``rpc.access``): each with a role, the SHA-256 of its secret, and
+    the connections it reaches (``api_token_connection``) unless it reaches them all."""
+
+    class Connection(Snapshot):
+        """Only what the foreign key below refers to: the primary key."""
+
+    class ApiToken(Snapshot):
+        name = peewee.CharField()
+        role = peewee.CharField()
+        all_connections = peewee.BooleanField()
+        may_name_actor = peewee.BooleanField()
+        secret_hash = peewee.CharField(unique=True)
+        created_by = peewee.CharField()
+        created_at = peewee.DateTimeField()
+        revoked_at = peewee.DateTimeField(null=True)
+
+    class ApiTokenConnection(Snapshot):
+        token = peewee.ForeignKeyField(ApiToken, on_delete="CASCADE", index=False)
+        connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+
+        class Meta:
+            indexes = ((("token", "connection"), True),)
+
+    create_tables(db, ApiToken, ApiTokenConnection)
+
+
+def m0007_oauth_states(db: peewee.Database) -> None:
+    """Makes every OAuth state single-use: the authorizations started and not yet
+    completed, each usable once and until it expires (``store.oauth_states``)."""
+
+    class Connection(Snapshot):
+        """Only what the foreign key below refers to: the primary key."""
+
+    class OAuthState(Snapshot):
+        digest = peewee.CharField(primary_key=True)
+        connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+        provider = peewee.CharField()
+        redirect_uri = peewee.TextField()
+        expires_at = peewee.DateTimeField(index=True)
+
+        class Meta:
+            table_name = "oauth_state"
+
+    create_tables(db, OAuthState)
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
     (3, m0003_lease_fence),
+    (4, m0004_prior_writes_until),
+    (5, m0005_alerts),
+    (6, m0006_api_tokens),
+    (7, m0007_oauth_states),
 ]
 
 

@@ -83,6 +83,9 @@ class Connection(BaseModel):
     #: Bumped by every claim of the lease: a cycle's link writes carry its claim's number
     #: and are refused once a later claim took over (``store.leases``, migration 3).
     fence = peewee.BigIntegerField(default=0)
+    #: Until when a write sent to QBO under an earlier claim may still land: a create not
+    #: found there before then may yet appear (``store.leases``, migration 4).
+    prior_writes_until = peewee.DateTimeField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
 
 
@@ -180,7 +183,11 @@ class Event(BaseModel):
     link_id = peewee.BigIntegerField(null=True)
 
     class Meta:
-        indexes = ((("connection", "id"), False),)
+        indexes = (
+            (("connection", "id"), False),
+            # The last event of a type, which alerts look up after every run (migration 6).
+            (("connection", "type", "id"), False),
+        )
 
 
 class ClioWebhook(BaseModel):
@@ -201,4 +208,124 @@ class ClioWebhook(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
 
 
-MODELS = (Connection, Watermark, Link, LinkCount, Run, Event, ClioWebhook)
+# --- alerts (migration 6; see daemon/alerts) ----------------------------------------------
+
+
+class AlertSubscription(BaseModel):
+    """A recipient of a connection's alerts: an e-mail address or a webhook URL, the
+    conditions it hears about, and whether it gets the daily digest."""
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+    channel = peewee.CharField(choices=[("email", "email"), ("webhook", "webhook")])
+    target = peewee.CharField(max_length=500)
+    conditions = JSONField(default=list)
+    digest = peewee.BooleanField(default=False)
+    #: Signs a webhook's deliveries (HMAC-SHA256); None for e-mail.
+    secret = EncryptedJSONField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("connection", "channel", "target"), True),)
+
+
+class AlertRaised(BaseModel):
+    """A condition announced, in the state it was announced in. Inserting the row is what
+    lets one daemon, and only one, send the message (the unique key); the row goes when the
+    condition clears or changes, so that its return is announced again."""
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+    condition = peewee.CharField()
+    state_key = peewee.CharField()
+    raised_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("connection", "condition", "state_key"), True),)
+
+
+class AlertDelivery(BaseModel):
+    """One message to one recipient, kept until it is delivered or given up: the outbox
+    that the alert worker of any daemon sends from, retrying with backoff."""
+
+    subscription = peewee.ForeignKeyField(AlertSubscription, on_delete="CASCADE")
+    #: A condition, or "digest".
+    topic = peewee.CharField()
+    subject = peewee.TextField()
+    text = peewee.TextField()
+    link = peewee.TextField(default="")
+    attempts = peewee.IntegerField(default=0)
+    #: When to try (again); None once delivered or given up.
+    next_attempt_at = peewee.DateTimeField(null=True, index=True)
+    delivered_at = peewee.DateTimeField(null=True)
+    error = peewee.TextField(default="")
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+# --- API tokens (migration 7; see daemon/rpc/access.py) ---------------------------------
+
+
+class Role(enum.StrEnum):
+    """What an API token may do, each role everything the one before may and more."""
+
+    READ = "read"
+    OPERATE = "operate"
+    ADMIN = "admin"
+
+
+class ApiToken(BaseModel):
+    """A credential of the daemon's API that an admin minted. Only the SHA-256 of its
+    secret is kept: the secret was shown once, when it was made."""
+
+    name = peewee.CharField(default="")
+    role = peewee.CharField(choices=[(r, r) for r in Role])
+    #: Every connection, present and future; otherwise only those of ApiTokenConnection.
+    all_connections = peewee.BooleanField(default=False)
+    #: May name the person acting (``x-billsync-actor``) for the activity log: the panel's.
+    may_name_actor = peewee.BooleanField(default=False)
+    secret_hash = peewee.CharField(unique=True)
+    created_by = peewee.CharField(default="")
+    created_at = peewee.DateTimeField(default=utcnow)
+    revoked_at = peewee.DateTimeField(null=True)
+
+
+class ApiTokenConnection(BaseModel):
+    """A connection an API token reaches. Deleting the connection deletes the row: the
+    token then reaches one connection fewer (never, with none left, all of them)."""
+
+    token = peewee.ForeignKeyField(ApiToken, on_delete="CASCADE", index=False)
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("token", "connection"), True),)
+
+
+class OAuthState(BaseModel):
+    """An authorization a connection started and has not completed: the OAuth ``state``
+    sent through the browser is a random token, kept here only as its SHA-256, so the
+    callback proves which connection, provider and redirect URI it belongs to, once
+    (``store.oauth_states``, migration 8)."""
+
+    digest = peewee.CharField(primary_key=True)
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE")
+    provider = peewee.CharField()
+    redirect_uri = peewee.TextField()
+    expires_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "oauth_state"
+
+
+MODELS = (
+    Connection,
+    Watermark,
+    Link,
+    LinkCount,
+    Run,
+    Event,
+    ClioWebhook,
+    AlertSubscription,
+    AlertRaised,
+    AlertDelivery,
+    ApiToken,
+    ApiTokenConnection,
+    OAuthState,
+)

@@ -11,6 +11,10 @@ from billsync.daemon.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+#: The largest id a column holds (SQLite's and PostgreSQL's bigint): a token past it was forged.
+MAX_ID = 2**63 - 1
+#: A token this server issues is at most 36 characters (``before:`` and 19 digits, in base64).
+TOKEN_MAX = 64
 
 
 def page(
@@ -37,9 +41,12 @@ def encode(direction: str, last_id: int) -> str:
 
 def decode(token: str, direction: str) -> int:
     try:
-        prefix, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if prefix != direction:
+        if len(token) > TOKEN_MAX:
             raise ValueError(token)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as e:
+        prefix, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        last_id = int(value)
+        if prefix != direction or not 0 <= last_id <= MAX_ID:
+            raise ValueError(token)
+        return last_id
+    except (ValueError, UnicodeError) as e:
         raise InvalidArgument("page_token is not one this server issued for this listing") from e

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from billsync.daemon.clio import reader as clio_reader
@@ -23,12 +23,12 @@ from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import FailedPrecondition
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
-from billsync.daemon.store import events, links
+from billsync.daemon.store import events, leases, links
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import KINDS, Connection, Kind, Link, LinkState, Run
-from billsync.daemon.sync import broken, mapping, outcomes, planner, recovery
+from billsync.daemon.sync import broken, credits, mapping, outcomes, planner, recovery
 from billsync.daemon.sync.mapping import Record
-from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, Op
+from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, Action, Op
 from billsync.daemon.sync.writer import Done, Writer
 
 #: Outcomes a run counts, besides how many ops it planned (total) and finished (done).
@@ -38,10 +38,12 @@ FLUSH_EVERY = 0.25
 
 
 class Progress:
-    """Per-kind counters of a run, saved on the run row for Sync and Status to read."""
+    """Per-kind counters of a run, saved on the run row for Sync and Status to read, and
+    each op written or failed told to ``on_written`` (kind, result): the daemon's metrics."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, on_written: Callable[[str, str], None] = lambda kind, result: None) -> None:
         self.run = run
+        self.on_written = on_written
         self.kinds = {k: dict.fromkeys(COUNTERS, 0) for k in KINDS}
         self._flushed = 0.0
         self._lock = threading.Lock()  # batches in flight report from several threads
@@ -56,6 +58,7 @@ class Progress:
             counters["done"] += 1
             if outcome in COUNTED:
                 counters[outcome] += 1
+                self.on_written(op.kind, outcome)
         self.flush()
 
     def flush(self, force: bool = False) -> None:
@@ -89,6 +92,8 @@ class Cycle:
         self._item_ids: dict[str, str] | None = None
         #: (kind, Clio id) of every op this cycle planned.
         self.planned: set[tuple[str, str]] = set()
+        #: QBO ids of the credit memos this cycle created, which QBO may have applied by itself.
+        self.memos_created: set[str] = set()
 
     def steps(self) -> Iterator[float]:
         """The cycle as steps: it yields after each Clio read and each round of writes, so
@@ -132,10 +137,11 @@ class Cycle:
         """QBO's settings checks now, recorded on the connection (with an event when they changed)."""
         checks = qbo_settings.read_checks(self.qbo.preferences())
         if checks != self.connection.qbo_checks:
-            Connection.update(qbo_checks=checks).where(Connection.id == self.connection.id).execute()
-            if self.connection.qbo_checks is not None:
-                described = qbo_settings.describe(checks)
-                events.record(self.connection, "settings.qbo_changed", f"QuickBooks settings now: {described}")
+            with leases.fenced(self.connection):  # a cycle taken over records nothing
+                Connection.update(qbo_checks=checks).where(Connection.id == self.connection.id).execute()
+                if self.connection.qbo_checks is not None:
+                    described = qbo_settings.describe(checks)
+                    events.record(self.connection, "settings.qbo_changed", f"QuickBooks settings now: {described}")
             self.connection.qbo_checks = checks
         return checks
 
@@ -206,7 +212,9 @@ class Cycle:
         taken = self.customers_named(records)
         linked = links.linked_qbo_ids(self.connection, Kind.CONTACT, [c["Id"] for c in taken.values()])
         force = self.force.get(Kind.CONTACT, set())
-        ops = planner.plan_contacts(records, existing, taken=taken, linked_ids=linked, force=force)
+        ops = planner.plan_contacts(
+            records, existing, taken=taken, linked_ids=linked, account=self.connection.clio_account_id, force=force
+        )
         yield from self.write(ops, existing)
 
     def customers_named(self, contacts: list[Record]) -> dict[str, Record]:
@@ -249,18 +257,18 @@ class Cycle:
                 item_ids=items,
                 start_date=self.start_date,
                 held=held,
+                account=self.connection.clio_account_id,
                 force=str(b["id"]) in force,
             )
             for b in records
         ]
-        yield from self.write(ops, existing)
+        yield from self.write(self.adopt_marked(Kind.INVOICE, ops), existing)
 
     def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
         records = sorted(memos.values(), key=lambda m: m["id"])
         existing = links.load(self.connection, Kind.CREDIT_MEMO, [m["id"] for m in records])
         customers = links.qbo_ids(self.connection, Kind.CONTACT, [(m.get("contact") or {}).get("id") for m in records])
         item = self.item_ids().get("Service") if records else None
-        held = qbo_settings.held(self.checks, Kind.CREDIT_MEMO)
         force = self.force.get(Kind.CREDIT_MEMO, set())
         ops = [
             planner.plan_credit_memo(
@@ -268,12 +276,15 @@ class Cycle:
                 existing.get(str(m["id"])),
                 customer_id=customers.get(str((m.get("contact") or {}).get("id"))),
                 item_id=item,
-                held=held,
+                account=self.connection.clio_account_id,
                 force=str(m["id"]) in force,
             )
             for m in records
         ]
-        yield from self.write(ops, existing)
+        ops = self.adopt_marked(Kind.CREDIT_MEMO, ops)
+        yield from self.write(credits.withdraw_applications(self.connection, self.qbo, ops), existing)
+        created = [op.clio_id for op in ops if op.action is Action.CREATE]
+        self.memos_created |= set(links.qbo_ids(self.connection, Kind.CREDIT_MEMO, created).values())
 
     def sync_allocations(self, allocations: dict[int, Record]) -> Iterator[float]:
         records = sorted(allocations.values(), key=lambda a: a["id"])
@@ -283,6 +294,11 @@ class Cycle:
         parents = [a.get("parent") or {} for a in records]
         memo_ids = [p.get("id") for p in parents if p.get("type") == "CreditMemo"]
         memos = links.qbo_ids(self.connection, Kind.CREDIT_MEMO, memo_ids)
+        withdrawn = {
+            clio_id
+            for clio_id, link in links.load(self.connection, Kind.CREDIT_MEMO, memo_ids).items()
+            if link.fingerprint == Action.WITHDRAW
+        }
         force = self.force.get(Kind.PAYMENT, set())
         ops = [
             planner.plan_allocation(
@@ -291,13 +307,33 @@ class Cycle:
                 customer_id=customers.get(str((a.get("contact") or {}).get("id"))),
                 invoice=invoices.get(str((a.get("bill") or {}).get("id"))),
                 credit_memo_id=memos.get(str((a.get("parent") or {}).get("id"))),
+                account=self.connection.clio_account_id,
+                credit_memo_withdrawn=str((a.get("parent") or {}).get("id")) in withdrawn,
                 force=str(a["id"]) in force,
             )
             for a in records
         ]
+        ops = self.adopt_marked(Kind.PAYMENT, ops)
+        # What QBO applied by itself goes before the credits are applied where Clio applied them.
+        credits.undo_auto_applications(self.connection, self.qbo, self.memos_created | credits.applied_memos(ops))
         yield from self.write(ops, existing)
 
+    def adopt_marked(self, kind: Kind, ops: list[Op]) -> list[Op]:
+        """The creates among ``ops`` whose objects QBO already holds with their markers, made
+        updates of those objects (``planner.adopt_marked``): a purge deleted the links, not the
+        objects. Only creates are looked up, 50 natural keys a query, so a cycle that creates
+        nothing asks QBO nothing more."""
+        creates = {op.clio_id: op.natural_ref for op in ops if op.action is Action.CREATE}
+        if not creates:
+            return ops
+        found = recovery.find_marked(self.qbo, kind, creates, account=self.connection.clio_account_id)
+        return [planner.adopt_marked(op, found[op.clio_id]) if op.clio_id in found else op for op in ops]
+
     def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
+        """Writes ``ops``, but none of a create that an earlier claim may still be landing
+        (``recovery``): whatever the plan, its link decides once that create is found or
+        known missing."""
+        ops = [op for op in ops if op.clio_id not in self.pending.in_flight.get(op.kind, set())]
         self.planned.update((op.kind, op.clio_id) for op in ops)
         if ops:
             self.progress.planned(ops[0].kind, len(ops))
@@ -320,9 +356,11 @@ class Cycle:
     def advance(self, newest: dict[str, clio_reader.Mark]) -> None:
         """Moves every watermark past what this cycle read. A create still pending does not
         hold one back: its link is remembered, and the next cycle looks it up in QBO and, not
-        found there, reads its record from Clio by id (``ids_to_plan``)."""
-        for resource, mark in newest.items():
-            clio_reader.save_watermark(self.connection, resource, mark)
+        found there, reads its record from Clio by id (``ids_to_plan``). Under the lease: a
+        cycle taken over must not move a watermark past what its successor has yet to write."""
+        with leases.fenced(self.connection):
+            for resource, mark in newest.items():
+                clio_reader.save_watermark(self.connection, resource, mark)
 
 
 def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:

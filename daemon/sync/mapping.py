@@ -1,9 +1,10 @@
 """Clio records into QBO payloads: pure functions, no I/O.
 
 Everything QBO would refuse is caught here, before a request is spent, and raised as
-``Invalid`` with a reason a bookkeeper can act on. Every transaction carries a marker in
-``PrivateNote`` so that a create whose answer was lost can be found again and adopted
-instead of being sent twice.
+``Invalid`` with a reason a bookkeeper can act on. Every object carries a marker (``PrivateNote``, a
+customer's ``Notes``) naming the Clio account and record, so that an object whose create
+answer was lost, or whose link a purge deleted, can be found again and adopted instead of
+being made twice.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -23,15 +25,55 @@ DISPLAY_NAME_MAX = 500
 PERSON_NAME_MAX = 100
 DESCRIPTION_MAX = 4000
 ZERO = Decimal("0.00")
+MARKER_PREFIX = "billsync: Clio"
+_MARKER = re.compile(rf"{MARKER_PREFIX} (?:account (?P<account>\S+) )?(?P<kind>\w+) (?P<clio_id>\S+)")
 
 
 class Invalid(Exception):
     """QBO would refuse this record; the message says why and what to change in Clio."""
 
 
-def marker(kind: str, clio_id: str | int) -> str:
-    """The note that identifies our object in QBO: kind and Clio id, stable forever."""
-    return f"billsync: Clio {kind} {clio_id}"
+@dataclass(frozen=True)
+class Marker:
+    """What our note in a QBO object names: a Clio record of one Clio account.
+
+    The account is named because Clio ids identify a record only within one Clio
+    database (each region is its own), and two Clio accounts may sync into one QBO
+    company: neither may take the other's objects for its own. Markers written before
+    they named the account (``account`` empty) say only the kind and the id.
+    """
+
+    kind: str
+    clio_id: str
+    account: str = ""
+
+    def __str__(self) -> str:
+        account = f"account {self.account} " if self.account else ""
+        return f"{MARKER_PREFIX} {account}{self.kind} {self.clio_id}"
+
+    @classmethod
+    def parse(cls, note: str | None) -> Marker | None:
+        """The marker a whole note is, or None when the note is not one of ours."""
+        found = _MARKER.fullmatch(note or "")
+        return cls(found["kind"], found["clio_id"], found["account"] or "") if found else None
+
+    def unnamed(self) -> Marker:
+        """This marker as written before markers named the Clio account."""
+        return replace(self, account="")
+
+
+def marker(kind: str, clio_id: str | int, *, account: str) -> str:
+    """The note that identifies our object in QBO: the Clio account, the record's kind and
+    its id, stable forever. ``account`` is the connection's Clio account id; a connection
+    that never learnt it writes the unnamed form."""
+    return str(Marker(kind, str(clio_id), account))
+
+
+def marked_id(note: Any, kind: str) -> str | None:
+    """The Clio id a note names as :func:`marker` wrote it for ``kind``, or None when the
+    note is not one of ours (a person's memo, or QBO's own)."""
+    found = Marker.parse(str(note or ""))
+    return found.clio_id if found is not None and found.kind == kind and found.clio_id.isdigit() else None
 
 
 def money(value: Any) -> Decimal:
@@ -81,8 +123,8 @@ def email(contact: Record) -> str:
     return str(contact.get("primary_email_address") or "").strip().lower()
 
 
-def customer(contact: Record, name: str) -> Record:
-    body: Record = {"DisplayName": name, "Notes": marker("contact", contact["id"])}
+def customer(contact: Record, name: str, *, account: str) -> Record:
+    body: Record = {"DisplayName": name, "Notes": marker("contact", contact["id"], account=account)}
     if contact.get("type") == "Company":
         body["CompanyName"] = name[:PERSON_NAME_MAX]
     else:
@@ -118,7 +160,7 @@ def _sales_line(line: Record, item_id: str) -> Record:
     return body
 
 
-def invoice(bill: Record, lines: list[Record], customer_id: str, item_ids: dict[str, str]) -> Record:
+def invoice(bill: Record, lines: list[Record], customer_id: str, item_ids: dict[str, str], *, account: str) -> Record:
     """A Clio bill as a QBO Invoice whose TotalAmt equals the bill's total to the cent.
 
     Lines keep their own amounts (after any line discount); the bill-level discount is a
@@ -157,7 +199,7 @@ def invoice(bill: Record, lines: list[Record], customer_id: str, item_ids: dict[
         "CustomerRef": {"value": customer_id},
         "Line": body_lines,
         "TxnTaxDetail": {"TotalTax": tax},
-        "PrivateNote": marker("bill", bill["id"]),
+        "PrivateNote": marker("bill", bill["id"], account=account),
     }
     if bill.get("due_at"):
         body["DueDate"] = _date(bill["due_at"])
@@ -178,7 +220,7 @@ def _positive(record: Record, what: str) -> Decimal:
     return amount
 
 
-def payment(allocation: Record, customer_id: str, invoice_id: str) -> Record:
+def payment(allocation: Record, customer_id: str, invoice_id: str, *, account: str) -> Record:
     """A payment allocation as a QBO Payment applied to its invoice."""
     amount = _positive(allocation, "A payment")
     return {
@@ -186,11 +228,11 @@ def payment(allocation: Record, customer_id: str, invoice_id: str) -> Record:
         "TotalAmt": amount,
         "TxnDate": _date(allocation.get("date")),
         "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}],
-        "PrivateNote": marker("allocation", allocation["id"]),
+        "PrivateNote": marker("allocation", allocation["id"], account=account),
     }
 
 
-def credit_memo(memo: Record, customer_id: str, item_id: str) -> Record:
+def credit_memo(memo: Record, customer_id: str, item_id: str, *, account: str) -> Record:
     amount = _positive(memo, "A credit note")
     return {
         "CustomerRef": {"value": customer_id},
@@ -203,11 +245,13 @@ def credit_memo(memo: Record, customer_id: str, item_id: str) -> Record:
                 "SalesItemLineDetail": {"ItemRef": {"value": item_id}, "TaxCodeRef": {"value": "NON"}},
             }
         ],
-        "PrivateNote": marker("credit_memo", memo["id"]),
+        "PrivateNote": marker("credit_memo", memo["id"], account=account),
     }
 
 
-def credit_application(allocation: Record, customer_id: str, invoice_id: str, credit_memo_id: str) -> Record:
+def credit_application(
+    allocation: Record, customer_id: str, invoice_id: str, credit_memo_id: str, *, account: str
+) -> Record:
     """A credit note applied to a bill: in QBO, a zero Payment linking both documents."""
     amount = _positive(allocation, "A credit")
     return {
@@ -218,5 +262,5 @@ def credit_application(allocation: Record, customer_id: str, invoice_id: str, cr
             {"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]},
             {"Amount": amount, "LinkedTxn": [{"TxnId": credit_memo_id, "TxnType": "CreditMemo"}]},
         ],
-        "PrivateNote": marker("allocation", allocation["id"]),
+        "PrivateNote": marker("allocation", allocation["id"], account=account),
     }

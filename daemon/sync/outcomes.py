@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import logging
 import uuid
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
+from billsync.daemon.observe import context
+from billsync.daemon.observe.logs import concerning
 from billsync.daemon.store import events
 from billsync.daemon.store.db import database
 from billsync.daemon.store.leases import fenced
 from billsync.daemon.store.links import DependencyKey, load, upsert
 from billsync.daemon.store.models import Connection, Link, LinkState
 from billsync.daemon.sync.planner import Action, Op
+
+log = logging.getLogger(__name__)
 
 
 class Keep(enum.Enum):
@@ -172,3 +177,14 @@ def record(connection: Connection, results: list[tuple[Op, Outcome]]) -> None:
             if state in (LinkState.FAILED, LinkState.BROKEN) and before.get((op.kind, op.clio_id)) != state:
                 link_id = Link.get(Link.connection == connection, Link.kind == op.kind, Link.clio_id == op.clio_id).id
                 events.record(connection, f"link.{state}", f"{op.label}: {outcome.reason}", link_id=link_id)
+    for op, outcome in results:  # a line per item: its ids, and QBO's intuit_tid when QBO answered for it
+        answered = isinstance(outcome.qbo_id, str) or outcome.error_code
+        fields = concerning(
+            kind=op.kind,
+            clio_id=op.clio_id,
+            state=outcome.state,
+            qbo_id=outcome.qbo_id if isinstance(outcome.qbo_id, str) else op.qbo_id,
+            code=outcome.error_code,
+            intuit_tid=context.intuit_tid.get() if answered else "",
+        )
+        log.info("%s %s %s", op.kind, op.clio_id, outcome.state, extra=fields)

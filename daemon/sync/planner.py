@@ -32,10 +32,18 @@ NATURAL_KEY = {
     Kind.CREDIT_MEMO: "TxnDate",
     Kind.PAYMENT: "TxnDate",
 }
-#: Holds invoices while QBO would renumber or accept duplicate invoice numbers, and credit
-#: notes while it would apply credits by itself (:mod:`billsync.daemon.qbo.settings`).
+#: The QBO field our marker is in (:func:`billsync.daemon.sync.mapping.marker`).
+MARKER_FIELD = {
+    Kind.CONTACT: "Notes",
+    Kind.INVOICE: "PrivateNote",
+    Kind.CREDIT_MEMO: "PrivateNote",
+    Kind.PAYMENT: "PrivateNote",
+}
+#: Holds invoices while QBO would renumber or accept duplicate invoice numbers
+#: (:mod:`billsync.daemon.qbo.settings`).
 SETTINGS_DEPENDENCY = DependencyKey("settings", "qbo")
 WITH_OBJECT = (LinkState.SYNCED, LinkState.WAITING, LinkState.FAILED)
+CREDIT_VOIDED = "Its credit note was voided in Clio"
 
 
 class Action(enum.StrEnum):
@@ -46,6 +54,9 @@ class Action(enum.StrEnum):
     UPDATE = "update"
     VOID = "void"
     DELETE = "delete"
+    #: Undo a credit note voided in Clio: QBO cannot void a credit memo, so its
+    #: applications are removed and then it is deleted (:mod:`billsync.daemon.sync.credits`).
+    WITHDRAW = "withdraw"
     #: Link an object QBO already has, writing nothing.
     ADOPT = "adopt"
     SKIP = "skip"
@@ -108,23 +119,23 @@ def _write(op: Op, body: Record, link: LinkLike | None, *, force: bool) -> Op:
         if not force:
             return op
         if op.kind == Kind.CONTACT and link.qbo_id:
-            return _update(op, link, {**body, "Active": True}, fingerprint=fp)
+            return _update(op, link.qbo_id, link.sync_token, {**body, "Active": True}, fingerprint=fp)
         return replace(op, action=Action.CREATE, body=body, fingerprint=fp)
     if has_object(link):
         if link.state == LinkState.SYNCED and link.fingerprint == fp and not force:
             return replace(op, fingerprint=fp)
-        return _update(op, link, body, fingerprint=fp)
+        return _update(op, link.qbo_id, link.sync_token, body, fingerprint=fp)
     return replace(op, action=Action.CREATE, body=body, fingerprint=fp)
 
 
-def _update(op: Op, link: LinkLike, body: Record, *, fingerprint: str) -> Op:
-    token = link.sync_token or "0"
-    sparse = {**body, "Id": link.qbo_id, "SyncToken": token, "sparse": True}
-    return replace(op, action=Action.UPDATE, body=sparse, fingerprint=fingerprint, qbo_id=link.qbo_id, sync_token=token)
+def _update(op: Op, qbo_id: str, sync_token: str | None, body: Record, *, fingerprint: str) -> Op:
+    token = sync_token or "0"
+    sparse = {**body, "Id": qbo_id, "SyncToken": token, "sparse": True}
+    return replace(op, action=Action.UPDATE, body=sparse, fingerprint=fingerprint, qbo_id=qbo_id, sync_token=token)
 
 
 def _retire(op: Op, link: LinkLike | None, *, action: Action, reason: str) -> Op:
-    """Void or delete what was synced; skip what never was."""
+    """Void, delete or withdraw what was synced; skip what never was."""
     if not has_object(link):
         return replace(op, action=Action.SKIP, reason=reason)
     if link.fingerprint == action:
@@ -149,17 +160,57 @@ def _email_of(customer: Record) -> str:
     return (customer.get("PrimaryEmailAddr") or {}).get("Address", "").strip().lower()
 
 
+def _claims(found: Record, body: Record, field: str, *, unnamed_too: bool) -> bool:
+    """Whether ``found`` carries the marker ``body`` carries: this Clio account's for this
+    record, or, if ``unnamed_too``, the form written before markers named the account."""
+    ours, theirs = mapping.Marker.parse(body[field]), mapping.Marker.parse(found.get(field))
+    return theirs is not None and (theirs == ours or (unnamed_too and theirs == ours.unnamed()))
+
+
+def _foreign(customer: Record, *, account: str) -> bool:
+    """Whether billsync made this customer for another Clio account syncing into the same
+    QBO company: that account's, never to be adopted by this one."""
+    theirs = mapping.Marker.parse(customer.get("Notes"))
+    return theirs is not None and theirs.account not in ("", account)
+
+
+def adopt_marked(op: Op, found: Record) -> Op:
+    """A create as an update of ``found``, the object QBO already holds with the marker the
+    create would write: billsync made it for this record of this Clio account before (its
+    link was purged, or the answer to its create was lost). The update links it and writes
+    the record as it is now, which may have changed since.
+
+    A marker that names no account (written before markers did) is taken only on an
+    object of this record's customer. Anything else leaves the create as it is: the object
+    is not ours, and QBO says so if it is in the way (an invoice number taken).
+    """
+    if op.action is not Action.CREATE:
+        return op
+    same_customer = (found.get("CustomerRef") or {}).get("value") == op.body["CustomerRef"]["value"]
+    if not _claims(found, op.body, MARKER_FIELD[op.kind], unnamed_too=same_customer):
+        return op
+    return _update(op, str(found["Id"]), str(found.get("SyncToken", "0")), op.body, fingerprint=op.fingerprint)
+
+
 def contact_label(contact: Record) -> str:
     return f"Contact {contact.get('name') or contact['id']}"
 
 
 def plan_contact(
-    contact: Record, link: LinkLike | None, *, taken: dict[str, Record], linked_ids: set[str], force: bool = False
+    contact: Record,
+    link: LinkLike | None,
+    *,
+    taken: dict[str, Record],
+    linked_ids: set[str],
+    account: str,
+    force: bool = False,
 ) -> Op:
     """A contact as a Customer, adopting an existing QBO customer of the same name and e-mail.
 
     ``taken`` maps lower-cased DisplayNames already in QBO to their customer; ``linked_ids``
-    are customer ids already linked to some Clio contact, which must not be adopted twice.
+    are customer ids already linked to some Clio contact, which must not be adopted twice;
+    a customer billsync made for another Clio account (``account`` is this connection's) is
+    that account's, whatever its name and e-mail.
     """
     op = Op(Kind.CONTACT, str(contact["id"]), contact_label(contact))
     try:
@@ -170,18 +221,20 @@ def plan_contact(
     if has_object(link) or (link is not None and link.state == LinkState.BROKEN and link.qbo_id):
         if link.qbo_ref == fallback:
             name, fallback = fallback, ""
-        return _write(replace(op, fallback_name=fallback), mapping.customer(contact, name), link, force=force)
+        body = mapping.customer(contact, name, account=account)
+        return _write(replace(op, fallback_name=fallback), body, link, force=force)
     existing = taken.get(name.lower())
     if existing is not None:
-        same_person = _email_of(existing) == mapping.email(contact)
+        same_person = _email_of(existing) == mapping.email(contact) and not _foreign(existing, account=account)
         if same_person and existing["Id"] not in linked_ids:
             reason = "Matched an existing QuickBooks customer by name and e-mail"
-            return _adopt(op, mapping.customer(contact, name), existing, reason=reason)
-        mine = taken.get(fallback.lower())
-        if mine is not None and mine.get("Notes") == mapping.marker("contact", op.clio_id):
-            return _adopt(op, mapping.customer(contact, fallback), mine)
+            return _adopt(op, mapping.customer(contact, name, account=account), existing, reason=reason)
+        mine, body = taken.get(fallback.lower()), mapping.customer(contact, fallback, account=account)
+        if mine is not None and _claims(mine, body, MARKER_FIELD[Kind.CONTACT], unnamed_too=True):
+            return _adopt(op, body, mine)
         name, fallback = fallback, ""
-    return _write(replace(op, fallback_name=fallback), mapping.customer(contact, name), link, force=force)
+    body = mapping.customer(contact, name, account=account)
+    return _write(replace(op, fallback_name=fallback), body, link, force=force)
 
 
 def bill_label(bill: Record) -> str:
@@ -198,11 +251,13 @@ def plan_bill(
     item_ids: dict[str, str],
     start_date: str,
     held: str,
+    account: str,
     force: bool = False,
 ) -> Op:
     """A bill as an Invoice; void and delete follow Clio; drafts and early bills are skipped.
 
-    ``held`` is why QBO's settings hold invoices back, or "" when they do not.
+    ``held`` is why QBO's settings hold invoices back, or "" when they do not; ``account``
+    is the connection's Clio account, which the invoice's marker names.
     """
     op = Op(Kind.INVOICE, str(bill["id"]), bill_label(bill))
     state = bill.get("state")
@@ -225,7 +280,7 @@ def plan_bill(
             depends_on=DependencyKey(Kind.CONTACT, str(client_id)),
         )
     try:
-        body = mapping.invoice(bill, lines or [], customer_id, item_ids)
+        body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     return _write(op, body, link, force=force)
@@ -233,8 +288,8 @@ def plan_bill(
 
 def allocation_label(allocation: Record) -> str:
     kind = "Credit applied" if (allocation.get("parent") or {}).get("type") == "CreditMemo" else "Payment"
-    bill_id = (allocation.get("bill") or {}).get("id")
-    return f"{kind} {mapping.money(allocation.get('amount'))} on bill {bill_id}"
+    bill = allocation.get("bill") or {}
+    return f"{kind} {mapping.money(allocation.get('amount'))} on invoice {bill.get('number') or bill.get('id')}"
 
 
 def plan_allocation(
@@ -244,17 +299,23 @@ def plan_allocation(
     customer_id: str | None,
     invoice: LinkLike | None,
     credit_memo_id: str | None,
+    account: str,
+    credit_memo_withdrawn: bool = False,
     force: bool = False,
 ) -> Op:
     """A payment allocation as a Payment; a credit-note allocation as a zero Payment applying it.
 
     ``invoice`` is the link of the allocation's bill: the payment applies to its QBO
     invoice, waits while there is none yet, and is skipped with it (a draft, a bill before
-    the start date) since that invoice will never come.
+    the start date) since that invoice will never come. ``credit_memo_withdrawn``: its
+    credit note was voided in Clio and taken out of QBO, which Clio may do without voiding
+    the note's allocations; such an application has nothing left to apply.
     """
     op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation))
     if allocation.get("voided_at"):
         return _retire(op, link, action=Action.VOID, reason="Voided in Clio")
+    if credit_memo_withdrawn:
+        return _retire(op, link, action=Action.DELETE, reason=CREDIT_VOIDED)
     bill_id = (allocation.get("bill") or {}).get("id")
     on_invoice = DependencyKey(Kind.INVOICE, str(bill_id))
     parent = allocation.get("parent") or {}
@@ -280,9 +341,9 @@ def plan_allocation(
                     reason=f"Waiting for Clio credit note {parent.get('id')}",
                     depends_on=DependencyKey(Kind.CREDIT_MEMO, str(parent.get("id"))),
                 )
-            body = mapping.credit_application(allocation, customer_id, invoice.qbo_id, credit_memo_id)
+            body = mapping.credit_application(allocation, customer_id, invoice.qbo_id, credit_memo_id, account=account)
         else:
-            body = mapping.payment(allocation, customer_id, invoice.qbo_id)
+            body = mapping.payment(allocation, customer_id, invoice.qbo_id, account=account)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     return _write(replace(op, depends_on=on_invoice), body, link, force=force)
@@ -300,16 +361,16 @@ def plan_credit_memo(
     *,
     customer_id: str | None,
     item_id: str | None,
-    held: str,
+    account: str,
     force: bool = False,
 ) -> Op:
-    """A credit note as a CreditMemo. ``held`` is why QBO's settings hold credit notes back
-    (QBO would apply them by itself), or "" when they do not."""
+    """A credit note as a CreditMemo, whatever QBO's *Automatically apply credits* says:
+    what QBO applies by itself is undone before the note is applied where Clio applied it
+    (:mod:`billsync.daemon.sync.credits`). Voided in Clio, it is withdrawn: QBO refuses to
+    void a credit memo."""
     op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo))
     if memo.get("voided_at"):
-        return _retire(op, link, action=Action.VOID, reason="Voided in Clio")
-    if held:
-        return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
+        return _retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
     contact_id = (memo.get("contact") or {}).get("id")
     if customer_id is None:
         return replace(
@@ -321,7 +382,7 @@ def plan_credit_memo(
     if item_id is None:
         return replace(op, action=Action.FAIL, reason="No QuickBooks item is mapped for Service line items")
     try:
-        body = mapping.credit_memo(memo, customer_id, item_id)
+        body = mapping.credit_memo(memo, customer_id, item_id, account=account)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     return _write(op, body, link, force=force)
@@ -333,6 +394,7 @@ def plan_contacts(
     *,
     taken: dict[str, Record],
     linked_ids: set[str],
+    account: str,
     force: set[str],
 ) -> list[Op]:
     """Plans contacts in Clio id order, so that when two share a name the older one keeps
@@ -341,7 +403,8 @@ def plan_contacts(
     ops = []
     for contact in sorted(contacts, key=lambda c: int(c["id"])):
         clio_id = str(contact["id"])
-        op = plan_contact(contact, existing.get(clio_id), taken=taken, linked_ids=linked_ids, force=clio_id in force)
+        link = existing.get(clio_id)
+        op = plan_contact(contact, link, taken=taken, linked_ids=linked_ids, account=account, force=clio_id in force)
         if op.action is Action.CREATE:
             placeholder = f"planned:{clio_id}"
             taken.setdefault(op.body["DisplayName"].lower(), {"Id": placeholder})

@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from billsync.daemon.alerts.worker import AlertWorker
 from billsync.daemon.auth.oauth import OAuth, Provider
 from billsync.daemon.auth.tokens import TokenSource
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.config import Config
 from billsync.daemon.http import Http
+from billsync.daemon.observe.metrics import Metrics
+from billsync.daemon.observe.requests import RequestObserver
 from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.ratelimit import RateLimiter
 from billsync.daemon.store.models import Connection
@@ -38,13 +41,18 @@ class Providers:
     token source per connection and provider means concurrent 401s cause one refresh.
     All connections share one HTTP client (its connection pool and TLS context): a client
     of their own would cost each connection about 1.6 MiB (bench: ``python -m bench scale``).
+    Both report to the daemon's ``metrics`` (a registry of their own when none is given).
+    The end of each run is noticed by ``alerts`` (a worker that is never started, so
+    evaluates nothing, when none is given).
     """
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, metrics: Metrics | None = None, alerts: AlertWorker | None = None) -> None:
         self.config = config
-        self.http = Http()
+        self.metrics = metrics or Metrics()
+        self.alerts = alerts or AlertWorker(config)
+        self.http = Http(observe=RequestObserver.for_config(self.metrics, config))
         self.oauth = OAuth(config, self.http)
-        self.limiter = RateLimiter(time_scale=config.time_scale)
+        self.limiter = RateLimiter(time_scale=config.time_scale, on_wait=self.metrics.waited)
         self._clients: dict[tuple[int, str], tuple[QuickBooks, Clio]] = {}
         self._lock = threading.Lock()
 

@@ -13,7 +13,10 @@ another daemon soon after it expires on the database's clock. The lease names it
 ``host:pid:random``, so whoever reads the row knows which process to look at. A daemon that
 finds its lease taken over (a renewal that renews nothing, a link write refused under the
 fence of its claim) abandons the cycle at once: its run is marked interrupted, and nothing
-else is written, since the connection is the new holder's now.
+else is written, since the connection is the new holder's now. Nor is anything sent to QBO:
+each write is sent only while the lease is known to last a while yet (renewed on the spot
+if the last renewal is too old), so a stalled daemon that wakes up sends nothing, and the
+writes it did send land soon enough for the next holder to wait them out.
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ import peewee
 
 from billsync.daemon.clio.client import ClioError
 from billsync.daemon.errors import AuthorizationLost, BillsyncError, Unavailable
+from billsync.daemon.observe import context
+from billsync.daemon.qbo.client import EXECUTION_LIMIT
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store import events, leases
 from billsync.daemon.store.leases import LeaseLost
-from billsync.daemon.store.models import Connection, Run, utcnow
+from billsync.daemon.store.models import Connection, Link, LinkState, Run, utcnow
 from billsync.daemon.sync.engine import Cycle, Progress
 from billsync.daemon.sync.providers import Providers
 
@@ -83,6 +88,7 @@ class Scheduler:
         self._resting: list[tuple[float, int, Active]] = []  # a heap of (due, tiebreak, cycle)
         self._active: dict[int, Active | None] = {}  # None: a cycle being set up
         self._leases: dict[int, int] = {}  # connection id: fence of the claim held here
+        self._renewed: dict[int, float] = {}  # connection id: monotonic start of its last kept claim or renewal
         self._triggers: dict[int, str] = {}
         self._guard = threading.Lock()
         self._wake = threading.Event()
@@ -90,6 +96,9 @@ class Scheduler:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._passes = threading.Condition()
+        #: How long a write sent to QBO may take to land: QBO's execution limit, at the pace
+        #: of its other limits (BILLSYNC_TIME_SCALE).
+        self.landing = dt.timedelta(seconds=EXECUTION_LIMIT / providers.config.time_scale)
         self._begun = self._ended = 0  # dispatch passes, see await_dispatch
 
     def start(self) -> None:
@@ -234,15 +243,48 @@ class Scheduler:
             try:
                 with self._guard:
                     held = dict(self._leases)
+                started = time.monotonic()
                 lost = leases.renew(self.owner, held)
-                with self._guard:
-                    for connection_id in lost:
-                        if self._leases.get(connection_id) == held[connection_id]:  # not a claim made since
-                            del self._leases[connection_id]
+                self._renewed_at(started, held, lost)
                 if lost:
                     log.warning("other daemons took over connections %s", ", ".join(map(str, sorted(lost))))
             except Exception:  # noqa: BLE001
                 log.exception("renewing leases failed")
+
+    def _renewed_at(self, started: float, held: dict[int, int], lost: set[int]) -> None:
+        """Records a renewal begun at ``started`` (monotonic) of the claims ``held``: those
+        ``lost`` are dropped, the others known to last until ``started`` + the lease at least.
+        A claim made since is left alone."""
+        with self._guard:
+            for connection_id, fence in held.items():
+                if self._leases.get(connection_id) != fence:
+                    continue
+                if connection_id in lost:
+                    del self._leases[connection_id]
+                    self._renewed.pop(connection_id, None)
+                else:
+                    self._renewed[connection_id] = max(started, self._renewed.get(connection_id, started))
+
+    def _sendable(self, connection: Connection) -> None:
+        """Called before each write to QBO: returns once the lease of this claim lasts
+        ``leases.SEND_WINDOW`` more, renewing it now if the last renewal is too old.
+
+        Raises:
+            LeaseLost: the lease was taken over, so the write must not leave.
+        """
+        with self._guard:
+            fence = self._leases.get(connection.id)
+            renewed = self._renewed.get(connection.id)
+        if fence != connection.fence or renewed is None:
+            raise LeaseLost(f"connection {connection.id} was claimed again after claim {connection.fence}")
+        if time.monotonic() - renewed < (leases.LEASE - leases.SEND_WINDOW).total_seconds():
+            return
+        started = time.monotonic()
+        held = {connection.id: fence}
+        lost = leases.renew(self.owner, held)
+        self._renewed_at(started, held, lost)
+        if lost:
+            raise LeaseLost(f"connection {connection.id} was claimed again after claim {connection.fence}")
 
     def _start(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Active | None:
         """Claims the connection and registers its cycle; None if a cycle of it is active
@@ -255,16 +297,19 @@ class Scheduler:
             self._active[connection_id] = None
         active = None
         try:
-            connection = leases.claim(connection_id, self.owner)
+            started = time.monotonic()
+            connection = leases.claim(connection_id, self.owner, landing=self.landing)
             if connection is not None:
                 with self._guard:
                     self._leases[connection_id] = connection.fence
+                    self._renewed[connection_id] = started
                 active = self._begin(connection, trigger, force)
         finally:
             with self._guard:
                 if active is None:
                     self._active.pop(connection_id, None)
                     self._leases.pop(connection_id, None)
+                    self._renewed.pop(connection_id, None)
                 else:
                     self._active[connection_id] = active
         return active
@@ -272,19 +317,22 @@ class Scheduler:
     def _begin(self, connection: Connection, trigger: str, force: dict[str, set[str]] | None) -> Active:
         """A cycle of the connection just claimed, with its run."""
         # Holding the lease, any run still marked running belongs to a daemon that died or stalled.
-        Run.update(
-            state="failed",
-            error="Interrupted: the daemon running it stopped; this run takes over",
-            finished_at=utcnow(),
-        ).where(Run.connection == connection, Run.state == "running").execute()
-        run = Run.create(connection=connection, trigger=trigger)
-        progress = Progress(run)
-        return Active(
-            connection,
-            run,
-            progress,
-            Cycle(connection, *self.providers.clients(connection), progress, force).steps(),
+        interrupted = (
+            Run.update(
+                state="failed",
+                error="Interrupted: the daemon running it stopped; this run takes over",
+                finished_at=utcnow(),
+            )
+            .where(Run.connection == connection, Run.state == "running")
+            .execute()
         )
+        run = Run.create(connection=connection, trigger=trigger)
+        if interrupted:
+            self.providers.metrics.took_over(connection.id, run.id)
+        progress = Progress(run, on_written=self.providers.metrics.object_written)
+        qbo, clio = self.providers.clients(connection)
+        qbo = qbo.guarded(lambda: self._sendable(connection))
+        return Active(connection, run, progress, Cycle(connection, qbo, clio, progress, force).steps())
 
     def _holds(self, active: Active) -> bool:
         """Whether the last renewal found this cycle's lease still held."""
@@ -299,7 +347,8 @@ class Scheduler:
             self._abandon(active)
             return None
         try:
-            return next(active.steps)
+            with context.bound(active.connection.id, active.run.id):
+                return next(active.steps)
         except StopIteration:
             self._finish(active, "succeeded", "")
         except LeaseLost:
@@ -325,17 +374,17 @@ class Scheduler:
         connection, run = active.connection, active.run
         active.progress.flush(force=True)
         now = utcnow()
-        interval = dt.timedelta(seconds=connection.settings.get("sync_interval_seconds", 300))
+        due = next_due(connection, now)
         try:
             with leases.fenced(connection):
                 Run.update(state=state, error=error, finished_at=now).where(Run.id == run.id).execute()
                 # A run requested while this one ran (next_run_at moved past its start) stays due.
-                Connection.update(next_run_at=now + interval).where(
+                Connection.update(next_run_at=due).where(
                     Connection.id == connection.id,
                     Connection.state == "connected",
                     Connection.next_run_at.is_null() | (Connection.next_run_at <= run.started_at),
                 ).execute()
-                leases.release(connection)
+                leases.release(connection, answered=state == "succeeded")
         except LeaseLost:
             self._abandon(active)
             return
@@ -352,6 +401,8 @@ class Scheduler:
             f"run.{state}",
             f"Run {run.id} ({run.trigger}) {state}: {summary}" + (f" — {error}" if error else ""),
         )
+        self.providers.metrics.run_ended(connection.id, run.id, state)
+        self.providers.alerts.notice(connection.id)
         self._forget(active)
 
     def _abandon(self, active: Active) -> None:
@@ -363,6 +414,7 @@ class Scheduler:
         Run.update(state="failed", error=LEASE_LOST, finished_at=peewee.fn.COALESCE(Run.finished_at, utcnow())).where(
             Run.id == active.run.id
         ).execute()
+        self.providers.metrics.run_ended(active.connection.id, active.run.id, "interrupted")
         self._forget(active)
 
     def _forget(self, active: Active) -> None:
@@ -371,3 +423,16 @@ class Scheduler:
         with self._guard:
             self._active.pop(active.connection.id, None)
             self._leases.pop(active.connection.id, None)
+            self._renewed.pop(active.connection.id, None)
+
+
+def next_due(connection: Connection, now: dt.datetime) -> dt.datetime:
+    """When the connection's next cycle is due: after its interval, or as soon as the creates
+    a cycle left pending because an earlier claim's writes might still land them can be
+    decided on (``sync.recovery``), if sooner."""
+    due = now + dt.timedelta(seconds=connection.settings.get("sync_interval_seconds", 300))
+    settles = Connection.select(Connection.prior_writes_until).where(Connection.id == connection.id).scalar()
+    if settles is None or settles >= due:
+        return due
+    pending = Link.select().where(Link.connection == connection, Link.state == LinkState.PENDING).exists()
+    return max(settles, now) if pending else due

@@ -14,13 +14,16 @@ run (raised).
 
 from __future__ import annotations
 
+import contextvars
 import enum
+import functools
 import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
+from decimal import Decimal
 
 from billsync.daemon.qbo.client import BatchOp, Operation, QuickBooks
 from billsync.daemon.qbo.faults import QboFault
@@ -37,11 +40,12 @@ BATCH_SIZE = 30
 IN_FLIGHT = 3
 SENDERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="batch")
 WRITES = (Action.CREATE, Action.UPDATE)
-RETIRES = (Action.VOID, Action.DELETE)
-#: What a retire did, as its link's reason says it: in Clio, then in QBO.
+RETIRES = (Action.VOID, Action.DELETE, Action.WITHDRAW)
+#: What a retire did, as its link's reason says it: in Clio (unless the op says), then in QBO.
 RETIRED = {
     Action.VOID: ("Voided in Clio", "voided in QuickBooks"),
     Action.DELETE: ("Deleted in Clio", "deleted in QuickBooks"),
+    Action.WITHDRAW: ("Voided in Clio", "its applications removed and the credit memo deleted in QuickBooks"),
 }
 BROKEN_REASON = "Deleted or made inactive in QuickBooks by someone; re-sync to create it again"
 #: An update QuickBooks left out of its answer twice: it may or may not hold the change.
@@ -73,12 +77,14 @@ def batch_requestid(
     connection: Connection, ops: list[Op], keys: dict[str, str], resent: frozenset[tuple[str, str]] = frozenset()
 ) -> str:
     """The same batch, sent again after a lost answer, carries the same requestid; a new
-    one never does (an update names the SyncToken it was written against, so an edit
-    reverted in Clio is not answered with the reply to its first writing), nor does the
-    re-send of an update a batch answer left out (``resent``: kind and Clio id), which the
-    first requestid would answer with that same answer, the update missing again."""
+    one never does. Each op is named by what it sends (an update's body names the SyncToken
+    it was written against, so an edit reverted in Clio is not answered with the reply to
+    its first writing; a create changed in Clio since it was first sent is not answered
+    with the object made of its old content) and by a create's idempotency key; nor does
+    the re-send of an update a batch answer left out (``resent``: kind and Clio id), which
+    the first requestid would answer with that same answer, the update missing again."""
     parts = [
-        f"{op.kind}:{op.clio_id}:{keys.get(op.clio_id) or op.fingerprint + ':' + op.sync_token}"
+        f"{op.kind}:{op.clio_id}:{keys.get(op.clio_id, '')}:{mapping.fingerprint(op.body or {})}"
         + (":resent" if (op.kind, op.clio_id) in resent else "")
         for op in ops
     ]
@@ -131,7 +137,8 @@ class Writer:
         """Sends the batches at once and waits for every one of them, even when one fails:
         a batch still in flight when the cycle ends could land after the next cycle's
         recovery found nothing, and be created twice. Returns the ops worth one more try."""
-        futures = [SENDERS.submit(self._batch, batch, existing) for batch in batches]
+        # Each in the cycle's context (its connection and run: metrics and log lines name them).
+        futures = [SENDERS.submit(contextvars.copy_context().run, self._batch, batch, existing) for batch in batches]
         wait(futures)
         for future in futures:
             if future.exception() is not None:
@@ -213,6 +220,10 @@ class Writer:
         """Void or delete in QBO what was voided or deleted in Clio."""
         call = self.qbo.void if op.action is Action.VOID else self.qbo.delete
         in_clio, in_qbo = RETIRED[op.action]
+        in_clio = op.reason or in_clio
+        gone = Outcome(LinkState.SKIPPED, f"{in_clio}; already gone from QuickBooks", fingerprint=op.action)
+        state = LinkState.SYNCED if op.action is Action.VOID else LinkState.SKIPPED
+        done = functools.partial(Outcome, state, f"{in_clio}; {in_qbo}", fingerprint=op.action)
         try:
             entity = call(
                 op.entity,
@@ -220,24 +231,40 @@ class Writer:
                 op.sync_token,
                 requestid=requestid_for(self.connection, op.kind, op.clio_id, op.action, op.sync_token),
             )
-            outcome = Outcome(
-                LinkState.SYNCED if op.action is Action.VOID else LinkState.SKIPPED,
-                f"{in_clio}; {in_qbo}",
-                fingerprint=op.action,
-                sync_token=str(entity.get("SyncToken", op.sync_token)),
-            )
+            outcome = done(sync_token=str(entity.get("SyncToken", op.sync_token)))
         except QboFault as fault:
             if not fault.validation:
                 raise
             if fault.not_found:
-                outcome = Outcome(LinkState.SKIPPED, f"{in_clio}; already gone from QuickBooks", fingerprint=op.action)
+                outcome = gone
             elif fault.stale and not stale_retried:
-                token = str(self.qbo.read(op.entity, op.qbo_id)["SyncToken"])
-                return self._retire(replace(op, sync_token=token), stale_retried=True)
+                # Our token is stale, perhaps because this very retire applied already (its
+                # answer lost to a crash): done again under a fresh token, it would apply twice.
+                current = self._read_or_none(op)
+                if current is None:
+                    outcome = gone
+                elif op.action is Action.VOID and voided(current):
+                    outcome = done(sync_token=str(current["SyncToken"]))
+                else:
+                    return self._retire(replace(op, sync_token=str(current["SyncToken"])), stale_retried=True)
             else:
                 outcome = outcomes.failed(fault.describe(), fault.code)
         outcomes.record(self.connection, [(op, outcome)])
         self.on_done(op, Done.FAILED if outcome.state == LinkState.FAILED else Done.UPDATED)
+
+    def _read_or_none(self, op: Op) -> dict | None:
+        """The op's QBO object as it is now, or None if QBO has it no more."""
+        try:
+            return self.qbo.read(op.entity, op.qbo_id)
+        except QboFault as fault:
+            if fault.not_found:
+                return None
+            raise
+
+
+def voided(entity: dict) -> bool:
+    """Whether QBO shows the transaction voided: zeroed, with "Voided" leading its note."""
+    return str(entity.get("PrivateNote", "")).startswith("Voided") and Decimal(str(entity.get("TotalAmt", 0))) == 0
 
 
 def _under_fallback_name(op: Op) -> Op:

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, request
 from billsync.sandbox.clio import actions, fields, loader
 from billsync.sandbox.clio.api import clio_json
 from billsync.sandbox.clio.errors import bad_request
-from billsync.sandbox.clio.models import ALLOCATIONS, BILLS, CONTACTS
+from billsync.sandbox.clio.models import ALLOCATIONS, BILLS, CONTACTS, CREDIT_MEMOS
 from billsync.sandbox.clio.store import Record
 from billsync.sandbox.faults import FaultConfig
 
@@ -44,6 +44,9 @@ ROUTES = {
     "DELETE /_sandbox/bills/<id>": "Delete a bill (it stays listed in state \"deleted\").",
     "POST /_sandbox/payments": "Record a payment: {bill_id, amount (default: the balance), date}.",
     "POST /_sandbox/allocations/<id>/void": "Void a payment or credit allocation.",
+    "POST /_sandbox/credits": "Issue a credit note and apply it to a bill: {bill_id, amount (default: the balance), "
+    "date, description}.",
+    "POST /_sandbox/credit_memos/<id>/void": "Void a credit note; {\"allocations\": true} voids its allocations too.",
 }
 
 
@@ -217,3 +220,17 @@ def payment_create() -> Response:
 @bp.post("/allocations/<int:allocation_id>/void")
 def allocation_void(allocation_id: int) -> Response:
     return clio_json(_full(ALLOCATIONS, actions.void_allocation(_sandbox().store, allocation_id)))
+
+
+@bp.post("/credits")
+def credit_create() -> Response:
+    body = _body()
+    if "bill_id" not in body:
+        raise bad_request("bill_id is required")
+    return clio_json(_full(CREDIT_MEMOS, actions.create_credit(_sandbox().store, body)), 201)
+
+
+@bp.post("/credit_memos/<int:memo_id>/void")
+def credit_void(memo_id: int) -> Response:
+    with_allocations = bool(_body().get("allocations", False))
+    return clio_json(_full(CREDIT_MEMOS, actions.void_credit(_sandbox().store, memo_id, with_allocations)))

@@ -9,7 +9,8 @@ behind an integration's back:
 - ``POST /_sandbox/seed`` ``{"realm_id"?, "objects": {"Customer": [...]}, "raw"?: false}``
   add objects (validated like API creates; ``raw`` stores them as given, Ids included).
 - ``POST /_sandbox/tokens`` ``{"realm_id"?}`` mint an access/refresh token pair.
-- ``POST /_sandbox/tokens/expire`` expire every access token now.
+- ``POST /_sandbox/tokens/expire`` ``{"refresh"?: false}`` expire every access token now,
+  and with ``refresh`` every refresh token too (a grant past its 100 days).
 - ``GET  /_sandbox/stats`` request counts per method, endpoint and status; ``DELETE`` resets.
 - ``GET  /_sandbox/objects/<realm>/<Entity>`` every object of a type, and its tombstones.
 - ``POST /_sandbox/user/<realm>/<Entity>/<id>/<action>`` act as a QBO user: ``delete``,
@@ -101,7 +102,7 @@ def mint_tokens() -> Response:
 
 @bp.post("/tokens/expire")
 def expire_tokens() -> Response:
-    return _json({"expired": _state().tokens.expire_access()})
+    return _json({"expired": _state().tokens.expire_access(refresh=bool(_args().get("refresh")))})
 
 
 @bp.route("/stats", methods=["GET", "DELETE"])

@@ -131,10 +131,11 @@ class TokenStore:
             return Refusal(403)
         return None
 
-    def expire_access(self) -> int:
-        """Make every access token expired now; returns how many (admin API)."""
+    def expire_access(self, refresh: bool = False) -> int:
+        """Make every access token, and with ``refresh`` every refresh token, expired now;
+        returns how many access tokens (admin API)."""
         with self._lock:
-            for grant in self._access.values():
+            for grant in [*self._access.values(), *(self._refresh.values() if refresh else ())]:
                 grant.expires_at = 0.0
             return len(self._access)
 

@@ -20,6 +20,18 @@ def billsync(*args: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
+def add_bill(sandbox, client_id: str, number: str) -> None:
+    httpx.post(
+        f"{sandbox.clio_url}/_sandbox/bills",
+        json={
+            "client_id": int(client_id),
+            "state": "awaiting_payment",
+            "number": number,
+            "lines": [{"kind": "Service", "description": "Advice", "price": "150.00", "quantity": "2"}],
+        },
+    ).raise_for_status()
+
+
 def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_daemon, e2e_config):
     seed_firm(sandbox, bills=30, seed=9)
     make_ready(sandbox)
@@ -28,20 +40,12 @@ def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_da
     settle(e2e_client, connection.id)  # and any that followed it: the new bills must wait for `billsync sync`
     client_id = Link.get(Link.kind == "contact", Link.state == "synced").clio_id
     for n in range(3):
-        httpx.post(
-            f"{sandbox.clio_url}/_sandbox/bills",
-            json={
-                "client_id": int(client_id),
-                "state": "awaiting_payment",
-                "number": f"CLI-{n}",
-                "lines": [{"kind": "Service", "description": "Advice", "price": "150.00", "quantity": "2"}],
-            },
-        ).raise_for_status()
+        add_bill(sandbox, client_id, f"CLI-{n}")
     env = {**os.environ, "BILLSYNC_ADDRESS": f"127.0.0.1:{e2e_daemon.port}", "BILLSYNC_API_TOKEN": e2e_config.api_token}
 
     synced = billsync("sync", env=env)
     assert synced.returncode == 0, synced.stderr
-    assert synced.stdout.startswith("succeeded (") and "invoice 3/3" in synced.stdout
+    assert synced.stdout.startswith("succeeded (") and "  invoice: 3 created (3/3)" in synced.stdout, synced.stdout
     assert "invoice" in synced.stderr and "item" in synced.stderr, "the progress bars go to stderr"
 
     status = billsync("status", env=env)
@@ -50,8 +54,40 @@ def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_da
     failed = json.loads(billsync("--json", "links", "--kind", "invoice", "--state", "failed", env=env).stdout)["links"]
     assert failed and all(link["reason"] for link in failed)
     again = billsync("resync", failed[0]["id"], env=env)
-    assert again.returncode == 0 and "failed" in again.stdout
+    assert again.returncode == 1, "the item still fails"
+    assert "failed" in again.stdout and "1 item(s) still fail" in again.stderr
     assert billsync("resync", env=env).returncode == 2
     events = billsync("events", "--limit", "5", env=env).stdout
     assert "link.resync" in events.splitlines()[0] or "run." in events.splitlines()[0]
     assert e2e_client.status(connection.id).problem_count == len(failed)
+
+
+def test_status_says_how_many_more_problems_there_are_and_how_to_list_them(sandbox, e2e_client, e2e_daemon, e2e_config):
+    seed_firm(sandbox, bills=10, seed=11)
+    make_ready(sandbox)
+    connection = connect(e2e_client)
+    sync(e2e_client, connection.id)
+    settle(e2e_client, connection.id)
+    client_id = Link.get(Link.kind == "contact", Link.state == "synced").clio_id
+    for _ in range(40):  # one bill number forty times: QBO takes the first, refuses the rest
+        add_bill(sandbox, client_id, "SAME-1")
+    sync(e2e_client, connection.id)
+    settle(e2e_client, connection.id)
+    status = e2e_client.status(connection.id)
+    shown = len(status.problems)
+    assert status.problem_count > shown, "the firm has more problems than one status shows"
+    env = {**os.environ, "BILLSYNC_ADDRESS": f"127.0.0.1:{e2e_daemon.port}", "BILLSYNC_API_TOKEN": e2e_config.api_token}
+    text = billsync("status", env=env).stdout
+    assert f"… and {status.problem_count - shown} more: billsync links --state failed" in text
+
+
+def test_a_missing_token_is_named_plainly(e2e_daemon, tmp_path):
+    env = {
+        **os.environ,
+        "BILLSYNC_ADDRESS": f"127.0.0.1:{e2e_daemon.port}",
+        "BILLSYNC_DATA_DIR": str(tmp_path / "none"),
+    }
+    env.pop("BILLSYNC_API_TOKEN", None)
+    run = billsync("status", env=env)
+    assert run.returncode == 1
+    assert "no API token" in run.stderr and "BILLSYNC_API_TOKEN" in run.stderr, run.stderr

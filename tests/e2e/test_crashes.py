@@ -1,9 +1,10 @@
 """Crash safety: SIGKILL the daemon again and again during an initial sync, and under
 injected faults; QBO must end with every object once and every link recorded.
 
-The kills follow observed states (a batch held by the QBO emulator, see
-``POST /_sandbox/hold``, or one it just answered), never a delay: each provably interrupts a
-run, however fast the machine. The deadlines only stop a hung test."""
+The kills follow observed states (``tests/crashloop.py``: a batch held by the QBO emulator,
+one it just answered, one whose answer it dropped after applying it), never a delay: each
+provably interrupts a run, however fast the machine. The deadlines only stop a hung test.
+``python -m bench crashloop`` runs the same loop with fifty kills and more."""
 
 from __future__ import annotations
 
@@ -11,22 +12,19 @@ import os
 import signal
 
 import httpx
+import pytest
 
 from billsync.daemon.rpc.client import DaemonClient
-from billsync.daemon.store.models import Connection, Link, Run
+from billsync.daemon.store.models import Link, Run
 from billsync.daemon.sync.mapping import marker
 from billsync.v1 import billsync_pb2 as pb
+from tests.crashloop import SUITE_TRIGGERS, ClioStaff, CrashLoop, Trigger, compare, converge
 from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm, sync
-from tests.harness import PATIENCE, caught, free_port, hold_batches, make_ready, migrate, start_daemon, wait_until
+from tests.harness import PATIENCE, free_port, make_ready, migrate
 
-#: Kills during one initial sync, whose firm needs several times more rounds of batches.
-KILLS = 6
-
-
-def lease_pid(connection_id: int) -> int | None:
-    """The process holding the connection's lease (the owner reads ``host:pid:random``)."""
-    owner = Connection.select(Connection.lease_owner).where(Connection.id == connection_id).scalar()
-    return int(owner.split(":")[1]) if owner else None
+#: Kills during one initial sync, whose firm needs several times more rounds of batches:
+#: two of each trigger.
+KILLS = 2 * len(SUITE_TRIGGERS)
 
 
 def assert_every_object_once_and_linked(box) -> None:
@@ -40,17 +38,62 @@ def assert_every_object_once_and_linked(box) -> None:
         objects = [o for o in qbo_objects(box, entity) if o.get(field, "").startswith("billsync:")]
         markers = [o[field] for o in objects]
         assert len(markers) == len(set(markers)), f"duplicate {entity} in QuickBooks"
-        links = {marker(word, link.clio_id): link for link in Link.select().where(Link.kind == kind)}
+        links = {
+            marker(word, link.clio_id, account=link.connection.clio_account_id): link
+            for link in Link.select().where(Link.kind == kind)
+        }
         for o in objects:
             link = links.get(o[field])
             assert link is not None and link.qbo_id == o["Id"], f"{entity} {o['Id']} has no link"
 
 
 def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
-    """Every kill lands in a run in progress, at a point the test has seen: each even kill
-    while QBO holds batches the daemon sent (QBO applies them once the daemon is dead, so
-    their answers are lost), each odd one just after QBO answered them (the daemon may not
-    have recorded them yet). Each new daemon takes the connection over once the lease lapses."""
+    """Every kill lands in a run in progress, at a state the test has seen in QBO: while it
+    holds batches the daemon sent (applied once the daemon is dead, their answers lost),
+    just after it answered them (the daemon may not have recorded them), and just after it
+    applied one and dropped the answer. Between kills the firm's staff edit bill numbers,
+    void and delete bills, take and void payments in Clio. Each restart takes the connection
+    over at once (the dead daemon's lease is given back). QBO must end with every Clio
+    record's twin exactly once, of the right amount, and every twin linked."""
+    make_ready(sandbox)
+    seed_firm(sandbox, bills=500, seed=11)
+    env = {
+        **os.environ,
+        **sandbox_env(sandbox, database_url, str(tmp_path / "data")),
+        "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}",
+    }
+    migrate(env)
+    crashes = CrashLoop(sandbox, env, SUITE_TRIGGERS, staff=ClioStaff(sandbox, seed=11), changes=2)
+    try:
+        connection_id = crashes.start(lambda client: connect(client).id)
+        loop = crashes.run(KILLS)
+        assert not loop.ended_early and loop.total == KILLS
+        with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
+            run = converge(client, connection_id)
+            assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
+    finally:
+        if crashes.process is not None:
+            crashes.process.send_signal(signal.SIGTERM)
+            crashes.process.wait(timeout=PATIENCE)
+    interrupted = Run.select().where(Run.connection == connection_id, Run.error.contains("Interrupted")).count()
+    assert interrupted == KILLS, "every kill interrupted a run"
+    assert not Link.select().where(Link.state == "pending").exists()
+    comparison = compare(sandbox, connection_id)
+    assert comparison.clio["Invoice"] > 200 and comparison.clio["Payment"] > 150
+    assert not comparison.problems, "\n".join(comparison.problems[:20])
+
+
+@pytest.mark.xfail(
+    reason="issue 12: a takeover resolves the dead daemon's pending creates while its batch is still in flight "
+    "(in the works: recovery timing and request keys)",
+    strict=False,
+)
+def test_batches_landing_after_a_takeover_are_neither_doubled_nor_lost(sandbox, database_url, db, tmp_path):
+    """QBO applies a dead daemon's batches only once the daemon that took over has resolved
+    its pending creates and is writing itself (``Trigger.LANDS_LATE``), as QBO may, being
+    allowed 120 s per request. Today the new daemon finds nothing, creates the records again
+    under another batch requestid, and both land: payments twice, invoices refused as
+    duplicate numbers (6140) and their links failed while our own invoice exists."""
     make_ready(sandbox)
     seed_firm(sandbox, bills=300, seed=11)
     env = {
@@ -59,37 +102,18 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
         "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}",
     }
     migrate(env)
-    process = start_daemon(env)
+    crashes = CrashLoop(sandbox, env, (Trigger.LANDS_LATE,), staff=ClioStaff(sandbox, seed=11), changes=0)
     try:
+        connection_id = crashes.start(lambda client: connect(client).id)
+        assert crashes.run(3).total == 3
         with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
-            connection = connect(client)
-        for kill in range(KILLS):
-            live = process.pid
-            wait_until(lambda: lease_pid(connection.id) == live, "the daemon to take the connection")
-            hold_batches(sandbox, True)
-            wait_until(lambda: caught(sandbox), "a batch held in QBO")
-            if kill % 2:
-                hold_batches(sandbox, False)
-                wait_until(lambda: not caught(sandbox), "QBO to answer the batches it held")
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            hold_batches(sandbox, False)
-            wait_until(lambda: not caught(sandbox), "QBO to answer the batches it held")
-            process = start_daemon(env)
-        with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
-            for _ in range(3):  # the first may join the killed run, which ends when the new daemon takes over
-                run = sync(client, connection.id)
-                if run.state == pb.RUN_STATE_SUCCEEDED and not Link.select().where(Link.state == "pending").exists():
-                    break
-            assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
+            converge(client, connection_id)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=PATIENCE)
-    interrupted = Run.select().where(Run.connection == connection.id, Run.error.contains("Interrupted")).count()
-    assert interrupted == KILLS, "every kill interrupted a run"
-    assert Link.select().where(Link.kind == "invoice", Link.state == "synced").count() > 150
-    assert not Link.select().where(Link.state == "pending").exists()
-    assert_every_object_once_and_linked(sandbox)
+        if crashes.process is not None:
+            crashes.process.send_signal(signal.SIGTERM)
+            crashes.process.wait(timeout=PATIENCE)
+    comparison = compare(sandbox, connection_id)
+    assert not comparison.problems, "\n".join(comparison.problems[:20])
 
 
 def test_sync_converges_under_throttling_faults_and_token_expiry(sandbox, e2e_client):

@@ -13,7 +13,7 @@ import signal
 from billsync.daemon.rpc.client import DaemonClient
 from billsync.daemon.store.db import open_database
 from billsync.daemon.store.fields import set_secret_key
-from billsync.daemon.store.models import Connection, Link, Run
+from billsync.daemon.store.models import Connection, Link, Run, Watermark
 from billsync.daemon.sync.scheduler import LEASE_LOST
 from billsync.v1 import billsync_pb2 as pb
 from tests import harness
@@ -25,6 +25,10 @@ from tests.harness import PATIENCE, caught, hold_batches, wait_until
 
 def every_link() -> list[tuple]:
     return list(Link.select().order_by(Link.id).tuples())
+
+
+def every_watermark() -> list[tuple]:
+    return list(Watermark.select().order_by(Watermark.id).tuples())
 
 
 def test_a_daemon_stalled_past_its_lease_writes_nothing_after_the_takeover(sandbox, postgres_server, tmp_path):
@@ -58,17 +62,26 @@ def test_a_daemon_stalled_past_its_lease_writes_nothing_after_the_takeover(sandb
         with DaemonClient(envs[1 - stalled]["BILLSYNC_ADDRESS"], token=base["BILLSYNC_API_TOKEN"]) as survivor:
 
             def survivor_done() -> bool:
+                """Its last run over, and no create left pending: one the stalled daemon's batch
+                might still have landed when the survivor looked is decided by a run of its own
+                soon after (``scheduler.next_due``)."""
                 status = survivor.status(connection_id)
-                return status.last_run.state == pb.RUN_STATE_SUCCEEDED and not status.HasField("current_run")
+                settled = not Link.select().where(Link.state == "pending").exists()
+                return (
+                    status.last_run.state == pb.RUN_STATE_SUCCEEDED and not status.HasField("current_run") and settled
+                )
 
             wait_until(survivor_done, "the other daemon to finish the sync")
-        synced = every_link()
+            synced, marks, fence = every_link(), every_watermark(), Connection.get_by_id(connection_id).fence
 
-        daemons[stalled].send_signal(signal.SIGCONT)
-        wait_until(lambda: Run.get_by_id(stalled_run.id).error == LEASE_LOST, "the resumed daemon to give its run up")
+            daemons[stalled].send_signal(signal.SIGCONT)
+            wait_until(
+                lambda: Run.get_by_id(stalled_run.id).error == LEASE_LOST, "the resumed daemon to give its run up"
+            )
 
-        assert every_link() == synced, "the resumed daemon changed links after the takeover"
-        assert Connection.get_by_id(connection_id).fence == holder.fence
+            assert every_link() == synced, "the resumed daemon changed links after the takeover"
+            assert every_watermark() == marks, "the resumed daemon moved a watermark after the takeover"
+            assert Connection.get_by_id(connection_id).fence == fence, "the resumed daemon claimed the lease again"
     finally:
         for process in daemons:
             process.send_signal(signal.SIGCONT)

@@ -9,8 +9,11 @@ import httpx
 import pytest
 
 from billsync.daemon.rpc.client import DaemonError
-from billsync.daemon.store.models import Link, Run, Watermark
+from billsync.daemon.store.models import Connection, Link, Run, Watermark
+from billsync.daemon.sync import mapping
 from billsync.daemon.sync.mapping import marker
+from billsync.daemon.sync.planner import KIND_ENTITY
+from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, sync
 from tests.harness import PATIENCE, caught, hold_batches, make_ready, settle, wait_until
@@ -51,7 +54,8 @@ def test_invoice_deleted_in_qbo_breaks_and_resync_recreates_it_with_its_payments
 
     result = e2e_client.resync(synced.id, link_ids=[invoice.id])
     assert [link.state for link in result.links] == [pb.LINK_STATE_SYNCED]
-    recreated = [i for i in qbo_objects(sandbox, "Invoice") if i.get("PrivateNote") == marker("bill", invoice.clio_id)]
+    note = marker("bill", invoice.clio_id, account=invoice.connection.clio_account_id)
+    recreated = [i for i in qbo_objects(sandbox, "Invoice") if i.get("PrivateNote") == note]
     assert len(recreated) == 1 and recreated[0]["DocNumber"] == invoice.qbo_ref and recreated[0]["Id"] != invoice.qbo_id
     relinked = Link.get_by_id(payment.id)
     assert relinked.state == "synced" and relinked.qbo_id == payment.qbo_id
@@ -72,9 +76,8 @@ def test_customer_made_inactive_breaks_and_resync_restores_it(sandbox, e2e_clien
     [customer] = [c for c in qbo_objects(sandbox, "Customer") if c["Id"] == contact.qbo_id]
     assert customer["Active"] is True and customer["DisplayName"] == contact.qbo_ref
     assert Link.get_by_id(contact.id).state == "synced"
-    assert (
-        len([c for c in qbo_objects(sandbox, "Customer") if c.get("Notes") == marker("contact", contact.clio_id)]) == 1
-    )
+    note = marker("contact", contact.clio_id, account=contact.connection.clio_account_id)
+    assert len([c for c in qbo_objects(sandbox, "Customer") if c.get("Notes") == note]) == 1
 
 
 def test_revoke_stops_every_call_until_reauthorized_then_resumes_without_duplicates(
@@ -123,7 +126,7 @@ def test_purge_needs_confirmation_deletes_links_and_leaves_qbo_alone(sandbox, e2
     assert not Link.select().exists() and not Watermark.select().exists()
     assert {e: len(qbo_objects(sandbox, e)) for e in in_qbo} == in_qbo
     events = e2e_client.list_events(synced.id, page_size=1000).events
-    assert events[-1].type == "connection.purged" and events[-1].actor == "tester"
+    assert events[-1].type == "connection.purged" and events[-1].actor == "tester via api"
 
 
 def test_reconnecting_to_another_company_with_links_kept_is_refused(sandbox, e2e_client, synced):
@@ -229,3 +232,96 @@ def test_sync_that_joins_a_run_in_progress_is_followed_by_one_that_sees_what_cha
 
     wait_until(lambda: doc_number(second) == "AFTER-1", "a run after the joined one to write the edit")
     assert doc_number(first) == "BEFORE-1"
+
+
+#: Each QBO entity billsync writes, with the link kind and the Clio word its marker names.
+WRITTEN = {"Customer": ("contact", "contact"), "Invoice": ("invoice", "bill"), "Payment": ("payment", "allocation")}
+WRITTEN["CreditMemo"] = ("credit_memo", "credit_memo")
+
+
+def held_in_qbo(box) -> dict[str, dict[str, dict]]:
+    """Every object of each entity billsync writes, by QBO id."""
+    return {entity: {o["Id"]: o for o in qbo_objects(box, entity)} for entity in WRITTEN}
+
+
+def links_in(connection_id: int, *states: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """The links of the connection in ``states``, with their states and QBO fault codes."""
+    rows = Link.select().where(Link.connection == connection_id, Link.state.in_(states))
+    return {(link.kind, link.clio_id): (link.state, link.error_code) for link in rows}
+
+
+def assert_each_link_holds_its_own_object(box, connection_id: int, account: str) -> None:
+    """Every synced link points to a live object carrying its own marker, one object a link."""
+    held = held_in_qbo(box)
+    for entity, (kind, word) in WRITTEN.items():
+        field = "Notes" if entity == "Customer" else "PrivateNote"
+        synced = Link.select().where(Link.connection == connection_id, Link.kind == kind, Link.state == "synced")
+        ids = [link.qbo_id for link in synced if not link.reason.startswith("Voided")]
+        assert len(ids) == len(set(ids)), f"two links share one {entity}"
+        for link in synced:
+            if not link.reason.startswith("Voided"):
+                assert held[entity][link.qbo_id][field] == marker(word, link.clio_id, account=account)
+
+
+def test_reconnecting_after_a_purge_adopts_what_billsync_made_instead_of_making_it_again(sandbox, e2e_client):
+    """Revoke and Purge, then the same Clio account and QBO company again: every object
+    billsync made is found by its marker and linked. Nothing is made twice, and nothing is
+    reported but what Clio's own records cause (a bill number too long, or another bill's)."""
+    seed_firm(sandbox, bills=300, seed=8)
+    make_ready(sandbox)
+    connection = connect(e2e_client)
+    assert sync(e2e_client, connection.id).state == pb.RUN_STATE_SUCCEEDED
+    settle(e2e_client, connection.id)
+    before, problems_before = held_in_qbo(sandbox), links_in(connection.id, "failed", "broken", "waiting")
+    assert all(len(before[entity]) > 5 for entity in WRITTEN), {e: len(o) for e, o in before.items()}
+    account = Connection.get_by_id(connection.id).clio_account_id
+
+    e2e_client.purge(connection.id, confirm=e2e_client.status(connection.id).connection.qbo_company_name)
+    authorize(e2e_client, connection.id, pb.PROVIDER_CLIO)
+    assert authorize(e2e_client, connection.id, pb.PROVIDER_QBO).state == pb.CONNECTION_STATE_CONNECTED
+    assert sync(e2e_client, connection.id).state == pb.RUN_STATE_SUCCEEDED
+    settle(e2e_client, connection.id)
+
+    after = held_in_qbo(sandbox)
+    assert {e: set(after[e]) for e in WRITTEN} == {e: set(before[e]) for e in WRITTEN}, "an object was made twice"
+    assert links_in(connection.id, "failed", "broken", "waiting") == problems_before
+    assert links_in(connection.id, "synced"), "nothing was linked again"
+    assert_each_link_holds_its_own_object(sandbox, connection.id, account)
+
+
+def test_a_second_clio_account_in_the_same_company_makes_objects_of_its_own(sandbox, e2e_client, synced):
+    """Another Clio account (another region, say) whose records have the first one's ids,
+    and its clients the first one's names and e-mails, syncs into the same QBO company: it
+    adopts none of the first account's objects, touches none, and a bill number the first
+    account's invoice has is a conflict to resolve, not an invoice to take over."""
+    first = held_in_qbo(sandbox)
+    e2e_client.revoke(synced.id)
+    seed_firm(sandbox, bills=40, seed=5)  # the first firm again: the same ids, names and numbers
+    firm = generate_firm(40, seed=5)
+    # A name billsync gave one of the first firm's namesakes ("John Smith (Clio 7)") cannot be given twice.
+    names = {c["DisplayName"] for c in first["Customer"].values()}
+    for contact in firm.contacts:
+        if mapping.disambiguated(mapping.display_name(contact), contact["id"]) in names:
+            edit = {"name": f"{contact['name']} Jr"}
+            httpx.patch(f"{sandbox.clio_url}/_sandbox/contacts/{contact['id']}", json=edit).raise_for_status()
+    kept = Link.get(Link.connection == synced.id, Link.kind == "invoice", Link.state == "synced")
+    for bill in firm.bills:
+        if str(bill["id"]) != kept.clio_id:
+            edit = {"number": f"T{bill['number']}"}
+            httpx.patch(f"{sandbox.clio_url}/_sandbox/bills/{bill['id']}", json=edit).raise_for_status()
+    clio = sandbox.clio_app.extensions["clio"]
+    clio.config = dataclasses.replace(clio.config, account_id=2, account_name="Second Firm LLP")
+
+    second = connect(e2e_client, name="Second Firm LLP")
+    assert sync(e2e_client, second.id).state == pb.RUN_STATE_SUCCEEDED
+    settle(e2e_client, second.id)
+
+    after = held_in_qbo(sandbox)
+    for entity, objects in first.items():
+        untouched = {i: o["SyncToken"] for i, o in objects.items()}
+        assert {i: after[entity][i]["SyncToken"] for i in objects} == untouched, f"a {entity} of the first firm changed"
+    theirs = Link.select().where(Link.connection == second.id, Link.qbo_id.is_null(False))
+    assert theirs.count() > 50 and not [link for link in theirs if link.qbo_id in first[KIND_ENTITY[link.kind]]]
+    assert_each_link_holds_its_own_object(sandbox, second.id, "2")
+    refused = Link.get(Link.connection == second.id, Link.kind == "invoice", Link.clio_id == kept.clio_id)
+    assert refused.state == "failed" and f"already has number {kept.qbo_ref}" in refused.reason

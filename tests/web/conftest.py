@@ -119,7 +119,7 @@ def host_client(app: Flask, user: str) -> FlaskClient:
     return c
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = "/usr/bin/chromium"
     if not Path(path).exists():

@@ -32,15 +32,24 @@ def test_demo_mode_creates_the_demo_login_once(tmp_path, monkeypatch):
     assert password in line and users.authenticate("demo", password)
 
 
-def test_counts_read_as_one_row_per_kind_in_a_stable_order():
+def test_counts_read_as_one_row_per_kind_in_a_stable_order_with_each_cells_filter():
     counts = [
         pb.StateCount(kind=pb.KIND_INVOICE, state=pb.LINK_STATE_BROKEN, count=1),
         pb.StateCount(kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, count=9),
         pb.StateCount(kind=pb.KIND_CONTACT, state=pb.LINK_STATE_SYNCED, count=4),
     ]
-    assert present.count_table(counts) == [
-        {"kind": "Contacts", "cells": [4, 0, 0, 0, 0, 0], "total": 4},
-        {"kind": "Invoices", "cells": [9, 0, 0, 0, 1, 0], "total": 10},
+    table = present.count_table(counts)
+    assert [(row["kind"], row["kind_word"], row["total"]) for row in table] == [
+        ("Contacts", "contact", 4),
+        ("Invoices", "invoice", 10),
+    ]
+    assert table[1]["cells"] == [
+        ("synced", 9),
+        ("pending", 0),
+        ("waiting", 0),
+        ("failed", 0),
+        ("broken", 1),
+        ("skipped", 0),
     ]
 
 
@@ -52,16 +61,63 @@ def test_a_running_sync_reads_as_progress_per_kind():
         progress=[pb.KindProgress(kind=pb.KIND_INVOICE, done=5, total=20), pb.KindProgress(kind=pb.KIND_PAYMENT)],
     )
     summary = present.status_summary(pb.StatusResponse(current_run=run))
-    assert summary["running"] and summary["current_run"]["state"] == "running"
+    assert summary["running"] and summary["current_run"]["label"] == "Running"
+    assert summary["current_run"]["trigger"] == "Sync now"
     assert [(p["kind"], p["percent"]) for p in summary["current_run"]["progress"]] == [
         ("Invoices", 25),
         ("Payments", None),
     ]
 
 
+def test_a_finished_run_says_what_it_did_not_how_far_it_counted():
+    def outcome(**progress: pb.KindProgress) -> str:
+        return present.run_outcome(pb.Run(state=pb.RUN_STATE_SUCCEEDED, progress=list(progress.values())))
+
+    assert outcome(i=pb.KindProgress(kind=pb.KIND_INVOICE, done=300, total=300)) == "Nothing new to send to QuickBooks."
+    assert (
+        outcome(
+            c=pb.KindProgress(kind=pb.KIND_CONTACT, created=1),
+            i=pb.KindProgress(kind=pb.KIND_INVOICE, created=40, updated=1, failed=12),
+            m=pb.KindProgress(kind=pb.KIND_CREDIT_MEMO, created=4),
+        )
+        == "Created 1 contact, 40 invoices and 4 credit notes. Updated 1 invoice. 12 invoices failed."
+    )
+    stopped = pb.Run(state=pb.RUN_STATE_FAILED, error="QuickBooks is down")
+    assert present.run_outcome(stopped) == "Stopped: QuickBooks is down"
+
+
+def test_waiting_items_say_what_they_wait_for():
+    status = pb.StatusResponse(
+        action_required=True,
+        checks=[pb.SettingsCheck(key="custom_txn_numbers", ok=False, severity=pb.CHECK_SEVERITY_REQUIRED)],
+        counts=[
+            pb.StateCount(kind=pb.KIND_INVOICE, state=pb.LINK_STATE_WAITING, count=260),
+            pb.StateCount(kind=pb.KIND_PAYMENT, state=pb.LINK_STATE_WAITING, count=1),
+        ],
+    )
+    assert present.waiting_notes(status) == [
+        "260 invoices waiting for the QuickBooks settings below",
+        "1 payment waiting for their invoices",
+    ]
+
+
+def test_a_quickbooks_fault_reads_as_a_sentence_with_the_raw_fault_apart():
+    duplicate = pb.Link(
+        reason="Another QuickBooks invoice already has number 7. Renumber one of them, then re-sync. "
+        "(QuickBooks error 6140: Duplicate Document Number Error — TxnId=1 [intuit_tid 1-a])"
+    )
+    assert present.fault(duplicate) == present.Fault(
+        "Another QuickBooks invoice already has number 7. Renumber one of them, then re-sync.",
+        "QuickBooks error 6140: Duplicate Document Number Error — TxnId=1 [intuit_tid 1-a]",
+    )
+    bare = pb.Link(reason="QuickBooks error 6000: A business validation error — Unexpected [intuit_tid 2-b]")
+    assert present.fault(bare).sentence == "QuickBooks refused it as it stands in Clio."
+    assert present.fault(pb.Link(reason="Voided in Clio")) == present.Fault("Voided in Clio")
+
+
 def test_resync_results_read_as_a_sentence():
     one = pb.ResyncResponse(links=[pb.Link(label="Invoice 1043", state=pb.LINK_STATE_SYNCED)])
-    assert describe_resync(one) == "Invoice 1043: synced."
+    assert describe_resync(one) == "Invoice 1043 is in QuickBooks."
     many = pb.ResyncResponse(links=[pb.Link(state=pb.LINK_STATE_SYNCED)] * 2 + [pb.Link(state=pb.LINK_STATE_FAILED)])
-    assert describe_resync(many) == "Re-synced 3 items: 2 synced, 1 failed"
+    assert describe_resync(many) == "Re-synced 3 items: 2 in QuickBooks, 1 failed."
     assert describe_resync(pb.ResyncResponse()) == "Nothing needed a re-sync."

@@ -52,6 +52,7 @@ def stack(config: Config, db, sandbox: Sandbox, tmp_path) -> Iterator[tuple[str,
         "BILLSYNC_QBO_OAUTH_URL": sandbox.qbo_url,
         "BILLSYNC_QBO_CLIENT_ID": DEFAULT_CLIENT_ID,
         "BILLSYNC_QBO_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+        "BILLSYNC_REDIRECT_URIS": ",".join(config.redirect_uris),
     }
     d = Daemon(Config.from_env(env))
     address = f"127.0.0.1:{d.start()}"
@@ -72,7 +73,7 @@ def sync_and_wait(page: Page, shot: str) -> None:
     page.get_by_role("button", name="Sync now").click()
     screenshot(page, shot)
     expect(page.locator("#sync-status")).to_have_attribute("data-running", "false", timeout=120_000)
-    expect(page.locator("dl.runs")).to_contain_text("succeeded")
+    expect(page.locator("#last-run")).to_contain_text("Finished")
 
 
 def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, sandbox, tmp_path, serve, browser_page):
@@ -96,7 +97,7 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
 
     connect(page, "Clio", "s01-clio-consent")
     connect(page, "QuickBooks Online", "s02-qbo-consent")
-    expect(page.locator("h1 .badge")).to_have_text("connected")
+    expect(page.locator("h1 .badge")).to_have_text("Connected")
 
     banner = page.locator("#action-required")
     expect(banner).to_contain_text("Custom Transaction numbers")
@@ -127,25 +128,26 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     ).raise_for_status()
     sync_and_wait(page, "s06-sync-after-delete")
     row = page.locator("#problems tr", has_text=invoice.label or invoice.clio_id)
-    expect(row).to_contain_text("broken")
+    expect(row).to_contain_text("Removed in QuickBooks")
+    expect(row.get_by_role("link", name="Open in QuickBooks")).to_have_count(0)
     screenshot(page, "s07-broken")
 
     row.get_by_role("button", name="Re-sync").click()
-    expect(page.locator(".banner.good")).to_contain_text(f"{invoice.label or invoice.clio_id}: synced")
+    expect(page.locator(".banner.good")).to_contain_text(f"{invoice.label or invoice.clio_id} is in QuickBooks")
     expect(page.locator("#problems tr", has_text=invoice.label or invoice.clio_id)).to_have_count(0)
     screenshot(page, "s08-resynced")
 
     page.click("a:text-is('Revoke')")
     page.click("button:text('Revoke access')")
-    expect(page.locator("h1 .badge")).to_have_text("revoked")
+    expect(page.locator("h1 .badge")).to_have_text("Access revoked")
     connect(page, "Clio", "s09-clio-reconsent")
     connect(page, "QuickBooks Online", "s10-qbo-reconsent")
-    expect(page.locator("h1 .badge")).to_have_text("connected")
+    expect(page.locator("h1 .badge")).to_have_text("Connected")
     screenshot(page, "s11-reconnected")
 
     page.click("text=Revoke and Purge")
     page.fill("#confirm", client.status(connection_id).connection.qbo_company_name)
     page.click("button:text('Revoke and Purge')")
-    expect(page.locator(".banner.good")).to_contain_text("Purged:")
+    expect(page.locator(".banner.good")).to_contain_text("billsync forgot the")
     expect(page.get_by_text("Nothing synced yet.")).to_be_visible()
     screenshot(page, "s12-purged")

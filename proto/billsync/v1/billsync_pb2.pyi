@@ -47,6 +47,34 @@ class RunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RUN_STATE_RUNNING: _ClassVar[RunState]
     RUN_STATE_SUCCEEDED: _ClassVar[RunState]
     RUN_STATE_FAILED: _ClassVar[RunState]
+
+class CheckSeverity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHECK_SEVERITY_UNSPECIFIED: _ClassVar[CheckSeverity]
+    CHECK_SEVERITY_REQUIRED: _ClassVar[CheckSeverity]
+    CHECK_SEVERITY_RECOMMENDED: _ClassVar[CheckSeverity]
+
+class ApiTokenRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    API_TOKEN_ROLE_UNSPECIFIED: _ClassVar[ApiTokenRole]
+    API_TOKEN_ROLE_READ: _ClassVar[ApiTokenRole]
+    API_TOKEN_ROLE_OPERATE: _ClassVar[ApiTokenRole]
+    API_TOKEN_ROLE_ADMIN: _ClassVar[ApiTokenRole]
+
+class AlertCondition(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALERT_CONDITION_UNSPECIFIED: _ClassVar[AlertCondition]
+    ALERT_CONDITION_NEEDS_AUTHORIZATION: _ClassVar[AlertCondition]
+    ALERT_CONDITION_ACTION_REQUIRED: _ClassVar[AlertCondition]
+    ALERT_CONDITION_ITEMS_FAILED: _ClassVar[AlertCondition]
+    ALERT_CONDITION_RUNS_FAILING: _ClassVar[AlertCondition]
+    ALERT_CONDITION_WEBHOOKS_FAILING: _ClassVar[AlertCondition]
+
+class AlertChannel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALERT_CHANNEL_UNSPECIFIED: _ClassVar[AlertChannel]
+    ALERT_CHANNEL_EMAIL: _ClassVar[AlertChannel]
+    ALERT_CHANNEL_WEBHOOK: _ClassVar[AlertChannel]
 PROVIDER_UNSPECIFIED: Provider
 PROVIDER_CLIO: Provider
 PROVIDER_QBO: Provider
@@ -70,6 +98,22 @@ RUN_STATE_UNSPECIFIED: RunState
 RUN_STATE_RUNNING: RunState
 RUN_STATE_SUCCEEDED: RunState
 RUN_STATE_FAILED: RunState
+CHECK_SEVERITY_UNSPECIFIED: CheckSeverity
+CHECK_SEVERITY_REQUIRED: CheckSeverity
+CHECK_SEVERITY_RECOMMENDED: CheckSeverity
+API_TOKEN_ROLE_UNSPECIFIED: ApiTokenRole
+API_TOKEN_ROLE_READ: ApiTokenRole
+API_TOKEN_ROLE_OPERATE: ApiTokenRole
+API_TOKEN_ROLE_ADMIN: ApiTokenRole
+ALERT_CONDITION_UNSPECIFIED: AlertCondition
+ALERT_CONDITION_NEEDS_AUTHORIZATION: AlertCondition
+ALERT_CONDITION_ACTION_REQUIRED: AlertCondition
+ALERT_CONDITION_ITEMS_FAILED: AlertCondition
+ALERT_CONDITION_RUNS_FAILING: AlertCondition
+ALERT_CONDITION_WEBHOOKS_FAILING: AlertCondition
+ALERT_CHANNEL_UNSPECIFIED: AlertChannel
+ALERT_CHANNEL_EMAIL: AlertChannel
+ALERT_CHANNEL_WEBHOOK: AlertChannel
 
 class Settings(_message.Message):
     __slots__ = ("start_date", "sync_interval_seconds", "item_mapping")
@@ -121,14 +165,30 @@ class CreateConnectionRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ...) -> None: ...
 
 class ListConnectionsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListConnectionsResponse(_message.Message):
-    __slots__ = ("connections",)
+    __slots__ = ("connections", "next_page_token")
     CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     connections: _containers.RepeatedCompositeFieldContainer[Connection]
-    def __init__(self, connections: _Optional[_Iterable[_Union[Connection, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, connections: _Optional[_Iterable[_Union[Connection, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteConnectionRequest(_message.Message):
+    __slots__ = ("connection_id",)
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
+
+class DeleteConnectionResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class StartAuthorizationRequest(_message.Message):
     __slots__ = ("connection_id", "provider", "redirect_uri")
@@ -149,18 +209,20 @@ class StartAuthorizationResponse(_message.Message):
     def __init__(self, authorize_url: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
 
 class CompleteAuthorizationRequest(_message.Message):
-    __slots__ = ("provider", "state", "code", "realm_id", "redirect_uri")
+    __slots__ = ("provider", "state", "code", "realm_id", "redirect_uri", "connection_id")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     REALM_ID_FIELD_NUMBER: _ClassVar[int]
     REDIRECT_URI_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     provider: Provider
     state: str
     code: str
     realm_id: str
     redirect_uri: str
-    def __init__(self, provider: _Optional[_Union[Provider, str]] = ..., state: _Optional[str] = ..., code: _Optional[str] = ..., realm_id: _Optional[str] = ..., redirect_uri: _Optional[str] = ...) -> None: ...
+    connection_id: int
+    def __init__(self, provider: _Optional[_Union[Provider, str]] = ..., state: _Optional[str] = ..., code: _Optional[str] = ..., realm_id: _Optional[str] = ..., redirect_uri: _Optional[str] = ..., connection_id: _Optional[int] = ...) -> None: ...
 
 class KindProgress(_message.Message):
     __slots__ = ("kind", "done", "total", "created", "updated", "failed")
@@ -211,18 +273,20 @@ class SyncProgress(_message.Message):
     def __init__(self, run: _Optional[_Union[Run, _Mapping]] = ..., joined: _Optional[bool] = ...) -> None: ...
 
 class SettingsCheck(_message.Message):
-    __slots__ = ("key", "title", "ok", "fixable", "explanation")
+    __slots__ = ("key", "title", "ok", "fixable", "explanation", "severity")
     KEY_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     OK_FIELD_NUMBER: _ClassVar[int]
     FIXABLE_FIELD_NUMBER: _ClassVar[int]
     EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
     key: str
     title: str
     ok: bool
     fixable: bool
     explanation: str
-    def __init__(self, key: _Optional[str] = ..., title: _Optional[str] = ..., ok: _Optional[bool] = ..., fixable: _Optional[bool] = ..., explanation: _Optional[str] = ...) -> None: ...
+    severity: CheckSeverity
+    def __init__(self, key: _Optional[str] = ..., title: _Optional[str] = ..., ok: _Optional[bool] = ..., fixable: _Optional[bool] = ..., explanation: _Optional[str] = ..., severity: _Optional[_Union[CheckSeverity, str]] = ...) -> None: ...
 
 class StateCount(_message.Message):
     __slots__ = ("kind", "state", "count")
@@ -329,18 +393,20 @@ class PurgeResponse(_message.Message):
     def __init__(self, connection: _Optional[_Union[Connection, _Mapping]] = ..., links_deleted: _Optional[int] = ...) -> None: ...
 
 class ListLinksRequest(_message.Message):
-    __slots__ = ("connection_id", "kind", "state", "page_size", "page_token")
+    __slots__ = ("connection_id", "kind", "state", "page_size", "page_token", "query")
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
     connection_id: int
     kind: Kind
     state: LinkState
     page_size: int
     page_token: str
-    def __init__(self, connection_id: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., state: _Optional[_Union[LinkState, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    query: str
+    def __init__(self, connection_id: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., state: _Optional[_Union[LinkState, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
 
 class ListLinksResponse(_message.Message):
     __slots__ = ("links", "next_page_token")
@@ -367,16 +433,22 @@ class Event(_message.Message):
     def __init__(self, id: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., type: _Optional[str] = ..., message: _Optional[str] = ..., link_id: _Optional[int] = ...) -> None: ...
 
 class ListEventsRequest(_message.Message):
-    __slots__ = ("connection_id", "page_size", "page_token", "newest_first")
+    __slots__ = ("connection_id", "page_size", "page_token", "newest_first", "type_prefix", "since", "until")
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     NEWEST_FIRST_FIELD_NUMBER: _ClassVar[int]
+    TYPE_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
     connection_id: int
     page_size: int
     page_token: str
     newest_first: bool
-    def __init__(self, connection_id: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., newest_first: _Optional[bool] = ...) -> None: ...
+    type_prefix: str
+    since: _timestamp_pb2.Timestamp
+    until: _timestamp_pb2.Timestamp
+    def __init__(self, connection_id: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., newest_first: _Optional[bool] = ..., type_prefix: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListEventsResponse(_message.Message):
     __slots__ = ("events", "next_page_token")
@@ -418,3 +490,137 @@ class FixQboSettingRequest(_message.Message):
     connection_id: int
     key: str
     def __init__(self, connection_id: _Optional[int] = ..., key: _Optional[str] = ...) -> None: ...
+
+class ApiToken(_message.Message):
+    __slots__ = ("id", "name", "role", "all_connections", "connection_ids", "may_name_actor", "created_by", "created_at", "revoked_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    ALL_CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_IDS_FIELD_NUMBER: _ClassVar[int]
+    MAY_NAME_ACTOR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    name: str
+    role: ApiTokenRole
+    all_connections: bool
+    connection_ids: _containers.RepeatedScalarFieldContainer[int]
+    may_name_actor: bool
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    revoked_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., role: _Optional[_Union[ApiTokenRole, str]] = ..., all_connections: _Optional[bool] = ..., connection_ids: _Optional[_Iterable[int]] = ..., may_name_actor: _Optional[bool] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ApiTokenCreateRequest(_message.Message):
+    __slots__ = ("name", "role", "all_connections", "connection_ids", "may_name_actor")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    ALL_CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_IDS_FIELD_NUMBER: _ClassVar[int]
+    MAY_NAME_ACTOR_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    role: ApiTokenRole
+    all_connections: bool
+    connection_ids: _containers.RepeatedScalarFieldContainer[int]
+    may_name_actor: bool
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[ApiTokenRole, str]] = ..., all_connections: _Optional[bool] = ..., connection_ids: _Optional[_Iterable[int]] = ..., may_name_actor: _Optional[bool] = ...) -> None: ...
+
+class ApiTokenCreated(_message.Message):
+    __slots__ = ("token", "secret")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    token: ApiToken
+    secret: str
+    def __init__(self, token: _Optional[_Union[ApiToken, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
+
+class ApiTokenListRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ApiTokenList(_message.Message):
+    __slots__ = ("tokens",)
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    tokens: _containers.RepeatedCompositeFieldContainer[ApiToken]
+    def __init__(self, tokens: _Optional[_Iterable[_Union[ApiToken, _Mapping]]] = ...) -> None: ...
+
+class ApiTokenRevokeRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    def __init__(self, id: _Optional[int] = ...) -> None: ...
+
+class AlertSubscription(_message.Message):
+    __slots__ = ("id", "connection_id", "channel", "target", "conditions", "digest", "secret", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    connection_id: int
+    channel: AlertChannel
+    target: str
+    conditions: _containers.RepeatedScalarFieldContainer[AlertCondition]
+    digest: bool
+    secret: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., connection_id: _Optional[int] = ..., channel: _Optional[_Union[AlertChannel, str]] = ..., target: _Optional[str] = ..., conditions: _Optional[_Iterable[_Union[AlertCondition, str]]] = ..., digest: _Optional[bool] = ..., secret: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListAlertSubscriptionsRequest(_message.Message):
+    __slots__ = ("connection_id",)
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
+
+class ListAlertSubscriptionsResponse(_message.Message):
+    __slots__ = ("subscriptions",)
+    SUBSCRIPTIONS_FIELD_NUMBER: _ClassVar[int]
+    subscriptions: _containers.RepeatedCompositeFieldContainer[AlertSubscription]
+    def __init__(self, subscriptions: _Optional[_Iterable[_Union[AlertSubscription, _Mapping]]] = ...) -> None: ...
+
+class SetAlertSubscriptionRequest(_message.Message):
+    __slots__ = ("connection_id", "channel", "target", "conditions", "digest")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    channel: AlertChannel
+    target: str
+    conditions: _containers.RepeatedScalarFieldContainer[AlertCondition]
+    digest: bool
+    def __init__(self, connection_id: _Optional[int] = ..., channel: _Optional[_Union[AlertChannel, str]] = ..., target: _Optional[str] = ..., conditions: _Optional[_Iterable[_Union[AlertCondition, str]]] = ..., digest: _Optional[bool] = ...) -> None: ...
+
+class DeleteAlertSubscriptionRequest(_message.Message):
+    __slots__ = ("connection_id", "subscription_id")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    subscription_id: int
+    def __init__(self, connection_id: _Optional[int] = ..., subscription_id: _Optional[int] = ...) -> None: ...
+
+class DeleteAlertSubscriptionResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SendTestAlertRequest(_message.Message):
+    __slots__ = ("connection_id", "subscription_id")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    subscription_id: int
+    def __init__(self, connection_id: _Optional[int] = ..., subscription_id: _Optional[int] = ...) -> None: ...
+
+class SendTestAlertResponse(_message.Message):
+    __slots__ = ("delivered", "error")
+    DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    delivered: bool
+    error: str
+    def __init__(self, delivered: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...

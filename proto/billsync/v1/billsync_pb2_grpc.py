@@ -44,6 +44,11 @@ class BillSyncStub:
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.ListConnectionsRequest.SerializeToString,
                 response_deserializer=billsync_dot_v1_dot_billsync__pb2.ListConnectionsResponse.FromString,
                 _registered_method=True)
+        self.DeleteConnection = channel.unary_unary(
+                '/billsync.v1.BillSync/DeleteConnection',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.DeleteConnectionRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.DeleteConnectionResponse.FromString,
+                _registered_method=True)
         self.StartAuthorization = channel.unary_unary(
                 '/billsync.v1.BillSync/StartAuthorization',
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.StartAuthorizationRequest.SerializeToString,
@@ -104,6 +109,41 @@ class BillSyncStub:
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.FixQboSettingRequest.SerializeToString,
                 response_deserializer=billsync_dot_v1_dot_billsync__pb2.SettingsCheck.FromString,
                 _registered_method=True)
+        self.ListAlertSubscriptions = channel.unary_unary(
+                '/billsync.v1.BillSync/ListAlertSubscriptions',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.ListAlertSubscriptionsRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.ListAlertSubscriptionsResponse.FromString,
+                _registered_method=True)
+        self.SetAlertSubscription = channel.unary_unary(
+                '/billsync.v1.BillSync/SetAlertSubscription',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.SetAlertSubscriptionRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.AlertSubscription.FromString,
+                _registered_method=True)
+        self.DeleteAlertSubscription = channel.unary_unary(
+                '/billsync.v1.BillSync/DeleteAlertSubscription',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.DeleteAlertSubscriptionRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.DeleteAlertSubscriptionResponse.FromString,
+                _registered_method=True)
+        self.SendTestAlert = channel.unary_unary(
+                '/billsync.v1.BillSync/SendTestAlert',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.SendTestAlertRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.SendTestAlertResponse.FromString,
+                _registered_method=True)
+        self.CreateApiToken = channel.unary_unary(
+                '/billsync.v1.BillSync/CreateApiToken',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenCreateRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenCreated.FromString,
+                _registered_method=True)
+        self.ListApiTokens = channel.unary_unary(
+                '/billsync.v1.BillSync/ListApiTokens',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenListRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenList.FromString,
+                _registered_method=True)
+        self.RevokeApiToken = channel.unary_unary(
+                '/billsync.v1.BillSync/RevokeApiToken',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenRevokeRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.ApiToken.FromString,
+                _registered_method=True)
 
 
 class BillSyncServicer:
@@ -118,6 +158,15 @@ class BillSyncServicer:
 
     def ListConnections(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteConnection(self, request, context):
+        """Deletes a connection with its runs, activity log and watermarks. Only one that holds
+        no grant (never authorized, or revoked) and no link (never synced, or purged);
+        otherwise FAILED_PRECONDITION names the step to take first (Revoke, Purge).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -205,6 +254,54 @@ class BillSyncServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAlertSubscriptions(self, request, context):
+        """Alerts: who hears about what, per connection (README "Alerts"). Set adds a recipient,
+        or changes what one hears about (same channel and target); a new webhook's signing
+        secret is returned by that call only. SendTestAlert sends a test message now.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetAlertSubscription(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAlertSubscription(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendTestAlert(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApiToken(self, request, context):
+        """API tokens: minted (the secret is returned once), listed and revoked by an admin
+        token that reaches every connection.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiTokens(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiToken(self, request, context):
+        """Refused from the next call on; the token stays listed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillSyncServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -217,6 +314,11 @@ def add_BillSyncServicer_to_server(servicer, server):
                     servicer.ListConnections,
                     request_deserializer=billsync_dot_v1_dot_billsync__pb2.ListConnectionsRequest.FromString,
                     response_serializer=billsync_dot_v1_dot_billsync__pb2.ListConnectionsResponse.SerializeToString,
+            ),
+            'DeleteConnection': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteConnection,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.DeleteConnectionRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.DeleteConnectionResponse.SerializeToString,
             ),
             'StartAuthorization': grpc.unary_unary_rpc_method_handler(
                     servicer.StartAuthorization,
@@ -278,6 +380,41 @@ def add_BillSyncServicer_to_server(servicer, server):
                     request_deserializer=billsync_dot_v1_dot_billsync__pb2.FixQboSettingRequest.FromString,
                     response_serializer=billsync_dot_v1_dot_billsync__pb2.SettingsCheck.SerializeToString,
             ),
+            'ListAlertSubscriptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlertSubscriptions,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.ListAlertSubscriptionsRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.ListAlertSubscriptionsResponse.SerializeToString,
+            ),
+            'SetAlertSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetAlertSubscription,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.SetAlertSubscriptionRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.AlertSubscription.SerializeToString,
+            ),
+            'DeleteAlertSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAlertSubscription,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.DeleteAlertSubscriptionRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.DeleteAlertSubscriptionResponse.SerializeToString,
+            ),
+            'SendTestAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendTestAlert,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.SendTestAlertRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.SendTestAlertResponse.SerializeToString,
+            ),
+            'CreateApiToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiToken,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenCreateRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenCreated.SerializeToString,
+            ),
+            'ListApiTokens': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiTokens,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenListRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenList.SerializeToString,
+            ),
+            'RevokeApiToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiToken,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.ApiTokenRevokeRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.ApiToken.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'billsync.v1.BillSync', rpc_method_handlers)
@@ -333,6 +470,33 @@ class BillSync:
             '/billsync.v1.BillSync/ListConnections',
             billsync_dot_v1_dot_billsync__pb2.ListConnectionsRequest.SerializeToString,
             billsync_dot_v1_dot_billsync__pb2.ListConnectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteConnection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/DeleteConnection',
+            billsync_dot_v1_dot_billsync__pb2.DeleteConnectionRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.DeleteConnectionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -657,6 +821,195 @@ class BillSync:
             '/billsync.v1.BillSync/FixQboSetting',
             billsync_dot_v1_dot_billsync__pb2.FixQboSettingRequest.SerializeToString,
             billsync_dot_v1_dot_billsync__pb2.SettingsCheck.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlertSubscriptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/ListAlertSubscriptions',
+            billsync_dot_v1_dot_billsync__pb2.ListAlertSubscriptionsRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.ListAlertSubscriptionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetAlertSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/SetAlertSubscription',
+            billsync_dot_v1_dot_billsync__pb2.SetAlertSubscriptionRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.AlertSubscription.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAlertSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/DeleteAlertSubscription',
+            billsync_dot_v1_dot_billsync__pb2.DeleteAlertSubscriptionRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.DeleteAlertSubscriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendTestAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/SendTestAlert',
+            billsync_dot_v1_dot_billsync__pb2.SendTestAlertRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.SendTestAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/CreateApiToken',
+            billsync_dot_v1_dot_billsync__pb2.ApiTokenCreateRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.ApiTokenCreated.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiTokens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/ListApiTokens',
+            billsync_dot_v1_dot_billsync__pb2.ApiTokenListRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.ApiTokenList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/RevokeApiToken',
+            billsync_dot_v1_dot_billsync__pb2.ApiTokenRevokeRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.ApiToken.FromString,
             options,
             channel_credentials,
             insecure,

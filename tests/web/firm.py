@@ -1,0 +1,235 @@
+"""A law firm the size of a real one, written straight into the daemon's database.
+
+Syncing 5,000 bills through the emulators takes minutes; the panel only reads what the
+daemon stored, so the rows a long life of syncing leaves behind are written here in a
+few bulk inserts instead: thousands of links in every state, hundreds of problems with
+QuickBooks' own faults, a month of activity, and one small connection in each state a
+connection can be in. The link counts are kept by the database's own triggers, as in
+production.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+from billsync.daemon.qbo import settings as qbo_settings
+from billsync.daemon.store.db import database
+from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
+
+TOKENS = {"access_token": "test-access", "refresh_token": "test-refresh", "expires_at": 4102444800}
+#: The activity log spans these days, 40 events each.
+FIRST_DAY = dt.date(2026, 1, 1)
+DAYS = 30
+EVENTS_PER_DAY = 40
+#: A client whose bills a search finds, among the 1,200 others.
+SEARCHED_CLIENT = "Zephyrine Okonkwo-Baptiste"
+SEARCHED_BILLS = ("Invoice 20001", "Invoice 20002", "Invoice 20003")
+
+DUPLICATE_NUMBER = (
+    "Another QuickBooks invoice already has number {n}. Renumber one of them, then re-sync. "
+    "(QuickBooks error 6140: Duplicate Document Number Error — You must specify a different number. This number "
+    "has already been used. DocNumber={n} is assigned to TxnType=Invoice with TxnId=1 [intuit_tid 1-5f0c-{n}])"
+)
+VALIDATION = (
+    "QuickBooks error 6000: A business validation error has occurred while processing your request — "
+    "Business Validation Error: Unexpected Internal Error. (-30035) [intuit_tid 1-77aa-{n}]"
+)
+DUPLICATE_NAME = (
+    "QuickBooks error 6240: Duplicate Name Exists Error — The name supplied already exists. : Another customer, "
+    "vendor or employee is already using this name. Please use a different name. [intuit_tid 1-9e1d-{n}]"
+)
+BROKEN = "Deleted or made inactive in QuickBooks by someone; re-sync to create it again"
+
+
+@dataclass(frozen=True)
+class Firm:
+    """The connections built, by the state each shows, and what the big one holds."""
+
+    big: int
+    expired: int
+    syncing: int
+    revoked: int
+    purged: int
+    new: int
+    links: int
+    problems: int
+    events: int
+
+
+def clients(n: int) -> list[str]:
+    first = ["Amy", "Bill", "Carmen", "Dmitri", "Esther", "Farid", "Grace", "Hiro", "Ines", "Jamal"]
+    last = ["Alder", "Brook", "Castillo", "Dunmore", "Eriksen", "Fitzgerald", "Galloway", "Hale", "Iqbal", "Jensen"]
+    trade = ["", " Bakery", " Holdings", " & Sons", " Trust", " Architects", " Dental", " Farms", " LLC", " Studio"]
+    names = (f"{given} {family}{t}" for t, given, family in itertools.product(trade, first, last))
+    return list(itertools.islice(names, n - 1)) + [SEARCHED_CLIENT]
+
+
+def link_rows(connection_id: int, at: dt.datetime) -> list[dict]:
+    """8,000-odd links: every kind, every state, 330 of them problems."""
+    rows: list[dict] = []
+
+    def add(kind: str, clio_id: object, label: str, state: str, **fields: object) -> None:
+        qbo_id = str(len(rows) + 1) if state in ("synced", "broken", "failed") and kind != "contact" else None
+        row = {"connection": connection_id, "kind": kind, "clio_id": str(clio_id), "label": label, "state": state}
+        rows.append({"qbo_id": qbo_id, "reason": "", "error_code": "", "updated_at": at, **row, **fields})
+
+    names = clients(1200)
+    for i, name in enumerate(names):
+        if i < 30:
+            add("contact", i, f"Contact {name}", "failed", reason=DUPLICATE_NAME.format(n=i), error_code="6240")
+        elif i < 50:
+            add(
+                "contact",
+                i,
+                f"Contact {name}",
+                "broken",
+                qbo_id=str(i),
+                reason="Made inactive in QuickBooks; re-sync to make it active again",
+            )
+        else:
+            add("contact", i, f"Contact {name}", "synced", qbo_id=str(i))
+    for n in range(5200):
+        number, name = 10001 + n, names[n % (len(names) - 1)]
+        label = f"Invoice {number} ({name})"
+        if n < 120:
+            add("invoice", n, label, "failed", reason=DUPLICATE_NUMBER.format(n=number), error_code="6140")
+        elif n < 200:
+            add("invoice", n, label, "failed", reason=VALIDATION.format(n=number), error_code="6000")
+        elif n < 280:
+            add("invoice", n, label, "broken", reason=BROKEN)
+        elif n < 540:
+            add("invoice", n, label, "waiting", reason=qbo_settings.HELD_REASON, depends_on="settings:qbo")
+        elif n < 600:
+            add("invoice", n, label, "skipped", reason="A draft in Clio: only approved bills are synced")
+        else:
+            add("invoice", n, label, "synced")
+    for n, label in enumerate(SEARCHED_BILLS):
+        add("invoice", 9000 + n, f"{label} ({SEARCHED_CLIENT})", "synced")
+    for n in range(1540):
+        waiting = n < 40
+        label = f"Payment 250.00 on invoice {10001 + n}"
+        if waiting:
+            add("payment", n, label, "waiting", reason=f"Waiting for the invoice of Clio bill {10001 + n}")
+        else:
+            add("payment", n, label, "synced")
+    for n in range(100):
+        add("credit_memo", n, f"Credit note CN-{n + 1} (USD 75.00)", "synced")
+    return rows
+
+
+def event_rows(connection_id: int) -> list[dict]:
+    """A month of activity, 40 events a day, every family of event."""
+    kinds = [
+        ("run.succeeded", "billsync", "Run {i} (schedule) succeeded: invoice: 3 created, 1 updated, 0 failed"),
+        ("link.failed", "billsync", "Invoice {i} (Amy Alder): QuickBooks error 6000: Business Validation Error"),
+        ("link.broken", "billsync", "Invoice {i} (Bill Brook): Deleted in QuickBooks; re-sync to create it again"),
+        ("link.resync", "alice", "Re-sync of 1 item(s) requested: Invoice {i}"),
+        ("settings.changed", "alice", "Settings changed: sync_interval_seconds 300 → 600"),
+        ("connection.authorized", "alice", "QuickBooks authorized (Hartley & Finch LLP)"),
+        ("webhooks.subscribed", "billsync", "Clio webhooks for contact and bill changes now notify the daemon"),
+        ("run.failed", "billsync", "Run {i} (schedule) failed: nothing to do — Sync stopped: QuickBooks is down"),
+    ]
+    rows = []
+    for day in range(DAYS):
+        start = dt.datetime.combine(FIRST_DAY + dt.timedelta(days=day), dt.time(8))
+        for j in range(EVENTS_PER_DAY):
+            type_, actor, message = kinds[j % len(kinds)]
+            i = day * EVENTS_PER_DAY + j
+            at = start + dt.timedelta(minutes=15 * j)
+            rows.append(
+                {"connection": connection_id, "type": type_, "actor": actor, "message": message.format(i=i), "at": at}
+            )
+    return rows
+
+
+def build() -> Firm:
+    """Writes the firm and one small connection per state into the open database."""
+    now = utcnow()
+    later = now + dt.timedelta(days=1)  # connected connections stay off the scheduler's list
+    unready = qbo_settings.read_checks({"SalesFormsPrefs": {"CustomTxnNumbers": False, "AutoApplyCredit": True}})
+    with database.atomic():
+        big = Connection.create(
+            name="Hartley & Finch LLP",
+            state="connected",
+            clio_account="Hartley & Finch",
+            clio_tokens=TOKENS,
+            qbo_realm_id="9130355",
+            qbo_company_name="Hartley & Finch LLP",
+            qbo_tokens=TOKENS,
+            qbo_checks=unready,
+            next_run_at=later,
+        )
+        rows = link_rows(big.id, now - dt.timedelta(hours=2))
+        for i in range(0, len(rows), 500):
+            Link.insert_many(rows[i : i + 500]).execute()
+        events = event_rows(big.id)
+        Event.insert_many(events).execute()
+        progress = {
+            "contact": {"done": 1200, "total": 1200, "created": 4, "updated": 2, "failed": 0},
+            "invoice": {"done": 300, "total": 300, "created": 0, "updated": 0, "failed": 12},
+        }
+        Run.create(connection=big, trigger="schedule", state="succeeded", progress=progress, finished_at=now)
+
+        expired = Connection.create(
+            name="Expired Access LLP",
+            state="needs_authorization",
+            clio_account="Expired Access",
+            clio_tokens=TOKENS,
+            qbo_realm_id="4620816",
+            qbo_company_name="Expired Access LLP",
+            qbo_tokens=TOKENS,
+            qbo_checks=qbo_settings.read_checks({"SalesFormsPrefs": {"CustomTxnNumbers": True}}),
+            next_run_at=now - dt.timedelta(hours=3),
+        )
+        Run.create(
+            connection=expired,
+            trigger="schedule",
+            state="failed",
+            error="QuickBooks access was revoked or expired; authorize again",
+            finished_at=now - dt.timedelta(hours=3),
+        )
+        syncing = Connection.create(
+            name="Syncing Now LLP",
+            state="connected",
+            clio_tokens=TOKENS,
+            qbo_tokens=TOKENS,
+            qbo_company_name="Syncing Now LLP",
+            next_run_at=later,
+        )
+        Run.create(
+            connection=syncing,
+            trigger="sync",
+            progress={"invoice": {"done": 120, "total": 480, "created": 120, "updated": 0, "failed": 0}},
+        )
+        revoked = Connection.create(name="Revoked Firm", state="revoked", qbo_company_name="Revoked Firm Co")
+        Link.insert_many(
+            [
+                {
+                    "connection": revoked.id,
+                    "kind": "invoice",
+                    "clio_id": str(n),
+                    "label": f"Invoice {n}",
+                    "state": "broken" if n < 3 else "synced",
+                    "qbo_id": str(n),
+                    "reason": BROKEN if n < 3 else "",
+                }
+                for n in range(12)
+            ]
+        ).execute()
+        purged = Connection.create(name="Purged Firm", state="revoked", qbo_company_name="Purged Firm Co")
+        Event.create(connection=purged, type="connection.purged", actor="alice", message="Purged 625 links")
+        new = Connection.create(name="New Firm")
+    problems = sum(1 for r in rows if r["state"] in ("failed", "broken"))
+    return Firm(
+        big=big.id,
+        expired=expired.id,
+        syncing=syncing.id,
+        revoked=revoked.id,
+        purged=purged.id,
+        new=new.id,
+        links=len(rows),
+        problems=problems,
+        events=len(events),
+    )
