@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import enum
+import smtplib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from billsync.daemon.config import Config
 from billsync.daemon.errors import ConfigError
+from billsync.daemon.rpc.tls import ServerTls
 from billsync.daemon.store import migrations
 from billsync.daemon.store.db import open_database
 
@@ -77,7 +79,9 @@ def refuse_to_start(config: Config) -> None:
 
 def local_checks(config: Config) -> Iterator[Finding]:
     yield from _keys(config)
+    yield _listening(config)
     yield from _redirect_uris(config.redirect_uris)
+    yield from _alerts(config)
     yield from _database(config)
 
 
@@ -122,6 +126,34 @@ def _keys(config: Config) -> Iterator[Finding]:
                 f"BILLSYNC_{key}_CLIENT_ID or BILLSYNC_{key}_CLIENT_SECRET is not set: {name} cannot be authorized",
                 f"copy both from your {name} developer app (README: 'Pointing it at real Clio and QBO accounts')",
             )
+
+
+def _listening(config: Config) -> Finding:
+    """TLS set-up as the daemon will read it at start: both files of a pair, readable, and
+    plaintext only where the traffic cannot leave the machine (or allowed explicitly)."""
+    try:
+        secure = ServerTls.of(config).credentials(config.address) is not None
+    except ConfigError as e:
+        return Finding("listening", Severity.FATAL, str(e), "see README, 'TLS and mutual TLS'")
+    return _ok("listening", f"{config.address} with {'TLS' if secure else 'plaintext'}")
+
+
+def _alerts(config: Config) -> Iterator[Finding]:
+    """E-mail alerts need a sender, and every alert links to the panel when it knows where it is."""
+    if config.smtp_host and not config.smtp_from:
+        yield Finding(
+            "alerts",
+            Severity.WARNING,
+            "BILLSYNC_SMTP_HOST is set but BILLSYNC_SMTP_FROM is not: mail servers refuse mail without a sender",
+            "set BILLSYNC_SMTP_FROM to the address alerts come from",
+        )
+    if config.smtp_host and not config.panel_url:
+        yield Finding(
+            "alerts",
+            Severity.WARNING,
+            "BILLSYNC_PANEL_URL is not set: alerts cannot link to the page that fixes what they report",
+            "set BILLSYNC_PANEL_URL to the panel's public base URL",
+        )
 
 
 def _redirect_uris(allowed: tuple[str, ...]) -> Iterator[Finding]:
@@ -225,6 +257,27 @@ def network_checks(config: Config) -> Iterator[Finding]:
         )
         if config.webhook_url:
             yield _webhook(http, config.webhook_url)
+    if config.smtp_host:
+        yield _smtp(config)
+
+
+def _smtp(config: Config) -> Finding:
+    """Connects to the mail server as alerts will, STARTTLS and login included, sending nothing."""
+    where = f"{config.smtp_host}:{config.smtp_port}"
+    try:
+        with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=NETWORK_TIMEOUT) as smtp:
+            if config.smtp_starttls:
+                smtp.starttls()
+            if config.smtp_user:
+                smtp.login(config.smtp_user, config.smtp_password)
+    except (OSError, smtplib.SMTPException) as e:
+        return Finding(
+            "mail server",
+            Severity.WARNING,
+            f"{where}: {e}",
+            "check BILLSYNC_SMTP_HOST, _PORT, _STARTTLS, _USER and _PASSWORD",
+        )
+    return _ok("mail server", f"{where} accepts billsync")
 
 
 def _provider(http: httpx.Client, name: str, key: str, url: str) -> Iterator[Finding]:

@@ -80,18 +80,25 @@ class ServerTls:
     def listen(self, server: grpc.Server, address: str) -> int:
         """Adds the port to ``server``; returns its number (0: could not bind).
         Raises ConfigError, naming the keys, for a configuration that would be unsafe."""
+        credentials = self.credentials(address)
+        if credentials is None:
+            return server.add_insecure_port(address)
+        return server.add_secure_port(address, credentials)
+
+    def credentials(self, address: str) -> grpc.ServerCredentials | None:
+        """What listening on ``address`` takes (None: plaintext), read from the files now;
+        ConfigError, naming the keys, for what is unsafe or unreadable."""
         if not self.cert and not self.key:
             if self.client_ca:
                 raise ConfigError("BILLSYNC_TLS_CLIENT_CA needs BILLSYNC_TLS_CERT and BILLSYNC_TLS_KEY too")
             _refuse_plaintext(address, self.allow_plaintext, "listen on", "BILLSYNC_TLS_CERT and BILLSYNC_TLS_KEY")
-            return server.add_insecure_port(address)
+            return None
         chain, key = _pair("BILLSYNC_TLS_CERT", self.cert, "BILLSYNC_TLS_KEY", self.key)
-        credentials = grpc.ssl_server_credentials(
+        return grpc.ssl_server_credentials(
             [(key, chain)],
             root_certificates=_read("BILLSYNC_TLS_CLIENT_CA", self.client_ca) if self.client_ca else None,
             require_client_auth=bool(self.client_ca),
         )
-        return server.add_secure_port(address, credentials)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from billsync.daemon.store.models import Connection
 from billsync.sandbox.server import Sandbox
 from tests.e2e.conftest import sandbox_env
 from tests.harness import free_port
+from tests.inboxes import smtp_inbox  # noqa: F401 - a fixture
 
 Env = dict[str, str]
 
@@ -119,6 +120,28 @@ BROKEN: dict[str, tuple[Callable[[Env], object], str, str]] = {
         "is plain http",
         "serve the panel over https",
     ),
+    "TLS certificate without its key": (
+        lambda env: env.update(BILLSYNC_TLS_CERT="/etc/hostname"),
+        "BILLSYNC_TLS_CERT and BILLSYNC_TLS_KEY go together",
+        "TLS and mutual TLS",
+    ),
+    "plaintext off loopback": (
+        lambda env: env.update(BILLSYNC_ADDRESS="0.0.0.0:50051"),
+        "refusing to listen on 0.0.0.0:50051 in plaintext",
+        "TLS and mutual TLS",
+    ),
+    "mail without a sender": (
+        lambda env: env.update(BILLSYNC_SMTP_HOST="127.0.0.1", BILLSYNC_SMTP_PORT=str(free_port())),
+        "BILLSYNC_SMTP_FROM is not",
+        "set BILLSYNC_SMTP_FROM",
+    ),
+    "mail server unreachable": (
+        lambda env: env.update(
+            BILLSYNC_SMTP_HOST="127.0.0.1", BILLSYNC_SMTP_PORT=str(free_port()), BILLSYNC_SMTP_FROM="b@example.com"
+        ),
+        "[WARN] mail server: 127.0.0.1:",
+        "check BILLSYNC_SMTP_HOST",
+    ),
     "webhook URL reaching nothing": (
         lambda env: env.update(BILLSYNC_WEBHOOK_URL=f"http://127.0.0.1:{free_port()}"),
         "no answer from http://127.0.0.1:",
@@ -172,3 +195,17 @@ def test_the_daemon_refuses_to_start_on_a_fatal_finding(env: Env) -> None:
     run = billsync("daemon", env=env)
     assert run.returncode != 0
     assert "cannot decrypt the tokens of 1 connection(s)" in run.stderr
+
+
+def test_a_mail_server_that_answers_is_good(env: Env, smtp_inbox) -> None:
+    env.update(
+        BILLSYNC_SMTP_HOST="127.0.0.1",
+        BILLSYNC_SMTP_PORT=str(smtp_inbox.port),
+        BILLSYNC_SMTP_STARTTLS="0",
+        BILLSYNC_SMTP_FROM="alerts@example.com",
+        BILLSYNC_PANEL_URL="https://panel.example.com",
+    )
+    findings = {f.check: f for f in doctor.examine(env)}
+    assert findings["mail server"].severity is doctor.Severity.OK, findings["mail server"]
+    assert problems(env) == ""
+    assert smtp_inbox.received.empty(), "checking sends nothing"
