@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 import threading
+from pathlib import Path
 
 import click
 
+from billsync.locations import private_folder
 from billsync.sandbox.faults import FaultConfig
 from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REALM_ID, QBOConfig
+from billsync.serving import AddressInUse
 
 
 @click.command("sandbox")
@@ -24,7 +28,7 @@ from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     type=int,
     default=0,
     show_default=True,
-    help="Load a demo firm of this many bills (sandbox.demo) into the Clio emulator.",
+    help="Load a demo firm of this many bills (sandbox.demo) into the Clio emulator, unless one was saved.",
 )
 @click.option("--no-clio", is_flag=True, help="Serve the QBO emulator only.")
 def sandbox(
@@ -41,6 +45,8 @@ def sandbox(
     """Serve local emulators of the QBO Accounting API v3 and the Clio API v4."""
     from billsync.sandbox.server import Sandbox
 
+    if state_file:
+        private_folder(Path(state_file).parent)  # beside the daemon's files, as private
     faults = FaultConfig(rate=fault_rate)
     clio_config = None
     if not no_clio:
@@ -57,16 +63,21 @@ def sandbox(
         clio_config=clio_config,
         clio=not no_clio,
     )
-    if demo_bills and box.clio_app is not None:
+    if demo_bills and box.clio is not None and not any(box.clio.store.counts().values()):
         from billsync.sandbox.clio.loader import seed as seed_clio
 
-        seed_clio(box.clio_app.extensions["clio"].store, demo_bills)
-    box.start()
+        seed_clio(box.clio.store, demo_bills)  # only into an empty firm: a saved one is kept
+        box.clio.flush()
+    try:
+        box.start()
+    except AddressInUse as e:
+        raise click.ClickException(f"{e}: the emulators are already running (or another program holds that port)")
     click.echo(f"QBO  {box.qbo_url}  realm {realm_id}  client {DEFAULT_CLIENT_ID} / {DEFAULT_CLIENT_SECRET}")
     if box.clio_url:
         click.echo(f"Clio {box.clio_url}")
     click.echo("Admin API: <url>/_sandbox/  -  Ctrl-C to stop")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        box.stop()
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # honcho stops with SIGTERM, a terminal with SIGINT
+        signal.signal(signum, lambda *_: stopping.set())
+    stopping.wait()
+    box.stop()  # which saves the state files

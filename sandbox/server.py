@@ -124,8 +124,8 @@ class Sandbox:
         for served in self._served:
             served.stop()
         self.qbo.webhooks.stop()
-        if self.qbo_config.state_file:
-            self.qbo.store.save(self.qbo_config.state_file)
+        if self.qbo.saver is not None:
+            self.qbo.saver.flush()
         if self.clio_app is not None:
             self.clio_app.extensions["clio"].flush()
 

@@ -86,8 +86,7 @@ def web(
     ctx.obj = UserStore(data_dir)
     if ctx.invoked_subcommand is not None:
         return
-    import waitress
-
+    from billsync.serving import AddressInUse, bind
     from billsync.webadmin.standalone import create_app
 
     host, port = split_listen(listen)
@@ -99,6 +98,10 @@ def web(
         BILLSYNC_TRUSTED_PROXIES=trusted_proxies,
         BILLSYNC_SESSION_HOURS=session_hours,
     )
+    try:
+        server = bind(app, host, port, threads=8, ident="billsync")
+    except AddressInUse as e:
+        raise click.ClickException(f"{e}: the panel is already running (or another program holds that port)")
     login = demo_login(ctx.obj, data_dir)
     if login:
         import threading
@@ -113,7 +116,7 @@ def web(
     click.echo(f"billsync web admin on http://{listen}/" + (f" — {login}" if login else ""), err=True)
     if not ctx.obj.names():
         click.echo("no users yet: create one with 'billsync web create-user NAME'", err=True)
-    waitress.serve(app, host=host, port=port, threads=8, ident="billsync")
+    server.run()
 
 
 @web.command("create-user")

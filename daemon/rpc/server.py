@@ -233,13 +233,17 @@ def create_server(
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="rpc"),
         interceptors=[AuthInterceptor(api_token), ErrorInterceptor()],
+        options=[("grpc.so_reuseport", 0)],  # else a second daemon shares the port and half the calls
     )
     billsync_pb2_grpc.add_BillSyncServicer_to_server(servicer, server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = tls.listen(server, address)
+    try:
+        port = tls.listen(server, address)
+    except RuntimeError:  # grpcio raises where it used to return 0
+        port = 0
     if port == 0:
-        raise errors.ConfigError(f"cannot listen on {address}: is another daemon running there?")
+        raise errors.ConfigError(f"cannot listen on {address} (BILLSYNC_ADDRESS): is the daemon already running there?")
     server.start()
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

@@ -13,6 +13,7 @@ no-op before anything is closed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import threading
 from typing import Any
@@ -23,13 +24,27 @@ from waitress.server import create_server
 logging.getLogger("waitress").setLevel(logging.ERROR)
 
 
+class AddressInUse(OSError):
+    """Another process listens on the address: most often the same service, already running."""
+
+
+def bind(app: Any, host: str, port: int, **adjustments: Any) -> Any:
+    """A waitress server listening on ``host:port``; AddressInUse, naming it, when it is taken."""
+    try:
+        # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more.
+        return create_server(app, host=host, port=port, asyncore_use_poll=True, **adjustments)
+    except OSError as e:
+        if e.errno != errno.EADDRINUSE:
+            raise
+        raise AddressInUse(f"{host}:{port} is in use") from e
+
+
 class BackgroundServer:
     """``app`` on ``host:port`` (0: any free port) with waitress, once :meth:`start` is called."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 8, **adjustments: Any) -> None:
         self.host = host
-        # poll(), not select(): select() cannot watch a descriptor numbered 1024 or more.
-        self.server = create_server(app, host=host, port=port, threads=threads, asyncore_use_poll=True, **adjustments)
+        self.server = bind(app, host, port, threads=threads, **adjustments)
         self.thread = threading.Thread(target=self._serve, name=f"wsgi-{self.port}", daemon=True)
         self._stopping = threading.Event()
 

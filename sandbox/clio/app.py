@@ -25,6 +25,7 @@ from billsync.sandbox.clio.records import EPOCH
 from billsync.sandbox.clio.store import Record, Store, utcnow
 from billsync.sandbox.clio.tokens import TokenStore
 from billsync.sandbox.faults import FaultConfig, FaultInjector
+from billsync.sandbox.saver import Saver
 from billsync.sandbox.throttle import Limit, RateLimiter
 
 __all__ = ["ClioConfig", "ClioSandbox", "create_app"]
@@ -41,12 +42,12 @@ class ClioSandbox:
         self.faults = FaultInjector(config.faults)
         self.limiter = self._limiter()
         self.webhooks = webhooks.Dispatcher(self.store, config.webhook_timeout)
-        self.saver: persist.Saver | None = None
+        self.saver: Saver | None = None
         if config.state_file:
             if os.path.exists(config.state_file):
                 with open(config.state_file, encoding="utf-8") as state:
                     persist.load(state.read(), self.store, self.tokens)
-            self.saver = persist.Saver(config.state_file, lambda: persist.dump(self.store, self.tokens))
+            self.saver = Saver(config.state_file, lambda: persist.dump(self.store, self.tokens))
             self.store.listeners.append(lambda *_: self.saver.mark_dirty())
 
     def flush(self) -> None:

@@ -1,20 +1,16 @@
 """Keeping the emulator's records and tokens in a JSON file across restarts.
 
 A demo that was authorized and seeded yesterday should still work today. Saving a
-100,000-bill firm takes a second or two, so saves are coalesced: a change marks the state
-dirty and a background timer writes it at most once per ``delay`` seconds, atomically
-(write to a temporary file, then rename). Decimal money and timestamps are tagged in the
-JSON so they come back with their exact types.
+100,000-bill firm takes a second or two, so saves are coalesced (:class:`billsync.sandbox.saver.Saver`).
+Decimal money and timestamps are tagged in the JSON so they come back with their exact types.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import threading
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from billsync.sandbox.clio.store import Store
 from billsync.sandbox.clio.tokens import TokenStore
@@ -59,32 +55,3 @@ def load(text: str, store: Store, tokens: TokenStore) -> None:
             for record in items:
                 store.save(name, record)
     tokens.restore(state["tokens"])
-
-
-class Saver:
-    """Writes the state file a short while after the last change."""
-
-    def __init__(self, path: str, snapshot: Callable[[], str], delay: float = 1.0) -> None:
-        self.path = path
-        self.snapshot = snapshot
-        self.delay = delay
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-
-    def mark_dirty(self) -> None:
-        with self._lock:
-            if self._timer is None:
-                self._timer = threading.Timer(self.delay, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
-
-    def flush(self) -> None:
-        """Write now (also called at shutdown and by the admin API)."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = None
-        temporary = f"{self.path}.tmp"
-        with open(temporary, "w", encoding="utf-8") as out:
-            out.write(self.snapshot())
-        os.replace(temporary, self.path)

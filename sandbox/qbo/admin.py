@@ -195,7 +195,7 @@ def flush_webhooks() -> Response:
 @bp.post("/save")
 def save() -> Response:
     state = _state()
-    if not state.config.state_file:
+    if state.saver is None:
         return _json({"error": "no state_file configured"}, 400)
-    state.store.save(state.config.state_file)
+    state.saver.flush()
     return _json({"saved": state.config.state_file})

@@ -41,7 +41,7 @@ def create_app(config: QBOConfig | None = None) -> Flask:
     app.config["PROPAGATE_EXCEPTIONS"] = True
     state = QBOState(config)
     app.extensions["qbo_sandbox"] = state
-    if not (config.state_file and state.store.load(config.state_file)) and config.seed:
+    if not state.load() and config.seed:
         seed.seed_company(state.store, config.realm_id)
     app.register_blueprint(api.bp)
     app.register_blueprint(oauth.bp)
@@ -60,6 +60,8 @@ def create_app(config: QBOConfig | None = None) -> Flask:
         rule = request.url_rule.rule if request.url_rule else "<unrouted>"
         entity = (request.view_args or {}).get("entity")
         state.count(request.method, rule.replace("<entity>", entity.lower()) if entity else rule, response.status_code)
+        if state.saver is not None and request.method != "GET" and response.status_code < 400:
+            state.saver.mark_dirty()  # writes and token grants, saved within a second
         return response
 
     return app

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import os
 import threading
 from typing import Any
 
 from billsync.sandbox.faults import FaultConfig, FaultInjector, Hold
+from billsync.sandbox.qbo import jsonutil
 from billsync.sandbox.qbo.config import QBOConfig
 from billsync.sandbox.qbo.replay import Replays
 from billsync.sandbox.qbo.store import Store
 from billsync.sandbox.qbo.tokens import TokenStore
 from billsync.sandbox.qbo.webhooks import WebhookDispatcher
+from billsync.sandbox.saver import Saver
 from billsync.sandbox.throttle import ConcurrencyLimiter, Limit, RateLimiter
 
 
@@ -33,9 +36,25 @@ class QBOState:
         self.hold = Hold()  # batch requests, switched by POST /_sandbox/hold
         self.webhooks = WebhookDispatcher(config)
         self.store.listeners.append(self.webhooks.record)
+        self.saver = Saver(config.state_file, self.snapshot) if config.state_file else None
         self._stats: collections.Counter[tuple[str, str, int]] = collections.Counter()
         self._stats_lock = threading.Lock()
         self._build_limiters()
+
+    def snapshot(self) -> str:
+        """The companies and live tokens, as the state file keeps them."""
+        with self.store.lock:
+            return jsonutil.dumps({"companies": self.store.dump(), "tokens": self.tokens.snapshot()})
+
+    def load(self) -> bool:
+        """Replace companies and tokens with the state file's; False when there is none yet."""
+        if not (self.config.state_file and os.path.exists(self.config.state_file)):
+            return False
+        with open(self.config.state_file, encoding="utf-8") as handle:
+            saved = jsonutil.loads(handle.read())
+        self.store.restore(saved["companies"])
+        self.tokens.restore(saved["tokens"])
+        return True
 
     def _build_limiters(self) -> None:
         config = self.config

@@ -1,4 +1,4 @@
-"""In-memory companies (realms) and their objects, optionally persisted to one JSON file.
+"""In-memory companies (realms) and their objects.
 
 The store knows nothing about QBO's rules; it keeps objects per type, tombstones of
 deleted ones (CDC must report them), per-type id counters, the answers remembered for
@@ -10,7 +10,6 @@ so a single lock is both correct and fast enough.
 from __future__ import annotations
 
 import copy
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,21 +91,11 @@ class Store:
             rows = company.objects.get(name, {}).values() if company else ()
             return [copy.deepcopy(row) for row in rows]
 
-    def save(self, path: str) -> None:
-        """Write every company atomically (temp file then rename)."""
-        with self.lock:
-            text = jsonutil.dumps({realm: vars(company) for realm, company in self.companies.items()})
-        tmp = f"{path}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+    def dump(self) -> dict[str, Any]:
+        """Every company as plain data; the caller holds ``lock`` while it serializes them."""
+        return {realm: vars(company) for realm, company in self.companies.items()}
 
-    def load(self, path: str) -> bool:
-        """Replace the companies with those saved in ``path``; False if there is no file."""
-        if not os.path.exists(path):
-            return False
-        with open(path, encoding="utf-8") as handle:
-            data = jsonutil.loads(handle.read())
+    def restore(self, companies: dict[str, Any]) -> None:
+        """Replace the companies with those :meth:`dump` gave."""
         with self.lock:
-            self.companies = {realm: Company(**fields) for realm, fields in data.items()}
-        return True
+            self.companies = {realm: Company(**fields) for realm, fields in companies.items()}

@@ -14,7 +14,8 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from billsync.sandbox.qbo.config import QBOConfig
 
@@ -138,6 +139,20 @@ class TokenStore:
             for grant in [*self._access.values(), *(self._refresh.values() if refresh else ())]:
                 grant.expires_at = 0.0
             return len(self._access)
+
+    def snapshot(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """The live tokens, for the state file (codes live minutes: they are not kept)."""
+        with self._lock:
+            return {
+                "access": {token: asdict(grant) for token, grant in self._access.items()},
+                "refresh": {token: asdict(grant) for token, grant in self._refresh.items()},
+            }
+
+    def restore(self, tokens: dict[str, dict[str, dict[str, Any]]]) -> None:
+        """Replace the tokens with those :meth:`snapshot` gave."""
+        with self._lock:
+            self._access = {token: Grant(**grant) for token, grant in tokens["access"].items()}
+            self._refresh = {token: Grant(**grant) for token, grant in tokens["refresh"].items()}
 
     def clear(self) -> None:
         with self._lock:

@@ -1,0 +1,134 @@
+"""Restarting the demo keeps its three processes in step, and a second demo refuses to start.
+
+``make demo`` runs ``billsync sandbox --demo N --state-file var/demo/sandbox.json`` beside a
+daemon whose database lives in ``var/demo``; honcho stops them with SIGTERM. These tests run
+the same commands in subprocesses, on ports of their own. Nothing is timed: the deadlines
+only stop a hung test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.sandbox.qbo.config import QBOConfig
+from billsync.v1 import billsync_pb2 as pb
+from tests import harness
+from tests.e2e.conftest import TIME_SCALE
+from tests.postgres import free_port
+from tests.test_cli import billsync
+
+BILLS = 30
+#: What QBO calls each kind of item billsync writes.
+ENTITIES = {pb.KIND_CONTACT: "Customer", pb.KIND_INVOICE: "Invoice", pb.KIND_PAYMENT: "Payment"}
+
+
+class SandboxProcess:
+    """``billsync sandbox`` as the demo runs it; read by the harness as it reads a Sandbox
+    (its URLs and QBO company)."""
+
+    qbo_config = QBOConfig()
+
+    def __init__(self, state_file: Path) -> None:
+        self.ports = (free_port(), free_port())
+        self.qbo_url, self.clio_url = (f"http://127.0.0.1:{port}" for port in self.ports)
+        self.state_file = state_file
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> SandboxProcess:
+        """Returns once both emulators accept connections (the CLI says so last)."""
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "billsync", "sandbox", f"--demo={BILLS}", f"--state-file={self.state_file}"]
+            + [f"--qbo-port={self.ports[0]}", f"--clio-port={self.ports[1]}", f"--time-scale={TIME_SCALE}"],
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if not any(line.startswith("Admin API") for line in self.process.stdout):
+            raise AssertionError(f"the emulators did not start (exit {self.process.wait()})")
+        return self
+
+    def stop(self) -> None:
+        """As honcho does: SIGTERM, and the process must be gone within five seconds."""
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=5) == 0
+
+
+@pytest.fixture
+def emulators(tmp_path: Path) -> Iterator[SandboxProcess]:
+    box = SandboxProcess(tmp_path / "demo" / "sandbox.json")
+    yield box.start()
+    if box.process.poll() is None:
+        box.process.kill()
+        box.process.wait()
+
+
+@pytest.fixture
+def demo_env(emulators: SandboxProcess, database_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        **harness.sandbox_env(emulators, database_url, str(tmp_path / "demo"), TIME_SCALE),
+        "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}",
+    }
+    harness.migrate(env)
+    return env
+
+
+@contextlib.contextmanager
+def daemon(env: dict[str, str]) -> Iterator[DaemonClient]:
+    """``billsync daemon`` and a client, until stopped as honcho stops it."""
+    process = harness.start_daemon(env)
+    try:
+        with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
+            yield client
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+
+
+def counts(client: DaemonClient, connection_id: int) -> dict[tuple[int, int], int]:
+    return {(c.kind, c.state): c.count for c in client.status(connection_id).counts if c.count}
+
+
+def test_a_restarted_demo_keeps_billsync_and_both_emulators_in_step(emulators, demo_env):
+    with daemon(demo_env) as client:
+        harness.make_ready(emulators)
+        connection = harness.connect(client)
+        harness.settle(client, connection.id)
+        before = counts(client, connection.id)
+    emulators.stop()
+
+    emulators.start()
+    with daemon(demo_env) as client:
+        assert harness.sync(client, connection.id).state == pb.RUN_STATE_SUCCEEDED, "both tokens survived"
+        assert counts(client, connection.id) == before
+        for kind, entity in ENTITIES.items():
+            assert before[kind, pb.LINK_STATE_SYNCED] == len(harness.qbo_objects(emulators, entity)), entity
+        client.resync(connection.id, all_problems=True)
+        assert counts(client, connection.id) == before, "Re-sync all finds nothing gone from QBO"
+
+
+def test_a_second_daemon_on_a_port_in_use_refuses_to_start(emulators, demo_env):
+    with daemon(demo_env):
+        second = billsync("daemon", env=demo_env)
+    assert second.returncode == 1
+    assert f"cannot listen on {demo_env['BILLSYNC_ADDRESS']} (BILLSYNC_ADDRESS)" in second.stderr
+    assert "already running" in second.stderr and "Traceback" not in second.stderr
+
+
+@pytest.mark.parametrize("command", [["sandbox", "--qbo-port={port}"], ["web", "--listen=127.0.0.1:{port}"]])
+def test_a_second_emulator_or_panel_says_it_is_already_running(emulators, command, tmp_path):
+    port = emulators.ports[0]
+    args = [arg.format(port=port) for arg in command]
+    second = billsync(*args, env={**os.environ, "BILLSYNC_DATA_DIR": str(tmp_path / "panel")})
+    assert second.returncode == 1
+    assert second.stderr.count("\n") == 1, second.stderr
+    assert f"127.0.0.1:{port} is in use" in second.stderr and "already running" in second.stderr
