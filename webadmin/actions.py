@@ -25,6 +25,7 @@ FIELD_OF_MESSAGE = {
     "sync_interval_seconds": "sync_interval_seconds",
     "item_mapping": "service_item",
     "a QBO item": "service_item",
+    "time_zone": "time_zone",
 }
 
 
@@ -195,6 +196,7 @@ def settings(connection_id: int) -> Any:
             s.item_mapping.get("Service", ""),
             s.item_mapping.get("Expense", ""),
         )
+        form.time_zone.data = s.time_zone
     elif form.validate_on_submit():
         try:
             gateway.client().update_settings(
@@ -202,6 +204,7 @@ def settings(connection_id: int) -> Any:
                 start_date=form.start_date.data or "",
                 sync_interval_seconds=form.sync_interval_seconds.data,
                 item_mapping={"Service": form.service_item.data or "", "Expense": form.expense_item.data or ""},
+                time_zone=form.time_zone.data or "",
             )
             return after_action(connection_id, "Settings saved.")
         except DaemonError as e:

@@ -62,6 +62,11 @@ class SettingsForm(PanelForm):
     expense_item = StringField(
         "QuickBooks item for Clio expenses", validators=ITEM_NAME, description="Empty: the default item, “Expenses”."
     )
+    time_zone = StringField(
+        "Time zone",
+        validators=[Optional(), Length(max=200)],
+        description="The firm's, as a name like Europe/London or America/Los_Angeles. Empty: each viewer's own.",
+    )
 
 
 class PurgeForm(PanelForm):

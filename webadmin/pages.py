@@ -91,13 +91,14 @@ def links(connection_id: int) -> Any:
     )
 
 
-def day(name: str) -> dt.datetime | None:
-    """The request's date field ``name`` (YYYY-MM-DD) as the start of that day in UTC."""
+def day(name: str, zone: str) -> dt.datetime | None:
+    """The request's date field ``name`` (YYYY-MM-DD) as the start of that day in the
+    firm's ``zone`` (UTC without one)."""
     text = request.args.get(name, "").strip()
     if not text:
         return None
     try:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=dt.timezone.utc)
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=present.zone_of(zone))
     except ValueError:
         abort(400, description=f"{text!r} is not a date: use a date like 2026-01-31.")
 
@@ -110,7 +111,8 @@ def events(connection_id: int) -> Any:
     family = request.args.get("type", "")
     if family and family not in present.EVENT_FAMILIES:
         abort(400, description=f"There is no kind of activity called {family!r}: choose one from the list.")
-    since, until = day("from"), day("to")
+    zone = present.zone(status)
+    since, until = day("from", zone), day("to", zone)
     page = gateway.client().list_events(
         connection_id,
         page_size=current_app.config["BILLSYNC_PAGE_SIZE"],

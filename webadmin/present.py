@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from markupsafe import Markup
 
 from billsync.v1 import billsync_pb2 as pb
 
@@ -128,11 +130,35 @@ def count(n: int, kind: int) -> str:
     return f"{n:,} {singular if n == 1 else plural}"
 
 
-def when(ts: Timestamp | None, empty: str = "—") -> str:
-    """A timestamp as ``2026-01-31 14:05 UTC``; ``empty`` when unset."""
-    if ts is None or (ts.seconds == 0 and ts.nanos == 0):
+def zone_of(name: str) -> dt.tzinfo:
+    """The firm's time zone; UTC when it has none, or when this machine's tz database
+    lacks the name the daemon's knew."""
+    try:
+        return zoneinfo.ZoneInfo(name) if name else dt.timezone.utc
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        return dt.timezone.utc
+
+
+def unset(ts: Timestamp | None) -> bool:
+    """Whether a time is missing: absent, or the zero a message field reads as when unset."""
+    return ts is None or (ts.seconds == 0 and ts.nanos == 0)
+
+
+def when(ts: Timestamp | None, zone: str = "", empty: str = "—") -> str:
+    """A timestamp as ``2026-01-31 14:05 GMT`` in the firm's ``zone`` (an IANA name), in
+    UTC without one; ``empty`` when unset."""
+    if unset(ts):
         return empty
-    return ts.ToDatetime(tzinfo=dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return ts.ToDatetime(tzinfo=dt.timezone.utc).astimezone(zone_of(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def time_tag(ts: Timestamp | None, zone: str = "", empty: str = "—") -> Markup | str:
+    """A timestamp as a ``<time>`` element: in the firm's ``zone``; without one, in UTC and
+    marked ``data-local`` for ``local-time.js`` to show in the browser's zone."""
+    if unset(ts):
+        return empty
+    iso = ts.ToDatetime(tzinfo=dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return Markup('<time datetime="{}"{}>{}</time>').format(iso, Markup("" if zone else " data-local"), when(ts, zone))
 
 
 def event_label(type_: str) -> str:
@@ -207,15 +233,14 @@ def waiting_notes(status: pb.StatusResponse) -> list[str]:
 
 
 def run_summary(run: pb.Run) -> dict:
-    """A run as plain data for the page and its JSON poll: state, trigger, times, what it
-    did, and per kind how far it got (``percent`` is None while the total is unknown)."""
+    """A run as plain data for the page and its JSON poll: state, trigger, what it did, and
+    per kind how far it got (``percent`` is None while the total is unknown). Its times are
+    drawn by the page, in the firm's zone (``time_tag``)."""
     return {
         "id": run.id,
         "state": word(pb.RunState, run.state),
         "label": RUN_LABELS.get(run.state, ""),
         "trigger": TRIGGER_LABELS.get(run.trigger, run.trigger),
-        "started_at": when(run.started_at),
-        "finished_at": when(run.finished_at, ""),
         "outcome": run_outcome(run) if run.state != pb.RUN_STATE_RUNNING else "",
         "progress": [
             {
@@ -230,14 +255,14 @@ def run_summary(run: pb.Run) -> dict:
     }
 
 
-def next_run(status: pb.StatusResponse, now: dt.datetime | None = None) -> str:
+def next_run(status: pb.StatusResponse, now: dt.datetime | None = None) -> Markup | str:
     """When the next run starts, as a person can act on it: never a time already past."""
     if status.connection.state != pb.CONNECTION_STATE_CONNECTED:
         return "None until both Clio and QuickBooks are connected"
     if not status.HasField("next_run_at"):
         return "Soon"
     at = status.next_run_at.ToDatetime(tzinfo=dt.timezone.utc)
-    return "Due now" if at <= (now or dt.datetime.now(dt.timezone.utc)) else when(status.next_run_at)
+    return "Due now" if at <= (now or dt.datetime.now(dt.timezone.utc)) else time_tag(status.next_run_at, zone(status))
 
 
 def status_summary(status: pb.StatusResponse) -> dict:
@@ -252,6 +277,16 @@ def status_summary(status: pb.StatusResponse) -> dict:
         "problem_count": status.problem_count,
         "action_required": status.action_required,
     }
+
+
+def zone(status: pb.StatusResponse) -> str:
+    """The firm's time zone, "" for the browser's."""
+    return status.connection.settings.time_zone
+
+
+def ended(run: pb.Run) -> Timestamp:
+    """When a run finished, or started if it never did."""
+    return run.finished_at if run.HasField("finished_at") else run.started_at
 
 
 def access_refused(c: pb.Connection) -> bool:

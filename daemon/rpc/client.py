@@ -263,6 +263,7 @@ class DaemonClient:
         start_date: str | None = None,
         sync_interval_seconds: int | None = None,
         item_mapping: Mapping[str, str] | None = None,
+        time_zone: str | None = None,
         timeout: float | None = None,
     ) -> pb.Settings:
         """Changes only the settings given (None leaves one as it is); returns them all."""
@@ -271,6 +272,7 @@ class DaemonClient:
             start_date=start_date,
             sync_interval_seconds=sync_interval_seconds,
             item_mapping=item_mapping,
+            time_zone=time_zone,
         )
         return self._call("UpdateSettings", request, timeout)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
 
 from peewee import fn
 
@@ -51,6 +52,8 @@ def merge_settings(current: dict, changes: dict) -> dict:
         if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
             raise InvalidArgument(f"sync_interval_seconds must be between {MIN_INTERVAL} and {MAX_INTERVAL}")
         merged["sync_interval_seconds"] = interval
+    if "time_zone" in changes:
+        merged["time_zone"] = time_zone(changes["time_zone"])
     for kind, item in changes.get("item_mapping", {}).items():
         if kind not in LINE_KINDS:
             raise InvalidArgument(f"item_mapping keys are {' and '.join(LINE_KINDS)}, not {echo(kind)}")
@@ -59,6 +62,17 @@ def merge_settings(current: dict, changes: dict) -> dict:
         item = text(item, f"item_mapping[{kind!r}]").strip()
         merged["item_mapping"][kind] = item or DEFAULT_SETTINGS["item_mapping"][kind]
     return merged
+
+
+def time_zone(name: str) -> str:
+    """An IANA time zone name the daemon's tz database knows, or "" (the browser's zone)."""
+    name = text(name.strip(), "time_zone")
+    if name:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError) as e:
+            raise InvalidArgument(f"time_zone must be a time zone like Europe/London, not {echo(name)}") from e
+    return name
 
 
 def update_settings(connection: Connection, changes: dict, actor: str) -> Connection:

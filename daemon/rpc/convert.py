@@ -80,6 +80,7 @@ def settings(values: dict) -> pb.Settings:
         start_date=values.get("start_date", ""),
         sync_interval_seconds=values.get("sync_interval_seconds", 0),
         item_mapping=values.get("item_mapping", {}),
+        time_zone=values.get("time_zone", ""),
     )
 
 
@@ -124,6 +125,11 @@ QBO_PAGES = {
 
 def deep_link(qbo_app_url: str, kind: str, qbo_id: str) -> str:
     return f"{qbo_app_url}/app/{QBO_PAGES[kind]}{qbo_id}"
+
+
+def settings_page(qbo_app_url: str) -> str:
+    """QuickBooks' Company Settings page, where the fix steps of Action required start."""
+    return f"{qbo_app_url}/app/settings" if qbo_app_url else ""
 
 
 def run(r: models.Run | None) -> pb.Run | None:

@@ -12,6 +12,7 @@ from billsync.daemon.alerts import subscriptions
 from billsync.daemon.errors import FailedPrecondition, NotFound, Unavailable
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.rpc import access, authorization, connections, convert, validation
+from billsync.daemon.rpc.glance import SettingsGlance
 from billsync.daemon.store import events, leases, links, paging
 from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
 from billsync.daemon.sync.providers import Providers
@@ -40,6 +41,8 @@ def settings_changes(message: pb.UpdateSettingsRequest | pb.Settings, explicit: 
         changes["start_date"] = message.start_date
     if not explicit or message.HasField("sync_interval_seconds"):
         changes["sync_interval_seconds"] = message.sync_interval_seconds
+    if not explicit or message.HasField("time_zone"):
+        changes["time_zone"] = message.time_zone
     return changes
 
 
@@ -56,6 +59,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         self.providers = providers
         self.scheduler = scheduler
         self.qbo_app_url = qbo_app_url
+        self.glance = SettingsGlance(providers)
 
     def StartAuthorization(
         self, request: pb.StartAuthorizationRequest, context: grpc.ServicerContext
@@ -230,7 +234,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         current = runs.where(Run.state == "running").first()
         last = runs.where(Run.state != "running").first()
         counts = connections.state_counts(connection)
-        checks = connection.qbo_checks or []
+        checks, read_at = self.glance.checks(connection)
         return pb.StatusResponse(
             connection=convert.connection(connection),
             checks=[convert.settings_check(c) for c in checks],
@@ -245,6 +249,8 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
                 for r in links.first_in_states(connection, PROBLEM_STATES, PROBLEMS_ON_STATUS)
             ],
             problem_count=sum(n for _, state, n in counts if state in PROBLEM_STATES),
+            checks_read_at=convert.timestamp(read_at),
+            qbo_settings_url=convert.settings_page(self.qbo_app_url),
         )
 
     def ListLinks(self, request: pb.ListLinksRequest, context: grpc.ServicerContext) -> pb.ListLinksResponse:

@@ -117,8 +117,15 @@ class Cycle:
         yield from self.sync_contacts(
             changed["contacts"], bills=bills, memos=memos, allocations=allocations, again=self.ids_to_plan(Kind.CONTACT)
         )
+        # Bills and credit notes waiting on contacts written just now (a create decided late,
+        # once no earlier daemon's write could still land) follow at once.
+        if late := self.ready_waiting(Kind.INVOICE) - {str(i) for i in bills}:
+            more, more_lines = self.bills({"bills": [], "line_items": []}, late, complete_lines=False)
+            bills, lines = {**bills, **more}, {**lines, **more_lines}
         yield from self.sync_invoices(bills, lines)
-        yield from self.sync_credit_memos(memos)
+        yield from self.sync_credit_memos(
+            self.with_fetched("credit_memos", list(memos.values()), self.ids_to_plan(Kind.CREDIT_MEMO))
+        )
         # Payments waiting on invoices written just now (a re-sync, a lifted hold) follow at once.
         yield from self.sync_allocations(
             self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan(Kind.PAYMENT))

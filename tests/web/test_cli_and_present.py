@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import present
@@ -121,3 +122,14 @@ def test_resync_results_read_as_a_sentence():
     many = pb.ResyncResponse(links=[pb.Link(state=pb.LINK_STATE_SYNCED)] * 2 + [pb.Link(state=pb.LINK_STATE_FAILED)])
     assert describe_resync(many) == "Re-synced 3 items: 2 in QuickBooks, 1 failed."
     assert describe_resync(pb.ResyncResponse()) == "Nothing needed a re-sync."
+
+
+def test_a_time_reads_in_the_firms_zone_or_is_left_to_the_browser():
+    summer = Timestamp(seconds=1_780_000_000)  # 2026-05-28 20:26:40 UTC
+    assert present.when(summer, "Europe/London") == "2026-05-28 21:26 BST"
+    assert present.when(summer, "America/Los_Angeles") == "2026-05-28 13:26 PDT"
+    assert present.when(summer) == "2026-05-28 20:26 UTC"
+    at = 'datetime="2026-05-28T20:26:40Z"'
+    assert present.time_tag(summer, "Europe/London") == f"<time {at}>2026-05-28 21:26 BST</time>"
+    assert present.time_tag(summer) == f"<time {at} data-local>2026-05-28 20:26 UTC</time>"
+    assert present.time_tag(Timestamp(), "Europe/London") == "—"

@@ -116,7 +116,7 @@ ALERT_CHANNEL_EMAIL: AlertChannel
 ALERT_CHANNEL_WEBHOOK: AlertChannel
 
 class Settings(_message.Message):
-    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping")
+    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping", "time_zone")
     class ItemMappingEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -127,10 +127,12 @@ class Settings(_message.Message):
     START_DATE_FIELD_NUMBER: _ClassVar[int]
     SYNC_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ITEM_MAPPING_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     start_date: str
     sync_interval_seconds: int
     item_mapping: _containers.ScalarMap[str, str]
-    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    time_zone: str
+    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class Connection(_message.Message):
     __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings")
@@ -331,7 +333,7 @@ class StatusRequest(_message.Message):
     def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
 
 class StatusResponse(_message.Message):
-    __slots__ = ("connection", "checks", "action_required", "fix_steps", "counts", "last_run", "current_run", "next_run_at", "problems", "problem_count")
+    __slots__ = ("connection", "checks", "action_required", "fix_steps", "counts", "last_run", "current_run", "next_run_at", "problems", "problem_count", "checks_read_at", "qbo_settings_url")
     CONNECTION_FIELD_NUMBER: _ClassVar[int]
     CHECKS_FIELD_NUMBER: _ClassVar[int]
     ACTION_REQUIRED_FIELD_NUMBER: _ClassVar[int]
@@ -342,6 +344,8 @@ class StatusResponse(_message.Message):
     NEXT_RUN_AT_FIELD_NUMBER: _ClassVar[int]
     PROBLEMS_FIELD_NUMBER: _ClassVar[int]
     PROBLEM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CHECKS_READ_AT_FIELD_NUMBER: _ClassVar[int]
+    QBO_SETTINGS_URL_FIELD_NUMBER: _ClassVar[int]
     connection: Connection
     checks: _containers.RepeatedCompositeFieldContainer[SettingsCheck]
     action_required: bool
@@ -352,7 +356,9 @@ class StatusResponse(_message.Message):
     next_run_at: _timestamp_pb2.Timestamp
     problems: _containers.RepeatedCompositeFieldContainer[Link]
     problem_count: int
-    def __init__(self, connection: _Optional[_Union[Connection, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[SettingsCheck, _Mapping]]] = ..., action_required: _Optional[bool] = ..., fix_steps: _Optional[_Iterable[str]] = ..., counts: _Optional[_Iterable[_Union[StateCount, _Mapping]]] = ..., last_run: _Optional[_Union[Run, _Mapping]] = ..., current_run: _Optional[_Union[Run, _Mapping]] = ..., next_run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., problems: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., problem_count: _Optional[int] = ...) -> None: ...
+    checks_read_at: _timestamp_pb2.Timestamp
+    qbo_settings_url: str
+    def __init__(self, connection: _Optional[_Union[Connection, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[SettingsCheck, _Mapping]]] = ..., action_required: _Optional[bool] = ..., fix_steps: _Optional[_Iterable[str]] = ..., counts: _Optional[_Iterable[_Union[StateCount, _Mapping]]] = ..., last_run: _Optional[_Union[Run, _Mapping]] = ..., current_run: _Optional[_Union[Run, _Mapping]] = ..., next_run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., problems: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., problem_count: _Optional[int] = ..., checks_read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qbo_settings_url: _Optional[str] = ...) -> None: ...
 
 class ResyncRequest(_message.Message):
     __slots__ = ("connection_id", "link_ids", "all_problems")
@@ -465,7 +471,7 @@ class GetSettingsRequest(_message.Message):
     def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
 
 class UpdateSettingsRequest(_message.Message):
-    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping")
+    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping", "time_zone")
     class ItemMappingEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -477,11 +483,13 @@ class UpdateSettingsRequest(_message.Message):
     START_DATE_FIELD_NUMBER: _ClassVar[int]
     SYNC_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ITEM_MAPPING_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     connection_id: int
     start_date: str
     sync_interval_seconds: int
     item_mapping: _containers.ScalarMap[str, str]
-    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    time_zone: str
+    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class FixQboSettingRequest(_message.Message):
     __slots__ = ("connection_id", "key")

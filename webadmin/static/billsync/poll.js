@@ -30,11 +30,9 @@
       .then(function (s) {
         if (leaving) return;
         if (!s.running) { window.location.reload(); return; }
-        var run = s.current_run;
-        var head = document.createElement("p");
-        head.textContent = "Running since " + run.started_at + " (" + run.trigger + ")";
-        live.replaceChildren(head);
-        run.progress.forEach(function (p) { live.append(row(p)); });
+        // The first line, since when and why, stays as the page drew it (its time in the firm's zone).
+        live.replaceChildren(live.firstElementChild);
+        s.current_run.progress.forEach(function (p) { live.append(row(p)); });
         setTimeout(poll, every);
       })
       .catch(function () { setTimeout(poll, every * 4); });

@@ -1,0 +1,206 @@
+"""Two things a bookkeeper reads on every visit, in a real browser on both emulators:
+Action required as QuickBooks has it now (not as the last sync saw it), and times in the
+firm's time zone, or in their browser's, the same on every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from billsync.daemon.config import Config
+from billsync.daemon.process import Daemon
+from billsync.daemon.rpc import glance
+from billsync.daemon.rpc.client import DaemonClient
+from billsync.sandbox.server import Sandbox
+from billsync.v1 import billsync_pb2 as pb
+from billsync.webadmin.standalone import create_app
+from billsync.webadmin.users import UserStore
+from tests.harness import connect, sandbox_env, seed_firm, set_preferences, settle
+from tests.web.conftest import CHROMIUM_ARGS, PASSWORD, screenshot
+
+
+class Clock:
+    """The settings glance's monotonic clock, moved on by the test instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    c = Clock()
+    monkeypatch.setattr(glance, "time", c)
+    return c
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """Both emulators, a small firm in Clio, and QuickBooks' settings as a new company has them."""
+    with Sandbox() as box:
+        seed_firm(box, 3)
+        set_preferences(box, CustomTxnNumbers=False, WarnDuplicateBillNumber=False, AutoApplyCredit=True)
+        yield box
+
+
+@pytest.fixture
+def firm(config: Config, db, sandbox: Sandbox, clock: Clock) -> Iterator[tuple[DaemonClient, pb.Connection]]:
+    """A daemon on the emulators, QuickBooks' web pages at the emulator, and a connection
+    synced once, which stopped at Action required."""
+    env = {
+        **sandbox_env(sandbox, config.database_url, str(config.data_dir), 1.0),
+        "BILLSYNC_API_TOKEN": config.api_token,
+        "BILLSYNC_SECRET_KEY": config.secret_key,
+        "BILLSYNC_QBO_APP_URL": sandbox.qbo_url,
+    }
+    daemon = Daemon(Config.from_env(env))
+    address = f"127.0.0.1:{daemon.start()}"
+    with DaemonClient(address, token=config.api_token, actor="test") as client:
+        connection = connect(client)
+        settle(client, connection.id)
+        yield client, connection
+    daemon.stop(grace=0.5)
+
+
+@pytest.fixture
+def panel(firm, config: Config, tmp_path: Path, serve) -> str:
+    """The standalone panel on that daemon, user alice; its base URL."""
+    client, _ = firm
+    web_dir = tmp_path / "web"
+    UserStore(web_dir).set_password("alice", PASSWORD)
+    app = create_app(
+        web_dir,
+        BILLSYNC_DAEMON_ADDRESS=client.address,
+        BILLSYNC_API_TOKEN=config.api_token,
+        BILLSYNC_SECURE_COOKIES=False,
+    )
+    return serve(app)
+
+
+def log_in(page: Page, base: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#username", "alice")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("header .who")).to_have_text("alice")
+
+
+def preference_reads(box: Sandbox) -> int:
+    """GETs of QBO's Preferences since the counts were last zeroed."""
+    rows = httpx.get(f"{box.qbo_url}/_sandbox/stats").json()["requests"]
+    return sum(r["count"] for r in rows if r["method"] == "GET" and r["endpoint"].endswith("/preferences"))
+
+
+def test_action_required_shows_what_quickbooks_has_now_and_only_the_steps_left(
+    firm, panel, sandbox, clock, browser_page
+):
+    client, connection = firm
+    page, url = browser_page, f"{panel}/connections/{connection.id}"
+    runs = client.status(connection.id).last_run.id
+    log_in(page, panel)
+    page.goto(url)
+    banner = page.locator("#action-required")
+    expect(banner).to_contain_text("Warn if duplicate bill number is used is off")
+    expect(banner).to_contain_text("billsync cannot switch this one for you: QuickBooks lets apps read it but not")
+    expect(banner.locator("ol li")).to_have_count(7)  # open the settings, then two steps per setting
+    settings_link = page.get_by_role("link", name="Company Settings")
+    expect(settings_link).to_have_attribute("href", f"{sandbox.qbo_url}/app/settings")
+    screenshot(page, "s01-action-required-three-settings")
+
+    # The admin does the one setting billsync cannot, in QuickBooks' Company Settings.
+    page.goto(settings_link.get_attribute("href") or "")
+    page.check("#warn_duplicate")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Settings saved.")
+
+    httpx.delete(f"{sandbox.qbo_url}/_sandbox/stats").raise_for_status()
+    clock.now += glance.MAX_AGE + 1
+    page.goto(url)
+    expect(banner).not_to_contain_text("Warn if duplicate bill number is used")
+    expect(banner).to_contain_text("Custom transaction numbers is off")
+    expect(banner.locator("ol li")).to_have_count(5)
+    expect(banner.locator("ol")).not_to_contain_text("Miscellaneous")
+    expect(page.locator("#checks-read")).to_contain_text("As QuickBooks had them at")
+    assert preference_reads(sandbox) == 1
+    screenshot(page, "s02-action-required-steps-left")
+
+    clock.now += glance.MAX_AGE - 5  # reloaded within the cache age: QuickBooks is not asked again
+    page.reload()
+    expect(banner.locator("ol li")).to_have_count(5)
+    assert preference_reads(sandbox) == 1
+    assert client.status(connection.id).last_run.id == runs  # no sync did it
+    page.goto(f"{url}/events")
+    expect(page.locator("tbody tr").first).to_contain_text("QuickBooks settings changed")
+
+
+def test_status_keeps_the_stored_checks_when_quickbooks_does_not_answer(firm, sandbox, clock):
+    client, connection = firm
+    read = client.status(connection.id)
+    assert read.HasField("checks_read_at")
+    set_preferences(sandbox, WarnDuplicateBillNumber=True)
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/tokens/expire", json={"refresh": True}).raise_for_status()
+    clock.now += glance.MAX_AGE + 1
+    status = client.status(connection.id)
+    assert [c.ok for c in status.checks] == [c.ok for c in read.checks]
+    assert status.checks_read_at == read.checks_read_at
+    assert status.connection.state == pb.CONNECTION_STATE_CONNECTED
+
+
+def local(ts, zone: zoneinfo.ZoneInfo) -> str:
+    """What a person in ``zone`` reads for the moment ``ts``, minute and abbreviation."""
+    return ts.ToDatetime(tzinfo=dt.timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def expect_times(page: Page, panel: str, client: DaemonClient, connection_id: int, shown) -> None:
+    """The same moments read the same on the Bill Syncing, All items and Activity pages:
+    ``shown(ts)`` is what a person should read for ``ts``."""
+    status = client.status(connection_id)
+    page.goto(f"{panel}/connections/{connection_id}")
+    expect(page.locator("#last-run time")).to_have_text(shown(status.last_run.finished_at))
+    link = client.list_links(connection_id, page_size=1).links[0]
+    page.goto(f"{panel}/connections/{connection_id}/links")
+    expect(page.locator("tbody tr").first.locator("time")).to_have_text(shown(link.updated_at))
+    event = client.list_events(connection_id, page_size=1, newest_first=True).events[0]
+    page.goto(f"{panel}/connections/{connection_id}/events")
+    expect(page.locator("tbody tr").first.locator("time")).to_have_text(shown(event.at))
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/Los_Angeles"])
+def test_times_read_in_the_firms_time_zone_on_every_page(firm, panel, browser_page, zone):
+    client, connection = firm
+    page = browser_page
+    log_in(page, panel)
+    page.goto(f"{panel}/connections/{connection.id}/settings")
+    page.fill("#time_zone", "Mars/Olympus_Mons")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".field.has-error")).to_contain_text("time_zone must be a time zone like Europe/London")
+    page.fill("#time_zone", zone)
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    expect_times(page, panel, client, connection.id, lambda ts: local(ts, zoneinfo.ZoneInfo(zone)))
+    screenshot(page, f"s03-activity-{zone.replace('/', '-')}")
+
+
+def test_without_a_firm_time_zone_times_read_in_the_browsers(firm, panel, chromium_path):
+    client, connection = firm
+    assert client.get_settings(connection.id).time_zone == ""
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_context(timezone_id="Asia/Tokyo", locale="en-US").new_page()
+        log_in(page, panel)
+        # Chromium names Tokyo's zone "GMT+9" in English; the minute is the browser's own.
+        expect_times(
+            page, panel, client, connection.id, lambda ts: re.compile("^" + local(ts, tokyo)[:16] + r" GMT\+9$")
+        )
+        screenshot(page, "s04-activity-browser-zone")
+        browser.close()
