@@ -180,7 +180,6 @@ def m0004_prior_writes_until(db: peewee.Database) -> None:
     apply_operations(migrator.add_column("connection", "prior_writes_until", peewee.DateTimeField(null=True)))
 
 
-
 def m0005_alerts(db: peewee.Database) -> None:
     """Alerts that reach a person: who hears about what (``alert_subscription``), which
     conditions were announced (``alert_raised``, whose unique key lets one daemon only send
