@@ -212,3 +212,20 @@ def test_a_payment_is_named_by_the_invoice_number_a_bookkeeper_knows() -> None:
     assert planner.allocation_label(allocation) == "Payment 250.00 on invoice 1042"
     credit = {**allocation, "bill": {"id": 123}, "parent": {"type": "CreditMemo"}}
     assert planner.allocation_label(credit) == "Credit applied 250.00 on invoice 123"
+
+
+def test_a_run_ends_in_the_activity_log_in_a_bookkeepers_words() -> None:
+    from billsync.daemon.sync.scheduler import run_message
+
+    progress = {
+        "contact": {"created": 1, "updated": 0, "failed": 0},
+        "invoice": {"created": 1200, "updated": 2, "failed": 12},
+        "payment": {"created": 0, "updated": 0, "failed": 1},
+    }
+    assert run_message("schedule", "succeeded", progress, "") == (
+        "Sync finished (on schedule): 1 customer created, 1,200 invoices created, 2 invoices updated; "
+        "12 invoices failed, 1 payment failed"
+    )
+    assert run_message("sync", "failed", {}, "QuickBooks is down") == (
+        "Sync failed (asked for): nothing new to send to QuickBooks. QuickBooks is down"
+    )

@@ -388,18 +388,8 @@ class Scheduler:
         except LeaseLost:
             self._abandon(active)
             return
-        progress = Run.get_by_id(run.id).progress
-        summary = (
-            ", ".join(
-                f"{k}: {p['created']} created, {p['updated']} updated, {p['failed']} failed"
-                for k, p in progress.items()
-            )
-            or "nothing to do"
-        )
         events.record(
-            connection,
-            f"run.{state}",
-            f"Run {run.id} ({run.trigger}) {state}: {summary}" + (f" — {error}" if error else ""),
+            connection, f"run.{state}", run_message(run.trigger, state, Run.get_by_id(run.id).progress, error)
         )
         self.providers.metrics.run_ended(connection.id, run.id, state)
         self.providers.alerts.notice(connection.id)
@@ -436,3 +426,36 @@ def next_due(connection: Connection, now: dt.datetime) -> dt.datetime:
         return due
     pending = Link.select().where(Link.connection == connection, Link.state == LinkState.PENDING).exists()
     return max(settles, now) if pending else due
+
+
+#: What a bookkeeper calls each kind, one and several.
+KIND_WORDS = {
+    "contact": ("customer", "customers"),
+    "invoice": ("invoice", "invoices"),
+    "payment": ("payment", "payments"),
+    "credit_memo": ("credit note", "credit notes"),
+}
+#: Why a run started, as the activity log says it.
+TRIGGER_WORDS = {
+    "schedule": "on schedule",
+    "sync": "asked for",
+    "webhook": "after a change in Clio or QuickBooks",
+    "resync": "to send items again",
+    "authorized": "after connecting",
+}
+
+
+def run_message(trigger: str, state: str, progress: dict[str, dict[str, int]], error: str) -> str:
+    """A run's end in the activity log, in a bookkeeper's words: "Sync finished (on
+    schedule): 3 invoices created, 1 payment created; 2 invoices failed"."""
+    done, failed = [], []
+    for kind, counts in progress.items():
+        one, many = KIND_WORDS.get(kind, (kind, kind))
+        for what in ("created", "updated"):
+            if n := counts.get(what, 0):
+                done.append(f"{n:,} {one if n == 1 else many} {what}")
+        if n := counts.get("failed", 0):
+            failed.append(f"{n:,} {one if n == 1 else many} failed")
+    what = "; ".join(filter(None, [", ".join(done), ", ".join(failed)])) or "nothing new to send to QuickBooks"
+    head = {"succeeded": "Sync finished", "failed": "Sync failed"}.get(state, f"Sync {state}")
+    return f"{head} ({TRIGGER_WORDS.get(trigger, trigger)}): {what}" + (f". {error}" if error else "")

@@ -122,14 +122,18 @@ def link_rows(connection_id: int, at: dt.datetime) -> list[dict]:
 def event_rows(connection_id: int) -> list[dict]:
     """A month of activity, 40 events a day, every family of event."""
     kinds = [
-        ("run.succeeded", "billsync", "Run {i} (schedule) succeeded: invoice: 3 created, 1 updated, 0 failed"),
+        ("run.succeeded", "billsync", "Sync finished (on schedule): 3 invoices created, 1 invoice updated"),
         ("link.failed", "billsync", "Invoice {i} (Amy Alder): QuickBooks error 6000: Business Validation Error"),
         ("link.broken", "billsync", "Invoice {i} (Bill Brook): Deleted in QuickBooks; re-sync to create it again"),
         ("link.resync", "alice", "Re-sync of 1 item(s) requested: Invoice {i}"),
         ("settings.changed", "alice", "Settings changed: sync_interval_seconds 300 → 600"),
         ("connection.authorized", "alice", "QuickBooks authorized (Hartley & Finch LLP)"),
         ("webhooks.subscribed", "billsync", "Clio webhooks for contact and bill changes now notify the daemon"),
-        ("run.failed", "billsync", "Run {i} (schedule) failed: nothing to do — Sync stopped: QuickBooks is down"),
+        (
+            "run.failed",
+            "billsync",
+            "Sync failed (on schedule): nothing new to send to QuickBooks. Sync stopped: QuickBooks is down",
+        ),
     ]
     rows = []
     for day in range(DAYS):
