@@ -9,19 +9,9 @@ from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import mapping, planner, recovery
 from billsync.daemon.sync.mapping import Marker
 from billsync.daemon.sync.planner import Action, Op
+from tests.test_planner import BILL, LINES
 
 ACCOUNT, OTHER = "5", "6"
-BILL = {
-    "id": 9,
-    "number": "A-1",
-    "state": "awaiting_payment",
-    "issued_at": "2024-03-01",
-    "total": "100.00",
-    "sub_total": "100.00",
-    "tax_sum": "0",
-    "client": {"id": 4, "name": "Ana"},
-}
-LINES = [{"id": 1, "kind": "Service", "price": "100.00", "quantity": "1", "total": "100.00"}]
 PAYMENT = {"id": 30, "amount": "40.00", "date": "2024-03-05", "bill": {"id": 9}, "contact": {"id": 4}}
 MEMO = {"id": 12, "amount": "15.00", "date": "2024-03-06", "contact": {"id": 4}}
 

@@ -3,12 +3,11 @@ QBO's *Automatically apply credits* says. Pure: no server."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from billsync.daemon.qbo import settings
 from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import credits, mapping, planner
 from billsync.daemon.sync.planner import Action
+from tests.test_planner import FakeLink
 
 ACCOUNT = "7"
 MEMO = {"id": 31, "amount": "40.00", "date": "2024-03-02", "contact": {"id": 4, "name": "Ana"}}
@@ -20,16 +19,6 @@ APPLICATION = {
     "bill": {"id": 9},
     "contact": {"id": 4},
 }
-
-
-@dataclass
-class FakeLink:
-    state: str
-    qbo_id: str | None = "50"
-    sync_token: str | None = "3"
-    fingerprint: str | None = None
-    qbo_ref: str | None = None
-    reason: str = ""
 
 
 def plan_memo(memo=MEMO, link=None):

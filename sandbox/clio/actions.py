@@ -149,15 +149,21 @@ def delete_bill(store: Store, bill_id: int) -> Record:
         return store.touch("bills", bill, "deleted")
 
 
+def _put_on_bill(store: Store, data: Mapping[str, Any]) -> tuple[Record, Any, date, Any]:
+    """The open bill ``data["bill_id"]``, and the amount (default: its balance), date and
+    time of what is put on it."""
+    bill = _get(store, "bills", int(data["bill_id"]), "Bill")
+    if bill["state"] != "awaiting_payment":
+        raise bad_request(f"Bill {bill['id']} is {bill['state']}, not awaiting payment")
+    amount = _money(data.get("amount", bill["balance"]), "amount")
+    now = store.now()
+    return bill, amount, date.fromisoformat(data.get("date", now.date().isoformat())), now
+
+
 def create_payment(store: Store, data: Mapping[str, Any]) -> Record:
     """Record a payment of ``amount`` on ``bill_id``; returns its allocation."""
     with store.lock:
-        bill = _get(store, "bills", int(data["bill_id"]), "Bill")
-        if bill["state"] != "awaiting_payment":
-            raise bad_request(f"Bill {bill['id']} is {bill['state']}, not awaiting payment")
-        amount = _money(data.get("amount", bill["balance"]), "amount")
-        now = store.now()
-        on = date.fromisoformat(data.get("date", now.date().isoformat()))
+        bill, amount, on, now = _put_on_bill(store, data)
         contact_id = bill["client"]["id"]
         pay = store.save("payments", records.payment(store.next_id("payments"), contact_id, amount, on, now))
         allocation = store.save(
@@ -188,12 +194,7 @@ def create_credit(store: Store, data: Mapping[str, Any]) -> Record:
     """Issue a credit note of ``amount`` (default: the balance) and apply it to ``bill_id``,
     as Clio's "Apply credit" on a bill does; returns the credit note."""
     with store.lock:
-        bill = _get(store, "bills", int(data["bill_id"]), "Bill")
-        if bill["state"] != "awaiting_payment":
-            raise bad_request(f"Bill {bill['id']} is {bill['state']}, not awaiting payment")
-        amount = _money(data.get("amount", bill["balance"]), "amount")
-        now = store.now()
-        on = date.fromisoformat(data.get("date", now.date().isoformat()))
+        bill, amount, on, now = _put_on_bill(store, data)
         contact_id = bill["client"]["id"]
         description = str(data.get("description") or f"Credit on bill {bill['number']}")
         memo = store.save(
