@@ -55,7 +55,7 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
     over at once (the dead daemon's lease is given back). QBO must end with every Clio
     record's twin exactly once, of the right amount, and every twin linked."""
     make_ready(sandbox)
-    seed_firm(sandbox, bills=500, seed=11)
+    seed_firm(sandbox, bills=800, seed=11)
     env = {
         **os.environ,
         **sandbox_env(sandbox, database_url, str(tmp_path / "data")),
@@ -66,7 +66,9 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
     try:
         connection_id = crashes.start(lambda client: connect(client).id)
         loop = crashes.run(KILLS)
-        assert not loop.ended_early and loop.total == KILLS
+        # A fast machine may finish the sync before the last kills: what must hold is that
+        # each state was struck before the end, and that every kill interrupted a run.
+        assert set(loop.kills) == set(SUITE_TRIGGERS), loop
         with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
             run = converge(client, connection_id)
             assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
@@ -75,7 +77,7 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
             crashes.process.send_signal(signal.SIGTERM)
             crashes.process.wait(timeout=PATIENCE)
     interrupted = Run.select().where(Run.connection == connection_id, Run.error.contains("Interrupted")).count()
-    assert interrupted == KILLS, "every kill interrupted a run"
+    assert interrupted == loop.total, "every kill interrupted a run"
     assert not Link.select().where(Link.state == "pending").exists()
     comparison = compare(sandbox, connection_id)
     assert comparison.clio["Invoice"] > 200 and comparison.clio["Payment"] > 150
