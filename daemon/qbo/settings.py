@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from billsync.daemon.errors import FailedPrecondition, InvalidArgument
-from billsync.daemon.store.models import Kind
+from billsync.daemon.store import events
+from billsync.daemon.store.models import Connection, Kind
 
 CUSTOM_TXN_NUMBERS = "custom_txn_numbers"
 WARN_DUPLICATE = "warn_duplicate_doc_number"
@@ -192,3 +193,14 @@ def fix_body(key: str) -> dict[str, Any]:
             f"QuickBooks does not let apps change {CHECKS[key].title!r}; follow the steps under Action required"
         )
     return fix
+
+
+def record(connection: Connection, checks: list[dict[str, Any]]) -> None:
+    """Stores ``checks`` on the connection when they changed, with an activity entry when
+    they replace earlier ones (a run fences the call; a page's fresh read does not)."""
+    if checks == connection.qbo_checks:
+        return
+    Connection.update(qbo_checks=checks).where(Connection.id == connection.id).execute()
+    if connection.qbo_checks is not None:
+        events.record(connection, "settings.qbo_changed", f"QuickBooks settings now: {describe(checks)}")
+    connection.qbo_checks = checks

@@ -19,7 +19,6 @@ from billsync.daemon.errors import AuthorizationLost, Unavailable
 from billsync.daemon.http import Http, RetryPolicy
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QboFault, QuickBooks
-from billsync.daemon.store import events
 from billsync.daemon.store.models import Connection, utcnow
 from billsync.daemon.sync.providers import Providers
 
@@ -66,10 +65,4 @@ class SettingsGlance:
         except (QboFault, AuthorizationLost, Unavailable):
             return  # the next run meets the same problem and says it
         self._read_at[connection.id] = utcnow()
-        if checks != connection.qbo_checks:
-            Connection.update(qbo_checks=checks).where(Connection.id == connection.id).execute()
-            if connection.qbo_checks is not None:
-                events.record(
-                    connection, "settings.qbo_changed", f"QuickBooks settings now: {qbo_settings.describe(checks)}"
-                )
-            connection.qbo_checks = checks
+        qbo_settings.record(connection, checks)

@@ -23,7 +23,7 @@ from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import FailedPrecondition
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
-from billsync.daemon.store import events, leases, links
+from billsync.daemon.store import leases, links
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import KINDS, Connection, Kind, Link, LinkState, Run
 from billsync.daemon.sync import broken, credits, mapping, outcomes, planner, recovery
@@ -145,11 +145,7 @@ class Cycle:
         checks = qbo_settings.read_checks(self.qbo.preferences())
         if checks != self.connection.qbo_checks:
             with leases.fenced(self.connection):  # a cycle taken over records nothing
-                Connection.update(qbo_checks=checks).where(Connection.id == self.connection.id).execute()
-                if self.connection.qbo_checks is not None:
-                    described = qbo_settings.describe(checks)
-                    events.record(self.connection, "settings.qbo_changed", f"QuickBooks settings now: {described}")
-            self.connection.qbo_checks = checks
+                qbo_settings.record(self.connection, checks)
         return checks
 
     def ready_waiting(self, kind: Kind) -> set[str]:
