@@ -11,7 +11,10 @@ the application raises its ``ClientDisconnected``; :class:`DroppedConnection` is
 exception, so raising it from a view looks to the client exactly like a network failure.
 
 A :class:`Hold` is the deterministic counterpart of a slow answer: it parks requests until
-a test releases them, so the test can act while a client provably waits on one.
+a test releases them, so the test can act while a client provably waits on one. A parked
+request is executing as far as its client can tell, so it is bound by the service's
+execution limit: held past it, it gives up unapplied (:class:`HeldTooLong`), as a request
+the service timed out does.
 
 The faults above strike before a request is applied. The ``after_*`` settings strike a write
 *after* it was applied, the case that makes duplicates: the service did the work and the
@@ -145,6 +148,10 @@ class FaultInjector:
             return self._random.choice(kinds)
 
 
+class HeldTooLong(Exception):
+    """A held request reached its execution limit before the hold was released."""
+
+
 class Hold:
     """Parks requests until released: how a test catches a client in the middle of a request.
 
@@ -173,14 +180,17 @@ class Hold:
             return [dict(c) for c in self._caught]
 
     @contextmanager
-    def held(self, applies: bool, **what: str) -> Iterator[None]:
+    def held(self, applies: bool, limit: float, **what: str) -> Iterator[None]:
         """Wrap serving a request: if the hold is on and ``applies``, wait for the release
-        first; ``what`` describes the request in :attr:`caught` until it has been served."""
+        first, at most ``limit`` seconds (then raise :class:`HeldTooLong`); ``what``
+        describes the request in :attr:`caught` until it has been served."""
         with self._changed:
             caught = dict(what) if applies and self.on else None
             if caught is not None:
                 self._caught.append(caught)
-                self._changed.wait_for(lambda: not self.on)
+                if not self._changed.wait_for(lambda: not self.on, timeout=limit):
+                    self._caught = [c for c in self._caught if c is not caught]
+                    raise HeldTooLong(f"held longer than the execution limit of {limit:g} s")
         try:
             yield
         finally:

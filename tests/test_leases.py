@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 
 from billsync.daemon.clio import reader as clio_reader
+from billsync.daemon.qbo.client import QboRef
 from billsync.daemon.store import leases, links, models
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run, Watermark
-from billsync.daemon.sync import scheduler
+from billsync.daemon.sync import broken, scheduler
 from billsync.daemon.sync.engine import Cycle, Progress
 
 A, B = "host-a:1:aaaa", "host-b:2:bbbb"
@@ -135,3 +136,19 @@ def test_a_cycle_taken_over_moves_no_watermark_and_records_no_settings(db):
 
     assert not Watermark.select().exists()
     assert Connection.get_by_id(connection.id).qbo_checks is None
+
+
+def test_a_broken_link_check_taken_over_marks_nothing_and_keeps_the_cdc_point(db):
+    """What the stalled holder found deleted in QBO, and the point it read CDC up to, are the
+    new holder's to record: a CDC point moved by the old one would skip deletions it missed."""
+    connection = Connection.create(name="Firm", state="connected")
+    Link.create(connection=connection, kind="invoice", clio_id="1", state=LinkState.SYNCED, qbo_id="7")
+    stalled = leases.claim(connection.id, A, landing=LANDING)
+    lapse(connection.id)
+    leases.claim(connection.id, B, landing=LANDING)
+
+    with pytest.raises(LeaseLost):
+        broken.mark_broken(stalled, {QboRef("Invoice", "7"): "Deleted"}, cdc_since=models.utcnow())
+
+    assert Link.get().state == LinkState.SYNCED
+    assert Connection.get_by_id(connection.id).cdc_since is None

@@ -74,7 +74,7 @@ def test_counts_follow_upserts_state_changes_mark_broken_and_purge(db):
     ]
 
     gone = {QboRef("Invoice", "3"): "Deleted in QuickBooks", QboRef("Invoice", "4"): "Deleted in QuickBooks"}
-    assert mark_broken(firm, gone) == 2
+    assert mark_broken(firm, gone, cdc_since=utcnow()) == 2
     assert assert_exact(firm, other) == [
         ("contact", "failed", 5),
         ("contact", "synced", 25),

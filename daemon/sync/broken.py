@@ -52,8 +52,7 @@ def detect(connection: Connection, qbo: QuickBooks) -> int:
                     found[QboRef(entity, str(obj["Id"]))] = f"Deleted in QuickBooks ({_when(obj)})"
                 elif entity == "Customer" and obj.get("Active") is False:
                     found[QboRef(entity, str(obj["Id"]))] = f"Made inactive in QuickBooks ({_when(obj)})"
-    broken = mark_broken(connection, found)
-    Connection.update(cdc_since=next_since).where(Connection.id == connection.id).execute()
+    broken = mark_broken(connection, found, cdc_since=next_since)
     connection.cdc_since = next_since
     return broken
 
@@ -105,11 +104,13 @@ def scan(connection: Connection, qbo: QuickBooks, entities: Iterable[str]) -> di
     return found
 
 
-def mark_broken(connection: Connection, found: dict[QboRef, str]) -> int:
+def mark_broken(connection: Connection, found: dict[QboRef, str], *, cdc_since: dt.datetime) -> int:
     """Turns synced links broken (with what happened) and their payments waiting on them,
-    under the cycle's lease (``leases.fenced``)."""
+    and moves the connection's CDC point to ``cdc_since``, in one transaction under the
+    cycle's lease (``leases.fenced``): a daemon that lost the lease moves neither."""
     count = 0
     with fenced(connection):
+        Connection.update(cdc_since=cdc_since).where(Connection.id == connection.id).execute()
         for ref, what in found.items():
             link = Link.get_or_none(
                 Link.connection == connection,

@@ -25,6 +25,7 @@ behind an integration's back:
   concurrency slot, before anything of it is applied) until ``{"batches": false}``
   releases them; ``caught`` lists the requests parked or released and not yet served,
   ``waiting`` the requests waiting for an identical one (same ``requestid``) in flight.
+  One parked past ``execution_limit`` answers 504 and applies nothing.
 - ``POST /_sandbox/webhooks`` ``{"url", "verifier"}`` subscribe (url null: unsubscribe);
   ``GET`` the delivery log; ``POST /_sandbox/webhooks/flush`` deliver pending changes now.
 - ``POST /_sandbox/save`` write the companies to ``state_file``.

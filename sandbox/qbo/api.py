@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
 
-from billsync.sandbox.faults import drop_connection
+from billsync.sandbox.faults import HeldTooLong, drop_connection
 from billsync.sandbox.qbo import batch, cdc, entities, jsonutil, query, schema
 from billsync.sandbox.qbo.errors import (
     QBOFault,
@@ -26,6 +26,7 @@ from billsync.sandbox.qbo.errors import (
     authorization_failed_body,
     service_unavailable_body,
     throttle_xml,
+    timed_out_body,
     unknown_path,
 )
 from billsync.sandbox.qbo.store import Company
@@ -101,17 +102,21 @@ def _served(state: Any, realm_id: str, apply: Callable[[], Response], *, is_batc
     with state.replays.claim(realm_id, key) as kept:
         if kept is not None:
             return Response(kept[1], status=kept[0], content_type="application/json;charset=utf-8")
-        with state.hold.held(is_batch, realm_id=realm_id, path=request.path):
-            if state.faults.inject():
-                return json_response(service_unavailable_body(), 503, stamp=False)
-            try:
-                response = apply()
-            except QBOFault as fault:
-                return json_response(fault.body(), fault.status, stamp=False)
-            lost = state.faults.draw_after(is_batch) if writes else None
-            if lost == "omit":
-                response = json_response(batch.without_one(jsonutil.loads(response.get_data())), stamp=False)
-            state.replays.keep(realm_id, key, (response.status_code, response.get_data(as_text=True)))
+        limit = state.config.scaled(state.config.execution_limit)
+        try:
+            with state.hold.held(is_batch, limit, realm_id=realm_id, path=request.path):
+                if state.faults.inject():
+                    return json_response(service_unavailable_body(), 503, stamp=False)
+                try:
+                    response = apply()
+                except QBOFault as fault:
+                    return json_response(fault.body(), fault.status, stamp=False)
+                lost = state.faults.draw_after(is_batch) if writes else None
+                if lost == "omit":
+                    response = json_response(batch.without_one(jsonutil.loads(response.get_data())), stamp=False)
+                state.replays.keep(realm_id, key, (response.status_code, response.get_data(as_text=True)))
+        except HeldTooLong:
+            return json_response(timed_out_body(), 504, stamp=False)
     if lost == "error":
         return json_response(service_unavailable_body(), 503, stamp=False)
     if lost == "drop":

@@ -38,6 +38,7 @@ class QBOConfig:
         cdc_max_days: how far back CDC may look (QBO: 30); None disables the check.
         faults: fault injection settings.
         webhook_delay: seconds changes are gathered before one webhook delivery.
+        execution_limit: seconds a request may execute (here: be held) before it times out.
         state_file: JSON file the companies are loaded from and saved to.
         seed: seed the default company at start.
     """
@@ -57,6 +58,9 @@ class QBOConfig:
     cdc_max_days: int | None = 30
     faults: FaultConfig = field(default_factory=FaultConfig)
     webhook_delay: float = 1.0
+    #: "Any requests that take longer than 120 seconds to execute will time out"
+    #: (developer.intuit.com, *API call limits and throttles*).
+    execution_limit: float = 120.0
     state_file: str | None = None
     seed: bool = True
 

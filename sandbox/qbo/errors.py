@@ -166,6 +166,12 @@ def unknown_method(method: str) -> QBOFault:
     return QBOFault("500", detail=f"No resource method found for {method}, return 405 with Allow header")
 
 
+def timed_out_body() -> dict[str, Any]:
+    """A request that ran into the execution limit: the gateway's 504, the same envelope as
+    its other refusals (the wording is ours; Intuit documents the limit, not the body)."""
+    return _gateway_fault("message=Gateway Timeout; statusCode=504", None, "504", "SERVICE")
+
+
 def service_unavailable_body() -> dict[str, Any]:
     """What an injected 5xx carries: QBO's SystemFault wording for a transient outage."""
     return QBOFault(

@@ -137,3 +137,24 @@ def test_a_twin_of_a_request_that_left_no_answer_goes_ahead(qbo) -> None:
     qbo.admin("PATCH", "/config", json={"faults": {"rate": 0.0}})
     assert qbo.api("POST", path, json=body).status_code == 200
     assert len(customers(qbo)) == 1
+
+
+def test_a_request_held_past_the_execution_limit_times_out_unapplied(qbo) -> None:
+    """QBO times out what runs longer than its limit: whatever is held that long answers
+    504 and leaves nothing, so the same requestid applies when it comes again, once."""
+    path, body = "/batch?requestid=r-5", create_batch("Timed Out First")
+    limit = qbo.admin("GET", "/config")["execution_limit"]
+    qbo.admin("PATCH", "/config", json={"execution_limit": 0.5})
+    qbo.admin("POST", "/hold", json={"batches": True})
+    try:
+        timed_out = qbo.api("POST", path, json=body)
+    finally:
+        qbo.admin("POST", "/hold", json={"batches": False})
+        qbo.admin("PATCH", "/config", json={"execution_limit": limit})
+    assert timed_out.status_code == 504
+    assert timed_out.json()["fault"]["error"][0]["code"] == "504"
+    assert customers(qbo) == [] and qbo.admin("GET", "/hold")["caught"] == []
+
+    assert qbo.api("POST", path, json=body).status_code == 200
+    assert qbo.api("POST", path, json=body).status_code == 200
+    assert [c["DisplayName"] for c in customers(qbo)] == ["Timed Out First"]
