@@ -165,7 +165,8 @@ class Hold:
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
-        self._caught: list[dict[str, str]] = []
+        self._caught: list[dict[str, str | int]] = []
+        self._arrivals = 0
         self.on = False
 
     def switch(self, on: bool) -> None:
@@ -175,7 +176,8 @@ class Hold:
             self._changed.notify_all()
 
     @property
-    def caught(self) -> list[dict[str, str]]:
+    def caught(self) -> list[dict[str, str | int]]:
+        """The requests caught, each numbered (``n``) in the order they arrived."""
         with self._changed:
             return [dict(c) for c in self._caught]
 
@@ -185,8 +187,10 @@ class Hold:
         first, at most ``limit`` seconds (then raise :class:`HeldTooLong`); ``what``
         describes the request in :attr:`caught` until it has been served."""
         with self._changed:
-            caught = dict(what) if applies and self.on else None
-            if caught is not None:
+            caught: dict[str, str | int] | None = None
+            if applies and self.on:
+                self._arrivals += 1
+                caught = {**what, "n": self._arrivals}
                 self._caught.append(caught)
                 if not self._changed.wait_for(lambda: not self.on, timeout=limit):
                     self._caught = [c for c in self._caught if c is not caught]

@@ -263,7 +263,12 @@ class Writer:
 
 
 def voided(entity: dict) -> bool:
-    """Whether QBO shows the transaction voided: zeroed, with "Voided" leading its note."""
+    """Whether QBO shows the transaction voided: zeroed, with "Voided" leading its note.
+
+    QBO keeps no void flag on Online transactions: voiding zeroes "the Invoice Amounts and
+    Quantities" and marks "PrivateNote ... as 'Voided'" (Intuit developer blog, *Voiding
+    Invoice Objects*, 2016-04-06), prepended to a note already there.
+    """
     return str(entity.get("PrivateNote", "")).startswith("Voided") and Decimal(str(entity.get("TotalAmt", 0))) == 0
 
 
