@@ -59,6 +59,11 @@ def test_a_takeover_waits_for_the_creates_the_dead_holder_left_in_flight(sandbox
     }
     migrate(env)
     set_secret_key(env["BILLSYNC_SECRET_KEY"])  # to read the connection as the daemons write it
+    config_url = f"{sandbox.qbo_url}/_sandbox/config"
+    config = httpx.get(config_url).json()
+    # The emulator's time scale would shorten QBO's execution limit, and a held batch would
+    # time out unapplied before the takeover; at the daemon's pace it lands after it.
+    httpx.patch(config_url, json={"execution_limit": config["execution_limit"] * config["time_scale"]})
     hold_batches(sandbox, True)
     process = start_daemon(env)
     try:
@@ -90,6 +95,7 @@ def test_a_takeover_waits_for_the_creates_the_dead_holder_left_in_flight(sandbox
             wait_until(lambda: sync_after_changes(client, connection.id) and not pending(), "every create settled")
     finally:
         hold_batches(sandbox, False)
+        httpx.patch(config_url, json={"execution_limit": config["execution_limit"]})
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=PATIENCE)
 
