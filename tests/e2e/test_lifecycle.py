@@ -80,6 +80,29 @@ def test_customer_made_inactive_breaks_and_resync_restores_it(sandbox, e2e_clien
     assert len([c for c in qbo_objects(sandbox, "Customer") if c.get("Notes") == note]) == 1
 
 
+def test_a_bill_waiting_on_its_broken_client_follows_the_clients_resync_in_the_same_run(sandbox, e2e_client, synced):
+    """A client written in a run (here re-activated by a re-sync of the client alone) brings
+    along, in that run, the bills that waited for it, not a run later."""
+    invoice = Link.get(Link.kind == "invoice", Link.state == "synced")
+    with sandbox.clio.store.lock:
+        client_id = sandbox.clio.store["bills"].records[int(invoice.clio_id)]["client"]["id"]
+    contact = Link.get(Link.kind == "contact", Link.clio_id == str(client_id))
+    act_in_qbo(sandbox, "Customer", contact.qbo_id, "deactivate")
+    sync(e2e_client, synced.id)
+    assert Link.get_by_id(contact.id).state == "broken"
+    number = f"W-{invoice.clio_id}"
+    httpx.patch(f"{sandbox.clio_url}/_sandbox/bills/{invoice.clio_id}", json={"number": number}).raise_for_status()
+    sync(e2e_client, synced.id)
+    assert Link.get_by_id(invoice.id).state == "waiting"
+
+    e2e_client.resync(synced.id, link_ids=[contact.id])
+
+    assert Link.get_by_id(contact.id).state == "synced"
+    assert Link.get_by_id(invoice.id).state == "synced"
+    [pushed] = [i for i in qbo_objects(sandbox, "Invoice") if i["Id"] == invoice.qbo_id]
+    assert pushed["DocNumber"] == number
+
+
 def test_revoke_stops_every_call_until_reauthorized_then_resumes_without_duplicates(
     sandbox, e2e_daemon, e2e_client, synced
 ):
