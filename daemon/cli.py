@@ -190,9 +190,14 @@ def describe_run(run: pb.Run) -> str:
 
 
 def describe_link(link: pb.Link) -> str:
+    """One line per item: id, state, what it is, why, and since when a problem fails."""
     state = short(pb.LinkState, link.state, "LINK_STATE_")
+    why = f": {link.reason}" if link.reason else ""
     code = f" [QBO {link.error_code}]" if link.error_code else ""
-    return f"{link.id:>8}  {state:<8} {link.label or link.clio_id}{': ' + link.reason if link.reason else ''}{code}"
+    since = ""
+    if link.HasField("failing_since"):
+        since = f" (failing since {link.failing_since.ToDatetime():%Y-%m-%d %H:%M} UTC)"
+    return f"{link.id:>8}  {state:<8} {link.label or link.clio_id}{why}{code}{since}"
 
 
 @main.command()

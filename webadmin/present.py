@@ -49,6 +49,7 @@ TRIGGER_LABELS = {
     "webhook": "a change in Clio or QuickBooks",
     "authorized": "connecting",
     "settings": "a QuickBooks setting changed",
+    "removed_in_qbo": "an item removed in QuickBooks",
 }
 #: The families of the activity log, for its filter: the type prefix and what it covers.
 EVENT_FAMILIES = {
@@ -159,6 +160,16 @@ def time_tag(ts: Timestamp | None, zone: str = "", empty: str = "—") -> Markup
         return empty
     iso = ts.ToDatetime(tzinfo=dt.timezone.utc).isoformat().replace("+00:00", "Z")
     return Markup('<time datetime="{}"{}>{}</time>').format(iso, Markup("" if zone else " data-local"), when(ts, zone))
+
+
+def failing_since(link: pb.Link) -> Timestamp | None:
+    """Since when a problem fails, when that is earlier than its last change (it failed
+    again since, or failed before it was removed in QuickBooks); None otherwise, as the
+    row's own time already says it."""
+    since, changed = link.failing_since, link.updated_at
+    if unset(since) or (since.seconds, since.nanos) >= (changed.seconds, changed.nanos):
+        return None
+    return since
 
 
 def event_label(type_: str) -> str:

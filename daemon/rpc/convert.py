@@ -111,6 +111,7 @@ def link(row: models.Link, qbo_app_url: str = "") -> pb.Link:
         error_code=row.error_code,
         attempts=row.attempts,
         updated_at=timestamp(row.updated_at),
+        failing_since=timestamp(row.failing_since),
         qbo_url=qbo_app_url and row.qbo_id and deep_link(qbo_app_url, row.kind, row.qbo_id) or "",
     )
 

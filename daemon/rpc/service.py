@@ -12,7 +12,7 @@ from billsync.daemon.alerts import subscriptions
 from billsync.daemon.errors import FailedPrecondition, NotFound, Unavailable
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.rpc import access, authorization, connections, convert, validation
-from billsync.daemon.rpc.glance import SettingsGlance
+from billsync.daemon.rpc.glance import QboGlance
 from billsync.daemon.store import events, leases, links, paging
 from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
 from billsync.daemon.sync.providers import Providers
@@ -20,7 +20,6 @@ from billsync.daemon.sync.scheduler import Scheduler
 from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
 
-PROBLEM_STATES = ("broken", "failed")
 PROBLEMS_ON_STATUS = 20
 #: How often a Sync stream looks at its run, and how long it waits for the run to start
 #: (or Purge for a run to end) before it says why: far beyond a healthy daemon's moment,
@@ -59,7 +58,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         self.providers = providers
         self.scheduler = scheduler
         self.qbo_app_url = qbo_app_url
-        self.glance = SettingsGlance(providers)
+        self.glance = QboGlance(providers, scheduler.request)
 
     def StartAuthorization(
         self, request: pb.StartAuthorizationRequest, context: grpc.ServicerContext
@@ -122,7 +121,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         connection = connected(request.connection_id)
         query = Link.select().where(Link.connection == connection)
         if request.all_problems:
-            rows = list(query.where(Link.state.in_(PROBLEM_STATES)))
+            rows = list(query.where(Link.state.in_(links.PROBLEM_STATES)))
         else:
             ids = validation.link_ids(request.link_ids)
             rows = list(query.where(Link.id.in_(list(ids))))
@@ -246,9 +245,9 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             next_run_at=convert.timestamp(connection.next_run_at),
             problems=[
                 convert.link(r, self.qbo_app_url)
-                for r in links.first_in_states(connection, PROBLEM_STATES, PROBLEMS_ON_STATUS)
+                for r in links.first_in_states(connection, links.PROBLEM_STATES, PROBLEMS_ON_STATUS)
             ],
-            problem_count=sum(n for _, state, n in counts if state in PROBLEM_STATES),
+            problem_count=sum(n for _, state, n in counts if state in links.PROBLEM_STATES),
             checks_read_at=convert.timestamp(read_at),
             qbo_settings_url=convert.settings_page(self.qbo_app_url),
         )

@@ -8,11 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import peewee
+from peewee import fn
 
 from billsync.daemon.store.leases import fenced
 from billsync.daemon.store.models import Connection, Link, LinkState, utcnow
 
 CHUNK = 500
+#: The states a person must act on: Status lists them, and ``failing_since`` dates them.
+PROBLEM_STATES = (LinkState.FAILED, LinkState.BROKEN)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ def upsert(connection: Connection, rows: list[dict]) -> None:
     """Inserts or updates rows by (connection, kind, clio_id), touching only the fields
     each row names: rows are grouped by their field sets so none overwrites another column.
 
+    A row that names ``state`` also sets ``failing_since`` (see ``_failing_since``).
+
     Only under the lease ``connection`` was claimed with (see ``leases.fenced``): raises
     ``LeaseLost``, writing nothing, once another daemon took the connection over. Checked
     even with no rows, so that a writer announcing nothing before a batch still learns it.
@@ -105,11 +110,23 @@ def upsert(connection: Connection, rows: list[dict]) -> None:
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
         row = {**row, "connection": connection.id, "updated_at": now}
+        if "state" in row:
+            row["failing_since"] = now if row["state"] in PROBLEM_STATES else None
         groups.setdefault(tuple(sorted(row)), []).append(row)
     with fenced(connection):
         for fields, group in groups.items():
-            preserve = [getattr(Link, f) for f in fields if f not in ("connection", "kind", "clio_id")]
+            preserve = [getattr(Link, f) for f in fields if f not in ("connection", "kind", "clio_id", "failing_since")]
+            update = {Link.failing_since: _failing_since()} if "failing_since" in fields else None
             for i in range(0, len(group), CHUNK):
                 Link.insert_many(group[i : i + CHUNK]).on_conflict(
-                    conflict_target=[Link.connection, Link.kind, Link.clio_id], preserve=preserve
+                    conflict_target=[Link.connection, Link.kind, Link.clio_id], preserve=preserve, update=update
                 ).execute()
+
+
+def _failing_since() -> peewee.Node:
+    """What an upsert's conflict writes to ``failing_since``: the time the link's unbroken run
+    of problems began. A link failed or broken again keeps the time stored (a new problem
+    inserts it as now), one sent again (pending) keeps it too, since a retry that fails
+    goes on failing, and any other state ends the run (NULL)."""
+    stays = peewee.EXCLUDED.state.in_([*PROBLEM_STATES, LinkState.PENDING])
+    return peewee.Case(None, [(stays, fn.COALESCE(Link.failing_since, peewee.EXCLUDED.failing_since))], None)

@@ -274,6 +274,16 @@ def m0007_oauth_states(db: peewee.Database) -> None:
     create_tables(db, OAuthState)
 
 
+def m0008_failing_since(db: peewee.Database) -> None:
+    """Records since when a link fails, besides when it last changed, so that a problem
+    retried for a week reads as a week old. Nullable, with no default: added in place on
+    SQLite and PostgreSQL alike. A link failed or broken before the step has no earlier
+    trace of its first failure than its last change, which it starts from."""
+    migrator = SchemaMigrator.from_database(db)
+    apply_operations(migrator.add_column("link", "failing_since", peewee.DateTimeField(null=True)))
+    db.execute_sql("UPDATE link SET failing_since = updated_at WHERE state IN ('failed', 'broken')")
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -282,6 +292,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (5, m0005_alerts),
     (6, m0006_api_tokens),
     (7, m0007_oauth_states),
+    (8, m0008_failing_since),
 ]
 
 

@@ -125,6 +125,9 @@ class Link(BaseModel):
     depends_on = peewee.CharField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
+    #: When the link's current run of problems (failed, broken) began; None while it has
+    #: none. Kept across the retries in between (``store.links.upsert``, migration 8).
+    failing_since = peewee.DateTimeField(null=True)
 
     class Meta:
         indexes = (

@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from peewee import fn
+
 from billsync.daemon.qbo.client import QboRef, QuickBooks
 from billsync.daemon.store import events
 from billsync.daemon.store.leases import fenced
@@ -123,9 +125,14 @@ def mark_broken(connection: Connection, found: dict[QboRef, str], *, cdc_since: 
             count += 1
             remedy = "make it active again" if link.kind == Kind.CONTACT else "create it again"
             reason = f"{what}; re-sync to {remedy}"
-            Link.update(state=LinkState.BROKEN, reason=reason, error_code="", updated_at=utcnow()).where(
-                Link.id == link.id
-            ).execute()
+            now = utcnow()
+            Link.update(
+                state=LinkState.BROKEN,
+                reason=reason,
+                error_code="",
+                updated_at=now,
+                failing_since=fn.COALESCE(Link.failing_since, now),
+            ).where(Link.id == link.id).execute()
             events.record(connection, "link.broken", f"{link.label}: {reason}", link_id=link.id)
             if link.kind == Kind.INVOICE:
                 waiting = f"Waiting for {link.label}, which is broken: {what}"

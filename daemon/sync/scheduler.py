@@ -442,6 +442,8 @@ TRIGGER_WORDS = {
     "webhook": "after a change in Clio or QuickBooks",
     "resync": "to send items again",
     "authorized": "after connecting",
+    "settings": "after a QuickBooks setting changed",
+    "removed_in_qbo": "after QuickBooks showed an item deleted or made inactive there",
 }
 
 

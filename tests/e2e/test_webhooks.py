@@ -1,4 +1,5 @@
 """Webhooks end to end: both emulators notify the daemon's receiver, which starts a run at once.
+And without a webhook, a page that asks for Status sees what someone removed in QuickBooks.
 
 Connections sync every hour here and each run records its trigger, so a run marked
 ``webhook`` that follows a change was started by the webhook, not by polling. No test
@@ -19,13 +20,14 @@ import pytest
 from billsync.daemon.clio import webhooks as clio_webhooks
 from billsync.daemon.config import Config
 from billsync.daemon.process import Daemon
+from billsync.daemon.rpc import glance
 from billsync.daemon.rpc.client import DaemonClient
 from billsync.daemon.rpc.receiver import clio_signature, qbo_signature
-from billsync.daemon.store.models import ClioWebhook, Link, utcnow
+from billsync.daemon.store.models import ClioWebhook, Event, Link, Run, utcnow
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import sandbox_env
-from tests.harness import connect, free_port, make_ready, qbo_objects, seed_firm, sync
+from tests.harness import connect, free_port, make_ready, qbo_objects, seed_firm, sync, wait_until
 
 VERIFIER = secrets.token_urlsafe(16)
 #: Seconds before a wait gives up: far beyond any healthy run, far below the hour of polling.
@@ -114,6 +116,91 @@ def test_a_qbo_change_triggers_a_run_of_its_connection(sandbox: Sandbox, client,
     wait_for_webhook_run(client, synced.id, before)
     deliveries = httpx.get(f"{sandbox.qbo_url}/_sandbox/webhooks").json()["deliveries"]
     assert deliveries and deliveries[-1]["status"] == 200
+
+
+class Clock:
+    """The glance's monotonic clock, moved on by a test instead of waiting a minute."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    c = Clock()
+    monkeypatch.setattr(glance, "time", c)
+    return c
+
+
+def delete_synced_invoice(sandbox: Sandbox) -> Link:
+    """Deletes in QBO, as one of its users would, an invoice billsync synced; its link."""
+    invoice = Link.select().where(Link.kind == "invoice", Link.state == "synced").order_by(Link.id).first()
+    realm = sandbox.qbo_config.realm_id
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{realm}/Invoice/{invoice.qbo_id}/delete").raise_for_status()
+    return invoice
+
+
+def runs_after(connection_id: int, run_id: int) -> list[Run]:
+    return list(Run.select().where(Run.connection == connection_id, Run.id > run_id).order_by(Run.id))
+
+
+def test_an_invoice_deleted_in_qbo_is_broken_by_the_webhook_of_its_deletion(
+    sandbox: Sandbox, client, synced, hook_url
+) -> None:
+    """Nothing but QBO's notification can start the run here: the schedule is an hour off,
+    and the test reads links, not Status (whose glance at QBO could start a run too)."""
+    before = Run.select().where(Run.connection == synced.id).order_by(Run.id.desc()).first().id
+    httpx.post(
+        f"{sandbox.qbo_url}/_sandbox/webhooks", json={"url": f"{hook_url}/webhooks/qbo", "verifier": VERIFIER}
+    ).raise_for_status()
+    invoice = delete_synced_invoice(sandbox)
+
+    def broken() -> list[pb.Link]:
+        found = client.list_links(synced.id, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_BROKEN).links
+        return [link for link in found if link.id == invoice.id]
+
+    [link] = wait_until(broken, "the deleted invoice to show as removed in QuickBooks")
+    assert link.reason.startswith("Deleted in QuickBooks")
+    assert link.failing_since == link.updated_at
+    assert {run.trigger for run in runs_after(synced.id, before)} == {"webhook"}
+    assert httpx.get(f"{sandbox.qbo_url}/_sandbox/webhooks").json()["deliveries"][-1]["status"] == 200
+
+
+def test_an_invoice_deleted_in_qbo_is_broken_once_a_page_asks_for_status(
+    clock: Clock, sandbox: Sandbox, daemon: Daemon, client, synced
+) -> None:
+    """No QBO webhook is subscribed and the schedule is an hour off: the Status a page asks
+    for, once its glance at QBO is due, is what finds the deletion and starts the run."""
+    before = Run.select().where(Run.connection == synced.id).order_by(Run.id.desc()).first().id
+    logged = Event.select().where(Event.connection == synced.id).order_by(Event.id.desc()).first().id
+    assert httpx.get(f"{sandbox.qbo_url}/_sandbox/webhooks").json()["url"] is None
+    invoice = delete_synced_invoice(sandbox)
+    status = client.status(synced.id)  # within the glance's minute: QBO is not asked again
+    assert invoice.id not in [p.id for p in status.problems]
+    assert daemon.scheduler.await_dispatch(PATIENCE) and runs_after(synced.id, before) == []
+
+    clock.now += glance.MAX_AGE + 1  # the page is opened a minute later
+
+    def shown() -> list[pb.Link]:
+        return [p for p in client.status(synced.id).problems if p.id == invoice.id]
+
+    [problem] = wait_until(shown, "the deleted invoice to show on the status page")
+    assert problem.state == pb.LINK_STATE_BROKEN and problem.reason.startswith("Deleted in QuickBooks")
+    [run] = runs_after(synced.id, before)
+    assert run.trigger == glance.TRIGGER
+    ended = wait_until(lambda: run_ended(synced.id, after=logged), "the run to end in the activity log")
+    assert ended.message.startswith("Sync finished (after QuickBooks showed an item deleted or made inactive there)")
+
+
+def run_ended(connection_id: int, after: int) -> Event | None:
+    """The first run's end the activity log records after event ``after``."""
+    ends = Event.select().where(
+        Event.connection == connection_id, Event.type.in_(["run.succeeded", "run.failed"]), Event.id > after
+    )
+    return ends.order_by(Event.id).first()
 
 
 def test_a_forged_qbo_notification_is_refused_and_triggers_nothing(

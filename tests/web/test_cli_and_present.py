@@ -5,6 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from billsync.daemon.cli import describe_link
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import present
 from billsync.webadmin.actions import describe_resync
@@ -133,3 +134,13 @@ def test_a_time_reads_in_the_firms_zone_or_is_left_to_the_browser():
     assert present.time_tag(summer, "Europe/London") == f"<time {at}>2026-05-28 21:26 BST</time>"
     assert present.time_tag(summer) == f"<time {at} data-local>2026-05-28 20:26 UTC</time>"
     assert present.time_tag(Timestamp(), "Europe/London") == "—"
+
+
+def test_a_problem_says_since_when_it_fails_only_when_it_failed_before_its_last_change():
+    first, again = Timestamp(seconds=1_780_000_000), Timestamp(seconds=1_780_086_400)  # a day apart
+    failing = {"state": pb.LINK_STATE_FAILED, "failing_since": first, "updated_at": again}
+    assert present.failing_since(pb.Link(**failing)) == first
+    assert present.failing_since(pb.Link(state=pb.LINK_STATE_FAILED, failing_since=again, updated_at=again)) is None
+    assert present.failing_since(pb.Link(state=pb.LINK_STATE_SYNCED, updated_at=again)) is None
+    line = describe_link(pb.Link(id=7, label="Invoice 1043", reason="Duplicate number", error_code="6140", **failing))
+    assert line.endswith("Invoice 1043: Duplicate number [QBO 6140] (failing since 2026-05-28 20:26 UTC)")
