@@ -294,9 +294,11 @@ class CrashLoop:
                 dead = max(c["n"] for c in caught(self.box))
                 self.process = harness.start_daemon(self.env)
                 wait_until(
-                    lambda: any(c["n"] > dead for c in caught(self.box))
-                    or held_twins(self.box)
-                    or sync_over(self.connection_id),
+                    lambda: (
+                        any(c["n"] > dead for c in caught(self.box))
+                        or held_twins(self.box)
+                        or sync_over(self.connection_id)
+                    ),
                     "the restarted daemon to write",
                 )
             hold_batches(self.box, False)

@@ -150,6 +150,11 @@ def describe_resync(result: pb.ResyncResponse) -> str:
     )
 
 
+def still_failing(result: pb.ResyncResponse) -> bool:
+    """Whether an item re-synced failed again or is still removed in QuickBooks."""
+    return any(link.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN) for link in result.links)
+
+
 @bp.post("/connections/<int:connection_id>/resync")
 def resync(connection_id: int) -> Any:
     """Pushes one broken or failed item again."""
@@ -157,7 +162,7 @@ def resync(connection_id: int) -> Any:
     form = ResyncForm()
     validated(form)
     result = gateway.client().resync(connection_id, link_ids=[int(form.link_id.data)])
-    return after_action(connection_id, describe_resync(result))
+    return after_action(connection_id, describe_resync(result), went_wrong=still_failing(result))
 
 
 @bp.post("/connections/<int:connection_id>/resync-all")
@@ -166,7 +171,7 @@ def resync_all(connection_id: int) -> Any:
     require_admin(connection_id)
     validated(ActionForm())
     result = gateway.client().resync(connection_id, all_problems=True)
-    return after_action(connection_id, describe_resync(result))
+    return after_action(connection_id, describe_resync(result), went_wrong=still_failing(result))
 
 
 @bp.post("/connections/<int:connection_id>/fix")

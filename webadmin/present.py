@@ -163,11 +163,11 @@ def time_tag(ts: Timestamp | None, zone: str = "", empty: str = "—") -> Markup
 
 
 def failing_since(link: pb.Link) -> Timestamp | None:
-    """Since when a problem fails, when that is earlier than its last change (it failed
-    again since, or failed before it was removed in QuickBooks); None otherwise, as the
-    row's own time already says it."""
+    """Since when a problem fails, when that is a minute earlier than its last change, as
+    times are shown (it failed again since, or failed before it was removed in QuickBooks);
+    None otherwise, as the row's own time already says it."""
     since, changed = link.failing_since, link.updated_at
-    if unset(since) or (since.seconds, since.nanos) >= (changed.seconds, changed.nanos):
+    if unset(since) or since.seconds // 60 >= changed.seconds // 60:
         return None
     return since
 

@@ -136,11 +136,14 @@ def test_a_time_reads_in_the_firms_zone_or_is_left_to_the_browser():
     assert present.time_tag(Timestamp(), "Europe/London") == "—"
 
 
-def test_a_problem_says_since_when_it_fails_only_when_it_failed_before_its_last_change():
+def test_a_problem_says_since_when_it_fails_only_when_it_failed_a_minute_before_its_last_change():
     first, again = Timestamp(seconds=1_780_000_000), Timestamp(seconds=1_780_086_400)  # a day apart
     failing = {"state": pb.LINK_STATE_FAILED, "failing_since": first, "updated_at": again}
     assert present.failing_since(pb.Link(**failing)) == first
     assert present.failing_since(pb.Link(state=pb.LINK_STATE_FAILED, failing_since=again, updated_at=again)) is None
+    minute = Timestamp(seconds=again.seconds - again.seconds % 60)
+    within_it = Timestamp(seconds=minute.seconds + 59)  # shown as the same time: said once
+    assert present.failing_since(pb.Link(failing_since=minute, updated_at=within_it)) is None
     assert present.failing_since(pb.Link(state=pb.LINK_STATE_SYNCED, updated_at=again)) is None
     line = describe_link(pb.Link(id=7, label="Invoice 1043", reason="Duplicate number", error_code="6140", **failing))
     assert line.endswith("Invoice 1043: Duplicate number [QBO 6140] (failing since 2026-05-28 20:26 UTC)")
