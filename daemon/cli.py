@@ -225,7 +225,8 @@ def status(obj: Context, connection: int | None) -> None:
     if s.HasField("next_run_at"):
         lines.append("Next run: " + s.next_run_at.ToDatetime().strftime("%Y-%m-%d %H:%M:%S UTC"))
     if s.problem_count:
-        lines.append(f"{s.problem_count} item(s) need attention (billsync resync --all):")
+        needs = "item needs" if s.problem_count == 1 else "items need"
+        lines.append(f"{s.problem_count} {needs} attention (billsync resync --all):")
         lines += ["  " + describe_link(link) for link in s.problems]
         if more := s.problem_count - len(s.problems):
             lines.append(f"  … and {more} more: billsync links --state failed (and --state broken) lists them all")
@@ -271,7 +272,7 @@ def resync(obj: Context, connection: int | None, link_ids: tuple[int, ...], all_
     r = obj.client.resync(obj.connection_id(connection), link_ids=link_ids, all_problems=all_problems)
     obj.emit(r, "\n".join(describe_link(link) for link in r.links) or "nothing to re-sync")
     if still := [link for link in r.links if link.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN)]:
-        click.echo(f"billsync: {len(still)} item(s) still fail", err=True)
+        click.echo(f"billsync: {len(still)} {'item still fails' if len(still) == 1 else 'items still fail'}", err=True)
         sys.exit(1)
 
 

@@ -132,12 +132,9 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         force: dict[str, set[str]] = {}
         for row in rows:
             force.setdefault(row.kind, set()).add(row.clio_id)
-        events.record(
-            connection,
-            "link.resync",
-            f"Re-sync of {len(rows)} item(s) requested: " + ", ".join(r.label or r.clio_id for r in rows[:10]),
-            actor_of(context),
-        )
+        items = "1 item" if len(rows) == 1 else f"{len(rows)} items"
+        named = ", ".join(r.label or r.clio_id for r in rows[:10])
+        events.record(connection, "link.resync", f"Re-sync requested for {items}: {named}", actor_of(context))
         self.scheduler.run_now(connection.id, "resync", force)
         return pb.ResyncResponse(
             links=[

@@ -49,13 +49,16 @@ def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_da
     assert "invoice" in synced.stderr and "item" in synced.stderr, "the progress bars go to stderr"
 
     status = billsync("status", env=env)
-    assert "invoice:" in status.stdout and "synced" in status.stdout and "need attention" in status.stdout
+    assert "invoice:" in status.stdout and "synced" in status.stdout
+    problems = Link.select().where(Link.state.in_(["failed", "broken"])).count()
+    needs = "1 item needs" if problems == 1 else f"{problems} items need"
+    assert f"{needs} attention (billsync resync --all):" in status.stdout, status.stdout
 
     failed = json.loads(billsync("--json", "links", "--kind", "invoice", "--state", "failed", env=env).stdout)["links"]
     assert failed and all(link["reason"] for link in failed)
     again = billsync("resync", failed[0]["id"], env=env)
     assert again.returncode == 1, "the item still fails"
-    assert "failed" in again.stdout and "1 item(s) still fail" in again.stderr
+    assert "failed" in again.stdout and "1 item still fails" in again.stderr
     assert billsync("resync", env=env).returncode == 2
     events = billsync("events", "--limit", "5", env=env).stdout
     assert "link.resync" in events.splitlines()[0] or "run." in events.splitlines()[0]

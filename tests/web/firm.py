@@ -125,7 +125,7 @@ def event_rows(connection_id: int) -> list[dict]:
         ("run.succeeded", "billsync", "Sync finished (on schedule): 3 invoices created, 1 invoice updated"),
         ("link.failed", "billsync", "Invoice {i} (Amy Alder): QuickBooks error 6000: Business Validation Error"),
         ("link.broken", "billsync", "Invoice {i} (Bill Brook): Deleted in QuickBooks; re-sync to create it again"),
-        ("link.resync", "alice", "Re-sync of 1 item(s) requested: Invoice {i}"),
+        ("link.resync", "alice", "Re-sync requested for 1 item: Invoice {i}"),
         ("settings.changed", "alice", "Settings changed: sync_interval_seconds 300 → 600"),
         ("connection.authorized", "alice", "QuickBooks authorized (Hartley & Finch LLP)"),
         ("webhooks.subscribed", "billsync", "Clio webhooks for contact and bill changes now notify the daemon"),
