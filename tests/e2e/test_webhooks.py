@@ -27,7 +27,7 @@ from billsync.daemon.store.models import ClioWebhook, Event, Link, Run, utcnow
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import sandbox_env
-from tests.harness import connect, free_port, make_ready, qbo_objects, seed_firm, sync, wait_until
+from tests.harness import connect, free_port, make_ready, qbo_objects, seed_firm, settle, sync, wait_until
 
 VERIFIER = secrets.token_urlsafe(16)
 #: Seconds before a wait gives up: far beyond any healthy run, far below the hour of polling.
@@ -67,13 +67,8 @@ def synced(client: DaemonClient) -> pb.Connection:
     """A connection after its first sync, once no run is due (authorizing asks for one too)."""
     connection = connect(client)
     assert sync(client, connection.id).state == pb.RUN_STATE_SUCCEEDED
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        status = client.status(connection.id)
-        if not status.HasField("current_run") and status.next_run_at.seconds > time.time() + 600:
-            return connection
-        time.sleep(0.1)
-    raise AssertionError("the connection did not settle after its first sync")
+    settle(client, connection.id)
+    return connection
 
 
 def last_run(client: DaemonClient, connection_id: int) -> pb.Run:
