@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 
 from billsync.daemon.config import Config
 from billsync.daemon.process import Daemon
+from billsync.daemon.rpc import glance
 from billsync.daemon.rpc.client import DaemonClient
 from billsync.daemon.store import fields, migrations
 from billsync.daemon.store.db import open_database
@@ -104,3 +105,21 @@ def address(daemon: Daemon) -> str:
 def client(daemon: Daemon, config: Config, address: str) -> Iterator[DaemonClient]:
     with DaemonClient(address, token=config.api_token, actor="tester") as c:
         yield c
+
+
+class GlanceClock:
+    """The Status glance's monotonic clock (``rpc.glance``), moved on by a test instead of
+    waiting the minute its reads of QuickBooks stay fresh."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> GlanceClock:
+    c = GlanceClock()
+    monkeypatch.setattr(glance, "time", c)
+    return c

@@ -26,6 +26,7 @@ from billsync.daemon.rpc.receiver import clio_signature, qbo_signature
 from billsync.daemon.store.models import ClioWebhook, Event, Link, Run, utcnow
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
+from tests.conftest import GlanceClock
 from tests.e2e.conftest import sandbox_env
 from tests.harness import connect, free_port, make_ready, qbo_objects, seed_firm, settle, sync, wait_until
 
@@ -113,23 +114,6 @@ def test_a_qbo_change_triggers_a_run_of_its_connection(sandbox: Sandbox, client,
     assert deliveries and deliveries[-1]["status"] == 200
 
 
-class Clock:
-    """The glance's monotonic clock, moved on by a test instead of waiting a minute."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(glance, "time", c)
-    return c
-
-
 def delete_synced_invoice(sandbox: Sandbox) -> Link:
     """Deletes in QBO, as one of its users would, an invoice billsync synced; its link."""
     invoice = Link.select().where(Link.kind == "invoice", Link.state == "synced").order_by(Link.id).first()
@@ -165,7 +149,7 @@ def test_an_invoice_deleted_in_qbo_is_broken_by_the_webhook_of_its_deletion(
 
 
 def test_an_invoice_deleted_in_qbo_is_broken_once_a_page_asks_for_status(
-    clock: Clock, sandbox: Sandbox, daemon: Daemon, client, synced
+    clock: GlanceClock, sandbox: Sandbox, daemon: Daemon, client, synced
 ) -> None:
     """No QBO webhook is subscribed and the schedule is an hour off: the Status a page asks
     for, once its glance at QBO is due, is what finds the deletion and starts the run."""

@@ -22,25 +22,9 @@ from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin.standalone import create_app
 from billsync.webadmin.users import UserStore
+from tests.conftest import GlanceClock
 from tests.harness import connect, sandbox_env, seed_firm, set_preferences, settle
 from tests.web.conftest import CHROMIUM_ARGS, PASSWORD, screenshot
-
-
-class Clock:
-    """The settings glance's monotonic clock, moved on by the test instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(glance, "time", c)
-    return c
 
 
 @pytest.fixture
@@ -53,7 +37,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def firm(config: Config, db, sandbox: Sandbox, clock: Clock) -> Iterator[tuple[DaemonClient, pb.Connection]]:
+def firm(config: Config, db, sandbox: Sandbox, clock: GlanceClock) -> Iterator[tuple[DaemonClient, pb.Connection]]:
     """A daemon on the emulators, QuickBooks' web pages at the emulator, and a connection
     synced once, which stopped at Action required."""
     env = {
