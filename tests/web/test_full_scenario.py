@@ -24,6 +24,7 @@ from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin.standalone import create_app
 from billsync.webadmin.users import UserStore
+from tests.harness import caught, hold_batches, wait_until
 from tests.web.conftest import PASSWORD, screenshot
 
 
@@ -145,9 +146,31 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     expect(page.locator("#problems tr", has_text=invoice.label or invoice.clio_id)).to_have_count(0)
     screenshot(page, "s08-resynced")
 
+    # What the panel says of a click outlives the reload that follows the run's end: a sync
+    # started while QuickBooks holds its batch still says "Sync started." once it finished.
+    contact = client.list_links(connection_id, kind=pb.KIND_CONTACT, state=pb.LINK_STATE_SYNCED, page_size=1).links[0]
+    httpx.post(
+        f"{sandbox.clio_url}/_sandbox/bills",
+        json={
+            "client_id": int(contact.clio_id),
+            "state": "awaiting_payment",
+            "number": "HELD-1",
+            "lines": [{"kind": "Service", "description": "Advice", "price": "90.00", "quantity": "1"}],
+        },
+    ).raise_for_status()
+    hold_batches(sandbox, True)
+    try:
+        page.get_by_role("button", name="Sync now").click()
+        expect(page.locator("#sync-status")).to_have_attribute("data-running", "true")
+        wait_until(lambda: caught(sandbox), "the sync's batch held in QuickBooks")
+    finally:
+        hold_batches(sandbox, False)
+    expect(page.locator("#sync-status")).to_have_attribute("data-running", "false", timeout=120_000)
+    expect(page.locator("#last-run")).to_contain_text("Finished")
+    expect(page.locator(".banner.good")).to_have_text("Sync started.")
+
     # Two bills with one number: QuickBooks takes the first and refuses the second, at the
     # sync and again at its re-sync. Its row says when it last failed, and since when it fails.
-    contact = client.list_links(connection_id, kind=pb.KIND_CONTACT, state=pb.LINK_STATE_SYNCED, page_size=1).links[0]
     for _ in range(2):
         httpx.post(
             f"{sandbox.clio_url}/_sandbox/bills",

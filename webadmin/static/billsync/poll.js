@@ -1,7 +1,13 @@
 // Follows a running sync on the Bill Syncing page: polls the status JSON, redraws the
 // progress bars, and reloads the page when the run ends so every section is current.
+// What the person was just told (a flash, shown once) is carried across that reload.
 (function () {
   "use strict";
+  var KEPT = "billsync-flashes";
+  var flashes = document.getElementById("flashes");
+  var kept = window.sessionStorage.getItem(KEPT);
+  window.sessionStorage.removeItem(KEPT);
+  if (flashes && kept && !flashes.children.length) flashes.innerHTML = kept;
   var box = document.getElementById("sync-status");
   if (!box || box.dataset.running !== "true") return;
   var live = document.getElementById("live");
@@ -29,7 +35,11 @@
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (s) {
         if (leaving) return;
-        if (!s.running) { window.location.reload(); return; }
+        if (!s.running) {
+          if (flashes && flashes.children.length) window.sessionStorage.setItem(KEPT, flashes.innerHTML);
+          window.location.reload();
+          return;
+        }
         // The first line, since when and why, stays as the page drew it (its time in the firm's zone).
         live.replaceChildren(live.firstElementChild);
         s.current_run.progress.forEach(function (p) { live.append(row(p)); });
