@@ -196,3 +196,16 @@ def hold_batches(box: Sandbox, on: bool) -> None:
 def caught(box: Sandbox) -> list[dict]:
     """The batch requests the hold caught and QBO has not answered yet."""
     return httpx.get(f"{box.qbo_url}/_sandbox/hold").json()["caught"]
+
+
+def add_bill(box: Sandbox, client_id: str, number: str) -> None:
+    """A bill of 300.00 awaiting payment, issued in Clio to contact ``client_id``."""
+    httpx.post(
+        f"{box.clio_url}/_sandbox/bills",
+        json={
+            "client_id": int(client_id),
+            "state": "awaiting_payment",
+            "number": number,
+            "lines": [{"kind": "Service", "description": "Advice", "price": "150.00", "quantity": "2"}],
+        },
+    ).raise_for_status()

@@ -7,29 +7,15 @@ import os
 import subprocess
 import sys
 
-import httpx
-
 from billsync.daemon.store.models import Link
 from tests.e2e.conftest import connect, seed_firm, sync
-from tests.harness import make_ready, settle
+from tests.harness import add_bill, make_ready, settle
 
 
 def billsync(*args: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "billsync", *args], env=env, capture_output=True, text=True, timeout=120
     )
-
-
-def add_bill(sandbox, client_id: str, number: str) -> None:
-    httpx.post(
-        f"{sandbox.clio_url}/_sandbox/bills",
-        json={
-            "client_id": int(client_id),
-            "state": "awaiting_payment",
-            "number": number,
-            "lines": [{"kind": "Service", "description": "Advice", "price": "150.00", "quantity": "2"}],
-        },
-    ).raise_for_status()
 
 
 def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_daemon, e2e_config):

@@ -24,7 +24,7 @@ from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin.standalone import create_app
 from billsync.webadmin.users import UserStore
-from tests.harness import caught, hold_batches, wait_until
+from tests.harness import add_bill, caught, hold_batches, wait_until
 from tests.web.conftest import PASSWORD, screenshot
 
 
@@ -149,15 +149,7 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     # What the panel says of a click outlives the reload that follows the run's end: a sync
     # started while QuickBooks holds its batch still says "Sync started." once it finished.
     contact = client.list_links(connection_id, kind=pb.KIND_CONTACT, state=pb.LINK_STATE_SYNCED, page_size=1).links[0]
-    httpx.post(
-        f"{sandbox.clio_url}/_sandbox/bills",
-        json={
-            "client_id": int(contact.clio_id),
-            "state": "awaiting_payment",
-            "number": "HELD-1",
-            "lines": [{"kind": "Service", "description": "Advice", "price": "90.00", "quantity": "1"}],
-        },
-    ).raise_for_status()
+    add_bill(sandbox, contact.clio_id, "HELD-1")
     hold_batches(sandbox, True)
     try:
         page.get_by_role("button", name="Sync now").click()
@@ -172,15 +164,7 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     # Two bills with one number: QuickBooks takes the first and refuses the second, at the
     # sync and again at its re-sync. Its row says when it last failed, and since when it fails.
     for _ in range(2):
-        httpx.post(
-            f"{sandbox.clio_url}/_sandbox/bills",
-            json={
-                "client_id": int(contact.clio_id),
-                "state": "awaiting_payment",
-                "number": "TWICE-1",
-                "lines": [{"kind": "Service", "description": "Advice", "price": "150.00", "quantity": "2"}],
-            },
-        ).raise_for_status()
+        add_bill(sandbox, contact.clio_id, "TWICE-1")
     sync_and_wait(page, "s08b-sync-number-taken")
     row = page.locator("#problems tr", has_text="TWICE-1")
     expect(row).to_contain_text("Failed")
