@@ -104,11 +104,7 @@ class QboGlance:
         if as_of is not None:
             self._looked[connection.id] = as_of - broken.GRAIN
         for entity, objects in answered.items():
-            removed = [
-                str(obj["Id"])
-                for obj in objects or []
-                if obj.get("status") == "Deleted" or (entity == "Customer" and obj.get("Active") is False)
-            ]
+            removed = [str(obj["Id"]) for obj in objects or [] if broken.removed(entity, obj)]
             if removed and _synced(connection, broken.ENTITY_KIND[entity], removed):
                 return True
         return False

@@ -50,10 +50,8 @@ def detect(connection: Connection, qbo: QuickBooks) -> int:
                 found.update(scan(connection, qbo, [entity]))
                 continue
             for obj in objects:
-                if obj.get("status") == "Deleted":
-                    found[QboRef(entity, str(obj["Id"]))] = f"Deleted in QuickBooks ({_when(obj)})"
-                elif entity == "Customer" and obj.get("Active") is False:
-                    found[QboRef(entity, str(obj["Id"]))] = f"Made inactive in QuickBooks ({_when(obj)})"
+                if what := removed(entity, obj):
+                    found[QboRef(entity, str(obj["Id"]))] = f"{what} ({_when(obj)})"
     broken = mark_broken(connection, found, cdc_since=next_since)
     connection.cdc_since = next_since
     return broken
@@ -74,6 +72,16 @@ def changes(qbo: QuickBooks, since: dt.datetime) -> tuple[dict[str, list[dict] |
         return dict(answer.objects), as_of
     alone = {entity: qbo.cdc([entity], stamp).objects[entity] for entity in ENTITY_KIND}
     return {entity: objects if len(objects) < CDC_MAX_OBJECTS else None for entity, objects in alone.items()}, as_of
+
+
+def removed(entity: str, obj: dict) -> str:
+    """What someone did in QuickBooks to a changed object CDC reports, if it breaks a link
+    to it: deleted it, or made a customer inactive; "" otherwise."""
+    if obj.get("status") == "Deleted":
+        return "Deleted in QuickBooks"
+    if entity == "Customer" and obj.get("Active") is False:
+        return "Made inactive in QuickBooks"
+    return ""
 
 
 def _when(obj: dict) -> str:
