@@ -25,6 +25,7 @@ takes writes draws them with :meth:`FaultInjector.draw_after` once a write is do
 
 from __future__ import annotations
 
+import collections
 import random
 import threading
 import time
@@ -94,6 +95,7 @@ class FaultInjector:
 
     def __init__(self, config: FaultConfig | None = None) -> None:
         self._lock = threading.Lock()
+        self._lost: collections.Counter[str] = collections.Counter()
         self.configure(config or FaultConfig())
 
     @property
@@ -145,7 +147,18 @@ class FaultInjector:
                 self._config = replace(config, after_next=config.after_next - 1)
             elif config.after_rate <= 0.0 or self._random.random() >= config.after_rate:
                 return None
-            return self._random.choice(kinds)
+            kind = self._random.choice(kinds)
+            self._lost[kind] += 1
+            return kind
+
+    def lost(self, *, forget: bool = False) -> dict[str, int]:
+        """The answers the ``after_*`` settings took so far, by how ("error", "drop",
+        "omit"); with ``forget`` the count starts again from nothing."""
+        with self._lock:
+            counts = dict(self._lost)
+            if forget:
+                self._lost.clear()
+            return counts
 
 
 class HeldTooLong(Exception):

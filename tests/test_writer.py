@@ -119,6 +119,22 @@ def test_an_update_left_out_twice_is_recorded_failed_for_a_re_sync(db, company, 
     assert link.fingerprint == "before", "a re-sync compares against what was confirmed"
 
 
+def test_a_re_sync_of_an_update_left_out_twice_is_sent_anew_and_lands(db, company, qbo) -> None:  # noqa: F811
+    """The re-sync sends the very same update as before: it must not be answered with what
+    its last sending was answered (the item left out again), but applied and confirmed."""
+    connection = Connection.create(name="Firm")
+    qbo_id = seeded_customer(company, "Jane Doe")
+    synced_link(connection, qbo_id)
+    lose_answers(company, 2, "omit")
+    assert write(connection, qbo, [renaming(qbo_id, "Jane Doe-Smith")]) == [Done.FAILED]
+
+    assert write(connection, qbo, [renaming(qbo_id, "Jane Doe-Smith")]) == [Done.UPDATED]
+
+    [customer] = customers(company)
+    link = link_of(connection)
+    assert (link.state, link.reason, link.sync_token) == (LinkState.SYNCED, "", customer["SyncToken"])
+
+
 def test_a_create_left_out_of_the_answer_is_never_stuck_pending(db, company, qbo) -> None:  # noqa: F811
     """Its batch was answered, so its requestid would be answered alike: planned again after
     recovery found nothing, it must go out as a new request and get an outcome."""

@@ -74,17 +74,20 @@ def requestid_for(connection: Connection, *parts: str) -> str:
 
 
 def batch_requestid(
-    connection: Connection, ops: list[Op], keys: dict[str, str], resent: frozenset[tuple[str, str]] = frozenset()
+    connection: Connection, ops: list[Op], attempts: dict[str, str], resent: frozenset[tuple[str, str]] = frozenset()
 ) -> str:
     """The same batch, sent again after a lost answer, carries the same requestid; a new
     one never does. Each op is named by what it sends (an update's body names the SyncToken
     it was written against, so an edit reverted in Clio is not answered with the reply to
     its first writing; a create changed in Clio since it was first sent is not answered
-    with the object made of its old content) and by a create's idempotency key; nor does
-    the re-send of an update a batch answer left out (``resent``: kind and Clio id), which
-    the first requestid would answer with that same answer, the update missing again."""
+    with the object made of its old content) and by its attempt (``attempts``, by Clio id:
+    a create's idempotency key, or when the outcome of an update's link was last recorded,
+    so that a re-sync of an update that failed or went unconfirmed is sent anew rather than
+    answered with what its last sending was); nor does the re-send of an update a batch
+    answer left out (``resent``: kind and Clio id), which the first requestid would answer
+    with that same answer, the update missing again."""
     parts = [
-        f"{op.kind}:{op.clio_id}:{keys.get(op.clio_id, '')}:{mapping.fingerprint(op.body or {})}"
+        f"{op.kind}:{op.clio_id}:{attempts.get(op.clio_id, '')}:{mapping.fingerprint(op.body or {})}"
         + (":resent" if (op.kind, op.clio_id) in resent else "")
         for op in ops
     ]
@@ -148,13 +151,14 @@ class Writer:
     def _batch(self, ops: list[Op], existing: dict[str, Link]) -> list[Op]:
         """Sends one batch and records its outcomes; returns ops worth one more try."""
         creates = [op for op in ops if op.action is Action.CREATE]
-        keys = outcomes.mark_pending(self.connection, creates, existing)
+        attempts = {op.clio_id: existing[op.clio_id].updated_at.isoformat() for op in ops if op.clio_id in existing}
+        attempts |= outcomes.mark_pending(self.connection, creates, existing)
         for op in creates:
             existing.pop(op.clio_id, None)
         items = [BatchOp(f"b{i}", Operation(op.action), op.entity, op.body) for i, op in enumerate(ops)]
         with self._resent_lock:
             resent = frozenset(self._resent)
-        results = self.qbo.batch(items, requestid=batch_requestid(self.connection, ops, keys, resent))
+        results = self.qbo.batch(items, requestid=batch_requestid(self.connection, ops, attempts, resent))
         recorded, again, unconfirmed = [], [], []
         for item, op in zip(items, ops):
             result = results.get(item.bid)

@@ -11,7 +11,8 @@ behind an integration's back:
 - ``POST /_sandbox/tokens`` ``{"realm_id"?}`` mint an access/refresh token pair.
 - ``POST /_sandbox/tokens/expire`` ``{"refresh"?: false}`` expire every access token now,
   and with ``refresh`` every refresh token too (a grant past its 100 days).
-- ``GET  /_sandbox/stats`` request counts per method, endpoint and status; ``DELETE`` resets.
+- ``GET  /_sandbox/stats`` request counts per method, endpoint and status, and the answers
+  the ``after_*`` faults took, by kind; ``DELETE`` resets both.
 - ``GET  /_sandbox/objects/<realm>/<Entity>`` every object of a type, and its tombstones.
 - ``POST /_sandbox/user/<realm>/<Entity>/<id>/<action>`` act as a QBO user: ``delete``,
   ``void``, ``deactivate`` or ``activate``, without needing the SyncToken.
@@ -111,7 +112,7 @@ def stats() -> Response:
     state = _state()
     if request.method == "DELETE":
         state.reset_stats()
-    return _json({"requests": state.stats()})
+    return _json({"requests": state.stats(), "lost_answers": state.faults.lost()})
 
 
 @bp.get("/objects/<realm_id>/<entity>")

@@ -96,3 +96,4 @@ class QBOState:
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._stats.clear()
+        self.faults.lost(forget=True)

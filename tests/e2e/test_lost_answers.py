@@ -40,7 +40,10 @@ def test_an_initial_sync_through_lost_answers_makes_each_object_once(sandbox, e2
     httpx.patch(f"{sandbox.qbo_url}/_sandbox/config", json={"faults": {**LOST, "seed": seed}}).raise_for_status()
     connection = connect(e2e_client)
 
+    # The links are read only once no run is going: a run the last sync asked to follow it
+    # may have adopted a create and not yet written the update that follows.
     sync(e2e_client, connection.id)
+    settle(e2e_client, connection.id)
     for _ in range(ROUNDS):
         if not (left := unsettled()):
             break
@@ -48,14 +51,14 @@ def test_an_initial_sync_through_lost_answers_makes_each_object_once(sandbox, e2
         if unconfirmed:  # what a bookkeeper does with "re-sync to send it again"
             e2e_client.resync(connection.id, link_ids=unconfirmed)
         sync_after_changes(e2e_client, connection.id)
+        settle(e2e_client, connection.id)
     assert not unsettled(), "the sync did not settle"
-    settle(e2e_client, connection.id)  # a run the last sync asked to follow it must end too
 
     runs = list(Run.select().where(Run.connection == connection.id))
     assert all(run.state == "succeeded" for run in runs), [run.error for run in runs if run.error]
     assert_every_issued_bill_once(e2e_client, connection.id, firm)
     assert_no_duplicates_and_amounts_match(sandbox, firm.bills, firm.allocations)
     assert not Link.select().where(Link.state == LinkState.FAILED, Link.kind != "invoice").exists()
-    stats = httpx.get(f"{sandbox.qbo_url}/_sandbox/stats").json()["requests"]
-    assert any(r["method"] == "POST" and r["status"] == 503 for r in stats), "no answer was lost"
+    lost = httpx.get(f"{sandbox.qbo_url}/_sandbox/stats").json()["lost_answers"]
+    assert sum(lost.values()) > 0, "no answer was lost"
     assert e2e_client.status(connection.id).last_run.state == pb.RUN_STATE_SUCCEEDED

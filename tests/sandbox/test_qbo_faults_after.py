@@ -81,12 +81,14 @@ def test_a_write_applied_then_its_answer_lost_is_replayed_by_requestid(qbo, kind
 
 
 def test_a_batch_answer_can_leave_out_an_item_it_ran_and_replays_as_given(qbo) -> None:
+    qbo.admin("DELETE", "/stats")
     lose_next(qbo, 1, "omit")
     path, body = "/batch?requestid=r-2", create_batch("First", "Second")
     answer = qbo.api("POST", path, json=body).json()["BatchItemResponse"]
     assert len(answer) == 1
     assert sorted(c["DisplayName"] for c in customers(qbo)) == ["First", "Second"], "both items ran"
     assert qbo.api("POST", path, json=body).json()["BatchItemResponse"] == answer
+    assert qbo.admin("GET", "/stats")["lost_answers"] == {"omit": 1}, "the replay lost nothing more"
 
 
 def test_omit_needs_a_batch_and_reads_lose_nothing(qbo) -> None:
