@@ -17,7 +17,7 @@ MEMO = {"id": 12, "amount": "15.00", "date": "2024-03-06", "contact": {"id": 4}}
 
 
 class Synced:
-    state, qbo_id, sync_token, fingerprint, qbo_ref, reason = "synced", "500", "0", "x", None, ""
+    state, qbo_id, sync_token, fingerprint, qbo_ref, reason, error_code = "synced", "500", "0", "x", None, "", ""
 
 
 def create_invoice() -> Op:

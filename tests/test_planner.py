@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind
-from billsync.daemon.sync import mapping, planner
+from billsync.daemon.sync import mapping, planner, totals
 from billsync.daemon.sync.planner import Action
 
 ITEMS = {"Service": "1", "Expense": "2"}
@@ -24,6 +25,7 @@ class FakeLink:
     fingerprint: str | None = None
     qbo_ref: str | None = None
     reason: str = ""
+    error_code: str = ""
 
 
 BILL = {
@@ -70,6 +72,19 @@ def test_new_bill_is_created_then_unchanged_then_updated():
         and changed.body["SyncToken"] == "3"
         and changed.body["sparse"]
     )
+
+
+def test_an_invoice_quickbooks_totalled_otherwise_is_written_again_only_once_it_changes():
+    """Sending the same body again would meet the same figures: a mismatch waits for a change
+    in Clio or a re-sync, and any other failure is retried as before."""
+    created = plan()
+    assert created.expect == totals.Totals(Decimal("100.00"), Decimal("0.00"), "Clio's bill")
+    mismatched = FakeLink("failed", fingerprint=created.fingerprint, error_code=totals.MISMATCH)
+    assert plan(link=mismatched).action is Action.NONE
+    assert plan(link=mismatched, force=True).action is Action.UPDATE
+    assert plan(bill={**BILL, "due_at": "2024-05-01"}, link=mismatched).action is Action.UPDATE
+    refused = FakeLink("failed", fingerprint=created.fingerprint, error_code="6000")
+    assert plan(link=refused).action is Action.UPDATE
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 import httpx
@@ -20,7 +21,7 @@ from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store import leases
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
-from billsync.daemon.sync import outcomes, recovery
+from billsync.daemon.sync import outcomes, planner, recovery, totals
 from billsync.daemon.sync.engine import ensure_items
 from billsync.daemon.sync.planner import Action, Op
 from billsync.daemon.sync.writer import UNCONFIRMED_REASON, Done, Writer
@@ -241,3 +242,52 @@ def test_a_create_not_found_while_the_last_holder_may_still_land_it_stays_pendin
     Connection.update(prior_writes_until=leases.database_now(-dt.timedelta(seconds=1))).execute()  # 120 s later
     resolution = recovery.resolve_pending(holder, qbo)
     assert (resolution.in_flight, resolution.unresolved) == ({}, {Kind.CONTACT: {"1"}})
+
+
+def test_an_invoice_quickbooks_totals_otherwise_fails_with_both_figures_and_keeps_its_object(
+    db,
+    company,
+    qbo,  # noqa: F811
+) -> None:
+    """QuickBooks answered the write with other figures than Clio's (here Clio's figures are
+    made a cent dearer than the invoice sent, as tax QuickBooks computed itself would leave
+    them): the link fails and says both, and keeps the invoice, so a re-sync updates it."""
+    connection = Connection.create(name="Firm")
+    customer = qbo.create("Customer", {"DisplayName": "Jane Doe"})
+    bill = {
+        "id": 1,
+        "number": "T-1",
+        "state": "awaiting_payment",
+        "issued_at": "2024-03-01",
+        "total": "107.00",
+        "sub_total": "100.00",
+        "tax_sum": "7.00",
+        "client": {"id": 4, "name": "Jane Doe"},
+    }
+    lines = [{"id": 1, "kind": "Service", "price": "100.00", "quantity": "1", "total": "100.00", "taxable": True}]
+
+    def planned(link: Link | None) -> Op:
+        return planner.plan_bill(
+            bill,
+            link,
+            lines=lines,
+            customer_id=customer["Id"],
+            item_ids=ensure_items(qbo, {"Service": "Services"}),
+            start_date="",
+            held="",
+            account="5",
+            force=link is not None,
+        )
+
+    first = planned(None)
+    dearer = replace(first, expect=replace(first.expect, amount=Decimal("107.01"), tax=Decimal("7.01")))
+    assert write(connection, qbo, [dearer]) == [Done.FAILED]
+    link = link_of(connection)
+    assert (link.state, link.error_code) == (LinkState.FAILED, totals.MISMATCH)
+    assert "QuickBooks shows a total of 107.00 (tax 7.00), but Clio's bill is 107.01 (tax 7.01)" in link.reason
+    [invoice] = company.qbo.store.snapshot(company.qbo_config.realm_id, "Invoice")
+    assert link.qbo_id == invoice["Id"]
+
+    assert write(connection, qbo, [planned(link)]) == [Done.UPDATED]
+    assert link_of(connection).state == LinkState.SYNCED
+    assert len(company.qbo.store.snapshot(company.qbo_config.realm_id, "Invoice")) == 1

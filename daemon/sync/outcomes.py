@@ -21,6 +21,7 @@ from billsync.daemon.store.db import database
 from billsync.daemon.store.leases import fenced
 from billsync.daemon.store.links import DependencyKey, load, upsert
 from billsync.daemon.store.models import Connection, Link, LinkState
+from billsync.daemon.sync import totals
 from billsync.daemon.sync.planner import Action, Op
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,21 @@ def synced(op: Op, qbo_id: str, sync_token: str, reason: str = "") -> Outcome:
         LinkState.SYNCED,
         reason,
         depends_on=op.depends_on,
+        qbo_id=qbo_id,
+        sync_token=sync_token,
+        fingerprint=op.fingerprint,
+        qbo_ref=op.natural_ref,
+    )
+
+
+def mismatched(op: Op, qbo_id: str, sync_token: str, reason: str) -> Outcome:
+    """Written, but QuickBooks shows other amounts than Clio: failed, keeping the object, so
+    that what follows updates it instead of creating another."""
+    return Outcome(
+        LinkState.FAILED,
+        reason,
+        totals.MISMATCH,
+        depends_on=None,
         qbo_id=qbo_id,
         sync_token=sync_token,
         fingerprint=op.fingerprint,

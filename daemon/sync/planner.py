@@ -16,8 +16,9 @@ from typing import Protocol
 
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind, LinkState
-from billsync.daemon.sync import mapping
+from billsync.daemon.sync import mapping, totals
 from billsync.daemon.sync.mapping import Invalid, Record
+from billsync.daemon.sync.totals import Totals
 
 KIND_ENTITY = {
     Kind.CONTACT: "Customer",
@@ -73,6 +74,7 @@ class LinkLike(Protocol):
     fingerprint: str | None
     qbo_ref: str | None
     reason: str
+    error_code: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Op:
     sync_token: str = ""
     #: A second name to try when QBO says the first is taken (customers only).
     fallback_name: str = ""
+    #: What QuickBooks must show once it wrote the op's document (invoices, credit memos).
+    expect: Totals | None = None
 
     @property
     def entity(self) -> str:
@@ -122,10 +126,16 @@ def _write(op: Op, body: Record, link: LinkLike | None, *, force: bool) -> Op:
             return _update(op, link.qbo_id, link.sync_token, {**body, "Active": True}, fingerprint=fp)
         return replace(op, action=Action.CREATE, body=body, fingerprint=fp)
     if has_object(link):
-        if link.state == LinkState.SYNCED and link.fingerprint == fp and not force:
+        if link.fingerprint == fp and not force and _settled(link):
             return replace(op, fingerprint=fp)
         return _update(op, link.qbo_id, link.sync_token, body, fingerprint=fp)
     return replace(op, action=Action.CREATE, body=body, fingerprint=fp)
+
+
+def _settled(link: LinkLike) -> bool:
+    """Whether sending the same body again would change nothing: it is in QuickBooks, or
+    QuickBooks already turned it into other amounts (only a change, or a re-sync, retries)."""
+    return link.state == LinkState.SYNCED or (link.state == LinkState.FAILED and link.error_code == totals.MISMATCH)
 
 
 def _update(op: Op, qbo_id: str, sync_token: str | None, body: Record, *, fingerprint: str) -> Op:
@@ -283,7 +293,7 @@ def plan_bill(
         body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
-    return _write(op, body, link, force=force)
+    return _write(replace(op, expect=totals.of_bill(bill)), body, link, force=force)
 
 
 def allocation_label(allocation: Record) -> str:
@@ -385,7 +395,7 @@ def plan_credit_memo(
         body = mapping.credit_memo(memo, customer_id, item_id, account=account)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
-    return _write(op, body, link, force=force)
+    return _write(replace(op, expect=totals.of_credit_note(memo)), body, link, force=force)
 
 
 def plan_contacts(

@@ -28,7 +28,7 @@ from decimal import Decimal
 from billsync.daemon.qbo.client import BatchOp, Operation, QuickBooks
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store.models import Connection, Link, LinkState
-from billsync.daemon.sync import mapping, outcomes
+from billsync.daemon.sync import mapping, outcomes, totals
 from billsync.daemon.sync.outcomes import Outcome
 from billsync.daemon.sync.planner import Action, Op
 
@@ -172,9 +172,10 @@ class Writer:
                     recorded.append((op, outcomes.failed(UNCONFIRMED_REASON)))
                 continue
             if result.fault is None:
-                entity = result.entity or {}
-                recorded.append((op, outcomes.synced(op, str(entity["Id"]), str(entity.get("SyncToken", "0")))))
-                self.on_done(op, Done.CREATED if op.action is Action.CREATE else Done.UPDATED)
+                outcome = written(op, result.entity or {})
+                recorded.append((op, outcome))
+                if outcome.state == LinkState.SYNCED:
+                    self.on_done(op, Done.CREATED if op.action is Action.CREATE else Done.UPDATED)
                 continue
             fault = result.fault
             if not fault.validation:
@@ -217,8 +218,9 @@ class Writer:
             if not fault.validation:
                 raise
             return _fault_outcome(op, fault)
-        self.on_done(op, Done.UPDATED)
-        return outcomes.synced(op, str(saved["Id"]), str(saved["SyncToken"]))
+        outcome = written(op, saved)
+        self.on_done(op, Done.UPDATED if outcome.state == LinkState.SYNCED else Done.FAILED)
+        return outcome
 
     def _retire(self, op: Op, stale_retried: bool = False) -> None:
         """Void or delete in QBO what was voided or deleted in Clio."""
@@ -264,6 +266,15 @@ class Writer:
             if fault.not_found:
                 return None
             raise
+
+
+def written(op: Op, entity: dict) -> Outcome:
+    """The outcome of a write QBO answered with ``entity``: synced, unless QuickBooks shows
+    other amounts than the Clio record's (:mod:`billsync.daemon.sync.totals`)."""
+    qbo_id, token = str(entity["Id"]), str(entity.get("SyncToken", "0"))
+    if op.expect is not None and (why := totals.mismatch(op.expect, entity)):
+        return outcomes.mismatched(op, qbo_id, token, why)
+    return outcomes.synced(op, qbo_id, token)
 
 
 def voided(entity: dict) -> bool:
