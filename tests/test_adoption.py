@@ -9,6 +9,7 @@ from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import mapping, planner, recovery
 from billsync.daemon.sync.mapping import Marker
 from billsync.daemon.sync.planner import Action, Op
+from billsync.daemon.sync.taxes import TaxTreatment
 from tests.test_planner import BILL, LINES
 
 ACCOUNT, OTHER = "5", "6"
@@ -20,10 +21,22 @@ class Synced:
     state, qbo_id, sync_token, fingerprint, qbo_ref, reason, error_code = "synced", "500", "0", "x", None, "", ""
 
 
-def create_invoice() -> Op:
+def planned_bill(bill: dict, link: Synced | None) -> Op:
     return planner.plan_bill(
-        BILL, None, lines=LINES, customer_id="77", item_ids={"Service": "1"}, start_date="", held="", account=ACCOUNT
+        bill,
+        link,
+        lines=LINES,
+        customer_id="77",
+        item_ids={"Service": "1"},
+        start_date="",
+        held="",
+        account=ACCOUNT,
+        tax=TaxTreatment.TOTAL_TAX,
     )
+
+
+def create_invoice() -> Op:
+    return planned_bill(BILL, None)
 
 
 def create_payment() -> Op:
@@ -81,16 +94,7 @@ def test_a_marker_from_before_accounts_were_named_is_adopted_only_on_the_records
 
 
 def test_only_creates_are_turned_into_adoptions():
-    voided = planner.plan_bill(
-        {**BILL, "state": "void"},
-        Synced(),
-        lines=LINES,
-        customer_id="77",
-        item_ids={"Service": "1"},
-        start_date="",
-        held="",
-        account=ACCOUNT,
-    )
+    voided = planned_bill({**BILL, "state": "void"}, Synced())
     assert planner.adopt_marked(voided, in_qbo(create_invoice(), account=ACCOUNT)) == voided
 
 

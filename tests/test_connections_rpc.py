@@ -37,7 +37,7 @@ def test_settings_change_only_what_is_set_and_are_logged(client, connection):
     assert (s.start_date, s.sync_interval_seconds, dict(s.item_mapping)) == (
         "2026-02-01",
         300,
-        {"Service": "Services", "Expense": "Disbursements"},
+        {"Service": "Services", "Expense": "Disbursements", "Tax": "Sales tax (Clio)"},
     )
     events = client.list_events(connection.id).events
     assert events[-1].type == "settings.changed" and events[-1].actor == "tester via api"

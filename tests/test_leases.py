@@ -113,26 +113,19 @@ def test_a_release_tells_the_next_claim_whether_writes_may_be_on_their_way(db, a
     assert leases.prior_writes_settled(leases.claim(connection.id, B, landing=LANDING)) is answered
 
 
-class Settings:
-    """QBO as a cycle's first step reads it: Preferences only."""
-
-    def preferences(self) -> dict:
-        return {"SalesFormsPrefs": {"CustomTxnNumbers": True}}
-
-
 def test_a_cycle_taken_over_moves_no_watermark_and_records_no_settings(db):
     """A holder paused past its lease resumes at the end of its cycle: what it read is the
     new holder's to record."""
     connection = Connection.create(name="Firm", state="connected")
     stalled = leases.claim(connection.id, A, landing=LANDING)
-    cycle = Cycle(stalled, Settings(), None, Progress(Run.create(connection=connection, trigger="test")))
+    cycle = Cycle(stalled, None, None, Progress(Run.create(connection=connection, trigger="test")))
     lapse(connection.id)
     leases.claim(connection.id, B, landing=LANDING)
 
     with pytest.raises(LeaseLost):
         cycle.advance({"bills": clio_reader.Mark("2030-01-01T00:00:00+00:00", {})})
     with pytest.raises(LeaseLost):
-        cycle.check_settings()
+        cycle.check_settings({"SalesFormsPrefs": {"CustomTxnNumbers": True}})  # as QBO's Preferences read
 
     assert not Watermark.select().exists()
     assert Connection.get_by_id(connection.id).qbo_checks is None

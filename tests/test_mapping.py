@@ -8,6 +8,7 @@ import pytest
 
 from billsync.daemon.sync import mapping
 from billsync.daemon.sync.mapping import Invalid
+from billsync.daemon.sync.taxes import TaxTreatment
 
 ITEMS = {"Service": "1", "Expense": "2"}
 
@@ -48,30 +49,62 @@ def test_disambiguation_is_stable_and_fits():
     assert len(mapping.disambiguated("y" * 500, 123)) == 500
 
 
+TAXED_BILL = {
+    "id": 9,
+    "number": "2024-0042",
+    "issued_at": "2024-03-01",
+    "due_at": "2024-03-31",
+    "sub_total": "449.25",
+    "tax_sum": "41.33",
+    "secondary_tax_sum": "8.10",
+    "total": "453.68",
+    "state": "awaiting_payment",
+}
+TAXED_LINES = [
+    line(1, price="275.50", quantity="1.5", total="413.25", taxable=True),
+    line(2, "Expense", "40.00", "1", "36.00"),
+]
+
+
+def qbo_total(body: dict) -> Decimal:
+    """What QBO makes the invoice total: its sales lines, less the discount, plus the tax it keeps."""
+    amounts = [(Decimal(str(line["Amount"])), line["DetailType"]) for line in body["Line"]]
+    sales = sum(a for a, kind in amounts if kind == "SalesItemLineDetail")
+    discount = sum(a for a, kind in amounts if kind == "DiscountLineDetail")
+    return sales - discount + body["TxnTaxDetail"]["TotalTax"]
+
+
 def test_invoice_total_equals_the_bill_to_the_cent_with_discount_and_taxes():
-    lines = [
-        line(1, price="275.50", quantity="1.5", total="413.25", taxable=True),
-        line(2, "Expense", "40.00", "1", "36.00"),
-    ]
-    bill = {
-        "id": 9,
-        "number": "2024-0042",
-        "issued_at": "2024-03-01",
-        "due_at": "2024-03-31",
-        "sub_total": "449.25",
-        "tax_sum": "49.43",
-        "secondary_tax_sum": "0",
-        "total": "453.68",
-        "state": "awaiting_payment",
-    }
-    body = mapping.invoice(bill, lines, "77", ITEMS, account="5")
-    amounts = [Decimal(str(line["Amount"])) for line in body["Line"]]
-    discount = sum(a for a, line in zip(amounts, body["Line"]) if line["DetailType"] == "DiscountLineDetail")
-    sales = sum(a for a, line in zip(amounts, body["Line"]) if line["DetailType"] == "SalesItemLineDetail")
-    assert sales - discount + body["TxnTaxDetail"]["TotalTax"] == Decimal("453.68")
+    body = mapping.invoice(TAXED_BILL, TAXED_LINES, "77", ITEMS, account="5", tax=TaxTreatment.TOTAL_TAX)
+    assert qbo_total(body) == Decimal("453.68")
+    assert body["TxnTaxDetail"] == {"TotalTax": Decimal("49.43")}, "both Clio taxes"
     assert body["Line"][0]["SalesItemLineDetail"]["TaxCodeRef"] == {"value": "TAX"}
     assert "Qty" not in body["Line"][1]["SalesItemLineDetail"], "a discounted line is sent by amount only"
     assert body["DocNumber"] == "2024-0042" and body["PrivateNote"] == "billsync: Clio account 5 bill 9"
+
+
+def test_without_sales_tax_the_taxes_are_one_line_on_the_tax_item_and_the_total_is_the_same():
+    items = {**ITEMS, mapping.TAX_ITEM: "3"}
+    body = mapping.invoice(TAXED_BILL, TAXED_LINES, "77", items, account="5", tax=TaxTreatment.TAX_LINE)
+    assert qbo_total(body) == Decimal("453.68")
+    assert body["TxnTaxDetail"] == {"TotalTax": Decimal("0.00")}
+    [tax_line] = [line for line in body["Line"] if line.get("Description") == mapping.TAX_LINE_DESCRIPTION]
+    assert tax_line["Amount"] == Decimal("49.43")
+    assert tax_line["SalesItemLineDetail"]["ItemRef"] == {"value": "3"}
+    codes = {
+        line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in body["Line"] if "SalesItemLineDetail" in line
+    }
+    assert codes == {"NON"}, "no line asks QuickBooks for a tax it would not compute"
+    with pytest.raises(Invalid, match="no QuickBooks item is mapped for Clio's tax"):
+        mapping.invoice(TAXED_BILL, TAXED_LINES, "77", ITEMS, account="5", tax=TaxTreatment.TAX_LINE)
+
+
+def test_an_untaxed_bill_makes_the_same_invoice_whatever_the_company_does_with_tax():
+    """So that a company's tax setting, or its first reading, never re-sends untaxed invoices."""
+    bill = {**TAXED_BILL, "sub_total": "100.00", "tax_sum": "0", "secondary_tax_sum": "0", "total": "100.00"}
+    bodies = [mapping.invoice(bill, [line(1)], "77", ITEMS, account="5", tax=tax) for tax in TaxTreatment]
+    assert bodies[0] == bodies[1]
+    assert mapping.fingerprint(bodies[0]) == mapping.fingerprint(bodies[1])
 
 
 @pytest.mark.parametrize(
@@ -87,7 +120,7 @@ def test_invoice_total_equals_the_bill_to_the_cent_with_discount_and_taxes():
 def test_what_qbo_would_refuse_is_caught_with_a_reason(bill, lines, message):
     bill = {"id": 1, "total": "100.00", "tax_sum": "0", **bill}
     with pytest.raises(Invalid, match=message):
-        mapping.invoice(bill, lines, "77", ITEMS, account="5")
+        mapping.invoice(bill, lines, "77", ITEMS, account="5", tax=TaxTreatment.TOTAL_TAX)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import mapping, planner, totals
 from billsync.daemon.sync.planner import Action
+from billsync.daemon.sync.taxes import TaxTreatment
 
 ITEMS = {"Service": "1", "Expense": "2"}
 #: The Clio account every marker here names.
@@ -51,6 +52,7 @@ def plan(bill=BILL, link=None, customer="77", held="", force=False):
         start_date="",
         held=held,
         account=ACCOUNT,
+        tax=TaxTreatment.TOTAL_TAX,
         force=force,
     )
 

@@ -7,12 +7,17 @@ from decimal import Decimal
 import pytest
 
 from billsync.daemon.sync import totals
+from billsync.daemon.sync.taxes import TaxTreatment
 
 BILL = {"total": "1130.00", "tax_sum": "100.00", "secondary_tax_sum": "30.00"}
 
 
-def test_a_bills_invoice_must_show_its_total_and_both_taxes():
-    assert totals.of_bill(BILL) == totals.Totals(Decimal("1130.00"), Decimal("130.00"), "Clio's bill")
+def test_a_bills_invoice_must_show_its_total_and_both_taxes_as_its_tax_or_on_a_line():
+    assert totals.of_bill(BILL, TaxTreatment.TOTAL_TAX) == totals.Totals(
+        Decimal("1130.00"), Decimal("130.00"), "Clio's bill"
+    )
+    as_a_line = totals.Totals(Decimal("1130.00"), Decimal("0.00"), "Clio's bill")
+    assert totals.of_bill(BILL, TaxTreatment.TAX_LINE) == as_a_line, "the taxes are a line, not the invoice's tax"
     credit = totals.Totals(Decimal("25.00"), Decimal("0.00"), "Clio's credit note")
     assert totals.of_credit_note({"amount": 25}) == credit
 
@@ -23,7 +28,12 @@ def test_a_bills_invoice_must_show_its_total_and_both_taxes():
     ids=["numbers", "strings", "decimals"],
 )
 def test_equal_figures_in_any_notation_agree(total, tax):
-    assert totals.mismatch(totals.of_bill(BILL), {"TotalAmt": total, "TxnTaxDetail": {"TotalTax": tax}}) == ""
+    assert (
+        totals.mismatch(
+            totals.of_bill(BILL, TaxTreatment.TOTAL_TAX), {"TotalAmt": total, "TxnTaxDetail": {"TotalTax": tax}}
+        )
+        == ""
+    )
 
 
 @pytest.mark.parametrize(
@@ -37,7 +47,7 @@ def test_equal_figures_in_any_notation_agree(total, tax):
     ids=["tax-ignored", "a-cent-more", "tax-moved", "no-tax"],
 )
 def test_a_difference_of_a_cent_names_both_figures(entity):
-    why = totals.mismatch(totals.of_bill(BILL), entity)
+    why = totals.mismatch(totals.of_bill(BILL, TaxTreatment.TOTAL_TAX), entity)
     shown = totals.of_entity(entity)
     assert f"QuickBooks shows a total of {shown.amount:,} (tax {shown.tax:,})" in why
     assert "Clio's bill is 1,130.00 (tax 130.00)" in why

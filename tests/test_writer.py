@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import replace
 from decimal import Decimal
 
 import httpx
@@ -24,9 +23,11 @@ from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import outcomes, planner, recovery, totals
 from billsync.daemon.sync.engine import ensure_items
 from billsync.daemon.sync.planner import Action, Op
+from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.daemon.sync.writer import UNCONFIRMED_REASON, Done, Writer
 from billsync.sandbox.server import Sandbox
 from tests.clients_fixtures import fast_http, qbo, qbo_row, sandbox  # noqa: F401 - fixtures are parameters of the tests
+from tests.harness import set_preferences
 
 
 @pytest.fixture
@@ -249,9 +250,10 @@ def test_an_invoice_quickbooks_totals_otherwise_fails_with_both_figures_and_keep
     company,
     qbo,  # noqa: F811
 ) -> None:
-    """QuickBooks answered the write with other figures than Clio's (here Clio's figures are
-    made a cent dearer than the invoice sent, as tax QuickBooks computed itself would leave
-    them): the link fails and says both, and keeps the invoice, so a re-sync updates it."""
+    """QuickBooks answered the write with other figures than Clio's: the tax was sent as the
+    invoice's own to a company with sales tax off, which drops it (as a company whose setting
+    changed since the run read it would). The link fails and says both, and keeps the
+    invoice, so that a re-sync updates it once the company keeps the tax."""
     connection = Connection.create(name="Firm")
     customer = qbo.create("Customer", {"DisplayName": "Jane Doe"})
     bill = {
@@ -276,18 +278,18 @@ def test_an_invoice_quickbooks_totals_otherwise_fails_with_both_figures_and_keep
             start_date="",
             held="",
             account="5",
+            tax=TaxTreatment.TOTAL_TAX,
             force=link is not None,
         )
 
-    first = planned(None)
-    dearer = replace(first, expect=replace(first.expect, amount=Decimal("107.01"), tax=Decimal("7.01")))
-    assert write(connection, qbo, [dearer]) == [Done.FAILED]
+    assert write(connection, qbo, [planned(None)]) == [Done.FAILED]
     link = link_of(connection)
     assert (link.state, link.error_code) == (LinkState.FAILED, totals.MISMATCH)
-    assert "QuickBooks shows a total of 107.00 (tax 7.00), but Clio's bill is 107.01 (tax 7.01)" in link.reason
+    assert "QuickBooks shows a total of 100.00 (tax 0.00), but Clio's bill is 107.00 (tax 7.00)" in link.reason
     [invoice] = company.qbo.store.snapshot(company.qbo_config.realm_id, "Invoice")
     assert link.qbo_id == invoice["Id"]
 
+    set_preferences(company, UsingSalesTax=True)
     assert write(connection, qbo, [planned(link)]) == [Done.UPDATED]
     assert link_of(connection).state == LinkState.SYNCED
     assert len(company.qbo.store.snapshot(company.qbo_config.realm_id, "Invoice")) == 1

@@ -197,9 +197,10 @@ def settings(connection_id: int) -> Any:
     if request.method == "GET":
         s = c.settings
         form.start_date.data, form.sync_interval_seconds.data = s.start_date, s.sync_interval_seconds
-        form.service_item.data, form.expense_item.data = (
+        form.service_item.data, form.expense_item.data, form.tax_item.data = (
             s.item_mapping.get("Service", ""),
             s.item_mapping.get("Expense", ""),
+            s.item_mapping.get("Tax", ""),
         )
         form.time_zone.data = s.time_zone
     elif form.validate_on_submit():
@@ -208,7 +209,11 @@ def settings(connection_id: int) -> Any:
                 connection_id,
                 start_date=form.start_date.data or "",
                 sync_interval_seconds=form.sync_interval_seconds.data,
-                item_mapping={"Service": form.service_item.data or "", "Expense": form.expense_item.data or ""},
+                item_mapping={
+                    "Service": form.service_item.data or "",
+                    "Expense": form.expense_item.data or "",
+                    "Tax": form.tax_item.data or "",
+                },
                 time_zone=form.time_zone.data or "",
             )
             return after_action(connection_id, "Settings saved.")

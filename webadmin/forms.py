@@ -62,6 +62,12 @@ class SettingsForm(PanelForm):
     expense_item = StringField(
         "QuickBooks item for Clio expenses", validators=ITEM_NAME, description="Empty: the default item, “Expenses”."
     )
+    tax_item = StringField(
+        "QuickBooks item for Clio's tax",
+        validators=ITEM_NAME,
+        description="Used only where QuickBooks has sales tax off, which would drop the tax: it becomes a line on "
+        "this item. Empty: the default item, “Sales tax (Clio)”, on a liability account “Sales tax collected (Clio)”.",
+    )
     time_zone = StringField(
         "Time zone",
         validators=[Optional(), Length(max=200)],

@@ -18,7 +18,8 @@ from billsync.daemon.store.models import DEFAULT_SETTINGS, Connection, Link, Wat
 log = logging.getLogger(__name__)
 
 MIN_INTERVAL, MAX_INTERVAL = 30, 7 * 24 * 3600
-LINE_KINDS = ("Service", "Expense")
+#: The ``item_mapping`` keys: Clio's two kinds of line, and its tax (``sync.mapping.TAX_ITEM``).
+ITEM_KINDS = tuple(DEFAULT_SETTINGS["item_mapping"])
 
 
 def get(connection_id: int) -> Connection:
@@ -55,8 +56,8 @@ def merge_settings(current: dict, changes: dict) -> dict:
     if "time_zone" in changes:
         merged["time_zone"] = time_zone(changes["time_zone"])
     for kind, item in changes.get("item_mapping", {}).items():
-        if kind not in LINE_KINDS:
-            raise InvalidArgument(f"item_mapping keys are {' and '.join(LINE_KINDS)}, not {echo(kind)}")
+        if kind not in ITEM_KINDS:
+            raise InvalidArgument(f"item_mapping keys are {', '.join(ITEM_KINDS)}, not {echo(kind)}")
         if ":" in item or len(item) > 100:
             raise InvalidArgument("a QBO item name has at most 100 characters and no ':'")
         item = text(item, f"item_mapping[{kind!r}]").strip()

@@ -45,7 +45,8 @@ RUN_STATES = ("running", "succeeded", "failed")
 DEFAULT_SETTINGS = {
     "start_date": "",
     "sync_interval_seconds": 300,
-    "item_mapping": {"Service": "Services", "Expense": "Expenses"},
+    # "Tax" is the item Clio's tax goes on where QBO's sales tax would drop it (sync.taxes).
+    "item_mapping": {"Service": "Services", "Expense": "Expenses", "Tax": "Sales tax (Clio)"},
 }
 
 

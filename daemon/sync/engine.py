@@ -25,10 +25,11 @@ from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import leases, links
 from billsync.daemon.store.links import DependencyKey
-from billsync.daemon.store.models import KINDS, Connection, Kind, Link, LinkState, Run
-from billsync.daemon.sync import broken, credits, mapping, outcomes, planner, recovery
+from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Kind, Link, LinkState, Run
+from billsync.daemon.sync import broken, credits, mapping, outcomes, planner, recovery, taxes
 from billsync.daemon.sync.mapping import Record
 from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, Action, Op
+from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.daemon.sync.writer import Done, Writer
 
 #: Outcomes a run counts, besides how many ops it planned (total) and finished (done).
@@ -89,7 +90,8 @@ class Cycle:
         self.force = {k: set(v) for k, v in (force or {}).items()}
         self.writer = Writer(connection, qbo, progress.done)
         self.start_date = connection.settings.get("start_date", "")
-        self._item_ids: dict[str, str] | None = None
+        #: The QBO item of each ``item_mapping`` kind this cycle needed so far.
+        self._item_ids: dict[str, str] = {}
         #: (kind, Clio id) of every op this cycle planned.
         self.planned: set[tuple[str, str]] = set()
         #: QBO ids of the credit memos this cycle created, which QBO may have applied by itself.
@@ -99,7 +101,9 @@ class Cycle:
         """The cycle as steps: it yields after each Clio read and each round of writes, so
         that one worker can take turns among many connections (see ``scheduler``). Each
         yield is the seconds to wait before the next step: QBO's limits for this realm."""
-        self.checks = self.check_settings()
+        preferences = self.qbo.preferences()
+        self.checks = self.check_settings(preferences)
+        self.tax = taxes.treatment(preferences)
         self.pending = recovery.resolve_pending(self.connection, self.qbo)
         self.again: dict[str, set[str]] = {}
         for kind, ids in [*self.pending.adopted.items(), *self.pending.unresolved.items(), *self.force.items()]:
@@ -140,9 +144,9 @@ class Cycle:
 
     # --- settings and what to plan again --------------------------------------------
 
-    def check_settings(self) -> list[dict[str, Any]]:
+    def check_settings(self, preferences: dict[str, Any]) -> list[dict[str, Any]]:
         """QBO's settings checks now, recorded on the connection (with an event when they changed)."""
-        checks = qbo_settings.read_checks(self.qbo.preferences())
+        checks = qbo_settings.read_checks(preferences)
         if checks != self.connection.qbo_checks:
             with leases.fenced(self.connection):  # a cycle taken over records nothing
                 qbo_settings.record(self.connection, checks)
@@ -237,19 +241,23 @@ class Cycle:
                 found[customer["DisplayName"].lower()] = customer
         return found
 
-    def item_ids(self) -> dict[str, str]:
-        """QBO item ids for each Clio line kind, creating the mapped Service items if missing."""
-        if self._item_ids is None:
-            self._item_ids = ensure_items(self.qbo, self.connection.settings.get("item_mapping", {}))
-        return self._item_ids
+    def item_ids(self, *, taxed: bool = False) -> dict[str, str]:
+        """QBO item ids for each Clio line kind, and for Clio's tax when ``taxed`` records are
+        to be written and it goes on a line; the mapped Service items are made if missing."""
+        mapped = {**DEFAULT_SETTINGS["item_mapping"], **self.connection.settings.get("item_mapping", {})}
+        if not (taxed and self.tax is TaxTreatment.TAX_LINE):
+            del mapped[mapping.TAX_ITEM]
+        if wanted := {kind: name for kind, name in mapped.items() if kind not in self._item_ids}:
+            self._item_ids |= ensure_items(self.qbo, wanted)
+        return {kind: self._item_ids[kind] for kind in mapped}
 
     def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
         records = sorted(bills.values(), key=lambda b: b["id"])
         existing = links.load(self.connection, Kind.INVOICE, [b["id"] for b in records])
         customers = links.qbo_ids(self.connection, Kind.CONTACT, [(b.get("client") or {}).get("id") for b in records])
-        eligible = any(not mapping.skip_reason(b, self.start_date) for b in records)
+        eligible = [b for b in records if not mapping.skip_reason(b, self.start_date)]
         held = qbo_settings.held(self.checks, Kind.INVOICE)
-        items = self.item_ids() if eligible and not held else {}
+        items = self.item_ids(taxed=any(mapping.tax_of(b) for b in eligible)) if eligible and not held else {}
         force = self.force.get(Kind.INVOICE, set())
         ops = [
             planner.plan_bill(
@@ -261,6 +269,7 @@ class Cycle:
                 start_date=self.start_date,
                 held=held,
                 account=self.connection.clio_account_id,
+                tax=self.tax,
                 force=str(b["id"]) in force,
             )
             for b in records
@@ -366,8 +375,15 @@ class Cycle:
                 clio_reader.save_watermark(self.connection, resource, mark)
 
 
+#: The account Clio's tax is booked to where it goes on a line, made when the company has
+#: no account of this name: tax collected is owed to the tax agency, not earned, so it is a
+#: liability and never income.
+TAX_ACCOUNT = {"Name": "Sales tax collected (Clio)", "AccountType": "Other Current Liability"}
+
+
 def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
-    """Finds (or creates, as Service items on the first income account) the mapped items.
+    """Finds (or creates, as Service items) the mapped items: sales on the first income
+    account, Clio's tax (``mapping.TAX_ITEM``) on :data:`TAX_ACCOUNT`.
 
     Each create has a requestid of its own: sent again after a lost answer, it is answered
     with the item made, not refused as a taken name (6240); a later cycle finds it by name.
@@ -379,19 +395,30 @@ def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
         i["Name"]: str(i["Id"])
         for i in qbo.query(f"select * from Item where Name in ({', '.join(quote(n) for n in names)})")
     }
-    missing = [n for n in names if n not in found]
-    if missing:
-        accounts = qbo.query("select * from Account where AccountType = 'Income'")
-        if not accounts:
-            raise FailedPrecondition(
-                f"QuickBooks has no income account to create the items {', '.join(missing)} on; "
-                "create one, or map existing items in the settings"
-            )
-        for name in missing:
+    for kind, name in sorted(mapping_.items()):
+        if name not in found:
+            account = _tax_account(qbo) if kind == mapping.TAX_ITEM else _income_account(qbo, name)
             item = qbo.create(
                 "Item",
-                {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": str(accounts[0]["Id"])}},
+                {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": account}},
                 requestid=uuid.uuid4().hex,
             )
             found[name] = str(item["Id"])
     return {kind: found[name] for kind, name in mapping_.items()}
+
+
+def _income_account(qbo: QuickBooks, item: str) -> str:
+    accounts = qbo.query("select * from Account where AccountType = 'Income'")
+    if not accounts:
+        raise FailedPrecondition(
+            f"QuickBooks has no income account to create the item {item} on; "
+            "create one, or map existing items in the settings"
+        )
+    return str(accounts[0]["Id"])
+
+
+def _tax_account(qbo: QuickBooks) -> str:
+    found = qbo.query(f"select * from Account where Name = {quote(TAX_ACCOUNT['Name'])}")
+    if found:
+        return str(found[0]["Id"])
+    return str(qbo.create("Account", TAX_ACCOUNT, requestid=uuid.uuid4().hex)["Id"])

@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from billsync.daemon.sync.taxes import TaxTreatment
+
 Record = dict[str, Any]
 
 ISSUED_STATES = ("awaiting_payment", "paid")
@@ -26,6 +28,9 @@ PERSON_NAME_MAX = 100
 DESCRIPTION_MAX = 4000
 ZERO = Decimal("0.00")
 MARKER_PREFIX = "billsync: Clio"
+#: The ``item_mapping`` key of the item Clio's tax goes on as a line (``taxes.TaxTreatment.TAX_LINE``).
+TAX_ITEM = "Tax"
+TAX_LINE_DESCRIPTION = "Tax (Clio)"
 _MARKER = re.compile(rf"{MARKER_PREFIX} (?:account (?P<account>\S+) )?(?P<kind>\w+) (?P<clio_id>\S+)")
 
 
@@ -143,12 +148,10 @@ def _date(value: Any) -> str:
     return str(value)[:10] if value else dt.date.today().isoformat()
 
 
-def _sales_line(line: Record, item_id: str) -> Record:
+def _sales_line(line: Record, item_id: str, tax: TaxTreatment) -> Record:
     amount = money(line.get("total"))
-    detail: Record = {
-        "ItemRef": {"value": item_id},
-        "TaxCodeRef": {"value": "TAX" if line.get("taxable") or line.get("secondary_taxable") else "NON"},
-    }
+    taxed = tax is TaxTreatment.TOTAL_TAX and (line.get("taxable") or line.get("secondary_taxable"))
+    detail: Record = {"ItemRef": {"value": item_id}, "TaxCodeRef": {"value": "TAX" if taxed else "NON"}}
     quantity, price = Decimal(str(line.get("quantity") or 0)), Decimal(str(line.get("price") or 0))
     if quantity and money(quantity * price) == amount:
         detail.update(Qty=quantity, UnitPrice=price)
@@ -160,12 +163,22 @@ def _sales_line(line: Record, item_id: str) -> Record:
     return body
 
 
-def invoice(bill: Record, lines: list[Record], customer_id: str, item_ids: dict[str, str], *, account: str) -> Record:
+def invoice(
+    bill: Record,
+    lines: list[Record],
+    customer_id: str,
+    item_ids: dict[str, str],
+    *,
+    account: str,
+    tax: TaxTreatment,
+) -> Record:
     """A Clio bill as a QBO Invoice whose TotalAmt equals the bill's total to the cent.
 
     Lines keep their own amounts (after any line discount); the bill-level discount is a
-    discount line and both Clio taxes are the invoice's total tax, because those are the
-    figures Clio prints and QBO must show the same.
+    discount line; both Clio taxes are the invoice's total tax, or one line on the tax item
+    where the company has no sales tax (:mod:`billsync.daemon.sync.taxes`), because those are
+    the figures Clio prints and QBO must show the same. An untaxed bill's invoice is the
+    same either way.
     """
     number = str(bill.get("number") or "").strip()
     if not number:
@@ -184,11 +197,15 @@ def invoice(bill: Record, lines: list[Record], customer_id: str, item_ids: dict[
     if sub_total != money(bill.get("sub_total", sub_total)):
         shown = money(bill.get("sub_total"))
         raise Invalid(f"Bill {number}: its lines add up to {sub_total}, but Clio shows a subtotal of {shown}")
-    tax = money(bill.get("tax_sum")) + money(bill.get("secondary_tax_sum"))
-    discount = sub_total + tax - money(bill.get("total"))
+    tax_sum = tax_of(bill)
+    discount = sub_total + tax_sum - money(bill.get("total"))
     if discount < 0:
         raise Invalid(f"Bill {number}: its total {money(bill.get('total'))} is more than its lines and taxes add up to")
-    body_lines = [_sales_line(line, item_ids[str(line.get("kind"))]) for line in sorted(lines, key=_line_order)]
+    body_lines = [_sales_line(line, item_ids[str(line.get("kind"))], tax) for line in sorted(lines, key=_line_order)]
+    if tax_sum and tax is TaxTreatment.TAX_LINE:
+        if TAX_ITEM not in item_ids:
+            raise Invalid(f"Bill {number} is taxed, and no QuickBooks item is mapped for Clio's tax")
+        body_lines.append(_tax_line(tax_sum, item_ids[TAX_ITEM]))
     if discount:
         body_lines.append(
             {"Amount": discount, "DetailType": "DiscountLineDetail", "DiscountLineDetail": {"PercentBased": False}}
@@ -198,12 +215,28 @@ def invoice(bill: Record, lines: list[Record], customer_id: str, item_ids: dict[
         "TxnDate": _date(bill.get("issued_at")),
         "CustomerRef": {"value": customer_id},
         "Line": body_lines,
-        "TxnTaxDetail": {"TotalTax": tax},
+        "TxnTaxDetail": {"TotalTax": tax_sum if tax is TaxTreatment.TOTAL_TAX else ZERO},
         "PrivateNote": marker("bill", bill["id"], account=account),
     }
     if bill.get("due_at"):
         body["DueDate"] = _date(bill["due_at"])
     return body
+
+
+def tax_of(bill: Record) -> Decimal:
+    """Both of a Clio bill's taxes."""
+    return money(bill.get("tax_sum")) + money(bill.get("secondary_tax_sum"))
+
+
+def _tax_line(amount: Decimal, item_id: str) -> Record:
+    """Clio's taxes as one line, for a company whose sales tax would drop them."""
+    detail = {"ItemRef": {"value": item_id}, "TaxCodeRef": {"value": "NON"}}
+    return {
+        "Amount": amount,
+        "Description": TAX_LINE_DESCRIPTION,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": detail,
+    }
 
 
 def _line_order(line: Record) -> tuple:

@@ -18,6 +18,7 @@ from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind, LinkState
 from billsync.daemon.sync import mapping, totals
 from billsync.daemon.sync.mapping import Invalid, Record
+from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.daemon.sync.totals import Totals
 
 KIND_ENTITY = {
@@ -262,12 +263,14 @@ def plan_bill(
     start_date: str,
     held: str,
     account: str,
+    tax: TaxTreatment,
     force: bool = False,
 ) -> Op:
     """A bill as an Invoice; void and delete follow Clio; drafts and early bills are skipped.
 
     ``held`` is why QBO's settings hold invoices back, or "" when they do not; ``account``
-    is the connection's Clio account, which the invoice's marker names.
+    is the connection's Clio account, which the invoice's marker names; ``tax`` how the
+    company takes Clio's tax.
     """
     op = Op(Kind.INVOICE, str(bill["id"]), bill_label(bill))
     state = bill.get("state")
@@ -290,10 +293,10 @@ def plan_bill(
             depends_on=DependencyKey(Kind.CONTACT, str(client_id)),
         )
     try:
-        body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account)
+        body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
-    return _write(replace(op, expect=totals.of_bill(bill)), body, link, force=force)
+    return _write(replace(op, expect=totals.of_bill(bill, tax)), body, link, force=force)
 
 
 def allocation_label(allocation: Record) -> str:

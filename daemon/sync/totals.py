@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billsync.daemon.sync.mapping import Record, money
+from billsync.daemon.sync.mapping import Record, money, tax_of
+from billsync.daemon.sync.taxes import TaxTreatment
 
 #: The error code a link failed by the check carries, beside QBO's own fault codes.
 MISMATCH = "totals"
@@ -30,9 +31,10 @@ class Totals:
         return f"{self.amount:,} (tax {self.tax:,})"
 
 
-def of_bill(bill: Record) -> Totals:
-    """What a Clio bill's invoice must total: the bill's total, with both of its taxes."""
-    tax = money(bill.get("tax_sum")) + money(bill.get("secondary_tax_sum"))
+def of_bill(bill: Record, treatment: TaxTreatment) -> Totals:
+    """What a Clio bill's invoice must total: the bill's total, with both of its taxes, which
+    are the invoice's tax unless they went on a line of their own."""
+    tax = tax_of(bill) if treatment is TaxTreatment.TOTAL_TAX else money(0)
     return Totals(money(bill.get("total")), tax, "Clio's bill")
 
 

@@ -17,8 +17,9 @@ behind an integration's back:
 - ``POST /_sandbox/user/<realm>/<Entity>/<id>/<action>`` act as a QBO user: ``delete``,
   ``void``, ``deactivate`` or ``activate``, without needing the SyncToken.
 - ``POST /_sandbox/user/<realm>/preferences`` ``{"CustomTxnNumbers"?: bool,
-  "WarnDuplicateBillNumber"?: bool, "AutoApplyCredit"?: bool}`` switch the settings in
-  Company Settings.
+  "WarnDuplicateBillNumber"?: bool, "AutoApplyCredit"?: bool, "UsingSalesTax"?: bool}``
+  switch the settings in Company Settings (``UsingSalesTax``: ``TaxPrefs``, whether sales
+  forms keep their ``TxnTaxDetail``); a value that is not true, false or null is a 400.
 - ``GET|PATCH /_sandbox/config`` read or change settings (fields of ``QBOConfig``; faults
   as ``{"rate", "kinds", "slow_seconds", "seed"}``, and for writes that lose their answer
   once applied ``{"after_rate", "after_kinds", "after_next"}``: ``after_next`` counts down).
@@ -146,16 +147,24 @@ def act(realm_id: str, entity: str, entity_id: str, action: str) -> Response:
     return _json({name: result})
 
 
+#: The settings ``POST user/<realm>/preferences`` switches: its keys, ``prefs.switch``'s arguments.
+SWITCHES = {
+    "CustomTxnNumbers": "custom_txn_numbers",
+    "WarnDuplicateBillNumber": "warn_duplicate",
+    "AutoApplyCredit": "auto_apply_credit",
+    "UsingSalesTax": "using_sales_tax",
+}
+
+
 @bp.post("/user/<realm_id>/preferences")
 def switch_preferences(realm_id: str) -> Response:
+    """A setting is switched by true or false and left alone when absent or null; anything
+    else is refused before any setting changes, so ``"false"`` cannot switch one on."""
     args = _args()
-    current = prefs.switch(
-        _state().store,
-        realm_id,
-        custom_txn_numbers=args.get("CustomTxnNumbers"),
-        warn_duplicate=args.get("WarnDuplicateBillNumber"),
-        auto_apply_credit=args.get("AutoApplyCredit"),
-    )
+    for key in SWITCHES:
+        if not isinstance(args.get(key), (bool, type(None))):  # 1 == True, yet 1 is no switch
+            raise ValueError(f"{key} must be true or false, not {jsonutil.dumps(args[key])}")
+    current = prefs.switch(_state().store, realm_id, **{arg: args.get(key) for key, arg in SWITCHES.items()})
     if current is None:
         return _json({"error": f"unknown realm {realm_id}"}, 404)
     return _json({"Preferences": current})

@@ -33,6 +33,17 @@ NAME_SHARING = ("Customer", "Vendor")
 MAX_LEVEL = 4
 DELETED_SUFFIX = " (deleted)"
 USD = {"value": "USD", "name": "United States Dollar"}
+#: An account's Classification, which QBO derives from its AccountType ("Read only, System
+#: defined" in Intuit's Account reference, which says the type "is based on the
+#: Classification" and shows Accounts Receivable as Asset, Accounts Payable as Liability).
+#: Non-Posting accounts have none ("Not supported for non-posting accounts").
+CLASSIFICATIONS = {
+    **dict.fromkeys(("Income", "Other Income"), "Revenue"),
+    **dict.fromkeys(("Expense", "Other Expense", "Cost of Goods Sold"), "Expense"),
+    **dict.fromkeys(("Bank", "Accounts Receivable", "Other Current Asset", "Fixed Asset", "Other Asset"), "Asset"),
+    **dict.fromkeys(("Accounts Payable", "Credit Card", "Other Current Liability", "Long Term Liability"), "Liability"),
+    "Equity": "Equity",
+}
 
 
 def _check_name(value: str, element: str, limit: int = 500) -> None:
@@ -173,13 +184,15 @@ def prepare_item(company: Company, name: str, entity: Entity, old: Entity | None
 
 
 def prepare_account(company: Company, name: str, entity: Entity, old: Entity | None) -> None:
-    """Account: unique Name without ``:``, an AccountType."""
+    """Account: unique Name without ``:``, an AccountType, the Classification it implies."""
     _check_name(require(entity, "Name"), "Name", limit=100)
     require(entity, "AccountType")
     entity.setdefault("Active", True)
     _deactivated(entity, old, "Name")
     _unique(company, ("Account",), "Name", entity["Name"], entity.get("Id"))
     entity["FullyQualifiedName"] = entity["Name"]
-    entity.setdefault("Classification", "Revenue" if entity["AccountType"] == "Income" else "Asset")
+    entity.pop("Classification", None)
+    if entity["AccountType"] in CLASSIFICATIONS:
+        entity["Classification"] = CLASSIFICATIONS[entity["AccountType"]]
     entity.setdefault("CurrentBalance", 0)
     entity.setdefault("CurrencyRef", USD)

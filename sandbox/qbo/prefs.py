@@ -5,7 +5,9 @@ duplicate bill number is used* (``OtherPrefs`` NameValue ``WarnDuplicateBillNumb
 decide what becomes of a sent DocNumber (:mod:`billsync.sandbox.qbo.txns`).
 *Automatically apply credits* (Advanced → Automation; ``SalesFormsPrefs.AutoApplyCredit``)
 makes QBO apply open credits to open invoices on its own
-(:func:`billsync.sandbox.qbo.txns.auto_application`).
+(:func:`billsync.sandbox.qbo.txns.auto_application`). *Sales tax*
+(``TaxPrefs.UsingSalesTax``, off in a new company) decides whether a sales form keeps the
+``TxnTaxDetail`` it was sent (:mod:`billsync.sandbox.qbo.txns`).
 
 Which of them the API may change: Intuit's reference for the Preferences entity says the
 preferences "are mostly exposed as read-only through the Preferences endpoint with only a
@@ -21,7 +23,9 @@ an update rather than failing. The conservative reading is deliberate: a client 
 against it offers to switch custom numbers on itself and sends a user to Company
 Settings for the duplicate-number warning. No source says whether ``AutoApplyCredit`` is
 in the writable subset; as a ``SalesFormsPrefs`` field it is merged like the others. The
-admin API and the settings screen flip all three, as a user would.
+admin API and the settings screen flip all three, as a user would. ``TaxPrefs`` is kept
+as it was on an API update, like ``OtherPrefs`` (a person turns sales tax on in QBO's
+Taxes screens); only the admin API switches ``UsingSalesTax``.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ def custom_txn_numbers(company: Company) -> bool:
 
 def auto_apply_credit(company: Company) -> bool:
     return bool(preferences(company).get("SalesFormsPrefs", {}).get("AutoApplyCredit"))
+
+
+def using_sales_tax(company: Company) -> bool:
+    return preferences(company).get("TaxPrefs", {}).get("UsingSalesTax") is True
 
 
 def other_pref(company: Company, name: str) -> str | None:
@@ -105,6 +113,7 @@ def switch(
     custom_txn_numbers: bool | None = None,
     warn_duplicate: bool | None = None,
     auto_apply_credit: bool | None = None,
+    using_sales_tax: bool | None = None,
 ) -> Entity | None:
     """Change the settings as a person in Company Settings does (the admin API and the
     emulated settings screen); None leaves one as it is. The change shows in CDC like any
@@ -120,6 +129,8 @@ def switch(
                 current.setdefault("SalesFormsPrefs", {})[key] = bool(value)
         if warn_duplicate is not None:
             set_other_pref(current, WARN_DUPLICATE, str(bool(warn_duplicate)).lower())
+        if using_sales_tax is not None:
+            current.setdefault("TaxPrefs", {})["UsingSalesTax"] = bool(using_sales_tax)
         current["SyncToken"] = str(int(current["SyncToken"]) + 1)
         when = jsonutil.iso(jsonutil.now())
         current["MetaData"]["LastUpdatedTime"] = when

@@ -78,7 +78,7 @@ ENTITIES: dict[str, Rules] = {
     "Account": _rules(
         "Name SubAccount ParentRef Description Active Classification AccountType CurrentBalance",
         "Name SubAccount ParentRef Description CurrentBalance",
-        "FullyQualifiedName CurrentBalance CurrentBalanceWithSubAccounts",
+        "FullyQualifiedName Classification CurrentBalance CurrentBalanceWithSubAccounts",
     ),
     "Invoice": _rules(
         "DocNumber TxnDate DueDate CustomerRef ClassRef DepartmentRef ProjectRef SalesTermRef Balance TotalAmt",

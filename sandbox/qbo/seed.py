@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from billsync.sandbox.qbo import entities, jsonutil
+from billsync.sandbox.qbo import entities, jsonutil, names
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.store import Company, Entity, Store
 
@@ -134,7 +134,7 @@ def seed_company(store: Store, realm_id: str) -> Company:
                     "AccountSubType": detail,
                     "Active": True,
                     "CurrentBalance": 0,
-                    "Classification": "Revenue" if kind == "Income" else "Asset",
+                    "Classification": names.CLASSIFICATIONS[kind],
                     "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
                 },
             )

@@ -1,12 +1,13 @@
 """Rules of the sales transactions: Invoice, CreditMemo, SalesReceipt, Estimate, Payment.
 
 The server, not the client, computes money: line amounts are checked against Qty x
-UnitPrice, discounts and the subtotal line are derived, ``TotalAmt`` and ``Balance``
-follow, and a Payment's ``Line[].LinkedTxn`` lowers the Balance of the invoices (and
-credit memos) it applies to. Customer balances move by the same deltas, so every write
-costs O(objects touched), never O(company size); the one exception is QBO applying
-credits on its own (:func:`auto_application`), which looks through the company's credit
-memos, and the customer's invoices when some credit is open, only with the setting on.
+UnitPrice, discounts and the subtotal line are derived, ``TotalAmt`` (with the sent tax
+only where the company uses sales tax) and ``Balance`` follow, and a Payment's
+``Line[].LinkedTxn`` lowers the Balance of the invoices (and credit memos) it applies to.
+Customer balances move by the same deltas, so every write costs O(objects touched),
+never O(company size); the one exception is QBO applying credits on its own
+(:func:`auto_application`), which looks through the company's credit memos, and the
+customer's invoices when some credit is open, only with the setting on.
 """
 
 from __future__ import annotations
@@ -108,6 +109,25 @@ def _doc_number(company: Company, name: str, entity: Entity, old: Entity | None,
                 raise QBOFault("6140", element="DocNumber", doc=number, txn=other["Id"])
 
 
+def _sales_tax(company: Company, entity: Entity) -> Decimal:
+    """The form's sales tax: what ``TxnTaxDetail.TotalTax`` says, kept only by a company
+    that uses sales tax.
+
+    Intuit's Invoice reference, TxnTaxDetail: "If sales tax is disabled
+    (Preferences.TaxPrefs.UsingSalesTax is set to false) then TxnTaxDetail is ignored and
+    not stored", and TxnTaxCodeRef is then "ignored and not returned". So on such a company
+    the whole block is dropped, neither stored nor answered, and the total has no tax: a
+    taxed bill sent there loses its tax, which a client learns only by reading the total.
+    The amount is parsed either way, as QBO binds the body before it ignores anything.
+    """
+    sent = entity.pop("TxnTaxDetail", None) or {}
+    tax = money(sent.get("TotalTax", 0), "TxnTaxDetail.TotalTax")
+    if not prefs.using_sales_tax(company):
+        return Decimal("0.00")
+    entity["TxnTaxDetail"] = {**sent, "TotalTax": tax}
+    return tax
+
+
 def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None, include: set[str]) -> None:
     """Invoice, CreditMemo, SalesReceipt, Estimate: references, numbering and totals."""
     if name != "Estimate" or entity.get("CustomerRef"):
@@ -118,9 +138,7 @@ def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None
                 entity.setdefault(address, copy.deepcopy(customer[address]))
     _doc_number(company, name, entity, old, include)
     subtotal, discount = _price_lines(company, entity)
-    tax = money(entity.get("TxnTaxDetail", {}).get("TotalTax", 0), "TxnTaxDetail.TotalTax")
-    entity["TxnTaxDetail"] = {**entity.get("TxnTaxDetail", {}), "TotalTax": tax}
-    entity["TotalAmt"] = subtotal - discount + tax
+    entity["TotalAmt"] = subtotal - discount + _sales_tax(company, entity)
     today = jsonutil.now().date()
     entity.setdefault("TxnDate", today.isoformat())
     entity.setdefault("CurrencyRef", names.USD)
@@ -245,7 +263,8 @@ def void(name: str, entity: Entity) -> None:
     for line in entity.get("Line") or []:
         if "Amount" in line:
             line["Amount"] = Decimal("0.00")
-    entity["TxnTaxDetail"] = {"TotalTax": Decimal("0.00")}
+    if "TxnTaxDetail" in entity:  # a form stored without one (no sales tax) gains none
+        entity["TxnTaxDetail"] = {"TotalTax": Decimal("0.00")}
     entity["TotalAmt"] = entity["Balance"] = Decimal("0.00")
 
 

@@ -4,6 +4,11 @@ Each recording is sent as recorded (method, path, query, body), after seeding wh
 recorded company already held; the emulator must answer with the same status, the same
 keys (recursively, for the entities) and the same fault codes. Recordings scrubbed of
 their ``/company/<id>`` segment get it back, and the recorded token is replaced.
+
+The recorded company used sales tax (an estimate in ``cdc-basic.yml`` has a
+``TxnTaxCodeRef`` and a ``TaxLine``, and every form answers a ``TxnTaxDetail``), so the
+replay switches ``UsingSalesTax`` on first: a company without it answers no
+``TxnTaxDetail`` at all.
 """
 
 from __future__ import annotations
@@ -156,6 +161,7 @@ def _by_bid(body: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("recording", sorted(p.name for p in RECORDINGS.glob("*.yml")))
 def test_recorded_exchange_is_answered_alike(qbo, recording: str) -> None:
+    qbo.admin("POST", f"/user/{qbo.realm}/preferences", json={"UsingSalesTax": True})
     if recording in SEEDS:
         qbo.seed(SEEDS[recording], raw=True)
     if recording == "cdc-basic.yml":

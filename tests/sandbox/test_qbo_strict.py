@@ -279,3 +279,111 @@ def test_numbers_sent_while_custom_numbers_are_off_are_kept_beside_qbos_own(qbo,
     update = {"Id": renumbered["Id"], "SyncToken": renumbered["SyncToken"], "sparse": True, "DocNumber": "9000"}
     assert qbo.api("POST", "/invoice", json=update).json()["Invoice"]["DocNumber"] == "9000"
     assert form(qbo, "Invoice", who, item, "1.00")["DocNumber"] == "1003"
+
+
+# -- 6. sales tax where the company does not use it ------------------------------------------
+
+TAX = {"TotalTax": "8.25", "TxnTaxCodeRef": {"value": "2"}}
+
+
+def taxed(services: dict[str, str], **extra) -> dict:
+    """A form of 100.00 less a 10.00 discount, sent with 8.25 of tax."""
+    lines = [
+        {
+            "Amount": "100.00",
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {"ItemRef": {"value": services["item"]}},
+        },
+        {"Amount": "10.00", "DetailType": "DiscountLineDetail", "DiscountLineDetail": {"PercentBased": False}},
+    ]
+    return {"CustomerRef": {"value": services["customer"]}, "Line": lines, "TxnTaxDetail": TAX, **extra}
+
+
+def write(qbo, entity: str, body: dict, query: str = "") -> dict:
+    response = qbo.api("POST", f"/{entity.lower()}{query}", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()[entity]
+
+
+def preferences(qbo) -> dict:
+    return qbo.api("GET", "/preferences").json()["Preferences"]
+
+
+@pytest.mark.parametrize("entity", ["Invoice", "CreditMemo", "SalesReceipt", "Estimate"])
+def test_without_sales_tax_a_form_drops_the_tax_it_is_sent(qbo, services, entity) -> None:
+    """Intuit's Invoice reference, TxnTaxDetail: "If sales tax is disabled
+    (Preferences.TaxPrefs.UsingSalesTax is set to false) then TxnTaxDetail is ignored and not
+    stored"; a new company has it off. The total is the lines less the discount."""
+    assert preferences(qbo)["TaxPrefs"]["UsingSalesTax"] is False
+    answered = write(qbo, entity, taxed(services))
+    stored = read(qbo, entity, answered["Id"])
+    for shown in (answered, stored):
+        assert "TxnTaxDetail" not in shown
+        assert shown["TotalAmt"] == 90
+    [kept] = qbo.admin("GET", f"/objects/{qbo.realm}/{entity}")[entity]
+    assert "TxnTaxDetail" not in kept
+
+
+def test_with_sales_tax_on_the_same_invoice_keeps_its_tax(qbo, services) -> None:
+    """The admin switch plays the person who turns sales tax on; the sent TotalTax then counts."""
+    before = preferences(qbo)["SyncToken"]
+    prefs(qbo, UsingSalesTax=True)
+    after = preferences(qbo)
+    assert after["TaxPrefs"]["UsingSalesTax"] is True and int(after["SyncToken"]) == int(before) + 1
+    answered = write(qbo, "Invoice", taxed(services))
+    stored = read(qbo, "Invoice", answered["Id"])
+    for shown in (answered, stored):
+        assert shown["TxnTaxDetail"] == {"TotalTax": 8.25, "TxnTaxCodeRef": {"value": "2"}}
+        assert (shown["TotalAmt"], shown["Balance"]) == (98.25, 98.25)
+
+
+def test_without_sales_tax_a_sparse_update_drops_the_tax_too(qbo, services) -> None:
+    invoice = write(qbo, "Invoice", taxed(services, TxnTaxDetail={}))
+    update = {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"], "sparse": True, "TxnTaxDetail": TAX}
+    updated = write(qbo, "Invoice", update)
+    assert "TxnTaxDetail" not in updated and updated["TotalAmt"] == 90
+    assert "TxnTaxDetail" not in read(qbo, "Invoice", invoice["Id"])
+
+
+@pytest.mark.parametrize("using_sales_tax", [False, True])
+def test_a_void_gives_a_form_no_tax_detail_it_did_not_have(qbo, services, using_sales_tax) -> None:
+    """Voiding zeroes what the form holds: a zero TxnTaxDetail where it had one, none where not."""
+    prefs(qbo, UsingSalesTax=using_sales_tax)
+    invoice = write(qbo, "Invoice", taxed(services))
+    voided = write(qbo, "Invoice", {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"]}, "?operation=void")
+    assert voided["TotalAmt"] == 0
+    assert voided.get("TxnTaxDetail") == ({"TotalTax": 0} if using_sales_tax else None)
+
+
+@pytest.mark.parametrize("value", ["true", "false", 1, 0, "", {"on": True}])
+def test_the_sales_tax_switch_takes_only_true_or_false(qbo, value) -> None:
+    before = preferences(qbo)["SyncToken"]
+    response = qbo.http.post(f"/_sandbox/user/{qbo.realm}/preferences", json={"UsingSalesTax": value})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("UsingSalesTax must be true or false, not ")
+    assert preferences(qbo)["SyncToken"] == before, "nothing switched"
+
+
+# -- 7. an account's classification -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "account_type, classification",
+    [
+        ("Other Current Liability", "Liability"),
+        ("Credit Card", "Liability"),
+        ("Long Term Liability", "Liability"),
+        ("Equity", "Equity"),
+        ("Cost of Goods Sold", "Expense"),
+        ("Other Income", "Revenue"),
+        ("Fixed Asset", "Asset"),
+    ],
+)
+def test_an_accounts_classification_follows_its_type(qbo, account_type, classification) -> None:
+    """Intuit's Account reference: Classification is "Read only, System defined" (Asset, Equity,
+    Expense, Liability, Revenue), and the AccountType "is based on the Classification"; one sent
+    is ignored."""
+    body = {"Name": f"Sales tax {account_type}", "AccountType": account_type, "Classification": "Revenue"}
+    account = write(qbo, "Account", body)
+    assert account["Classification"] == classification
+    assert read(qbo, "Account", account["Id"])["Classification"] == classification

@@ -1,0 +1,112 @@
+"""Clio's tax in QuickBooks, whatever the company does with sales tax: the invoice totals the
+bill to the cent, and the tax is where the company keeps it.
+
+The QBO emulator drops an invoice's TxnTaxDetail where sales tax is off, as QBO does
+(sandbox/README), so a tax sent there the old way would be lost, and the totals check would
+fail the invoice.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+
+from billsync.daemon.store.models import Link, LinkState
+from billsync.daemon.sync.engine import TAX_ACCOUNT
+from billsync.daemon.sync.mapping import TAX_LINE_DESCRIPTION, marker
+from billsync.sandbox.demo import generate_firm
+from tests.e2e.conftest import connect, seed_firm, set_preferences, sync
+from tests.harness import make_ready, qbo_objects, settle, sync_after_changes
+
+BILLS = 200
+
+
+def invoices_by_bill(box) -> dict[str, dict]:
+    return {invoice["PrivateNote"]: invoice for invoice in qbo_objects(box, "Invoice")}
+
+
+def tax_lines(invoice: dict) -> list[dict]:
+    return [line for line in invoice["Line"] if line.get("Description") == TAX_LINE_DESCRIPTION]
+
+
+def synced_firm(box, client, *, sales_tax: bool) -> list[tuple[dict, dict]]:
+    """Syncs the demo firm into a company with sales tax on or off; (Clio bill, QBO invoice)
+    of every synced invoice link."""
+    make_ready(box)
+    set_preferences(box, UsingSalesTax=sales_tax)
+    seed_firm(box, bills=BILLS, seed=5)
+    connection = connect(client)
+    sync(client, connection.id)
+    settle(client, connection.id)
+    account = Link.get().connection.clio_account_id
+    bills = {str(b["id"]): b for b in generate_firm(BILLS, seed=5).bills}
+    invoices = invoices_by_bill(box)
+    links = Link.select().where(Link.kind == "invoice", Link.state == LinkState.SYNCED)
+    pairs = [(bills[link.clio_id], invoices[marker("bill", link.clio_id, account=account)]) for link in links]
+    assert sum(1 for bill, _ in pairs if bill_tax(bill)) > 30, "more taxed bills than one batch holds"
+    return pairs
+
+
+def bill_tax(bill: dict) -> Decimal:
+    return Decimal(str(bill.get("tax_sum") or 0)) + Decimal(str(bill.get("secondary_tax_sum") or 0))
+
+
+def test_without_sales_tax_clios_tax_is_a_line_on_a_liability_item_and_totals_match(sandbox, e2e_client):
+    pairs = synced_firm(sandbox, e2e_client, sales_tax=False)
+
+    assert not Link.select().where(Link.kind == "invoice", Link.error_code == "totals").exists()
+    [item] = [i for i in qbo_objects(sandbox, "Item") if i["Name"] == "Sales tax (Clio)"]
+    [liability] = [a for a in qbo_objects(sandbox, "Account") if a["Name"] == TAX_ACCOUNT["Name"]]
+    assert (item["IncomeAccountRef"]["value"], liability["AccountType"]) == (liability["Id"], "Other Current Liability")
+    for bill, invoice in pairs:
+        assert Decimal(str(invoice["TotalAmt"])) == Decimal(str(bill["total"])), bill["number"]
+        assert Decimal(str((invoice.get("TxnTaxDetail") or {}).get("TotalTax", 0))) == 0, "QuickBooks keeps no tax"
+        lines = tax_lines(invoice)
+        if bill_tax(bill):
+            [line] = lines
+            assert Decimal(str(line["Amount"])) == bill_tax(bill), bill["number"]
+            assert line["SalesItemLineDetail"]["ItemRef"]["value"] == item["Id"]
+        else:
+            assert not lines, "an untaxed bill has no tax line"
+
+
+def test_with_sales_tax_clios_tax_is_the_invoices_tax_and_no_tax_item_is_made(sandbox, e2e_client):
+    pairs = synced_firm(sandbox, e2e_client, sales_tax=True)
+
+    for bill, invoice in pairs:
+        assert Decimal(str(invoice["TotalAmt"])) == Decimal(str(bill["total"])), bill["number"]
+        assert Decimal(str(invoice["TxnTaxDetail"]["TotalTax"])) == bill_tax(bill), bill["number"]
+        assert not tax_lines(invoice)
+    assert not [i for i in qbo_objects(sandbox, "Item") if i["Name"] == "Sales tax (Clio)"]
+    assert not [a for a in qbo_objects(sandbox, "Account") if a["Name"] == TAX_ACCOUNT["Name"]]
+
+
+def test_a_company_that_turns_sales_tax_on_keeps_the_next_bills_tax_as_its_own(sandbox, e2e_client):
+    synced_firm(sandbox, e2e_client, sales_tax=False)
+    connection_id = Link.get().connection.id
+    client_id = next(b["client"]["id"] for b in generate_firm(BILLS, seed=5).bills if b.get("client"))
+
+    set_preferences(sandbox, UsingSalesTax=True)
+    httpx.post(
+        f"{sandbox.clio_url}/_sandbox/bills",
+        json={
+            "client_id": int(client_id),
+            "state": "awaiting_payment",
+            "number": "TAX-ON-1",
+            "tax_rate": "10.0",
+            "lines": [
+                {"kind": "Service", "description": "Advice", "price": "150.00", "quantity": "2", "taxable": True}
+            ],
+        },
+    ).raise_for_status()
+    sync_after_changes(e2e_client, connection_id)
+    settle(e2e_client, connection_id)
+
+    [invoice] = [i for i in qbo_objects(sandbox, "Invoice") if i["DocNumber"] == "TAX-ON-1"]
+    assert (Decimal(str(invoice["TotalAmt"])), Decimal(str(invoice["TxnTaxDetail"]["TotalTax"]))) == (
+        Decimal("330.00"),
+        Decimal("30.00"),
+    )
+    assert not tax_lines(invoice)
+    assert not Link.select().where(Link.state == LinkState.FAILED, Link.error_code == "totals").exists()

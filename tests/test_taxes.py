@@ -1,0 +1,24 @@
+"""Where Clio's tax goes, by what the QuickBooks company does with sales tax."""
+
+from __future__ import annotations
+
+import pytest
+
+from billsync.daemon.sync.taxes import TaxTreatment, treatment
+
+
+@pytest.mark.parametrize(
+    "tax_prefs, expected",
+    [
+        ({"UsingSalesTax": True}, TaxTreatment.TOTAL_TAX),
+        ({"UsingSalesTax": True, "PartnerTaxEnabled": True}, TaxTreatment.TOTAL_TAX),
+        ({"UsingSalesTax": False}, TaxTreatment.TAX_LINE),
+        ({"UsingSalesTax": False, "PartnerTaxEnabled": False}, TaxTreatment.TAX_LINE),
+        ({}, TaxTreatment.TAX_LINE),
+        (None, TaxTreatment.TAX_LINE),
+    ],
+    ids=["legacy", "automated", "off", "automated-not-set-up", "unsaid", "no-tax-prefs"],
+)
+def test_only_a_company_that_says_it_uses_sales_tax_keeps_an_invoices_tax(tax_prefs, expected):
+    """Anything short of ``UsingSalesTax: true`` would drop TxnTaxDetail, so the tax goes on a line."""
+    assert treatment({"TaxPrefs": tax_prefs} if tax_prefs is not None else {}) is expected
