@@ -270,9 +270,12 @@ def resync(obj: Context, connection: int | None, link_ids: tuple[int, ...], all_
     if not link_ids and not all_problems:
         raise click.UsageError("name the link ids to re-sync, or pass --all")
     r = obj.client.resync(obj.connection_id(connection), link_ids=link_ids, all_problems=all_problems)
-    obj.emit(r, "\n".join(describe_link(link) for link in r.links) or "nothing to re-sync")
-    if still := [link for link in r.links if link.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN)]:
-        click.echo(f"billsync: {len(still)} {'item still fails' if len(still) == 1 else 'items still fail'}", err=True)
+    lines = [describe_link(link) for link in r.links]
+    if more := r.requested - len(r.links):
+        lines.append(f"… and {more:,} more: billsync links --state failed (and --state broken) lists those left")
+    obj.emit(r, "\n".join(lines) or "nothing to re-sync")
+    if still := sum(c.count for c in r.counts if c.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN)):
+        click.echo(f"billsync: {still:,} {'item still fails' if still == 1 else 'items still fail'}", err=True)
         sys.exit(1)
 
 

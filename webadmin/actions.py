@@ -135,14 +135,16 @@ AFTER_RESYNC = {
 
 def describe_resync(result: pb.ResyncResponse) -> str:
     """ "Invoice 1043 is in QuickBooks." for one item; how many ended in each state for several."""
-    if len(result.links) == 1:
+    if result.requested == 1:
         link = result.links[0]
         return f"{link.label or link.clio_id} {AFTER_RESYNC[link.state]}" + (
             f": {present.fault(link).sentence}" if link.reason else "."
         )
-    states = Counter(present.STATE_LABELS[link.state] for link in result.links)
+    states: Counter[str] = Counter()
+    for count in result.counts:
+        states[present.STATE_LABELS[count.state]] += count.count
     return (
-        f"Re-synced {len(result.links):,} items: "
+        f"Re-synced {result.requested:,} items: "
         + ", ".join(f"{n:,} {s[0].lower()}{s[1:]}" for s, n in states.most_common())
         + "."
         if states
@@ -152,7 +154,7 @@ def describe_resync(result: pb.ResyncResponse) -> str:
 
 def still_failing(result: pb.ResyncResponse) -> bool:
     """Whether an item re-synced failed again or is still removed in QuickBooks."""
-    return any(link.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN) for link in result.links)
+    return any(count.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN) for count in result.counts)
 
 
 @bp.post("/connections/<int:connection_id>/resync")

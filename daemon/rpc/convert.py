@@ -99,6 +99,11 @@ def connection(c: models.Connection) -> pb.Connection:
     )
 
 
+def state_counts(counts: list[tuple[str, str, int]]) -> list[pb.StateCount]:
+    """(kind, state, count) rows as the answer carries them."""
+    return [pb.StateCount(kind=KIND[k], state=LINK_STATE[s], count=n) for k, s, n in counts]
+
+
 def link(row: models.Link, qbo_app_url: str = "") -> pb.Link:
     return pb.Link(
         id=row.id,

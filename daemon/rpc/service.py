@@ -21,6 +21,9 @@ from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
 
 PROBLEMS_ON_STATUS = 20
+#: The items a Resync answer lists: a firm's every problem, 25,000 of them, would not fit in
+#: one gRPC message (4 MB); the counts cover them all, and ListLinks pages through them.
+RESYNC_ANSWERS = 100
 #: How often a Sync stream looks at its run, and how long it waits for the run to start
 #: (or Purge for a run to end) before it says why: far beyond a healthy daemon's moment,
 #: and within it a loaded one still answers rather than failing the caller.
@@ -119,7 +122,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def Resync(self, request: pb.ResyncRequest, context: grpc.ServicerContext) -> pb.ResyncResponse:
         connection = connected(request.connection_id)
-        query = Link.select().where(Link.connection == connection)
+        query = Link.select(Link.id, Link.kind, Link.clio_id, Link.label).where(Link.connection == connection)
         if request.all_problems:
             rows = list(query.where(Link.state.in_(links.PROBLEM_STATES)))
         else:
@@ -136,11 +139,14 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         named = ", ".join(r.label or r.clio_id for r in rows[:10])
         events.record(connection, "link.resync", f"Re-sync requested for {items}: {named}", actor_of(context))
         self.scheduler.run_now(connection.id, "resync", force)
+        ids = sorted(r.id for r in rows)
         return pb.ResyncResponse(
             links=[
                 convert.link(r, self.qbo_app_url)
-                for r in Link.select().where(Link.id.in_([r.id for r in rows])).order_by(Link.id)
-            ]
+                for r in Link.select().where(Link.id.in_(ids[:RESYNC_ANSWERS])).order_by(Link.id)
+            ],
+            requested=len(ids),
+            counts=convert.state_counts(links.state_counts(connection, ids)),
         )
 
     def FixQboSetting(self, request: pb.FixQboSettingRequest, context: grpc.ServicerContext) -> pb.SettingsCheck:
@@ -236,7 +242,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             checks=[convert.settings_check(c) for c in checks],
             action_required=qbo_settings.action_required(checks),
             fix_steps=qbo_settings.fix_steps(checks),
-            counts=[pb.StateCount(kind=convert.KIND[k], state=convert.LINK_STATE[s], count=n) for k, s, n in counts],
+            counts=convert.state_counts(counts),
             last_run=convert.run(last),
             current_run=convert.run(current),
             next_run_at=convert.timestamp(connection.next_run_at),

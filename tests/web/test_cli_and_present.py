@@ -118,10 +118,21 @@ def test_a_quickbooks_fault_reads_as_a_sentence_with_the_raw_fault_apart():
 
 
 def test_resync_results_read_as_a_sentence():
-    one = pb.ResyncResponse(links=[pb.Link(label="Invoice 1043", state=pb.LINK_STATE_SYNCED)])
+    synced = pb.StateCount(kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, count=1)
+    one = pb.ResyncResponse(
+        links=[pb.Link(label="Invoice 1043", state=pb.LINK_STATE_SYNCED)], requested=1, counts=[synced]
+    )
     assert describe_resync(one) == "Invoice 1043 is in QuickBooks."
-    many = pb.ResyncResponse(links=[pb.Link(state=pb.LINK_STATE_SYNCED)] * 2 + [pb.Link(state=pb.LINK_STATE_FAILED)])
-    assert describe_resync(many) == "Re-synced 3 items: 2 in QuickBooks, 1 failed."
+    many = pb.ResyncResponse(
+        links=[pb.Link(state=pb.LINK_STATE_SYNCED)] * 100,  # the first 100 of them
+        requested=25_000,
+        counts=[
+            pb.StateCount(kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, count=20_000),
+            pb.StateCount(kind=pb.KIND_PAYMENT, state=pb.LINK_STATE_SYNCED, count=4_000),
+            pb.StateCount(kind=pb.KIND_INVOICE, state=pb.LINK_STATE_FAILED, count=1_000),
+        ],
+    )
+    assert describe_resync(many) == "Re-synced 25,000 items: 24,000 in QuickBooks, 1,000 failed."
     assert describe_resync(pb.ResyncResponse()) == "Nothing needed a re-sync."
 
 

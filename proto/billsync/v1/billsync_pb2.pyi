@@ -373,10 +373,14 @@ class ResyncRequest(_message.Message):
     def __init__(self, connection_id: _Optional[int] = ..., link_ids: _Optional[_Iterable[int]] = ..., all_problems: _Optional[bool] = ...) -> None: ...
 
 class ResyncResponse(_message.Message):
-    __slots__ = ("links",)
+    __slots__ = ("links", "requested", "counts")
     LINKS_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
     links: _containers.RepeatedCompositeFieldContainer[Link]
-    def __init__(self, links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ...) -> None: ...
+    requested: int
+    counts: _containers.RepeatedCompositeFieldContainer[StateCount]
+    def __init__(self, links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., requested: _Optional[int] = ..., counts: _Optional[_Iterable[_Union[StateCount, _Mapping]]] = ...) -> None: ...
 
 class RevokeRequest(_message.Message):
     __slots__ = ("connection_id",)
