@@ -189,6 +189,13 @@ def describe_run(run: pb.Run) -> str:
     return "\n".join(lines)
 
 
+#: Where Clio's tax goes, by the QBO company's sales tax setting (``Connection.tax_treatment``).
+CLIO_TAX = {
+    pb.TAX_TREATMENT_TOTAL_TAX: "on each invoice as its sales tax (QuickBooks has sales tax on)",
+    pb.TAX_TREATMENT_TAX_LINE: "on a line of its own, on the tax item (QuickBooks has sales tax off)",
+}
+
+
 def describe_link(link: pb.Link) -> str:
     """One line per item: id, state, what it is, why, and since when a problem fails."""
     state = short(pb.LinkState, link.state, "LINK_STATE_")
@@ -211,6 +218,8 @@ def status(obj: Context, connection: int | None) -> None:
         f"{c.name}: {short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}",
         f"  QuickBooks: {c.qbo_company_name or 'not connected'}  Clio: {c.clio_account or 'not connected'}",
     ]
+    if c.tax_treatment in CLIO_TAX:
+        lines.append(f"  Clio's tax goes {CLIO_TAX[c.tax_treatment]}")
     if s.action_required:
         lines.append("Action required in QuickBooks (what it holds waits until it is done):")
         lines += [f"  {i}. {step}" for i, step in enumerate(s.fix_steps, 1)]

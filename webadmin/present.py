@@ -51,6 +51,14 @@ TRIGGER_LABELS = {
     "settings": "a QuickBooks setting changed",
     "removed_in_qbo": "an item removed in QuickBooks",
 }
+#: Where Clio's tax goes, by the QuickBooks company's sales tax setting, as the settings page says it.
+CLIO_TAX = {
+    pb.TAX_TREATMENT_UNSPECIFIED: "billsync reads this QuickBooks company's sales tax setting at the next sync.",
+    pb.TAX_TREATMENT_TOTAL_TAX: "This QuickBooks company has sales tax on: Clio's tax is each invoice's own sales "
+    "tax, and the tax item below is not used.",
+    pb.TAX_TREATMENT_TAX_LINE: "This QuickBooks company has sales tax off, which would drop an invoice's tax: "
+    "Clio's tax goes on a line of its own, on the tax item below.",
+}
 #: The families of the activity log, for its filter: the type prefix and what it covers.
 EVENT_FAMILIES = {
     "run.": "Syncs",
@@ -75,6 +83,7 @@ EVENT_LABELS = {
     "settings.changed": "Settings changed",
     "settings.qbo_changed": "QuickBooks settings changed",
     "settings.qbo_fixed": "QuickBooks setting turned on",
+    "settings.qbo_tax": "QuickBooks sales tax",
     "webhooks.subscribed": "Clio notifications on",
     "webhooks.failed": "Clio notifications failed",
     "webhooks.renewed": "Clio notifications renewed",

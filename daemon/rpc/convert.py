@@ -13,6 +13,7 @@ from billsync.daemon.alerts.subscriptions import CHANNELS
 from billsync.daemon.errors import InvalidArgument
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store import models
+from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.v1 import billsync_pb2 as pb
 
 KIND = {
@@ -26,6 +27,7 @@ CONNECTION_STATE = {s: pb.ConnectionState.Value(f"CONNECTION_STATE_{s.upper()}")
 RUN_STATE = {s: pb.RunState.Value(f"RUN_STATE_{s.upper()}") for s in models.RUN_STATES}
 PROVIDER = {pb.PROVIDER_CLIO: "clio", pb.PROVIDER_QBO: "qbo"}
 SEVERITY = {s: pb.CheckSeverity.Value(f"CHECK_SEVERITY_{s.upper()}") for s in qbo_settings.Severity}
+TAX_TREATMENT = {t: pb.TaxTreatment.Value(f"TAX_TREATMENT_{t.upper()}") for t in TaxTreatment}
 
 
 def _reverse(table: dict[str, int], value: int, what: str) -> str | None:
@@ -96,6 +98,7 @@ def connection(c: models.Connection) -> pb.Connection:
         qbo_company_name=c.qbo_company_name,
         created_at=timestamp(c.created_at),
         settings=settings(c.settings),
+        tax_treatment=TAX_TREATMENT.get(c.tax_treatment, pb.TAX_TREATMENT_UNSPECIFIED),
     )
 
 

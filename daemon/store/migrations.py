@@ -284,6 +284,13 @@ def m0008_failing_since(db: peewee.Database) -> None:
     db.execute_sql("UPDATE link SET failing_since = updated_at WHERE state IN ('failed', 'broken')")
 
 
+def m0009_tax_treatment(db: peewee.Database) -> None:
+    """Keeps where Clio's tax goes in the QBO company, so Status shows it without a QBO
+    call. Nullable: unknown until the connection's next run reads the company's Preferences."""
+    migrator = SchemaMigrator.from_database(db)
+    apply_operations(migrator.add_column("connection", "tax_treatment", peewee.CharField(null=True)))
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -293,6 +300,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (6, m0006_api_tokens),
     (7, m0007_oauth_states),
     (8, m0008_failing_since),
+    (9, m0009_tax_treatment),
 ]
 
 

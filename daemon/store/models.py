@@ -75,6 +75,9 @@ class Connection(BaseModel):
     settings = JSONField(default=lambda: dict(DEFAULT_SETTINGS))
     #: The last QBO Preferences read, as settings checks, so Status needs no QBO call.
     qbo_checks = JSONField(null=True)
+    #: Where Clio's tax goes in this QBO company (``sync.taxes.TaxTreatment``), as the last
+    #: run read it from the company's sales tax setting; None before the first run.
+    tax_treatment = peewee.CharField(null=True)
     #: Where the next Change Data Capture read of QBO starts.
     cdc_since = peewee.DateTimeField(null=True)
     next_run_at = peewee.DateTimeField(null=True, index=True)

@@ -23,7 +23,7 @@ from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import FailedPrecondition
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
-from billsync.daemon.store import leases, links
+from billsync.daemon.store import events, leases, links
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Kind, Link, LinkState, Run
 from billsync.daemon.sync import broken, credits, mapping, outcomes, planner, recovery, taxes
@@ -104,6 +104,7 @@ class Cycle:
         preferences = self.qbo.preferences()
         self.checks = self.check_settings(preferences)
         self.tax = taxes.treatment(preferences)
+        self.note_tax()
         self.pending = recovery.resolve_pending(self.connection, self.qbo)
         self.again: dict[str, set[str]] = {}
         for kind, ids in [*self.pending.adopted.items(), *self.pending.unresolved.items(), *self.force.items()]:
@@ -151,6 +152,16 @@ class Cycle:
             with leases.fenced(self.connection):  # a cycle taken over records nothing
                 qbo_settings.record(self.connection, checks)
         return checks
+
+    def note_tax(self) -> None:
+        """Keeps where Clio's tax goes on the connection, with an activity entry when the
+        company's sales tax setting decides it anew (a cycle taken over records nothing)."""
+        if self.tax == self.connection.tax_treatment:
+            return
+        with leases.fenced(self.connection):
+            Connection.update(tax_treatment=self.tax).where(Connection.id == self.connection.id).execute()
+            events.record(self.connection, "settings.qbo_tax", taxes.DESCRIPTIONS[self.tax])
+        self.connection.tax_treatment = self.tax
 
     def ready_waiting(self, kind: Kind) -> set[str]:
         """Waiting records of ``kind`` whose dependency is synced now (or whose settings hold lifted)."""

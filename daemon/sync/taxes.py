@@ -28,6 +28,14 @@ class TaxTreatment(enum.StrEnum):
     TAX_LINE = "tax_line"
 
 
+#: What each treatment means to a bookkeeper, as the activity log and Status say it.
+DESCRIPTIONS = {
+    TaxTreatment.TOTAL_TAX: "QuickBooks has sales tax on: Clio's tax is each invoice's own sales tax",
+    TaxTreatment.TAX_LINE: "QuickBooks has sales tax off, which would drop an invoice's tax: Clio's tax goes on "
+    "a line of its own, on the tax item of the settings",
+}
+
+
 def treatment(preferences: dict[str, Any]) -> TaxTreatment:
     """The treatment a company with these QBO Preferences needs."""
     using = (preferences.get("TaxPrefs") or {}).get("UsingSalesTax")

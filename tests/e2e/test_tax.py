@@ -13,9 +13,12 @@ from decimal import Decimal
 import httpx
 
 from billsync.daemon.store.models import Link, LinkState
+from billsync.daemon.sync import taxes
 from billsync.daemon.sync.engine import TAX_ACCOUNT
 from billsync.daemon.sync.mapping import TAX_LINE_DESCRIPTION, marker
+from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.sandbox.demo import generate_firm
+from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import connect, seed_firm, set_preferences, sync
 from tests.harness import make_ready, qbo_objects, settle, sync_after_changes
 
@@ -85,6 +88,7 @@ def test_with_sales_tax_clios_tax_is_the_invoices_tax_and_no_tax_item_is_made(sa
 def test_a_company_that_turns_sales_tax_on_keeps_the_next_bills_tax_as_its_own(sandbox, e2e_client):
     synced_firm(sandbox, e2e_client, sales_tax=False)
     connection_id = Link.get().connection.id
+    assert e2e_client.status(connection_id).connection.tax_treatment == pb.TAX_TREATMENT_TAX_LINE
     client_id = next(b["client"]["id"] for b in generate_firm(BILLS, seed=5).bills if b.get("client"))
 
     set_preferences(sandbox, UsingSalesTax=True)
@@ -110,3 +114,8 @@ def test_a_company_that_turns_sales_tax_on_keeps_the_next_bills_tax_as_its_own(s
     )
     assert not tax_lines(invoice)
     assert not Link.select().where(Link.state == LinkState.FAILED, Link.error_code == "totals").exists()
+    assert e2e_client.status(connection_id).connection.tax_treatment == pb.TAX_TREATMENT_TOTAL_TAX
+    said = [e.message for e in e2e_client.list_events(connection_id, type_prefix="settings.qbo_tax").events]
+    assert said == [taxes.DESCRIPTIONS[TaxTreatment.TAX_LINE], taxes.DESCRIPTIONS[TaxTreatment.TOTAL_TAX]], (
+        "said when first read, and once more when it changed"
+    )

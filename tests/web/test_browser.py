@@ -42,6 +42,7 @@ def test_an_admin_creates_configures_revokes_and_purges_a_connection(web_app, se
     expect(page.locator(".field.has-error")).to_contain_text("cannot contain ':'")
     screenshot(page, "04-settings-error")
     expect(page.locator("#tax_item")).to_have_value("Sales tax (Clio)")
+    expect(page.locator("#clio-tax")).to_contain_text("reads this QuickBooks company's sales tax setting at the next")
     page.fill("#sync_interval_seconds", "600")
     page.fill("#service_item", "Legal Services")
     page.fill("#tax_item", "Tax collected for the state")

@@ -41,6 +41,12 @@ class LinkState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LINK_STATE_WAITING: _ClassVar[LinkState]
     LINK_STATE_SKIPPED: _ClassVar[LinkState]
 
+class TaxTreatment(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TAX_TREATMENT_UNSPECIFIED: _ClassVar[TaxTreatment]
+    TAX_TREATMENT_TOTAL_TAX: _ClassVar[TaxTreatment]
+    TAX_TREATMENT_TAX_LINE: _ClassVar[TaxTreatment]
+
 class RunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RUN_STATE_UNSPECIFIED: _ClassVar[RunState]
@@ -94,6 +100,9 @@ LINK_STATE_FAILED: LinkState
 LINK_STATE_BROKEN: LinkState
 LINK_STATE_WAITING: LinkState
 LINK_STATE_SKIPPED: LinkState
+TAX_TREATMENT_UNSPECIFIED: TaxTreatment
+TAX_TREATMENT_TOTAL_TAX: TaxTreatment
+TAX_TREATMENT_TAX_LINE: TaxTreatment
 RUN_STATE_UNSPECIFIED: RunState
 RUN_STATE_RUNNING: RunState
 RUN_STATE_SUCCEEDED: RunState
@@ -135,7 +144,7 @@ class Settings(_message.Message):
     def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class Connection(_message.Message):
-    __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings")
+    __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings", "tax_treatment")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +155,7 @@ class Connection(_message.Message):
     QBO_COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    TAX_TREATMENT_FIELD_NUMBER: _ClassVar[int]
     id: int
     name: str
     state: ConnectionState
@@ -156,7 +166,8 @@ class Connection(_message.Message):
     qbo_company_name: str
     created_at: _timestamp_pb2.Timestamp
     settings: Settings
-    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ConnectionState, str]] = ..., clio_authorized: _Optional[bool] = ..., qbo_authorized: _Optional[bool] = ..., clio_account: _Optional[str] = ..., qbo_realm_id: _Optional[str] = ..., qbo_company_name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ...) -> None: ...
+    tax_treatment: TaxTreatment
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ConnectionState, str]] = ..., clio_authorized: _Optional[bool] = ..., qbo_authorized: _Optional[bool] = ..., clio_account: _Optional[str] = ..., qbo_realm_id: _Optional[str] = ..., qbo_company_name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ..., tax_treatment: _Optional[_Union[TaxTreatment, str]] = ...) -> None: ...
 
 class CreateConnectionRequest(_message.Message):
     __slots__ = ("name", "settings")
