@@ -138,7 +138,7 @@ def test_the_migration_dates_existing_problems_from_their_last_change(each_datab
     ]
     Table("link", list(rows[0])).bind(db).insert(rows).execute()
 
-    monkeypatch.setattr(migrations, "STEPS", steps)
+    monkeypatch.setattr(migrations, "STEPS", steps[:8])  # the release that brought the step
     assert migrations.migrate(db) == ["m0008_failing_since"]
     rows = db.execute_sql("SELECT clio_id, failing_since FROM link").fetchall()
     found = {clio_id: Link.failing_since.python_value(at) for clio_id, at in rows}

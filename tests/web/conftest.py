@@ -5,6 +5,7 @@ real login form (CSRF token and all)."""
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from flask import Flask, request
 from flask.testing import FlaskClient
 from flask_login import LoginManager, UserMixin, login_user
 from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from billsync.serving import BackgroundServer
 from billsync.webadmin import BillSyncAdmin
@@ -161,6 +163,12 @@ def browser_page(chromium_path: str) -> Iterator[Page]:
 
 
 def screenshot(page: Page, name: str) -> None:
-    """Saves the whole page to tests/screenshots/NAME.png (gitignored) for people to look at."""
+    """Saves the whole page to tests/screenshots/NAME.png (gitignored) for people to look at.
+
+    A picture for a person, not an assertion: a browser too starved to paint one in time (a
+    loaded machine) leaves a warning, not a failed test."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    except PlaywrightTimeoutError as e:
+        warnings.warn(f"screenshot {name} not taken: {e.message.splitlines()[0]}", stacklevel=2)
