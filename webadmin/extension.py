@@ -90,7 +90,14 @@ def check_config(app: Flask) -> None:
 def secure_session_cookie(config: Any, secure: bool) -> None:
     """HttpOnly session and remember-me cookies, Secure unless BILLSYNC_SECURE_COOKIES is
     off, and SameSite=Lax unless the host chose Strict (Lax still lets the OAuth
-    providers' redirects back to the callback carry the session)."""
+    providers' redirects back to the callback carry the session).
+
+    The session cookie is written only when the session changed, not on every request
+    (``SESSION_REFRESH_EACH_REQUEST``): the Bill Syncing page polls while a run goes, and a
+    poll carries the cookie as it was when sent; written back after a page showed (and so
+    removed) a message, that stale copy would show the message again. (The standalone
+    panel's login ends BILLSYNC_SESSION_HOURS after it began, however active, either way.)"""
+    config["SESSION_REFRESH_EACH_REQUEST"] = False
     for cookie in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
         if secure:
             config[f"{cookie}_SECURE"] = True

@@ -269,6 +269,27 @@ def test_a_login_lasts_billsync_session_hours_however_active(web_app, clock):
     assert r.status_code == 302 and r.location.startswith("/login")
 
 
+def test_a_status_poll_never_writes_the_session_back_so_a_message_shown_stays_shown(web, client):
+    """The Bill Syncing page polls while a run goes, and a poll carries the session cookie as
+    it was when sent. Written back after the page showed (and so removed) a message, that
+    stale copy would bring the message back beside the next one, as a loaded browser run saw."""
+    cid = client.create_connection("Smith & Jones LLP").id
+    page, settings = f"/connections/{cid}", f"/connections/{cid}/settings"
+    saved = post_form(web, settings, settings, sync_interval_seconds="600")
+    assert saved.status_code == 302 and saved.location.endswith(page)
+    with_message = web.get_cookie("session").value
+    assert "Settings saved." in web.get(page).get_data(as_text=True)
+    shown = web.get_cookie("session").value
+
+    web.set_cookie("session", with_message)  # a poll sent before the page came back ...
+    poll = web.get(f"{page}/status.json")
+    assert poll.status_code == 200
+    if not any(h.startswith("session=") for h in poll.headers.getlist("Set-Cookie")):
+        web.set_cookie("session", shown)  # ... and answered after: the browser keeps what it has
+
+    assert "Settings saved." not in web.get(page).get_data(as_text=True)
+
+
 def test_the_panels_forms_expire_with_a_login_in_a_host_app_too(host_app):
     host_app.config.update(WTF_CSRF_TIME_LIMIT=None, BILLSYNC_SESSION_HOURS=2)
     with host_app.test_request_context():
