@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import uuid
@@ -406,9 +407,10 @@ def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
         i["Name"]: str(i["Id"])
         for i in qbo.query(f"select * from Item where Name in ({', '.join(quote(n) for n in names)})")
     }
+    income = functools.cache(functools.partial(_income_account, qbo))  # one look-up for every sales item
     for kind, name in sorted(mapping_.items()):
         if name not in found:
-            account = _tax_account(qbo) if kind == mapping.TAX_ITEM else _income_account(qbo, name)
+            account = _tax_account(qbo) if kind == mapping.TAX_ITEM else income()
             item = qbo.create(
                 "Item",
                 {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": account}},
@@ -418,11 +420,11 @@ def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
     return {kind: found[name] for kind, name in mapping_.items()}
 
 
-def _income_account(qbo: QuickBooks, item: str) -> str:
+def _income_account(qbo: QuickBooks) -> str:
     accounts = qbo.query("select * from Account where AccountType = 'Income'")
     if not accounts:
         raise FailedPrecondition(
-            f"QuickBooks has no income account to create the item {item} on; "
+            "QuickBooks has no income account to create the missing items on; "
             "create one, or map existing items in the settings"
         )
     return str(accounts[0]["Id"])
