@@ -88,7 +88,9 @@ def _doc_number(company: Company, name: str, entity: Entity, old: Entity | None,
     and does not alter the internal system DocNumber". With them off, a form sent without one gets
     QBO's own next number, "the last number by 1", from a sequence sent numbers never
     move; with them on it has none. Only with both settings on is a second invoice with a
-    used number refused (6140), unless ``include=allowduplicatedocnum``.
+    used number refused (6140), unless ``include=allowduplicatedocnum``; so is an update that
+    takes another invoice's number, which no source says QBO does (the stricter reading, see
+    ``sandbox/README.md``).
     """
     check_length(entity.get("DocNumber"), 21, "DocNumber")
     custom = prefs.custom_txn_numbers(company)

@@ -57,6 +57,15 @@ def test_fields_with_one_nesting_level(clio: Clio) -> None:
 
 
 def test_a_contacts_addresses_phones_and_emails(clio: Clio) -> None:
+    """Clio's OpenAPI document (``../shared/fixtures/clio/openapi.json``), schema ``Contact``:
+    ``addresses``, ``email_addresses`` and ``phone_numbers`` are arrays of ``Address_base``,
+    ``EmailAddress_base`` and ``PhoneNumber_base`` (each with ``primary``; an address's
+    ``name`` one of Work, Home, Billing, Other), ``primary_address`` and
+    ``secondary_address`` one ``Address_base`` each; ``Contact_base`` has
+    ``primary_email_address``, ``primary_phone_number`` and ``sales_tax_number`` as strings
+    and ``currency`` as an object. A nested resource named without braces shows ``id`` and
+    ``etag`` only (docs.developers.clio.com/api-docs/fields). Which address is the secondary
+    one (the first that is not primary) the document does not say: the emulator's choice."""
     muller = _all(clio, "contacts", query="Müller GmbH", fields="id")[0]["id"]
     contact = clio.get(
         f"/contacts/{muller}.json",
@@ -125,6 +134,10 @@ def test_cursor_paging_visits_every_record_once(clio: Clio) -> None:
 
 
 def test_cursor_pages_link_back_with_previous(clio: Clio) -> None:
+    """docs.developers.clio.com/api-docs/paging: cursor pagination is what ``order=id(asc)``
+    without ``offset`` gets; "the previous and next fields will be URLs that can be used to
+    retrieve the previous and next page of results. If there is no previous or next page, the
+    field will be omitted." The ``page_token`` the links carry is the emulator's cursor."""
     forward = _pages(clio, "line_items", limit=7, order="id(asc)")
     assert len(forward) > 3
     assert "previous" not in forward[0]["meta"]["paging"] and "next" not in forward[-1]["meta"]["paging"]
@@ -162,6 +175,10 @@ def test_offset_paging_of_custom_orders(clio: Clio) -> None:
     ],
 )
 def test_paging_refusals(clio: Clio, params: dict, status: int, kind: str) -> None:
+    """docs.developers.clio.com/api-docs/paging: offset pagination reaches 10,000 records, and
+    "attempting to retrieve a page over the limit will result in a 422 ArgumentError"; cursor
+    pagination is "id(asc) only". The 400s are the emulator's: Clio documents no answer to a
+    negative offset, a page_token with another order, or one it never issued."""
     response = clio.api("/bills.json", params=params)
     assert response.status_code == status and response.json()["error"]["type"] == kind
 

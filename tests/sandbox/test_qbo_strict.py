@@ -87,6 +87,29 @@ def test_sub_customers_are_named_down_their_whole_line(qbo) -> None:
     assert read(qbo, "Customer", line[2]["Id"])["FullyQualifiedName"] == "Freeman:0969 Ocean View Road:Kitchen"
 
 
+def test_a_moved_sub_customer_takes_its_sub_customers_along(qbo) -> None:
+    """Intuit's Customer reference: ParentRef is the "immediate parent" and FullyQualifiedName
+    "prepends the topmost parent", so a sparse update of ParentRef alone renames the moved
+    sub-customer and everything under it, and sets their Level afresh."""
+    freeman = customer(qbo, "Freeman Sporting Goods").json()["Customer"]
+    road = customer(qbo, "0969 Ocean View Road", freeman).json()["Customer"]
+    kitchen = customer(qbo, "Kitchen", road).json()["Customer"]
+    sink = customer(qbo, "Sink", kitchen).json()["Customer"]
+    cool = customer(qbo, "Cool Cars").json()["Customer"]
+    move = {"Id": kitchen["Id"], "SyncToken": kitchen["SyncToken"], "sparse": True, "ParentRef": {"value": cool["Id"]}}
+    moved = qbo.api("POST", "/customer", json=move)
+    assert moved.status_code == 200, moved.text
+    answered = moved.json()["Customer"]
+    assert answered["ParentRef"] == {"value": cool["Id"], "name": "Cool Cars"}
+    assert (answered["Level"], answered["FullyQualifiedName"]) == (1, "Cool Cars:Kitchen")
+    for moved_id, level, name in ((kitchen["Id"], 1, "Cool Cars:Kitchen"), (sink["Id"], 2, "Cool Cars:Kitchen:Sink")):
+        shown = read(qbo, "Customer", moved_id)
+        assert (shown["Level"], shown["FullyQualifiedName"]) == (level, name)
+    query = "select * from Customer where FullyQualifiedName LIKE 'Freeman Sporting Goods:%'"
+    left = qbo.api("GET", "/query", params={"query": query}).json()["QueryResponse"].get("Customer", [])
+    assert [c["Id"] for c in left] == [road["Id"]], "nothing of the moved line is left under its old parent"
+
+
 @pytest.mark.parametrize(
     "body",
     [{"DisplayName": "Orphan job", "Job": True}, {"DisplayName": "Unflagged", "ParentRef": {"value": "1"}}],
@@ -252,6 +275,11 @@ def test_credit_left_over_goes_to_the_next_invoice(qbo, services) -> None:
 
 
 def test_with_the_setting_off_credits_wait_to_be_applied(qbo, services) -> None:
+    """Intuit's blog "How to automatically apply credits" makes the zero Payment the work of the
+    setting ("What happens if the setting is turned ON"); turned off, "the credit will no longer
+    be applied to your invoices automatically" (QuickBooks Community, quickbooks.intuit.com/
+    learn-support/en-us/reports-and-accounting/does-qbo-ever-automatically-applies-open-credits-
+    to-open/01/968466): the new credit memo keeps its RemainingCredit, no Payment appears."""
     prefs(qbo, AutoApplyCredit=False)
     invoice = form(qbo, "Invoice", services["customer"], services["item"], "100.00")
     memo = form(qbo, "CreditMemo", services["customer"], services["item"], "20.00")
