@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -242,16 +243,13 @@ def status(obj: Context, connection: int | None) -> None:
     obj.emit(s, "\n".join(lines))
 
 
-@main.command()
-@connection_option
-@click.pass_obj
-def sync(obj: Context, connection: int | None) -> None:
-    """Start a sync (or join the running one) and show its progress."""
+def follow(obj: Context, stream: Iterable[pb.SyncProgress]) -> pb.SyncProgress | None:
+    """Shows a run's progress, a bar per kind on stderr, until it ends; returns its last message."""
     from tqdm import tqdm
 
     bars: dict[int, tqdm] = {}
     last = None
-    for event in obj.client.sync(obj.connection_id(connection)):
+    for event in stream:
         last = event
         if obj.as_json:
             continue
@@ -263,6 +261,15 @@ def sync(obj: Context, connection: int | None) -> None:
             bar.update(p.done - bar.n)
     for bar in bars.values():
         bar.close()
+    return last
+
+
+@main.command()
+@connection_option
+@click.pass_obj
+def sync(obj: Context, connection: int | None) -> None:
+    """Start a sync (or join the running one) and show its progress."""
+    last = follow(obj, obj.client.sync(obj.connection_id(connection)))
     if last is not None:
         obj.emit(last, describe_run(last.run))
         if last.run.state == pb.RUN_STATE_FAILED:
@@ -275,15 +282,32 @@ def sync(obj: Context, connection: int | None) -> None:
 @click.option("--all", "all_problems", is_flag=True, help="Every broken and failed item.")
 @click.pass_obj
 def resync(obj: Context, connection: int | None, link_ids: tuple[int, ...], all_problems: bool) -> None:
-    """Push broken or failed items again."""
+    """Push broken or failed items again, follow the run that does, and show where they stand."""
     if not link_ids and not all_problems:
         raise click.UsageError("name the link ids to re-sync, or pass --all")
-    r = obj.client.resync(obj.connection_id(connection), link_ids=link_ids, all_problems=all_problems)
-    lines = [describe_link(link) for link in r.links]
-    if more := r.requested - len(r.links):
-        lines.append(f"… and {more:,} more: billsync links --state failed (and --state broken) lists those left")
-    obj.emit(r, "\n".join(lines) or "nothing to re-sync")
-    if still := sum(c.count for c in r.counts if c.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN)):
+    connection_id = obj.connection_id(connection)
+    r = obj.client.resync(connection_id, link_ids=link_ids, all_problems=all_problems)
+    if not r.requested:
+        obj.emit(pb.ListLinksResponse(), "nothing to re-sync")
+        return
+    if not obj.as_json:
+        items = "1 item" if r.requested == 1 else f"{r.requested:,} items"
+        click.echo(f"re-sync requested for {items}; following the run that sends them", err=True)
+    last = follow(obj, obj.client.sync(connection_id, follow_after_run_id=r.after_run_id))
+    if link_ids:
+        after = list(obj.client.list_links(connection_id, link_ids=link_ids, page_size=len(link_ids)).links)
+        still = sum(link.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN) for link in after)
+        more = 0
+    else:
+        s = obj.client.status(connection_id)
+        after, still, more = list(s.problems), s.problem_count, s.problem_count - len(s.problems)
+    lines = [describe_link(link) for link in after]
+    if more:
+        lines.append(f"… and {more:,} more: billsync links --state failed (and --state broken) lists them all")
+    if last is not None and last.run.state == pb.RUN_STATE_FAILED:
+        lines.insert(0, describe_run(last.run))
+    obj.emit(pb.ListLinksResponse(links=after), "\n".join(lines) or "every item re-synced is in QuickBooks")
+    if still:
         click.echo(f"billsync: {still:,} {'item still fails' if still == 1 else 'items still fail'}", err=True)
         sys.exit(1)
 

@@ -14,7 +14,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, TypeVar
 
 import httpx
@@ -110,6 +110,17 @@ def connect(client: DaemonClient, name: str = "Sandbox Law LLP", interval: int =
 def sync(client: DaemonClient, connection_id: int, timeout: float = 600) -> pb.Run:
     """Runs one cycle through the Sync RPC and returns the finished run."""
     events = list(client.sync(connection_id, timeout=timeout))
+    return events[-1].run
+
+
+def resync(
+    client: DaemonClient, connection_id: int, *, link_ids: Iterable[int] = (), all_problems: bool = False
+) -> pb.Run:
+    """Re-syncs the links named, or every problem, and follows the run that pushes them to
+    its end, as ``billsync resync`` does; returns that run."""
+    marked = client.resync(connection_id, link_ids=link_ids, all_problems=all_problems)
+    assert marked.requested, "something to re-sync"
+    events = list(client.sync(connection_id, follow_after_run_id=marked.after_run_id, timeout=600))
     return events[-1].run
 
 

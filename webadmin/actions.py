@@ -3,7 +3,6 @@ QuickBooks setting on, settings, revoke and purge. Each is a POST through a Flas
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import grpc
@@ -122,39 +121,15 @@ def sync(connection_id: int) -> Any:
     )
 
 
-#: How one item reads after a re-sync, by its new state.
-AFTER_RESYNC = {
-    pb.LINK_STATE_SYNCED: "is in QuickBooks",
-    pb.LINK_STATE_PENDING: "is being sent to QuickBooks",
-    pb.LINK_STATE_WAITING: "is waiting",
-    pb.LINK_STATE_FAILED: "failed again",
-    pb.LINK_STATE_BROKEN: "is still removed in QuickBooks",
-    pb.LINK_STATE_SKIPPED: "is not synced",
-}
-
-
 def describe_resync(result: pb.ResyncResponse) -> str:
-    """ "Invoice 1043 is in QuickBooks." for one item; how many ended in each state for several."""
+    """ "Re-sync started for invoice 1043." or "… for 25,000 items."; the page then follows
+    the run that sends them, and shows where each stands once it has ended."""
+    if not result.requested:
+        return "Nothing needed a re-sync."
     if result.requested == 1:
         link = result.links[0]
-        return f"{link.label or link.clio_id} {AFTER_RESYNC[link.state]}" + (
-            f": {present.fault(link).sentence}" if link.reason else "."
-        )
-    states: Counter[str] = Counter()
-    for count in result.counts:
-        states[present.STATE_LABELS[count.state]] += count.count
-    return (
-        f"Re-synced {result.requested:,} items: "
-        + ", ".join(f"{n:,} {s[0].lower()}{s[1:]}" for s, n in states.most_common())
-        + "."
-        if states
-        else "Nothing needed a re-sync."
-    )
-
-
-def still_failing(result: pb.ResyncResponse) -> bool:
-    """Whether an item re-synced failed again or is still removed in QuickBooks."""
-    return any(count.state in (pb.LINK_STATE_FAILED, pb.LINK_STATE_BROKEN) for count in result.counts)
+        return f"Re-sync started for {link.label or link.clio_id}: the page shows how it went once the run ends."
+    return f"Re-sync started for {result.requested:,} items: the page shows how it went once the run ends."
 
 
 @bp.post("/connections/<int:connection_id>/resync")
@@ -164,7 +139,7 @@ def resync(connection_id: int) -> Any:
     form = ResyncForm()
     validated(form)
     result = gateway.client().resync(connection_id, link_ids=[int(form.link_id.data)])
-    return after_action(connection_id, describe_resync(result), went_wrong=still_failing(result))
+    return after_action(connection_id, describe_resync(result))
 
 
 @bp.post("/connections/<int:connection_id>/resync-all")
@@ -173,7 +148,7 @@ def resync_all(connection_id: int) -> Any:
     require_admin(connection_id)
     validated(ActionForm())
     result = gateway.client().resync(connection_id, all_problems=True)
-    return after_action(connection_id, describe_resync(result), went_wrong=still_failing(result))
+    return after_action(connection_id, describe_resync(result))
 
 
 @bp.post("/connections/<int:connection_id>/fix")

@@ -65,10 +65,10 @@ def status_of(connection_id: int) -> pb.StatusResponse:
     return gateway.client().status(connection_id)
 
 
-def after_action(connection_id: int, done: str | None = None, *, went_wrong: bool = False) -> Response:
-    """Back to the Bill Syncing page, with what happened: as a warning when ``went_wrong``."""
+def after_action(connection_id: int, done: str | None = None) -> Response:
+    """Back to the Bill Syncing page, with what happened."""
     if done:
-        flash(done, "warning" if went_wrong else "success")
+        flash(done, "success")
     return redirect(url_for("billsync.connection", connection_id=connection_id))
 
 

@@ -275,21 +275,22 @@ def run_summary(run: pb.Run) -> dict:
     }
 
 
-def next_run(status: pb.StatusResponse, now: dt.datetime | None = None) -> Markup | str:
+def next_run(status: pb.StatusResponse) -> Markup | str:
     """When the next run starts, as a person can act on it: never a time already past."""
     if status.connection.state != pb.CONNECTION_STATE_CONNECTED:
         return "None until both Clio and QuickBooks are connected"
-    if not status.HasField("next_run_at"):
-        return "Soon"
+    if status.run_due or not status.HasField("next_run_at"):
+        return "Due now"
     at = status.next_run_at.ToDatetime(tzinfo=dt.timezone.utc)
-    return "Due now" if at <= (now or dt.datetime.now(dt.timezone.utc)) else time_tag(status.next_run_at, zone(status))
+    return "Due now" if at <= dt.datetime.now(dt.timezone.utc) else time_tag(status.next_run_at, zone(status))
 
 
 def status_summary(status: pb.StatusResponse) -> dict:
     """What the Bill Syncing page's poll needs to redraw progress and know when to reload."""
     return {
         "connection_state": word(pb.ConnectionState, status.connection.state),
-        "running": status.HasField("current_run"),
+        # A run due is as good as started: the page follows it from the moment it is asked for.
+        "running": status.HasField("current_run") or status.run_due,
         "current_run": run_summary(status.current_run) if status.HasField("current_run") else None,
         "last_run": run_summary(status.last_run) if status.HasField("last_run") else None,
         "next_run": next_run(status),

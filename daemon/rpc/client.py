@@ -174,9 +174,14 @@ class DaemonClient:
         )
         return self._call("CompleteAuthorization", request, timeout)
 
-    def sync(self, connection_id: int, *, timeout: float = SYNC_TIMEOUT) -> Iterator[pb.SyncProgress]:
-        """Streams the progress of a run (started or joined); the deadline bounds the whole run."""
-        stream = self._call("Sync", pb.SyncRequest(connection_id=connection_id), timeout)
+    def sync(
+        self, connection_id: int, *, follow_after_run_id: int | None = None, timeout: float = SYNC_TIMEOUT
+    ) -> Iterator[pb.SyncProgress]:
+        """Streams the progress of a run (started or joined; with ``follow_after_run_id``,
+        the first run after that one, which a Resync asked for); the deadline bounds the
+        whole run."""
+        request = pb.SyncRequest(connection_id=connection_id, follow_after_run_id=follow_after_run_id)
+        stream = self._call("Sync", request, timeout)
         with self._failures("Sync"):  # a stream fails while it is read, not when it is opened
             yield from stream
 
@@ -192,7 +197,9 @@ class DaemonClient:
         all_problems: bool = False,
         timeout: float | None = None,
     ) -> pb.ResyncResponse:
-        """Pushes the given links, or with ``all_problems`` every broken and failed one, again."""
+        """Marks the given links, or with ``all_problems`` every broken and failed one, to be
+        pushed again by the next run; ``sync(follow_after_run_id=answer.after_run_id)``
+        follows that run."""
         request = pb.ResyncRequest(connection_id=connection_id, link_ids=link_ids, all_problems=all_problems)
         return self._call("Resync", request, timeout)
 
@@ -213,9 +220,10 @@ class DaemonClient:
         page_size: int = 0,
         page_token: str = "",
         query: str = "",
+        link_ids: Iterable[int] = (),
         timeout: float | None = None,
     ) -> pb.ListLinksResponse:
-        """One page of links, filtered by kind, state and words of their label when given."""
+        """One page of links, filtered by kind, state, words of their label and ids when given."""
         request = pb.ListLinksRequest(
             connection_id=connection_id,
             kind=kind,
@@ -223,6 +231,7 @@ class DaemonClient:
             page_size=page_size,
             page_token=page_token,
             query=query,
+            link_ids=link_ids,
         )
         return self._call("ListLinks", request, timeout)
 

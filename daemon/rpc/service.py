@@ -13,7 +13,7 @@ from billsync.daemon.errors import FailedPrecondition, NotFound, Unavailable
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.rpc import access, authorization, connections, convert, validation
 from billsync.daemon.rpc.glance import QboGlance
-from billsync.daemon.store import events, leases, links, paging
+from billsync.daemon.store import events, leases, links, paging, resyncs
 from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
 from billsync.daemon.sync.providers import Providers
 from billsync.daemon.sync.scheduler import Scheduler
@@ -22,7 +22,7 @@ from billsync.v1 import billsync_pb2_grpc
 
 PROBLEMS_ON_STATUS = 20
 #: The items a Resync answer lists: a firm's every problem, 25,000 of them, would not fit in
-#: one gRPC message (4 MB); the counts cover them all, and ListLinks pages through them.
+#: one gRPC message (4 MB); ListLinks pages through them all.
 RESYNC_ANSWERS = 100
 #: How often a Sync stream looks at its run, and how long it waits for the run to start
 #: (or Purge for a run to end) before it says why: far beyond a healthy daemon's moment,
@@ -97,19 +97,22 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def Sync(self, request: pb.SyncRequest, context: grpc.ServicerContext) -> Iterator[pb.SyncProgress]:
         connection = connected(request.connection_id)
-        runs = Run.select().where(Run.connection == connection).order_by(Run.id.desc())
-        run = runs.where(Run.state == "running").first()
-        joined = run is not None
-        last = runs.first()
-        # A run in progress may have read Clio and QBO before what the caller just changed:
-        # the request makes another follow it, so that "sync now" covers everything until now.
-        self.scheduler.request(connection.id, "sync")
+        runs = Run.select().where(Run.connection == connection)
+        if request.HasField("follow_after_run_id"):
+            run, joined, after = None, False, request.follow_after_run_id
+        else:
+            run = runs.where(Run.state == "running").order_by(Run.id.desc()).first()
+            joined, after = run is not None, resyncs.newest_run(connection)
+            # A run in progress may have read Clio and QBO before what the caller just changed:
+            # the request makes another follow it, so that "sync now" covers everything until now.
+            self.scheduler.request(connection.id, "sync")
         deadline = time.monotonic() + START_TIMEOUT
         while run is None and context.is_active():
-            if time.monotonic() > deadline:
+            run = runs.where(Run.id > after).order_by(Run.id).first()
+            if run is None and time.monotonic() > deadline:
                 raise Unavailable(f"the sync did not start within {START_TIMEOUT:.0f} s; is the daemon overloaded?")
-            time.sleep(STREAM_POLL / 2)
-            run = runs.where(Run.id > (last.id if last else 0)).first()
+            if run is None:
+                time.sleep(STREAM_POLL / 2)
         sent = None
         while context.is_active():
             message = pb.SyncProgress(run=convert.run(Run.get_by_id(run.id)), joined=joined)
@@ -122,31 +125,25 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def Resync(self, request: pb.ResyncRequest, context: grpc.ServicerContext) -> pb.ResyncResponse:
         connection = connected(request.connection_id)
-        query = Link.select(Link.id, Link.kind, Link.clio_id, Link.label).where(Link.connection == connection)
+        query = Link.select(Link.id).where(Link.connection == connection)
         if request.all_problems:
-            rows = list(query.where(Link.state.in_(links.PROBLEM_STATES)))
+            query = query.where(Link.state.in_(links.PROBLEM_STATES))
         else:
             ids = validation.link_ids(request.link_ids)
-            rows = list(query.where(Link.id.in_(list(ids))))
-            if missing := ids - {r.id for r in rows}:
+            query = query.where(Link.id.in_(list(ids)))
+            if missing := ids - {r.id for r in query}:
                 raise NotFound(f"{validation.echo(connection.name)} has no link {validation.some_ids(missing)}")
-        if not rows:
+        marked = resyncs.mark(query)
+        if not marked:
             return pb.ResyncResponse()
-        force: dict[str, set[str]] = {}
-        for row in rows:
-            force.setdefault(row.kind, set()).add(row.clio_id)
-        items = "1 item" if len(rows) == 1 else f"{len(rows)} items"
-        named = ", ".join(r.label or r.clio_id for r in rows[:10])
+        first = list(Link.select().where(Link.id.in_(query)).order_by(Link.id).limit(RESYNC_ANSWERS))
+        items = "1 item" if marked == 1 else f"{marked:,} items"
+        named = ", ".join(r.label or r.clio_id for r in first[:10])
         events.record(connection, "link.resync", f"Re-sync requested for {items}: {named}", actor_of(context))
-        self.scheduler.run_now(connection.id, "resync", force)
-        ids = sorted(r.id for r in rows)
+        after = resyncs.newest_run(connection)
+        self.scheduler.request(connection.id, "resync")
         return pb.ResyncResponse(
-            links=[
-                convert.link(r, self.qbo_app_url)
-                for r in Link.select().where(Link.id.in_(ids[:RESYNC_ANSWERS])).order_by(Link.id)
-            ],
-            requested=len(ids),
-            counts=convert.state_counts(links.state_counts(connection, ids)),
+            links=[convert.link(r, self.qbo_app_url) for r in first], requested=marked, after_run_id=after
         )
 
     def FixQboSetting(self, request: pb.FixQboSettingRequest, context: grpc.ServicerContext) -> pb.SettingsCheck:
@@ -246,6 +243,10 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             last_run=convert.run(last),
             current_run=convert.run(current),
             next_run_at=convert.timestamp(connection.next_run_at),
+            # As the scheduler reckons due (``Scheduler._dispatch``), on this daemon's clock.
+            run_due=current is None
+            and connection.state == "connected"
+            and (connection.next_run_at is None or connection.next_run_at <= utcnow()),
             problems=[
                 convert.link(r, self.qbo_app_url)
                 for r in links.first_in_states(connection, links.PROBLEM_STATES, PROBLEMS_ON_STATUS)
@@ -262,6 +263,8 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             query = query.where(Link.kind == kind)
         if state := convert.link_state_name(request.state):
             query = query.where(Link.state == state)
+        if request.link_ids:
+            query = query.where(Link.id.in_(list(validation.link_ids(request.link_ids))))
         query = links.matching(query, validation.text(request.query, "query"))
         rows, token = paging.page(query, Link.id, request.page_size, request.page_token)
         return pb.ListLinksResponse(links=[convert.link(r, self.qbo_app_url) for r in rows], next_page_token=token)

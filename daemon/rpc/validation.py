@@ -82,5 +82,5 @@ def callback(state: str, code: str) -> None:
 
 def link_ids(ids: Collection[int]) -> set[int]:
     if len(ids) > LINK_IDS_MAX:
-        raise InvalidArgument(f"at most {LINK_IDS_MAX} link ids per call, not {len(ids):,}; or use all_problems")
+        raise InvalidArgument(f"at most {LINK_IDS_MAX} link ids per call, not {len(ids):,}")
     return set(ids)

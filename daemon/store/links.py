@@ -51,21 +51,6 @@ def load(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str
     return found
 
 
-def state_counts(connection: Connection, link_ids: Iterable[int]) -> list[tuple[str, str, int]]:
-    """(kind, state, count) of these links, however many: counted a chunk of ids at a time."""
-    ids = sorted(set(link_ids))
-    counts: dict[tuple[str, str], int] = {}
-    for i in range(0, len(ids), CHUNK):
-        query = (
-            Link.select(Link.kind, Link.state, fn.COUNT(Link.id).alias("n"))
-            .where(Link.connection == connection, Link.id.in_(ids[i : i + CHUNK]))
-            .group_by(Link.kind, Link.state)
-        )
-        for row in query:
-            counts[row.kind, row.state] = counts.get((row.kind, row.state), 0) + row.n
-    return [(kind, state, n) for (kind, state), n in sorted(counts.items())]
-
-
 def qbo_ids(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str, str]:
     """QBO ids of the synced links among these Clio records."""
     links = load(connection, kind, clio_ids)

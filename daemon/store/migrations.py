@@ -291,6 +291,26 @@ def m0009_tax_treatment(db: peewee.Database) -> None:
     apply_operations(migrator.add_column("connection", "tax_treatment", peewee.CharField(null=True)))
 
 
+def m0010_resync_marks(db: peewee.Database) -> None:
+    """Keeps the items a Resync asked to push again in the database (``store.resyncs``),
+    so that Resync answers at once and a restart or a takeover does not lose the request."""
+
+    class Connection(Snapshot):
+        """Only what the foreign key below refers to: the primary key."""
+
+    class ResyncMark(Snapshot):
+        connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+        kind = peewee.CharField()
+        clio_id = peewee.CharField()
+        requested_at = peewee.DateTimeField()
+        taken_by = peewee.BigIntegerField(null=True)
+
+        class Meta:
+            indexes = ((("connection", "kind", "clio_id"), True),)
+
+    create_tables(db, ResyncMark)
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -301,6 +321,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (7, m0007_oauth_states),
     (8, m0008_failing_since),
     (9, m0009_tax_treatment),
+    (10, m0010_resync_marks),
 ]
 
 

@@ -146,6 +146,22 @@ class Link(BaseModel):
         )
 
 
+class ResyncMark(BaseModel):
+    """An item a Resync asked to push again (``store.resyncs``): kept until a run that took
+    it has ended, so that neither a restart nor a takeover loses the request. A table of its
+    own, so marking never locks the link rows a cycle is writing, nor moves their counts."""
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+    kind = peewee.CharField(choices=[(k, k) for k in KINDS])
+    clio_id = peewee.CharField()
+    requested_at = peewee.DateTimeField(default=utcnow)
+    #: The run that took the mark; None until one has, and again once it is marked anew.
+    taken_by = peewee.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = ((("connection", "kind", "clio_id"), True),)
+
+
 class LinkCount(BaseModel):
     """How many links a connection has of each kind in each state.
 
@@ -325,6 +341,7 @@ MODELS = (
     Connection,
     Watermark,
     Link,
+    ResyncMark,
     LinkCount,
     Run,
     Event,

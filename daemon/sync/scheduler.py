@@ -37,11 +37,11 @@ import httpx
 import peewee
 
 from billsync.daemon.clio.client import ClioError
-from billsync.daemon.errors import AuthorizationLost, BillsyncError, Unavailable
+from billsync.daemon.errors import AuthorizationLost, BillsyncError
 from billsync.daemon.observe import context
 from billsync.daemon.qbo.client import EXECUTION_LIMIT
 from billsync.daemon.qbo.faults import QboFault
-from billsync.daemon.store import events, leases
+from billsync.daemon.store import events, leases, resyncs
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run, utcnow
 from billsync.daemon.sync.engine import Cycle, Progress
@@ -50,7 +50,6 @@ from billsync.daemon.sync.providers import Providers
 log = logging.getLogger(__name__)
 
 HEARTBEAT = 3.0
-WAIT_FOR_LEASE = 60.0
 STOPPED = "Stopped by a daemon shutdown; the next run resumes where it left off"
 LEASE_LOST = (
     "Interrupted: this daemon stalled past its lease and another daemon took the connection over; "
@@ -149,18 +148,6 @@ class Scheduler:
         self._wake.set()
         with self._passes:
             return self._passes.wait_for(lambda: self._ended > after, timeout)
-
-    def run_now(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Run:
-        """Runs a whole cycle in the caller's thread, once the cycle in progress (here or on
-        another daemon) has ended."""
-        deadline = time.monotonic() + WAIT_FOR_LEASE
-        while (active := self._start(connection_id, trigger, force)) is None:
-            if time.monotonic() > deadline:
-                raise Unavailable("another sync of this connection is still running; try again in a minute")
-            time.sleep(0.2)
-        while (wait := self._step(active)) is not None:
-            time.sleep(wait)
-        return Run.get_by_id(active.run.id)
 
     # --- the loop and the workers -------------------------------------------------------
 
@@ -286,7 +273,7 @@ class Scheduler:
         if lost:
             raise LeaseLost(f"connection {connection.id} was claimed again after claim {connection.fence}")
 
-    def _start(self, connection_id: int, trigger: str, force: dict[str, set[str]] | None = None) -> Active | None:
+    def _start(self, connection_id: int, trigger: str) -> Active | None:
         """Claims the connection and registers its cycle; None if a cycle of it is active
         here already, or another daemon holds it. The slot is reserved under the guard
         before the claim, so that no second claim of this daemon bumps the fence under a
@@ -303,7 +290,7 @@ class Scheduler:
                 with self._guard:
                     self._leases[connection_id] = connection.fence
                     self._renewed[connection_id] = started
-                active = self._begin(connection, trigger, force)
+                active = self._begin(connection, trigger)
         finally:
             with self._guard:
                 if active is None:
@@ -314,8 +301,9 @@ class Scheduler:
                     self._active[connection_id] = active
         return active
 
-    def _begin(self, connection: Connection, trigger: str, force: dict[str, set[str]] | None) -> Active:
-        """A cycle of the connection just claimed, with its run."""
+    def _begin(self, connection: Connection, trigger: str) -> Active:
+        """A cycle of the connection just claimed, with its run, which takes every re-sync
+        mark of the connection (``store.resyncs``)."""
         # Holding the lease, any run still marked running belongs to a daemon that died or stalled.
         interrupted = (
             Run.update(
@@ -332,6 +320,7 @@ class Scheduler:
         progress = Progress(run, on_written=self.providers.metrics.object_written)
         qbo, clio = self.providers.clients(connection)
         qbo = qbo.guarded(lambda: self._sendable(connection))
+        force = resyncs.take(connection, run)
         return Active(connection, run, progress, Cycle(connection, qbo, clio, progress, force).steps())
 
     def _holds(self, active: Active) -> bool:
@@ -378,6 +367,8 @@ class Scheduler:
         try:
             with leases.fenced(connection):
                 Run.update(state=state, error=error, finished_at=now).where(Run.id == run.id).execute()
+                if state == "succeeded":
+                    resyncs.done(connection, run)
                 # A run requested while this one ran (next_run_at moved past its start) stays due.
                 Connection.update(next_run_at=due).where(
                     Connection.id == connection.id,

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from decimal import Decimal
 
 import httpx
 import pytest
 
-from billsync.daemon.rpc.client import DaemonError
-from billsync.daemon.store.models import Connection, Link, Run, Watermark
+from billsync.daemon.process import Daemon
+from billsync.daemon.rpc.client import DaemonClient, DaemonError
+from billsync.daemon.store.models import Connection, Link, ResyncMark, Run, Watermark, utcnow
 from billsync.daemon.sync import mapping
 from billsync.daemon.sync.mapping import marker
 from billsync.daemon.sync.planner import KIND_ENTITY
 from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, sync
-from tests.harness import PATIENCE, caught, hold_batches, make_ready, settle, wait_until
+from tests.harness import PATIENCE, caught, hold_batches, make_ready, resync, settle, wait_until
 
 
 @pytest.fixture
@@ -52,8 +54,8 @@ def test_invoice_deleted_in_qbo_breaks_and_resync_recreates_it_with_its_payments
     assert Link.get_by_id(payment.id).state == "waiting"
     assert "broken" in Link.get_by_id(payment.id).reason
 
-    result = e2e_client.resync(synced.id, link_ids=[invoice.id])
-    assert [link.state for link in result.links] == [pb.LINK_STATE_SYNCED]
+    resync(e2e_client, synced.id, link_ids=[invoice.id])
+    assert Link.get_by_id(invoice.id).state == "synced"
     note = marker("bill", invoice.clio_id, account=invoice.connection.clio_account_id)
     recreated = [i for i in qbo_objects(sandbox, "Invoice") if i.get("PrivateNote") == note]
     assert len(recreated) == 1 and recreated[0]["DocNumber"] == invoice.qbo_ref and recreated[0]["Id"] != invoice.qbo_id
@@ -66,13 +68,66 @@ def test_invoice_deleted_in_qbo_breaks_and_resync_recreates_it_with_its_payments
     assert "link.broken" in types and "link.resync" in types
 
 
+def broken_invoice(sandbox, client, connection) -> Link:
+    """An invoice deleted in QuickBooks, found so by a sync."""
+    invoice = Link.get(Link.kind == "invoice", Link.state == "synced")
+    act_in_qbo(sandbox, "Invoice", invoice.qbo_id, "delete")
+    sync(client, connection.id)
+    assert Link.get_by_id(invoice.id).state == "broken"
+    return invoice
+
+
+def test_a_resync_answers_at_once_and_the_run_it_asked_for_pushes_the_item(sandbox, e2e_client, synced):
+    """Resync marks and answers; it does not wait for the run (which once took the panel past
+    its patience): here the run's batch is still held in QuickBooks when the answer is in."""
+    invoice = broken_invoice(sandbox, e2e_client, synced)
+    hold_batches(sandbox, True)
+    try:
+        answer = e2e_client.resync(synced.id, link_ids=[invoice.id])
+        assert answer.requested == 1 and [link.state for link in answer.links] == [pb.LINK_STATE_BROKEN]
+        wait_until(lambda: caught(sandbox), "the re-sync's batch held in QuickBooks")
+        assert Run.get(Run.state == "running").id > answer.after_run_id
+    finally:
+        hold_batches(sandbox, False)
+    followed = [p.run for p in e2e_client.sync(synced.id, follow_after_run_id=answer.after_run_id)]
+    assert followed[-1].state == pb.RUN_STATE_SUCCEEDED and followed[-1].trigger == "resync"
+    assert Link.get_by_id(invoice.id).state == "synced"
+    assert not ResyncMark.select().exists(), "the run's end clears what it pushed"
+
+
+def test_a_resync_asked_for_while_another_daemon_holds_the_connection_survives_a_restart(
+    sandbox, e2e_config, e2e_daemon, e2e_client, synced
+):
+    """The marks are rows: a re-sync asked of a daemon that stops before any run takes it is
+    carried out by the next daemon to hold the connection."""
+    invoice = broken_invoice(sandbox, e2e_client, synced)
+    elsewhere = {"lease_owner": "elsewhere:1:parked", "lease_until": utcnow() + dt.timedelta(hours=1)}
+    Connection.update(**elsewhere).where(Connection.id == synced.id).execute()
+    answer = e2e_client.resync(synced.id, link_ids=[invoice.id])
+    assert answer.requested == 1
+    e2e_daemon.stop(grace=1.0)
+    assert [(m.kind, m.clio_id) for m in ResyncMark.select()] == [("invoice", invoice.clio_id)]
+    Connection.update(lease_owner=None, lease_until=None).where(Connection.id == synced.id).execute()
+
+    successor = Daemon(e2e_config)
+    successor.start()
+    try:
+        with DaemonClient(f"127.0.0.1:{successor.port}", token=e2e_config.api_token) as client:
+            followed = [p.run for p in client.sync(synced.id, follow_after_run_id=answer.after_run_id)]
+    finally:
+        successor.stop(grace=1.0)
+    assert followed[-1].state == pb.RUN_STATE_SUCCEEDED
+    assert Link.get_by_id(invoice.id).state == "synced"
+    assert not ResyncMark.select().exists()
+
+
 def test_customer_made_inactive_breaks_and_resync_restores_it(sandbox, e2e_client, synced):
     contact = Link.get(Link.kind == "contact", Link.state == "synced")
     act_in_qbo(sandbox, "Customer", contact.qbo_id, "deactivate")
     sync(e2e_client, synced.id)
     assert problems(e2e_client, synced.id)[contact.id].reason.startswith("Made inactive in QuickBooks")
 
-    e2e_client.resync(synced.id, all_problems=True)
+    resync(e2e_client, synced.id, all_problems=True)
     [customer] = [c for c in qbo_objects(sandbox, "Customer") if c["Id"] == contact.qbo_id]
     assert customer["Active"] is True and customer["DisplayName"] == contact.qbo_ref
     assert Link.get_by_id(contact.id).state == "synced"
@@ -95,7 +150,7 @@ def test_a_bill_waiting_on_its_broken_client_follows_the_clients_resync_in_the_s
     sync(e2e_client, synced.id)
     assert Link.get_by_id(invoice.id).state == "waiting"
 
-    e2e_client.resync(synced.id, link_ids=[contact.id])
+    resync(e2e_client, synced.id, link_ids=[contact.id])
 
     assert Link.get_by_id(contact.id).state == "synced"
     assert Link.get_by_id(invoice.id).state == "synced"

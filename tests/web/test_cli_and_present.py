@@ -117,22 +117,11 @@ def test_a_quickbooks_fault_reads_as_a_sentence_with_the_raw_fault_apart():
     assert present.fault(pb.Link(reason="Voided in Clio")) == present.Fault("Voided in Clio")
 
 
-def test_resync_results_read_as_a_sentence():
-    synced = pb.StateCount(kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, count=1)
-    one = pb.ResyncResponse(
-        links=[pb.Link(label="Invoice 1043", state=pb.LINK_STATE_SYNCED)], requested=1, counts=[synced]
-    )
-    assert describe_resync(one) == "Invoice 1043 is in QuickBooks."
-    many = pb.ResyncResponse(
-        links=[pb.Link(state=pb.LINK_STATE_SYNCED)] * 100,  # the first 100 of them
-        requested=25_000,
-        counts=[
-            pb.StateCount(kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, count=20_000),
-            pb.StateCount(kind=pb.KIND_PAYMENT, state=pb.LINK_STATE_SYNCED, count=4_000),
-            pb.StateCount(kind=pb.KIND_INVOICE, state=pb.LINK_STATE_FAILED, count=1_000),
-        ],
-    )
-    assert describe_resync(many) == "Re-synced 25,000 items: 24,000 in QuickBooks, 1,000 failed."
+def test_a_resync_reads_as_started_and_says_where_to_see_how_it_went():
+    one = pb.ResyncResponse(links=[pb.Link(label="Invoice 1043", state=pb.LINK_STATE_BROKEN)], requested=1)
+    assert describe_resync(one) == ("Re-sync started for Invoice 1043: the page shows how it went once the run ends.")
+    many = pb.ResyncResponse(links=[pb.Link(state=pb.LINK_STATE_FAILED)] * 100, requested=25_000)
+    assert describe_resync(many) == "Re-sync started for 25,000 items: the page shows how it went once the run ends."
     assert describe_resync(pb.ResyncResponse()) == "Nothing needed a re-sync."
 
 

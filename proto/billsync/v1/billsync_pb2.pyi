@@ -272,10 +272,12 @@ class Run(_message.Message):
     def __init__(self, id: _Optional[int] = ..., state: _Optional[_Union[RunState, str]] = ..., trigger: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Iterable[_Union[KindProgress, _Mapping]]] = ..., error: _Optional[str] = ...) -> None: ...
 
 class SyncRequest(_message.Message):
-    __slots__ = ("connection_id",)
+    __slots__ = ("connection_id", "follow_after_run_id")
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_AFTER_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     connection_id: int
-    def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
+    follow_after_run_id: int
+    def __init__(self, connection_id: _Optional[int] = ..., follow_after_run_id: _Optional[int] = ...) -> None: ...
 
 class SyncProgress(_message.Message):
     __slots__ = ("run", "joined")
@@ -346,7 +348,7 @@ class StatusRequest(_message.Message):
     def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
 
 class StatusResponse(_message.Message):
-    __slots__ = ("connection", "checks", "action_required", "fix_steps", "counts", "last_run", "current_run", "next_run_at", "problems", "problem_count", "checks_read_at", "qbo_settings_url")
+    __slots__ = ("connection", "checks", "action_required", "fix_steps", "counts", "last_run", "current_run", "next_run_at", "problems", "problem_count", "checks_read_at", "qbo_settings_url", "run_due")
     CONNECTION_FIELD_NUMBER: _ClassVar[int]
     CHECKS_FIELD_NUMBER: _ClassVar[int]
     ACTION_REQUIRED_FIELD_NUMBER: _ClassVar[int]
@@ -359,6 +361,7 @@ class StatusResponse(_message.Message):
     PROBLEM_COUNT_FIELD_NUMBER: _ClassVar[int]
     CHECKS_READ_AT_FIELD_NUMBER: _ClassVar[int]
     QBO_SETTINGS_URL_FIELD_NUMBER: _ClassVar[int]
+    RUN_DUE_FIELD_NUMBER: _ClassVar[int]
     connection: Connection
     checks: _containers.RepeatedCompositeFieldContainer[SettingsCheck]
     action_required: bool
@@ -371,7 +374,8 @@ class StatusResponse(_message.Message):
     problem_count: int
     checks_read_at: _timestamp_pb2.Timestamp
     qbo_settings_url: str
-    def __init__(self, connection: _Optional[_Union[Connection, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[SettingsCheck, _Mapping]]] = ..., action_required: _Optional[bool] = ..., fix_steps: _Optional[_Iterable[str]] = ..., counts: _Optional[_Iterable[_Union[StateCount, _Mapping]]] = ..., last_run: _Optional[_Union[Run, _Mapping]] = ..., current_run: _Optional[_Union[Run, _Mapping]] = ..., next_run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., problems: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., problem_count: _Optional[int] = ..., checks_read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qbo_settings_url: _Optional[str] = ...) -> None: ...
+    run_due: bool
+    def __init__(self, connection: _Optional[_Union[Connection, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[SettingsCheck, _Mapping]]] = ..., action_required: _Optional[bool] = ..., fix_steps: _Optional[_Iterable[str]] = ..., counts: _Optional[_Iterable[_Union[StateCount, _Mapping]]] = ..., last_run: _Optional[_Union[Run, _Mapping]] = ..., current_run: _Optional[_Union[Run, _Mapping]] = ..., next_run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., problems: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., problem_count: _Optional[int] = ..., checks_read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qbo_settings_url: _Optional[str] = ..., run_due: _Optional[bool] = ...) -> None: ...
 
 class ResyncRequest(_message.Message):
     __slots__ = ("connection_id", "link_ids", "all_problems")
@@ -384,14 +388,14 @@ class ResyncRequest(_message.Message):
     def __init__(self, connection_id: _Optional[int] = ..., link_ids: _Optional[_Iterable[int]] = ..., all_problems: _Optional[bool] = ...) -> None: ...
 
 class ResyncResponse(_message.Message):
-    __slots__ = ("links", "requested", "counts")
+    __slots__ = ("links", "requested", "after_run_id")
     LINKS_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_FIELD_NUMBER: _ClassVar[int]
-    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    AFTER_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     links: _containers.RepeatedCompositeFieldContainer[Link]
     requested: int
-    counts: _containers.RepeatedCompositeFieldContainer[StateCount]
-    def __init__(self, links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., requested: _Optional[int] = ..., counts: _Optional[_Iterable[_Union[StateCount, _Mapping]]] = ...) -> None: ...
+    after_run_id: int
+    def __init__(self, links: _Optional[_Iterable[_Union[Link, _Mapping]]] = ..., requested: _Optional[int] = ..., after_run_id: _Optional[int] = ...) -> None: ...
 
 class RevokeRequest(_message.Message):
     __slots__ = ("connection_id",)
@@ -416,20 +420,22 @@ class PurgeResponse(_message.Message):
     def __init__(self, connection: _Optional[_Union[Connection, _Mapping]] = ..., links_deleted: _Optional[int] = ...) -> None: ...
 
 class ListLinksRequest(_message.Message):
-    __slots__ = ("connection_id", "kind", "state", "page_size", "page_token", "query")
+    __slots__ = ("connection_id", "kind", "state", "page_size", "page_token", "query", "link_ids")
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
+    LINK_IDS_FIELD_NUMBER: _ClassVar[int]
     connection_id: int
     kind: Kind
     state: LinkState
     page_size: int
     page_token: str
     query: str
-    def __init__(self, connection_id: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., state: _Optional[_Union[LinkState, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
+    link_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, connection_id: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., state: _Optional[_Union[LinkState, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., query: _Optional[str] = ..., link_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ListLinksResponse(_message.Message):
     __slots__ = ("links", "next_page_token")

@@ -201,7 +201,9 @@ class BillSyncServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Resync(self, request, context):
-        """Pushes one, several, or all broken and failed items again.
+        """Marks one, several, or all broken and failed items to be pushed again by the next
+        run, asks for that run, and answers at once; Sync with `follow_after_run_id` follows it.
+        The marks are kept in the database: a restart or a takeover does not lose them.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

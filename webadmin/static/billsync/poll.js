@@ -1,4 +1,4 @@
-// Follows a running sync on the Bill Syncing page: polls the status JSON, redraws the
+// Follows a running sync (or one due to start) on the Bill Syncing page: polls the status JSON, redraws the
 // progress bars, and reloads the page when the run ends so every section is current.
 // What the person was just told (a flash, shown once) is carried across that reload.
 (function () {
@@ -35,14 +35,15 @@
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (s) {
         if (leaving) return;
-        if (!s.running) {
+        // The run ended, or the run the page was waiting for began: the page is drawn anew.
+        if (!s.running || (s.current_run && String(s.current_run.id) !== box.dataset.runId)) {
           if (flashes && flashes.children.length) window.sessionStorage.setItem(KEPT, flashes.innerHTML);
           window.location.reload();
           return;
         }
         // The first line, since when and why, stays as the page drew it (its time in the firm's zone).
         live.replaceChildren(live.firstElementChild);
-        s.current_run.progress.forEach(function (p) { live.append(row(p)); });
+        if (s.current_run) s.current_run.progress.forEach(function (p) { live.append(row(p)); });
         setTimeout(poll, every);
       })
       .catch(function () { setTimeout(poll, every * 4); });
