@@ -33,6 +33,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "PostgreSQL: sync throughput of 1/2/4 daemons over 200 connections, failover after SIGKILL, memory per "
         "connection (issue 7)",
     ),
+    "change": (
+        "bench.bench_change",
+        "Clio requests of the cycle after 26 and 2,600 bills changed in a 10,000-bill firm (issue 13)",
+    ),
     "crashloop": (
         "bench.bench_crashloop",
         "SQLite and PostgreSQL: 50+ SIGKILLs at observed QBO states during a 2,000-bill initial sync with Clio "

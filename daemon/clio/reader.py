@@ -47,8 +47,6 @@ FIELDS = {
 }
 RESOURCE_OF_KIND = {"contact": "contacts", "invoice": "bills", "credit_memo": "credit_memos", "payment": "allocations"}
 IDS_PER_REQUEST = 200
-#: Bills whose lines are read one request each before reading every line at once instead.
-BULK_LINES = 25
 #: How far a read reaches back before the time the previous one began: Clio stamps
 #: ``updated_at`` to the second, and a change may become visible to a list some seconds
 #: after the time it is stamped with (a lagging index, another server's clock).
@@ -106,24 +104,6 @@ def fetch(clio: Clio, resource: str, ids: Iterable[str | int]) -> list[Record]:
     for i in range(0, len(wanted), IDS_PER_REQUEST):
         found += clio.iterate(resource, FIELDS[resource], **{"ids[]": wanted[i : i + IDS_PER_REQUEST]})
     return found
-
-
-def lines_of(clio: Clio, bill_ids: Iterable[int]) -> dict[int, list[Record]]:
-    """Every line item of each bill. Clio filters lines by one bill at a time, so a few
-    bills cost a request each; past ``BULK_LINES`` bills (a lifted settings hold, a mass
-    edit) one paged read of all the firm's lines is cheaper."""
-    wanted = sorted(set(bill_ids))
-    if len(wanted) > BULK_LINES:
-        grouped = group_lines(clio.iterate("line_items", FIELDS["line_items"]))
-        return {bill_id: grouped.get(bill_id, []) for bill_id in wanted}
-    return {bill_id: list(clio.iterate("line_items", FIELDS["line_items"], bill_id=bill_id)) for bill_id in wanted}
-
-
-def group_lines(lines: Iterable[Record]) -> dict[int, list[Record]]:
-    grouped: dict[int, list[Record]] = {}
-    for line in lines:
-        grouped.setdefault((line.get("bill") or {}).get("id"), []).append(line)
-    return grouped
 
 
 def save_watermark(connection: Connection, resource: str, mark: Mark) -> None:

@@ -13,7 +13,7 @@ from billsync.daemon.rpc.validation import echo, text
 from billsync.daemon.store import counts as link_counts
 from billsync.daemon.store import events
 from billsync.daemon.store.db import database
-from billsync.daemon.store.models import DEFAULT_SETTINGS, Connection, Link, ResyncMark, Watermark
+from billsync.daemon.store.models import DEFAULT_SETTINGS, ClioLine, Connection, Link, ResyncMark, Watermark
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +112,12 @@ def check_purge_confirmation(connection: Connection, confirm: str) -> None:
 
 
 def purge_links(connection: Connection, actor: str) -> int:
-    """Deletes every link, re-sync mark and watermark in one transaction; nothing is
-    deleted in QBO."""
+    """Deletes every link, re-sync mark, watermark and line of Clio's indexed in one
+    transaction; nothing is deleted in QBO."""
     with database.atomic():
         deleted = Link.delete().where(Link.connection == connection).execute()
         ResyncMark.delete().where(ResyncMark.connection == connection).execute()
+        ClioLine.delete().where(ClioLine.connection == connection).execute()
         Watermark.delete().where(Watermark.connection == connection).execute()
         Connection.update(cdc_since=None, qbo_checks=None).where(Connection.id == connection.id).execute()
         events.record(

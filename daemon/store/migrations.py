@@ -311,6 +311,25 @@ def m0010_resync_marks(db: peewee.Database) -> None:
     create_tables(db, ResyncMark)
 
 
+def m0011_clio_lines(db: peewee.Database) -> None:
+    """Records which Clio bill each line item is on (``clio.lines``), so that the lines of
+    changed bills are read by id instead of every line of the firm. Empty at first: the next
+    cycle of a connection synced before fills it with one read of every line."""
+
+    class Connection(Snapshot):
+        """Only what the foreign key below refers to: the primary key."""
+
+    class ClioLine(Snapshot):
+        connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+        line_id = peewee.BigIntegerField()
+        bill_id = peewee.BigIntegerField()
+
+        class Meta:
+            indexes = ((("connection", "line_id"), True), (("connection", "bill_id"), False))
+
+    create_tables(db, ClioLine)
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -322,6 +341,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (8, m0008_failing_since),
     (9, m0009_tax_treatment),
     (10, m0010_resync_marks),
+    (11, m0011_clio_lines),
 ]
 
 

@@ -162,6 +162,18 @@ class ResyncMark(BaseModel):
         indexes = ((("connection", "kind", "clio_id"), True),)
 
 
+class ClioLine(BaseModel):
+    """Which Clio bill each line item seen is on (``clio.lines``): the lines of changed bills
+    are then read by their own ids, at a cost that follows the change, not the firm."""
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+    line_id = peewee.BigIntegerField()
+    bill_id = peewee.BigIntegerField()
+
+    class Meta:
+        indexes = ((("connection", "line_id"), True), (("connection", "bill_id"), False))
+
+
 class LinkCount(BaseModel):
     """How many links a connection has of each kind in each state.
 
@@ -342,6 +354,7 @@ MODELS = (
     Watermark,
     Link,
     ResyncMark,
+    ClioLine,
     LinkCount,
     Run,
     Event,

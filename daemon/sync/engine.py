@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from billsync.daemon.clio import lines as clio_lines
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import FailedPrecondition
@@ -116,6 +117,10 @@ class Cycle:
         for resource in clio_reader.FIELDS:
             changed[resource], newest[resource] = clio_reader.read_changes(self.clio, resource, marks.get(resource))
             yield 0.0
+        # The bill of every line read, before the line watermark can move (``clio.lines``).
+        clio_lines.index(self.connection, changed["line_items"])
+        if built := clio_lines.build(self.clio, self.connection, marks):
+            newest[clio_lines.INDEX] = built
         bills, lines = self.bills(changed, self.ids_to_plan(Kind.INVOICE), complete_lines="line_items" not in marks)
         memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan(Kind.CREDIT_MEMO))
         allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan(Kind.PAYMENT))
@@ -194,13 +199,13 @@ class Cycle:
         self, changed: dict[str, list[Record]], again: set[str], complete_lines: bool
     ) -> tuple[dict[int, Record], dict[int, list[Record]]]:
         """Changed bills (including those whose lines changed) and the full lines of each to write."""
-        changed_lines = clio_reader.group_lines(changed["line_items"])
+        changed_lines = clio_lines.group(changed["line_items"])
         ids = set(again) | ({str(i) for i in changed_lines} if not complete_lines else set())
         bills = self.with_fetched("bills", changed["bills"], ids)
-        writable = [b for b, bill in bills.items() if bill.get("state") in mapping.ISSUED_STATES]
+        writable = {b: bill for b, bill in bills.items() if bill.get("state") in mapping.ISSUED_STATES}
         if complete_lines:
             return bills, changed_lines
-        return bills, clio_reader.lines_of(self.clio, writable)
+        return bills, clio_lines.of(self.clio, self.connection, writable, changed_lines)
 
     def sync_contacts(
         self,

@@ -18,6 +18,8 @@ from billsync.sandbox.clio.errors import bad_request, not_found
 from billsync.sandbox.clio.store import Record, Store
 
 EDITABLE_BILL_FIELDS = ("number", "subject", "memo", "purchase_order", "issued_at", "due_at")
+#: Bills whose lines a user can still change (a void, deleted or paid bill is closed).
+EDITABLE_BILL_STATES = ("draft", "awaiting_approval", "awaiting_payment")
 
 
 def _get(store: Store, name: str, record_id: int, kind: str) -> Record:
@@ -102,24 +104,75 @@ def create_bill(store: Store, data: Mapping[str, Any]) -> Record:
             subject=data.get("subject", ""),
         )
         for ordering, line in enumerate(data.get("lines", [])):
-            store.save(
-                "line_items",
-                records.line_item(
-                    store.next_id("line_items"),
-                    bill_id,
-                    line.get("kind", "Service"),
-                    line.get("description", ""),
-                    _money(line.get("price", 0), "price"),
-                    Decimal(str(line.get("quantity", 1))),
-                    issued,
-                    now,
-                    taxable=bool(line.get("taxable", False)),
-                    secondary_taxable=bool(line.get("secondary_taxable", False)),
-                    ordering=ordering,
-                ),
-                "created",
-            )
+            _new_line(store, bill_id, line, issued, now, ordering)
         return reprice(store, bill, "created")
+
+
+def _new_line(store: Store, bill_id: int, data: Mapping[str, Any], on: date, at: datetime, ordering: int) -> Record:
+    """Saves a line ``{kind, description, price, quantity, taxable}`` of the bill."""
+    line = records.line_item(
+        store.next_id("line_items"),
+        bill_id,
+        data.get("kind", "Service"),
+        data.get("description", ""),
+        _money(data.get("price", 0), "price"),
+        Decimal(str(data.get("quantity", 1))),
+        on,
+        at,
+        taxable=bool(data.get("taxable", False)),
+        secondary_taxable=bool(data.get("secondary_taxable", False)),
+        ordering=ordering,
+    )
+    return store.save("line_items", line, "created")
+
+
+def _editable_bill(store: Store, bill_id: int) -> Record:
+    bill = _get(store, "bills", bill_id, "Bill")
+    if bill["state"] not in EDITABLE_BILL_STATES:
+        raise bad_request(f"Bill {bill_id} is {bill['state']}: its lines cannot be changed")
+    return bill
+
+
+def add_line(store: Store, bill_id: int, data: Mapping[str, Any]) -> Record:
+    """A line added to a bill in Clio's bill editor; the bill's amounts follow."""
+    with store.lock:
+        bill = _editable_bill(store, bill_id)
+        ordering = len(store["line_items"].referring("bill", bill_id))
+        line = _new_line(store, bill_id, data, bill["issued_at"], store.now(), ordering)
+        reprice(store, bill)
+        return line
+
+
+def edit_line(store: Store, line_id: int, data: Mapping[str, Any], *, touch_bill: bool = True) -> Record:
+    """A line's description, price or quantity changed; the bill's amounts follow. With
+    ``touch_bill`` false the bill keeps its ``updated_at``: a Clio that dates only the line
+    (no source says which Clio does), so that a client must find the bill through its lines."""
+    with store.lock:
+        line = _get(store, "line_items", line_id, "Line item")
+        bill = _editable_bill(store, line["bill"]["id"])
+        if "description" in data:
+            line["description"] = str(data["description"])
+        if "price" in data:
+            line["price"] = _money(data["price"], "price")
+        if "quantity" in data:
+            line["quantity"] = Decimal(str(data["quantity"]))
+        if touch_bill:
+            reprice(store, bill)
+        else:
+            records.price(bill, store["line_items"].referring("bill", bill["id"]))
+            billing.settle(bill, store["allocations"].referring("bill", bill["id"]))
+            store.save("bills", bill)
+        return store.touch("line_items", line)
+
+
+def delete_line(store: Store, line_id: int) -> Record:
+    """A line removed from its bill; the bill's amounts follow. Clio lists a deleted line no
+    more (``DELETE /line_items/{id}.json``), so the bill is what tells a client of it."""
+    with store.lock:
+        line = _get(store, "line_items", line_id, "Line item")
+        bill = _editable_bill(store, line["bill"]["id"])
+        store["line_items"].remove(line_id)
+        return reprice(store, bill)
 
 
 def edit_bill(store: Store, bill_id: int, data: Mapping[str, Any]) -> Record:

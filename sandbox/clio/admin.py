@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, request
 from billsync.sandbox.clio import actions, fields, loader
 from billsync.sandbox.clio.api import clio_json
 from billsync.sandbox.clio.errors import bad_request
-from billsync.sandbox.clio.models import ALLOCATIONS, BILLS, CONTACTS, CREDIT_MEMOS
+from billsync.sandbox.clio.models import ALLOCATIONS, BILLS, CONTACTS, CREDIT_MEMOS, LINE_ITEMS
 from billsync.sandbox.clio.store import Record
 from billsync.sandbox.faults import FaultConfig
 
@@ -41,6 +41,10 @@ ROUTES = {
     "description, price, quantity, taxable}]}.",
     "PATCH /_sandbox/bills/<id>": "Edit a bill: {number, subject, memo, issued_at, due_at, state}.",
     "POST /_sandbox/bills/<id>/void": "Void a bill.",
+    "POST /_sandbox/bills/<id>/lines": "Add a line to a bill: {kind, description, price, quantity, taxable}.",
+    "PATCH /_sandbox/line_items/<id>": "Edit a line: {description, price, quantity}; ?touch_bill=false leaves "
+    "the bill's updated_at as it was.",
+    "DELETE /_sandbox/line_items/<id>": "Remove a line from its bill.",
     "DELETE /_sandbox/bills/<id>": "Delete a bill (it stays listed in state \"deleted\").",
     "POST /_sandbox/payments": "Record a payment: {bill_id, amount (default: the balance), date}.",
     "POST /_sandbox/allocations/<id>/void": "Void a payment or credit allocation.",
@@ -202,6 +206,22 @@ def bill_edit(bill_id: int) -> Response:
 @bp.post("/bills/<int:bill_id>/void")
 def bill_void(bill_id: int) -> Response:
     return clio_json(_full(BILLS, actions.void_bill(_sandbox().store, bill_id)))
+
+
+@bp.post("/bills/<int:bill_id>/lines")
+def line_add(bill_id: int) -> Response:
+    return clio_json(_full(LINE_ITEMS, actions.add_line(_sandbox().store, bill_id, _body())), 201)
+
+
+@bp.patch("/line_items/<int:line_id>")
+def line_edit(line_id: int) -> Response:
+    touch_bill = request.args.get("touch_bill", "true") != "false"
+    return clio_json(_full(LINE_ITEMS, actions.edit_line(_sandbox().store, line_id, _body(), touch_bill=touch_bill)))
+
+
+@bp.delete("/line_items/<int:line_id>")
+def line_delete(line_id: int) -> Response:
+    return clio_json(_full(BILLS, actions.delete_line(_sandbox().store, line_id)))
 
 
 @bp.delete("/bills/<int:bill_id>")

@@ -22,6 +22,7 @@ import collections
 import json
 import re
 import threading
+import urllib.parse
 from typing import Any, Callable, Iterable
 
 from billsync.sandbox.faults import FaultInjector
@@ -40,23 +41,36 @@ def endpoint_of(path: str) -> str:
     return _ID.sub("/{id}", path)
 
 
+#: Query parameters that shape an answer rather than choose its records: left out of the
+#: filters a request is counted under.
+NOT_FILTERS = frozenset({"fields", "limit", "page_token", "order", "offset"})
+
+
+def filters_of(query_string: str) -> str:
+    """The names of the filters a request sent, sorted (``"bill_id"``, ``"ids[]"``,
+    ``"updated_since"``), never their values; ``""`` for none."""
+    names = {name for name, _ in urllib.parse.parse_qsl(query_string, keep_blank_values=True)}
+    return ",".join(sorted(names - NOT_FILTERS))
+
+
 class RequestCounter:
-    """Requests per ``(method, endpoint, status)``, for the admin API's report."""
+    """Requests per ``(method, endpoint, filters, status)``, for the admin API's report: how
+    a client reads (every line of the firm, or those of some ids) shows in its counts."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._counts: collections.Counter[tuple[str, str, int]] = collections.Counter()
+        self._counts: collections.Counter[tuple[str, str, str, int]] = collections.Counter()
 
-    def add(self, method: str, endpoint: str, status: int) -> None:
+    def add(self, method: str, endpoint: str, filters: str, status: int) -> None:
         with self._lock:
-            self._counts[(method, endpoint, status)] += 1
+            self._counts[(method, endpoint, filters, status)] += 1
 
     def report(self) -> list[dict[str, Any]]:
         with self._lock:
             items = sorted(self._counts.items())
         return [
-            {"method": method, "endpoint": endpoint, "status": status, "count": count}
-            for (method, endpoint, status), count in items
+            {"method": method, "endpoint": endpoint, "filters": filters, "status": status, "count": count}
+            for (method, endpoint, filters, status), count in items
         ]
 
     def reset(self) -> None:
@@ -78,24 +92,27 @@ class Edge:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         endpoint = endpoint_of(path)
+        filters = filters_of(environ.get("QUERY_STRING", ""))
         version = None
         if path.startswith("/api/v4/"):
             version = environ.get("HTTP_X_API_VERSION", DEFAULT_VERSION)
             if version not in VERSIONS:
                 return self._refuse(
-                    method, endpoint, start_response, "410 Gone", {"type": "Gone", "message": _gone(version)}
+                    (method, endpoint, filters), start_response, "410 Gone", {"type": "Gone", "message": _gone(version)}
                 )
             try:
                 fail = self.faults.inject()
             except Exception:
-                self.counter.add(method, endpoint, 0)
+                self.counter.add(method, endpoint, filters, 0)
                 raise
             if fail:
-                return self._refuse(method, endpoint, start_response, "503 Service Unavailable", _SERVER_ERROR)
+                return self._refuse(
+                    (method, endpoint, filters), start_response, "503 Service Unavailable", _SERVER_ERROR
+                )
 
         def counting_start_response(status: str, headers: list[Any], *exc: Any) -> Any:
             code = int(status.split()[0])
-            self.counter.add(method, endpoint, code)
+            self.counter.add(method, endpoint, filters, code)
             if version is not None and code < 400:
                 headers = [*headers, ("X-API-VERSION", version)]
             return start_response(status, headers, *exc)
@@ -103,11 +120,16 @@ class Edge:
         return self.app(environ, counting_start_response)
 
     def _refuse(
-        self, method: str, endpoint: str, start_response: Callable[..., Any], status: str, error: dict[str, str]
+        self,
+        request: tuple[str, str, str],
+        start_response: Callable[..., Any],
+        status: str,
+        error: dict[str, str],
     ) -> Iterable[bytes]:
-        """Answer in Clio's error shape without reaching the application."""
+        """Answer in Clio's error shape without reaching the application; ``request`` is
+        what it is counted under (method, endpoint, filters)."""
         body = json.dumps({"error": error}).encode()
-        self.counter.add(method, endpoint, int(status.split()[0]))
+        self.counter.add(*request, int(status.split()[0]))
         start_response(
             status, [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body)))]
         )

@@ -227,6 +227,57 @@ def test_updated_since_sees_user_changes_including_deletion(clio: Clio) -> None:
     assert renamed == [{"id": 2, "name": "Smith Estate"}]
 
 
+def _open_bill_with_lines(clio: Clio) -> dict:
+    bills = _all(clio, "bills", state="awaiting_payment", fields="id,total,sub_total,updated_at,etag")
+    return next(b for b in bills if len(_all(clio, "line_items", bill_id=b["id"], fields="id")) >= 2)
+
+
+def test_lines_added_edited_and_removed_move_their_bill(clio: Clio) -> None:
+    """Clio's OpenAPI document has PATCH and DELETE of /line_items/{id}.json (and no POST: a
+    line is added in Clio's bill editor, which the admin API stands for); the bill's amounts
+    follow its lines, and it is dated anew."""
+    bill = _open_bill_with_lines(clio)
+    line = clio.admin("POST", f"/bills/{bill['id']}/lines", json={"kind": "Expense", "price": "40.00"})["data"]
+    after = clio.get(f"/bills/{bill['id']}.json", fields="sub_total,updated_at")["data"]
+    assert Decimal(str(after["sub_total"])) == Decimal(str(bill["sub_total"])) + 40
+    assert after["updated_at"] >= bill["updated_at"]
+    clio.admin("PATCH", f"/line_items/{line['id']}", json={"price": "10.00"})
+    assert Decimal(str(clio.get(f"/bills/{bill['id']}.json", fields="sub_total")["data"]["sub_total"])) == (
+        Decimal(str(bill["sub_total"])) + 10
+    )
+    clio.admin("DELETE", f"/line_items/{line['id']}")
+    lines = _all(clio, "line_items", bill_id=bill["id"], fields="id")
+    assert line["id"] not in [ln["id"] for ln in lines]
+    assert clio.get("/line_items.json", **{"ids[]": line["id"]})["data"] == [], "a removed line is listed no more"
+    assert Decimal(str(clio.get(f"/bills/{bill['id']}.json", fields="sub_total")["data"]["sub_total"])) == Decimal(
+        str(bill["sub_total"])
+    )
+
+
+def test_a_line_edited_without_touching_its_bill_is_found_through_the_line(clio: Clio) -> None:
+    bill = _open_bill_with_lines(clio)
+    [first, *_] = _all(clio, "line_items", bill_id=bill["id"], fields="id,updated_at,quantity")
+    clio.admin("PATCH", f"/line_items/{first['id']}", params={"touch_bill": "false"}, json={"quantity": 1000})
+    after = clio.get(f"/bills/{bill['id']}.json", fields="sub_total,updated_at,etag")["data"]
+    assert after["updated_at"] == bill["updated_at"] and after["sub_total"] != bill["sub_total"]
+    changed = _all(clio, "line_items", updated_since=first["updated_at"], fields="id,bill")
+    assert first["id"] in [ln["id"] for ln in changed]
+    clio.admin("PATCH", f"/line_items/{first['id']}", json={"quantity": first["quantity"]})  # as it was
+
+
+def test_requests_are_counted_by_the_names_of_their_filters(clio: Clio) -> None:
+    clio.admin("DELETE", "/requests")
+    clio.get("/line_items.json", fields="id", limit=5)
+    clio.get("/line_items.json", bill_id=1, fields="id")
+    clio.get("/line_items.json", **{"ids[]": [1, 2], "updated_since": "2020-01-01T00:00:00Z"})
+    counted = {
+        r["filters"]: r["count"]
+        for r in clio.admin("GET", "/requests")["requests"]
+        if r["endpoint"].endswith("line_items.json")
+    }
+    assert counted == {"": 1, "bill_id": 1, "ids[],updated_since": 1}
+
+
 def test_payment_and_void_move_the_bill_between_states(clio: Clio) -> None:
     balance = Decimal(str(clio.get("/bills/1.json", fields="balance")["data"]["balance"]))
     allocation = clio.admin("POST", "/payments", json={"bill_id": 1})["data"]

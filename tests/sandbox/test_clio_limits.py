@@ -41,7 +41,7 @@ def test_injected_drop_closes_the_connection(clio: Clio) -> None:
     with pytest.raises(httpx.TransportError):
         clio.api("/bills.json")
     counts = clio.admin("GET", "/requests")["requests"]
-    assert {"method": "GET", "endpoint": "/api/v4/bills.json", "status": 0, "count": 1} in counts
+    assert {"method": "GET", "endpoint": "/api/v4/bills.json", "filters": "", "status": 0, "count": 1} in counts
 
 
 def test_injected_slow_answer(clio: Clio) -> None:
@@ -51,13 +51,13 @@ def test_injected_slow_answer(clio: Clio) -> None:
     assert time.monotonic() - started >= 0.3
 
 
-def test_request_counts_per_endpoint_and_status(clio: Clio) -> None:
+def test_request_counts_per_endpoint_filters_and_status(clio: Clio) -> None:
     clio.admin("DELETE", "/requests")
     clio.api("/bills/1.json")
     clio.api("/bills/2.json")
     clio.api("/bills.json", params={"limit": 500})
     report = clio.admin("GET", "/requests")["requests"]
     assert report == [
-        {"method": "GET", "endpoint": "/api/v4/bills.json", "status": 400, "count": 1},
-        {"method": "GET", "endpoint": "/api/v4/bills/{id}.json", "status": 200, "count": 2},
+        {"method": "GET", "endpoint": "/api/v4/bills.json", "filters": "", "status": 400, "count": 1},
+        {"method": "GET", "endpoint": "/api/v4/bills/{id}.json", "filters": "", "status": 200, "count": 2},
     ]
