@@ -51,3 +51,36 @@ def test_a_scan_calls_deleted_only_what_was_deleted_while_its_pages_were_read(
     )
     assert broken.scan(connection, scanning, ["Invoice"]) == {}, "the row that crossed back is still in QBO"
     assert broken.scan(connection, qbo, ["Invoice"]) == {QboRef("Invoice", ours[0]): "Deleted in QuickBooks"}
+
+
+def test_a_scan_reads_a_page_at_a_time_and_finds_what_is_gone_past_the_first(
+    db, qbo: QuickBooks, sandbox: Sandbox
+) -> None:
+    """QBO answers whole objects to ``select Id`` (no projections): the scan of a large
+    company takes its pages one at a time, never the whole list at once."""
+    realm = sandbox.qbo_config.realm_id
+    ours = seed.seed_objects(
+        sandbox.qbo.store, realm, {"Invoice": [{"DocNumber": f"BIG-{i}"} for i in range(2500)]}, raw=True
+    )["Invoice"]
+    connection = Connection.create(name="Large")
+    Link.insert_many(
+        [
+            {"connection": connection, "kind": Kind.INVOICE, "clio_id": str(n), "state": LinkState.SYNCED, "qbo_id": i}
+            for n, i in enumerate(ours)
+        ]
+    ).execute()
+    for qbo_id in (ours[1500], ours[-1]):
+        httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{realm}/Invoice/{qbo_id}/delete").raise_for_status()
+    counting = AfterFirstPage(lambda: None)
+    scanning = QuickBooks(
+        config_for(sandbox).qbo_api_url, qbo.realm_id, qbo.tokens, qbo.limiter, http=Http(transport=counting)
+    )
+
+    pages = scanning.query_pages("select Id from Invoice")
+    assert "DocNumber" in next(pages)[0], "whole objects"
+    assert counting.pages == 1, "the next page is asked for only once this one is taken"
+    assert sum(1 for _ in pages) == 2 and counting.pages == 3
+    assert broken.scan(connection, scanning, ["Invoice"]) == {
+        QboRef("Invoice", ours[1500]): "Deleted in QuickBooks",
+        QboRef("Invoice", ours[-1]): "Deleted in QuickBooks",
+    }

@@ -199,24 +199,30 @@ class QuickBooks:
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         """Every row of a ``select * from …`` (without ORDERBY, STARTPOSITION or MAXRESULTS),
-        page by page, in Id order.
+        in Id order: for look-ups whose answer is small; :meth:`query_pages` for a scan."""
+        return [row for page in self.query_pages(sql) for row in page]
+
+    def query_pages(self, sql: str) -> Iterator[list[dict[str, Any]]]:
+        """The rows of a ``select * from …`` a page at a time, in Id order: one request per
+        page taken, so a scan of every invoice of a large company holds one page. Rows are
+        whole objects whatever the select list ("projections are not supported", Intuit,
+        *Data queries*).
 
         QBO documents no order for a query without ORDERBY, and a recorded answer is not in
         Id order; an order that moves a row when it changes would let a page skip or repeat
         rows. Ids never change and new ones come last, so offset pages in Id order stay
         aligned while objects are created or edited between them.
         """
-        rows: list[dict[str, Any]] = []
+        start = 1
         while True:
             answer = self._call(
-                "GET",
-                "query",
-                params={"query": f"{sql} ORDERBY Id STARTPOSITION {len(rows) + 1} MAXRESULTS {PAGE_SIZE}"},
+                "GET", "query", params={"query": f"{sql} ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}"}
             )
             page = _rows(answer.get("QueryResponse") or {})
-            rows.extend(page)
+            yield page
             if len(page) < PAGE_SIZE:
-                return rows
+                return
+            start += len(page)
 
     def existing_ids(self, entity: str, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` QBO holds as ``entity`` now: looked up by id, which a deletion

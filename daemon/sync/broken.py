@@ -93,22 +93,24 @@ def scan(connection: Connection, qbo: QuickBooks, entities: Iterable[str]) -> di
     found = {}
     for entity in entities:
         kind = ENTITY_KIND[entity]
-        linked = {
-            link.qbo_id
-            for link in Link.select(Link.qbo_id).where(
-                Link.connection == connection, Link.kind == kind, Link.state == LinkState.SYNCED
-            )
-        }
+        linked = set(
+            Link.select(Link.qbo_id)
+            .where(Link.connection == connection, Link.kind == kind, Link.state == LinkState.SYNCED)
+            .scalars()
+        )
         if not linked:
             continue
         if entity == "Customer":
             for customer in qbo.query("select Id from Customer where Active = false"):
                 found[QboRef(entity, str(customer["Id"]))] = "Made inactive in QuickBooks"
         else:
-            listed = {str(o["Id"]) for o in qbo.query(f"select Id from {entity}")}
+            # QBO answers whole objects to any select list: a page at a time, each listed id
+            # struck off, holds one page of them (a large company's every invoice would not fit).
+            missing = linked
+            for page in qbo.query_pages(f"select Id from {entity}"):
+                missing.difference_update(str(o["Id"]) for o in page)
             # An object deleted while the pages were read shifts later rows onto pages
             # already read; what seems missing is asked for by id before it is called deleted.
-            missing = linked - listed
             missing -= qbo.existing_ids(entity, missing)
             found.update({QboRef(entity, qbo_id): "Deleted in QuickBooks" for qbo_id in missing})
     return found

@@ -12,6 +12,11 @@ STARTPOSITION counts from 1; the two come in either order (QBO's parser expects 
 quickbooks-ruby issue #471; n8n's QuickBooks node pages with ``MAXRESULTS 1000
 STARTPOSITION n``).
 
+A select list is accepted and answered with whole objects: "The response set always returns
+all properties for each object. That is, projections are not supported" (Intuit, *Data
+queries*, developer.intuit.com; alike in Intuit's blog "Advanced SQL queries", 2014-03-20),
+so a client that asks for ``select Id`` of every invoice reads every invoice whole.
+
 Without ORDERBY, rows come most recently changed first (MetaData.LastUpdatedTime, then Id,
 descending). No source states QBO's implicit order; the recorded batch answer
 (batch-basic.yml) lists SalesReceipt 17, changed in 2020, before 11, changed in 2016, so it
@@ -47,7 +52,6 @@ class Query:
 
     entity: str
     count: bool = False
-    fields: list[str] = field(default_factory=list)
     where: list[tuple[str, str, Any]] = field(default_factory=list)
     order: list[tuple[str, bool]] = field(default_factory=list)
     start: int = 1
@@ -112,7 +116,6 @@ class _Parser:
         query = Query(
             entity=self.take()[1],
             count=[s.lower() for s in selected] == ["count(*)"],
-            fields=[s for s in selected if s not in ("*",)],
         )
         if self.peek() == "where":
             self.take()
@@ -237,9 +240,6 @@ def run(query: Query, rows: Iterable[Entity]) -> dict[str, Any]:
     for name, descending in reversed(query.order):
         found.sort(key=lambda row: _sort_key(lookup(row, name)), reverse=descending)
     page = found[query.start - 1 : query.start - 1 + query.limit]
-    if query.fields:
-        keep = {f.lower() for f in query.fields} | {"id", "synctoken", "metadata", "domain", "sparse"}
-        page = [{k: v for k, v in row.items() if k.lower() in keep} for row in page]
     if not page:
         return {}
     return {query.entity: page, "startPosition": query.start, "maxResults": len(page)}

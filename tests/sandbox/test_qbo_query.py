@@ -95,6 +95,15 @@ def test_without_orderby_rows_come_most_recently_changed_first(qbo, customers) -
     assert ids(ask(qbo, "select * from Customer orderby Id")) == ["1", "2", "3", "4", "5"]
 
 
+def test_a_select_list_is_answered_with_whole_objects(qbo, customers) -> None:
+    """"The response set always returns all properties for each object. That is, projections
+    are not supported" (Intuit, Data queries): ``select Id`` costs what ``select *`` costs."""
+    answer = ask(qbo, "select Id from Customer orderby Id")
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()["QueryResponse"]["Customer"]
+    assert [(row["Id"], row["DisplayName"]) for row in rows] == [(str(i), f"Client {i}") for i in range(1, 6)]
+
+
 def test_an_edit_moves_a_row_between_pages_unless_the_query_orders(qbo, customers) -> None:
     page = "select * from Customer{order} startposition {start} maxresults 2"
     first = ids(ask(qbo, page.format(order="", start=1)))
