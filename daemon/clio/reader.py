@@ -78,6 +78,17 @@ def watermarks(connection: Connection) -> dict[str, Mark]:
     }
 
 
+def full_read_at(connection: Connection) -> dt.datetime | None:
+    """When every resource was last read since its watermark (the watermarks' saves), None
+    while one has never been."""
+    saved = dict(
+        Watermark.select(Watermark.resource, Watermark.updated_at)
+        .where(Watermark.connection == connection, Watermark.resource.in_(list(FIELDS)))
+        .tuples()
+    )
+    return min(saved.values()) if len(saved) == len(FIELDS) else None
+
+
 def read_changes(clio: Clio, resource: str, mark: Mark | None) -> tuple[list[Record], Mark]:
     """Records of ``resource`` changed since ``mark`` (all of them without), and the new mark.
 

@@ -13,7 +13,7 @@ from billsync.daemon.rpc.validation import echo, text
 from billsync.daemon.store import counts as link_counts
 from billsync.daemon.store import events
 from billsync.daemon.store.db import database
-from billsync.daemon.store.models import DEFAULT_SETTINGS, ClioLine, Connection, Link, ResyncMark, Watermark
+from billsync.daemon.store.models import DEFAULT_SETTINGS, ClioLine, Connection, Link, PlanMark, Watermark
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def purge_links(connection: Connection, actor: str) -> int:
     transaction; nothing is deleted in QBO."""
     with database.atomic():
         deleted = Link.delete().where(Link.connection == connection).execute()
-        ResyncMark.delete().where(ResyncMark.connection == connection).execute()
+        PlanMark.delete().where(PlanMark.connection == connection).execute()
         ClioLine.delete().where(ClioLine.connection == connection).execute()
         Watermark.delete().where(Watermark.connection == connection).execute()
         Connection.update(cdc_since=None, qbo_checks=None).where(Connection.id == connection.id).execute()

@@ -52,13 +52,16 @@ from werkzeug.wrappers import Request, Response
 
 from billsync.daemon.clio import webhooks as clio_webhooks
 from billsync.daemon.config import Config
-from billsync.daemon.store.models import ClioWebhook, Connection
+from billsync.daemon.store import marks
+from billsync.daemon.store.models import ClioWebhook, Connection, Kind
 from billsync.daemon.sync.providers import Providers
+from billsync.daemon.sync.scheduler import WEBHOOK
 from billsync.serving import BackgroundServer
 
 log = logging.getLogger(__name__)
 
-TRIGGER = "webhook"
+#: What each watched Clio model names: the kind of record a delivery's ``data.id`` is.
+KIND_OF_MODEL = {"contact": Kind.CONTACT, "bill": Kind.INVOICE}
 #: QBO entities whose changes can matter to a connection: what billsync writes (a
 #: deletion or deactivation breaks a link) and Preferences (a fixed setting releases
 #: held invoices). Changes to anything else (vendors, bills, …) start no run.
@@ -76,6 +79,16 @@ def qbo_signature(verifier: str, body: bytes) -> str:
 
 def clio_signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def named_record(body: bytes) -> str | None:
+    """The id of the record a Clio delivery names (``{"data": {"id": …}, "meta": …}``, the
+    subscription asking for ``id``, Clio's webhooks guide), None when the body holds none."""
+    try:
+        record_id = json.loads(body).get("data", {}).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return str(record_id) if isinstance(record_id, int) and not isinstance(record_id, bool) else None
 
 
 def _same(expected: str, given: str | None) -> bool:
@@ -185,7 +198,7 @@ class Receiver:
                 Connection.qbo_realm_id.in_(list(realms)), Connection.state == "connected"
             )
             for row in due:
-                self.trigger(row.id, TRIGGER)
+                self.trigger(row.id, WEBHOOK)
         self.seen.add(signature)  # only once acted on: a notification that failed is retried
         return _text(200, "ok")
 
@@ -200,7 +213,11 @@ class Receiver:
         if not row.secret or not _same(clio_signature(row.secret, body), request.headers.get("X-Hook-Signature")):
             return _text(401, "bad X-Hook-Signature")
         if Connection.select().where(Connection.id == row.connection_id, Connection.state == "connected").exists():
-            self.trigger(row.connection_id, TRIGGER)
+            # The signed body names the record that changed: the run reads that one by id.
+            # A delivery may come late or twice (Clio retries); the record is read as it is now.
+            if (clio_id := named_record(body)) is not None and row.model in KIND_OF_MODEL:
+                marks.hint(row.connection_id, KIND_OF_MODEL[row.model], clio_id)
+            self.trigger(row.connection_id, WEBHOOK)
         return _text(200, "ok")
 
     def _handshake(self, row: ClioWebhook, secret: str) -> Response:

@@ -13,7 +13,7 @@ from billsync.daemon.errors import FailedPrecondition, NotFound, Unavailable
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.rpc import access, authorization, connections, convert, validation
 from billsync.daemon.rpc.glance import QboGlance
-from billsync.daemon.store import events, leases, links, paging, resyncs
+from billsync.daemon.store import events, leases, links, marks, paging
 from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
 from billsync.daemon.sync.providers import Providers
 from billsync.daemon.sync.scheduler import Scheduler
@@ -102,7 +102,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             run, joined, after = None, False, request.follow_after_run_id
         else:
             run = runs.where(Run.state == "running").order_by(Run.id.desc()).first()
-            joined, after = run is not None, resyncs.newest_run(connection)
+            joined, after = run is not None, marks.newest_run(connection)
             # A run in progress may have read Clio and QBO before what the caller just changed:
             # the request makes another follow it, so that "sync now" covers everything until now.
             self.scheduler.request(connection.id, "sync")
@@ -133,14 +133,14 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             query = query.where(Link.id.in_(list(ids)))
             if missing := ids - {r.id for r in query}:
                 raise NotFound(f"{validation.echo(connection.name)} has no link {validation.some_ids(missing)}")
-        marked = resyncs.mark(query)
+        marked = marks.mark(query)
         if not marked:
             return pb.ResyncResponse()
         first = list(Link.select().where(Link.id.in_(query)).order_by(Link.id).limit(RESYNC_ANSWERS))
         items = "1 item" if marked == 1 else f"{marked:,} items"
         named = ", ".join(r.label or r.clio_id for r in first[:10])
         events.record(connection, "link.resync", f"Re-sync requested for {items}: {named}", actor_of(context))
-        after = resyncs.newest_run(connection)
+        after = marks.newest_run(connection)
         self.scheduler.request(connection.id, "resync")
         return pb.ResyncResponse(
             links=[convert.link(r, self.qbo_app_url) for r in first], requested=marked, after_run_id=after

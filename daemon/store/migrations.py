@@ -291,24 +291,26 @@ def m0009_tax_treatment(db: peewee.Database) -> None:
     apply_operations(migrator.add_column("connection", "tax_treatment", peewee.CharField(null=True)))
 
 
-def m0010_resync_marks(db: peewee.Database) -> None:
-    """Keeps the items a Resync asked to push again in the database (``store.resyncs``),
-    so that Resync answers at once and a restart or a takeover does not lose the request."""
+def m0010_plan_marks(db: peewee.Database) -> None:
+    """Keeps the Clio records the next run is to plan in the database (``store.marks``): the
+    items a Resync asked to push again, and the records a webhook named, so that Resync and
+    a webhook answer at once, and a restart or a takeover does not lose them."""
 
     class Connection(Snapshot):
         """Only what the foreign key below refers to: the primary key."""
 
-    class ResyncMark(Snapshot):
+    class PlanMark(Snapshot):
         connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
         kind = peewee.CharField()
         clio_id = peewee.CharField()
+        forced = peewee.BooleanField()
         requested_at = peewee.DateTimeField()
         taken_by = peewee.BigIntegerField(null=True)
 
         class Meta:
             indexes = ((("connection", "kind", "clio_id"), True),)
 
-    create_tables(db, ResyncMark)
+    create_tables(db, PlanMark)
 
 
 def m0011_clio_lines(db: peewee.Database) -> None:
@@ -340,7 +342,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (7, m0007_oauth_states),
     (8, m0008_failing_since),
     (9, m0009_tax_treatment),
-    (10, m0010_resync_marks),
+    (10, m0010_plan_marks),
     (11, m0011_clio_lines),
 ]
 

@@ -146,14 +146,17 @@ class Link(BaseModel):
         )
 
 
-class ResyncMark(BaseModel):
-    """An item a Resync asked to push again (``store.resyncs``): kept until a run that took
-    it has ended, so that neither a restart nor a takeover loses the request. A table of its
-    own, so marking never locks the link rows a cycle is writing, nor moves their counts."""
+class PlanMark(BaseModel):
+    """A Clio record the next run plans whatever Clio's change reads say (``store.marks``):
+    pushed again whatever its fingerprint says (``forced``: a Resync), or read by id (a
+    webhook named it). Kept until a run that took it has ended, so that neither a restart
+    nor a takeover loses it. A table of its own, so marking never locks the link rows a
+    cycle is writing, nor moves their counts."""
 
     connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
     kind = peewee.CharField(choices=[(k, k) for k in KINDS])
     clio_id = peewee.CharField()
+    forced = peewee.BooleanField(default=True)
     requested_at = peewee.DateTimeField(default=utcnow)
     #: The run that took the mark; None until one has, and again once it is marked anew.
     taken_by = peewee.BigIntegerField(null=True)
@@ -353,7 +356,7 @@ MODELS = (
     Connection,
     Watermark,
     Link,
-    ResyncMark,
+    PlanMark,
     ClioLine,
     LinkCount,
     Run,

@@ -25,7 +25,7 @@ from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import FailedPrecondition
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
-from billsync.daemon.store import events, leases, links
+from billsync.daemon.store import events, leases, links, marks
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Kind, Link, LinkState, Run
 from billsync.daemon.sync import broken, credits, mapping, outcomes, planner, recovery, taxes
@@ -75,7 +75,10 @@ class Progress:
 
 
 class Cycle:
-    """Everything one run does; ``force`` names links (kind → Clio ids) to push again."""
+    """Everything one run does. ``marked`` names records (kind → Clio ids) to push again
+    (forced) or to read by id (hinted by a webhook, ``store.marks``). A ``targeted`` cycle
+    reads only those, by id, and moves no watermark: what a webhook asks for costs a few
+    requests, and the periodic full read stays the safety net (``scheduler``)."""
 
     def __init__(
         self,
@@ -83,13 +86,17 @@ class Cycle:
         qbo: QuickBooks,
         clio: Clio,
         progress: Progress,
-        force: dict[str, set[str]] | None = None,
+        marked: marks.Taken = marks.Taken(),
+        *,
+        targeted: bool = False,
     ) -> None:
         self.connection = connection
         self.qbo = qbo
         self.clio = clio
         self.progress = progress
-        self.force = {k: set(v) for k, v in (force or {}).items()}
+        self.force = marked.forced
+        self.hinted = marked.hinted
+        self.targeted = targeted
         self.writer = Writer(connection, qbo, progress.done)
         self.start_date = connection.settings.get("start_date", "")
         #: The QBO item of each ``item_mapping`` kind this cycle needed so far.
@@ -109,19 +116,29 @@ class Cycle:
         self.note_tax()
         self.pending = recovery.resolve_pending(self.connection, self.qbo)
         self.again: dict[str, set[str]] = {}
-        for kind, ids in [*self.pending.adopted.items(), *self.pending.unresolved.items(), *self.force.items()]:
+        for kind, ids in [
+            *self.pending.adopted.items(),
+            *self.pending.unresolved.items(),
+            *self.force.items(),
+            *self.hinted.items(),
+        ]:
             self.again.setdefault(kind, set()).update(ids)
         broken.detect(self.connection, self.qbo)
-        marks = clio_reader.watermarks(self.connection)
-        changed, newest = {}, {}
-        for resource in clio_reader.FIELDS:
-            changed[resource], newest[resource] = clio_reader.read_changes(self.clio, resource, marks.get(resource))
-            yield 0.0
-        # The bill of every line read, before the line watermark can move (``clio.lines``).
-        clio_lines.index(self.connection, changed["line_items"])
-        if built := clio_lines.build(self.clio, self.connection, marks):
-            newest[clio_lines.INDEX] = built
-        bills, lines = self.bills(changed, self.ids_to_plan(Kind.INVOICE), complete_lines="line_items" not in marks)
+        watermarks = clio_reader.watermarks(self.connection)
+        changed: dict[str, list[Record]] = {resource: [] for resource in clio_reader.FIELDS}
+        newest: dict[str, clio_reader.Mark] = {}
+        if not self.targeted:
+            for resource in clio_reader.FIELDS:
+                changed[resource], newest[resource] = clio_reader.read_changes(
+                    self.clio, resource, watermarks.get(resource)
+                )
+                yield 0.0
+            # The bill of every line read, before the line watermark can move (``clio.lines``).
+            clio_lines.index(self.connection, changed["line_items"])
+            if built := clio_lines.build(self.clio, self.connection, watermarks):
+                newest[clio_lines.INDEX] = built
+        complete_lines = "line_items" not in watermarks
+        bills, lines = self.bills(changed, self.ids_to_plan(Kind.INVOICE), complete_lines=complete_lines)
         memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan(Kind.CREDIT_MEMO))
         allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan(Kind.PAYMENT))
         yield 0.0

@@ -36,12 +36,13 @@ from dataclasses import dataclass
 import httpx
 import peewee
 
+from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio.client import ClioError
 from billsync.daemon.errors import AuthorizationLost, BillsyncError
 from billsync.daemon.observe import context
 from billsync.daemon.qbo.client import EXECUTION_LIMIT
 from billsync.daemon.qbo.faults import QboFault
-from billsync.daemon.store import events, leases, resyncs
+from billsync.daemon.store import events, leases, marks
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run, utcnow
 from billsync.daemon.sync.engine import Cycle, Progress
@@ -50,6 +51,8 @@ from billsync.daemon.sync.providers import Providers
 log = logging.getLogger(__name__)
 
 HEARTBEAT = 3.0
+#: The trigger of a run a webhook asked for (``rpc.receiver``).
+WEBHOOK = "webhook"
 STOPPED = "Stopped by a daemon shutdown; the next run resumes where it left off"
 LEASE_LOST = (
     "Interrupted: this daemon stalled past its lease and another daemon took the connection over; "
@@ -65,6 +68,9 @@ class Active:
     run: Run
     progress: Progress
     steps: Iterator[float]
+    #: When the connection's last full read of Clio was, if this cycle reads only what
+    #: marks name (``Cycle.targeted``): the next full read is due an interval after it.
+    full_read_at: dt.datetime | None = None
 
 
 class Scheduler:
@@ -303,7 +309,7 @@ class Scheduler:
 
     def _begin(self, connection: Connection, trigger: str) -> Active:
         """A cycle of the connection just claimed, with its run, which takes every re-sync
-        mark of the connection (``store.resyncs``)."""
+        mark of the connection (``store.marks``)."""
         # Holding the lease, any run still marked running belongs to a daemon that died or stalled.
         interrupted = (
             Run.update(
@@ -320,8 +326,12 @@ class Scheduler:
         progress = Progress(run, on_written=self.providers.metrics.object_written)
         qbo, clio = self.providers.clients(connection)
         qbo = qbo.guarded(lambda: self._sendable(connection))
-        force = resyncs.take(connection, run)
-        return Active(connection, run, progress, Cycle(connection, qbo, clio, progress, force).steps())
+        taken = marks.take(connection, run)
+        full_read_at = clio_reader.full_read_at(connection) if trigger == WEBHOOK else None
+        if full_read_at is not None and full_read_at <= run.started_at - interval(connection):
+            full_read_at = None  # the periodic full read is due: it covers what the webhook named
+        cycle = Cycle(connection, qbo, clio, progress, taken, targeted=full_read_at is not None)
+        return Active(connection, run, progress, cycle.steps(), full_read_at)
 
     def _holds(self, active: Active) -> bool:
         """Whether the last renewal found this cycle's lease still held."""
@@ -363,12 +373,12 @@ class Scheduler:
         connection, run = active.connection, active.run
         active.progress.flush(force=True)
         now = utcnow()
-        due = next_due(connection, now)
+        due = next_due(connection, now, active.full_read_at)
         try:
             with leases.fenced(connection):
                 Run.update(state=state, error=error, finished_at=now).where(Run.id == run.id).execute()
                 if state == "succeeded":
-                    resyncs.done(connection, run)
+                    marks.done(connection, run)
                 # A run requested while this one ran (next_run_at moved past its start) stays due.
                 Connection.update(next_run_at=due).where(
                     Connection.id == connection.id,
@@ -407,11 +417,17 @@ class Scheduler:
             self._renewed.pop(active.connection.id, None)
 
 
-def next_due(connection: Connection, now: dt.datetime) -> dt.datetime:
-    """When the connection's next cycle is due: after its interval, or as soon as the creates
-    a cycle left pending because an earlier claim's writes might still land them can be
-    decided on (``sync.recovery``), if sooner."""
-    due = now + dt.timedelta(seconds=connection.settings.get("sync_interval_seconds", 300))
+def interval(connection: Connection) -> dt.timedelta:
+    return dt.timedelta(seconds=connection.settings.get("sync_interval_seconds", 300))
+
+
+def next_due(connection: Connection, now: dt.datetime, full_read_at: dt.datetime | None = None) -> dt.datetime:
+    """When the connection's next cycle is due: an interval after this one, or after the last
+    full read of Clio when this one read only what webhooks named (webhooks never put the
+    periodic full read off); or as soon as the creates a cycle left pending because an
+    earlier claim's writes might still land them can be decided on (``sync.recovery``), if
+    sooner."""
+    due = (full_read_at or now) + interval(connection)
     settles = Connection.select(Connection.prior_writes_until).where(Connection.id == connection.id).scalar()
     if settles is None or settles >= due:
         return due

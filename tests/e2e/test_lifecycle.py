@@ -11,7 +11,7 @@ import pytest
 
 from billsync.daemon.process import Daemon
 from billsync.daemon.rpc.client import DaemonClient, DaemonError
-from billsync.daemon.store.models import Connection, Link, ResyncMark, Run, Watermark, utcnow
+from billsync.daemon.store.models import Connection, Link, PlanMark, Run, Watermark, utcnow
 from billsync.daemon.sync import mapping
 from billsync.daemon.sync.mapping import marker
 from billsync.daemon.sync.planner import KIND_ENTITY
@@ -92,7 +92,7 @@ def test_a_resync_answers_at_once_and_the_run_it_asked_for_pushes_the_item(sandb
     followed = [p.run for p in e2e_client.sync(synced.id, follow_after_run_id=answer.after_run_id)]
     assert followed[-1].state == pb.RUN_STATE_SUCCEEDED and followed[-1].trigger == "resync"
     assert Link.get_by_id(invoice.id).state == "synced"
-    assert not ResyncMark.select().exists(), "the run's end clears what it pushed"
+    assert not PlanMark.select().exists(), "the run's end clears what it pushed"
 
 
 def test_a_resync_asked_for_while_another_daemon_holds_the_connection_survives_a_restart(
@@ -106,7 +106,7 @@ def test_a_resync_asked_for_while_another_daemon_holds_the_connection_survives_a
     answer = e2e_client.resync(synced.id, link_ids=[invoice.id])
     assert answer.requested == 1
     e2e_daemon.stop(grace=1.0)
-    assert [(m.kind, m.clio_id) for m in ResyncMark.select()] == [("invoice", invoice.clio_id)]
+    assert [(m.kind, m.clio_id) for m in PlanMark.select()] == [("invoice", invoice.clio_id)]
     Connection.update(lease_owner=None, lease_until=None).where(Connection.id == synced.id).execute()
 
     successor = Daemon(e2e_config)
@@ -118,7 +118,7 @@ def test_a_resync_asked_for_while_another_daemon_holds_the_connection_survives_a
         successor.stop(grace=1.0)
     assert followed[-1].state == pb.RUN_STATE_SUCCEEDED
     assert Link.get_by_id(invoice.id).state == "synced"
-    assert not ResyncMark.select().exists()
+    assert not PlanMark.select().exists()
 
 
 def test_customer_made_inactive_breaks_and_resync_restores_it(sandbox, e2e_client, synced):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from billsync.daemon.store.models import Link, LinkState, ResyncMark
+from billsync.daemon.store.models import Link, LinkState, PlanMark
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin.actions import describe_resync
 from tests.e2e.conftest import connect
@@ -58,7 +58,7 @@ def test_resync_of_every_problem_marks_them_all_and_the_run_it_asked_for_takes_t
     )
     followed = [p.run for p in e2e_client.sync(connection.id, follow_after_run_id=answer.after_run_id)]
     assert followed[-1].state == pb.RUN_STATE_SUCCEEDED
-    assert not ResyncMark.select().exists(), "the run took every mark"
+    assert not PlanMark.select().exists(), "the run took every mark"
     # Clio has none of these bills: they stay as they were, with QuickBooks' reason.
     assert Link.select().where(Link.state == LinkState.FAILED, Link.reason == REASON).count() == PROBLEMS
 

@@ -23,7 +23,7 @@ from billsync.daemon.process import Daemon
 from billsync.daemon.rpc import glance
 from billsync.daemon.rpc.client import DaemonClient
 from billsync.daemon.rpc.receiver import clio_signature, qbo_signature
-from billsync.daemon.store.models import ClioWebhook, Event, Link, Run, utcnow
+from billsync.daemon.store.models import ClioWebhook, Connection, Event, Link, PlanMark, Run, Watermark, utcnow
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from tests.conftest import GlanceClock
@@ -135,13 +135,15 @@ def test_an_invoice_deleted_in_qbo_is_broken_by_the_webhook_of_its_deletion(
     httpx.post(
         f"{sandbox.qbo_url}/_sandbox/webhooks", json={"url": f"{hook_url}/webhooks/qbo", "verifier": VERIFIER}
     ).raise_for_status()
-    invoice = delete_synced_invoice(sandbox)
 
     def broken() -> list[pb.Link]:
         found = client.list_links(synced.id, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_BROKEN).links
         return [link for link in found if link.id == invoice.id]
 
+    httpx.delete(f"{sandbox.clio_url}/_sandbox/requests").raise_for_status()
+    invoice = delete_synced_invoice(sandbox)
     [link] = wait_until(broken, "the deleted invoice to show as removed in QuickBooks")
+    assert clio_reads(sandbox) == {}, "QuickBooks named the change: nothing is read from Clio"
     assert link.reason.startswith("Deleted in QuickBooks")
     assert link.failing_since == link.updated_at
     assert {run.trigger for run in runs_after(synced.id, before)} == {"webhook"}
@@ -224,6 +226,37 @@ def test_a_bill_edited_in_clio_reaches_qbo_within_seconds(sandbox: Sandbox, clie
     assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
     [invoice] = [i for i in qbo_objects(sandbox, "Invoice") if i["Id"] == link.qbo_id]
     assert invoice["DocNumber"] == "WEBHOOK-1"
+
+
+def clio_reads(box: Sandbox) -> dict[str, int]:
+    """Clio API reads of records since the counts were reset, by endpoint and filters."""
+    reads: dict[str, int] = {}
+    for r in httpx.get(f"{box.clio_url}/_sandbox/requests").json()["requests"]:
+        if r["method"] == "GET" and r["endpoint"].startswith("/api/v4/") and "webhooks" not in r["endpoint"]:
+            key = f"{r['endpoint'].removeprefix('/api/v4/')} [{r['filters']}]"
+            reads[key] = reads.get(key, 0) + r["count"]
+    return reads
+
+
+def test_a_webhook_run_reads_the_bill_it_names_and_puts_off_no_full_read(sandbox: Sandbox, client, synced) -> None:
+    """The delivery names the bill: the run reads it and its lines by id (two requests, not
+    a read of everything changed in Clio), moves no watermark, and leaves the next full read
+    where the last one put it."""
+    due = Connection.get_by_id(synced.id).next_run_at
+    marks = {w.resource: w.value for w in Watermark.select().where(Watermark.connection == synced.id)}
+    before = last_run(client, synced.id).id
+    link = Link.select().where(Link.kind == "invoice", Link.state == "synced").first()
+    httpx.delete(f"{sandbox.clio_url}/_sandbox/requests").raise_for_status()
+    httpx.patch(f"{sandbox.clio_url}/_sandbox/bills/{link.clio_id}", json={"number": "NAMED-1"}).raise_for_status()
+
+    run = wait_for_webhook_run(client, synced.id, before, finished=True)
+    assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
+    [invoice] = [i for i in qbo_objects(sandbox, "Invoice") if i["Id"] == link.qbo_id]
+    assert invoice["DocNumber"] == "NAMED-1"
+    assert clio_reads(sandbox) == {"bills.json [ids[]]": 1, "line_items.json [ids[]]": 1}
+    assert {w.resource: w.value for w in Watermark.select().where(Watermark.connection == synced.id)} == marks
+    assert Connection.get_by_id(synced.id).next_run_at <= due, "the periodic full read is not put off"
+    assert not PlanMark.select().exists(), "the hint is spent"
 
 
 def test_a_forged_clio_delivery_is_refused_and_triggers_nothing(daemon, client, synced, hook_url) -> None:

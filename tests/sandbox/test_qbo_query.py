@@ -96,7 +96,7 @@ def test_without_orderby_rows_come_most_recently_changed_first(qbo, customers) -
 
 
 def test_a_select_list_is_answered_with_whole_objects(qbo, customers) -> None:
-    """"The response set always returns all properties for each object. That is, projections
+    """ "The response set always returns all properties for each object. That is, projections
     are not supported" (Intuit, Data queries): ``select Id`` costs what ``select *`` costs."""
     answer = ask(qbo, "select Id from Customer orderby Id")
     assert answer.status_code == 200, answer.text
