@@ -37,6 +37,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "bench.bench_change",
         "Clio requests of the cycle after 26 and 2,600 bills changed in a 10,000-bill firm (issue 13)",
     ),
+    "webhooks": (
+        "bench.bench_webhooks",
+        "Clio edit to QBO invoice latency for a burst of 20 edits 2 s apart, with webhooks, at real limits (issue 13)",
+    ),
     "crashloop": (
         "bench.bench_crashloop",
         "SQLite and PostgreSQL: 50+ SIGKILLs at observed QBO states during a 2,000-bill initial sync with Clio "

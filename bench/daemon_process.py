@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from subprocess import Popen, TimeoutExpired
@@ -80,13 +80,17 @@ class RunningDaemon:
 
 
 @contextmanager
-def running_daemon(box: Sandbox, time_scale: float, workers: int | None = None) -> Iterator[RunningDaemon]:
-    """Migrates a fresh database, starts the daemon against ``box``, and stops it (SIGTERM) after."""
+def running_daemon(
+    box: Sandbox, time_scale: float, workers: int | None = None, extra: Mapping[str, str] | None = None
+) -> Iterator[RunningDaemon]:
+    """Migrates a fresh database, starts the daemon against ``box`` (with ``extra``
+    settings, e.g. a webhook receiver), and stops it (SIGTERM) after."""
     with tempfile.TemporaryDirectory(prefix="billsync-bench-") as tmp:
         env = {
             **os.environ,
             **harness.sandbox_env(box, f"sqlite:///{tmp}/billsync.db", f"{tmp}/data", time_scale),
             "BILLSYNC_ADDRESS": f"127.0.0.1:{harness.free_port()}",
+            **(extra or {}),
         }
         if workers is not None:
             env["BILLSYNC_WORKERS"] = str(workers)
