@@ -15,6 +15,7 @@ from typing import Any
 import click
 from google.protobuf.json_format import MessageToDict
 
+from billsync import words
 from billsync.daemon.errors import BillsyncError, ConfigError
 from billsync.daemon.rpc.client import DaemonClient, DaemonError, default_token
 from billsync.v1 import billsync_pb2 as pb
@@ -30,6 +31,10 @@ STATE_NAMES = {n.removeprefix("LINK_STATE_").lower(): v for n, v in pb.LinkState
 
 def short(enum: Any, value: int, prefix: str) -> str:
     return enum.Name(value).removeprefix(prefix).lower().replace("_", " ")
+
+
+def utc(ts: Any) -> str:
+    return f"{ts.ToDatetime():%Y-%m-%d %H:%M} UTC"
 
 
 class Context:
@@ -148,7 +153,7 @@ def connections(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         found = pb.ListConnectionsResponse(connections=ctx.obj.client.all_connections())
         lines = [
-            f"{c.id:>4}  {c.name}  [{short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}]  QBO: "
+            f"{c.id:>4}  {c.name}  [{words.CONNECTION_STATES[words.plain(pb.ConnectionState, c.state)]}]  QBO: "
             f"{c.qbo_company_name or '-'}  Clio: {c.clio_account or '-'}"
             for c in found.connections
         ]
@@ -175,16 +180,16 @@ def connections_delete(obj: Context, connection_id: int) -> None:
 
 
 def describe_run(run: pb.Run) -> str:
-    """One line per run: its state, then per kind what it did, failures first to the eye."""
-    when = run.started_at.ToDatetime().strftime("%Y-%m-%d %H:%M:%S UTC")
-    lines = [f"{short(pb.RunState, run.state, 'RUN_STATE_')} ({run.trigger}, started {when})"]
-    for p in run.progress:
-        did = [f"{n} {what}" for n, what in ((p.created, "created"), (p.updated, "updated"), (p.failed, "failed")) if n]
-        lines.append(
-            f"  {short(pb.Kind, p.kind, 'KIND_')}: {', '.join(did) or 'nothing to write'} ({p.done}/{p.total})"
-        )
-    if run.error:
-        lines.append(f"  error: {run.error}")
+    """A run as the panel says it: its state and why it started, then what it did (or, while
+    it runs, how far it got per kind), failures included."""
+    state = words.RUN_STATES.get(words.plain(pb.RunState, run.state), "")
+    lines = [f"{state} ({words.trigger(run.trigger)}, started {utc(run.started_at)})"]
+    if run.state == pb.RUN_STATE_RUNNING:
+        for p in run.progress:
+            kind = words.kind_label(words.plain(pb.Kind, p.kind))
+            lines.append(f"  {kind}: {p.done:,} of {p.total:,} done" if p.total else f"  {kind}: {p.done:,} done")
+    else:
+        lines.append("  " + words.run_outcome(run))
     if any(p.failed for p in run.progress):
         lines.append("  'billsync status' lists what failed and why; 'billsync resync --all' tries again")
     return "\n".join(lines)
@@ -199,13 +204,11 @@ CLIO_TAX = {
 
 def describe_link(link: pb.Link) -> str:
     """One line per item: id, state, what it is, why, and since when a problem fails."""
-    state = short(pb.LinkState, link.state, "LINK_STATE_")
+    state = words.LINK_STATES[words.plain(pb.LinkState, link.state)]
     why = f": {link.reason}" if link.reason else ""
     code = f" [QBO {link.error_code}]" if link.error_code else ""
-    since = ""
-    if link.HasField("failing_since"):
-        since = f" (failing since {link.failing_since.ToDatetime():%Y-%m-%d %H:%M} UTC)"
-    return f"{link.id:>8}  {state:<8} {link.label or link.clio_id}{why}{code}{since}"
+    since = f" (failing since {utc(link.failing_since)})" if link.HasField("failing_since") else ""
+    return f"{link.id:>8}  {state:<21} {link.label or link.clio_id}{why}{code}{since}"
 
 
 @main.command()
@@ -216,7 +219,7 @@ def status(obj: Context, connection: int | None) -> None:
     s = obj.client.status(obj.connection_id(connection))
     c = s.connection
     lines = [
-        f"{c.name}: {short(pb.ConnectionState, c.state, 'CONNECTION_STATE_')}",
+        f"{c.name}: {words.CONNECTION_STATES[words.plain(pb.ConnectionState, c.state)]}",
         f"  QuickBooks: {c.qbo_company_name or 'not connected'}  Clio: {c.clio_account or 'not connected'}",
     ]
     if c.tax_treatment in CLIO_TAX:
@@ -224,16 +227,17 @@ def status(obj: Context, connection: int | None) -> None:
     if s.action_required:
         lines.append("Action required in QuickBooks (what it holds waits until it is done):")
         lines += [f"  {i}. {step}" for i, step in enumerate(s.fix_steps, 1)]
-    counts: dict[int, list[str]] = {}
+    counts: dict[str, list[str]] = {}
     for n in s.counts:
-        counts.setdefault(n.kind, []).append(f"{n.count} {short(pb.LinkState, n.state, 'LINK_STATE_')}")
-    lines += [f"  {short(pb.Kind, k, 'KIND_')}: {', '.join(v)}" for k, v in counts.items()] or ["  nothing synced yet"]
+        state = words.lower(words.LINK_STATES[words.plain(pb.LinkState, n.state)])
+        counts.setdefault(words.plain(pb.Kind, n.kind), []).append(f"{n.count:,} {state}")
+    lines += [f"  {words.kind_label(k)}: {', '.join(v)}" for k, v in counts.items()] or ["  nothing synced yet"]
     if s.HasField("current_run"):
-        lines.append("Running: " + describe_run(s.current_run))
+        lines.append(describe_run(s.current_run))
     if s.HasField("last_run"):
         lines.append("Last run: " + describe_run(s.last_run))
     if s.HasField("next_run_at"):
-        lines.append("Next run: " + s.next_run_at.ToDatetime().strftime("%Y-%m-%d %H:%M:%S UTC"))
+        lines.append("Next run: " + utc(s.next_run_at))
     if s.problem_count:
         needs = "item needs" if s.problem_count == 1 else "items need"
         lines.append(f"{s.problem_count} {needs} attention (billsync resync --all):")
@@ -255,7 +259,7 @@ def follow(obj: Context, stream: Iterable[pb.SyncProgress]) -> pb.SyncProgress |
             continue
         for p in event.run.progress:
             bar = bars.get(p.kind) or bars.setdefault(
-                p.kind, tqdm(desc=short(pb.Kind, p.kind, "KIND_"), unit="item", file=sys.stderr)
+                p.kind, tqdm(desc=words.kind_label(words.plain(pb.Kind, p.kind)), unit="item", file=sys.stderr)
             )
             bar.total = p.total
             bar.update(p.done - bar.n)
@@ -318,7 +322,7 @@ def resync(obj: Context, connection: int | None, link_ids: tuple[int, ...], all_
 def revoke(obj: Context, connection: int | None) -> None:
     """Revoke access to both accounts and stop syncing; links are kept."""
     c = obj.client.revoke(obj.connection_id(connection))
-    obj.emit(c, f"revoked {c.name}: links kept; authorize again to resume")
+    obj.emit(c, f"revoked {c.name}: {words.kept()}")
 
 
 @main.command()
@@ -331,15 +335,15 @@ def purge(obj: Context, connection: int | None, confirmation: str | None) -> Non
     if confirmation is None:
         c = obj.client.status(connection_id).connection
         click.echo(
-            f"This revokes {c.name} and deletes all its links. If you reconnect to a QuickBooks company that still "
-            "holds the synced objects, they will be duplicated.",
+            f"This revokes {c.name}'s access and makes billsync forget every item it synced (nothing is deleted in "
+            "QuickBooks). If you reconnect to a QuickBooks company that still holds them, they will be duplicated.",
             err=True,
         )
         confirmation = click.prompt(
             f"Type the QuickBooks company name ({c.qbo_company_name or c.qbo_realm_id or c.name}) to confirm", err=True
         )
     r = obj.client.purge(connection_id, confirm=confirmation)
-    obj.emit(r, f"purged {r.connection.name}: {r.links_deleted} links deleted")
+    obj.emit(r, f"purged {r.connection.name}: {words.forgotten(r.links_deleted)}")
 
 
 @main.command()
@@ -375,7 +379,7 @@ def events(obj: Context, connection: int | None, limit: int, page_token: str, ol
     r = obj.client.list_events(
         obj.connection_id(connection), page_size=limit, page_token=page_token, newest_first=not oldest_first
     )
-    lines = [f"{e.at.ToDatetime():%Y-%m-%d %H:%M:%S}  {e.actor:<12} {e.type:<22} {e.message}" for e in r.events]
+    lines = [f"{utc(e.at)}  {words.who(e.actor):<12} {words.event(e.type):<22} {e.message}" for e in r.events]
     more = f"\nmore: --page-token {r.next_page_token}" if r.next_page_token else ""
     obj.emit(r, ("\n".join(lines) or "no events") + more)
 

@@ -5,6 +5,7 @@ Nothing is timed: the deadlines only stop a hung test.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import signal
@@ -87,7 +88,7 @@ def test_a_session_of_commands(daemon_process, env):
 
     status = billsync("status", env=env)
     assert status.returncode == 0, status.stderr
-    assert "Amy's Law Firm: needs authorization" in status.stdout
+    assert "Amy's Law Firm: Needs connecting" in status.stdout
 
     listed = json.loads(billsync("--json", "connections", env=env).stdout)
     assert listed["connections"][0]["settings"]["start_date"] == "2026-01-01"
@@ -98,10 +99,13 @@ def test_a_session_of_commands(daemon_process, env):
 
     purged = billsync("purge", env=env, input="Amy's Law Firm\n")
     assert purged.returncode == 0, purged.stderr
-    assert "0 links deleted" in purged.stdout
+    assert "billsync forgot the 0 items it had synced; nothing was deleted in QuickBooks" in purged.stdout
 
-    log = billsync("events", env=env).stdout
-    assert "connection.created" in log and "connection.purged" in log and "connection.revoked" in log
+    log = billsync("events", "--oldest-first", env=env).stdout.splitlines()
+    whats = ["Connection created", "Access revoked", "Purged"]
+    assert [next(what for what in whats if f" {what} " in line) for line in log] == whats, log
+    assert all(f" {getpass.getuser()} " in line and " via " not in line for line in log), "the person, not the token"
+    assert "connection." not in "\n".join(log)
 
     assert billsync("links", "--state", "nonsense", env=env).returncode == 2
     assert "no links" in billsync("links", "--kind", "invoice", env=env).stdout

@@ -41,7 +41,22 @@ def test_settings_change_only_what_is_set_and_are_logged(client, connection):
     )
     events = client.list_events(connection.id).events
     assert events[-1].type == "settings.changed" and events[-1].actor == "tester via api"
-    assert "2026-02-01" in events[-1].message
+    assert events[-1].message == (
+        "Sync bills issued on or after: every bill → 2026-02-01; QuickBooks item for Clio expenses: Expenses → "
+        "Disbursements"
+    )
+
+
+def test_settings_changes_are_logged_in_the_words_of_the_settings_page(client, connection):
+    client.update_settings(connection.id, sync_interval_seconds=600, time_zone="Europe/London")
+    assert client.list_events(connection.id).events[-1].message == (
+        "Sync every: 5 minutes → 10 minutes; Time zone: the browser's → Europe/London"
+    )
+    client.update_settings(connection.id, sync_interval_seconds=90, time_zone="")
+    assert client.list_events(connection.id).events[-1].message == (
+        "Sync every: 10 minutes → 90 seconds; Time zone: Europe/London → the browser's"
+    )
+    assert "item_mapping" not in client.list_events(connection.id).events[-1].message
 
 
 def test_unknown_connection_is_not_found(client):
@@ -88,7 +103,16 @@ def test_purge_deletes_links_but_keeps_the_audit_log(client, connection):
     r = client.purge(connection.id, confirm="Firm")
     assert r.links_deleted == 1 and r.connection.state == pb.CONNECTION_STATE_REVOKED
     assert client.list_links(connection.id).links == []
-    assert client.list_events(connection.id).events[-1].type == "connection.purged"
+    revoked, purged = client.list_events(connection.id).events[-2:]
+    assert (revoked.type, revoked.message) == (
+        "connection.revoked",
+        "billsync keeps what it knows of the 1 item it synced, so reconnecting to the same QuickBooks company "
+        "resumes without duplicates",
+    )
+    assert (purged.type, purged.message) == (
+        "connection.purged",
+        "billsync forgot the 1 item it had synced; nothing was deleted in QuickBooks or in Clio",
+    )
 
 
 def test_the_activity_log_pages_latest_first(client, connection):

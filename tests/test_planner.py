@@ -224,14 +224,56 @@ def test_dependencies_keep_the_spelling_stored_links_have():
     assert DependencyKey.from_column("settings:qbo") == planner.SETTINGS_DEPENDENCY
 
 
-def test_a_payment_is_named_by_the_invoice_number_a_bookkeeper_knows() -> None:
-    allocation = {"id": 7, "amount": 250, "bill": {"id": 123, "number": "1042"}, "parent": {"type": "Payment"}}
-    assert planner.allocation_label(allocation) == "Payment 250.00 on invoice 1042"
+def test_items_are_named_by_bill_number_client_and_amount_with_currency() -> None:
+    allocation = {
+        "id": 7,
+        "amount": 250,
+        "bill": {"id": 123, "number": "1042"},
+        "contact": {"id": 4, "name": "Amy Alder"},
+        "parent": {"type": "Payment"},
+    }
+    assert planner.allocation_label(allocation, "USD") == "Payment USD 250.00 on invoice 1042 (Amy Alder)"
     credit = {**allocation, "bill": {"id": 123}, "parent": {"type": "CreditMemo"}}
-    assert planner.allocation_label(credit) == "Credit applied 250.00 on invoice 123"
+    assert (
+        planner.allocation_label(credit, "USD")
+        == "Credit applied USD 250.00 on the invoice of Clio bill 123 (Amy Alder)"
+    )
+    memo = {"id": 8, "amount": "75", "contact": {"id": 4, "name": "Amy Alder"}}
+    assert planner.credit_memo_label(memo, "GBP") == "Credit memo GBP 75.00 for Amy Alder"
+    assert planner.contact_label({"id": 4, "name": "Amy Alder"}) == "Customer Amy Alder"
+    assert planner.bill_label({**BILL, "number": "1042"}) == "Invoice 1042 (Ana)"
 
 
-def test_a_run_ends_in_the_activity_log_in_a_bookkeepers_words() -> None:
+def test_waiting_items_say_what_they_wait_for_as_quickbooks_will_show_it() -> None:
+    """The bill number, the client and the amount's currency, never Clio's internal ids."""
+    assert plan(customer=None).reason == "Waiting for customer Ana"
+    allocation = {
+        "id": 30,
+        "amount": "250.00",
+        "bill": {"id": 9, "number": "1042"},
+        "contact": {"id": 4, "name": "Amy Alder"},
+        "parent": {"id": 2, "type": "Payment"},
+    }
+
+    def waits(allocation, **given) -> tuple[str, str]:
+        found = {"customer_id": "77", "invoice": FakeLink("synced", qbo_id="500"), "credit_memo_id": "88", **given}
+        op = planner.plan_allocation(allocation, None, account=ACCOUNT, currency="USD", **found)
+        assert op.action is Action.WAIT
+        return op.label, op.reason
+
+    assert waits(allocation, invoice=None) == (
+        "Payment USD 250.00 on invoice 1042 (Amy Alder)",
+        "Waiting for invoice 1042 (Amy Alder)",
+    )
+    assert waits(allocation, customer_id=None)[1] == "Waiting for customer Amy Alder"
+    credit = {**allocation, "parent": {"id": 5, "type": "CreditMemo"}}
+    assert waits(credit, credit_memo_id=None)[1] == "Waiting for the credit memo of Amy Alder that it applies"
+    memo = {"id": 5, "amount": "75.00", "contact": {"id": 4, "name": "Amy Alder"}}
+    waiting = planner.plan_credit_memo(memo, None, customer_id=None, item_id="1", account=ACCOUNT, currency="USD")
+    assert (waiting.label, waiting.reason) == ("Credit memo USD 75.00 for Amy Alder", "Waiting for customer Amy Alder")
+
+
+def test_a_run_ends_in_the_activity_log_in_the_words_the_panel_and_the_cli_use() -> None:
     from billsync.daemon.sync.scheduler import run_message
 
     progress = {
@@ -240,9 +282,7 @@ def test_a_run_ends_in_the_activity_log_in_a_bookkeepers_words() -> None:
         "payment": {"created": 0, "updated": 0, "failed": 1},
     }
     assert run_message("schedule", "succeeded", progress, "") == (
-        "Sync finished (on schedule): 1 customer created, 1,200 invoices created, 2 invoices updated; "
-        "12 invoices failed, 1 payment failed"
+        "Started on schedule. Created 1 customer and 1,200 invoices. Updated 2 invoices. "
+        "12 invoices and 1 payment failed."
     )
-    assert run_message("sync", "failed", {}, "QuickBooks is down") == (
-        "Sync failed (asked for): nothing new to send to QuickBooks. QuickBooks is down"
-    )
+    assert run_message("sync", "failed", {}, "QuickBooks is down") == "Started on request. Stopped: QuickBooks is down"

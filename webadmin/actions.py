@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
+from billsync import words
 from billsync.daemon.rpc.client import DaemonError
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import gateway, present
@@ -18,14 +19,26 @@ from billsync.webadmin.forms import ActionForm, FixForm, PurgeForm, ResyncForm, 
 OAUTH_STATES = "billsync_oauth_states"
 #: Authorizations a browser may have in flight at once; older ones are forgotten.
 MAX_OAUTH_STATES = 4
-#: Which form field the daemon means when its INVALID_ARGUMENT message starts so.
+#: The form field of each setting, as the daemon names it at the start of a refusal.
 FIELD_OF_MESSAGE = {
     "start_date": "start_date",
     "sync_interval_seconds": "sync_interval_seconds",
-    "item_mapping": "service_item",
-    "a QBO item": "service_item",
+    "item_mapping['Service']": "service_item",
+    "item_mapping['Expense']": "expense_item",
+    "item_mapping['Tax']": "tax_item",
     "time_zone": "time_zone",
 }
+
+
+def field_error(form: Any, message: str) -> None:
+    """Puts the daemon's refusal beside the field it names, speaking of the field by its
+    label: "time_zone must be …" reads "Time zone must be …". A refusal naming no field
+    goes above the form."""
+    for name, field in FIELD_OF_MESSAGE.items():
+        if message.startswith(name):
+            form[field].errors.append(form[field].label.text + message[len(name) :])
+            return
+    form.form_errors.append(message)
 
 
 def provider_or_404(provider: str) -> int:
@@ -197,8 +210,7 @@ def settings(connection_id: int) -> Any:
         except DaemonError as e:
             if not gateway.refused(e):
                 raise
-            field = next((f for prefix, f in FIELD_OF_MESSAGE.items() if str(e).startswith(prefix)), None)
-            (form[field].errors if field else form.form_errors).append(str(e))
+            field_error(form, str(e))
     return render_template("billsync/settings.html", c=c, form=form), 400 if form.errors or form.form_errors else 200
 
 
@@ -210,11 +222,7 @@ def revoke(connection_id: int) -> Any:
     if request.method == "POST":
         validated(form)
         gateway.client().revoke(connection_id)
-        return after_action(
-            connection_id,
-            "Access revoked and syncing stopped. Every link is kept: connect both sides again to resume without "
-            "duplicates.",
-        )
+        return after_action(connection_id, f"Access revoked and syncing stopped. {words.kept()}.")
     return render_template("billsync/revoke.html", c=c, form=form)
 
 
@@ -227,12 +235,7 @@ def purge(connection_id: int) -> Any:
     if form.validate_on_submit():
         try:
             result = gateway.client().purge(connection_id, confirm=form.confirm.data)
-            forgot = result.links_deleted
-            return after_action(
-                connection_id,
-                f"Access revoked and billsync forgot the {forgot:,} item{'' if forgot == 1 else 's'} it had synced. "
-                "Nothing was deleted in QuickBooks or in Clio.",
-            )
+            return after_action(connection_id, f"Access revoked and {words.forgotten(result.links_deleted)}.")
         except DaemonError as e:
             if e.code != grpc.StatusCode.FAILED_PRECONDITION:
                 raise

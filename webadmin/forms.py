@@ -9,7 +9,11 @@ from werkzeug.utils import cached_property
 from wtforms import HiddenField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from billsync.words import SETTINGS
+
 DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="Use a date like 2026-01-31.")
+#: The settings are labelled in the words the activity log speaks of them in.
+ITEMS = SETTINGS["item_mapping"]
 ITEM_NAME = [Optional(), Length(max=100), Regexp(r"^[^:]*$", message="QuickBooks item names cannot contain ':'.")]
 
 
@@ -49,27 +53,28 @@ class SettingsForm(PanelForm):
     daemon's INVALID_ARGUMENT message can be shown beside the field it names."""
 
     start_date = StringField(
-        "Sync bills issued on or after",
+        SETTINGS["start_date"],
         validators=[Optional(), DATE],
         description="Bills issued before this date are skipped. Empty: every bill.",
     )
     sync_interval_seconds = IntegerField(
-        "Sync every (seconds)", validators=[DataRequired(), NumberRange(min=30, max=7 * 24 * 3600)]
+        f"{SETTINGS['sync_interval_seconds']} (seconds)",
+        validators=[DataRequired(), NumberRange(min=30, max=7 * 24 * 3600)],
     )
     service_item = StringField(
-        "QuickBooks item for Clio services", validators=ITEM_NAME, description="Empty: the default item, “Services”."
+        ITEMS["Service"], validators=ITEM_NAME, description="Empty: the default item, “Services”."
     )
     expense_item = StringField(
-        "QuickBooks item for Clio expenses", validators=ITEM_NAME, description="Empty: the default item, “Expenses”."
+        ITEMS["Expense"], validators=ITEM_NAME, description="Empty: the default item, “Expenses”."
     )
     tax_item = StringField(
-        "QuickBooks item for Clio's tax",
+        ITEMS["Tax"],
         validators=ITEM_NAME,
         description="Used only where QuickBooks has sales tax off, which would drop the tax: it becomes a line on "
         "this item. Empty: the default item, “Sales tax (Clio)”, on a liability account “Sales tax collected (Clio)”.",
     )
     time_zone = StringField(
-        "Time zone",
+        SETTINGS["time_zone"],
         validators=[Optional(), Length(max=200)],
         description="The firm's, as a name like Europe/London or America/Los_Angeles. Empty: each viewer's own.",
     )

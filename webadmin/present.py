@@ -17,40 +17,18 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from markupsafe import Markup
 
+from billsync import words as shared
 from billsync.v1 import billsync_pb2 as pb
 
-#: Each kind as one item and as several, in Clio's and QuickBooks' words.
-KIND_NOUNS = {
-    pb.KIND_CONTACT: ("contact", "contacts"),
-    pb.KIND_INVOICE: ("invoice", "invoices"),
-    pb.KIND_PAYMENT: ("payment", "payments"),
-    pb.KIND_CREDIT_MEMO: ("credit note", "credit notes"),
-}
+#: The shared words (``billsync.words``), keyed by the contract's enums.
+KIND_NOUNS = {v.number: shared.KINDS[shared.plain(pb.Kind, v.number)] for v in pb.Kind.DESCRIPTOR.values if v.number}
 KIND_LABELS = {k: plural.capitalize() for k, (_, plural) in KIND_NOUNS.items()}
-STATE_LABELS = {
-    pb.LINK_STATE_SYNCED: "In QuickBooks",
-    pb.LINK_STATE_PENDING: "Being sent",
-    pb.LINK_STATE_WAITING: "Waiting",
-    pb.LINK_STATE_FAILED: "Failed",
-    pb.LINK_STATE_BROKEN: "Removed in QuickBooks",
-    pb.LINK_STATE_SKIPPED: "Not synced",
-}
+STATE_LABELS = {pb.LinkState.Value(f"LINK_STATE_{s.upper()}"): label for s, label in shared.LINK_STATES.items()}
 STATE_ORDER = list(STATE_LABELS)
 CONNECTION_LABELS = {
-    pb.CONNECTION_STATE_NEEDS_AUTHORIZATION: "Needs connecting",
-    pb.CONNECTION_STATE_CONNECTED: "Connected",
-    pb.CONNECTION_STATE_REVOKED: "Access revoked",
+    pb.ConnectionState.Value(f"CONNECTION_STATE_{s.upper()}"): label for s, label in shared.CONNECTION_STATES.items()
 }
-RUN_LABELS = {pb.RUN_STATE_RUNNING: "Running", pb.RUN_STATE_SUCCEEDED: "Finished", pb.RUN_STATE_FAILED: "Stopped"}
-TRIGGER_LABELS = {
-    "schedule": "on schedule",
-    "sync": "Sync now",
-    "resync": "Re-sync",
-    "webhook": "a change in Clio or QuickBooks",
-    "authorized": "connecting",
-    "settings": "a QuickBooks setting changed",
-    "removed_in_qbo": "an item removed in QuickBooks",
-}
+RUN_LABELS = {pb.RunState.Value(f"RUN_STATE_{s.upper()}"): label for s, label in shared.RUN_STATES.items()}
 #: Where Clio's tax goes, by the QuickBooks company's sales tax setting, as the settings page says it.
 CLIO_TAX = {
     pb.TAX_TREATMENT_UNSPECIFIED: "billsync reads this QuickBooks company's sales tax setting at the next sync.",
@@ -67,30 +45,6 @@ EVENT_FAMILIES = {
     "settings.": "Settings",
     "webhooks.": "Clio notifications",
     "alerts.": "Alerts",
-}
-EVENT_LABELS = {
-    "run.succeeded": "Sync finished",
-    "run.failed": "Sync stopped",
-    "link.failed": "Item failed",
-    "link.broken": "Removed in QuickBooks",
-    "link.resync": "Re-sync asked for",
-    "connection.created": "Connection created",
-    "connection.authorized": "Connected",
-    "connection.needs_authorization": "Access refused",
-    "connection.revoked": "Access revoked",
-    "connection.revoke_failed": "Revoking failed",
-    "connection.purged": "Links forgotten",
-    "settings.changed": "Settings changed",
-    "settings.qbo_changed": "QuickBooks settings changed",
-    "settings.qbo_fixed": "QuickBooks setting turned on",
-    "settings.qbo_tax": "QuickBooks sales tax",
-    "webhooks.subscribed": "Clio notifications on",
-    "webhooks.failed": "Clio notifications failed",
-    "webhooks.renewed": "Clio notifications renewed",
-    "alerts.subscribed": "Alert recipient added",
-    "alerts.changed": "Alert recipient changed",
-    "alerts.unsubscribed": "Alert recipient removed",
-    "alerts.undelivered": "Alert not delivered",
 }
 #: What each alert condition reads as on the Settings page.
 ALERT_CONDITION_LABELS = {
@@ -115,9 +69,7 @@ FAULT = re.compile(r"\(?QuickBooks error (?P<code>\w+): (?P<message>[^—(\[]*)(
 
 def word(enum: Any, value: int) -> str:
     """``LINK_STATE_FAILED`` → ``failed``: the enum value without its prefix, for URLs and CSS."""
-    name = enum.Name(value)
-    prefix = enum.DESCRIPTOR.values[0].name.removesuffix("UNSPECIFIED")
-    return name.removeprefix(prefix).lower()
+    return shared.plain(enum, value)
 
 
 def from_word(enum: Any, text: str | None) -> int:
@@ -135,9 +87,8 @@ def words(enum: Any) -> list[str]:
 
 
 def count(n: int, kind: int) -> str:
-    """``1 invoice``, ``260 invoices``, ``1,204 credit notes``."""
-    singular, plural = KIND_NOUNS[kind]
-    return f"{n:,} {singular if n == 1 else plural}"
+    """``1 invoice``, ``260 invoices``, ``1,204 credit memos``."""
+    return shared.count(n, word(pb.Kind, kind))
 
 
 def zone_of(name: str) -> dt.tzinfo:
@@ -184,7 +135,16 @@ def failing_since(link: pb.Link) -> Timestamp | None:
 def event_label(type_: str) -> str:
     """``link.failed`` → ``Item failed``; an event type this panel does not know yet reads
     as its own words rather than its code."""
-    return EVENT_LABELS.get(type_) or type_.replace(".", " ").replace("_", " ").capitalize()
+    return shared.event(type_)
+
+
+#: What Revoke keeps, as the activity log and the CLI also say it.
+kept = shared.kept
+
+
+def who(actor: str) -> str:
+    """The person who acted, not the token they acted through."""
+    return shared.who(actor)
 
 
 def count_table(counts: Any) -> list[dict]:
@@ -211,23 +171,9 @@ def totals(counts: Any, states: list[int]) -> list[tuple[int, int]]:
 
 
 def run_outcome(run: pb.Run) -> str:
-    """What a finished run did, in one sentence: "Created 40 invoices and 2 contacts.
+    """What a finished run did, in one sentence: "Created 40 invoices and 2 customers.
     12 invoices failed." — never "300/300" for a run that sent nothing."""
-    if run.state == pb.RUN_STATE_FAILED:
-        return f"Stopped: {run.error}" if run.error else "Stopped before it finished."
-    parts = []
-    for verb, field in (("Created", "created"), ("Updated", "updated")):
-        done = [count(getattr(p, field), p.kind) for p in run.progress if getattr(p, field)]
-        if done:
-            parts.append(f"{verb} {join(done)}.")
-    failed = [count(p.failed, p.kind) for p in run.progress if p.failed]
-    if failed:
-        parts.append(f"{join(failed)} failed.")
-    return " ".join(parts) or "Nothing new to send to QuickBooks."
-
-
-def join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return shared.run_outcome(run)
 
 
 def settings_hold(status: pb.StatusResponse) -> bool:
@@ -260,7 +206,7 @@ def run_summary(run: pb.Run) -> dict:
         "id": run.id,
         "state": word(pb.RunState, run.state),
         "label": RUN_LABELS.get(run.state, ""),
-        "trigger": TRIGGER_LABELS.get(run.trigger, run.trigger),
+        "trigger": shared.trigger(run.trigger),
         "outcome": run_outcome(run) if run.state != pb.RUN_STATE_RUNNING else "",
         "progress": [
             {

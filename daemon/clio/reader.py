@@ -42,7 +42,7 @@ FIELDS = {
     "client{id,name},updated_at",
     "line_items": "id,etag,bill{id},kind,description,date,price,quantity,total,taxable,secondary_taxable,"
     "group_ordering,updated_at",
-    "allocations": "id,etag,amount,date,voided_at,bill{id,number},contact{id},parent{id,type},updated_at",
+    "allocations": "id,etag,amount,date,voided_at,bill{id,number},contact{id,name},parent{id,type},updated_at",
     "credit_memos": "id,etag,amount,date,description,voided_at,contact{id,name},updated_at",
 }
 RESOURCE_OF_KIND = {"contact": "contacts", "invoice": "bills", "credit_memo": "credit_memos", "payment": "allocations"}

@@ -177,6 +177,12 @@ def describe(checks: list[dict[str, Any]]) -> str:
     )
 
 
+def home_currency(preferences: dict[str, Any]) -> str:
+    """The company's home currency ("USD"), in which QuickBooks books every document billsync
+    writes, as it sends none other; "" when Preferences do not say."""
+    return str(((preferences.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value") or "")
+
+
 def fixed(key: str) -> str:
     """The event recorded once billsync changed the setting in QuickBooks."""
     check = CHECKS[key]

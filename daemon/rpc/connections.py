@@ -8,6 +8,7 @@ import zoneinfo
 
 from peewee import fn
 
+from billsync import words
 from billsync.daemon.errors import FailedPrecondition, InvalidArgument, NotFound
 from billsync.daemon.rpc.validation import echo, text
 from billsync.daemon.store import counts as link_counts
@@ -72,7 +73,9 @@ def time_zone(name: str) -> str:
         try:
             zoneinfo.ZoneInfo(name)
         except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError) as e:
-            raise InvalidArgument(f"time_zone must be a time zone like Europe/London, not {echo(name)}") from e
+            raise InvalidArgument(
+                f"time_zone must be a name like Europe/London or America/New_York, not {echo(name)}"
+            ) from e
     return name
 
 
@@ -81,12 +84,8 @@ def update_settings(connection: Connection, changes: dict, actor: str) -> Connec
     if merged != connection.settings:
         with database.atomic():
             Connection.update(settings=merged).where(Connection.id == connection.id).execute()
-            described = ", ".join(
-                f"{k} {connection.settings.get(k)!r} → {merged[k]!r}"
-                for k in merged
-                if merged[k] != connection.settings.get(k)
-            )
-            events.record(connection, "settings.changed", f"Settings changed: {described}", actor)
+            described = words.settings_changed(connection.settings, merged)
+            events.record(connection, "settings.changed", described, actor)
         connection.settings = merged
     return connection
 
@@ -97,7 +96,8 @@ def mark_revoked(connection: Connection, actor: str) -> Connection:
         Connection.update(state="revoked", clio_tokens=None, qbo_tokens=None, next_run_at=None).where(
             Connection.id == connection.id
         ).execute()
-        events.record(connection, "connection.revoked", "Access revoked; links kept", actor)
+        kept = words.kept(sum(n for _, _, n in link_counts.stored(connection)))
+        events.record(connection, "connection.revoked", kept, actor)
     return get(connection.id)
 
 
@@ -120,12 +120,7 @@ def purge_links(connection: Connection, actor: str) -> int:
         ClioLine.delete().where(ClioLine.connection == connection).execute()
         Watermark.delete().where(Watermark.connection == connection).execute()
         Connection.update(cdc_since=None, qbo_checks=None).where(Connection.id == connection.id).execute()
-        events.record(
-            connection,
-            "connection.purged",
-            f"Purged {deleted} links and every watermark; nothing was deleted in QuickBooks",
-            actor,
-        )
+        events.record(connection, "connection.purged", words.forgotten(deleted), actor)
     return deleted
 
 

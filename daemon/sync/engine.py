@@ -113,6 +113,7 @@ class Cycle:
         preferences = self.qbo.preferences()
         self.checks = self.check_settings(preferences)
         self.tax = taxes.treatment(preferences)
+        self.currency = qbo_settings.home_currency(preferences)
         self.note_tax()
         self.pending = recovery.resolve_pending(self.connection, self.qbo)
         self.again: dict[str, set[str]] = {}
@@ -323,6 +324,7 @@ class Cycle:
                 customer_id=customers.get(str((m.get("contact") or {}).get("id"))),
                 item_id=item,
                 account=self.connection.clio_account_id,
+                currency=self.currency,
                 force=str(m["id"]) in force,
             )
             for m in records
@@ -354,6 +356,7 @@ class Cycle:
                 invoice=invoices.get(str((a.get("bill") or {}).get("id"))),
                 credit_memo_id=memos.get(str((a.get("parent") or {}).get("id"))),
                 account=self.connection.clio_account_id,
+                currency=self.currency,
                 credit_memo_withdrawn=str((a.get("parent") or {}).get("id")) in withdrawn,
                 force=str(a["id"]) in force,
             )

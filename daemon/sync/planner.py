@@ -203,8 +203,34 @@ def adopt_marked(op: Op, found: Record) -> Op:
     return _update(op, str(found["Id"]), str(found.get("SyncToken", "0")), op.body, fingerprint=op.fingerprint)
 
 
+# --- labels and reasons --------------------------------------------------------------
+# Each item is named as a bookkeeper finds it in QuickBooks: by the kind QuickBooks calls
+# it (``billsync.words``), the bill number, the client's name and, for an amount, the
+# currency. billsync sends no CurrencyRef, so QuickBooks books every document it writes in
+# the company's home currency, which is the currency each amount is named in.
+
+
+def customer_name(contact: Record | None) -> str:
+    """A Clio contact (or a reference to one) as the customer it becomes: ``Amy Alder``."""
+    contact = contact or {}
+    return contact.get("name") or f"Clio contact {contact.get('id')}"
+
+
+def invoice_name(bill: Record | None, client: Record | None = None) -> str:
+    """A Clio bill (or a reference to one) as the invoice it becomes: ``invoice 1042 (Amy Alder)``."""
+    bill = bill or {}
+    client = bill.get("client") or client or {}
+    number = f"invoice {bill['number']}" if bill.get("number") else f"the invoice of Clio bill {bill.get('id')}"
+    return number + (f" ({client['name']})" if client.get("name") else "")
+
+
+def amount(value: object, currency: str) -> str:
+    """``USD 250.00``; the bare amount while the company's currency is not known."""
+    return f"{currency} {mapping.money(value)}" if currency else str(mapping.money(value))
+
+
 def contact_label(contact: Record) -> str:
-    return f"Contact {contact.get('name') or contact['id']}"
+    return f"Customer {customer_name(contact)}"
 
 
 def plan_contact(
@@ -249,6 +275,7 @@ def plan_contact(
 
 
 def bill_label(bill: Record) -> str:
+    """``Invoice 1042 (Amy Alder)``."""
     client = (bill.get("client") or {}).get("name")
     return f"Invoice {bill.get('number') or bill['id']}" + (f" ({client})" if client else "")
 
@@ -285,12 +312,12 @@ def plan_bill(
     if held:
         return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
     if customer_id is None:
-        client_id = (bill.get("client") or {}).get("id")
+        client = bill.get("client") or {}
         return replace(
             op,
             action=Action.WAIT,
-            reason=f"Waiting for its client (Clio contact {client_id}) to sync",
-            depends_on=DependencyKey(Kind.CONTACT, str(client_id)),
+            reason=f"Waiting for customer {customer_name(client)}",
+            depends_on=DependencyKey(Kind.CONTACT, str(client.get("id"))),
         )
     try:
         body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax)
@@ -299,10 +326,11 @@ def plan_bill(
     return _write(replace(op, expect=totals.of_bill(bill, tax)), body, link, force=force)
 
 
-def allocation_label(allocation: Record) -> str:
+def allocation_label(allocation: Record, currency: str = "") -> str:
+    """``Payment USD 250.00 on invoice 1042 (Amy Alder)``, ``Credit applied USD 75.00 on …``."""
     kind = "Credit applied" if (allocation.get("parent") or {}).get("type") == "CreditMemo" else "Payment"
-    bill = allocation.get("bill") or {}
-    return f"{kind} {mapping.money(allocation.get('amount'))} on invoice {bill.get('number') or bill.get('id')}"
+    on = invoice_name(allocation.get("bill"), allocation.get("contact"))
+    return f"{kind} {amount(allocation.get('amount'), currency)} on {on}"
 
 
 def plan_allocation(
@@ -313,6 +341,7 @@ def plan_allocation(
     invoice: LinkLike | None,
     credit_memo_id: str | None,
     account: str,
+    currency: str = "",
     credit_memo_withdrawn: bool = False,
     force: bool = False,
 ) -> Op:
@@ -322,9 +351,10 @@ def plan_allocation(
     invoice, waits while there is none yet, and is skipped with it (a draft, a bill before
     the start date) since that invoice will never come. ``credit_memo_withdrawn``: its
     credit note was voided in Clio and taken out of QBO, which Clio may do without voiding
-    the note's allocations; such an application has nothing left to apply.
+    the note's allocations; such an application has nothing left to apply. ``currency`` is
+    the QuickBooks company's, which its label names the amount in.
     """
-    op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation))
+    op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation, currency))
     if allocation.get("voided_at"):
         return _retire(op, link, action=Action.VOID, reason="Voided in Clio")
     if credit_memo_withdrawn:
@@ -334,16 +364,16 @@ def plan_allocation(
     parent = allocation.get("parent") or {}
     if invoice is not None and invoice.state == LinkState.SKIPPED and not has_object(link):
         return replace(op, action=Action.SKIP, reason=f"Its bill is not synced: {invoice.reason}")
+    contact = allocation.get("contact") or {}
     if not has_object(invoice):
-        reason = f"Waiting for the invoice of Clio bill {bill_id}"
+        reason = f"Waiting for {invoice_name(allocation.get('bill'), contact)}"
         return replace(op, action=Action.WAIT, reason=reason, depends_on=on_invoice)
     if customer_id is None:
-        contact_id = (allocation.get("contact") or {}).get("id")
         return replace(
             op,
             action=Action.WAIT,
-            reason=f"Waiting for Clio contact {contact_id}",
-            depends_on=DependencyKey(Kind.CONTACT, str(contact_id)),
+            reason=f"Waiting for customer {customer_name(contact)}",
+            depends_on=DependencyKey(Kind.CONTACT, str(contact.get("id"))),
         )
     try:
         if parent.get("type") == "CreditMemo":
@@ -351,7 +381,7 @@ def plan_allocation(
                 return replace(
                     op,
                     action=Action.WAIT,
-                    reason=f"Waiting for Clio credit note {parent.get('id')}",
+                    reason=f"Waiting for the credit memo of {customer_name(contact)} that it applies",
                     depends_on=DependencyKey(Kind.CREDIT_MEMO, str(parent.get("id"))),
                 )
             body = mapping.credit_application(allocation, customer_id, invoice.qbo_id, credit_memo_id, account=account)
@@ -362,10 +392,9 @@ def plan_allocation(
     return _write(replace(op, depends_on=on_invoice), body, link, force=force)
 
 
-def credit_memo_label(memo: Record) -> str:
-    contact = memo.get("contact") or {}
-    whom = contact.get("name") or f"contact {contact.get('id')}"
-    return f"Credit note {mapping.money(memo.get('amount'))} for {whom}"
+def credit_memo_label(memo: Record, currency: str = "") -> str:
+    """``Credit memo USD 75.00 for Amy Alder``."""
+    return f"Credit memo {amount(memo.get('amount'), currency)} for {customer_name(memo.get('contact'))}"
 
 
 def plan_credit_memo(
@@ -375,22 +404,24 @@ def plan_credit_memo(
     customer_id: str | None,
     item_id: str | None,
     account: str,
+    currency: str = "",
     force: bool = False,
 ) -> Op:
     """A credit note as a CreditMemo, whatever QBO's *Automatically apply credits* says:
     what QBO applies by itself is undone before the note is applied where Clio applied it
     (:mod:`billsync.daemon.sync.credits`). Voided in Clio, it is withdrawn: QBO refuses to
-    void a credit memo."""
-    op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo))
+    void a credit memo. ``currency`` is the QuickBooks company's, which its label names the
+    amount in."""
+    op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo, currency))
     if memo.get("voided_at"):
         return _retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
-    contact_id = (memo.get("contact") or {}).get("id")
+    contact = memo.get("contact") or {}
     if customer_id is None:
         return replace(
             op,
             action=Action.WAIT,
-            reason=f"Waiting for Clio contact {contact_id}",
-            depends_on=DependencyKey(Kind.CONTACT, str(contact_id)),
+            reason=f"Waiting for customer {customer_name(contact)}",
+            depends_on=DependencyKey(Kind.CONTACT, str(contact.get("id"))),
         )
     if item_id is None:
         return replace(op, action=Action.FAIL, reason="No QuickBooks item is mapped for Service line items")

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import httpx
 import peewee
 
+from billsync import words
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio.client import ClioError
 from billsync.daemon.errors import AuthorizationLost, BillsyncError
@@ -359,9 +360,8 @@ class Scheduler:
             events.record(active.connection, "connection.needs_authorization", str(e))
             self._finish(active, "failed", str(e))
         except (QboFault, ClioError, BillsyncError, httpx.HTTPError) as e:
-            self._finish(
-                active, "failed", f"{type(e).__name__ if isinstance(e, httpx.HTTPError) else 'Sync stopped'}: {e}"
-            )
+            # "Stopped: …" is how the run's end reads (``words.outcome``): the error is only the why.
+            self._finish(active, "failed", f"{type(e).__name__}: {e}" if isinstance(e, httpx.HTTPError) else str(e))
         except Exception as e:  # noqa: BLE001 - recorded on the run, and logged with its traceback
             log.exception("run %s of connection %s failed", active.run.id, active.connection.id)
             self._finish(active, "failed", f"Internal error: {e}")
@@ -435,36 +435,8 @@ def next_due(connection: Connection, now: dt.datetime, full_read_at: dt.datetime
     return max(settles, now) if pending else due
 
 
-#: What a bookkeeper calls each kind, one and several.
-KIND_WORDS = {
-    "contact": ("customer", "customers"),
-    "invoice": ("invoice", "invoices"),
-    "payment": ("payment", "payments"),
-    "credit_memo": ("credit note", "credit notes"),
-}
-#: Why a run started, as the activity log says it.
-TRIGGER_WORDS = {
-    "schedule": "on schedule",
-    "sync": "asked for",
-    "webhook": "after a change in Clio or QuickBooks",
-    "resync": "to send items again",
-    "authorized": "after connecting",
-    "settings": "after a QuickBooks setting changed",
-    "removed_in_qbo": "after QuickBooks showed an item deleted or made inactive there",
-}
-
-
 def run_message(trigger: str, state: str, progress: dict[str, dict[str, int]], error: str) -> str:
-    """A run's end in the activity log, in a bookkeeper's words: "Sync finished (on
-    schedule): 3 invoices created, 1 payment created; 2 invoices failed"."""
-    done, failed = [], []
-    for kind, counts in progress.items():
-        one, many = KIND_WORDS.get(kind, (kind, kind))
-        for what in ("created", "updated"):
-            if n := counts.get(what, 0):
-                done.append(f"{n:,} {one if n == 1 else many} {what}")
-        if n := counts.get("failed", 0):
-            failed.append(f"{n:,} {one if n == 1 else many} failed")
-    what = "; ".join(filter(None, [", ".join(done), ", ".join(failed)])) or "nothing new to send to QuickBooks"
-    head = {"succeeded": "Sync finished", "failed": "Sync failed"}.get(state, f"Sync {state}")
-    return f"{head} ({TRIGGER_WORDS.get(trigger, trigger)}): {what}" + (f". {error}" if error else "")
+    """A run's end in the activity log, in the words the panel and the CLI use for it:
+    "Started on schedule. Created 3 invoices and 1 payment. 2 invoices failed."."""
+    did = words.outcome(progress.items(), failed=state == "failed", error=error)
+    return f"Started {words.trigger(trigger)}. {did}"

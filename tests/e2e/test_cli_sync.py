@@ -31,11 +31,13 @@ def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_da
 
     synced = billsync("sync", env=env)
     assert synced.returncode == 0, synced.stderr
-    assert synced.stdout.startswith("succeeded (") and "  invoice: 3 created (3/3)" in synced.stdout, synced.stdout
-    assert "invoice" in synced.stderr and "item" in synced.stderr, "the progress bars go to stderr"
+    # As the panel says it: why it started and what it did, not "succeeded (sync …)" or "(3/3)".
+    assert synced.stdout.startswith("Finished (on request, started "), synced.stdout
+    assert "\n  Created 3 invoices." in synced.stdout and "/3)" not in synced.stdout, synced.stdout
+    assert "Invoices" in synced.stderr and "item" in synced.stderr, "the progress bars go to stderr"
 
     status = billsync("status", env=env)
-    assert "invoice:" in status.stdout and "synced" in status.stdout
+    assert "  Invoices: " in status.stdout and " in QuickBooks" in status.stdout, status.stdout
     assert "Clio's tax goes on a line of its own, on the tax item (QuickBooks has sales tax off)" in status.stdout
     problems = Link.select().where(Link.state.in_(["failed", "broken"])).count()
     needs = "1 item needs" if problems == 1 else f"{problems} items need"
@@ -45,10 +47,12 @@ def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_da
     assert failed and all(link["reason"] for link in failed)
     again = billsync("resync", failed[0]["id"], env=env)
     assert again.returncode == 1, "the item still fails"
-    assert "failed" in again.stdout and "1 item still fails" in again.stderr
+    assert " Failed " in again.stdout and "1 item still fails" in again.stderr
     assert billsync("resync", env=env).returncode == 2
     events = billsync("events", "--limit", "5", env=env).stdout
-    assert "link.resync" in events.splitlines()[0] or "run." in events.splitlines()[0]
+    latest = events.splitlines()[0]
+    assert " Re-sync asked for " in latest or " Sync finished " in latest or " Sync stopped " in latest, events
+    assert "link.resync" not in events and "run." not in events
     assert e2e_client.status(connection.id).problem_count == len(failed)
 
 

@@ -173,7 +173,8 @@ def test_an_invoice_deleted_in_qbo_is_broken_once_a_page_asks_for_status(
     [run] = runs_after(synced.id, before)
     assert run.trigger == glance.TRIGGER
     ended = wait_until(lambda: run_ended(synced.id, after=logged), "the run to end in the activity log")
-    assert ended.message.startswith("Sync finished (after QuickBooks showed an item deleted or made inactive there)")
+    assert ended.type == "run.succeeded"
+    assert ended.message.startswith("Started after an item was deleted or made inactive in QuickBooks. ")
 
 
 def run_ended(connection_id: int, after: int) -> Event | None:

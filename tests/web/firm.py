@@ -14,9 +14,13 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from billsync import words
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store.db import database
 from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
+from billsync.daemon.sync import planner
+from billsync.daemon.sync.scheduler import run_message
+from billsync.daemon.sync.writer import BROKEN_REASON
 
 TOKENS = {"access_token": "test-access", "refresh_token": "test-refresh", "expires_at": 4102444800}
 #: The activity log spans these days, 40 events each.
@@ -40,7 +44,9 @@ DUPLICATE_NAME = (
     "QuickBooks error 6240: Duplicate Name Exists Error — The name supplied already exists. : Another customer, "
     "vendor or employee is already using this name. Please use a different name. [intuit_tid 1-9e1d-{n}]"
 )
-BROKEN = "Deleted or made inactive in QuickBooks by someone; re-sync to create it again"
+BROKEN = BROKEN_REASON
+#: How the activity log records a person acting through the panel's token.
+ALICE = "alice via token 2 (panel)"
 
 
 @dataclass(frozen=True)
@@ -75,24 +81,26 @@ def link_rows(connection_id: int, at: dt.datetime) -> list[dict]:
         row = {"connection": connection_id, "kind": kind, "clio_id": str(clio_id), "label": label, "state": state}
         rows.append({"qbo_id": qbo_id, "reason": "", "error_code": "", "updated_at": at, **row, **fields})
 
+    # Labels and reasons come from the planner, as the daemon writes them.
     names = clients(1200)
     for i, name in enumerate(names):
+        label = planner.contact_label({"id": i, "name": name})
         if i < 30:
-            add("contact", i, f"Contact {name}", "failed", reason=DUPLICATE_NAME.format(n=i), error_code="6240")
+            add("contact", i, label, "failed", reason=DUPLICATE_NAME.format(n=i), error_code="6240")
         elif i < 50:
             add(
                 "contact",
                 i,
-                f"Contact {name}",
+                label,
                 "broken",
                 qbo_id=str(i),
                 reason="Made inactive in QuickBooks; re-sync to make it active again",
             )
         else:
-            add("contact", i, f"Contact {name}", "synced", qbo_id=str(i))
+            add("contact", i, label, "synced", qbo_id=str(i))
     for n in range(5200):
         number, name = 10001 + n, names[n % (len(names) - 1)]
-        label = f"Invoice {number} ({name})"
+        label = planner.bill_label({"id": n, "number": str(number), "client": {"id": n % 1199, "name": name}})
         if n < 120:
             add("invoice", n, label, "failed", reason=DUPLICATE_NUMBER.format(n=number), error_code="6140")
         elif n < 200:
@@ -108,32 +116,61 @@ def link_rows(connection_id: int, at: dt.datetime) -> list[dict]:
     for n, label in enumerate(SEARCHED_BILLS):
         add("invoice", 9000 + n, f"{label} ({SEARCHED_CLIENT})", "synced")
     for n in range(1540):
-        waiting = n < 40
-        label = f"Payment 250.00 on invoice {10001 + n}"
-        if waiting:
-            add("payment", n, label, "waiting", reason=f"Waiting for the invoice of Clio bill {10001 + n}")
+        if n < 40:
+            op = planner.plan_allocation(
+                allocation(n, names),
+                None,
+                customer_id="1",
+                invoice=None,
+                credit_memo_id=None,
+                account="1",
+                currency="USD",
+            )
+            add("payment", n, op.label, "waiting", reason=op.reason, depends_on=f"invoice:{n}")
         else:
-            add("payment", n, label, "synced")
+            add("payment", n, planner.allocation_label(allocation(n, names), "USD"), "synced")
     for n in range(100):
-        add("credit_memo", n, f"Credit note CN-{n + 1} (USD 75.00)", "synced")
+        memo = {"id": n, "amount": "75.00", "contact": {"id": n, "name": names[n]}}
+        add("credit_memo", n, planner.credit_memo_label(memo, "USD"), "synced")
     return rows
+
+
+def allocation(n: int, names: list[str]) -> dict:
+    """The Clio payment of USD 250.00 on the firm's ``n``-th bill, as Clio's API reads it."""
+    client = n % (len(names) - 1)
+    return {
+        "id": n,
+        "amount": "250.00",
+        "bill": {"id": n, "number": str(10001 + n)},
+        "contact": {"id": client, "name": names[client]},
+        "parent": {"id": n, "type": "Payment"},
+    }
+
+
+def payment_label(n: int) -> str:
+    """The label the daemon gives the payment on bill ``10001 + n``."""
+    return planner.allocation_label(allocation(n, clients(1200)), "USD")
 
 
 def event_rows(connection_id: int) -> list[dict]:
     """A month of activity, 40 events a day, every family of event."""
     kinds = [
-        ("run.succeeded", "billsync", "Sync finished (on schedule): 3 invoices created, 1 invoice updated"),
+        (
+            "run.succeeded",
+            "billsync",
+            run_message("schedule", "succeeded", {"invoice": {"created": 3, "updated": 1}}, ""),
+        ),
         ("link.failed", "billsync", "Invoice {i} (Amy Alder): QuickBooks error 6000: Business Validation Error"),
         ("link.broken", "billsync", "Invoice {i} (Bill Brook): Deleted in QuickBooks; re-sync to create it again"),
-        ("link.resync", "alice", "Re-sync requested for 1 item: Invoice {i}"),
-        ("settings.changed", "alice", "Settings changed: sync_interval_seconds 300 → 600"),
-        ("connection.authorized", "alice", "QuickBooks authorized (Hartley & Finch LLP)"),
-        ("webhooks.subscribed", "billsync", "Clio webhooks for contact and bill changes now notify the daemon"),
+        ("link.resync", ALICE, "Re-sync requested for 1 item: Invoice {i}"),
         (
-            "run.failed",
-            "billsync",
-            "Sync failed (on schedule): nothing new to send to QuickBooks. Sync stopped: QuickBooks is down",
+            "settings.changed",
+            ALICE,
+            words.settings_changed({"sync_interval_seconds": 300}, {"sync_interval_seconds": 600}),
         ),
+        ("connection.authorized", ALICE, "QuickBooks authorized (Hartley & Finch LLP)"),
+        ("webhooks.subscribed", "billsync", "Clio webhooks for contact and bill changes now notify the daemon"),
+        ("run.failed", "billsync", run_message("schedule", "failed", {}, "QuickBooks is down")),
     ]
     rows = []
     for day in range(DAYS):
@@ -223,7 +260,7 @@ def build() -> Firm:
             ]
         ).execute()
         purged = Connection.create(name="Purged Firm", state="revoked", qbo_company_name="Purged Firm Co")
-        Event.create(connection=purged, type="connection.purged", actor="alice", message="Purged 625 links")
+        Event.create(connection=purged, type="connection.purged", actor=ALICE, message=words.forgotten(625))
         new = Connection.create(name="New Firm")
     problems = sum(1 for r in rows if r["state"] in ("failed", "broken"))
     return Firm(

@@ -123,7 +123,7 @@ def test_the_bill_syncing_page_says_what_happened_in_a_bookkeepers_words(site, p
     expect(page.locator("h1 .badge")).to_have_text("Connected")
     last_run = page.locator("#last-run")
     expect(last_run).to_contain_text("Finished")
-    expect(last_run).to_contain_text("Created 4 contacts. Updated 2 contacts. 12 invoices failed.")
+    expect(last_run).to_contain_text("Created 4 customers. Updated 2 customers. 12 invoices failed.")
     expect(page.locator("#waiting")).to_contain_text("260 invoices waiting for the QuickBooks settings below")
     expect(page.locator("#waiting")).to_contain_text("40 payments waiting for their invoices")
     expect(page.locator("#action-required")).to_contain_text("Custom transaction numbers")
@@ -194,7 +194,7 @@ def test_items_are_found_by_client_name_or_bill_number(site, page):
     page.get_by_placeholder("Bill number or client name").fill("okonkwo")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("td.item")).to_have_text(
-        [f"Contact {firm.SEARCHED_CLIENT}"] + [f"{b} ({firm.SEARCHED_CLIENT})" for b in firm.SEARCHED_BILLS]
+        [f"Customer {firm.SEARCHED_CLIENT}"] + [f"{b} ({firm.SEARCHED_CLIENT})" for b in firm.SEARCHED_BILLS]
     )
     page.locator("select[name=kind]").select_option(label="Invoices")
     page.get_by_role("button", name="Show").click()
@@ -203,7 +203,7 @@ def test_items_are_found_by_client_name_or_bill_number(site, page):
     page.get_by_placeholder("Bill number or client name").fill("10042")
     page.locator("select[name=kind]").select_option(label="Any")
     page.get_by_role("button", name="Show").click()
-    expect(page.locator("td.item")).to_have_text([re.compile(r"^Invoice 10042 \("), "Payment 250.00 on invoice 10042"])
+    expect(page.locator("td.item")).to_have_text([re.compile(r"^Invoice 10042 \("), firm.payment_label(41)])
     page.get_by_placeholder("Bill number or client name").fill("no such client")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("p.empty")).to_have_text("No items match “no such client”.")
@@ -236,6 +236,7 @@ def test_the_activity_log_pages_and_filters_by_kind_and_date(site, page):
     expect(when).to_have_count(15)  # 40 that day, three families in eight
     for text in when.all_inner_texts():
         assert text.startswith("2026-01-10 ")
+    assert set(page.locator("tbody td:nth-child(2)").all_inner_texts()) == {"billsync", "alice"}, "the person"
     screenshot(page, "f06-activity-filtered")
     page.get_by_role("link", name="Show everything").click()
     expect(page.locator("tbody tr")).to_have_count(PAGE_SIZE)
@@ -260,7 +261,12 @@ def test_the_activity_log_pages_and_filters_by_kind_and_date(site, page):
         (
             "revoked",
             ["Not connected", "Not connected"],
-            ["Access revoked", "Every link is kept", "Revoke and Purge", "Connect Clio"],
+            [
+                "Access revoked",
+                "billsync keeps what it knows of the items it synced",
+                "Revoke and Purge",
+                "Connect Clio",
+            ],
             ["Re-sync", "Sync now"],
         ),
         ("purged", ["Not connected", "Not connected"], ["Access revoked", "Nothing synced yet."], ["Re-sync all"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from billsync.daemon.cli import describe_link
+from billsync.daemon.cli import describe_link, describe_run
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import present
 from billsync.webadmin.actions import describe_resync
@@ -42,7 +42,7 @@ def test_counts_read_as_one_row_per_kind_in_a_stable_order_with_each_cells_filte
     ]
     table = present.count_table(counts)
     assert [(row["kind"], row["kind_word"], row["total"]) for row in table] == [
-        ("Contacts", "contact", 4),
+        ("Customers", "contact", 4),
         ("Invoices", "invoice", 10),
     ]
     assert table[1]["cells"] == [
@@ -64,7 +64,7 @@ def test_a_running_sync_reads_as_progress_per_kind():
     )
     summary = present.status_summary(pb.StatusResponse(current_run=run))
     assert summary["running"] and summary["current_run"]["label"] == "Running"
-    assert summary["current_run"]["trigger"] == "Sync now"
+    assert summary["current_run"]["trigger"] == "on request"
     assert [(p["kind"], p["percent"]) for p in summary["current_run"]["progress"]] == [
         ("Invoices", 25),
         ("Payments", None),
@@ -82,10 +82,12 @@ def test_a_finished_run_says_what_it_did_not_how_far_it_counted():
             i=pb.KindProgress(kind=pb.KIND_INVOICE, created=40, updated=1, failed=12),
             m=pb.KindProgress(kind=pb.KIND_CREDIT_MEMO, created=4),
         )
-        == "Created 1 contact, 40 invoices and 4 credit notes. Updated 1 invoice. 12 invoices failed."
+        == "Created 1 customer, 40 invoices and 4 credit memos. Updated 1 invoice. 12 invoices failed."
     )
     stopped = pb.Run(state=pb.RUN_STATE_FAILED, error="QuickBooks is down")
     assert present.run_outcome(stopped) == "Stopped: QuickBooks is down"
+    halfway = pb.Run(state=pb.RUN_STATE_FAILED, progress=[pb.KindProgress(kind=pb.KIND_INVOICE, created=3)])
+    assert present.run_outcome(halfway) == "Created 3 invoices. Stopped before it finished."
 
 
 def test_waiting_items_say_what_they_wait_for():
@@ -146,4 +148,52 @@ def test_a_problem_says_since_when_it_fails_only_when_it_failed_a_minute_before_
     assert present.failing_since(pb.Link(failing_since=minute, updated_at=within_it)) is None
     assert present.failing_since(pb.Link(state=pb.LINK_STATE_SYNCED, updated_at=again)) is None
     line = describe_link(pb.Link(id=7, label="Invoice 1043", reason="Duplicate number", error_code="6140", **failing))
-    assert line.endswith("Invoice 1043: Duplicate number [QBO 6140] (failing since 2026-05-28 20:26 UTC)")
+    assert line.endswith(
+        "Failed                Invoice 1043: Duplicate number [QBO 6140] (failing since 2026-05-28 20:26 UTC)"
+    )
+
+
+def test_the_cli_says_a_run_in_the_panels_words():
+    """The same state, reason to start and outcome as the Bill Syncing page; no "succeeded
+    (sync …)", no "(300/300)" for a run that sent nothing."""
+    started = Timestamp(seconds=1_780_000_000)
+    idle = pb.Run(
+        state=pb.RUN_STATE_SUCCEEDED,
+        trigger="sync",
+        started_at=started,
+        progress=[pb.KindProgress(kind=pb.KIND_INVOICE, done=300, total=300)],
+    )
+    assert describe_run(idle) == (
+        "Finished (on request, started 2026-05-28 20:26 UTC)\n  Nothing new to send to QuickBooks."
+    )
+    busy = pb.Run(
+        state=pb.RUN_STATE_FAILED,
+        trigger="schedule",
+        started_at=started,
+        error="QuickBooks is down",
+        progress=[pb.KindProgress(kind=pb.KIND_CREDIT_MEMO, done=4, total=4, created=3, failed=1)],
+    )
+    assert describe_run(busy).splitlines()[:2] == [
+        "Stopped (on schedule, started 2026-05-28 20:26 UTC)",
+        "  Created 3 credit memos. 1 credit memo failed. Stopped: QuickBooks is down",
+    ]
+    running = pb.Run(
+        state=pb.RUN_STATE_RUNNING,
+        trigger="resync",
+        started_at=started,
+        progress=[pb.KindProgress(kind=pb.KIND_CONTACT, done=12, total=1200)],
+    )
+    assert (
+        describe_run(running)
+        == "Running (to re-sync items, started 2026-05-28 20:26 UTC)\n  Customers: 12 of 1,200 done"
+    )
+
+
+def test_the_activity_log_names_the_person_and_says_each_event_in_words():
+    assert present.who("alice via token 4 (panel)") == "alice"
+    assert present.who("Zoë via api") == "Zoë"
+    assert present.who("token 4 (reporting)") == "token 4 (reporting)"
+    assert present.who("billsync") == "billsync"
+    assert present.event_label("link.resync") == "Re-sync asked for"
+    assert present.event_label("connection.purged") == "Purged"
+    assert present.event_label("webhooks.paused") == "Webhooks paused", "a type not known yet reads as words"

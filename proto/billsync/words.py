@@ -1,0 +1,207 @@
+"""The words people read, one of each: what the activity log, the CLI and the panel call
+kinds, states, runs, the reasons a run starts, events, the people acting and settings.
+
+The rule for kinds: each is named as QuickBooks names what billsync writes there (a
+customer, an invoice, a payment, a credit memo), since every item billsync lists is one it
+put, or is to put, in QuickBooks; a sentence about Clio keeps Clio's words ("Voided in
+Clio"). Everything here is keyed by the plain words the daemon stores and the contract's
+enums end with (``credit_memo``, ``synced``, ``needs_authorization``), which the panel also
+puts in its URLs. Pure and dependency-free, so the daemon and the panel can both use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from billsync.v1 import billsync_pb2 as pb
+
+#: Each kind as one item and as several.
+KINDS = {
+    "contact": ("customer", "customers"),
+    "invoice": ("invoice", "invoices"),
+    "payment": ("payment", "payments"),
+    "credit_memo": ("credit memo", "credit memos"),
+}
+#: A link's state, as a column heading or a badge says it.
+LINK_STATES = {
+    "synced": "In QuickBooks",
+    "pending": "Being sent",
+    "waiting": "Waiting",
+    "failed": "Failed",
+    "broken": "Removed in QuickBooks",
+    "skipped": "Not synced",
+}
+CONNECTION_STATES = {
+    "needs_authorization": "Needs connecting",
+    "connected": "Connected",
+    "revoked": "Access revoked",
+}
+RUN_STATES = {"running": "Running", "succeeded": "Finished", "failed": "Stopped"}
+#: Why a run started (``Run.trigger``), as it reads after "Started" or in brackets.
+TRIGGERS = {
+    "schedule": "on schedule",
+    "sync": "on request",
+    "resync": "to re-sync items",
+    "webhook": "after a change in Clio or QuickBooks",
+    "authorized": "after connecting",
+    "settings": "after a QuickBooks setting changed",
+    "removed_in_qbo": "after an item was deleted or made inactive in QuickBooks",
+}
+#: What each event of the activity log is.
+EVENTS = {
+    "run.succeeded": "Sync finished",
+    "run.failed": "Sync stopped",
+    "link.failed": "Item failed",
+    "link.broken": "Removed in QuickBooks",
+    "link.resync": "Re-sync asked for",
+    "connection.created": "Connection created",
+    "connection.authorized": "Connected",
+    "connection.needs_authorization": "Access refused",
+    "connection.revoked": "Access revoked",
+    "connection.revoke_failed": "Revoking failed",
+    "connection.purged": "Purged",
+    "settings.changed": "Settings changed",
+    "settings.qbo_changed": "QuickBooks settings changed",
+    "settings.qbo_fixed": "QuickBooks setting turned on",
+    "settings.qbo_tax": "QuickBooks sales tax",
+    "webhooks.subscribed": "Clio notifications on",
+    "webhooks.failed": "Clio notifications failed",
+    "webhooks.renewed": "Clio notifications renewed",
+    "alerts.subscribed": "Alert recipient added",
+    "alerts.changed": "Alert recipient changed",
+    "alerts.unsubscribed": "Alert recipient removed",
+    "alerts.undelivered": "Alert not delivered",
+}
+#: Each setting of a connection as its field is labelled; an item mapping by its line kind.
+SETTINGS = {
+    "start_date": "Sync bills issued on or after",
+    "sync_interval_seconds": "Sync every",
+    "time_zone": "Time zone",
+    "item_mapping": {
+        "Service": "QuickBooks item for Clio services",
+        "Expense": "QuickBooks item for Clio expenses",
+        "Tax": "QuickBooks item for Clio's tax",
+    },
+}
+#: What an empty setting means.
+UNSET = {"start_date": "every bill", "time_zone": "the browser's"}
+#: How the activity log names whoever acted through a token (``rpc.access.label``).
+_VIA = re.compile(r"^(?P<person>.+) via (?:api|token \d+(?: \(.*\))?)$", re.S)
+
+
+def count(n: int, kind: str) -> str:
+    """``1 invoice``, ``260 invoices``, ``1,204 credit memos``."""
+    one, many = KINDS.get(kind, (kind, kind))
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def kind_label(kind: str) -> str:
+    """``Customers``: the kind as a heading or a filter."""
+    return KINDS.get(kind, (kind, kind))[1].capitalize()
+
+
+def lower(label: str) -> str:
+    """A label inside a sentence: ``Removed in QuickBooks`` → ``removed in QuickBooks``."""
+    return label[:1].lower() + label[1:]
+
+
+def join(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def trigger(name: str) -> str:
+    return TRIGGERS.get(name, name.replace("_", " "))
+
+
+def event(type_: str) -> str:
+    """``link.failed`` → ``Item failed``; a type not known here reads as its own words."""
+    return EVENTS.get(type_) or type_.replace(".", " ").replace("_", " ").capitalize()
+
+
+def who(actor: str) -> str:
+    """The person who acted, as the activity log records them: ``alice via token 4 (panel)``
+    → ``alice``; without a person, the token, or ``billsync`` for billsync itself."""
+    found = _VIA.match(actor)
+    return found["person"] if found else actor
+
+
+def outcome(progress: Iterable[tuple[str, Mapping[str, int]]], *, failed: bool = False, error: str = "") -> str:
+    """What a run did, from its counts per kind, in sentences: "Created 40 invoices and 2
+    customers. 12 invoices failed." — never "300/300" for a run that sent nothing. A run
+    that ``failed`` ends with why it stopped."""
+    progress = list(progress)
+    parts = []
+    for verb, field in (("Created", "created"), ("Updated", "updated")):
+        if done := [count(counts[field], kind) for kind, counts in progress if counts.get(field)]:
+            parts.append(f"{verb} {join(done)}.")
+    if failures := [count(counts["failed"], kind) for kind, counts in progress if counts.get("failed")]:
+        parts.append(f"{join(failures)} failed.")
+    if failed:
+        parts.append(f"Stopped: {error}" if error else "Stopped before it finished.")
+    return " ".join(parts) or "Nothing new to send to QuickBooks."
+
+
+def plain(enum: Any, value: int) -> str:
+    """``KIND_CREDIT_MEMO`` → ``credit_memo``: a value of the contract's enums as the key
+    it has here (and in the daemon's rows, and in the panel's URLs)."""
+    prefix = enum.DESCRIPTOR.values[0].name.removesuffix("UNSPECIFIED")
+    return enum.Name(value).removeprefix(prefix).lower()
+
+
+def run_outcome(run: pb.Run) -> str:
+    """:func:`outcome` of a run as the contract carries it."""
+    progress = [
+        (plain(pb.Kind, p.kind), {"created": p.created, "updated": p.updated, "failed": p.failed}) for p in run.progress
+    ]
+    return outcome(progress, failed=run.state == pb.RUN_STATE_FAILED, error=run.error)
+
+
+def duration(seconds: int) -> str:
+    """``30 seconds``, ``5 minutes``, ``1 hour``, ``7 days``: the largest whole unit."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return f"{n:,} {unit}{'' if n == 1 else 's'}"
+    return f"{seconds:,} second{'' if seconds == 1 else 's'}"
+
+
+def setting_value(key: str, value: object) -> str:
+    """A setting's value as a person reads it."""
+    if key == "sync_interval_seconds" and isinstance(value, int):
+        return duration(value)
+    return str(value) if value not in (None, "") else UNSET.get(key, "none")
+
+
+def settings_changed(before: Mapping[str, object], after: Mapping[str, object]) -> str:
+    """What changed, setting by setting: "Sync every: 5 minutes → 10 minutes; Time zone:
+    the browser's → Europe/London"."""
+    changes = []
+    for key, label in SETTINGS.items():
+        if isinstance(label, dict):
+            was, now = before.get(key) or {}, after.get(key) or {}
+            pairs = [(label[kind], was.get(kind), now.get(kind)) for kind in label]
+        else:
+            pairs = [(label, setting_value(key, before.get(key)), setting_value(key, after.get(key)))]
+        changes += [f"{name}: {old or 'none'} → {new or 'none'}" for name, old, new in pairs if old != new]
+    return "; ".join(changes)
+
+
+def items(n: int) -> str:
+    return "1 item" if n == 1 else f"{n:,} items"
+
+
+def forgotten(n: int) -> str:
+    """What Purge did, as the activity log, the CLI and the panel say it."""
+    return f"billsync forgot the {items(n)} it had synced; nothing was deleted in QuickBooks or in Clio"
+
+
+def kept(n: int | None = None) -> str:
+    """What Revoke keeps, as the activity log, the CLI and the panel say it."""
+    what = "the items it synced" if n is None else f"the {items(n)} it synced"
+    return (
+        f"billsync keeps what it knows of {what}, so reconnecting to the same QuickBooks company resumes "
+        "without duplicates"
+    )
