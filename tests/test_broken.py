@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 import pytest
 
 from billsync.daemon.http import Http
 from billsync.daemon.qbo import client as qbo_client
 from billsync.daemon.qbo.client import QboRef, QuickBooks
-from billsync.daemon.store.models import Connection, Kind, Link, LinkState
+from billsync.daemon.store.links import DependencyKey
+from billsync.daemon.store.models import Connection, Kind, Link, LinkState, utcnow
 from billsync.daemon.sync import broken
 from billsync.sandbox.qbo import seed
 from billsync.sandbox.server import Sandbox
@@ -84,3 +87,35 @@ def test_a_scan_reads_a_page_at_a_time_and_finds_what_is_gone_past_the_first(
         QboRef("Invoice", ours[1500]): "Deleted in QuickBooks",
         QboRef("Invoice", ours[-1]): "Deleted in QuickBooks",
     }
+
+
+def test_what_quickbooks_removed_reads_as_what_happened_and_its_payments_wait_for_it_by_name(
+    db, qbo: QuickBooks, sandbox: Sandbox
+) -> None:
+    """Found by Change Data Capture: the reason says what someone did, not QBO's raw
+    LastUpdatedTime (the row's own time and "Failing since" say when); a payment on the
+    invoice waits for it by its number and client."""
+    realm = sandbox.qbo_config.realm_id
+    [invoice] = seed.seed_objects(sandbox.qbo.store, realm, {"Invoice": [{"DocNumber": "1042"}]}, raw=True)["Invoice"]
+    connection = Connection.create(name="Gone", cdc_since=utcnow() - dt.timedelta(minutes=1))
+    label = "Invoice 1042 (Amy Alder)"
+    Link.create(
+        connection=connection, kind=Kind.INVOICE, clio_id="9", state=LinkState.SYNCED, qbo_id=invoice, label=label
+    )
+    payment = Link.create(
+        connection=connection,
+        kind=Kind.PAYMENT,
+        clio_id="30",
+        state=LinkState.SYNCED,
+        qbo_id="77",
+        depends_on=DependencyKey(Kind.INVOICE, "9").to_column(),
+    )
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{realm}/Invoice/{invoice}/delete").raise_for_status()
+    assert broken.detect(connection, qbo) == 1
+    gone = Link.get(Link.connection == connection, Link.kind == Kind.INVOICE)
+    assert (gone.state, gone.reason) == (LinkState.BROKEN, "Deleted in QuickBooks; re-sync to create it again")
+    waiting = Link.get_by_id(payment.id)
+    assert (waiting.state, waiting.reason) == (
+        LinkState.WAITING,
+        "Waiting for invoice 1042 (Amy Alder), which was deleted in QuickBooks",
+    )

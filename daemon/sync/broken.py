@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from peewee import fn
 
+from billsync import words
 from billsync.daemon.qbo.client import QboRef, QuickBooks
 from billsync.daemon.store import events
 from billsync.daemon.store.leases import fenced
@@ -50,8 +51,9 @@ def detect(connection: Connection, qbo: QuickBooks) -> int:
                 found.update(scan(connection, qbo, [entity]))
                 continue
             for obj in objects:
+                # What happened, not when: the link's own time and "Failing since" say that.
                 if what := removed(entity, obj):
-                    found[QboRef(entity, str(obj["Id"]))] = f"{what} ({_when(obj)})"
+                    found[QboRef(entity, str(obj["Id"]))] = what
     broken = mark_broken(connection, found, cdc_since=next_since)
     connection.cdc_since = next_since
     return broken
@@ -82,10 +84,6 @@ def removed(entity: str, obj: dict) -> str:
     if entity == "Customer" and obj.get("Active") is False:
         return "Made inactive in QuickBooks"
     return ""
-
-
-def _when(obj: dict) -> str:
-    return (obj.get("MetaData") or {}).get("LastUpdatedTime", "time unknown")
 
 
 def scan(connection: Connection, qbo: QuickBooks, entities: Iterable[str]) -> dict[QboRef, str]:
@@ -145,7 +143,7 @@ def mark_broken(connection: Connection, found: dict[QboRef, str], *, cdc_since: 
             ).where(Link.id == link.id).execute()
             events.record(connection, "link.broken", f"{link.label}: {reason}", link_id=link.id)
             if link.kind == Kind.INVOICE:
-                waiting = f"Waiting for {link.label}, which is broken: {what}"
+                waiting = f"Waiting for {words.lower(link.label)}, which was {words.lower(what)}"
                 Link.update(state=LinkState.WAITING, reason=waiting, updated_at=utcnow()).where(
                     Link.connection == connection,
                     Link.kind == Kind.PAYMENT,
