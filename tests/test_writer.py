@@ -18,6 +18,7 @@ import pytest
 
 from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.qbo.faults import QboFault
+from billsync.daemon.rpc import convert
 from billsync.daemon.store import leases
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import outcomes, planner, recovery, totals
@@ -293,3 +294,40 @@ def test_an_invoice_quickbooks_totals_otherwise_fails_with_both_figures_and_keep
     assert write(connection, qbo, [planned(link)]) == [Done.UPDATED]
     assert link_of(connection).state == LinkState.SYNCED
     assert len(company.qbo.store.snapshot(company.qbo_config.realm_id, "Invoice")) == 1
+
+
+def test_a_taken_invoice_number_links_to_the_invoice_that_has_it(db, company: Sandbox, qbo: QuickBooks) -> None:  # noqa: F811
+    """QuickBooks names the holder of the number in its refusal (6140); the item links to
+    it, so the bookkeeper opens the invoice to renumber rather than reading its TxnId."""
+    set_preferences(company, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    connection = Connection.create(name="Firm")
+    customer = qbo.create("Customer", {"DisplayName": "Amy Alder"})
+    items = ensure_items(qbo, {"Service": "Services"})
+    bill = {
+        "id": 1,
+        "number": "1042",
+        "state": "awaiting_payment",
+        "issued_at": "2024-03-01",
+        "total": "100.00",
+        "sub_total": "100.00",
+        "tax_sum": "0",
+        "client": {"id": 4, "name": "Amy Alder"},
+    }
+    lines = [{"id": 1, "kind": "Service", "price": "100.00", "quantity": "1", "total": "100.00"}]
+    op = planner.plan_bill(
+        bill,
+        None,
+        lines=lines,
+        customer_id=customer["Id"],
+        item_ids=items,
+        start_date="",
+        held="",
+        account="5",
+        tax=TaxTreatment.TOTAL_TAX,
+    )
+    holder = qbo.create("Invoice", {**op.body, "PrivateNote": "made by hand"})
+    assert write(connection, qbo, [op]) == [Done.FAILED]
+    link = convert.link(link_of(connection), "https://qbo.example")
+    assert link.error_code == "6140" and "Another QuickBooks invoice already has number 1042." in link.reason
+    assert link.conflict_url == f"https://qbo.example/app/invoice?txnId={holder['Id']}"
+    assert convert.link(link_of(connection)).conflict_url == "", "no QuickBooks to link to"

@@ -64,6 +64,8 @@ FAULT_SENTENCES = {
     "2020": "QuickBooks needs a field that is empty in Clio.",
     "6000": "QuickBooks refused it as it stands in Clio.",
 }
+#: What the link to the QuickBooks document a refusal names (``Link.conflict_url``) says.
+CONFLICT_LINKS = {"6140": "Open the invoice that already has this number"}
 FAULT = re.compile(r"\(?QuickBooks error (?P<code>\w+): (?P<message>[^—(\[]*)(?P<rest>.*)", re.S)
 
 

@@ -13,6 +13,7 @@ a bookkeeper can act on.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from typing import Any
@@ -98,6 +99,20 @@ class QboFault(Exception):
     def validation(self) -> bool:
         """Fatal for this item only: record the reason and go on with the rest."""
         return not (self.retriable or self.auth or self.forbidden)
+
+
+#: Where QBO's 6140 names the document that already has the number: "DocNumber=1042 is
+#: assigned to TxnType=Invoice with TxnId=146" (its Detail, in the emulator as at Intuit).
+_HOLDER = re.compile(r"\bTxnType=(?P<entity>[A-Za-z]+) with TxnId=(?P<id>\d+)")
+
+
+def holder(code: str, text: str) -> tuple[str, str] | None:
+    """The QBO document (entity, id) that a duplicate-number refusal (6140) says holds the
+    number, read from its words (a link keeps them in its reason); None for other faults,
+    or when QBO did not name it. 6240 (a name taken) names an Id without saying whether
+    a customer, a vendor or an employee has it, so no link can be made of it."""
+    found = _HOLDER.search(text) if code == "6140" else None
+    return (found["entity"], found["id"]) if found else None
 
 
 def refused_company(realm_id: str, fault: QboFault) -> str:

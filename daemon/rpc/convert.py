@@ -11,8 +11,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from billsync.daemon.alerts.conditions import CONDITIONS
 from billsync.daemon.alerts.subscriptions import CHANNELS
 from billsync.daemon.errors import InvalidArgument
+from billsync.daemon.qbo import faults
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store import models
+from billsync.daemon.sync.planner import KIND_ENTITY
 from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.v1 import billsync_pb2 as pb
 
@@ -121,7 +123,20 @@ def link(row: models.Link, qbo_app_url: str = "") -> pb.Link:
         updated_at=timestamp(row.updated_at),
         failing_since=timestamp(row.failing_since),
         qbo_url=qbo_app_url and row.qbo_id and deep_link(qbo_app_url, row.kind, row.qbo_id) or "",
+        conflict_url=conflict_url(row, qbo_app_url),
     )
+
+
+ENTITY_KIND = {entity: kind for kind, entity in KIND_ENTITY.items()}
+
+
+def conflict_url(row: models.Link, qbo_app_url: str) -> str:
+    """A deep link to the QBO document that holds what the item needs (the invoice that
+    already has its number), as the refusal the link keeps names it; "" otherwise."""
+    found = faults.holder(row.error_code, row.reason) if qbo_app_url and row.state == "failed" else None
+    if found is None or found[0] not in ENTITY_KIND:
+        return ""
+    return deep_link(qbo_app_url, ENTITY_KIND[found[0]], found[1])
 
 
 QBO_PAGES = {

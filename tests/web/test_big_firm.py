@@ -160,6 +160,9 @@ def test_a_deleted_invoice_offers_re_sync_not_a_dead_quickbooks_link(site, page)
     duplicate = page.locator("tbody tr").first
     expect(duplicate).to_contain_text("Another QuickBooks invoice already has number 10001.")
     expect(duplicate.get_by_role("link", name="Open in QuickBooks")).to_be_visible()
+    # The invoice QuickBooks says has the number (its TxnId=1), as a link beside the sentence.
+    holder = duplicate.get_by_role("link", name="Open the invoice that already has this number")
+    expect(holder).to_have_attribute("href", re.compile(r"/app/invoice\?txnId=1$"))
     screenshot(page, "f02-failed-invoices")
 
 

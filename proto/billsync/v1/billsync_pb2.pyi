@@ -314,7 +314,7 @@ class StateCount(_message.Message):
     def __init__(self, kind: _Optional[_Union[Kind, str]] = ..., state: _Optional[_Union[LinkState, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
 class Link(_message.Message):
-    __slots__ = ("id", "kind", "clio_id", "qbo_id", "state", "label", "reason", "error_code", "attempts", "updated_at", "qbo_url", "failing_since")
+    __slots__ = ("id", "kind", "clio_id", "qbo_id", "state", "label", "reason", "error_code", "attempts", "updated_at", "qbo_url", "failing_since", "conflict_url")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CLIO_ID_FIELD_NUMBER: _ClassVar[int]
@@ -327,6 +327,7 @@ class Link(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     QBO_URL_FIELD_NUMBER: _ClassVar[int]
     FAILING_SINCE_FIELD_NUMBER: _ClassVar[int]
+    CONFLICT_URL_FIELD_NUMBER: _ClassVar[int]
     id: int
     kind: Kind
     clio_id: str
@@ -339,7 +340,8 @@ class Link(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     qbo_url: str
     failing_since: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., clio_id: _Optional[str] = ..., qbo_id: _Optional[str] = ..., state: _Optional[_Union[LinkState, str]] = ..., label: _Optional[str] = ..., reason: _Optional[str] = ..., error_code: _Optional[str] = ..., attempts: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qbo_url: _Optional[str] = ..., failing_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    conflict_url: str
+    def __init__(self, id: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., clio_id: _Optional[str] = ..., qbo_id: _Optional[str] = ..., state: _Optional[_Union[LinkState, str]] = ..., label: _Optional[str] = ..., reason: _Optional[str] = ..., error_code: _Optional[str] = ..., attempts: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qbo_url: _Optional[str] = ..., failing_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conflict_url: _Optional[str] = ...) -> None: ...
 
 class StatusRequest(_message.Message):
     __slots__ = ("connection_id",)
