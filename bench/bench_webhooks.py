@@ -30,7 +30,8 @@ EDITS, QUICK_EDITS = 20, 5
 SPACING = 2.0
 #: Goal per edit, Clio edit to QBO invoice, in seconds.
 GOAL = 10.0
-PATIENCE = 120.0
+#: Clio's rate limit window, in real time (50 requests a minute).
+CLIO_WINDOW = 60.0
 
 
 def invoice_numbers(box: Sandbox) -> dict[str, str]:
@@ -50,6 +51,9 @@ def run(quick: bool = False) -> Table:
         connection_id = scenario.connected_firm(box, daemon, BILLS)
         harness.sync(daemon.client, connection_id)
         harness.settle(daemon.client, connection_id)
+        # The burst starts as an idle firm's would, in a Clio window of its own: the set-up's
+        # initial sync has spent part of the one it ran in.
+        time.sleep(CLIO_WINDOW)
         with box.clio.store.lock:
             bills = [b for b in box.clio.store["bills"].records.values() if b["state"] == "awaiting_payment"][:edits]
         first_run = daemon.client.status(connection_id).last_run.id
@@ -79,15 +83,18 @@ def run(quick: bool = False) -> Table:
         watcher.join()
         requests = harness.api_requests(box)
         runs = daemon.client.status(connection_id).last_run.id - first_run
-    latencies = sorted(seen[n] - edited[n] for n in edited)
+    in_order = [seen[n] - edited[n] for n in edited]
+    latencies = sorted(in_order)
     table = Table(f"Clio edit → QBO invoice with webhooks: {edits} bills renumbered {SPACING:g} s apart")
     table.add("latency p50 (s)", f"{statistics.median(latencies):.1f}")
     table.add("latency max (s)", f"{latencies[-1]:.1f}", f"each < {GOAL:g}", latencies[-1] < GOAL)
     table.add("Clio requests in the burst", f"{requests['clio']:,}")
     table.add("Clio 429s", f"{requests['clio_429']:,}", "0", requests["clio_429"] == 0)
     table.add("runs in the burst", f"{runs:,}")
+    table.notes.append("each edit's latency, in order (s): " + ", ".join(f"{t:.1f}" for t in in_order))
     table.notes.append(
-        f"a {BILLS}-bill demo firm synced first; both emulators at their real limits in real time "
+        f"a {BILLS}-bill demo firm synced first, then a minute's rest (a fresh Clio window); "
+        "both emulators at their real limits in real time "
         "(Clio 50 requests a minute; QBO 500 a minute, 40 batches a minute)"
     )
     return table

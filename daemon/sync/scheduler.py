@@ -137,9 +137,11 @@ class Scheduler:
                 log.exception("recording the end of run %s failed", active.run.id)
 
     def request(self, connection_id: int, trigger: str) -> None:
-        """Makes the connection due now; the loop picks it up at once."""
+        """Makes the connection due now; the loop picks it up at once. A webhook does not
+        replace another reason a run was asked for: that run reads everything, as asked."""
         with self._guard:
-            self._triggers[connection_id] = trigger
+            if trigger != WEBHOOK or connection_id not in self._triggers:
+                self._triggers[connection_id] = trigger
         Connection.update(next_run_at=utcnow()).where(Connection.id == connection_id).execute()
         self._requested.set()
         self._wake.set()
