@@ -315,3 +315,21 @@ def test_the_sweep_moves_subscriptions_to_a_new_webhook_url(sandbox: Sandbox, da
     assert sorted(clio_webhooks_in(sandbox)) == sorted(int(r.clio_id) for r in rows), (
         "the old webhooks are deleted in Clio"
     )
+
+
+def test_a_webhook_does_not_turn_a_sync_asked_for_into_a_targeted_run(daemon: Daemon, client, synced) -> None:
+    """Asked for by Sync, a run reads everything; a webhook landing before it starts must not
+    make it read only what the webhook named. The connection is held elsewhere meanwhile, so
+    both requests are in before any run can start."""
+    elsewhere = {"lease_owner": "elsewhere:1:parked", "lease_until": utcnow() + dt.timedelta(hours=1)}
+    Connection.update(**elsewhere).where(Connection.id == synced.id).execute()
+    before = last_run(client, synced.id).id
+    daemon.scheduler.request(synced.id, "sync")
+    daemon.scheduler.request(synced.id, "webhook")
+    Connection.update(lease_owner=None, lease_until=None).where(Connection.id == synced.id).execute()
+
+    def started() -> pb.Run | None:
+        run = last_run(client, synced.id)
+        return run if run.id > before else None
+
+    assert wait_until(started, "the run asked for").trigger == "sync"
