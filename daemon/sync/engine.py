@@ -117,12 +117,7 @@ class Cycle:
         self.note_tax()
         self.pending = recovery.resolve_pending(self.connection, self.qbo)
         self.again: dict[str, set[str]] = {}
-        for kind, ids in [
-            *self.pending.adopted.items(),
-            *self.pending.unresolved.items(),
-            *self.force.items(),
-            *self.hinted.items(),
-        ]:
+        for kind, ids in [*self.pending.adopted.items(), *self.pending.unresolved.items(), *self.force.items()]:
             self.again.setdefault(kind, set()).update(ids)
         broken.detect(self.connection, self.qbo)
         watermarks = clio_reader.watermarks(self.connection)
@@ -138,6 +133,11 @@ class Cycle:
             clio_lines.index(self.connection, changed["line_items"])
             if built := clio_lines.build(self.clio, self.connection, watermarks):
                 newest[clio_lines.INDEX] = built
+        # What webhooks named is read by id and taken as changed: a contact is then written
+        # only if it is linked or billed, as any changed contact.
+        for resource, kind in (("contacts", Kind.CONTACT), ("bills", Kind.INVOICE)):
+            named = self.hinted.get(kind, set()) - {str(r["id"]) for r in changed[resource]}
+            changed[resource] = [*changed[resource], *clio_reader.fetch(self.clio, resource, named)]
         complete_lines = "line_items" not in watermarks
         bills, lines = self.bills(changed, self.ids_to_plan(Kind.INVOICE), complete_lines=complete_lines)
         memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan(Kind.CREDIT_MEMO))

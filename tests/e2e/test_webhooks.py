@@ -333,3 +333,18 @@ def test_a_webhook_does_not_turn_a_sync_asked_for_into_a_targeted_run(daemon: Da
         return run if run.id > before else None
 
     assert wait_until(started, "the run asked for").trigger == "sync"
+
+
+def test_a_contact_made_in_clio_goes_to_quickbooks_only_with_a_bill(sandbox: Sandbox, client, synced) -> None:
+    """A webhook names a new Clio contact: the run reads it, and writes it no more than a
+    full read would, since no bill of it is issued yet."""
+    customers = len(qbo_objects(sandbox, "Customer"))
+    before = last_run(client, synced.id).id
+    contact = httpx.post(
+        f"{sandbox.clio_url}/_sandbox/contacts", json={"type": "Company", "name": "Newly Met LLP"}
+    ).json()["data"]
+
+    run = wait_for_webhook_run(client, synced.id, before, finished=True)
+    assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
+    assert len(qbo_objects(sandbox, "Customer")) == customers
+    assert not Link.select().where(Link.kind == "contact", Link.clio_id == str(contact["id"])).exists()
