@@ -29,6 +29,7 @@ from billsync.daemon.sync.writer import UNCONFIRMED_REASON, Done, Writer
 from billsync.sandbox.server import Sandbox
 from tests.clients_fixtures import fast_http, qbo, qbo_row, sandbox  # noqa: F401 - fixtures are parameters of the tests
 from tests.harness import set_preferences
+from tests.test_planner import BILL, LINES
 
 
 @pytest.fixture
@@ -303,21 +304,11 @@ def test_a_taken_invoice_number_links_to_the_invoice_that_has_it(db, company: Sa
     connection = Connection.create(name="Firm")
     customer = qbo.create("Customer", {"DisplayName": "Amy Alder"})
     items = ensure_items(qbo, {"Service": "Services"})
-    bill = {
-        "id": 1,
-        "number": "1042",
-        "state": "awaiting_payment",
-        "issued_at": "2024-03-01",
-        "total": "100.00",
-        "sub_total": "100.00",
-        "tax_sum": "0",
-        "client": {"id": 4, "name": "Amy Alder"},
-    }
-    lines = [{"id": 1, "kind": "Service", "price": "100.00", "quantity": "1", "total": "100.00"}]
+    bill = {**BILL, "id": 1, "number": "1042", "client": {"id": 4, "name": "Amy Alder"}}
     op = planner.plan_bill(
         bill,
         None,
-        lines=lines,
+        lines=LINES,
         customer_id=customer["Id"],
         item_ids=items,
         start_date="",
