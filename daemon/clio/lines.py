@@ -34,9 +34,10 @@ from decimal import Decimal
 from billsync.daemon.clio import reader
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.clio.reader import FIELDS, Mark, Record
-from billsync.daemon.store.models import ClioLine, Connection, utcnow
+from billsync.daemon.store.models import ClioLine, Connection
 
-#: The watermark row that says the index of the connection's lines is complete.
+#: The watermark row that says the index holds every line Clio had at its time: saved with
+#: the line read's own mark by every full cycle, so it never lags behind the others.
 INDEX = "line_index"
 #: Index rows written or read per statement.
 CHUNK = 500
@@ -63,15 +64,11 @@ def index(connection: Connection, lines: Iterable[Record]) -> None:
         ).execute()
 
 
-def build(clio: Clio, connection: Connection, marks: Mapping[str, Mark]) -> Mark | None:
+def build(clio: Clio, connection: Connection, marks: Mapping[str, Mark]) -> None:
     """Makes the index complete, once: for a connection whose lines were read before the
-    index existed, one read of every line. Returns the mark that says so, to be saved with
-    the cycle's watermarks; None when the index is complete already."""
-    if INDEX in marks:
-        return None
-    if "line_items" in marks:
+    index existed (a line watermark, no :data:`INDEX` one), one read of every line."""
+    if "line_items" in marks and INDEX not in marks:
         index(connection, clio.iterate("line_items", FIELDS["line_items"]))
-    return Mark(utcnow().isoformat(), {})
 
 
 def of(

@@ -131,8 +131,8 @@ class Cycle:
                 yield 0.0
             # The bill of every line read, before the line watermark can move (``clio.lines``).
             clio_lines.index(self.connection, changed["line_items"])
-            if built := clio_lines.build(self.clio, self.connection, watermarks):
-                newest[clio_lines.INDEX] = built
+            clio_lines.build(self.clio, self.connection, watermarks)
+            newest[clio_lines.INDEX] = newest["line_items"]
         # What webhooks named is read by id and taken as changed: a contact is then written
         # only if it is linked or billed, as any changed contact.
         for resource, kind in (("contacts", Kind.CONTACT), ("bills", Kind.INVOICE)):
