@@ -69,14 +69,50 @@ def create_contact(store: Store, data: Mapping[str, Any]) -> Record:
         return store.save("contacts", record, "created")
 
 
+#: Phone names: those Clio's contact create and update schemas take (Work, Home, Mobile, Fax,
+#: Pager, Skype, Other), and "Personal", which its response schema lists and the demo firm uses.
+PHONE_NAMES = ("Work", "Home", "Mobile", "Fax", "Pager", "Skype", "Other", "Personal")
+#: Address names and parts, as Clio's contact schemas list them.
+ADDRESS_NAMES = ("Work", "Home", "Billing", "Other")
+ADDRESS_PARTS = ("name", "street", "city", "province", "postal_code", "country")
+
+
+def _phones(value: Any) -> list[tuple[str, str]]:
+    """``[{name, number}, …]`` as (name, number) pairs, checked as Clio's schemas name them."""
+    if not isinstance(value, list) or not all(isinstance(p, Mapping) for p in value):
+        raise bad_request("phones must be a list of {name, number}")
+    for phone in value:
+        if phone.get("name") not in PHONE_NAMES:
+            raise bad_request(f"A phone's name must be one of {', '.join(PHONE_NAMES)}, got {phone.get('name')!r}")
+    return [(phone["name"], str(phone.get("number") or "")) for phone in value]
+
+
+def _addresses(value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list) or not all(isinstance(a, Mapping) for a in value):
+        raise bad_request("addresses must be a list of {name, street, city, province, postal_code, country}")
+    for address in value:
+        if address.get("name") not in ADDRESS_NAMES:
+            raise bad_request(f"An address's name must be one of {', '.join(ADDRESS_NAMES)}")
+        if unknown := set(address) - set(ADDRESS_PARTS):
+            raise bad_request(f"An address has no {', '.join(sorted(unknown))}")
+    return [{part: address.get(part) for part in ADDRESS_PARTS} for address in value]
+
+
 def edit_contact(store: Store, contact_id: int, data: Mapping[str, Any]) -> Record:
-    """Rename a contact and/or change its primary email."""
+    """Rename a contact, change its primary email, and/or replace its phone numbers or its
+    addresses (each list whole, the first one primary), as a user saving the contact's page."""
     with store.lock:
         record = _get(store, "contacts", contact_id, "Contact")
+        phones = _phones(data["phones"]) if "phones" in data else None
+        addresses = _addresses(data["addresses"]) if "addresses" in data else None
         if data.get("name"):
             records.rename(record, data["name"])
         if "email" in data:
             records.set_email(record, data["email"], store.now())
+        if phones is not None:
+            records.set_phones(record, phones, store.now())
+        if addresses is not None:
+            records.set_addresses(record, addresses, store.now())
         return store.touch("contacts", record)
 
 

@@ -3,7 +3,7 @@
 Nothing here exists in Clio. It lets a test or a demo reset and seed the firm, change
 limits and faults while the server runs, mint or expire tokens without a browser, make
 the changes a Clio user would make (edit, void or delete a bill, record or void a
-payment, rename a contact), and read how many requests each endpoint answered with each
+payment, change a contact), and read how many requests each endpoint answered with each
 status. It needs no token, is never rate-limited or faulted, and answers errors in Clio's
 error shape. ``GET /_sandbox/`` lists the routes.
 """
@@ -36,7 +36,8 @@ ROUTES = {
     "POST /_sandbox/tokens/expire": "Expire {\"access_token\": …}, or every access token.",
     "GET /_sandbox/webhook_deliveries": "The last handshakes and deliveries and their outcome.",
     "POST /_sandbox/contacts": "Create a contact: {type: Person|Company, first_name, last_name | name, email}.",
-    "PATCH /_sandbox/contacts/<id>": "Rename a contact or change its email: {name, email}.",
+    "PATCH /_sandbox/contacts/<id>": "Change a contact: {name, email, phones: [{name, number}], "
+    "addresses: [{name, street, city, province, postal_code, country}]} (lists whole, the first primary).",
     "POST /_sandbox/bills": "Create a bill: {client_id, state, number, tax_rate, lines: [{kind, "
     "description, price, quantity, taxable}]}.",
     "PATCH /_sandbox/bills/<id>": "Edit a bill: {number, subject, memo, issued_at, due_at, state}.",

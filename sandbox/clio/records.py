@@ -93,7 +93,7 @@ def contact(
     """
     is_company = company is not None
     name = company if is_company else f"{first_name} {last_name}"
-    numbers = _owned(contact_id, "phone", at, ({"number": number, "name": kind} for kind, number in phones))
+    numbers = _numbers(contact_id, phones, at)
     return {
         "id": contact_id,
         "type": "Company" if is_company else "Person",
@@ -126,6 +126,24 @@ def contact(
         "created_at": at,
         "updated_at": at,
     }
+
+
+def _numbers(contact_id: int, phones: Iterable[tuple[str, str]], at: datetime) -> list[Record]:
+    return _owned(contact_id, "phone", at, ({"number": number, "name": kind} for kind, number in phones))
+
+
+def set_phones(record: Record, phones: Sequence[tuple[str, str]], at: datetime) -> None:
+    """Give a contact new phone numbers (``(name, number)`` pairs, the first one primary) at
+    ``at``, in every place Clio shows them."""
+    numbers = _numbers(record["id"], phones, at)
+    record["phone_numbers"] = numbers
+    record["primary_phone_number"] = numbers[0]["number"] if numbers else None
+    record["secondary_phone_number"] = numbers[1]["number"] if len(numbers) > 1 else None
+
+
+def set_addresses(record: Record, addresses: Sequence[Mapping[str, str]], at: datetime) -> None:
+    """Give a contact new addresses (as :func:`contact` takes them, the first one primary) at ``at``."""
+    record["addresses"] = _owned(record["id"], "address", at, addresses)
 
 
 def set_email(record: Record, email: str | None, at: datetime) -> None:

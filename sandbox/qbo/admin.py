@@ -15,7 +15,8 @@ behind an integration's back:
   the ``after_*`` faults took, by kind; ``DELETE`` resets both.
 - ``GET  /_sandbox/objects/<realm>/<Entity>`` every object of a type, and its tombstones.
 - ``POST /_sandbox/user/<realm>/<Entity>/<id>/<action>`` act as a QBO user: ``delete``,
-  ``void``, ``deactivate`` or ``activate``, without needing the SyncToken.
+  ``void``, ``deactivate`` or ``activate``, without needing the SyncToken; ``edit`` with the
+  fields changed as the body (``{"WebAddr": {"URI": …}}``), kept as a sparse update keeps them.
 - ``POST /_sandbox/user/<realm>/preferences`` ``{"CustomTxnNumbers"?: bool,
   "WarnDuplicateBillNumber"?: bool, "AutoApplyCredit"?: bool, "UsingSalesTax"?: bool}``
   switch the settings in Company Settings (``UsingSalesTax``: ``TaxPrefs``, whether sales
@@ -40,7 +41,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from billsync.sandbox.qbo import entities, jsonutil, prefs, seed
+from billsync.sandbox.qbo import entities, jsonutil, prefs, schema, seed
 from billsync.sandbox.qbo.errors import QBOFault
 
 bp = Blueprint("qbo_admin", __name__, url_prefix="/_sandbox")
@@ -137,7 +138,13 @@ def act(realm_id: str, entity: str, entity_id: str, action: str) -> Response:
         if current is None:
             return _json({"error": f"no {name} {entity_id} in realm {realm_id}"}, 404)
         body = {"Id": entity_id, "SyncToken": current["SyncToken"]}
-        if action in ("deactivate", "activate"):
+        if action == "edit":
+            changes = _args()
+            if not isinstance(changes, dict):
+                raise ValueError("edit takes an object of the fields to change")
+            schema.check_write(name, changes)
+            result = entities.update(state.store, company, name, {**changes, **body, "sparse": True})
+        elif action in ("deactivate", "activate"):
             body.update(sparse=True, Active=action == "activate")
             result = entities.update(state.store, company, name, body)
         elif action in ("delete", "void"):

@@ -46,6 +46,36 @@ CLASSIFICATIONS = {
 }
 
 
+#: The longest values QBO takes in a name's contact details: Intuit's IntuitBaseTypes.xsd
+#: (github.com/intuit/QuickBooks-V3-Java-SDK, October 2024), "Product: QBO" where it gives one
+#: length per product: TelephoneNumber.FreeFormNumber 21, EmailAddress.Address 100,
+#: PhysicalAddress Line1-Line5 500, City, Country and CountrySubDivisionCode 255, PostalCode
+#: 30, County 25. Longer is refused 2050: the faults quoted in consolibyte/quickbooks-php
+#: issue #79 (2015), where a company name and a phone number broke an import, are 2050 with
+#: "Max:50" and "Max:21"; the other lengths are the emulator's reading of the same rule.
+PHONE_LIMITS = {"FreeFormNumber": 21}
+EMAIL_LIMITS = {"Address": 100}
+ADDRESS_LIMITS = {
+    **{f"Line{n}": 500 for n in range(1, 6)},
+    **dict.fromkeys(("City", "Country", "CountrySubDivisionCode"), 255),
+    "PostalCode": 30,
+    "County": 25,
+}
+DETAIL_LIMITS = {
+    **dict.fromkeys(("PrimaryPhone", "AlternatePhone", "Mobile", "Fax"), PHONE_LIMITS),
+    "PrimaryEmailAddr": EMAIL_LIMITS,
+    **dict.fromkeys(("BillAddr", "ShipAddr", "OtherAddr"), ADDRESS_LIMITS),
+}
+
+
+def _check_details(entity: Entity) -> None:
+    """Phones, e-mail and addresses no longer than QBO takes (:data:`DETAIL_LIMITS`)."""
+    for detail, limits in DETAIL_LIMITS.items():
+        value = entity.get(detail)
+        for part, limit in limits.items() if isinstance(value, dict) else ():
+            check_length(value.get(part), limit, f"{detail}.{part}")
+
+
 def _check_name(value: str, element: str, limit: int = 500) -> None:
     check_length(value, limit, element)
     if any(ch in value for ch in ":\t\n"):
@@ -141,10 +171,11 @@ def _carry(company: Company, entity: Entity, old: Entity) -> None:
 
 
 def prepare_party(company: Company, name: str, entity: Entity, old: Entity | None) -> None:
-    """Customer and Vendor: derived and unique DisplayName, QBO's defaults; a customer's
-    place among sub-customers."""
+    """Customer and Vendor: derived and unique DisplayName, contact details that fit, QBO's
+    defaults; a customer's place among sub-customers."""
     entity["DisplayName"] = _display_name(entity)
     _check_name(entity["DisplayName"], "DisplayName")
+    _check_details(entity)
     entity.setdefault("Active", True)
     _deactivated(entity, old, "DisplayName")
     _unique(company, NAME_SHARING, "DisplayName", entity["DisplayName"], entity.get("Id"))

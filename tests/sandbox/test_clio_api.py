@@ -84,6 +84,30 @@ def test_a_contacts_addresses_phones_and_emails(clio: Clio) -> None:
     assert phones["phone_numbers"][0] == {"number": phones["primary_phone_number"], "primary": True}
 
 
+def test_a_user_changes_a_contacts_phones_and_addresses(clio: Clio) -> None:
+    """Saving a contact's page replaces its phone numbers and addresses, the first of each
+    primary; names are those Clio's contact write schemas list (a phone's Mobile, Home, Fax…,
+    an address's Work, Home, Billing, Other), and the contact is dated anew, so
+    ``updated_since`` finds it. Anything else is a 400."""
+    before = clio.get("/contacts/2.json", fields="etag,updated_at")["data"]
+    phones = [{"name": "Mobile", "number": "(555) 010-0001"}, {"name": "Fax", "number": "(555) 010-0002"}]
+    work = {"name": "Work", "street": "1 Main St\nSuite 5", "city": "Austin", "province": "TX", "postal_code": "78701"}
+    clio.admin("PATCH", "/contacts/2", json={"phones": phones, "addresses": [work]})
+    fields = "id,etag,primary_phone_number,phone_numbers{name,number,primary},addresses{name,street,primary}"
+    changed = clio.get("/contacts.json", updated_since=before["updated_at"], fields=fields)["data"]
+    [contact] = [c for c in changed if c["id"] == 2]
+    assert contact["etag"] != before["etag"]
+    assert contact["phone_numbers"] == [
+        {"name": "Mobile", "number": "(555) 010-0001", "primary": True},
+        {"name": "Fax", "number": "(555) 010-0002", "primary": False},
+    ]
+    assert contact["primary_phone_number"] == "(555) 010-0001"
+    assert contact["addresses"] == [{"name": "Work", "street": "1 Main St\nSuite 5", "primary": True}]
+    for body in ({"phones": [{"name": "Cell", "number": "1"}]}, {"addresses": [{"name": "Work", "state": "TX"}]}):
+        response = clio.http.patch("/_sandbox/contacts/2", json=body)
+        assert response.status_code == 400 and response.json()["error"]["type"] == "BadRequest"
+
+
 def test_unkept_nested_resources_are_synthesized(clio: Clio) -> None:
     bill = clio.get("/bills.json", fields="id,client,user{id,name},matters{client_id,display_number,status},group")
     bill = bill["data"][0]
