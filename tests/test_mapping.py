@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from billsync.daemon.sync import mapping
+from billsync.daemon.sync.details import details
 from billsync.daemon.sync.mapping import Invalid
 from billsync.daemon.sync.taxes import TaxTreatment
 
@@ -149,3 +150,171 @@ def test_a_credit_application_is_a_zero_payment_linking_both_documents():
 def test_fingerprints_change_with_the_payload_only():
     assert mapping.fingerprint({"a": Decimal("1.00"), "b": 2}) == mapping.fingerprint({"b": 2, "a": Decimal("1.00")})
     assert mapping.fingerprint({"a": Decimal("1.00")}) != mapping.fingerprint({"a": Decimal("1.01")})
+
+
+# --- contact details, as Clio's own integration maps them ------------------------------
+
+
+def person(**extra):
+    return {"id": 4, "name": "Ana Alder", "first_name": "Ana", "last_name": "Alder", "type": "Person", **extra}
+
+
+def phone(name, number, primary=False):
+    return {"name": name, "number": number, "primary": primary}
+
+
+def address(name, primary=False, **parts):
+    return {"name": name, "street": "1 Main St", "city": "Austin", "province": "TX", "postal_code": "78701",
+            "country": "United States", "primary": primary, **parts}  # fmt: skip
+
+
+def test_a_contact_without_details_makes_the_customer_it_made_before():
+    """What links made before details went to QuickBooks were fingerprinted with: an unchanged
+    contact without phones or addresses plans no update."""
+    contact = person(primary_email_address=" Ana@Example.com ", phone_numbers=[], addresses=[])
+    assert mapping.customer(contact, "Ana Alder", account="5") == {
+        "DisplayName": "Ana Alder",
+        "Notes": "billsync: Clio account 5 contact 4",
+        "GivenName": "Ana",
+        "FamilyName": "Alder",
+        "PrimaryEmailAddr": {"Address": "Ana@Example.com"},
+    }
+
+
+@pytest.mark.parametrize(
+    "phones, expected",
+    [
+        ([phone("Work", "1", primary=True)], {"PrimaryPhone": "1"}),
+        ([phone("Work", "1", primary=True), phone("Mobile", "2")], {"PrimaryPhone": "1", "Mobile": "2"}),
+        ([phone("Work", "1", primary=True), phone("Home", "3")], {"PrimaryPhone": "1", "AlternatePhone": "3"}),
+        ([phone("Work", "1", primary=True), phone("Fax", "4")], {"PrimaryPhone": "1", "Fax": "4"}),
+        # Clio's mapping reads both ways for a primary mobile: Phone and Mobile.
+        ([phone("Mobile", "2", primary=True)], {"PrimaryPhone": "2", "Mobile": "2"}),
+        # The primary number of a name goes first; Work, Pager, Skype, Other and Personal have no field.
+        ([phone("Mobile", "2"), phone("Mobile", "5", primary=True)], {"PrimaryPhone": "5", "Mobile": "5"}),
+        ([phone(n, str(i)) for i, n in enumerate(("Work", "Pager", "Skype", "Other", "Personal"))], {}),
+        ([phone("Home", "3")], {"AlternatePhone": "3"}),  # no primary flag, no Phone
+        ([phone("Fax", "  ", primary=True), phone("Fax", " 4 ")], {"Fax": "4"}),  # blank numbers are none
+        ([], {}),
+    ],
+)
+def test_phones_go_where_clio_maps_them(phones, expected):
+    body = mapping.customer(person(phone_numbers=phones), "Ana Alder", account="5")
+    found = {f: body[f]["FreeFormNumber"] for f in ("PrimaryPhone", "Mobile", "AlternatePhone", "Fax") if f in body}
+    assert found == expected
+
+
+def test_work_is_shipping_and_billing_is_billing():
+    work = address("Work", street="1 Main St\nSuite 5", city="Austin")
+    billing = address("Billing", primary=True, street="PO Box 7", postal_code="78702")
+    body = mapping.customer(person(addresses=[billing, address("Home"), work]), "Ana Alder", account="5")
+    assert body["ShipAddr"] == {
+        "Line1": "1 Main St",
+        "Line2": "Suite 5",
+        "City": "Austin",
+        "CountrySubDivisionCode": "TX",
+        "PostalCode": "78701",
+        "Country": "United States",
+    }
+    assert body["BillAddr"]["Line1"] == "PO Box 7" and body["BillAddr"]["PostalCode"] == "78702"
+
+
+@pytest.mark.parametrize(
+    "addresses, ship, bill",
+    [
+        # Without a Work address, QuickBooks' automated sales tax still needs where the client is.
+        ([address("Home", city="Dallas")], "Dallas", None),
+        ([address("Other", city="Waco"), address("Home", primary=True, city="Dallas")], "Dallas", None),
+        ([address("Billing", primary=True, city="Austin"), address("Other", city="Waco")], "Waco", "Austin"),
+        ([address("Billing", city="Austin")], "Austin", "Austin"),  # a Billing address ships only alone
+        ([], None, None),
+        ([{"name": "Work", "street": " ", "city": None}], None, None),  # an empty address is none
+    ],
+)
+def test_shipping_falls_back_to_where_the_client_is(addresses, ship, bill):
+    body = mapping.customer(person(addresses=addresses), "Ana Alder", account="5")
+    assert (body.get("ShipAddr") or {}).get("City") == ship
+    assert (body.get("BillAddr") or {}).get("City") == bill
+
+
+def test_missing_address_parts_are_left_out_and_long_streets_keep_five_lines():
+    street = "\n".join(f"line {n}" for n in range(1, 8))
+    body = mapping.customer(person(addresses=[{"name": "Work", "street": street}]), "Ana Alder", account="5")
+    assert body["ShipAddr"] == {
+        "Line1": "line 1",
+        "Line2": "line 2",
+        "Line3": "line 3",
+        "Line4": "line 4",
+        "Line5": "line 5, line 6, line 7",
+    }
+
+
+LONG = "9" * 22
+
+
+@pytest.mark.parametrize(
+    "contact, field, left_out",
+    [
+        (
+            person(phone_numbers=[phone("Work", LONG, primary=True)]),
+            "PrimaryPhone",
+            "Phone (22 characters, at most 21)",
+        ),
+        (person(phone_numbers=[phone("Mobile", LONG)]), "Mobile", "Mobile (22 characters, at most 21)"),
+        (person(phone_numbers=[phone("Home", LONG)]), "AlternatePhone", "Other phone (22 characters, at most 21)"),
+        (person(phone_numbers=[phone("Fax", LONG)]), "Fax", "Fax (22 characters, at most 21)"),
+        (person(primary_email_address="a" * 95 + "@x.com"), "PrimaryEmailAddr", "E-mail (101 characters, at most 100)"),
+    ],
+)
+def test_a_value_too_long_for_quickbooks_is_left_out_whole_and_said(contact, field, left_out):
+    """Cut, a phone number or e-mail address would be a wrong one; the customer still goes."""
+    assert field not in mapping.customer(contact, "Ana Alder", account="5")
+    said = "Shorten it in Clio and QuickBooks gets it on the next sync"
+    assert details(contact).reason == f"Left out of QuickBooks, too long for it: {left_out}. {said}"
+
+
+def test_values_at_quickbooks_limits_go_whole():
+    contact = person(
+        phone_numbers=[phone("Mobile", "9" * 21, primary=True)],
+        primary_email_address="a" * 94 + "@x.com",
+        addresses=[address("Work", street="s" * 500, city="c" * 255, postal_code="p" * 30)],
+    )
+    body = mapping.customer(contact, "Ana Alder", account="5")
+    assert body["Mobile"] == body["PrimaryPhone"] == {"FreeFormNumber": "9" * 21}
+    assert len(body["PrimaryEmailAddr"]["Address"]) == 100
+    assert (len(body["ShipAddr"]["Line1"]), len(body["ShipAddr"]["PostalCode"])) == (500, 30)
+    assert details(contact).left_out == ()
+
+
+def test_an_address_part_too_long_leaves_the_rest_of_the_address():
+    work = address("Work", street="s" * 501, postal_code="9" * 31)
+    contact = person(addresses=[work, address("Billing", country="c" * 256)])
+    body = mapping.customer(contact, "Ana Alder", account="5")
+    assert body["ShipAddr"] == {"City": "Austin", "CountrySubDivisionCode": "TX", "Country": "United States"}
+    assert "Country" not in body["BillAddr"] and body["BillAddr"]["Line1"] == "1 Main St"
+    assert details(contact).left_out == (
+        "Billing address country (256 characters, at most 255)",
+        "Shipping address street (501 characters on a line, at most 500)",
+        "Shipping address postal code (31 characters, at most 30)",
+    )
+    assert details(contact).reason.endswith("Shorten them in Clio and QuickBooks gets them on the next sync")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"phone_numbers": [phone("Work", "(512) 555-0100", primary=True), phone("Mobile", "(512) 555-0199")]},
+        {"phone_numbers": [phone("Work", "(512) 555-0100", primary=True)], "addresses": []},
+        {"addresses": [address("Work", city="Dallas")]},
+        {"primary_email_address": "ana@new.example"},
+    ],
+)
+def test_a_changed_phone_address_or_email_changes_the_fingerprint(edit):
+    before = person(
+        primary_email_address="ana@example.com",
+        phone_numbers=[phone("Work", "(512) 555-0100", primary=True)],
+        addresses=[address("Work")],
+    )
+    fingerprint = lambda contact: mapping.fingerprint(mapping.customer(contact, "Ana Alder", account="5"))  # noqa: E731
+    assert fingerprint({**before, **edit}) != fingerprint(before)
+    assert fingerprint({**before}) == fingerprint(before)

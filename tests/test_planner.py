@@ -9,7 +9,7 @@ import pytest
 
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind
-from billsync.daemon.sync import mapping, planner, totals
+from billsync.daemon.sync import mapping, planner, totals, writer
 from billsync.daemon.sync.planner import Action
 from billsync.daemon.sync.taxes import TaxTreatment
 
@@ -121,6 +121,33 @@ def test_a_broken_customer_is_made_active_again_not_duplicated():
     link = FakeLink("broken", qbo_ref="Ana")
     op = planner.plan_contact(contact, link, taken={}, linked_ids=set(), account=ACCOUNT, force=True)
     assert op.action is Action.UPDATE and op.body["Active"] is True and op.body["Id"] == "50"
+
+
+def test_a_contacts_details_are_written_and_what_did_not_fit_is_said_on_its_link():
+    contact = {
+        "id": 4,
+        "name": "Ana",
+        "type": "Person",
+        "phone_numbers": [{"name": "Work", "number": "(512) 555-0100", "primary": True}],
+        "addresses": [{"name": "Work", "city": "Austin", "postal_code": "9" * 31}],
+    }
+    op = planner.plan_contact(contact, None, taken={}, linked_ids=set(), account=ACCOUNT)
+    assert op.action is Action.CREATE and op.body["PrimaryPhone"] == {"FreeFormNumber": "(512) 555-0100"}
+    assert op.body["ShipAddr"] == {"City": "Austin"}
+    outcome = writer.written(op, {"Id": "50", "SyncToken": "0"})
+    assert outcome.state == "synced" and outcome.reason.startswith(
+        "Left out of QuickBooks, too long for it: Shipping address postal code (31 characters, at most 30)"
+    )
+    # Synced with what was sent, an unchanged contact plans nothing; a new number, an update.
+    link = FakeLink("synced", fingerprint=op.fingerprint, qbo_ref="Ana")
+    assert planner.plan_contact(contact, link, taken={}, linked_ids=set(), account=ACCOUNT).action is Action.NONE
+    contact["phone_numbers"][0]["number"] = "(512) 555-0199"
+    update = planner.plan_contact(contact, link, taken={}, linked_ids=set(), account=ACCOUNT)
+    assert update.action is Action.UPDATE and update.body["sparse"] is True
+    assert update.body["PrimaryPhone"] == {"FreeFormNumber": "(512) 555-0199"} and "Mobile" not in update.body
+    fitting = {**contact, "addresses": [{"name": "Work", "city": "Austin"}]}
+    fixed = planner.plan_contact(fitting, link, taken={}, linked_ids=set(), account=ACCOUNT)
+    assert writer.written(fixed, {"Id": "50", "SyncToken": "1"}).reason == ""
 
 
 def test_same_name_contacts_are_disambiguated_the_same_way_every_time():

@@ -36,8 +36,13 @@ from billsync.daemon.store.models import Connection, Watermark, utcnow
 #: One Clio record, as its JSON.
 Record = dict[str, Any]
 
+#: What each read asks for. A contact's phones and addresses are nested records, named as in
+#: Clio's OpenAPI document (``PhoneNumber_base``, ``Address_base``, each with ``primary``:
+#: "whether it is default for this contact", which the contact's write schemas call a phone's
+#: ``default_number``); ``primary_email_address`` is "the primary email address" (``Contact_base``).
 FIELDS = {
-    "contacts": "id,etag,name,first_name,last_name,type,primary_email_address,updated_at",
+    "contacts": "id,etag,name,first_name,last_name,type,primary_email_address,"
+    "phone_numbers{name,number,primary},addresses{name,street,city,province,postal_code,country,primary},updated_at",
     "bills": "id,etag,number,issued_at,due_at,state,total,sub_total,tax_sum,secondary_tax_sum,"
     "client{id,name},updated_at",
     "line_items": "id,etag,bill{id},kind,description,date,price,quantity,total,taxable,secondary_taxable,"

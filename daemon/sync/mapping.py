@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from billsync.daemon.sync.details import details
 from billsync.daemon.sync.taxes import TaxTreatment
 
 Record = dict[str, Any]
@@ -129,6 +130,8 @@ def email(contact: Record) -> str:
 
 
 def customer(contact: Record, name: str, *, account: str) -> Record:
+    """A contact as a QBO Customer: its name, our marker, and the phones, e-mail and
+    addresses Clio's own integration carries (:mod:`billsync.daemon.sync.details`)."""
     body: Record = {"DisplayName": name, "Notes": marker("contact", contact["id"], account=account)}
     if contact.get("type") == "Company":
         body["CompanyName"] = name[:PERSON_NAME_MAX]
@@ -136,9 +139,7 @@ def customer(contact: Record, name: str, *, account: str) -> Record:
         for clio_field, qbo_field in (("first_name", "GivenName"), ("last_name", "FamilyName")):
             if contact.get(clio_field):
                 body[qbo_field] = str(contact[clio_field]).replace(":", " -")[:PERSON_NAME_MAX]
-    if email(contact):
-        body["PrimaryEmailAddr"] = {"Address": contact["primary_email_address"].strip()}
-    return body
+    return body | details(contact).fields
 
 
 # --- bills ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Protocol
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind, LinkState
 from billsync.daemon.sync import mapping, totals
+from billsync.daemon.sync.details import details
 from billsync.daemon.sync.mapping import Invalid, Record
 from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.daemon.sync.totals import Totals
@@ -249,7 +250,8 @@ def plan_contact(
     a customer billsync made for another Clio account (``account`` is this connection's) is
     that account's, whatever its name and e-mail.
     """
-    op = Op(Kind.CONTACT, str(contact["id"]), contact_label(contact))
+    # What of the contact QuickBooks cannot hold is said on the link its write leaves synced.
+    op = Op(Kind.CONTACT, str(contact["id"]), contact_label(contact), reason=details(contact).reason)
     try:
         name = mapping.display_name(contact)
     except Invalid as e:

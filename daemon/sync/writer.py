@@ -269,12 +269,13 @@ class Writer:
 
 
 def written(op: Op, entity: dict) -> Outcome:
-    """The outcome of a write QBO answered with ``entity``: synced, unless QuickBooks shows
-    other amounts than the Clio record's (:mod:`billsync.daemon.sync.totals`)."""
+    """The outcome of a write QBO answered with ``entity``: synced (with what the op says was
+    left out, if anything), unless QuickBooks shows other amounts than the Clio record's
+    (:mod:`billsync.daemon.sync.totals`)."""
     qbo_id, token = str(entity["Id"]), str(entity.get("SyncToken", "0"))
     if op.expect is not None and (why := totals.mismatch(op.expect, entity)):
         return outcomes.mismatched(op, qbo_id, token, why)
-    return outcomes.synced(op, qbo_id, token)
+    return outcomes.synced(op, qbo_id, token, op.reason)
 
 
 def voided(entity: dict) -> bool:
