@@ -37,6 +37,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "bench.bench_change",
         "Clio requests of the cycle after 26 and 2,600 bills changed in a 10,000-bill firm (issue 13)",
     ),
+    "memory": (
+        "bench.bench_memory",
+        "daemon peak RSS through an initial sync at 10,000 and 100,000 bills, and after its catch-up scan (issue 13)",
+    ),
     "webhooks": (
         "bench.bench_webhooks",
         "Clio edit to QBO invoice latency for a burst of 20 edits 2 s apart, with webhooks, at real limits (issue 13)",
