@@ -29,7 +29,7 @@ import collections
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import NoReturn
@@ -173,7 +173,8 @@ class Hold:
     waits there; switching off lets every waiting one go on as if it had just arrived.
     :attr:`caught` lists the requests caught and not yet answered, so a test can wait for
     a catch (then kill the client, fill the remaining slots, ...) and, after releasing,
-    for every caught request to have been answered.
+    for every caught request to have been answered. A hold may be narrowed to requests
+    about some entities (:attr:`entities`), to catch a client at one stage of its work.
     """
 
     def __init__(self) -> None:
@@ -181,11 +182,15 @@ class Hold:
         self._caught: list[dict[str, str | int]] = []
         self._arrivals = 0
         self.on = False
+        #: The entities a request must touch one of to be caught; empty: any request.
+        self.entities: frozenset[str] = frozenset()
 
-    def switch(self, on: bool) -> None:
-        """Start holding, or release every request held and stop."""
+    def switch(self, on: bool, entities: Iterable[str] = ()) -> None:
+        """Start holding (only requests about ``entities``, if any are named), or release
+        every request held and stop."""
         with self._changed:
             self.on = on
+            self.entities = frozenset(entities) if on else frozenset()
             self._changed.notify_all()
 
     @property
@@ -195,15 +200,17 @@ class Hold:
             return [dict(c) for c in self._caught]
 
     @contextmanager
-    def held(self, applies: bool, limit: float, **what: str) -> Iterator[None]:
-        """Wrap serving a request: if the hold is on and ``applies``, wait for the release
-        first, at most ``limit`` seconds (then raise :class:`HeldTooLong`); ``what``
-        describes the request in :attr:`caught` until it has been served."""
+    def held(self, applies: bool, limit: float, *, entities: Iterable[str] = (), **what: str) -> Iterator[None]:
+        """Wrap serving a request about ``entities``: if the hold is on for them and
+        ``applies``, wait for the release first, at most ``limit`` seconds (then raise
+        :class:`HeldTooLong`); ``what`` and the entities describe the request in
+        :attr:`caught` until it has been served."""
+        entities = sorted(set(entities))
         with self._changed:
             caught: dict[str, str | int] | None = None
-            if applies and self.on:
+            if applies and self.on and (not self.entities or self.entities.intersection(entities)):
                 self._arrivals += 1
-                caught = {**what, "n": self._arrivals}
+                caught = {**what, "entities": ",".join(entities), "n": self._arrivals}
                 self._caught.append(caught)
                 if not self._changed.wait_for(lambda: not self.on, timeout=limit):
                     self._caught = [c for c in self._caught if c is not caught]

@@ -14,7 +14,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, TypeVar
 
 import httpx
@@ -199,9 +199,10 @@ def wait_until(condition: Callable[[], T], what: str) -> T:
     return found
 
 
-def hold_batches(box: Sandbox, on: bool) -> None:
-    """Makes the QBO emulator hold every batch request until switched off again."""
-    httpx.post(f"{box.qbo_url}/_sandbox/hold", json={"batches": on}).raise_for_status()
+def hold_batches(box: Sandbox, on: bool, entities: Sequence[str] = ()) -> None:
+    """Makes the QBO emulator hold every batch request (or those writing one of
+    ``entities``) until switched off again."""
+    httpx.post(f"{box.qbo_url}/_sandbox/hold", json={"batches": on, "entities": list(entities)}).raise_for_status()
 
 
 def caught(box: Sandbox) -> list[dict]:

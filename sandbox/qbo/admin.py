@@ -26,9 +26,11 @@ behind an integration's back:
   once applied ``{"after_rate", "after_kinds", "after_next"}``: ``after_next`` counts down).
 - ``GET|POST /_sandbox/hold`` ``{"batches": true}`` park every batch request (inside its
   concurrency slot, before anything of it is applied) until ``{"batches": false}``
-  releases them; ``caught`` lists the requests parked or released and not yet served,
-  ``waiting`` the requests waiting for an identical one (same ``requestid``) in flight.
-  One parked past ``execution_limit`` answers 504 and applies nothing.
+  releases them; with ``"entities": ["Payment", …]`` only batches writing one of those;
+  ``caught`` lists the requests parked or released and not yet served (each with the
+  entities it writes), ``waiting`` the requests waiting for an identical one (same
+  ``requestid``) in flight. One parked past ``execution_limit`` answers 504 and applies
+  nothing.
 - ``POST /_sandbox/webhooks`` ``{"url", "verifier"}`` subscribe (url null: unsubscribe);
   ``GET`` the delivery log; ``POST /_sandbox/webhooks/flush`` deliver pending changes now.
 - ``POST /_sandbox/save`` write the companies to ``state_file``.
@@ -190,8 +192,19 @@ def hold() -> Response:
     """Catch a client mid-request: see :class:`billsync.sandbox.faults.Hold`."""
     state = _state()
     if request.method == "POST":
-        state.hold.switch(bool(_args().get("batches")))
-    return _json({"batches": state.hold.on, "caught": state.hold.caught, "waiting": state.replays.waiting})
+        args = _args()
+        entities = args.get("entities") or []
+        if not isinstance(entities, list) or not all(isinstance(e, str) for e in entities):
+            raise ValueError("entities must be a list of entity names, e.g. [\"Payment\"]")
+        state.hold.switch(bool(args.get("batches")), entities)
+    return _json(
+        {
+            "batches": state.hold.on,
+            "entities": sorted(state.hold.entities),
+            "caught": state.hold.caught,
+            "waiting": state.replays.waiting,
+        }
+    )
 
 
 @bp.route("/webhooks", methods=["GET", "POST"])

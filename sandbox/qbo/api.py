@@ -103,8 +103,9 @@ def _served(state: Any, realm_id: str, apply: Callable[[], Response], *, is_batc
         if kept is not None:
             return Response(kept[1], status=kept[0], content_type="application/json;charset=utf-8")
         limit = state.config.scaled(state.config.execution_limit)
+        written = batch.entities_written(request.get_data()) if is_batch else set()
         try:
-            with state.hold.held(is_batch, limit, realm_id=realm_id, path=request.path):
+            with state.hold.held(is_batch, limit, entities=written, realm_id=realm_id, path=request.path):
                 if state.faults.inject():
                     return json_response(service_unavailable_body(), 503, stamp=False)
                 try:

@@ -17,11 +17,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from billsync.sandbox.qbo import entities, query
+from billsync.sandbox.qbo import entities, jsonutil, query
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.store import Company, Store
 
 OPERATIONS = ("create", "update", "delete")
+#: The keys of a batch item besides the entity it writes.
+ITEM_KEYS = ("bId", "operation", "optionsData", "Query")
 
 
 def _item(store: Store, company: Company, item: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +58,18 @@ def run(store: Store, company: Company, body: Any, max_items: int) -> dict[str, 
         answers.append({**answer, "bId": item.get("bId")})
     random.Random("|".join(str(item.get("bId")) for item in items)).shuffle(answers)
     return {"BatchItemResponse": answers}
+
+
+def entities_written(raw: bytes) -> set[str]:
+    """The entities a batch request body writes ("Payment", …): what a hold may be narrowed
+    to. None of a body that is no batch; the view says what is wrong with it."""
+    try:
+        items = jsonutil.loads(raw or b"{}").get("BatchItemRequest")
+    except (ValueError, AttributeError):
+        return set()
+    if not isinstance(items, list):
+        return set()
+    return {key for item in items if isinstance(item, dict) for key in item if key not in ITEM_KEYS}
 
 
 def without_one(answer: dict[str, Any]) -> dict[str, Any]:

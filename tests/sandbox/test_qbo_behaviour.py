@@ -287,6 +287,24 @@ def test_concurrency_ceiling(qbo) -> None:
     assert qbo.api("GET", "/preferences").status_code == 200
 
 
+def test_a_hold_narrowed_to_an_entity_parks_only_batches_writing_it(qbo) -> None:
+    qbo.admin("POST", "/hold", json={"batches": True, "entities": ["Customer"]})
+    customers = {"BatchItemRequest": [{"bId": "c", "operation": "create", "Customer": {"DisplayName": "Held"}}]}
+    query = {"BatchItemRequest": [{"bId": "q", "Query": "select * from Customer"}]}
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(qbo.api, "POST", "/batch", json=customers)
+        deadline = time.monotonic() + 60  # only against a hang
+        while not (caught := qbo.admin("GET", "/hold")["caught"]):
+            assert time.monotonic() < deadline, "the batch of customers was not held"
+            time.sleep(0.01)
+        assert [c["entities"] for c in caught] == ["Customer"]
+        assert qbo.api("POST", "/batch", json=query).status_code == 200, "a batch writing no customer goes on"
+        assert not held.done()
+        qbo.admin("POST", "/hold", json={"batches": False})
+        assert held.result().status_code == 200
+    assert qbo.admin("GET", "/hold")["entities"] == []
+
+
 @pytest.mark.parametrize("kind", ["error", "drop"])
 def test_injected_faults(qbo, kind) -> None:
     qbo.admin("PATCH", "/config", json={"faults": {"rate": 1.0, "kinds": [kind]}})
