@@ -6,9 +6,11 @@ instead of SQLite (CI runs both).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import peewee
@@ -19,7 +21,7 @@ from billsync.daemon.config import Config
 from billsync.daemon.process import Daemon
 from billsync.daemon.rpc import glance
 from billsync.daemon.rpc.client import DaemonClient
-from billsync.daemon.store import fields, migrations
+from billsync.daemon.store import fields, migrations, models
 from billsync.daemon.store.db import open_database
 from tests.postgres import throwaway_cluster
 
@@ -123,3 +125,30 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> GlanceClock:
     c = GlanceClock()
     monkeypatch.setattr(glance, "time", c)
     return c
+
+
+@pytest.fixture
+def skewed_host(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.timedelta], None]:
+    """Sets this host's clock off by a time wherever the daemon reads it (``utcnow``, and
+    the columns stamped with it by default), as on a host whose clock drifted; the
+    database's clock stays right."""
+    right = models.utcnow
+    readers = [
+        module
+        for name, module in list(sys.modules.items())
+        if name.startswith("billsync.daemon") and getattr(module, "utcnow", None) is right
+    ]
+    # peewee calls a column's default from this list (``Metadata.get_default_dict``)
+    defaults = {model._meta: list(model._meta._default_callable_list) for model in models.BaseModel.__subclasses__()}
+
+    def skew(by: dt.timedelta) -> None:
+        def wrong() -> dt.datetime:
+            return right() + by
+
+        for module in readers:
+            monkeypatch.setattr(module, "utcnow", wrong)
+        for meta, callables in defaults.items():
+            stamped = [(name, wrong if default is right else default) for name, default in callables]
+            monkeypatch.setattr(meta, "_default_callable_list", stamped)
+
+    return skew

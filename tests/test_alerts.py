@@ -10,6 +10,7 @@ import grpc
 import pytest
 
 from billsync.daemon.alerts import outbox
+from billsync.daemon.alerts import worker as alert_worker
 from billsync.daemon.alerts.conditions import Condition, Facts, Setting, evaluate
 from billsync.daemon.alerts.worker import AlertWorker, Backoff
 from billsync.daemon.rpc.client import DaemonError
@@ -122,6 +123,28 @@ def test_a_failed_delivery_is_retried_with_backoff_then_given_up(db, config, web
         assert worker.await_idle(PATIENCE) and webhook_inbox.received.empty()
     finally:
         worker.stop(5)
+
+
+@pytest.mark.parametrize("off_by", [dt.timedelta(minutes=-7), dt.timedelta(minutes=7)])
+def test_a_message_is_due_and_held_on_the_databases_clock_whatever_the_hosts(
+    db, config, skewed_host, monkeypatch, off_by
+):
+    """A daemon whose clock is minutes off queues a message and takes it for an attempt: a
+    daemon on time finds it due at once, then held by that attempt, not sent twice."""
+    connection = Connection.create(name="Smith LLP", state="connected")
+    subscribe(connection, "https://hooks.test/a", Condition.ACTION_REQUIRED)
+
+    def on_time() -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+    skewed_host(off_by)
+    announce(dataclasses.replace(FINE, connection_id=connection.id, settings_off=(CUSTOM,)))
+    [message] = outbox.due(on_time())
+    taken_again: list[list[AlertDelivery]] = []
+    monkeypatch.setattr(alert_worker, "send", lambda *args: taken_again.append(outbox.due(on_time())))
+    AlertWorker(config)._attempt(message)
+    assert taken_again == [[]], "another daemon's worker could take the message while it was being sent"
+    assert AlertDelivery.get_by_id(message.id).delivered_at
 
 
 def test_recipients_are_set_listed_tested_and_removed_through_the_rpcs(client, webhook_inbox):

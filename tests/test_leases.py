@@ -11,7 +11,7 @@ from billsync.daemon.qbo.client import QboRef
 from billsync.daemon.store import leases, links, models
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run, Watermark
-from billsync.daemon.sync import broken, scheduler
+from billsync.daemon.sync import broken
 from billsync.daemon.sync.engine import Cycle, Progress
 
 A, B = "host-a:1:aaaa", "host-b:2:bbbb"
@@ -28,20 +28,6 @@ def lapse(connection_id: int) -> None:
     Connection.update(lease_until=leases.database_now(-dt.timedelta(seconds=1))).where(
         Connection.id == connection_id
     ).execute()
-
-
-@pytest.fixture
-def skewed_host(monkeypatch):
-    """Sets this host's clock ``days`` off, wherever the daemon reads it."""
-
-    def skew(days: int) -> None:
-        def wrong() -> dt.datetime:
-            return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(days=days)
-
-        monkeypatch.setattr(models, "utcnow", wrong)
-        monkeypatch.setattr(scheduler, "utcnow", wrong)
-
-    return skew
 
 
 def test_a_link_write_under_a_taken_over_lease_is_refused_and_writes_nothing(db):
@@ -78,7 +64,7 @@ def test_a_skewed_host_clock_neither_steals_a_live_lease_nor_keeps_a_lapsed_one(
     live, lapsed = Connection.create(name="Live", state="connected"), Connection.create(name="Lapsed")
     holder = {c.id: leases.claim(c.id, A, landing=LANDING) for c in (live, lapsed)}
     lapse(lapsed.id)
-    skewed_host(days)
+    skewed_host(dt.timedelta(days=days))
 
     assert leases.claim(live.id, B, landing=LANDING) is None
     assert leases.renew(A, {live.id: holder[live.id].fence}) == set()

@@ -6,6 +6,9 @@ inserts its (connection, condition, key) row and the messages to its recipients 
 transaction, so a restart neither repeats nor loses one, and of two daemons that see the
 same condition at once only the insert of one succeeds. A condition that cleared or
 changed key has its row deleted, so that its return is announced again.
+
+When a message is due, and until when an attempt holds it from the other daemons' workers,
+are the database's times (``store.clock``): every worker compares them with the same clock.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import datetime as dt
 import peewee
 
 from billsync.daemon.alerts.conditions import Alert, Facts, Setting, digest
+from billsync.daemon.store.clock import database_time
 from billsync.daemon.store.db import database
 from billsync.daemon.store.models import (
     AlertDelivery,
@@ -95,6 +99,7 @@ def _raise(connection_id: int, topic: str, key: str) -> bool:
 
 
 def _enqueue(recipients: list[AlertSubscription], topic: str, subject: str, text: str, link: str) -> int:
+    due = database_time()
     rows = [
         {
             "subscription": s.id,
@@ -102,7 +107,7 @@ def _enqueue(recipients: list[AlertSubscription], topic: str, subject: str, text
             "subject": subject,
             "text": text,
             "link": link,
-            "next_attempt_at": utcnow(),
+            "next_attempt_at": due,
         }
         for s in recipients
     ]

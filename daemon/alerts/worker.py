@@ -24,7 +24,8 @@ from billsync.daemon.alerts import conditions, outbox
 from billsync.daemon.alerts.delivery import DeliveryFailed, Message, send
 from billsync.daemon.config import Config
 from billsync.daemon.store import events
-from billsync.daemon.store.models import AlertDelivery, Connection, utcnow
+from billsync.daemon.store.clock import database_time
+from billsync.daemon.store.models import AlertDelivery, Connection
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +134,10 @@ class AlertWorker:
                 self.evaluate(connection_id)
             except Exception:  # noqa: BLE001 - the next notice or sweep tries again
                 log.exception("evaluating the alerts of connection %s failed", connection_id)
-        for delivery in outbox.due(utcnow()):
+        for delivery in outbox.due(database_time()):
             self._attempt(delivery)
         soonest = outbox.next_due()
-        until_due = (soonest - utcnow()).total_seconds() if soonest else self.poll
+        until_due = (soonest - database_time()).total_seconds() if soonest else self.poll
         return max(0.0, min(until_due, self.poll, self._next_sweep - time.monotonic()))
 
     def evaluate(self, connection_id: int) -> int:
@@ -145,11 +146,12 @@ class AlertWorker:
         if connection is None:
             return 0
         facts = outbox.facts_of(connection)
-        return outbox.announce(facts, conditions.evaluate(facts), self.config.panel_url, utcnow().date())
+        today = database_time().date()  # the digest's day, the same for every daemon
+        return outbox.announce(facts, conditions.evaluate(facts), self.config.panel_url, today)
 
     def _attempt(self, delivery: AlertDelivery) -> None:
         """One attempt at one message, unless another daemon's worker took it first."""
-        if not outbox.claim(delivery, utcnow() + HOLD):
+        if not outbox.claim(delivery, database_time() + HOLD):
             return
         subscription = delivery.subscription
         connection = subscription.connection
@@ -166,7 +168,8 @@ class AlertWorker:
             send(self.config, self.http, subscription, message)
         except DeliveryFailed as e:
             wait = self.backoff.after(delivery.attempts + 1)
-            outbox.settle(delivery, str(e), None if wait is None else utcnow() + dt.timedelta(seconds=wait))
+            retry_at = None if wait is None else database_time() + dt.timedelta(seconds=wait)
+            outbox.settle(delivery, str(e), retry_at)
             log.warning(
                 "alert %s (%s) of connection %s not delivered, attempt %s",
                 delivery.id,

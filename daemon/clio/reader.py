@@ -31,7 +31,8 @@ from itertools import chain
 from typing import Any
 
 from billsync.daemon.clio.client import Clio
-from billsync.daemon.store.models import Connection, Watermark, utcnow
+from billsync.daemon.store.clock import database_time
+from billsync.daemon.store.models import Connection, Watermark
 
 #: One Clio record, as its JSON.
 Record = dict[str, Any]
@@ -123,8 +124,10 @@ def fetch(clio: Clio, resource: str, ids: Iterable[str | int]) -> list[Record]:
 
 
 def save_watermark(connection: Connection, resource: str, mark: Mark) -> None:
+    """Keeps ``mark``, and when it was saved on the database's clock: the last full read's
+    time (:func:`full_read_at`), which the scheduler compares with runs' times."""
     Watermark.insert(
-        connection=connection, resource=resource, value=mark.since, boundary=mark.seen, updated_at=utcnow()
+        connection=connection, resource=resource, value=mark.since, boundary=mark.seen, updated_at=database_time()
     ).on_conflict(
         conflict_target=[Watermark.connection, Watermark.resource],
         preserve=[Watermark.value, Watermark.boundary, Watermark.updated_at],

@@ -25,6 +25,7 @@ from typing import Any
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import NotFound
 from billsync.daemon.store import events
+from billsync.daemon.store.clock import database_time
 from billsync.daemon.store.db import database
 from billsync.daemon.store.models import ClioWebhook, Connection, utcnow
 
@@ -64,7 +65,13 @@ def subscribe(clio_of: ClioOf, connection: Connection, base: str) -> bool:
     try:
         _delete(clio, connection)
         for model in MODELS:
-            row = ClioWebhook.create(connection=connection, model=model, token=secrets.token_urlsafe(24), url=base)
+            row = ClioWebhook.create(
+                connection=connection,
+                model=model,
+                token=secrets.token_urlsafe(24),
+                url=base,
+                created_at=database_time(),  # its handshake's grace, which any daemon's sweep reckons
+            )
             made = clio.create_webhook(
                 url_of(base, row.token), model, EVENTS, FIELDS, expires_at=_aware(utcnow() + LIFETIME)
             )
@@ -100,7 +107,7 @@ def sweep(clio_of: ClioOf, base: str) -> None:
     """Subscribes what should be and extends what is about to lapse, connection by connection."""
     if not base:
         return
-    now = utcnow()
+    now = database_time()
     for connection in Connection.select().where(Connection.clio_tokens.is_null(False), Connection.state != "revoked"):
         rows = list(ClioWebhook.select().where(ClioWebhook.connection == connection))
         unfinished = [r for r in rows if not (r.clio_id and r.secret) and r.created_at < now - HANDSHAKE_GRACE]

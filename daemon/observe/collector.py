@@ -16,7 +16,7 @@ import peewee
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from billsync.daemon.store.leases import database_now
+from billsync.daemon.store.clock import database_now
 from billsync.daemon.store.models import Connection, LinkCount, Watermark
 
 #: The stored grants, by provider label.

@@ -19,8 +19,9 @@ from billsync.daemon.errors import FailedPrecondition, InvalidArgument
 from billsync.daemon.rpc import connections
 from billsync.daemon.rpc.validation import echo
 from billsync.daemon.store import events, oauth_states
+from billsync.daemon.store.clock import database_now, database_time
 from billsync.daemon.store.db import database
-from billsync.daemon.store.models import Connection, Link, utcnow
+from billsync.daemon.store.models import Connection, Link
 from billsync.daemon.sync.providers import Providers
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def start(providers: Providers, connection: Connection, provider: str, redirect_
     """The provider's consent URL and the state it carries; an earlier state of the same
     connection and provider stops working."""
     _refuse_unlisted(redirect_uri, providers.config.redirect_uris)
-    state = oauth_states.issue(oauth_states.Started(connection.id, provider, redirect_uri), utcnow())
+    state = oauth_states.issue(oauth_states.Started(connection.id, provider, redirect_uri), database_time())
     return providers.oauth.authorize_url(provider, state, redirect_uri), state
 
 
@@ -56,7 +57,7 @@ def _refuse_unlisted(redirect_uri: str, allowed: tuple[str, ...]) -> None:
 def _use(state: str, provider: str, connection_id: int, redirect_uri: str) -> oauth_states.Started:
     """What ``state`` was started for, used up; refused unless it matches what the callback
     says (the connection and redirect URI, when it names them)."""
-    started = oauth_states.consume(state, utcnow())
+    started = oauth_states.consume(state, database_time())
     if started.provider != provider:
         raise InvalidArgument(f"this authorization was started for {NAMES[started.provider]}, not {NAMES[provider]}")
     if connection_id and connection_id != started.connection_id:
@@ -115,7 +116,9 @@ def complete(
         Connection.update(changes).where(Connection.id == connection.id).execute()
         connection = connections.get(connection.id)
         if connection.qbo_tokens and connection.clio_tokens:
-            Connection.update(state="connected", next_run_at=utcnow()).where(Connection.id == connection.id).execute()
+            Connection.update(state="connected", next_run_at=database_now()).where(
+                Connection.id == connection.id
+            ).execute()
         name = connection.qbo_company_name if provider == "qbo" else connection.clio_account
         events.record(connection, "connection.authorized", f"{NAMES[provider]} authorized ({name})", actor)
     if previous and _revocable(provider, previous) != _revocable(provider, tokens):

@@ -14,7 +14,8 @@ from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.rpc import access, authorization, connections, convert, validation
 from billsync.daemon.rpc.glance import QboGlance
 from billsync.daemon.store import events, leases, links, marks, paging
-from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
+from billsync.daemon.store.clock import database_now, database_time
+from billsync.daemon.store.models import Connection, Event, Link, Run
 from billsync.daemon.sync.providers import Providers
 from billsync.daemon.sync.scheduler import Scheduler
 from billsync.v1 import billsync_pb2 as pb
@@ -243,10 +244,10 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             last_run=convert.run(last),
             current_run=convert.run(current),
             next_run_at=convert.timestamp(connection.next_run_at),
-            # As the scheduler reckons due (``Scheduler._dispatch``), on this daemon's clock.
+            # As the scheduler reckons due (``Scheduler._dispatch``), on the database's clock.
             run_due=current is None
             and connection.state == "connected"
-            and (connection.next_run_at is None or connection.next_run_at <= utcnow()),
+            and (connection.next_run_at is None or connection.next_run_at <= database_time()),
             problems=[
                 convert.link(r, self.qbo_app_url)
                 for r in links.first_in_states(connection, links.PROBLEM_STATES, PROBLEMS_ON_STATUS)
@@ -317,7 +318,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             if not leases.held(connection.id):
                 # No daemon holds it: the run's daemon died mid-run.
                 Run.update(
-                    state="failed", error="Interrupted: the daemon running it stopped", finished_at=utcnow()
+                    state="failed", error="Interrupted: the daemon running it stopped", finished_at=database_now()
                 ).where(Run.connection == connection, Run.state == "running").execute()
                 return
             if time.monotonic() > deadline:

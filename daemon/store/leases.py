@@ -28,6 +28,7 @@ from contextlib import contextmanager
 
 import peewee
 
+from billsync.daemon.store.clock import database_now, later
 from billsync.daemon.store.db import database
 from billsync.daemon.store.models import Connection
 
@@ -40,21 +41,6 @@ SEND_WINDOW = dt.timedelta(seconds=7)
 class LeaseLost(Exception):
     """Another daemon claimed the connection after this one did: its cycle must stop and
     write nothing more."""
-
-
-def database_now(ahead: dt.timedelta = dt.timedelta()) -> peewee.Node:
-    """The database's clock, ``ahead`` later, as naive UTC like every time stored here."""
-    if isinstance(database.obj, peewee.PostgresqlDatabase):
-        return _later(peewee.SQL("(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')"), ahead)
-    return _later(peewee.SQL("'now'"), ahead)
-
-
-def _later(time: peewee.Node, by: dt.timedelta) -> peewee.Node:
-    """``time`` (a column or the clock), ``by`` later; NULL stays NULL."""
-    seconds = by.total_seconds()
-    if isinstance(database.obj, peewee.PostgresqlDatabase):
-        return peewee.NodeList((time, peewee.SQL(f"+ interval '{seconds} seconds'")), parens=True)
-    return peewee.fn.strftime("%Y-%m-%d %H:%M:%f", time, f"{seconds:+} seconds")
 
 
 def claimable(owner: str) -> peewee.Expression:
@@ -85,7 +71,7 @@ def claim(connection_id: int, owner: str, *, landing: dt.timedelta) -> Connectio
             lease_owner=owner,
             lease_until=database_now(LEASE),
             fence=Connection.fence + 1,
-            prior_writes_until=_latest(Connection.prior_writes_until, _later(Connection.lease_until, landing)),
+            prior_writes_until=_latest(Connection.prior_writes_until, later(Connection.lease_until, landing)),
         )
         .where(Connection.id == connection_id, claimable(owner))
         .returning(Connection)

@@ -36,7 +36,8 @@ def _digest(state: str) -> str:
 
 
 def issue(started: Started, now: dt.datetime) -> str:
-    """A new state for ``started``, valid until ``now`` + ``TTL``."""
+    """A new state for ``started``, valid until ``now`` + ``TTL``. ``now`` is the database's
+    time (``store.clock``): another daemon, on another host's clock, may complete the flow."""
     state = secrets.token_urlsafe(32)
     superseded = (OAuthState.connection == started.connection_id) & (OAuthState.provider == started.provider)
     with database.atomic():

@@ -17,6 +17,11 @@ else is written, since the connection is the new holder's now. Nor is anything s
 each write is sent only while the lease is known to last a while yet (renewed on the spot
 if the last renewal is too old), so a stalled daemon that wakes up sends nothing, and the
 writes it did send land soon enough for the next holder to wait them out.
+
+When a connection is due and when its runs start and end are the database's times too
+(``store.clock``), since daemons compare them with each other's: a sync requested through
+one daemon while another runs the connection is told from one requested before that run
+began by the database's clock alone, whatever the two hosts' clocks say.
 """
 
 from __future__ import annotations
@@ -44,8 +49,9 @@ from billsync.daemon.observe import context
 from billsync.daemon.qbo.client import EXECUTION_LIMIT
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store import events, leases, marks
+from billsync.daemon.store.clock import database_now, database_time
 from billsync.daemon.store.leases import LeaseLost
-from billsync.daemon.store.models import Connection, Link, LinkState, Run, utcnow
+from billsync.daemon.store.models import Connection, Link, LinkState, Run
 from billsync.daemon.sync.engine import Cycle, Progress
 from billsync.daemon.sync.providers import Providers
 
@@ -142,7 +148,7 @@ class Scheduler:
         with self._guard:
             if trigger != WEBHOOK or connection_id not in self._triggers:
                 self._triggers[connection_id] = trigger
-        Connection.update(next_run_at=utcnow()).where(Connection.id == connection_id).execute()
+        Connection.update(next_run_at=database_now()).where(Connection.id == connection_id).execute()
         self._requested.set()
         self._wake.set()
 
@@ -196,7 +202,7 @@ class Scheduler:
             Connection.select(Connection.id)
             .where(
                 Connection.state == "connected",
-                Connection.next_run_at.is_null() | (Connection.next_run_at <= utcnow()),
+                Connection.next_run_at.is_null() | (Connection.next_run_at <= database_now()),
                 leases.claimable(self.owner),
                 Connection.id.not_in(busy) if busy else True,
             )
@@ -318,12 +324,12 @@ class Scheduler:
             Run.update(
                 state="failed",
                 error="Interrupted: the daemon running it stopped; this run takes over",
-                finished_at=utcnow(),
+                finished_at=database_now(),
             )
             .where(Run.connection == connection, Run.state == "running")
             .execute()
         )
-        run = Run.create(connection=connection, trigger=trigger)
+        run = Run.create(connection=connection, trigger=trigger, started_at=database_time())
         if interrupted:
             self.providers.metrics.took_over(connection.id, run.id)
         progress = Progress(run, on_written=self.providers.metrics.object_written)
@@ -374,7 +380,7 @@ class Scheduler:
         under the lease: taken over meanwhile, the cycle is abandoned instead."""
         connection, run = active.connection, active.run
         active.progress.flush(force=True)
-        now = utcnow()
+        now = database_time()
         due = next_due(connection, now, active.full_read_at)
         try:
             with leases.fenced(connection):
@@ -404,9 +410,9 @@ class Scheduler:
         marked interrupted, nothing else is written."""
         log.warning("run %s of connection %s abandoned: its lease was taken over", active.run.id, active.connection.id)
         active.steps.close()
-        Run.update(state="failed", error=LEASE_LOST, finished_at=peewee.fn.COALESCE(Run.finished_at, utcnow())).where(
-            Run.id == active.run.id
-        ).execute()
+        Run.update(
+            state="failed", error=LEASE_LOST, finished_at=peewee.fn.COALESCE(Run.finished_at, database_now())
+        ).where(Run.id == active.run.id).execute()
         self.providers.metrics.run_ended(active.connection.id, active.run.id, "interrupted")
         self._forget(active)
 
@@ -428,7 +434,8 @@ def next_due(connection: Connection, now: dt.datetime, full_read_at: dt.datetime
     full read of Clio when this one read only what webhooks named (webhooks never put the
     periodic full read off); or as soon as the creates a cycle left pending because an
     earlier claim's writes might still land them can be decided on (``sync.recovery``), if
-    sooner."""
+    sooner. ``now`` is the database's time, which that moment is reckoned on
+    (``store.leases``)."""
     due = (full_read_at or now) + interval(connection)
     settles = Connection.select(Connection.prior_writes_until).where(Connection.id == connection.id).scalar()
     if settles is None or settles >= due:

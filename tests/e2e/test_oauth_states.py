@@ -9,9 +9,9 @@ import threading
 import grpc
 import pytest
 
-from billsync.daemon.rpc import authorization
 from billsync.daemon.rpc.client import DaemonClient, DaemonError
 from billsync.daemon.store import oauth_states
+from billsync.daemon.store.clock import database_time
 from billsync.daemon.store.models import Connection, OAuthState, utcnow
 from billsync.sandbox.consent import approve, callback_params
 from billsync.v1 import billsync_pb2 as pb
@@ -84,12 +84,26 @@ def test_a_state_started_for_one_connection_cannot_complete_another(e2e_client, 
     assert "already used" in str(refusal(e2e_client, callback)), "a state shown to the wrong connection is spent"
 
 
-def test_an_expired_state_is_refused(e2e_client, connection, monkeypatch):
+def test_an_expired_state_is_refused(e2e_client, connection):
     callback = started(e2e_client, connection.id)
-    later = utcnow() + oauth_states.TTL + dt.timedelta(seconds=1)
-    monkeypatch.setattr(authorization, "utcnow", lambda: later)
+    OAuthState.update(expires_at=database_time() - dt.timedelta(seconds=1)).execute()  # TTL over
     assert "expired" in str(refusal(e2e_client, callback))
     assert Connection.get_by_id(connection.id).qbo_tokens is None
+
+
+@pytest.mark.parametrize("off_by", [dt.timedelta(minutes=-16), dt.timedelta(minutes=16)])
+def test_a_state_lasts_its_ttl_whatever_the_clock_of_the_daemon_that_started_it(
+    e2e_client, connection, skewed_host, off_by
+):
+    """Started through a daemon whose clock is off by more than the state's life (15 min),
+    completed through one on time (the panel may reach either): neither expired at once nor
+    valid for longer, on the database's clock."""
+    skewed_host(off_by)
+    callback = started(e2e_client, connection.id)
+    skewed_host(dt.timedelta())
+    row = OAuthState.get()
+    assert abs(row.expires_at - (database_time() + oauth_states.TTL)) < dt.timedelta(minutes=1)
+    assert complete(e2e_client, callback).qbo_authorized
 
 
 def test_a_newer_start_supersedes_the_earlier_state_and_expired_ones_are_pruned(e2e_client, connection):

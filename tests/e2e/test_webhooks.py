@@ -306,6 +306,21 @@ def test_the_sweep_extends_lapsing_clio_webhooks(sandbox: Sandbox, daemon: Daemo
     assert all(in_clio[int(r.clio_id)]["expires_at"] > month.replace(tzinfo=dt.timezone.utc) for r in rows)
 
 
+def test_the_sweep_gives_a_handshake_its_grace_whatever_the_clock_of_the_daemon_that_subscribed(
+    daemon: Daemon, synced, skewed_host
+) -> None:
+    """Subscribed by a daemon whose clock runs behind by more than the grace, still waiting
+    for Clio's handshake: a daemon on time, sweeping at once, leaves it be."""
+    providers = daemon.webhooks.providers
+    skewed_host(-(clio_webhooks.HANDSHAKE_GRACE + dt.timedelta(minutes=1)))
+    assert clio_webhooks.subscribe(providers.clio, Connection.get_by_id(synced.id), providers.config.webhook_url)
+    skewed_host(dt.timedelta())
+    ClioWebhook.update(secret=None).execute()  # its handshake not in yet
+    made = {r.token for r in ClioWebhook.select()}
+    clio_webhooks.sweep(providers.clio, providers.config.webhook_url)
+    assert {r.token for r in ClioWebhook.select()} == made, "the subscriptions were made again"
+
+
 def test_the_sweep_moves_subscriptions_to_a_new_webhook_url(sandbox: Sandbox, daemon: Daemon, synced) -> None:
     old = {r.token for r in ClioWebhook.select()}
     ClioWebhook.update(url="https://old.example").execute()
