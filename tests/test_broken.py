@@ -10,6 +10,7 @@ import pytest
 from billsync.daemon.http import Http
 from billsync.daemon.qbo import client as qbo_client
 from billsync.daemon.qbo.client import QboRef, QuickBooks
+from billsync.daemon.store import leases
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState, utcnow
 from billsync.daemon.sync import broken
@@ -119,3 +120,20 @@ def test_what_quickbooks_removed_reads_as_what_happened_and_its_payments_wait_fo
         LinkState.WAITING,
         "Waiting for invoice 1042 (Amy Alder), which was deleted in QuickBooks",
     )
+
+
+@pytest.mark.parametrize("off_by", [dt.timedelta(minutes=-7), dt.timedelta(minutes=7)])
+def test_the_cdc_point_is_qbos_time_whatever_this_hosts_clock_says(
+    db, qbo: QuickBooks, sandbox: Sandbox, skewed_host, off_by: dt.timedelta
+) -> None:
+    """A host minutes ahead of QBO once set the first CDC point in QBO's future, and what a
+    QBO user deleted before that moment went unseen for good."""
+    realm = sandbox.qbo_config.realm_id
+    [invoice] = seed.seed_objects(sandbox.qbo.store, realm, {"Invoice": [{"DocNumber": "CDC-1"}]}, raw=True)["Invoice"]
+    connection = leases.claim(Connection.create(name="Skewed").id, "here:1:a", landing=dt.timedelta())
+    skewed_host(off_by)
+    assert broken.detect(connection, qbo) == 0, "the first cycle: nothing synced yet"
+    Link.create(connection=connection, kind=Kind.INVOICE, clio_id="1", state=LinkState.SYNCED, qbo_id=invoice)
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{realm}/Invoice/{invoice}/delete").raise_for_status()
+    assert broken.detect(connection, qbo) == 1
+    assert Link.get().state == LinkState.BROKEN

@@ -114,6 +114,23 @@ def test_recorded_batch_keys_results_by_bid() -> None:
     assert [row["TotalAmt"] for row in results["bid4"].rows or []] == [Decimal("337.50")] * 2
 
 
+def test_qbos_time_of_an_answer_without_one_in_its_body_is_its_date_header() -> None:
+    """The clock CDC's next read starts from is QBO's, never ours, even when QBO's JSON
+    leaves its ``time`` out."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = {"CDCResponse": [{"QueryResponse": [{"Invoice": [{"Id": "7", "status": "Deleted"}]}]}]}
+        return httpx.Response(200, json=body, headers={"Date": "Tue, 29 Sep 2020 15:02:53 GMT"})
+
+    client = QuickBooks(
+        "https://qbo.test", "1", FixedTokens(), RateLimiter(), http=Http(transport=httpx.MockTransport(answer))
+    )  # type: ignore[arg-type]
+    changes = client.cdc(["Invoice"], "2020-09-28T00:00:00Z")
+    assert changes.objects["Invoice"] == [{"Id": "7", "status": "Deleted"}]
+    assert changes.as_of == datetime(2020, 9, 29, 15, 2, 53, tzinfo=timezone.utc)
+    assert client.server_time() == changes.as_of
+
+
 def test_recorded_cdc() -> None:
     client, _ = replaying("cdc-basic")
     answer = client.cdc(["Estimate", "Invoice"], datetime(2011, 10, 10, 9, tzinfo=timezone(timedelta(hours=-7))))

@@ -22,6 +22,7 @@ and throttles*): given up on earlier, it would be sent again while the first sti
 from __future__ import annotations
 
 import copy
+import email.utils
 import enum
 import hashlib
 import uuid
@@ -253,13 +254,14 @@ class QuickBooks:
             raise ValueError(f"a QBO batch holds at most {MAX_BATCH} operations, got {len(items)}")
         if len({item.bid for item in items}) != len(items):
             raise ValueError("bIds within a batch must be unique")
-        answer, tid = self._exchange(
+        answer, response = self._exchange(
             "POST",
             "batch",
             body={"BatchItemRequest": [i.to_json() for i in items]},
             requestid=requestid or uuid.uuid4().hex,
             batch=True,
         )
+        tid = intuit_tid(response)
         results: dict[str, BatchResult] = {}
         for item in answer.get("BatchItemResponse") or []:
             fault = fault_in(item, 200, tid)
@@ -279,15 +281,20 @@ class QuickBooks:
         is QBO's own clock at the answer, the right ``since`` for the next read."""
         names = list(entities)
         stamp = since.isoformat() if isinstance(since, datetime) else since
-        answer = self._call("GET", "cdc", params={"entities": ",".join(names), "changedSince": stamp})
+        answer, response = self._exchange("GET", "cdc", params={"entities": ",".join(names), "changedSince": stamp})
         changed: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         for block in answer.get("CDCResponse") or []:
-            for response in block.get("QueryResponse") or []:
-                for name, value in response.items():
+            for listed in block.get("QueryResponse") or []:
+                for name, value in listed.items():
                     if isinstance(value, list):
                         changed.setdefault(name, []).extend(value)
-        as_of = datetime.fromisoformat(answer["time"]) if answer.get("time") else None
-        return Changes(changed, as_of)
+        return Changes(changed, answered_at(answer, response))
+
+    def server_time(self) -> datetime | None:
+        """QBO's clock now, from a small read (the company's info): the time to read changes
+        from when no earlier answer gave one. Our own clock may be minutes off QBO's."""
+        answer, response = self._exchange("GET", f"companyinfo/{self.realm_id}")
+        return answered_at(answer, response)
 
     def preferences(self) -> dict[str, Any]:
         """The company's Preferences (SalesFormsPrefs.CustomTxnNumbers, OtherPrefs, …)."""
@@ -332,12 +339,12 @@ class QuickBooks:
         body: dict[str, Any] | None = None,
         requestid: str | None = None,
         batch: bool = False,
-    ) -> tuple[Any, str]:
+    ) -> tuple[Any, httpx.Response]:
         """Send (retries happen below), refresh the token on a 401 and send once more; a 403
         (fault 3100) stops the connection at once, since no refresh mends it.
 
         Returns:
-            The JSON answer and its ``intuit_tid``.
+            The JSON answer and the response it came in.
 
         Raises:
             QboFault: QBO refused or failed the request after the retry budget.
@@ -357,7 +364,7 @@ class QuickBooks:
                     self._guard()
                 yield
 
-        def send(token: str) -> tuple[Any, str]:
+        def send(token: str) -> tuple[Any, httpx.Response]:
             response = self.http.request(
                 method,
                 f"{self.base}/{path}",
@@ -372,7 +379,7 @@ class QuickBooks:
                 around=attempt,
             )
             try:
-                return parse_response(response), intuit_tid(response)
+                return parse_response(response), response
             except QboFault as fault:
                 if fault.forbidden:  # no refresh: a new token of the same grant is refused alike
                     raise AuthorizationLost("qbo", refused_company(self.realm_id, fault)) from fault
@@ -390,6 +397,18 @@ class QuickBooks:
             if fault.auth:
                 raise AuthorizationLost("qbo") from fault
             raise
+
+
+def answered_at(answer: Any, response: httpx.Response) -> datetime | None:
+    """QBO's clock when it answered: the ``time`` its JSON answers carry (every recorded
+    answer in ../shared/fixtures/qbo-recorded has one), else the ``Date`` header, which
+    every origin server with a clock sends (RFC 9110 §6.6.1); None without either."""
+    if isinstance(answer, dict) and isinstance(answer.get("time"), str):
+        return datetime.fromisoformat(answer["time"])
+    try:
+        return email.utils.parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _unguarded() -> None:

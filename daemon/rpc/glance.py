@@ -98,7 +98,7 @@ class QboGlance:
         as each glance moves its own point on to QBO's time of the answer.
         """
         since = max(filter(None, [connection.cdc_since, self._looked.get(connection.id)]), default=None)
-        if since is None or utcnow() - since > broken.CDC_MAX_AGE - broken.SKEW:
+        if broken.too_old(since):
             return False
         answered, as_of = broken.changes(qbo, since)
         if as_of is not None:

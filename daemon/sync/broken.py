@@ -6,6 +6,10 @@ allows (30 days), or an entity's changes alone exceed the 1,000 objects CDC answ
 verification scan lists the entity's current ids instead (one request per 1,000
 objects, rarely: after a large initial sync).
 
+The CDC point is QBO's time, never ours: the time of the last CDC answer, or of an
+answer taken before a scan began. A host whose clock ran ahead of QBO's would otherwise
+set it in QBO's future, and every deletion until then would go unseen for good.
+
 A broken link keeps its QBO id (an inactive customer is reactivated by a re-sync; a
 deleted invoice is created again), and the payments applied to a broken invoice wait
 for it, so that re-syncing the invoice re-links them instead of creating them again.
@@ -27,25 +31,27 @@ from billsync.daemon.store.models import Connection, Kind, Link, LinkState, utcn
 from billsync.daemon.sync.planner import KIND_ENTITY
 
 CDC_MAX_AGE = dt.timedelta(days=30)
+#: A CDC point this much short of CDC's limit is old enough to scan for instead: the point
+#: is QBO's time, and this host's clock, which tells its age, may be off by minutes.
+CDC_MARGIN = dt.timedelta(days=1)
 CDC_MAX_OBJECTS = 1000
 #: The next read starts this much before QBO's time of the last answer (its timestamps
-#: are to the millisecond); when only our own clock is known, by the larger margin.
+#: are to the millisecond).
 GRAIN = dt.timedelta(seconds=1)
-SKEW = dt.timedelta(minutes=2)
 ENTITY_KIND = {entity: kind for kind, entity in KIND_ENTITY.items()}
 
 
 def detect(connection: Connection, qbo: QuickBooks) -> int:
     """Marks broken every synced link whose QBO object is gone or inactive; returns how many."""
     since = connection.cdc_since
-    next_since = utcnow() - SKEW
     found: dict[QboRef, str] = {}
-    if since is None or utcnow() - since > CDC_MAX_AGE - SKEW:
+    if too_old(since):
+        # QBO's time before the scan: what is deleted while it reads is the next read's.
+        next_since = _naive(qbo.server_time())
         if Link.select().where(Link.connection == connection, Link.state == LinkState.SYNCED).exists():
             found = scan(connection, qbo, KIND_ENTITY.values())
     else:
-        answered, as_of = changes(qbo, since)
-        next_since = as_of - GRAIN if as_of else next_since
+        answered, next_since = changes(qbo, since)
         for entity, objects in answered.items():
             if objects is None:
                 found.update(scan(connection, qbo, [entity]))
@@ -54,9 +60,16 @@ def detect(connection: Connection, qbo: QuickBooks) -> int:
                 # What happened, not when: the link's own time and "Failing since" say that.
                 if what := removed(entity, obj):
                     found[QboRef(entity, str(obj["Id"]))] = what
+    # Without QBO's time (an answer that gave none), the point stays: the next read covers more.
+    next_since = next_since - GRAIN if next_since else since
     broken = mark_broken(connection, found, cdc_since=next_since)
     connection.cdc_since = next_since
     return broken
+
+
+def too_old(since: dt.datetime | None) -> bool:
+    """Whether CDC may no longer answer from the point ``since`` (or there is none yet)."""
+    return since is None or utcnow() - since > CDC_MAX_AGE - CDC_MARGIN
 
 
 def changes(qbo: QuickBooks, since: dt.datetime) -> tuple[dict[str, list[dict] | None], dt.datetime | None]:
@@ -69,11 +82,16 @@ def changes(qbo: QuickBooks, since: dt.datetime) -> tuple[dict[str, list[dict] |
     """
     stamp = since.replace(tzinfo=dt.timezone.utc)
     answer = qbo.cdc(ENTITY_KIND, stamp)
-    as_of = answer.as_of.astimezone(dt.timezone.utc).replace(tzinfo=None) if answer.as_of else None
+    as_of = _naive(answer.as_of)
     if sum(len(objects) for objects in answer.objects.values()) < CDC_MAX_OBJECTS:
         return dict(answer.objects), as_of
     alone = {entity: qbo.cdc([entity], stamp).objects[entity] for entity in ENTITY_KIND}
     return {entity: objects if len(objects) < CDC_MAX_OBJECTS else None for entity, objects in alone.items()}, as_of
+
+
+def _naive(moment: dt.datetime | None) -> dt.datetime | None:
+    """A time of QBO's as naive UTC, like every time stored here."""
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment else None
 
 
 def removed(entity: str, obj: dict) -> str:
