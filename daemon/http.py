@@ -130,18 +130,27 @@ class Http:
 
 
 def retry_after(response: httpx.Response, cap: float) -> float | None:
-    """Seconds the server asked us to wait (delta-seconds or an HTTP date), capped; None if absent."""
+    """Seconds the server asked us to wait (delta-seconds or an HTTP date), capped; None if absent.
+
+    An HTTP date is on the server's clock, so it is counted from the answer's own ``Date``
+    (RFC 9110 §10.2.3 and §6.6.1), or from ours when the answer has none.
+    """
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
     try:
         seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if email.utils.parsedate_tz(value) else None
-        if parsed is None:
+        until, now = _http_date(value), _http_date(response.headers.get("Date", ""))
+        if until is None:
             return None
-        seconds = parsed.timestamp() - time.time()
+        seconds = until - (now if now is not None else time.time())
     return min(cap, max(0.0, seconds))
+
+
+def _http_date(value: str) -> float | None:
+    """An HTTP date as epoch seconds; None if it is not one."""
+    return email.utils.parsedate_to_datetime(value).timestamp() if email.utils.parsedate_tz(value) else None
 
 
 _TOKENISH = re.compile(r"(?i)(bearer\s+|token(?:\s+(?:expired|invalid))?\s*[:=]\s*)[\w.~+/=-]{8,}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -67,6 +68,22 @@ def test_pacing_avoids_the_rate_limit(harness: Harness, sandbox: Sandbox) -> Non
         harness.clio.who_am_i()
     assert harness.statuses() == {200: 25}
     assert harness.paced, "the client slowed down as the window ran out"
+
+
+@pytest.mark.parametrize("ours_off_by", [-420.0, 420.0])
+def test_pacing_reads_the_window_on_clios_clock(harness: Harness, sandbox: Sandbox, ours_off_by: float) -> None:
+    """``X-RateLimit-Reset`` is a time on Clio's clock: with ours minutes off, what remains of
+    a window (a second at scale 60) is still a second, not minutes, nor nothing."""
+    admin(sandbox, "PATCH", "/config", json={"rate_limit_per_minute": 10})
+    admin(sandbox, "DELETE", "/requests")
+    harness.clio.clock = lambda: time.time() + ours_off_by
+    paced: list[float] = []
+    harness.clio.sleep = lambda seconds: (paced.append(seconds), time.sleep(min(seconds, 2.0)))  # type: ignore[func-returns-value]
+    for _ in range(25):
+        harness.clio.who_am_i()
+    assert harness.statuses() == {200: 25}
+    # The window's end is a whole second, the Date header's too: two seconds at most are left.
+    assert paced and max(paced) <= 2.0
 
 
 @pytest.mark.parametrize(

@@ -122,6 +122,15 @@ def test_retry_after_accepts_an_http_date() -> None:
     assert retry_after(httpx.Response(429), 60.0) is None
 
 
+@pytest.mark.parametrize("ours_off_by", [-420, 420])
+def test_an_http_date_to_retry_after_is_counted_on_the_servers_clock(ours_off_by: int) -> None:
+    """A server whose clock is minutes off ours asks for 20 s: 20 s it is, not 20 s ± minutes."""
+    theirs = time.time() - ours_off_by
+    stamp = lambda t: time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(t))  # noqa: E731
+    answer = httpx.Response(429, headers={"Date": stamp(theirs), "Retry-After": stamp(theirs + 20)})
+    assert retry_after(answer, 600.0) == 20
+
+
 def test_scrub_removes_tokens() -> None:
     text = "Token expired: AB01601390262kxzxOlnHYdhtEVRXISU7piPqQrCmmbDN35Yjd; header Bearer eyJhbGciOi.x.y; s3cr3t!"
     cleaned = scrub(text, secrets=("s3cr3t!",))

@@ -1,10 +1,12 @@
 """The Clio API v4 client: who am I, cursor-paged listings, single records.
 
 Clio allows about 50 requests a minute per token and says how many are left in
-``X-RateLimit-Remaining`` (until the unix time in ``X-RateLimit-Reset``). Running into
-the limit costs a 429 and its ``Retry-After`` wait, so the client spreads the last few
-requests of a window over what remains of it instead; a 429 that still happens is
-retried by :mod:`billsync.daemon.http`. Money comes back as Decimal.
+``X-RateLimit-Remaining`` (until the unix time in ``X-RateLimit-Reset``, on Clio's clock,
+docs.developers.clio.com/api-docs/rate-limits: what remains of the window is reckoned
+from the answer's ``Date``, not from our clock). Running into the limit costs a 429 and
+its ``Retry-After`` wait, so the client spreads the last few requests of a window over
+what remains of it instead; a 429 that still happens is retried by
+:mod:`billsync.daemon.http`. Money comes back as Decimal.
 """
 
 from __future__ import annotations
@@ -164,9 +166,10 @@ class Clio:
                 json=body,
                 headers={"Accept": "application/json", "Authorization": f"Bearer {token}"},
             )
-            self._note_limits(response)
+            answered = _server_time(response, sent)
+            self._note_limits(response, answered)
             if response.status_code != 401:
-                return self._parse(response, token), _server_time(response, sent)
+                return self._parse(response, token), answered
             token = self.tokens.refreshed(token)
         raise AuthorizationLost("clio")
 
@@ -193,8 +196,9 @@ class Clio:
         if delay > 0:
             self.sleep(delay)
 
-    def _note_limits(self, response: httpx.Response) -> None:
-        """Spread the window's remaining requests evenly over the time left of it."""
+    def _note_limits(self, response: httpx.Response, answered: datetime) -> None:
+        """Spread the window's remaining requests evenly over the time left of it, from
+        ``answered`` (Clio's clock) to the window's end."""
         headers = response.headers
         try:
             limit = int(headers["X-RateLimit-Limit"])
@@ -202,12 +206,11 @@ class Clio:
             reset = float(headers["X-RateLimit-Reset"])
         except (KeyError, ValueError):
             return
-        now = self.clock()
         gap = 0.0
         if remaining < max(1, limit * PACE_BELOW):
-            gap = max(0.0, reset - now) / max(1, remaining)
+            gap = max(0.0, reset - answered.timestamp()) / max(1, remaining)
         with self._pace_lock:
-            self._not_before = now + gap
+            self._not_before = self.clock() + gap
 
 
 def _server_time(response: httpx.Response, sent: float) -> datetime:
