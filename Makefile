@@ -14,11 +14,13 @@ $(BIN)/billsync: setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,demo]'
 	touch $@
 
-# Debian packages the tests use: PostgreSQL (throwaway clusters) and Chromium (browser tests).
+# Debian packages the tests use: PostgreSQL (throwaway clusters), Chromium (browser tests) and
+# faketime (daemons whose clocks are minutes off).
 system-deps:
-	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
+	  command -v faketime >/dev/null || \
 	  { [ "$$(id -u)" = 0 ] && SUDO= || SUDO=sudo; \
-	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium postgresql >/dev/null; }
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium postgresql faketime >/dev/null; }
 
 demo: $(BIN)/billsync
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho -e demo.env start

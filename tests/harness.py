@@ -10,6 +10,7 @@ stay independent of billsync.
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 import sys
@@ -164,6 +165,39 @@ def reset_request_counts(box: Sandbox) -> None:
     httpx.delete(f"{box.clio_url}/_sandbox/requests").raise_for_status()
 
 
+#: libfaketime (Debian's ``faketime`` package). Not its build for programs with threads
+#: (libfaketimeMT), which now and then leaves a Python process deaf to SIGTERM; a fixed
+#: offset needs none of the state that build guards.
+LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+#: ``python -m billsync`` for a daemon under libfaketime. Python 3.11's ``time.sleep`` waits
+#: with ``clock_nanosleep`` on the monotonic clock, which libfaketime 0.9.10 (Debian 12) makes
+#: fail with EINVAL when told to leave that clock alone (wolfcw/libfaketime issue #426); a
+#: wait on an event that is never set reads the same clock and works.
+SLEEP_ON_AN_EVENT = (
+    "import runpy, threading, time; "
+    "time.sleep = lambda seconds, never=threading.Event(): never.wait(seconds) and None; "
+    "runpy.run_module('billsync', run_name='__main__')"
+)
+
+
+def skewed(env: Mapping[str, str], offset: str) -> dict[str, str]:
+    """``env`` for a daemon whose clock is ``offset`` off ("+7m", "-7m": libfaketime's
+    syntax), as on a host whose clock drifted (:func:`start_daemon` starts it so). Only the
+    time of day is off: the monotonic clock, which timeouts and waits read, and file times
+    are left alone."""
+    if not os.path.exists(LIBFAKETIME):
+        raise RuntimeError("libfaketime is not installed: apt-get install faketime")
+    return {
+        **env,
+        "LD_PRELOAD": LIBFAKETIME,
+        "FAKETIME": offset,
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "NO_FAKE_STAT": "1",
+    }
+
+
 def migrate(env: Mapping[str, str]) -> None:
     """Runs ``billsync migrate`` for a daemon subprocess's database."""
     subprocess.run([sys.executable, "-m", "billsync", "migrate"], env=dict(env), check=True, capture_output=True)
@@ -176,7 +210,8 @@ def start_daemon(env: Mapping[str, str], startup: float = PATIENCE, *, log: IO[s
     child cannot tell its parent which port it bound. Its log goes to ``log`` if given,
     else where the caller's does (pytest shows it beside a failure).
     """
-    process = subprocess.Popen([sys.executable, "-m", "billsync", "daemon"], env=dict(env), stderr=log)
+    python = ["-c", SLEEP_ON_AN_EVENT] if "FAKETIME" in env else ["-m", "billsync"]
+    process = subprocess.Popen([sys.executable, *python, "daemon"], env=dict(env), stderr=log)
     with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"], timeout=2) as client:
         deadline = time.monotonic() + startup
         while True:
