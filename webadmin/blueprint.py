@@ -21,7 +21,7 @@ bp = Blueprint("billsync", __name__, template_folder="templates", static_folder=
 bp.teardown_app_request(gateway.close_client)
 bp.after_request(headers.secure_headers)
 
-for _name in ("word", "time_tag", "words", "count", "event_label", "who"):
+for _name in ("word", "time_tag", "words", "count", "event_label", "who", "unbroken"):
     bp.add_app_template_filter(getattr(present, _name), f"billsync_{_name}")
 
 

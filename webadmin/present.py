@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from billsync import words as shared
 from billsync.v1 import billsync_pb2 as pb
@@ -67,6 +67,12 @@ FAULT_SENTENCES = {
 #: What the link to the QuickBooks document a refusal names (``Link.conflict_url``) says.
 CONFLICT_LINKS = {"6140": "Open the invoice that already has this number"}
 FAULT = re.compile(r"\(?QuickBooks error (?P<code>\w+): (?P<message>[^—(\[]*)(?P<rest>.*)", re.S)
+#: A word a line must not break inside: one holding a digit (a bill number like
+#: CLIO-2023-LITIGATION-000002, an amount, a date), with the currency code before an amount,
+#: or a word of a short prefix and a hyphen ("re-sync", "e-mail").
+UNBROKEN = re.compile(r"(?:\(?[A-Z]{3} )?\S*\d\S*|\b[A-Za-z]{1,2}-[A-Za-z]+\b\S*")
+#: Longer than this, such a word is rather a URL or a code, which may break where it must.
+UNBROKEN_MAX = 40
 
 
 def word(enum: Any, value: int) -> str:
@@ -122,6 +128,18 @@ def time_tag(ts: Timestamp | None, zone: str = "", empty: str = "—") -> Markup
         return empty
     iso = ts.ToDatetime(tzinfo=dt.timezone.utc).isoformat().replace("+00:00", "Z")
     return Markup('<time datetime="{}"{}>{}</time>').format(iso, Markup("" if zone else " data-local"), when(ts, zone))
+
+
+def unbroken(text: str) -> Markup:
+    """``text`` escaped, each bill number and each amount with its currency in a span that
+    never breaks across lines ("CLIO-2023-/LITIGATION-000002", "(USD / 75.00)" never)."""
+    parts, last = [], 0
+    for found in UNBROKEN.finditer(text):
+        if len(found.group()) > UNBROKEN_MAX:
+            continue
+        parts += [escape(text[last : found.start()]), Markup('<span class="keep">{}</span>').format(found.group())]
+        last = found.end()
+    return Markup("").join([*parts, escape(text[last:])])
 
 
 def failing_since(link: pb.Link) -> Timestamp | None:

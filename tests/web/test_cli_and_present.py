@@ -197,3 +197,15 @@ def test_the_activity_log_names_the_person_and_says_each_event_in_words():
     assert present.event_label("link.resync") == "Re-sync asked for"
     assert present.event_label("connection.purged") == "Purged"
     assert present.event_label("webhooks.paused") == "Webhooks paused", "a type not known yet reads as words"
+
+
+def test_bill_numbers_and_amounts_never_break_across_lines():
+    keep = '<span class="keep">{}</span>'.format
+    assert present.unbroken("Invoice CLIO-2023-LITIGATION-000002 (Amy & Co)") == (
+        f"Invoice {keep('CLIO-2023-LITIGATION-000002')} (Amy &amp; Co)"
+    )
+    assert present.unbroken("Credit note CN-1 (USD 1,075.00)") == f"Credit note {keep('CN-1')} {keep('(USD 1,075.00)')}"
+    assert present.unbroken("Deleted; re-sync to create it") == f"Deleted; {keep('re-sync')} to create it"
+    url = "https://hooks.example/billsync/0123456789/abcdefghijklmnopqrstuvwxyz"
+    assert present.unbroken(f"Alerts to {url}") == f"Alerts to {url}"  # a URL may break where it must
+    assert present.unbroken("<b>1</b>") == keep("&lt;b&gt;1&lt;/b&gt;")
