@@ -77,7 +77,7 @@ ERROR_PAGES = {
     400: ("This page cannot be shown", "Something in its address is not right: a filter, a date, or a page link."),
     403: ("Not allowed", "You may not do this. Ask an administrator for access."),
     404: ("Not found", "There is no such page, or no such connection among those you administer."),
-    405: ("Not found", "There is no such page."),
+    405: ("This page cannot be opened", "This address is a button's, not a page: go back and use the button."),
     502: ("This page cannot be shown", ""),
     503: ("The billsync daemon is unavailable", ""),
 }

@@ -44,6 +44,7 @@ def connection(connection_id: int) -> Any:
         "billsync/connection.html",
         status=status,
         c=status.connection,
+        purged=None if status.counts else last_purge(connection_id),
         counts=present.count_table(status.counts),
         summary=present.status_summary(status),
         action=ActionForm(),
@@ -51,6 +52,17 @@ def connection(connection_id: int) -> Any:
         resync=ResyncForm(),
         poll_seconds=current_app.config["BILLSYNC_POLL_SECONDS"],
     )
+
+
+def last_purge(connection_id: int) -> pb.Event | None:
+    """The connection's latest purge, if any: asked only when it has no links, to say
+    what the purge left instead of "nothing synced yet"."""
+    found = (
+        gateway.client()
+        .list_events(connection_id, page_size=1, newest_first=True, type_prefix="connection.purged")
+        .events
+    )
+    return found[0] if found else None
 
 
 @bp.route("/connections/<int:connection_id>/status.json")
@@ -82,6 +94,7 @@ def links(connection_id: int) -> Any:
         "billsync/links.html",
         status=status,
         c=status.connection,
+        purged=None if status.counts else last_purge(connection_id),
         page=page,
         kind=kind,
         state=state,
@@ -128,5 +141,6 @@ def events(connection_id: int) -> Any:
         page=page,
         family=family,
         filtered=bool(family or since or until),
+        backwards=bool(since and until and until < since),
         first=not request.args.get("page"),
     )

@@ -73,6 +73,8 @@ FAULT = re.compile(r"\(?QuickBooks error (?P<code>\w+): (?P<message>[^—(\[]*)(
 UNBROKEN = re.compile(r"(?:\(?[A-Z]{3} )?\S*\d\S*|\b[A-Za-z]{1,2}-[A-Za-z]+\b\S*")
 #: Longer than this, such a word is rather a URL or a code, which may break where it must.
 UNBROKEN_MAX = 40
+#: The first number in the activity log's line for a purge: how many items it forgot.
+FIRST_NUMBER = re.compile(r"\d[\d,]*")
 
 
 def word(enum: Any, value: int) -> str:
@@ -245,6 +247,8 @@ def next_run(status: pb.StatusResponse) -> Markup | str:
     """When the next run starts, as a person can act on it: never a time already past."""
     if status.connection.state != pb.CONNECTION_STATE_CONNECTED:
         return "None until both Clio and QuickBooks are connected"
+    if status.HasField("current_run"):
+        return "After this run"
     if status.run_due or not status.HasField("next_run_at"):
         return "Due now"
     at = status.next_run_at.ToDatetime(tzinfo=dt.timezone.utc)
@@ -274,6 +278,20 @@ def zone(status: pb.StatusResponse) -> str:
 def ended(run: pb.Run) -> Timestamp:
     """When a run finished, or started if it never did."""
     return run.finished_at if run.HasField("finished_at") else run.started_at
+
+
+def purge_note(event: pb.Event) -> str:
+    """What a purge left, for a connection whose links are gone: "billsync forgot 625
+    items" (the number from the activity log's line for it), so an empty table under a
+    finished run does not read as "nothing synced yet"."""
+    found = FIRST_NUMBER.search(event.message)
+    if not found:
+        return event.message
+    n = int(found.group().replace(",", ""))
+    if not n:
+        return "billsync had synced nothing yet, so there was nothing to forget."
+    items = f"{n:,} item{'' if n == 1 else 's'}"
+    return f"billsync forgot the {items} it had synced; nothing was deleted in QuickBooks or Clio."
 
 
 def access_refused(c: pb.Connection) -> bool:

@@ -260,7 +260,7 @@ def test_the_activity_log_pages_and_filters_by_kind_and_date(site, page):
             ],
             ["Sync now", "Change it for me", "Due now"],
         ),
-        ("syncing", ["Connected", "Connected"], ["Running", "120 / 480", "Sync now"], ["Connect Clio"]),
+        ("syncing", ["Connected", "Connected"], ["Running", "120 / 480", "Sync now", "After this run"], ["Due now"]),
         (
             "revoked",
             ["Not connected", "Not connected"],
@@ -269,11 +269,22 @@ def test_the_activity_log_pages_and_filters_by_kind_and_date(site, page):
                 "billsync keeps what it knows of the items it synced",
                 "Revoke and Purge",
                 "Connect Clio",
+                "Re-sync is offered again",
             ],
-            ["Re-sync", "Sync now"],
+            ["Sync now", "Re-sync all"],
         ),
-        ("purged", ["Not connected", "Not connected"], ["Access revoked", "Nothing synced yet."], ["Re-sync all"]),
-        ("new", ["Not connected", "Not connected"], ["Needs connecting", "Connect QuickBooks Online"], ["Sync now"]),
+        (
+            "purged",
+            ["Not connected", "Not connected"],
+            ["Access revoked", "billsync forgot the 625 items it had synced"],
+            ["Nothing synced yet.", "Stop syncing"],
+        ),
+        (
+            "new",
+            ["Not connected", "Not connected"],
+            ["Needs connecting", "Connect QuickBooks Online"],
+            ["Sync now", "Stop syncing"],
+        ),
     ],
 )
 def test_each_state_of_a_connection_reads_true(site, page, state, sides, sees, lacks):

@@ -209,3 +209,21 @@ def test_bill_numbers_and_amounts_never_break_across_lines():
     url = "https://hooks.example/billsync/0123456789/abcdefghijklmnopqrstuvwxyz"
     assert present.unbroken(f"Alerts to {url}") == f"Alerts to {url}"  # a URL may break where it must
     assert present.unbroken("<b>1</b>") == keep("&lt;b&gt;1&lt;/b&gt;")
+
+
+def test_a_running_sync_is_never_beside_a_next_run_due_now():
+    connected = pb.Connection(state=pb.CONNECTION_STATE_CONNECTED)
+    running = pb.StatusResponse(connection=connected, current_run=pb.Run(id=1), run_due=True)
+    assert present.next_run(running) == "After this run"
+    assert present.next_run(pb.StatusResponse(connection=connected, run_due=True)) == "Due now"
+
+
+def test_a_purge_says_what_it_forgot():
+    said = pb.Event(message="Purged 1,625 links and every watermark; nothing was deleted in QuickBooks")
+    assert present.purge_note(said) == (
+        "billsync forgot the 1,625 items it had synced; nothing was deleted in QuickBooks or Clio."
+    )
+    assert present.purge_note(pb.Event(message="Purged 0 links")) == (
+        "billsync had synced nothing yet, so there was nothing to forget."
+    )
+    assert present.purge_note(pb.Event(message="Links forgotten")) == "Links forgotten"
