@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench system-deps
+.PHONY: demo test bench screenshots system-deps
 
 $(BIN)/billsync: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(BIN)/billsync system-deps
 	$(BIN)/python -m tests.audit
 	$(BIN)/pytest $(PYTEST_ARGS)
 	BILLSYNC_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_ARGS)
+
+# Renews the screenshots kept in tests/screenshots/ (the tests leave theirs in
+# tests/screenshots/latest/ otherwise): look at each, as its README.md says, then commit them.
+screenshots: $(BIN)/billsync system-deps
+	BILLSYNC_SCREENSHOTS=$(CURDIR)/tests/screenshots $(BIN)/pytest tests/web $(PYTEST_ARGS)
 
 bench: $(BIN)/billsync
 	$(BIN)/python -m bench

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,10 +22,14 @@ import pytest
 from billsync.daemon.rpc.client import DaemonClient
 from billsync.sandbox.qbo.config import QBOConfig
 from billsync.v1 import billsync_pb2 as pb
+from billsync.webadmin import present
+from billsync.webadmin.standalone import create_app
+from billsync.webadmin.users import UserStore
 from tests import harness
 from tests.e2e.conftest import TIME_SCALE
 from tests.postgres import free_port
 from tests.test_cli import billsync
+from tests.web.conftest import PASSWORD, log_in
 
 BILLS = 30
 #: What QBO calls each kind of item billsync writes.
@@ -98,7 +103,23 @@ def counts(client: DaemonClient, connection_id: int) -> dict[tuple[int, int], in
     return {(c.kind, c.state): c.count for c in client.status(connection_id).counts if c.count}
 
 
-def test_a_restarted_demo_keeps_billsync_and_both_emulators_in_step(emulators, demo_env):
+def in_quickbooks(env: dict[str, str], web_dir: Path, connection_id: int) -> dict[int, int]:
+    """What the panel's Bill Syncing page reads in its "In QuickBooks" column, per kind."""
+    UserStore(web_dir).set_password("alice", PASSWORD)
+    app = create_app(
+        web_dir,
+        BILLSYNC_DAEMON_ADDRESS=env["BILLSYNC_ADDRESS"],
+        BILLSYNC_API_TOKEN=env["BILLSYNC_API_TOKEN"],
+        BILLSYNC_SECURE_COOKIES=False,
+    )
+    panel = app.test_client()
+    log_in(panel)
+    page = panel.get(f"/connections/{connection_id}").get_data(as_text=True)
+    cells = re.findall(r'kind=(\w+)&amp;state=synced">([\d,]+)</a>', page)
+    return {present.from_word(pb.Kind, kind): int(n.replace(",", "")) for kind, n in cells}
+
+
+def test_a_restarted_demo_keeps_billsync_and_both_emulators_in_step(emulators, demo_env, tmp_path):
     with daemon(demo_env) as client:
         harness.make_ready(emulators)
         connection = harness.connect(client)
@@ -110,8 +131,11 @@ def test_a_restarted_demo_keeps_billsync_and_both_emulators_in_step(emulators, d
     with daemon(demo_env) as client:
         assert harness.sync(client, connection.id).state == pb.RUN_STATE_SUCCEEDED, "both tokens survived"
         assert counts(client, connection.id) == before
+        shown = in_quickbooks(demo_env, tmp_path / "web", connection.id)
         for kind, entity in ENTITIES.items():
-            assert before[kind, pb.LINK_STATE_SYNCED] == len(harness.qbo_objects(emulators, entity)), entity
+            in_qbo = len(harness.qbo_objects(emulators, entity))
+            assert before[kind, pb.LINK_STATE_SYNCED] == in_qbo, entity
+            assert shown[kind] == in_qbo, f"the panel's {entity} count"
         client.resync(connection.id, all_problems=True)
         assert counts(client, connection.id) == before, "Re-sync all finds nothing gone from QBO"
 

@@ -3,9 +3,9 @@
 Syncing 5,000 bills through the emulators takes minutes; the panel only reads what the
 daemon stored, so the rows a long life of syncing leaves behind are written here in a
 few bulk inserts instead: thousands of links in every state, hundreds of problems with
-QuickBooks' own faults, a month of activity, and one small connection in each state a
-connection can be in. The link counts are kept by the database's own triggers, as in
-production.
+QuickBooks' own faults, a month of activity, an alert recipient, and one small connection
+in each state a connection can be in. The link counts are kept by the database's own
+triggers, as in production.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from billsync import words
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store.db import database
-from billsync.daemon.store.models import Connection, Event, Link, Run, utcnow
+from billsync.daemon.store.models import AlertSubscription, Connection, Event, Link, Run, utcnow
 from billsync.daemon.sync import planner
 from billsync.daemon.sync.scheduler import run_message
 from billsync.daemon.sync.writer import BROKEN_REASON
@@ -47,6 +47,14 @@ DUPLICATE_NAME = (
 BROKEN = BROKEN_REASON
 #: How the activity log records a person acting through the panel's token.
 ALICE = "alice via token 2 (panel)"
+TOO_LONG = "Bill number '{number}' has 27 characters; QuickBooks allows at most 21. Shorten it in Clio, then re-sync"
+#: The bill number of the invoices removed in QuickBooks: long, and full of hyphens a line could break at.
+LONG_NUMBER = "CLIO-2023-LITIGATION-{n:06d}"
+#: QuickBooks' settings with only the recommended one off: nothing is held.
+RECOMMENDED_ONLY = {
+    "SalesFormsPrefs": {"CustomTxnNumbers": True, "AutoApplyCredit": True},
+    "OtherPrefs": {"NameValue": [{"Name": "WarnDuplicateBillNumber", "Value": "true"}]},
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class Firm:
 
     big: int
     expired: int
+    half: int
+    recommended: int
     syncing: int
     revoked: int
     purged: int
@@ -103,10 +113,13 @@ def link_rows(connection_id: int, at: dt.datetime) -> list[dict]:
         label = planner.bill_label({"id": n, "number": str(number), "client": {"id": n % 1199, "name": name}})
         if n < 120:
             add("invoice", n, label, "failed", reason=DUPLICATE_NUMBER.format(n=number), error_code="6140")
+        elif n < 140:
+            long = LONG_NUMBER.format(n=n)
+            add("invoice", n, f"Invoice {long} ({name})", "failed", reason=TOO_LONG.format(number=long), qbo_id=None)
         elif n < 200:
             add("invoice", n, label, "failed", reason=VALIDATION.format(n=number), error_code="6000")
         elif n < 280:
-            add("invoice", n, label, "broken", reason=BROKEN)
+            add("invoice", n, f"Invoice {LONG_NUMBER.format(n=n)} ({name})", "broken", reason=BROKEN)
         elif n < 540:
             add("invoice", n, label, "waiting", reason=qbo_settings.HELD_REASON, depends_on="settings:qbo")
         elif n < 600:
@@ -150,6 +163,23 @@ def allocation(n: int, names: list[str]) -> dict:
 def payment_label(n: int) -> str:
     """The label the daemon gives the payment on bill ``10001 + n``."""
     return planner.allocation_label(allocation(n, clients(1200)), "USD")
+
+
+def small_links(connection_id: int, synced: int, failed: int = 0) -> list[dict]:
+    """A small connection's invoices: ``synced`` in QuickBooks, then ``failed``."""
+    return [
+        {
+            "connection": connection_id,
+            "kind": "invoice",
+            "clio_id": str(n),
+            "label": f"Invoice {500 + n} (Amy Alder)",
+            "state": "synced" if n < synced else "failed",
+            "qbo_id": str(n + 1),
+            "reason": "" if n < synced else VALIDATION.format(n=500 + n),
+            "error_code": "" if n < synced else "6000",
+        }
+        for n in range(synced + failed)
+    ]
 
 
 def event_rows(connection_id: int) -> list[dict]:
@@ -212,6 +242,13 @@ def build() -> Firm:
             "invoice": {"done": 300, "total": 300, "created": 0, "updated": 0, "failed": 12},
         }
         Run.create(connection=big, trigger="schedule", state="succeeded", progress=progress, finished_at=now)
+        AlertSubscription.create(
+            connection=big,
+            channel="email",
+            target="books@hartley-finch.example",
+            conditions=["needs_authorization", "action_required", "items_failed"],
+            digest=True,
+        )
 
         expired = Connection.create(
             name="Expired Access LLP",
@@ -224,6 +261,7 @@ def build() -> Firm:
             qbo_checks=qbo_settings.read_checks({"SalesFormsPrefs": {"CustomTxnNumbers": True}}),
             next_run_at=now - dt.timedelta(hours=3),
         )
+        Link.insert_many(small_links(expired.id, synced=40, failed=2)).execute()
         Run.create(
             connection=expired,
             trigger="schedule",
@@ -231,14 +269,36 @@ def build() -> Firm:
             error="QuickBooks access was revoked or expired; authorize again",
             finished_at=now - dt.timedelta(hours=3),
         )
+        half = Connection.create(name="Half Connected LLP", clio_account="Half Connected", clio_tokens=TOKENS)
+        recommended = Connection.create(
+            name="Recommended Only LLP",
+            state="connected",
+            clio_account="Recommended Only",
+            clio_tokens=TOKENS,
+            qbo_realm_id="5511207",
+            qbo_company_name="Recommended Only LLP",
+            qbo_tokens=TOKENS,
+            qbo_checks=qbo_settings.read_checks(RECOMMENDED_ONLY),
+            next_run_at=later,
+        )
+        Link.insert_many(small_links(recommended.id, synced=25)).execute()
+        Run.create(
+            connection=recommended,
+            trigger="schedule",
+            state="succeeded",
+            progress={"invoice": {"done": 25, "total": 25, "created": 25, "updated": 0, "failed": 0}},
+            finished_at=now,
+        )
         syncing = Connection.create(
             name="Syncing Now LLP",
             state="connected",
+            clio_account="Syncing Now",
             clio_tokens=TOKENS,
             qbo_tokens=TOKENS,
             qbo_company_name="Syncing Now LLP",
             next_run_at=later,
         )
+        Link.insert_many(small_links(syncing.id, synced=120)).execute()
         Run.create(
             connection=syncing,
             trigger="sync",
@@ -260,12 +320,21 @@ def build() -> Firm:
             ]
         ).execute()
         purged = Connection.create(name="Purged Firm", state="revoked", qbo_company_name="Purged Firm Co")
+        Run.create(
+            connection=purged,
+            trigger="schedule",
+            state="succeeded",
+            progress={"invoice": {"done": 625, "total": 625, "created": 0, "updated": 3, "failed": 0}},
+            finished_at=now - dt.timedelta(hours=1),
+        )
         Event.create(connection=purged, type="connection.purged", actor=ALICE, message=words.forgotten(625))
         new = Connection.create(name="New Firm")
     problems = sum(1 for r in rows if r["state"] in ("failed", "broken"))
     return Firm(
         big=big.id,
         expired=expired.id,
+        half=half.id,
+        recommended=recommended.id,
         syncing=syncing.id,
         revoked=revoked.id,
         purged=purged.id,

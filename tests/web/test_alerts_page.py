@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.inboxes import webhook_inbox  # noqa: F401 - a fixture
 from tests.web.conftest import screenshot
+from tests.web.layout import laid_out_well
 from tests.web.test_browser import log_in
 
 
@@ -31,7 +32,8 @@ def test_an_admin_adds_tests_and_removes_an_alert_recipient(web_app, serve, brow
     secret = re.search(r"webhook: (\S+) —", shown.inner_text()).group(1)
     row = alerts.locator("tr", has_text=webhook_inbox.url)
     expect(row).to_contain_text("Action required: a QuickBooks setting is off; Syncs keep failing")
-    screenshot(page, "alerts-01-added")
+    laid_out_well(page)
+    screenshot(page, "a01-alerts-added", focus=alerts)
 
     row.get_by_role("button", name="Send a test").click()
     expect(page.get_by_text("Test alert delivered.")).to_be_visible()
@@ -43,7 +45,8 @@ def test_an_admin_adds_tests_and_removes_an_alert_recipient(web_app, serve, brow
     page.fill("#target", "books@firm.test")
     alerts.get_by_role("button", name="Add recipient").click()
     expect(page.get_by_text("set BILLSYNC_SMTP_HOST and BILLSYNC_SMTP_FROM")).to_be_visible()
-    screenshot(page, "alerts-02-no-smtp")
+    laid_out_well(page)
+    screenshot(page, "a02-alerts-no-smtp")
 
     alerts.locator("tr", has_text=webhook_inbox.url).get_by_role("button", name="Remove").click()
     expect(page.get_by_text("Alert recipient removed.")).to_be_visible()

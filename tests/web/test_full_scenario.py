@@ -26,6 +26,7 @@ from billsync.webadmin.standalone import create_app
 from billsync.webadmin.users import UserStore
 from tests.harness import add_bill, caught, hold_batches, wait_until
 from tests.web.conftest import PASSWORD, screenshot
+from tests.web.layout import laid_out_well
 
 
 @pytest.fixture
@@ -67,17 +68,35 @@ def stack(config: Config, db, sandbox: Sandbox, tmp_path) -> Iterator[tuple[str,
     d.stop(grace=0.5)
 
 
-def connect(page: Page, label: str, shot: str) -> None:
+def connect(page: Page, label: str, shot: str | None = None) -> None:
     """Connect one side: our button, the emulator's consent page, back to ours."""
     page.get_by_role("button", name=re.compile(f"^(Connect|Reconnect) {label}$")).click()
-    screenshot(page, shot)
+    expect(page.locator("button[name=decision][value=approve]")).to_be_visible()
+    if shot:
+        screenshot(page, shot)
     page.locator("button[name=decision][value=approve]").click()
     expect(page.locator(".banner.good")).to_contain_text(f"Connected to {label}")
 
 
-def sync_and_wait(page: Page, shot: str) -> None:
+def sync_and_wait(page: Page) -> None:
     page.get_by_role("button", name="Sync now").click()
-    screenshot(page, shot)
+    expect(page.locator("#sync-status")).to_have_attribute("data-running", "false", timeout=120_000)
+    expect(page.locator("#last-run")).to_contain_text("Finished")
+
+
+def watch_a_run(page: Page, sandbox: Sandbox, shot: str) -> None:
+    """Sync now, with QuickBooks holding the run's first batch: the page shows the run going
+    (its progress, and no "Due now" beside it) for as long as the batch is held; then it ends."""
+    hold_batches(sandbox, True)
+    try:
+        page.get_by_role("button", name="Sync now").click()
+        wait_until(lambda: caught(sandbox), "the sync's batch held in QuickBooks")
+        expect(page.locator("#live .badge")).to_have_text("Running")
+        expect(page.locator("#live .progress").first).to_be_visible()
+        expect(page.locator("#next-run")).to_have_text("After this run")
+        screenshot(page, shot, focus=page.locator("#sync-status"))
+    finally:
+        hold_batches(sandbox, False)
     expect(page.locator("#sync-status")).to_have_attribute("data-running", "false", timeout=120_000)
     expect(page.locator("#last-run")).to_contain_text("Finished")
 
@@ -107,7 +126,7 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
 
     banner = page.locator("#action-required")
     expect(banner).to_contain_text("Custom Transaction numbers")
-    screenshot(page, "s03-action-required")
+    screenshot(page, "s03-action-required", focus=banner)
     fixes = page.get_by_role("button", name="Change it for me")
     # The two settings the API can switch: counted by waiting, not at an instant when the
     # page may be reloading for the end of the run that connecting started.
@@ -122,24 +141,26 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     page.check("#warn_duplicate")
     page.click("text=Save")
     expect(page.get_by_role("status")).to_have_text("Settings saved.")
-    screenshot(page, "s03b-qbo-company-settings")
+    screenshot(page, "s04-qbo-company-settings")
     page.goto(panel)
 
-    sync_and_wait(page, "s04-sync-running")
+    watch_a_run(page, sandbox, "s05-sync-running")
     expect(banner).to_have_count(0)
     expect(page.locator("table.counts")).to_contain_text("Invoices")
-    screenshot(page, "s05-synced")
+    laid_out_well(page)
+    screenshot(page, "s06-synced", focus=page.locator("#sync-status"))
 
     connection_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     invoice = client.list_links(connection_id, kind=pb.KIND_INVOICE, state=pb.LINK_STATE_SYNCED, page_size=1).links[0]
     httpx.post(
         f"{sandbox.qbo_url}/_sandbox/user/{sandbox.qbo_config.realm_id}/Invoice/{invoice.qbo_id}/delete"
     ).raise_for_status()
-    sync_and_wait(page, "s06-sync-after-delete")
+    sync_and_wait(page)
     row = page.locator("#problems tr", has_text=invoice.label or invoice.clio_id)
     expect(row).to_contain_text("Removed in QuickBooks")
     expect(row.get_by_role("link", name="Open in QuickBooks")).to_have_count(0)
-    screenshot(page, "s07-broken")
+    laid_out_well(page)
+    screenshot(page, "s07-broken", focus=page.locator("#problems"))
 
     row.get_by_role("button", name="Re-sync").click()
     # The click is answered at once; the page follows the run it asked for, and draws itself
@@ -168,7 +189,7 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     # sync and again at its re-sync. Its row says when it last failed, and since when it fails.
     for _ in range(2):
         add_bill(sandbox, contact.clio_id, "TWICE-1")
-    sync_and_wait(page, "s08b-sync-number-taken")
+    sync_and_wait(page)
     row = page.locator("#problems tr", has_text="TWICE-1")
     expect(row).to_contain_text("Failed")
     expect(row).not_to_contain_text("Failing since")
@@ -185,18 +206,18 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     assert failed.failing_since.ToDatetime() == yesterday < failed.updated_at.ToDatetime()
     since = yesterday.isoformat()  # drawn in the browser's zone: compare the moment
     expect(row.locator(".since time")).to_have_attribute("datetime", re.compile("^" + re.escape(since)))
-    screenshot(page, "s08c-failing-since")
+    screenshot(page, "s09-failing-since", focus=page.locator("#problems"))
 
     page.click("a:text-is('Revoke')")
     page.click("button:text('Revoke access')")
     expect(page.locator("h1 .badge")).to_have_text("Access revoked")
-    connect(page, "Clio", "s09-clio-reconsent")
-    connect(page, "QuickBooks Online", "s10-qbo-reconsent")
+    connect(page, "Clio")
+    connect(page, "QuickBooks Online")
     expect(page.locator("h1 .badge")).to_have_text("Connected")
     # Connecting started a run; the page draws itself anew when it ends: wait for that, so
     # the next click does not land on a page being replaced.
     expect(page.locator("#sync-status")).to_have_attribute("data-running", "false", timeout=120_000)
-    screenshot(page, "s11-reconnected")
+    screenshot(page, "s10-reconnected")
 
     page.click("text=Revoke and Purge")
     page.fill("#confirm", client.status(connection_id).connection.qbo_company_name)
@@ -205,4 +226,4 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     # What the purge left is said, not "nothing synced yet" under the run that synced it all.
     expect(page.locator("#purged")).to_contain_text(re.compile(r"by alice.*: billsync forgot the \d+ items"))
     expect(page.get_by_text("Nothing synced yet.")).to_have_count(0)
-    screenshot(page, "s12-purged")
+    screenshot(page, "s11-purged")

@@ -98,7 +98,7 @@ def test_action_required_shows_what_quickbooks_has_now_and_only_the_steps_left(
     expect(banner.locator("ol li")).to_have_count(7)  # open the settings, then two steps per setting
     settings_link = page.get_by_role("link", name="Company Settings")
     expect(settings_link).to_have_attribute("href", f"{sandbox.qbo_url}/app/settings")
-    screenshot(page, "s01-action-required-three-settings")
+    screenshot(page, "t01-action-required-three-settings")
 
     # The admin does the one setting billsync cannot, in QuickBooks' Company Settings.
     page.goto(settings_link.get_attribute("href") or "")
@@ -115,7 +115,7 @@ def test_action_required_shows_what_quickbooks_has_now_and_only_the_steps_left(
     expect(banner.locator("ol")).not_to_contain_text("Miscellaneous")
     expect(page.locator("#checks-read")).to_contain_text("As QuickBooks had them at")
     assert preference_reads(sandbox) == 1
-    screenshot(page, "s02-action-required-steps-left")
+    screenshot(page, "t02-action-required-steps-left")
 
     clock.now += glance.MAX_AGE - 5  # reloaded within the cache age: QuickBooks is not asked again
     page.reload()
@@ -175,7 +175,7 @@ def test_times_read_in_the_firms_time_zone_on_every_page(firm, panel, browser_pa
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_text("Settings saved.")).to_be_visible()
     expect_times(page, panel, client, connection.id, lambda ts: local(ts, zoneinfo.ZoneInfo(zone)))
-    screenshot(page, f"s03-activity-{zone.replace('/', '-')}")
+    screenshot(page, f"t03-times-{zone.replace('/', '-')}")
 
 
 def test_without_a_firm_time_zone_times_read_in_the_browsers(firm, panel, chromium_path):
@@ -190,5 +190,5 @@ def test_without_a_firm_time_zone_times_read_in_the_browsers(firm, panel, chromi
         expect_times(
             page, panel, client, connection.id, lambda ts: re.compile("^" + local(ts, tokyo)[:16] + r" GMT\+9$")
         )
-        screenshot(page, "s04-activity-browser-zone")
+        screenshot(page, "t04-times-browser-zone")
         browser.close()
