@@ -86,7 +86,7 @@ class Cycle:
         qbo: QuickBooks,
         clio: Clio,
         progress: Progress,
-        marked: marks.Taken = marks.Taken(),
+        marked: marks.Taken | None = None,
         *,
         targeted: bool = False,
     ) -> None:
@@ -94,6 +94,7 @@ class Cycle:
         self.qbo = qbo
         self.clio = clio
         self.progress = progress
+        marked = marked or marks.Taken()
         self.force = marked.forced
         self.hinted = marked.hinted
         self.targeted = targeted

@@ -317,8 +317,8 @@ class Scheduler:
         return active
 
     def _begin(self, connection: Connection, trigger: str) -> Active:
-        """A cycle of the connection just claimed, with its run, which takes every re-sync
-        mark of the connection (``store.marks``)."""
+        """A cycle of the connection just claimed, with its run, which takes every plan mark
+        of the connection (Resync's and webhooks', ``store.marks``)."""
         # Holding the lease, any run still marked running belongs to a daemon that died or stalled.
         interrupted = (
             Run.update(
