@@ -61,6 +61,7 @@ def test_a_bad_connection_name_is_refused_and_nothing_is_created(client, name, w
         lambda c, cid: c.update_settings(cid, start_date=HUGE),
         lambda c, cid: c.update_settings(cid, item_mapping={HUGE: "Services"}),
         lambda c, cid: c.update_settings(cid, item_mapping={"Service": "tab\there"}),
+        lambda c, cid: c.update_settings(cid, deposit_account_id=HUGE),
         lambda c, cid: c.list_links(cid, query=HUGE),
         lambda c, cid: c.list_events(cid, type_prefix="run.\x00"),
         lambda c, cid: c.purge(cid, confirm=HUGE),
@@ -76,6 +77,7 @@ def test_a_bad_connection_name_is_refused_and_nothing_is_created(client, name, w
         "start-date",
         "mapping-key",
         "mapping-value",
+        "deposit-account",
         "query",
         "type-prefix",
         "confirm",
@@ -90,6 +92,17 @@ def test_a_bad_string_is_invalid_argument_with_a_short_message(client, connectio
     error = refused(call, client, connection.id)
     assert error.code is grpc.StatusCode.INVALID_ARGUMENT, str(error)
     assert len(str(error)) < 300, "the message echoes at most ~100 characters of what was sent"
+
+
+def test_a_new_connection_cannot_name_a_deposit_account_before_quickbooks_is_authorized(client, address, config):
+    with grpc.insecure_channel(address) as channel:
+        request = pb.CreateConnectionRequest(name="Firm", settings=pb.Settings(deposit_account_id="35"))
+        with pytest.raises(grpc.RpcError) as e:
+            billsync_pb2_grpc.BillSyncStub(channel).CreateConnection(
+                request, metadata=[("authorization", f"Bearer {config.api_token}")], timeout=5
+            )
+    assert e.value.code() is grpc.StatusCode.FAILED_PRECONDITION and "authorize QuickBooks first" in e.value.details()
+    assert not Connection.select().exists(), "nothing is created"
 
 
 def test_a_missing_link_list_names_ten_ids_and_the_real_error_arrives(client, connected):

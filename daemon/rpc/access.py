@@ -35,6 +35,7 @@ LEAST_ROLE = {
     "ListLinks": Role.READ,
     "ListEvents": Role.READ,
     "GetSettings": Role.READ,
+    "ListQboChoices": Role.READ,
     "ListConnections": Role.READ,
     "Sync": Role.OPERATE,
     "Resync": Role.OPERATE,

@@ -273,6 +273,7 @@ class DaemonClient:
         sync_interval_seconds: int | None = None,
         item_mapping: Mapping[str, str] | None = None,
         time_zone: str | None = None,
+        deposit_account_id: str | None = None,
         timeout: float | None = None,
     ) -> pb.Settings:
         """Changes only the settings given (None leaves one as it is); returns them all."""
@@ -282,8 +283,13 @@ class DaemonClient:
             sync_interval_seconds=sync_interval_seconds,
             item_mapping=item_mapping,
             time_zone=time_zone,
+            deposit_account_id=deposit_account_id,
         )
         return self._call("UpdateSettings", request, timeout)
+
+    def list_qbo_choices(self, connection_id: int, *, timeout: float | None = None) -> pb.QboChoices:
+        """The QuickBooks company's active items and accounts, which the settings choose from."""
+        return self._call("ListQboChoices", pb.ListQboChoicesRequest(connection_id=connection_id), timeout)
 
     def fix_qbo_setting(self, connection_id: int, key: str, *, timeout: float | None = None) -> pb.SettingsCheck:
         """Turns the QuickBooks company setting ``key`` on through the API, where the API allows it."""

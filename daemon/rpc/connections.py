@@ -56,6 +56,10 @@ def merge_settings(current: dict, changes: dict) -> dict:
         merged["sync_interval_seconds"] = interval
     if "time_zone" in changes:
         merged["time_zone"] = time_zone(changes["time_zone"])
+    if "deposit_account_id" in changes:
+        # Checked in QuickBooks by the caller, which names the account.
+        merged["deposit_account_id"] = changes["deposit_account_id"]
+        merged["deposit_account_name"] = changes.get("deposit_account_name", "")
     for kind, item in changes.get("item_mapping", {}).items():
         if kind not in ITEM_KINDS:
             raise InvalidArgument(f"item_mapping keys are {', '.join(ITEM_KINDS)}, not {echo(kind)}")

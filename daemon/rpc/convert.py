@@ -12,6 +12,7 @@ from billsync.daemon.alerts.conditions import CONDITIONS
 from billsync.daemon.alerts.subscriptions import CHANNELS
 from billsync.daemon.errors import InvalidArgument
 from billsync.daemon.qbo import faults
+from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store import models
 from billsync.daemon.sync.planner import KIND_ENTITY
@@ -85,6 +86,24 @@ def settings(values: dict) -> pb.Settings:
         sync_interval_seconds=values.get("sync_interval_seconds", 0),
         item_mapping=values.get("item_mapping", {}),
         time_zone=values.get("time_zone", ""),
+        deposit_account_id=values.get("deposit_account_id", ""),
+        deposit_account_name=values.get("deposit_account_name", ""),
+    )
+
+
+def qbo_choices(choices: qbo_lists.Choices) -> pb.QboChoices:
+    return pb.QboChoices(
+        items=[pb.QboItem(id=i.id, name=i.name, type=i.type) for i in choices.items],
+        accounts=[
+            pb.QboAccount(
+                id=a.id,
+                name=a.name,
+                account_type=a.account_type,
+                account_sub_type=a.sub_type,
+                takes_deposits=a.takes_deposits,
+            )
+            for a in choices.accounts
+        ],
     )
 
 

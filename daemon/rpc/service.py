@@ -10,6 +10,7 @@ import grpc
 
 from billsync.daemon.alerts import subscriptions
 from billsync.daemon.errors import FailedPrecondition, NotFound, Unavailable
+from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.rpc import access, authorization, connections, convert, validation
 from billsync.daemon.rpc.glance import QboGlance
@@ -46,6 +47,8 @@ def settings_changes(message: pb.UpdateSettingsRequest | pb.Settings, explicit: 
         changes["sync_interval_seconds"] = message.sync_interval_seconds
     if not explicit or message.HasField("time_zone"):
         changes["time_zone"] = message.time_zone
+    if message.deposit_account_id or (explicit and message.HasField("deposit_account_id")):
+        changes["deposit_account_id"] = message.deposit_account_id.strip()
     return changes
 
 
@@ -202,6 +205,8 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def CreateConnection(self, request: pb.CreateConnectionRequest, context: grpc.ServicerContext) -> pb.Connection:
         changes = settings_changes(request.settings, explicit=False)
+        if changes.get("deposit_account_id"):
+            raise FailedPrecondition("the deposit account is one of the QuickBooks company's: authorize QuickBooks first")
         return convert.connection(connections.create(validation.name(request.name), changes, actor_of(context)))
 
     def ListConnections(
@@ -226,7 +231,15 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
     def UpdateSettings(self, request: pb.UpdateSettingsRequest, context: grpc.ServicerContext) -> pb.Settings:
         connection = connections.get(request.connection_id)
         changes = settings_changes(request, explicit=True)
+        if changes.get("deposit_account_id"):
+            account_id = validation.qbo_id(changes["deposit_account_id"], "deposit_account_id")
+            qbo, _ = self.providers.clients(connected(connection.id))
+            changes["deposit_account_name"] = qbo_lists.deposit_account(qbo, account_id).name
         return convert.settings(connections.update_settings(connection, changes, actor_of(context)).settings)
+
+    def ListQboChoices(self, request: pb.ListQboChoicesRequest, context: grpc.ServicerContext) -> pb.QboChoices:
+        qbo, _ = self.providers.clients(connected(request.connection_id))
+        return convert.qbo_choices(qbo_lists.read_choices(qbo))
 
     def Status(self, request: pb.StatusRequest, context: grpc.ServicerContext) -> pb.StatusResponse:
         connection = connections.get(request.connection_id)

@@ -24,6 +24,8 @@ URI_MAX = 2000
 STATE_MAX = 200
 CODE_MAX = 2000
 REALM_ID = re.compile(r"\d{1,20}")
+#: A QuickBooks object's Id: digits (a non-digit id is fault 2030, Intuit's error-code list).
+QBO_ID = re.compile(r"\d{1,20}")
 #: A search, an event type, a confirmation, a setting's key or value.
 TEXT_MAX = 200
 #: A QuickBooks settings check's key ("custom_txn_numbers").
@@ -67,6 +69,13 @@ def realm_id(value: str) -> str:
     """QuickBooks' company id, as it sends it with the code: digits only."""
     if value and not REALM_ID.fullmatch(value):
         raise InvalidArgument("realm_id is QuickBooks' company id: digits only, at most 20")
+    return value
+
+
+def qbo_id(value: str, field: str) -> str:
+    """A QuickBooks object's Id, as ListQboChoices lists it."""
+    if not QBO_ID.fullmatch(value):
+        raise InvalidArgument(f"{field} is a QuickBooks Id from ListQboChoices: digits only, not {echo(value)}")
     return value
 
 

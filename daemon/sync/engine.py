@@ -358,6 +358,7 @@ class Cycle:
                 credit_memo_id=memos.get(str((a.get("parent") or {}).get("id"))),
                 account=self.connection.clio_account_id,
                 currency=self.currency,
+                deposit_account_id=self.connection.settings.get("deposit_account_id", ""),
                 credit_memo_withdrawn=str((a.get("parent") or {}).get("id")) in withdrawn,
                 force=str(a["id"]) in force,
             )

@@ -344,6 +344,7 @@ def plan_allocation(
     credit_memo_id: str | None,
     account: str,
     currency: str = "",
+    deposit_account_id: str = "",
     credit_memo_withdrawn: bool = False,
     force: bool = False,
 ) -> Op:
@@ -354,7 +355,10 @@ def plan_allocation(
     the start date) since that invoice will never come. ``credit_memo_withdrawn``: its
     credit note was voided in Clio and taken out of QBO, which Clio may do without voiding
     the note's allocations; such an application has nothing left to apply. ``currency`` is
-    the QuickBooks company's, which its label names the amount in.
+    the QuickBooks company's, which its label names the amount in. ``deposit_account_id``:
+    the account a new payment is deposited to ("": Undeposited Funds, QBO's default); it is
+    sent on a create only, so a payment already in QuickBooks stays where a bookkeeper may
+    have deposited it from, and a change of the setting re-sends nothing.
     """
     op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation, currency))
     if allocation.get("voided_at"):
@@ -391,7 +395,10 @@ def plan_allocation(
             body = mapping.payment(allocation, customer_id, invoice.qbo_id, account=account)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
-    return _write(replace(op, depends_on=on_invoice), body, link, force=force)
+    op = _write(replace(op, depends_on=on_invoice), body, link, force=force)
+    if op.action is Action.CREATE and deposit_account_id and parent.get("type") != "CreditMemo":
+        return replace(op, body={**body, "DepositToAccountRef": {"value": deposit_account_id}})
+    return op
 
 
 def credit_memo_label(memo: Record, currency: str = "") -> str:

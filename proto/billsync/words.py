@@ -79,6 +79,7 @@ SETTINGS = {
     "start_date": "Sync bills issued on or after",
     "sync_interval_seconds": "Sync every",
     "time_zone": "Time zone",
+    "deposit_account_name": "Deposit new payments to",
     "item_mapping": {
         "Service": "QuickBooks item for Clio services",
         "Expense": "QuickBooks item for Clio expenses",
@@ -86,7 +87,7 @@ SETTINGS = {
     },
 }
 #: What an empty setting means.
-UNSET = {"start_date": "every bill", "time_zone": "the browser's"}
+UNSET = {"start_date": "every bill", "time_zone": "the browser's", "deposit_account_name": "Undeposited Funds"}
 #: How the activity log names whoever acted through a token (``rpc.access.label``).
 _VIA = re.compile(r"^(?P<person>.+) via (?:api|token \d+(?: \(.*\))?)$", re.S)
 

@@ -172,10 +172,34 @@ def _applications(payment: Entity | None) -> Iterator[tuple[str, str, Decimal]]:
             yield link.get("TxnType"), str(link.get("TxnId")), Decimal(str(line.get("Amount", 0)))
 
 
+#: The account types a payment may be deposited to: "Account.AccountType is Other Current
+#: Asset or Bank" (Intuit's Payment reference, ``DepositToAccountRef``).
+DEPOSIT_TYPES = frozenset({"Bank", "Other Current Asset"})
+
+
+def _deposit_account(company: Company, entity: Entity, old: Entity | None) -> Entity:
+    """The account a payment goes to: the one named, the one it had, or Undeposited Funds
+    ("If you do not specify this account the payment is applied to the Undeposited Funds
+    account", Intuit's Payment reference). Another type is refused with QBO's words for it
+    ("Invalid account type: You need to select a different type of account for this
+    transaction", quickbooks-ruby issues #229 and #532, answered for a Purchase's account;
+    *doubt*: no recording shows the Payment's, whose code is taken to be the same 6000)."""
+    ref = entity.get("DepositToAccountRef") or (old or {}).get("DepositToAccountRef")
+    account = resolve(company, "Account", ref or {"value": UNDEPOSITED_FUNDS_ID}, "DepositToAccountRef")
+    if account.get("AccountType") not in DEPOSIT_TYPES:
+        raise QBOFault(
+            "6000",
+            element="DepositToAccountRef",
+            detail="Invalid account type: You need to select a different type of account for this transaction.",
+        )
+    return account
+
+
 def prepare_payment(company: Company, name: str, entity: Entity, old: Entity | None, include: set[str]) -> None:
     """Payment: amounts applied to this customer's open invoices and credit memos."""
     customer = resolve(company, "Customer", require(entity, "CustomerRef"), "CustomerRef")
     entity["CustomerRef"] = named_ref(customer)
+    entity["DepositToAccountRef"] = named_ref(_deposit_account(company, entity, old), "Name")
     total = money(require(entity, "TotalAmt"), "TotalAmt")
     previously = {(kind, doc_id): amount for kind, doc_id, amount in _applications(old)}
     applied = Decimal("0.00")

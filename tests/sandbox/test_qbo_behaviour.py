@@ -189,6 +189,38 @@ def test_payments_and_credit_memos_lower_balances(qbo, services) -> None:
     assert qbo.api("GET", f"/invoice/{invoice_id}").json()["Invoice"]["Balance"] == pytest.approx(100.10)
 
 
+def accounts(qbo) -> dict[str, dict]:
+    return {a["Name"]: a for a in qbo.admin("GET", f"/objects/{qbo.realm}/Account")["Account"]}
+
+
+@pytest.mark.parametrize(
+    "account, code",
+    [(None, None), ("Checking", None), ("Undeposited Funds", None), ("Services", "6000"), ("missing", "610")],
+)
+def test_a_payment_is_deposited_to_a_bank_or_other_current_asset_account_only(qbo, services, account, code) -> None:
+    # Intuit's Payment reference: DepositToAccountRef is an account of type Other Current Asset or Bank;
+    # without it the payment goes to Undeposited Funds. Another type: 6000 "Invalid account type"
+    # (quickbooks-ruby #229, #532).
+    created = qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"], "100.00")).json()
+    body = {
+        "CustomerRef": {"value": services["customer"]},
+        "TotalAmt": "100.00",
+        "Line": [{"Amount": "100.00", "LinkedTxn": [{"TxnId": created["Invoice"]["Id"], "TxnType": "Invoice"}]}],
+    }
+    if account:
+        body["DepositToAccountRef"] = {"value": accounts(qbo)[account]["Id"] if account != "missing" else "9999"}
+    answer = qbo.api("POST", "/payment", json=body)
+    if code:
+        assert fault_code(answer) == code
+        if code == "6000":
+            assert "Invalid account type" in answer.json()["Fault"]["Error"][0]["Detail"]
+        assert qbo.admin("GET", f"/objects/{qbo.realm}/Payment")["Payment"] == []
+    else:
+        assert answer.status_code == 200, answer.text
+        deposit = answer.json()["Payment"]["DepositToAccountRef"]
+        assert deposit == {"value": accounts(qbo)[account or "Undeposited Funds"]["Id"], "name": account or "Undeposited Funds"}
+
+
 def test_customers_are_deactivated_not_deleted(qbo, services) -> None:
     refused = qbo.api("POST", "/customer?operation=delete", json={"Id": services["customer"], "SyncToken": "0"})
     assert fault_code(refused) == "6000"

@@ -125,7 +125,7 @@ ALERT_CHANNEL_EMAIL: AlertChannel
 ALERT_CHANNEL_WEBHOOK: AlertChannel
 
 class Settings(_message.Message):
-    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping", "time_zone")
+    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "deposit_account_name")
     class ItemMappingEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -137,11 +137,15 @@ class Settings(_message.Message):
     SYNC_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ITEM_MAPPING_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_ACCOUNT_NAME_FIELD_NUMBER: _ClassVar[int]
     start_date: str
     sync_interval_seconds: int
     item_mapping: _containers.ScalarMap[str, str]
     time_zone: str
-    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ...) -> None: ...
+    deposit_account_id: str
+    deposit_account_name: str
+    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., deposit_account_name: _Optional[str] = ...) -> None: ...
 
 class Connection(_message.Message):
     __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings", "tax_treatment")
@@ -496,7 +500,7 @@ class GetSettingsRequest(_message.Message):
     def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
 
 class UpdateSettingsRequest(_message.Message):
-    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping", "time_zone")
+    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id")
     class ItemMappingEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -509,12 +513,52 @@ class UpdateSettingsRequest(_message.Message):
     SYNC_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ITEM_MAPPING_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     connection_id: int
     start_date: str
     sync_interval_seconds: int
     item_mapping: _containers.ScalarMap[str, str]
     time_zone: str
-    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ...) -> None: ...
+    deposit_account_id: str
+    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ...) -> None: ...
+
+class ListQboChoicesRequest(_message.Message):
+    __slots__ = ("connection_id",)
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
+
+class QboItem(_message.Message):
+    __slots__ = ("id", "name", "type")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    type: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
+
+class QboAccount(_message.Message):
+    __slots__ = ("id", "name", "account_type", "account_sub_type", "takes_deposits")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_SUB_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TAKES_DEPOSITS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    account_type: str
+    account_sub_type: str
+    takes_deposits: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., account_type: _Optional[str] = ..., account_sub_type: _Optional[str] = ..., takes_deposits: _Optional[bool] = ...) -> None: ...
+
+class QboChoices(_message.Message):
+    __slots__ = ("items", "accounts")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[QboItem]
+    accounts: _containers.RepeatedCompositeFieldContainer[QboAccount]
+    def __init__(self, items: _Optional[_Iterable[_Union[QboItem, _Mapping]]] = ..., accounts: _Optional[_Iterable[_Union[QboAccount, _Mapping]]] = ...) -> None: ...
 
 class FixQboSettingRequest(_message.Message):
     __slots__ = ("connection_id", "key")

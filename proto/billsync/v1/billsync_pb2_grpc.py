@@ -109,6 +109,11 @@ class BillSyncStub:
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.FixQboSettingRequest.SerializeToString,
                 response_deserializer=billsync_dot_v1_dot_billsync__pb2.SettingsCheck.FromString,
                 _registered_method=True)
+        self.ListQboChoices = channel.unary_unary(
+                '/billsync.v1.BillSync/ListQboChoices',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.ListQboChoicesRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.QboChoices.FromString,
+                _registered_method=True)
         self.ListAlertSubscriptions = channel.unary_unary(
                 '/billsync.v1.BillSync/ListAlertSubscriptions',
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.ListAlertSubscriptionsRequest.SerializeToString,
@@ -256,6 +261,15 @@ class BillSyncServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListQboChoices(self, request, context):
+        """The QuickBooks company's lists the settings choose from: its active items, and its
+        active accounts with their types. Read from QuickBooks on each call (a few paged
+        queries); writes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAlertSubscriptions(self, request, context):
         """Alerts: who hears about what, per connection (README "Alerts"). Set adds a recipient,
         or changes what one hears about (same channel and target); a new webhook's signing
@@ -381,6 +395,11 @@ def add_BillSyncServicer_to_server(servicer, server):
                     servicer.FixQboSetting,
                     request_deserializer=billsync_dot_v1_dot_billsync__pb2.FixQboSettingRequest.FromString,
                     response_serializer=billsync_dot_v1_dot_billsync__pb2.SettingsCheck.SerializeToString,
+            ),
+            'ListQboChoices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQboChoices,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.ListQboChoicesRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.QboChoices.SerializeToString,
             ),
             'ListAlertSubscriptions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAlertSubscriptions,
@@ -823,6 +842,33 @@ class BillSync:
             '/billsync.v1.BillSync/FixQboSetting',
             billsync_dot_v1_dot_billsync__pb2.FixQboSettingRequest.SerializeToString,
             billsync_dot_v1_dot_billsync__pb2.SettingsCheck.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQboChoices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/ListQboChoices',
+            billsync_dot_v1_dot_billsync__pb2.ListQboChoicesRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.QboChoices.FromString,
             options,
             channel_credentials,
             insecure,
