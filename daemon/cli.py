@@ -384,6 +384,56 @@ def events(obj: Context, connection: int | None, limit: int, page_token: str, ol
     obj.emit(r, ("\n".join(lines) or "no events") + more)
 
 
+def describe_settings(s: pb.Settings) -> str:
+    plain = {"start_date": s.start_date, "sync_interval_seconds": s.sync_interval_seconds, "time_zone": s.time_zone}
+    lines = [
+        *(f"{words.SETTINGS[key]}: {words.setting_value(key, value)}" for key, value in plain.items()),
+        f"{words.SETTINGS['deposit_account_name']}: "
+        + (
+            f"{s.deposit_account_name} (account {s.deposit_account_id})"
+            if s.deposit_account_id
+            else words.setting_value("deposit_account_name", "")
+        ),
+    ]
+    lines += [f"{label}: {s.item_mapping.get(kind, '')}" for kind, label in words.SETTINGS["item_mapping"].items()]
+    return "\n".join(lines)
+
+
+@main.command()
+@connection_option
+@click.option(
+    "--deposit-account", help="The QBO account id new payments go to ('' for Undeposited Funds); see qbo-lists."
+)
+@click.option(
+    "--item",
+    "items",
+    multiple=True,
+    metavar="KIND=NAME",
+    help="Map a Clio line kind (Service, Expense, Tax) to a QBO item.",
+)
+@click.pass_obj
+def settings(obj: Context, connection: int | None, deposit_account: str | None, items: tuple[str, ...]) -> None:
+    """Show the connection's settings, or change the deposit account and item mapping."""
+    connection_id = obj.connection_id(connection)
+    mapping = dict(item.partition("=")[::2] for item in items)
+    if deposit_account is None and not mapping:
+        s = obj.client.get_settings(connection_id)
+    else:
+        s = obj.client.update_settings(connection_id, deposit_account_id=deposit_account, item_mapping=mapping)
+    obj.emit(s, describe_settings(s))
+
+
+@main.command("qbo-lists")
+@connection_option
+@click.pass_obj
+def qbo_lists(obj: Context, connection: int | None) -> None:
+    """The QuickBooks company's items and accounts, which the settings choose from."""
+    r = obj.client.list_qbo_choices(obj.connection_id(connection))
+    lines = ["Items:", *(f"  {i.name}  ({i.type})" for i in r.items), "Accounts (* takes payments):"]
+    lines += [f"  {a.id:>6} {'*' if a.takes_deposits else ' '} {a.name}  ({a.account_type})" for a in r.accounts]
+    obj.emit(r, "\n".join(lines))
+
+
 ROLE_NAMES = {n.removeprefix("API_TOKEN_ROLE_").lower(): v for n, v in pb.ApiTokenRole.items() if v}
 
 

@@ -181,18 +181,21 @@ def fix(connection_id: int) -> Any:
 
 @bp.route("/connections/<int:connection_id>/settings", methods=["GET", "POST"])
 def settings(connection_id: int) -> Any:
-    """Start date, item mapping and interval; the daemon's refusals shown by their field."""
+    """Start date, item mapping, deposit account and interval, items and account chosen from
+    the QuickBooks company's lists; the daemon's refusals shown by their field."""
     c = status_of(connection_id).connection
+    choices, unread = qbo_choices(c)
+    s = c.settings
     form = SettingsForm()
+    form.offer(s, choices)
     if request.method == "GET":
-        s = c.settings
         form.start_date.data, form.sync_interval_seconds.data = s.start_date, s.sync_interval_seconds
         form.service_item.data, form.expense_item.data, form.tax_item.data = (
             s.item_mapping.get("Service", ""),
             s.item_mapping.get("Expense", ""),
             s.item_mapping.get("Tax", ""),
         )
-        form.time_zone.data = s.time_zone
+        form.time_zone.data, form.deposit_account_id.data = s.time_zone, s.deposit_account_id
     elif form.validate_on_submit():
         try:
             gateway.client().update_settings(
@@ -205,13 +208,27 @@ def settings(connection_id: int) -> Any:
                     "Tax": form.tax_item.data or "",
                 },
                 time_zone=form.time_zone.data or "",
+                deposit_account_id=form.deposit_account_id.data or "",
             )
             return after_action(connection_id, "Settings saved.")
         except DaemonError as e:
             if not gateway.refused(e):
                 raise
             field_error(form, str(e))
-    return render_template("billsync/settings.html", c=c, form=form), 400 if form.errors or form.form_errors else 200
+    page = render_template("billsync/settings.html", c=c, form=form, unread=unread)
+    return page, 400 if form.errors or form.form_errors else 200
+
+
+def qbo_choices(c: pb.Connection) -> tuple[pb.QboChoices | None, str]:
+    """The QuickBooks company's items and accounts, or None and why they are not shown."""
+    if c.state != pb.CONNECTION_STATE_CONNECTED:
+        return None, "Connect QuickBooks to choose from its items and accounts."
+    try:
+        return gateway.client().list_qbo_choices(c.id), ""
+    except DaemonError as e:
+        if not gateway.refused(e) and not e.unreachable:
+            raise
+        return None, f"QuickBooks' lists could not be read ({e}); what is set now stays."
 
 
 @bp.route("/connections/<int:connection_id>/revoke", methods=["GET", "POST"])

@@ -6,15 +6,18 @@ from __future__ import annotations
 from flask import current_app
 from flask_wtf import FlaskForm
 from werkzeug.utils import cached_property
-from wtforms import HiddenField, IntegerField, PasswordField, StringField
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from billsync.words import SETTINGS
+from billsync.v1 import billsync_pb2 as pb
+from billsync.words import SETTINGS, UNSET
 
 DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="Use a date like 2026-01-31.")
 #: The settings are labelled in the words the activity log speaks of them in.
 ITEMS = SETTINGS["item_mapping"]
-ITEM_NAME = [Optional(), Length(max=100), Regexp(r"^[^:]*$", message="QuickBooks item names cannot contain ':'.")]
+#: The deposit account the daemon uses when none is chosen: QuickBooks' own default.
+DEFAULT_DEPOSIT = SelectChoice("", f"{UNSET['deposit_account_name']} (QuickBooks' default)")
 
 
 class PanelForm(FlaskForm):
@@ -61,23 +64,37 @@ class SettingsForm(PanelForm):
         f"{SETTINGS['sync_interval_seconds']} (seconds)",
         validators=[DataRequired(), NumberRange(min=30, max=7 * 24 * 3600)],
     )
-    service_item = StringField(
-        ITEMS["Service"], validators=ITEM_NAME, description="Empty: the default item, “Services”."
-    )
-    expense_item = StringField(
-        ITEMS["Expense"], validators=ITEM_NAME, description="Empty: the default item, “Expenses”."
-    )
-    tax_item = StringField(
+    service_item = SelectField(ITEMS["Service"])
+    expense_item = SelectField(ITEMS["Expense"])
+    tax_item = SelectField(
         ITEMS["Tax"],
-        validators=ITEM_NAME,
         description="Used only where QuickBooks has sales tax off, which would drop the tax: it becomes a line on "
-        "this item. Empty: the default item, “Sales tax (Clio)”, on a liability account “Sales tax collected (Clio)”.",
+        "this item. billsync's own, “Sales tax (Clio)”, is made on a liability account “Sales tax collected (Clio)”.",
+    )
+    deposit_account_id = SelectField(
+        SETTINGS["deposit_account_name"],
+        description="A Bank or Other Current Asset account. Payments already in QuickBooks stay where they are.",
     )
     time_zone = StringField(
         SETTINGS["time_zone"],
         validators=[Optional(), Length(max=200)],
         description="The firm's, as a name like Europe/London or America/Los_Angeles. Empty: each viewer's own.",
     )
+
+    def offer(self, settings: pb.Settings, choices: pb.QboChoices | None) -> None:
+        """Lets each item and the deposit account be chosen from the QuickBooks company's
+        lists (``choices``; None while they cannot be read), beside what is set now. An item
+        mapped but not yet in QuickBooks is offered as billsync will make it."""
+        names = [item.name for item in choices.items] if choices else []
+        for field, kind in ((self.service_item, "Service"), (self.expense_item, "Expense"), (self.tax_item, "Tax")):
+            current = settings.item_mapping.get(kind, "")
+            made = [] if not current or current in names else [SelectChoice(current, f"{current} (billsync makes it)")]
+            field.choices = made + [SelectChoice(name, name) for name in names]
+        accounts = [SelectChoice(a.id, a.name) for a in choices.accounts if a.takes_deposits] if choices else []
+        current = settings.deposit_account_id
+        listed = {a.value for a in accounts}
+        kept = [] if not current or current in listed else [SelectChoice(current, settings.deposit_account_name)]
+        self.deposit_account_id.choices = [DEFAULT_DEPOSIT, *kept, *accounts]
 
 
 class PurgeForm(PanelForm):

@@ -25,6 +25,7 @@ NOT_FOUND = "610"
 @dataclass(frozen=True)
 class Item:
     id: str
+    #: Its Name, unique among items, by which the item mapping names it.
     name: str
     #: QBO's Item.Type: "Service", "NonInventory", "Inventory", …
     type: str
@@ -64,7 +65,7 @@ def read_choices(qbo: QuickBooks) -> Choices:
     """The company's active items (categories, which no line can name, left out) and active
     accounts: two paged queries."""
     items = (
-        Item(id=str(row["Id"]), name=str(row.get("FullyQualifiedName") or row.get("Name", "")), type=row.get("Type", ""))
+        Item(id=str(row["Id"]), name=str(row.get("Name", "")), type=str(row.get("Type", "")))
         for row in qbo.query("select * from Item where Active = true")
         if row.get("Type") != "Category"
     )

@@ -75,10 +75,7 @@ class QboGlance:
             return True
 
     def _read(self, connection: Connection) -> None:
-        shared, _ = self.providers.clients(connection)
-        qbo = QuickBooks(
-            self.providers.config.qbo_api_url, connection.qbo_realm_id, shared.tokens, shared.limiter, http=self.http
-        )
+        qbo = self.providers.quickbooks_on(connection, self.http)
         try:
             checks = qbo_settings.read_checks(qbo.preferences())
             self._read_at[connection.id] = utcnow()

@@ -10,6 +10,7 @@ import grpc
 
 from billsync.daemon.alerts import subscriptions
 from billsync.daemon.errors import FailedPrecondition, NotFound, Unavailable
+from billsync.daemon.http import Http, RetryPolicy
 from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.rpc import access, authorization, connections, convert, validation
@@ -31,6 +32,8 @@ RESYNC_ANSWERS = 100
 #: and within it a loaded one still answers rather than failing the caller.
 STREAM_POLL = 0.2
 START_TIMEOUT = 120.0
+#: Seconds one read of QBO's lists may take before the caller is told QuickBooks is unavailable.
+LISTS_TIMEOUT = 10.0
 
 
 def actor_of(context: grpc.ServicerContext) -> str:
@@ -66,6 +69,8 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         self.scheduler = scheduler
         self.qbo_app_url = qbo_app_url
         self.glance = QboGlance(providers, scheduler.request)
+        #: What a settings page waits on: QBO's lists read with two tries of 10 s at most.
+        self.lists_http = Http(LISTS_TIMEOUT, RetryPolicy(max_attempts=2, max_wait=2.0), observe=providers.http.observe)
 
     def StartAuthorization(
         self, request: pb.StartAuthorizationRequest, context: grpc.ServicerContext
@@ -206,7 +211,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
     def CreateConnection(self, request: pb.CreateConnectionRequest, context: grpc.ServicerContext) -> pb.Connection:
         changes = settings_changes(request.settings, explicit=False)
         if changes.get("deposit_account_id"):
-            raise FailedPrecondition("the deposit account is one of the QuickBooks company's: authorize QuickBooks first")
+            raise FailedPrecondition("a deposit account is one of the QuickBooks company's: authorize QuickBooks first")
         return convert.connection(connections.create(validation.name(request.name), changes, actor_of(context)))
 
     def ListConnections(
@@ -233,12 +238,12 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         changes = settings_changes(request, explicit=True)
         if changes.get("deposit_account_id"):
             account_id = validation.qbo_id(changes["deposit_account_id"], "deposit_account_id")
-            qbo, _ = self.providers.clients(connected(connection.id))
+            qbo = self.providers.quickbooks_on(connected(connection.id), self.lists_http)
             changes["deposit_account_name"] = qbo_lists.deposit_account(qbo, account_id).name
         return convert.settings(connections.update_settings(connection, changes, actor_of(context)).settings)
 
     def ListQboChoices(self, request: pb.ListQboChoicesRequest, context: grpc.ServicerContext) -> pb.QboChoices:
-        qbo, _ = self.providers.clients(connected(request.connection_id))
+        qbo = self.providers.quickbooks_on(connected(request.connection_id), self.lists_http)
         return convert.qbo_choices(qbo_lists.read_choices(qbo))
 
     def Status(self, request: pb.StatusRequest, context: grpc.ServicerContext) -> pb.StatusResponse:

@@ -73,6 +73,12 @@ class Providers:
         tokens = tokens or token_source(self.config, self.oauth, connection.id, "qbo")
         return QuickBooks(self.config.qbo_api_url, connection.qbo_realm_id, tokens, self.limiter, http=self.http)
 
+    def quickbooks_on(self, connection: Connection, http: Http) -> QuickBooks:
+        """The connection's QBO client on ``http`` (other timeouts and retries), sharing its
+        token source and the realm's rate limiter with the client every run uses."""
+        shared, _ = self.clients(connection)
+        return QuickBooks(self.config.qbo_api_url, connection.qbo_realm_id, shared.tokens, shared.limiter, http=http)
+
     def clio(self, connection: Connection, tokens: TokenSource | None = None) -> Clio:
         return Clio(
             self.config.clio_url, tokens or token_source(self.config, self.oauth, connection.id, "clio"), http=self.http

@@ -85,3 +85,25 @@ def test_a_missing_token_is_named_plainly(e2e_daemon, tmp_path):
     run = billsync("status", env=env)
     assert run.returncode == 1
     assert "no API token" in run.stderr and "BILLSYNC_API_TOKEN" in run.stderr, run.stderr
+
+
+def test_the_deposit_account_is_chosen_from_the_listed_accounts_in_the_shell(
+    sandbox, e2e_client, e2e_daemon, e2e_config
+):
+    connection = connect(e2e_client)
+    env = {**os.environ, "BILLSYNC_ADDRESS": f"127.0.0.1:{e2e_daemon.port}", "BILLSYNC_API_TOKEN": e2e_config.api_token}
+
+    listed = billsync("qbo-lists", env=env)
+    assert listed.returncode == 0, listed.stderr
+    [checking] = [line.split() for line in listed.stdout.splitlines() if line.endswith("Checking  (Bank)")]
+    assert checking[1] == "*", "a bank account takes payments"
+    assert any(line.endswith("Services  (Income)") and " * " not in line for line in listed.stdout.splitlines())
+
+    refused = billsync("settings", "--deposit-account", "99999", env=env)
+    assert refused.returncode == 1 and "QuickBooks has no account 99999" in refused.stderr, refused.stderr
+    chosen = billsync("settings", "--deposit-account", checking[0], env=env)
+    assert chosen.returncode == 0, chosen.stderr
+    assert f"Deposit new payments to: Checking (account {checking[0]})" in chosen.stdout
+    assert e2e_client.get_settings(connection.id).deposit_account_id == checking[0]
+    back = billsync("settings", "--deposit-account", "", env=env)
+    assert "Deposit new payments to: Undeposited Funds" in back.stdout, back.stdout

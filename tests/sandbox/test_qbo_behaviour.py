@@ -218,7 +218,10 @@ def test_a_payment_is_deposited_to_a_bank_or_other_current_asset_account_only(qb
     else:
         assert answer.status_code == 200, answer.text
         deposit = answer.json()["Payment"]["DepositToAccountRef"]
-        assert deposit == {"value": accounts(qbo)[account or "Undeposited Funds"]["Id"], "name": account or "Undeposited Funds"}
+        assert deposit == {
+            "value": accounts(qbo)[account or "Undeposited Funds"]["Id"],
+            "name": account or "Undeposited Funds",
+        }
 
 
 def test_customers_are_deactivated_not_deleted(qbo, services) -> None:

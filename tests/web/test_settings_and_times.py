@@ -192,3 +192,43 @@ def test_without_a_firm_time_zone_times_read_in_the_browsers(firm, panel, chromi
         )
         screenshot(page, "t04-times-browser-zone")
         browser.close()
+
+
+def test_items_and_the_deposit_account_are_chosen_from_quickbooks_lists(firm, panel, sandbox, browser_page):
+    client, connection = firm
+    realm = sandbox.qbo_config.realm_id
+    httpx.post(
+        f"{sandbox.qbo_url}/_sandbox/seed",
+        json={"realm_id": realm, "objects": {"Item": [{"Name": "Legal fees", "IncomeAccountRef": {"value": "1"}}]}},
+    ).raise_for_status()
+    accounts = httpx.get(f"{sandbox.qbo_url}/_sandbox/objects/{realm}/Account").json()["Account"]
+    deposits = sorted(a["Name"] for a in accounts if a["AccountType"] in ("Bank", "Other Current Asset"))
+    page = browser_page
+    log_in(page, panel)
+    page.goto(f"{panel}/connections/{connection.id}/settings")
+
+    expect(page.locator("#lists-unread")).to_have_count(0)
+    # The sync stopped at Action required before making the items it maps: QuickBooks has only its own.
+    expect(page.locator("#service_item option")).to_have_text(["Services (billsync makes it)", "Legal fees"])
+    expect(page.locator("#service_item")).to_have_value("Services")
+    expect(page.locator("#deposit_account_id option")).to_have_text(
+        ["Undeposited Funds (QuickBooks' default)", *deposits]
+    )
+    expect(page.locator("#deposit_account_id option")).not_to_contain_text(["Services"])  # an Income account
+    page.select_option("#service_item", "Legal fees")
+    page.select_option("#deposit_account_id", label="Checking")
+    screenshot(page, "t06-settings-from-quickbooks-lists")
+    page.click("text=Save settings")
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+
+    settings = client.get_settings(connection.id)
+    checking = next(a["Id"] for a in accounts if a["Name"] == "Checking")
+    assert (settings.item_mapping["Service"], settings.deposit_account_id) == ("Legal fees", checking)
+    page.goto(f"{panel}/connections/{connection.id}/settings")
+    expect(page.locator("#deposit_account_id")).to_have_value(checking)
+    expect(page.locator("#service_item")).to_have_value("Legal fees")
+    page.goto(f"{panel}/connections/{connection.id}/events")
+    expect(page.locator("tbody tr").first).to_contain_text(
+        "Deposit new payments to: Undeposited Funds → Checking; "
+        "QuickBooks item for Clio services: Services → Legal fees"
+    )
