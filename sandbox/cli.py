@@ -11,6 +11,7 @@ import click
 from billsync.locations import private_folder
 from billsync.sandbox.faults import FaultConfig
 from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REALM_ID, QBOConfig
+from billsync.sandbox.qbo.regions import CompanyKind
 from billsync.serving import AddressInUse
 
 
@@ -31,6 +32,14 @@ from billsync.serving import AddressInUse
     help="Load a demo firm of this many bills (sandbox.demo) into the Clio emulator, unless one was saved.",
 )
 @click.option("--no-clio", is_flag=True, help="Serve the QBO emulator only.")
+@click.option(
+    "--region",
+    type=click.Choice([kind.value for kind in CompanyKind]),
+    default=CompanyKind.US.value,
+    show_default=True,
+    help="Kind of QBO company seeded: US without sales tax, US automated or legacy sales tax, Canada, UK, Australia.",
+)
+@click.option("--multicurrency", is_flag=True, help="Seed the QBO company with multicurrency on.")
 def sandbox(
     qbo_port: int,
     clio_port: int,
@@ -41,6 +50,8 @@ def sandbox(
     state_file: str | None,
     demo_bills: int,
     no_clio: bool,
+    region: str,
+    multicurrency: bool,
 ) -> None:
     """Serve local emulators of the QBO Accounting API v3 and the Clio API v4."""
     from billsync.sandbox.server import Sandbox
@@ -59,7 +70,7 @@ def sandbox(
         realm_id=realm_id,
         time_scale=time_scale,
         state_file=state_file,
-        qbo_config=QBOConfig(faults=faults),
+        qbo_config=QBOConfig(faults=faults, kind=region, multicurrency=multicurrency),
         clio_config=clio_config,
         clio=not no_clio,
     )
@@ -72,7 +83,7 @@ def sandbox(
         box.start()
     except AddressInUse as e:
         raise click.ClickException(f"{e}: the emulators are already running (or another program holds that port)")
-    click.echo(f"QBO  {box.qbo_url}  realm {realm_id}  client {DEFAULT_CLIENT_ID} / {DEFAULT_CLIENT_SECRET}")
+    click.echo(f"QBO  {box.qbo_url}  realm {realm_id} ({region})  client {DEFAULT_CLIENT_ID} / {DEFAULT_CLIENT_SECRET}")
     if box.clio_url:
         click.echo(f"Clio {box.clio_url}")
     click.echo("Admin API: <url>/_sandbox/  -  Ctrl-C to stop")

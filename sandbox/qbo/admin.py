@@ -4,10 +4,13 @@ Tests and demos use it to set the stage and to play the QBO user who changes thi
 behind an integration's back:
 
 - ``GET  /_sandbox/`` this list.
-- ``POST /_sandbox/reset`` wipe every company, replies and statistics; reseed the default;
-  release the hold.
-- ``POST /_sandbox/seed`` ``{"realm_id"?, "objects": {"Customer": [...]}, "raw"?: false}``
-  add objects (validated like API creates; ``raw`` stores them as given, Ids included).
+- ``POST /_sandbox/reset`` wipe every company, replies and statistics; reseed the default
+  (of the configured ``kind``, with ``multicurrency`` if configured); release the hold.
+- ``POST /_sandbox/seed`` ``{"realm_id"?, "kind"?, "multicurrency"?: false, "objects":
+  {"Customer": [...]}, "raw"?: false}`` with ``kind`` (us, us-ast, us-legacy, ca, uk, au) or
+  ``multicurrency``, first (re)create the realm as a company of that kind (the configured
+  one unless named; a realm not there yet is seeded so anyway); then add objects (validated
+  like API creates; ``raw`` stores them as given, Ids included).
 - ``POST /_sandbox/tokens`` ``{"realm_id"?}`` mint an access/refresh token pair.
 - ``POST /_sandbox/tokens/expire`` ``{"refresh"?: false}`` expire every access token now,
   and with ``refresh`` every refresh token too (a grant past its 100 days).
@@ -18,9 +21,11 @@ behind an integration's back:
   ``void``, ``deactivate`` or ``activate``, without needing the SyncToken; ``edit`` with the
   fields changed as the body (``{"WebAddr": {"URI": …}}``), kept as a sparse update keeps them.
 - ``POST /_sandbox/user/<realm>/preferences`` ``{"CustomTxnNumbers"?: bool,
-  "WarnDuplicateBillNumber"?: bool, "AutoApplyCredit"?: bool, "UsingSalesTax"?: bool}``
-  switch the settings in Company Settings (``UsingSalesTax``: ``TaxPrefs``, whether sales
-  forms keep their ``TxnTaxDetail``); a value that is not true, false or null is a 400.
+  "WarnDuplicateBillNumber"?: bool, "AutoApplyCredit"?: bool, "UsingSalesTax"?: bool,
+  "MultiCurrencyEnabled"?: true}`` switch the settings in Company Settings (``UsingSalesTax``:
+  ``TaxPrefs``, whether sales forms keep their ``TxnTaxDetail``); a value that is not true,
+  false or null is a 400, and so is ``MultiCurrencyEnabled: false``: once on, QBO's
+  multicurrency cannot be turned off.
 - ``GET|PATCH /_sandbox/config`` read or change settings (fields of ``QBOConfig``; faults
   as ``{"rate", "kinds", "slow_seconds", "seed"}``, and for writes that lose their answer
   once applied ``{"after_rate", "after_kinds", "after_next"}``: ``after_next`` counts down).
@@ -82,7 +87,7 @@ def reset() -> Response:
     state.hold.switch(False)
     with state.store.lock:
         state.store.clear()
-        seed.seed_company(state.store, state.config.realm_id)
+        seed.seed_company(state.store, state.config.realm_id, state.config.kind, state.config.multicurrency)
     state.reset_stats()
     return _json({"companies": seed.describe(state.store)})
 
@@ -91,8 +96,13 @@ def reset() -> Response:
 def seed_objects() -> Response:
     state, args = _state(), _args()
     realm_id = args.get("realm_id") or state.config.realm_id
-    if state.store.company(realm_id) is None:
-        seed.seed_company(state.store, realm_id)
+    multicurrency = args.get("multicurrency", False)
+    if not isinstance(multicurrency, bool):
+        raise ValueError(f"multicurrency must be true or false, not {jsonutil.dumps(multicurrency)}")
+    if "kind" in args or multicurrency:
+        seed.seed_company(state.store, realm_id, args.get("kind") or state.config.kind, multicurrency)
+    elif state.store.company(realm_id) is None:
+        seed.seed_company(state.store, realm_id, state.config.kind, state.config.multicurrency)
     created = seed.seed_objects(state.store, realm_id, args.get("objects", {}), bool(args.get("raw")))
     return _json({"realm_id": realm_id, "created": created})
 
@@ -162,6 +172,7 @@ SWITCHES = {
     "WarnDuplicateBillNumber": "warn_duplicate",
     "AutoApplyCredit": "auto_apply_credit",
     "UsingSalesTax": "using_sales_tax",
+    "MultiCurrencyEnabled": "multicurrency",
 }
 
 
@@ -173,6 +184,8 @@ def switch_preferences(realm_id: str) -> Response:
     for key in SWITCHES:
         if not isinstance(args.get(key), (bool, type(None))):  # 1 == True, yet 1 is no switch
             raise ValueError(f"{key} must be true or false, not {jsonutil.dumps(args[key])}")
+    if args.get("MultiCurrencyEnabled") is False:
+        raise ValueError("MultiCurrencyEnabled can only be switched on: QBO's multicurrency cannot be turned off")
     current = prefs.switch(_state().store, realm_id, **{arg: args.get(key) for key, arg in SWITCHES.items()})
     if current is None:
         return _json({"error": f"unknown realm {realm_id}"}, 404)

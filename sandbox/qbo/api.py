@@ -19,7 +19,7 @@ from typing import Any, Callable
 from flask import Blueprint, Response, current_app, request
 
 from billsync.sandbox.faults import HeldTooLong, drop_connection
-from billsync.sandbox.qbo import batch, cdc, entities, jsonutil, query, schema
+from billsync.sandbox.qbo import batch, cdc, currency, entities, jsonutil, query, schema
 from billsync.sandbox.qbo.errors import (
     QBOFault,
     auth_failed_body,
@@ -190,6 +190,16 @@ def run_cdc(realm_id: str) -> Response:
 def read_preferences(realm_id: str) -> Response:
     with _state().store.lock:
         return json_response({"Preferences": entities.read(_company(realm_id), "Preferences", "1")})
+
+
+@bp.get("/exchangerate")
+@gated()
+def read_exchange_rate(realm_id: str) -> Response:
+    """``?sourcecurrencycode=EUR&asofdate=YYYY-MM-DD``: home units per unit of that currency."""
+    args = request.args
+    with _state().store.lock:
+        rate = currency.exchange_rate(_company(realm_id), args.get("sourcecurrencycode", ""), args.get("asofdate"))
+    return json_response({"ExchangeRate": rate})
 
 
 @bp.get("/<entity>/<entity_id>")

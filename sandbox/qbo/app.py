@@ -42,7 +42,7 @@ def create_app(config: QBOConfig | None = None) -> Flask:
     state = QBOState(config)
     app.extensions["qbo_sandbox"] = state
     if not state.load() and config.seed:
-        seed.seed_company(state.store, config.realm_id)
+        seed.seed_company(state.store, config.realm_id, config.kind, config.multicurrency)
     app.register_blueprint(api.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(admin.bp)

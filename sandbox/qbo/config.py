@@ -41,6 +41,9 @@ class QBOConfig:
         execution_limit: seconds a request may execute (here: be held) before it times out.
         state_file: JSON file the companies are loaded from and saved to.
         seed: seed the default company at start.
+        kind: what company ``reset`` and the start seed (``--region``): one of
+            :class:`billsync.sandbox.qbo.regions.CompanyKind`, "us" by default.
+        multicurrency: seed that company with multicurrency on (``--multicurrency``).
     """
 
     realm_id: str = DEFAULT_REALM_ID
@@ -63,6 +66,8 @@ class QBOConfig:
     execution_limit: float = 120.0
     state_file: str | None = None
     seed: bool = True
+    kind: str = "us"
+    multicurrency: bool = False
 
     def scaled(self, seconds: float) -> float:
         """Real seconds that ``seconds`` of service time last under ``time_scale``."""

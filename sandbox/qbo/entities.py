@@ -1,6 +1,7 @@
 """Create, read, update, delete and void, the same way for every entity QBO serves here.
 
-Each entity type names a *prepare* rule (in :mod:`names`, :mod:`txns`, :mod:`prefs`)
+Each entity type names a *prepare* rule (in :mod:`names`, :mod:`txns`, :mod:`prefs`,
+:mod:`lists`, :mod:`currency`)
 that validates and fills a candidate object, and the operations QBO allows on it. The
 functions here do what is common: SyncToken checks (stale -> 5010), sparse versus full
 update, ignoring what QBO computes, Ids and MetaData, balances, and telling the store's
@@ -14,7 +15,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from billsync.sandbox.qbo import jsonutil, names, prefs, schema, txns
+from billsync.sandbox.qbo import currency, jsonutil, lists, names, prefs, schema, txns
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.store import Company, Entity, Store
 
@@ -35,6 +36,7 @@ class EntityType:
     deletable: bool = False
     voidable: bool = False
     creatable: bool = True
+    updatable: bool = True
 
 
 TYPES: dict[str, EntityType] = {
@@ -51,6 +53,12 @@ TYPES: dict[str, EntityType] = {
         EntityType("Payment", txns.prepare_payment, deletable=True, voidable=True),
         EntityType("Preferences", _ignore_include(prefs.prepare_preferences), creatable=False),
         EntityType("CompanyInfo", _ignore_include(prefs.prepare_company_info), creatable=False),
+        EntityType("TaxCode", _ignore_include(lists.prepare_seeded), creatable=False, updatable=False),
+        EntityType("TaxRate", _ignore_include(lists.prepare_seeded), creatable=False, updatable=False),
+        EntityType("TaxAgency", _ignore_include(lists.prepare_tax_agency)),
+        EntityType("PaymentMethod", _ignore_include(lists.prepare_payment_method)),
+        EntityType("CompanyCurrency", _ignore_include(currency.prepare_company_currency)),
+        EntityType("ExchangeRate", _ignore_include(lists.prepare_seeded), creatable=False, updatable=False),
     )
 }
 
@@ -132,6 +140,8 @@ def update(store: Store, company: Company, name: str, body: Entity, include: set
     kind = entity_type(name)
     if "void" in include and kind.voidable:
         return void(store, company, name, body)
+    if not kind.updatable:
+        raise QBOFault("6000", detail=f"{kind.name} cannot be updated")
     old = _current(company, kind, body)
     sent = _sent(kind, body)
     if str(body.get("sparse")).lower() == "true":

@@ -23,8 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from billsync.sandbox.qbo.currency import home_currency
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.refs import check_length, named_ref, require, resolve
+from billsync.sandbox.qbo.regions import default_tax_code
 from billsync.sandbox.qbo.store import Company, Entity
 
 PERSON_NAMES = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
@@ -32,7 +34,6 @@ NAME_SHARING = ("Customer", "Vendor")
 #: Levels of sub-customers under a top-level customer (which is level 0).
 MAX_LEVEL = 4
 DELETED_SUFFIX = " (deleted)"
-USD = {"value": "USD", "name": "United States Dollar"}
 #: An account's Classification, which QBO derives from its AccountType ("Read only, System
 #: defined" in Intuit's Account reference, which says the type "is based on the
 #: Classification" and shows Accounts Receivable as Asset, Accounts Payable as Liability).
@@ -180,7 +181,7 @@ def prepare_party(company: Company, name: str, entity: Entity, old: Entity | Non
     _deactivated(entity, old, "DisplayName")
     _unique(company, NAME_SHARING, "DisplayName", entity["DisplayName"], entity.get("Id"))
     entity.setdefault("PrintOnCheckName", entity["DisplayName"])
-    entity.setdefault("CurrencyRef", USD)
+    entity.setdefault("CurrencyRef", home_currency(company))
     entity["Balance"] = (old or {}).get("Balance", 0)  # computed from transactions, never sent
     if name == "Customer":
         for key, default in (
@@ -188,9 +189,11 @@ def prepare_party(company: Company, name: str, entity: Entity, old: Entity | Non
             ("Job", False),
             ("BillWithParent", False),
             ("PreferredDeliveryMethod", "Print"),
-            ("DefaultTaxCodeRef", {"value": "2"}),
         ):
             entity.setdefault(key, default)
+        default_code = default_tax_code(company)  # a legacy US company's group code, else none
+        if default_code:
+            entity.setdefault("DefaultTaxCodeRef", default_code)
         entity["BalanceWithJobs"] = (old or {}).get("BalanceWithJobs", entity["Balance"])
         _place(company, entity, old)
         if old is not None:
@@ -226,4 +229,4 @@ def prepare_account(company: Company, name: str, entity: Entity, old: Entity | N
     if entity["AccountType"] in CLASSIFICATIONS:
         entity["Classification"] = CLASSIFICATIONS[entity["AccountType"]]
     entity.setdefault("CurrentBalance", 0)
-    entity.setdefault("CurrencyRef", USD)
+    entity.setdefault("CurrencyRef", home_currency(company))

@@ -25,7 +25,9 @@ Settings for the duplicate-number warning. No source says whether ``AutoApplyCre
 in the writable subset; as a ``SalesFormsPrefs`` field it is merged like the others. The
 admin API and the settings screen flip all three, as a user would. ``TaxPrefs`` is kept
 as it was on an API update, like ``OtherPrefs`` (a person turns sales tax on in QBO's
-Taxes screens); only the admin API switches ``UsingSalesTax``.
+Taxes screens); only the admin API switches ``UsingSalesTax``. ``CurrencyPrefs`` is kept
+too: multicurrency is switched on in QBO's settings, and "cannot be disabled once it's been
+enabled" (Intuit, *Manage multiple currencies*), so the admin API switches it on only.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ def switch(
     warn_duplicate: bool | None = None,
     auto_apply_credit: bool | None = None,
     using_sales_tax: bool | None = None,
+    multicurrency: bool | None = None,
 ) -> Entity | None:
     """Change the settings as a person in Company Settings does (the admin API and the
     emulated settings screen); None leaves one as it is. The change shows in CDC like any
@@ -131,6 +134,8 @@ def switch(
             set_other_pref(current, WARN_DUPLICATE, str(bool(warn_duplicate)).lower())
         if using_sales_tax is not None:
             current.setdefault("TaxPrefs", {})["UsingSalesTax"] = bool(using_sales_tax)
+        if multicurrency:  # never back off: the caller refuses False
+            current.setdefault("CurrencyPrefs", {})["MultiCurrencyEnabled"] = True
         current["SyncToken"] = str(int(current["SyncToken"]) + 1)
         when = jsonutil.iso(jsonutil.now())
         current["MetaData"]["LastUpdatedTime"] = when

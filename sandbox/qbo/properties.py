@@ -101,6 +101,28 @@ CLASSES: dict[str, tuple[str, str]] = {
         "LastSyncTime SupportedLanguages DefaultTimeZone MultiByteCharsSupported NameValue:NameValue "
         "FifoCalculationStatus CompanyInfoEx:*",
     ),
+    "TaxCode": (
+        "IntuitEntity",
+        "Name Description Active Hidden Taxable TaxGroup SalesTaxRateList:TaxRateList PurchaseTaxRateList:TaxRateList "
+        "AdjustmentTaxRateList:TaxRateList TaxCodeEx:* TaxCodeConfigType",
+    ),
+    "TaxRate": (
+        "IntuitEntity",
+        "Name Description Active RateValue AgencyRef:ReferenceType TaxReturnLineRef:ReferenceType "
+        "EffectiveTaxRate:EffectiveTaxRate SpecialTaxType DisplayType TaxRateEx:* OriginalTaxRate:ReferenceType",
+    ),
+    "TaxAgency": (
+        "Vendor",
+        "SalesTaxCodeRef:ReferenceType SalesTaxCountry SalesTaxReturnRef:ReferenceType TaxRegistrationNumber "
+        "ReportingPeriod TaxTrackedOnPurchases TaxOnPurchasesAccountRef:ReferenceType TaxTrackedOnSales "
+        "TaxTrackedOnSalesAccountRef:ReferenceType TaxOnTax LastFileDate TaxAgencyExt:* TaxAgencyConfig",
+    ),
+    "PaymentMethod": ("IntuitEntity", "Name Active Type PaymentMethodEx:*"),
+    "CompanyCurrency": ("IntuitEntity", "Code Name Active CompanyCurrencyEx:*"),
+    "ExchangeRate": ("IntuitEntity", "SourceCurrencyCode TargetCurrencyCode Rate AsOfDate ExchangeRateEx:*"),
+    "TaxRateList": ("", "TaxRateDetail:TaxRateDetail originatingGroupId"),
+    "TaxRateDetail": ("", "TaxRateRef:ReferenceType TaxTypeApplicable TaxOrder TaxOnTaxOrder"),
+    "EffectiveTaxRate": ("", "RateValue EffectiveDate EndDate EffectiveTaxRateEx:*"),
     "NameBase": (
         "IntuitEntity",
         "IntuitId Organization Title GivenName MiddleName FamilyName Suffix FullyQualifiedName CompanyName "

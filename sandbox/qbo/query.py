@@ -32,13 +32,19 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from billsync.sandbox.qbo import jsonutil, schema
+from billsync.sandbox.qbo import currency, jsonutil, schema
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.store import Company, Entity
 
 MAX_RESULTS, DEFAULT_RESULTS = 1000, 100
 EPOCH = "1970-01-01T00:00:00Z"
-NAME_LISTS = {"customer", "vendor", "item", "account"}
+NAME_LISTS = {"customer", "vendor", "item", "account"} | {
+    "taxcode",
+    "taxrate",
+    "taxagency",
+    "paymentmethod",
+    "companycurrency",
+}
 _TOKEN = re.compile(
     r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<op><=|>=|!=|<>|=|<|>)|(?P<punct>[(),*])
                      |(?P<word>[A-Za-z_][\w.]*(?:\(\*\))?)|(?P<num>-?\d+(?:\.\d+)?))""",
@@ -255,4 +261,7 @@ def execute(company: Company, text: str) -> dict[str, Any]:
     except QBOFault:  # quickbooks-ruby issue #628 shows QBO's words
         raise QBOFault("4001", detail=f"Metadata not found for Entity: {query.entity}") from None
     schema.check_query(query.entity, (c[0] for c in query.where), (name for name, _ in query.order))
-    return run(query, company.objects.get(query.entity, {}).values())
+    answer = run(query, company.objects.get(query.entity, {}).values())
+    if query.entity == "ExchangeRate" and query.entity in answer:
+        answer[query.entity] = [currency.shown(row) for row in answer[query.entity]]
+    return answer

@@ -101,6 +101,18 @@ ENTITIES: dict[str, Rules] = {
     "Payment": _rules("TxnDate CustomerRef ProjectRef TotalAmt", "TxnDate TotalAmt", "UnappliedAmt"),
     "Preferences": _rules("", ""),
     "CompanyInfo": _rules("", ""),
+    # The tax and money lists. Finance.xsd flags TaxCode's Name, Active and Hidden "Filterable:
+    # ALL" and its Name "Sortable: ALL"; TaxRate's Name, Active and RateValue, and
+    # PaymentMethod's Active, "Filterable: QBW" (Desktop), allowed here as QBO clients filter
+    # on them (*doubt*). The schema flags nothing of TaxAgency, CompanyCurrency and
+    # ExchangeRate: they filter on the fields their lookups need (DisplayName; Code; the
+    # currency and date ``GET …/exchangerate`` takes) and sort on nothing but Id and MetaData.
+    "TaxCode": _rules("Name Active Hidden", "Name"),
+    "TaxRate": _rules("Name Active RateValue", ""),
+    "TaxAgency": _rules("DisplayName Active", "", "LastFileDate"),
+    "PaymentMethod": _rules("Name Active Type", ""),
+    "CompanyCurrency": _rules("Code Active", "", "Name"),
+    "ExchangeRate": _rules("SourceCurrencyCode AsOfDate", ""),
 }
 
 

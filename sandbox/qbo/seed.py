@@ -4,7 +4,9 @@ The default company mirrors a new QBO company set up by a law firm: a handful of
 accounts (an income account for legal services), no items (integrations create them on
 demand), and the preferences at QBO's defaults: custom transaction numbers off, the
 duplicate-number warning off and automatic credit application on (as in Intuit's sample
-Preferences), so a client first sees the setup it must ask for.
+Preferences), so a client first sees the setup it must ask for. Companies of the other
+kinds (:mod:`billsync.sandbox.qbo.regions`) start from it and add their country, tax
+lists and accounts; any kind may have multicurrency on.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from billsync.sandbox.qbo import entities, jsonutil, names
+from billsync.sandbox.qbo import entities, jsonutil, names, regions
+from billsync.sandbox.qbo.currency import currency_ref
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.store import Company, Entity, Store
 
@@ -116,28 +119,37 @@ def seed_objects(
     return created
 
 
-def seed_company(store: Store, realm_id: str) -> Company:
-    """(Re)create the default company under ``realm_id``."""
+def seed_company(store: Store, realm_id: str, kind: str = "us", multicurrency: bool = False) -> Company:
+    """(Re)create the company under ``realm_id`` as a company of ``kind`` (a ValueError names
+    the kinds), with multicurrency on if asked."""
+    region = regions.region(kind)
     with store.lock:
         store.companies.pop(realm_id, None)
         company = store.ensure_company(realm_id)
-        put_raw(company, "CompanyInfo", _company_info(realm_id))
-        put_raw(company, "Preferences", _preferences())
-        for name, kind, detail in ACCOUNTS:
+        company.kind = regions.CompanyKind(kind).value
+        put_raw(company, "CompanyInfo", regions.company_info(kind, _company_info(realm_id)))
+        put_raw(company, "Preferences", regions.preferences(kind, _preferences(), multicurrency))
+        for name, account_type, detail in (*ACCOUNTS, *regions.extra_accounts(kind)):
             put_raw(
                 company,
                 "Account",
                 {
                     "Name": name,
                     "FullyQualifiedName": name,
-                    "AccountType": kind,
+                    "AccountType": account_type,
                     "AccountSubType": detail,
                     "Active": True,
                     "CurrentBalance": 0,
-                    "Classification": names.CLASSIFICATIONS[kind],
-                    "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
+                    "Classification": names.CLASSIFICATIONS[account_type],
+                    "CurrencyRef": currency_ref(region.currency),
                 },
             )
+        lists = {"PaymentMethod": regions.payment_methods(kind), **regions.tax_lists(kind)}
+        if multicurrency:
+            lists.update(regions.currencies(kind, jsonutil.now().date().isoformat()))
+        for name, rows in lists.items():
+            for row in rows:
+                put_raw(company, name, row)
         return company
 
 

@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from billsync.sandbox.faults import FaultConfig, FaultInjector, Hold
-from billsync.sandbox.qbo import jsonutil
+from billsync.sandbox.qbo import jsonutil, regions
 from billsync.sandbox.qbo.config import QBOConfig
 from billsync.sandbox.qbo.replay import Replays
 from billsync.sandbox.qbo.store import Store
@@ -73,6 +73,8 @@ class QBOState:
         unknown = set(changes) - {f.name for f in dataclasses.fields(QBOConfig)}
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
+        if "kind" in changes:
+            regions.region(changes["kind"])  # a ValueError that names the kinds
         for key, value in changes.items():
             setattr(self.config, key, value)
         self.faults.configure(self.config.faults)

@@ -24,13 +24,16 @@ ChangeListener = Callable[[str, str, str, str, str], None]
 
 @dataclass
 class Company:
-    """One QBO company: objects by type and id, plus the bookkeeping around them."""
+    """One QBO company: objects by type and id, plus the bookkeeping around them; ``kind`` is
+    the region it was seeded as (:class:`billsync.sandbox.qbo.regions.CompanyKind`), "us" for a
+    company saved before there were others."""
 
     realm_id: str
     objects: dict[str, dict[str, Entity]] = field(default_factory=dict)
     deleted: dict[str, dict[str, Entity]] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
     replies: dict[str, list[Any]] = field(default_factory=dict)
+    kind: str = "us"
 
     def table(self, name: str) -> dict[str, Entity]:
         return self.objects.setdefault(name, {})

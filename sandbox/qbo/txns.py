@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Iterator
 
 from billsync.sandbox.qbo import jsonutil, names, prefs
+from billsync.sandbox.qbo.currency import home_currency
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.refs import CENT, check_length, money, named_ref, require, resolve
 from billsync.sandbox.qbo.store import Company, Entity
@@ -143,7 +144,7 @@ def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None
     entity["TotalAmt"] = subtotal - discount + _sales_tax(company, entity)
     today = jsonutil.now().date()
     entity.setdefault("TxnDate", today.isoformat())
-    entity.setdefault("CurrencyRef", names.USD)
+    entity.setdefault("CurrencyRef", home_currency(company))
     for key, default in FORM_DEFAULTS:
         entity.setdefault(key, default)
     settled = (old["TotalAmt"] - old.get("Balance", old["TotalAmt"])) if old else Decimal("0.00")
@@ -223,7 +224,7 @@ def prepare_payment(company: Company, name: str, entity: Entity, old: Entity | N
     entity["TotalAmt"] = total
     entity["UnappliedAmt"] = total - applied
     entity.setdefault("TxnDate", jsonutil.now().date().isoformat())
-    entity.setdefault("CurrencyRef", names.USD)
+    entity.setdefault("CurrencyRef", home_currency(company))
     entity.setdefault("ProcessPayment", False)
 
 

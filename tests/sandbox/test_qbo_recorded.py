@@ -5,10 +5,10 @@ recorded company already held; the emulator must answer with the same status, th
 keys (recursively, for the entities) and the same fault codes. Recordings scrubbed of
 their ``/company/<id>`` segment get it back, and the recorded token is replaced.
 
-The recorded company used sales tax (an estimate in ``cdc-basic.yml`` has a
-``TxnTaxCodeRef`` and a ``TaxLine``, and every form answers a ``TxnTaxDetail``), so the
-replay switches ``UsingSalesTax`` on first: a company without it answers no
-``TxnTaxDetail`` at all.
+The recorded company used sales tax set up before automated sales tax (an estimate in
+``cdc-basic.yml`` has ``TAX`` lines, a ``TxnTaxCodeRef`` 2 and a ``TaxLine`` of rate 3, every
+form answers a ``TxnTaxDetail``, customers get ``DefaultTaxCodeRef`` 2), so the replay runs on
+a ``us-legacy`` company: the default one, without sales tax, answers no ``TxnTaxDetail`` at all.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def _by_bid(body: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("recording", sorted(p.name for p in RECORDINGS.glob("*.yml")))
 def test_recorded_exchange_is_answered_alike(qbo, recording: str) -> None:
-    qbo.admin("POST", f"/user/{qbo.realm}/preferences", json={"UsingSalesTax": True})
+    qbo.admin("POST", "/seed", json={"kind": "us-legacy"})
     if recording in SEEDS:
         qbo.seed(SEEDS[recording], raw=True)
     if recording == "cdc-basic.yml":
