@@ -7,7 +7,9 @@ Clio → QBO sync meets (:data:`CASES` says what each is for); the rest is seede
 business in the same shapes and proportions a small firm has. Amounts are priced by
 :mod:`billsync.sandbox.clio.billing`, so every bill's totals are consistent to the cent,
 and every payment moves money in the firm's bank accounts: deposited in operating, and
-taken out of trust when a bill is paid from a client's retainer.
+taken out of trust when a bill is paid from a client's retainer. A share of the clients
+also hold money in trust, paid out and moved between their ledgers
+(:mod:`billsync.sandbox.demo_trust`).
 
 Only the standard library is used, and nothing costs more than the firm's size: 100,000
 bills generate in seconds, not minutes.
@@ -25,6 +27,7 @@ from typing import Any
 
 from billsync.sandbox.clio import billing, records
 from billsync.sandbox.clio.store import Record
+from billsync.sandbox.demo_trust import add_trust_activity
 
 START = date(2023, 1, 2)
 SPAN_DAYS = 700
@@ -80,6 +83,15 @@ CASES: dict[str, tuple[str, str]] = {
     "trust_deposit": (
         "bank_transactions",
         "A retainer deposited in trust: the client's money, not income, so never a QBO payment.",
+    ),
+    "trust_disbursement": (
+        "bank_transactions",
+        "Money paid out of a client's trust funds: a journal entry crediting the trust bank account.",
+    ),
+    "trust_transfer": (
+        "bank_transactions",
+        "A transfer between a client's matter and its client-level funds: a withdrawal and a deposit that "
+        "leave the client's trust balance as it was.",
     ),
 }
 
@@ -319,6 +331,7 @@ class _Builder:
             _stamp(on, contact_id),
             description="Retainer",
             client_id=contact_id,
+            matter_id=contact_id,
         )
         self.firm.bank_transactions.append(deposit)
         self.firm.mark("trust_deposit", deposit["id"])
@@ -581,4 +594,12 @@ def generate_firm(bills: int, seed: int = 1) -> Firm:
     for bill in b.firm.bills:
         bill.pop("_allocations", None)
         b.firm.mark(bill["state"], bill["id"])
+    add_trust_activity(
+        b.firm,
+        b.next_transaction_id,
+        seed=seed,
+        start=START,
+        span_days=SPAN_DAYS,
+        without=set(b.firm.cases["contact_without_bills"]),
+    )
     return b.firm

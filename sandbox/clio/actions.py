@@ -22,21 +22,21 @@ EDITABLE_BILL_FIELDS = ("number", "subject", "memo", "purchase_order", "issued_a
 EDITABLE_BILL_STATES = ("draft", "awaiting_approval", "awaiting_payment")
 
 
-def _get(store: Store, name: str, record_id: int, kind: str) -> Record:
+def get_record(store: Store, name: str, record_id: int, kind: str) -> Record:
     record = store[name].get(record_id)
     if record is None:
         raise not_found(kind, record_id)
     return record
 
 
-def _money(value: Any, what: str) -> Decimal:
+def parse_money(value: Any, what: str) -> Decimal:
     try:
         return billing.money(Decimal(str(value)))
     except ArithmeticError:
         raise bad_request(f"{what} must be a number, got {value!r}") from None
 
 
-def _move_money(store: Store, allocation: Record, on: date, at: datetime, reverse: bool = False) -> None:
+def move_money(store: Store, allocation: Record, on: date, at: datetime, reverse: bool = False) -> None:
     """Save the bank transactions a payment allocation makes (or, voided, undoes) and the
     accounts they change; a credit allocation moves no money."""
     accounts = store["bank_accounts"]
@@ -102,7 +102,7 @@ def edit_contact(store: Store, contact_id: int, data: Mapping[str, Any]) -> Reco
     """Rename a contact, change its primary email, and/or replace its phone numbers or its
     addresses (each list whole, the first one primary), as a user saving the contact's page."""
     with store.lock:
-        record = _get(store, "contacts", contact_id, "Contact")
+        record = get_record(store, "contacts", contact_id, "Contact")
         phones = _phones(data["phones"]) if "phones" in data else None
         addresses = _addresses(data["addresses"]) if "addresses" in data else None
         if data.get("name"):
@@ -120,7 +120,7 @@ def create_bill(store: Store, data: Mapping[str, Any]) -> Record:
     """A bill for ``client_id`` with ``lines`` of ``{kind, description, price, quantity, taxable}``."""
     with store.lock:
         client_id = int(data["client_id"])
-        _get(store, "contacts", client_id, "Contact")
+        get_record(store, "contacts", client_id, "Contact")
         state = data.get("state", "awaiting_payment")
         if state not in records.TRANSITIONS or state in ("void", "deleted", "paid"):
             raise bad_request(f"A new bill cannot be in state {state}")
@@ -151,7 +151,7 @@ def _new_line(store: Store, bill_id: int, data: Mapping[str, Any], on: date, at:
         bill_id,
         data.get("kind", "Service"),
         data.get("description", ""),
-        _money(data.get("price", 0), "price"),
+        parse_money(data.get("price", 0), "price"),
         Decimal(str(data.get("quantity", 1))),
         on,
         at,
@@ -163,7 +163,7 @@ def _new_line(store: Store, bill_id: int, data: Mapping[str, Any], on: date, at:
 
 
 def _editable_bill(store: Store, bill_id: int) -> Record:
-    bill = _get(store, "bills", bill_id, "Bill")
+    bill = get_record(store, "bills", bill_id, "Bill")
     if bill["state"] not in EDITABLE_BILL_STATES:
         raise bad_request(f"Bill {bill_id} is {bill['state']}: its lines cannot be changed")
     return bill
@@ -184,12 +184,12 @@ def edit_line(store: Store, line_id: int, data: Mapping[str, Any], *, touch_bill
     ``touch_bill`` false the bill keeps its ``updated_at``: a Clio that dates only the line
     (no source says which Clio does), so that a client must find the bill through its lines."""
     with store.lock:
-        line = _get(store, "line_items", line_id, "Line item")
+        line = get_record(store, "line_items", line_id, "Line item")
         bill = _editable_bill(store, line["bill"]["id"])
         if "description" in data:
             line["description"] = str(data["description"])
         if "price" in data:
-            line["price"] = _money(data["price"], "price")
+            line["price"] = parse_money(data["price"], "price")
         if "quantity" in data:
             line["quantity"] = Decimal(str(data["quantity"]))
         if touch_bill:
@@ -205,7 +205,7 @@ def delete_line(store: Store, line_id: int) -> Record:
     """A line removed from its bill; the bill's amounts follow. Clio lists a deleted line no
     more (``DELETE /line_items/{id}.json``), so the bill is what tells a client of it."""
     with store.lock:
-        line = _get(store, "line_items", line_id, "Line item")
+        line = get_record(store, "line_items", line_id, "Line item")
         bill = _editable_bill(store, line["bill"]["id"])
         store["line_items"].remove(line_id)
         return reprice(store, bill)
@@ -214,7 +214,7 @@ def delete_line(store: Store, line_id: int) -> Record:
 def edit_bill(store: Store, bill_id: int, data: Mapping[str, Any]) -> Record:
     """Change a bill's number, subject, dates or state (one of its allowed transitions)."""
     with store.lock:
-        bill = _get(store, "bills", bill_id, "Bill")
+        bill = get_record(store, "bills", bill_id, "Bill")
         for name in EDITABLE_BILL_FIELDS:
             if name in data:
                 value = data[name]
@@ -233,18 +233,18 @@ def void_bill(store: Store, bill_id: int) -> Record:
 def delete_bill(store: Store, bill_id: int) -> Record:
     """Clio keeps a deleted bill findable in state "deleted"; so does the emulator."""
     with store.lock:
-        bill = _get(store, "bills", bill_id, "Bill")
+        bill = get_record(store, "bills", bill_id, "Bill")
         records.set_state(bill, "deleted")
         return store.touch("bills", bill, "deleted")
 
 
-def _put_on_bill(store: Store, data: Mapping[str, Any]) -> tuple[Record, Any, date, Any]:
+def put_on_bill(store: Store, data: Mapping[str, Any]) -> tuple[Record, Any, date, Any]:
     """The open bill ``data["bill_id"]``, and the amount (default: its balance), date and
     time of what is put on it."""
-    bill = _get(store, "bills", int(data["bill_id"]), "Bill")
+    bill = get_record(store, "bills", int(data["bill_id"]), "Bill")
     if bill["state"] != "awaiting_payment":
         raise bad_request(f"Bill {bill['id']} is {bill['state']}, not awaiting payment")
-    amount = _money(data.get("amount", bill["balance"]), "amount")
+    amount = parse_money(data.get("amount", bill["balance"]), "amount")
     now = store.now()
     return bill, amount, date.fromisoformat(data.get("date", now.date().isoformat())), now
 
@@ -252,7 +252,7 @@ def _put_on_bill(store: Store, data: Mapping[str, Any]) -> tuple[Record, Any, da
 def create_payment(store: Store, data: Mapping[str, Any]) -> Record:
     """Record a payment of ``amount`` on ``bill_id``; returns its allocation."""
     with store.lock:
-        bill, amount, on, now = _put_on_bill(store, data)
+        bill, amount, on, now = put_on_bill(store, data)
         contact_id = bill["client"]["id"]
         pay = store.save("payments", records.payment(store.next_id("payments"), contact_id, amount, on, now))
         allocation = store.save(
@@ -262,7 +262,7 @@ def create_payment(store: Store, data: Mapping[str, Any]) -> Record:
             ),
             "created",
         )
-        _move_money(store, allocation, on, now)
+        move_money(store, allocation, on, now)
         reprice(store, bill)
         return allocation
 
@@ -270,12 +270,12 @@ def create_payment(store: Store, data: Mapping[str, Any]) -> Record:
 def void_allocation(store: Store, allocation_id: int) -> Record:
     """Void a payment or credit allocation; its bill owes the money again."""
     with store.lock:
-        allocation = _get(store, "allocations", allocation_id, "Allocation")
+        allocation = get_record(store, "allocations", allocation_id, "Allocation")
         if allocation["voided_at"] is None:
             voided = allocation["voided_at"] = store.now()
             store.touch("allocations", allocation)
-            _move_money(store, allocation, voided.date(), voided, reverse=True)
-            reprice(store, _get(store, "bills", allocation["bill"]["id"], "Bill"))
+            move_money(store, allocation, voided.date(), voided, reverse=True)
+            reprice(store, get_record(store, "bills", allocation["bill"]["id"], "Bill"))
         return allocation
 
 
@@ -283,7 +283,7 @@ def create_credit(store: Store, data: Mapping[str, Any]) -> Record:
     """Issue a credit note of ``amount`` (default: the balance) and apply it to ``bill_id``,
     as Clio's "Apply credit" on a bill does; returns the credit note."""
     with store.lock:
-        bill, amount, on, now = _put_on_bill(store, data)
+        bill, amount, on, now = put_on_bill(store, data)
         contact_id = bill["client"]["id"]
         description = str(data.get("description") or f"Credit on bill {bill['number']}")
         memo = store.save(
@@ -307,7 +307,7 @@ def void_credit(store: Store, memo_id: int, with_allocations: bool) -> Record:
     to allocations but does not say whether voiding a note voids its allocations, so the
     caller chooses; left valid, they still credit their bills here, as in Clio's figures."""
     with store.lock:
-        memo = _get(store, "credit_memos", memo_id, "CreditMemo")
+        memo = get_record(store, "credit_memos", memo_id, "CreditMemo")
         if memo["voided_at"] is None:
             memo["voided_at"] = store.now()
             store.touch("credit_memos", memo)

@@ -3,7 +3,8 @@
 Nothing here exists in Clio. It lets a test or a demo reset and seed the firm, change
 limits and faults while the server runs, mint or expire tokens without a browser, make
 the changes a Clio user would make (edit, void or delete a bill, record or void a
-payment, change a contact), and read how many requests each endpoint answered with each
+payment, change a contact, deposit, disburse or transfer trust funds, pay a bill from trust,
+edit or delete a trust transaction), and read how many requests each endpoint answered with each
 status. It needs no token, is never rate-limited or faulted, and answers errors in Clio's
 error shape. ``GET /_sandbox/`` lists the routes.
 """
@@ -14,10 +15,18 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from billsync.sandbox.clio import actions, fields, loader
+from billsync.sandbox.clio import actions, fields, loader, trust
 from billsync.sandbox.clio.api import clio_json
 from billsync.sandbox.clio.errors import bad_request
-from billsync.sandbox.clio.models import ALLOCATIONS, BILLS, CONTACTS, CREDIT_MEMOS, LINE_ITEMS
+from billsync.sandbox.clio.models import (
+    ALLOCATIONS,
+    BANK_ACCOUNTS,
+    BANK_TRANSACTIONS,
+    BILLS,
+    CONTACTS,
+    CREDIT_MEMOS,
+    LINE_ITEMS,
+)
 from billsync.sandbox.clio.store import Record
 from billsync.sandbox.faults import FaultConfig
 
@@ -52,6 +61,19 @@ ROUTES = {
     "POST /_sandbox/credits": "Issue a credit note and apply it to a bill: {bill_id, amount (default: the balance), "
     "date, description}.",
     "POST /_sandbox/credit_memos/<id>/void": "Void a credit note; {\"allocations\": true} voids its allocations too.",
+    "POST /_sandbox/trust/deposits": "Deposit into trust: {client_id, amount, matter_id (default: the client's "
+    "matter; null: the client level), date, description, confirmation, bank_account_id (default: the trust account)}.",
+    "POST /_sandbox/trust/disbursements": "Pay out of trust: {client_id, amount, matter_id, date, description, "
+    "confirmation, bank_account_id}; refused if the ledger would be overdrawn.",
+    "POST /_sandbox/trust/transfers": "Move a client's trust funds between its ledgers: {client_id, amount, "
+    "from_matter_id, to_matter_id (each: default the client's matter, null the client level), date, description}; "
+    "two transactions.",
+    "POST /_sandbox/trust/bill_payments": "Pay a bill from trust: {bill_id, amount (default: the balance), date}; "
+    "returns the allocation (void it through /allocations/<id>/void).",
+    "PATCH /_sandbox/bank_transactions/<id>": "Edit a hand-made bank transaction: {amount (signed), date, "
+    "description, confirmation, client_id, matter_id}.",
+    "DELETE /_sandbox/bank_transactions/<id>": "Delete a hand-made bank transaction (gone from the API, as Clio's "
+    "DELETE); returns its account.",
 }
 
 
@@ -255,3 +277,37 @@ def credit_create() -> Response:
 def credit_void(memo_id: int) -> Response:
     with_allocations = bool(_body().get("allocations", False))
     return clio_json(_full(CREDIT_MEMOS, actions.void_credit(_sandbox().store, memo_id, with_allocations)))
+
+
+@bp.post("/trust/deposits")
+def trust_deposit() -> Response:
+    return clio_json(_full(BANK_TRANSACTIONS, trust.deposit(_sandbox().store, _body())), 201)
+
+
+@bp.post("/trust/disbursements")
+def trust_disbursement() -> Response:
+    return clio_json(_full(BANK_TRANSACTIONS, trust.disburse(_sandbox().store, _body())), 201)
+
+
+@bp.post("/trust/transfers")
+def trust_transfer() -> Response:
+    made = trust.transfer(_sandbox().store, _body())
+    return clio_json({"data": [_full(BANK_TRANSACTIONS, transaction)["data"] for transaction in made]}, 201)
+
+
+@bp.post("/trust/bill_payments")
+def trust_bill_payment() -> Response:
+    body = _body()
+    if "bill_id" not in body:
+        raise bad_request("bill_id is required")
+    return clio_json(_full(ALLOCATIONS, trust.pay_bill(_sandbox().store, body)), 201)
+
+
+@bp.patch("/bank_transactions/<int:transaction_id>")
+def bank_transaction_edit(transaction_id: int) -> Response:
+    return clio_json(_full(BANK_TRANSACTIONS, trust.edit(_sandbox().store, transaction_id, _body())))
+
+
+@bp.delete("/bank_transactions/<int:transaction_id>")
+def bank_transaction_delete(transaction_id: int) -> Response:
+    return clio_json(_full(BANK_ACCOUNTS, trust.delete(_sandbox().store, transaction_id)))

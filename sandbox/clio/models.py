@@ -145,6 +145,40 @@ _client_matter = _matter(_related("client", "contacts"))
 _bill_client_matter = _matter(_through(_related("bill", "bills"), _related("client", "contacts")))
 
 
+def _held_for(store: Store, record: Record) -> Record | None:
+    """A bank transaction's matter: the one it names (matter ids are their client's), or
+    none for funds held at the client level."""
+    ref = record.get("matter")
+    client = ref and store["contacts"].get(ref["id"])
+    return client and matter(client)
+
+
+def _account_balances(store: Store, record: Record) -> list[Record]:
+    """A contact's ``account_balances`` ("The current balance of the bank account available
+    to the matter or contact", ``AccountBalance_base``): per trust account the contact has
+    funds in, the sum of the contact's transactions there. Operating accounts are left out:
+    the emulator's operating ledger holds only bill payments, which are the firm's money."""
+    sums: dict[int, Any] = {}
+    for transaction in store["bank_transactions"].referring("client", record["id"]):
+        if transaction["type"] == "liability":
+            account_id = transaction["bank_account_id"]
+            sums[account_id] = sums.get(account_id, 0) + transaction["amount"]
+    balances = []
+    for account_id, balance in sums.items():
+        account = store["bank_accounts"].get(account_id)
+        if account is not None:
+            balances.append(
+                {
+                    "id": account_id,
+                    "balance": balance,
+                    "type": account["type"],
+                    "name": account["name"],
+                    "currency_id": account["currency_id"],
+                }
+            )
+    return balances
+
+
 def _matters(store: Store, record: Record) -> list[Record]:
     """A bill's matters: its client's one matter."""
     found = _client_matter(store, record)
@@ -189,7 +223,9 @@ CONTACTS = Model(
         "instant_messengers": absent(INSTANT_MESSENGER_FIELDS, many=True),
         "web_sites": absent(WEB_SITE_FIELDS, many=True),
         "notification_methods": absent(NOTIFICATION_METHOD_FIELDS, many=True),
-        "account_balances": absent(ACCOUNT_BALANCE_FIELDS, many=True),
+        "account_balances": Nested(
+            Model(None, ACCOUNT_BALANCE_FIELDS, default=ACCOUNT_BALANCE_FIELDS), _account_balances
+        ),
         "related_contacts": absent(CONTACT_FIELDS, many=True),
         "kyc_field_values": absent(KYC_FIELD_VALUE_FIELDS, many=True),
         "company": absent(CONTACT_FIELDS),
@@ -267,7 +303,7 @@ BANK_TRANSACTIONS = Model(
         "bank_account": Nested(BANK_ACCOUNTS, _related("bank_account", "bank_accounts")),
         "bill": Nested(BILL, _related("bill", "bills")),
         "allocation": Nested(ALLOCATIONS, _related("allocation", "allocations")),
-        "matter": Nested(MATTER, _client_matter),
+        "matter": Nested(MATTER, _held_for),
     },
 )
 WEBHOOKS = Model("webhooks", WEBHOOK_FIELDS, {"user": USER})

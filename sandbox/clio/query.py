@@ -149,6 +149,38 @@ def _status(query: Query, collection: Collection, name: str, value: str) -> None
     query.predicates.append(lambda r: (r.get("voided_at") is not None) == voided)
 
 
+#: ``GET /bank_accounts.json``'s ``type`` values (Clio's OpenAPI enum), and the record ``type``
+#: (``BankAccount_base`` enum Operating, Trust) each one selects.
+ACCOUNT_TYPES = {"OperatingAccount": "Operating", "TrustAccount": "Trust"}
+
+
+def _account_type(query: Query, collection: Collection, name: str, value: str) -> None:
+    kind = ACCOUNT_TYPES.get(value)
+    if kind is None:
+        raise bad_request(f"Invalid type: {value}; expected one of {', '.join(ACCOUNT_TYPES)}")
+    query.predicates.append(lambda r: r["type"] == kind)
+
+
+def _account_status(query: Query, collection: Collection, name: str, value: str) -> None:
+    # The document's enum is opened/closed; the emulator's accounts are never closed.
+    if value not in ("opened", "closed"):
+        raise bad_request(f"Invalid status: {value}; expected opened or closed")
+    query.predicates.append(lambda r: value == "opened")
+
+
+def _show_empty(query: Query, collection: Collection, name: str, value: str) -> None:
+    # Documented only as "Filter BankAccount records to those having a zero or non zero
+    # balance"; the emulator reads false as "leave out accounts whose balance is zero".
+    if not parse_bool(value):
+        query.predicates.append(lambda r: r["balance"] != 0)
+
+
+def _user_id(query: Query, collection: Collection, name: str, value: str) -> None:
+    # Every account belongs to the emulator's one user (id 1); "null" matches none of them.
+    wanted = None if value == "null" else parse_int(name, value)
+    query.predicates.append(lambda r: wanted == 1)
+
+
 #: Filters per endpoint, beyond the common ``ids[]``, ``created_since``, ``updated_since``.
 FILTERS: dict[str, dict[str, Callable[[Query, Collection, str, str], None]]] = {
     "contacts": {
@@ -175,8 +207,20 @@ FILTERS: dict[str, dict[str, Callable[[Query, Collection, str, str], None]]] = {
         "status": _status,
     },
     "credit_memos": {"contact_id": _ref_filter("contact")},
-    "bank_accounts": {},
-    "bank_transactions": {"bank_account_id": _ref_filter("bank_account"), "client_id": _ref_filter("client")},
+    "bank_accounts": {
+        "type": _account_type,
+        "status": _account_status,
+        "show_empty_accounts": _show_empty,
+        "user_id": _user_id,
+    },
+    "bank_transactions": {
+        "bank_account_id": _ref_filter("bank_account"),
+        "client_id": _ref_filter("client"),
+        "matter_id": _ref_filter("matter"),
+        "type": _equals("type", ("asset", "liability")),
+        # Nothing is ever reconciled in the emulator, so every transaction is unreconciled.
+        "unreconciled_only": _flag(lambda r: True),
+    },
     "webhooks": {},
 }
 

@@ -395,8 +395,27 @@ def bank_account(account_id: int, kind: str, name: str, holder: str, at: datetim
     }
 
 
-def _ref(record_id: int | None) -> dict[str, int] | None:
+def ref(record_id: int | None) -> dict[str, int] | None:
+    """Clio's nested reference ``{"id": …}`` to a record, or None for no record."""
     return {"id": record_id} if record_id else None
+
+
+#: What a bank transaction's ``source`` says of where it came from. Clio's OpenAPI document
+#: gives the field ("Where the transaction came from.") but not its values; these are the
+#: emulator's words for the trust activities Clio's help centre lists ("How does the QuickBooks
+#: trust accounting sync work": manual additions and disbursements, matter-to-matter transfers,
+#: payments on bills from a trust account).
+MANUAL_ENTRY = "Manual entry"
+PAYMENT = "Payment"
+TRANSFER = "Transfer"
+
+
+def set_amount(transaction: Record, amount: Decimal) -> None:
+    """Give a transaction a new signed ``amount`` and the fields that follow from its sign."""
+    transaction["amount"] = amount
+    transaction["transaction_type"] = "Deposit" if amount > 0 else "Withdrawal"
+    transaction["funds_in"] = max(amount, ZERO)
+    transaction["funds_out"] = max(-amount, ZERO)
 
 
 def post(
@@ -408,45 +427,52 @@ def post(
     *,
     description: str,
     client_id: int | None = None,
+    matter_id: int | None = None,
     allocation: Record | None = None,
+    source: str | None = None,
+    confirmation: str | None = None,
 ) -> Record:
     """Money into (``amount`` > 0) or out of ``account``: the bank transaction, with the
     account's balance and transaction count moved by it.
 
+    ``matter_id`` is the matter whose ledger the money is held in (the emulator's one matter
+    of a client has the client's id, :func:`.synthesized.matter`); None holds it at the
+    client level, as Clio's "Transfer Funds Matter-to-Matter" moves funds "between the client
+    level and/or Matters linked to a single client" (Clio help "Moving Funds in Clio").
     A transaction made by a payment (``allocation``) carries the payment's reference as
-    its read-only confirmation; one entered by hand (a retainer) has none.
+    its read-only confirmation; one entered by hand (a retainer) has what the user typed.
+    ``current_account_balance`` is the account's balance once this transaction was posted.
     """
     account["balance"] += amount
     account["bank_transactions_count"] += 1
     account["updated_at"] = max(account["updated_at"], at)
     online = bool(allocation and allocation["has_online_payment"])
-    return {
+    transaction = {
         "id": transaction_id,
         # The list filter ``type`` takes "asset" or "liability": money in an operating
         # account is the firm's, money in trust is owed to clients.
         "type": "asset" if account["type"] == "Operating" else "liability",
         "bank_account_id": account["id"],
         "bank_account": {"id": account["id"]},
-        "source": "Payment" if allocation else "Manual entry",
-        "confirmation": f"PMT-{allocation['parent']['id']:06d}" if allocation else None,
+        "source": source or (PAYMENT if allocation else MANUAL_ENTRY),
+        "confirmation": f"PMT-{allocation['parent']['id']:06d}" if allocation else confirmation,
         "read_only_confirmation": allocation is not None,
         "date": on,
-        "amount": amount,
         "currency": account["currency"],
         "currency_id": account["currency_id"],
         "exchange_rate": Decimal(1),
         "description": description,
-        "transaction_type": "Deposit" if amount > 0 else "Withdrawal",
-        "funds_in": max(amount, ZERO),
-        "funds_out": max(-amount, ZERO),
         "clio_payments_transaction": online,
         "current_account_balance": account["balance"],
-        "client": _ref(client_id),
-        "bill": _ref(allocation and allocation["bill"]["id"]),
-        "allocation": _ref(allocation and allocation["id"]),
+        "client": ref(client_id),
+        "matter": ref(matter_id),
+        "bill": ref(allocation and allocation["bill"]["id"]),
+        "allocation": ref(allocation and allocation["id"]),
         "created_at": at,
         "updated_at": at,
     }
+    set_amount(transaction, amount)
+    return transaction
 
 
 def transfers(
@@ -479,6 +505,8 @@ def transfers(
                     at,
                     description=description,
                     client_id=allocation["contact"]["id"],
+                    # The bill's matter: the client's one matter in the emulator.
+                    matter_id=allocation["contact"]["id"],
                     allocation=allocation,
                 )
             )

@@ -33,7 +33,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "allocations": ("bill", "parent", "contact"),
     "credit_memos": ("contact",),
     "bank_accounts": (),
-    "bank_transactions": ("bank_account", "client"),
+    "bank_transactions": ("bank_account", "client", "matter"),
     "webhooks": (),
 }
 

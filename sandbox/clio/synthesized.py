@@ -2,9 +2,10 @@
 
 Clio's OpenAPI document lists them, so the emulator serves every one rather than refusing
 the field: a client asking for one reads what the live API would send an account without
-such data. A bill, line item, allocation or bank transaction with a client gets that
-client's matter (the emulator's model: one open matter per client contact, made up from
-the contact, so it is the same wherever it appears). Everything else has nothing behind
+such data. A bill, line item or allocation with a client gets that client's matter (the
+emulator's model: one open matter per client contact, made up from the contact and with
+its id, so it is the same wherever it appears); a bank transaction names its matter, or
+none for funds held at the client level. Everything else has nothing behind
 it: an empty list where Clio's type is an array, ``null`` where it is an object (the live
 API sends ``null`` for an unset nested resource).
 """

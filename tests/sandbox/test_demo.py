@@ -131,3 +131,18 @@ def test_a_hundred_thousand_bills() -> None:
     big = generate_firm(100_000, seed=1)
     assert len(big.bills) == 100_000
     assert [b["id"] for b in big.bills[-3:]] == [99_998, 99_999, 100_000]
+
+
+def test_trust_activity_never_overdraws_a_ledger(firm: Firm) -> None:
+    trust = [t for t in firm.bank_transactions if t["bank_account_id"] == records.TRUST_ACCOUNT]
+    held: dict[tuple[int, int | None], Decimal] = {}
+    for transaction in trust:  # in posting (id) order
+        ledger = (transaction["client"]["id"], (transaction["matter"] or {}).get("id"))
+        held[ledger] = held.get(ledger, billing.ZERO) + transaction["amount"]
+        assert held[ledger] >= 0, f"ledger {ledger} overdrawn by transaction {transaction['id']}"
+    kinds = {name: firm.cases[name] for name in ("trust_deposit", "trust_disbursement", "trust_transfer")}
+    assert all(len(ids) > 10 for ids in kinds.values())
+    by_id = {t["id"]: t for t in trust}
+    assert all(by_id[i]["amount"] < 0 for i in kinds["trust_disbursement"])
+    assert sum(by_id[i]["amount"] for i in kinds["trust_transfer"]) == 0, "a transfer moves, never makes, money"
+    assert len({t["client"]["id"] for t in trust}) > 50
