@@ -199,6 +199,7 @@ def describe_run(run: pb.Run) -> str:
 CLIO_TAX = {
     pb.TAX_TREATMENT_TOTAL_TAX: "on each invoice as its sales tax (QuickBooks has sales tax on)",
     pb.TAX_TREATMENT_TAX_LINE: "on a line of its own, on the tax item (QuickBooks has sales tax off)",
+    pb.TAX_TREATMENT_TAX_CODES: "by the tax codes mapped in the settings (QuickBooks taxes by codes)",
 }
 
 
@@ -396,6 +397,7 @@ def describe_settings(s: pb.Settings) -> str:
         ),
     ]
     lines += [f"{label}: {s.item_mapping.get(kind, '')}" for kind, label in words.SETTINGS["item_mapping"].items()]
+    lines += [f"{words.SETTINGS['tax_code_names'][key]}: {code}" for key, code in sorted(s.tax_codes.items())]
     return "\n".join(lines)
 
 
@@ -405,6 +407,13 @@ def describe_settings(s: pb.Settings) -> str:
     "--deposit-account", help="The QBO account id new payments go to ('' for Undeposited Funds); see qbo-lists."
 )
 @click.option(
+    "--tax-code",
+    "tax_codes",
+    multiple=True,
+    metavar="KEY=ID",
+    help="Map the lines bearing Clio's taxes (none, primary, secondary, both) to a QBO tax code; see qbo-lists.",
+)
+@click.option(
     "--item",
     "items",
     multiple=True,
@@ -412,14 +421,23 @@ def describe_settings(s: pb.Settings) -> str:
     help="Map a Clio line kind (Service, Expense, Tax) to a QBO item.",
 )
 @click.pass_obj
-def settings(obj: Context, connection: int | None, deposit_account: str | None, items: tuple[str, ...]) -> None:
-    """Show the connection's settings, or change the deposit account and item mapping."""
+def settings(
+    obj: Context,
+    connection: int | None,
+    deposit_account: str | None,
+    tax_codes: tuple[str, ...],
+    items: tuple[str, ...],
+) -> None:
+    """Show the connection's settings, or change the deposit account, tax codes and item mapping."""
     connection_id = obj.connection_id(connection)
     mapping = dict(item.partition("=")[::2] for item in items)
-    if deposit_account is None and not mapping:
+    codes = dict(code.partition("=")[::2] for code in tax_codes)
+    if deposit_account is None and not mapping and not codes:
         s = obj.client.get_settings(connection_id)
     else:
-        s = obj.client.update_settings(connection_id, deposit_account_id=deposit_account, item_mapping=mapping)
+        s = obj.client.update_settings(
+            connection_id, deposit_account_id=deposit_account, item_mapping=mapping, tax_codes=codes
+        )
     obj.emit(s, describe_settings(s))
 
 
@@ -431,6 +449,11 @@ def qbo_lists(obj: Context, connection: int | None) -> None:
     r = obj.client.list_qbo_choices(obj.connection_id(connection))
     lines = ["Items:", *(f"  {i.name}  ({i.type})" for i in r.items), "Accounts (* takes payments):"]
     lines += [f"  {a.id:>6} {'*' if a.takes_deposits else ' '} {a.name}  ({a.account_type})" for a in r.accounts]
+    if r.tax_codes:
+        lines += [
+            "Tax codes:",
+            *(f"  {c.id:>6} {words.tax_code(c.name, [x.percent for x in c.rates])}" for c in r.tax_codes),
+        ]
     obj.emit(r, "\n".join(lines))
 
 

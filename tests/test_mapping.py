@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from billsync.daemon.qbo.lists import TaxCode, TaxRate
 from billsync.daemon.sync import mapping
 from billsync.daemon.sync.details import details
 from billsync.daemon.sync.mapping import Invalid
-from billsync.daemon.sync.taxes import TaxTreatment
+from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
 
 ITEMS = {"Service": "1", "Expense": "2"}
 
@@ -103,9 +104,83 @@ def test_without_sales_tax_the_taxes_are_one_line_on_the_tax_item_and_the_total_
 def test_an_untaxed_bill_makes_the_same_invoice_whatever_the_company_does_with_tax():
     """So that a company's tax setting, or its first reading, never re-sends untaxed invoices."""
     bill = {**TAXED_BILL, "sub_total": "100.00", "tax_sum": "0", "secondary_tax_sum": "0", "total": "100.00"}
-    bodies = [mapping.invoice(bill, [line(1)], "77", ITEMS, account="5", tax=tax) for tax in TaxTreatment]
+    us = (TaxTreatment.TOTAL_TAX, TaxTreatment.TAX_LINE)  # a company's country never changes
+    bodies = [mapping.invoice(bill, [line(1)], "77", ITEMS, account="5", tax=tax) for tax in us]
     assert bodies[0] == bodies[1]
     assert mapping.fingerprint(bodies[0]) == mapping.fingerprint(bodies[1])
+
+
+GST, PST = TaxRate("1", "GST", Decimal("5")), TaxRate("4", "PST BC", Decimal("7"))
+#: A British Columbia firm's codes: GST for its primary tax, PST its secondary, both, and exempt.
+BC = {
+    TaxKey.NONE: TaxCode("9", "Exempt", ()),
+    TaxKey.PRIMARY: TaxCode("2", "GST", (GST,)),
+    TaxKey.SECONDARY: TaxCode("6", "PST BC", (PST,)),
+    TaxKey.BOTH: TaxCode("5", "GST/PST BC", (GST, PST)),
+}
+
+
+def bc_line(id, total, tax="0", secondary_tax="0", primary=False, secondary=False):
+    return {
+        **line(id, total=total),
+        "taxable": primary,
+        "secondary_taxable": secondary,
+        "tax": tax,
+        "secondary_tax": secondary_tax,
+    }
+
+
+#: A bill at 5 % and 7 %, its taxes as Clio computes them line by line.
+BC_BILL = {**TAXED_BILL, "tax_rate": 5.0, "secondary_tax_rate": 7.0}
+
+
+def test_where_quickbooks_taxes_by_codes_each_line_bears_its_code_and_the_tax_is_clios_rate_by_rate():
+    # Clio rounds per line: 0.10 × 5 % is 0.01 three times, where QBO would round 0.30 × 5 % to 0.02.
+    lines = [bc_line(n, "0.10", "0.01", "0.01", primary=True, secondary=True) for n in (1, 2, 3)]
+    lines += [bc_line(4, "200.00", "10.00", primary=True), bc_line(5, "50.00")]
+    bill = {**BC_BILL, "sub_total": "250.30", "tax_sum": "10.03", "secondary_tax_sum": "0.03", "total": "260.36"}
+    body = mapping.invoice(bill, lines, "77", ITEMS, account="5", tax=TaxTreatment.TAX_CODES, codes=BC)
+
+    assert [line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in body["Line"]] == ["5", "5", "5", "2", "9"]
+    assert body["GlobalTaxCalculation"] == "TaxExcluded"
+    detail = body["TxnTaxDetail"]
+    assert detail["TotalTax"] == Decimal("10.06")
+    assert sorted(
+        (t["TaxLineDetail"]["TaxRateRef"]["value"], t["Amount"], t["TaxLineDetail"]["NetAmountTaxable"])
+        for t in detail["TaxLine"]
+    ) == [("1", Decimal("10.03"), Decimal("200.30")), ("4", Decimal("0.03"), Decimal("0.30"))]
+    assert qbo_total(body) == Decimal("260.36")
+
+
+def test_a_credit_note_bears_the_code_for_untaxed_lines_where_quickbooks_taxes_by_codes():
+    memo = {"id": 3, "amount": "75.00", "date": "2024-03-02", "contact": {"id": 1}}
+    body = mapping.credit_memo(memo, "77", "1", account="5", untaxed=BC[TaxKey.NONE])
+    assert body["Line"][0]["SalesItemLineDetail"]["TaxCodeRef"] == {"value": "9"}
+    assert body["GlobalTaxCalculation"] == "TaxExcluded"
+    us = mapping.credit_memo(memo, "77", "1", account="5")
+    assert us["Line"][0]["SalesItemLineDetail"]["TaxCodeRef"] == {"value": "NON"} and "GlobalTaxCalculation" not in us
+
+
+HST = TaxCode("3", "HST ON", (TaxRate("2", "HST ON", Decimal("13")),))
+
+
+@pytest.mark.parametrize(
+    "codes, message",
+    [
+        (
+            {k: c for k, c in BC.items() if k is not TaxKey.BOTH},
+            "No QuickBooks tax code is mapped for lines taxed by both",
+        ),
+        ({**BC, TaxKey.PRIMARY: HST}, "primary tax at 5 %, the QuickBooks tax code 'HST ON' mapped for them at 13 %"),
+        ({**BC, TaxKey.PRIMARY: BC[TaxKey.NONE]}, "at 5 %, the QuickBooks tax code 'Exempt' mapped for them at 0 %"),
+    ],
+    ids=["unmapped", "another-rate", "exempt-for-taxed"],
+)
+def test_codes_that_cannot_give_clios_tax_fail_the_bill_naming_both_rates(codes, message):
+    lines = [bc_line(1, "200.00", "10.00", primary=True), bc_line(2, "0.30", "0.02", "0.02", True, True)]
+    bill = {**BC_BILL, "sub_total": "200.30", "tax_sum": "10.02", "secondary_tax_sum": "0.02", "total": "210.34"}
+    with pytest.raises(Invalid, match=message):
+        mapping.invoice(bill, lines, "77", ITEMS, account="5", tax=TaxTreatment.TAX_CODES, codes=codes)
 
 
 @pytest.mark.parametrize(

@@ -187,7 +187,8 @@ def settings(connection_id: int) -> Any:
     choices, unread = qbo_choices(c)
     s = c.settings
     form = SettingsForm()
-    form.offer(s, choices)
+    by_codes = c.tax_treatment == pb.TAX_TREATMENT_TAX_CODES
+    form.offer(s, choices, by_codes=by_codes)
     if request.method == "GET":
         form.start_date.data, form.sync_interval_seconds.data = s.start_date, s.sync_interval_seconds
         form.service_item.data, form.expense_item.data, form.tax_item.data = (
@@ -196,6 +197,8 @@ def settings(connection_id: int) -> Any:
             s.item_mapping.get("Tax", ""),
         )
         form.time_zone.data, form.deposit_account_id.data = s.time_zone, s.deposit_account_id
+        for key, field in form.tax_code_fields().items():
+            field.data = s.tax_codes.get(key, "")
     elif form.validate_on_submit():
         try:
             gateway.client().update_settings(
@@ -209,6 +212,7 @@ def settings(connection_id: int) -> Any:
                 },
                 time_zone=form.time_zone.data or "",
                 deposit_account_id=form.deposit_account_id.data or "",
+                tax_codes={key: field.data or "" for key, field in form.tax_code_fields().items()} or None,
             )
             return after_action(connection_id, "Settings saved.")
         except DaemonError as e:

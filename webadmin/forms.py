@@ -11,11 +11,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from billsync.v1 import billsync_pb2 as pb
-from billsync.words import SETTINGS, UNSET
+from billsync.words import SETTINGS, UNSET, tax_code
 
 DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="Use a date like 2026-01-31.")
 #: The settings are labelled in the words the activity log speaks of them in.
 ITEMS = SETTINGS["item_mapping"]
+TAX_CODES = SETTINGS["tax_code_names"]
+#: What an unmapped tax key shows.
+NOT_MAPPED = SelectChoice("", "Not mapped")
 #: The deposit account the daemon uses when none is chosen: QuickBooks' own default.
 DEFAULT_DEPOSIT = SelectChoice("", f"{UNSET['deposit_account_name']} (QuickBooks' default)")
 
@@ -71,6 +74,10 @@ class SettingsForm(PanelForm):
         description="Used only where QuickBooks has sales tax off, which would drop the tax: it becomes a line on "
         "this item. billsync's own, “Sales tax (Clio)”, is made on a liability account “Sales tax collected (Clio)”.",
     )
+    tax_code_none = SelectField(TAX_CODES["none"])
+    tax_code_primary = SelectField(TAX_CODES["primary"])
+    tax_code_secondary = SelectField(TAX_CODES["secondary"])
+    tax_code_both = SelectField(TAX_CODES["both"])
     deposit_account_id = SelectField(
         SETTINGS["deposit_account_name"],
         description="A Bank or Other Current Asset account. Payments already in QuickBooks stay where they are.",
@@ -81,10 +88,11 @@ class SettingsForm(PanelForm):
         description="The firm's, as a name like Europe/London or America/Los_Angeles. Empty: each viewer's own.",
     )
 
-    def offer(self, settings: pb.Settings, choices: pb.QboChoices | None) -> None:
-        """Lets each item and the deposit account be chosen from the QuickBooks company's
-        lists (``choices``; None while they cannot be read), beside what is set now. An item
-        mapped but not yet in QuickBooks is offered as billsync will make it."""
+    def offer(self, settings: pb.Settings, choices: pb.QboChoices | None, *, by_codes: bool) -> None:
+        """Lets each item, the deposit account and, where the company taxes ``by_codes``,
+        each tax code be chosen from the QuickBooks company's lists (``choices``; None while
+        they cannot be read), beside what is set now; elsewhere the tax codes are no fields.
+        An item mapped but not yet in QuickBooks is offered as billsync will make it."""
         names = [item.name for item in choices.items] if choices else []
         for field, kind in ((self.service_item, "Service"), (self.expense_item, "Expense"), (self.tax_item, "Tax")):
             current = settings.item_mapping.get(kind, "")
@@ -95,6 +103,23 @@ class SettingsForm(PanelForm):
         listed = {a.value for a in accounts}
         kept = [] if not current or current in listed else [SelectChoice(current, settings.deposit_account_name)]
         self.deposit_account_id.choices = [DEFAULT_DEPOSIT, *kept, *accounts]
+        codes = (
+            [SelectChoice(c.id, tax_code(c.name, [r.percent for r in c.rates])) for c in choices.tax_codes]
+            if choices
+            else []
+        )
+        listed = {c.value for c in codes}
+        if not by_codes:
+            for key in TAX_CODES:
+                delattr(self, f"tax_code_{key}")
+        for key, field in self.tax_code_fields().items():
+            current = settings.tax_codes.get(key, "")
+            kept = [] if not current or current in listed else [SelectChoice(current, f"Tax code {current}")]
+            field.choices = [NOT_MAPPED, *kept, *codes]
+
+    def tax_code_fields(self) -> dict[str, SelectField]:
+        """The select of each ``tax_codes`` key, where the company taxes by codes."""
+        return {key: self[f"tax_code_{key}"] for key in TAX_CODES if f"tax_code_{key}" in self}
 
 
 class PurgeForm(PanelForm):

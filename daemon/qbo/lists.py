@@ -1,5 +1,10 @@
-"""The QuickBooks company's lists that a connection's settings choose from: its items and
-its accounts.
+"""The QuickBooks company's lists that a connection's settings choose from: its items, its
+accounts and, outside the US, its tax codes.
+
+A non-US company taxes by "TaxCode objects … at the line level … TaxRate and TaxAgency
+objects, while not used directly in transactions, are used in TaxCode definitions"
+(Intuit, *Manage sales tax for non-US locales*); a code's ``SalesTaxRateList`` names the
+rates it charges on sales (Finance.xsd ``TaxCode``).
 
 A payment is deposited to an account "where ``Account.AccountType`` is ``Other Current
 Asset`` or ``Bank``. … If you do not specify this account the payment is applied to the
@@ -11,8 +16,10 @@ this transaction" (quickbooks-ruby issues #229 and #532).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from billsync import words
 from billsync.daemon.errors import InvalidArgument
 from billsync.daemon.qbo.client import QboFault, QuickBooks
 
@@ -54,26 +61,78 @@ class Account:
 
 
 @dataclass(frozen=True)
+class TaxRate:
+    id: str
+    name: str
+    #: Percent: 13 for 13 %.
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class TaxCode:
+    """An active sales tax code and the rates it charges on sales (none: exempt, zero)."""
+
+    id: str
+    name: str
+    rates: tuple[TaxRate, ...]
+
+    @property
+    def percent(self) -> Decimal:
+        return sum((rate.value for rate in self.rates), Decimal(0))
+
+    def label(self) -> str:
+        """``HST ON (13 %)``, as the settings list it."""
+        return words.tax_code(self.name, [f"{rate.value.normalize():f}" for rate in self.rates])
+
+
+@dataclass(frozen=True)
 class Choices:
-    """Active items and accounts, each by name."""
+    """Active items, accounts and tax codes, each by name."""
 
     items: tuple[Item, ...]
     accounts: tuple[Account, ...]
+    tax_codes: tuple[TaxCode, ...] = ()
 
 
-def read_choices(qbo: QuickBooks) -> Choices:
+def read_tax_codes(qbo: QuickBooks) -> dict[str, TaxCode]:
+    """The company's active tax codes by Id, with the sales rates each charges: two queries
+    (a US company lists none but the pseudo codes ``TAX`` and ``NON``)."""
+    rates = {
+        str(row["Id"]): TaxRate(str(row["Id"]), str(row.get("Name", "")), Decimal(str(row.get("RateValue") or 0)))
+        for row in qbo.query("select * from TaxRate")
+    }
+    codes = {}
+    for row in qbo.query("select * from TaxCode where Active = true"):
+        details = (row.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+        charged = tuple(rates[ref] for d in details if (ref := str((d.get("TaxRateRef") or {}).get("value"))) in rates)
+        codes[str(row["Id"])] = TaxCode(str(row["Id"]), str(row.get("Name", "")), charged)
+    return codes
+
+
+def read_choices(qbo: QuickBooks, *, tax_codes: bool) -> Choices:
     """The company's active items (categories, which no line can name, left out) and active
-    accounts: two paged queries."""
+    accounts, and with ``tax_codes`` its tax codes: two to four paged queries."""
     items = (
         Item(id=str(row["Id"]), name=str(row.get("Name", "")), type=str(row.get("Type", "")))
         for row in qbo.query("select * from Item where Active = true")
         if row.get("Type") != "Category"
     )
     accounts = (Account.of(row) for row in qbo.query("select * from Account where Active = true"))
+    codes = read_tax_codes(qbo).values() if tax_codes else ()
     return Choices(
         items=tuple(sorted(items, key=lambda i: i.name.casefold())),
         accounts=tuple(sorted(accounts, key=lambda a: a.name.casefold())),
+        tax_codes=tuple(sorted(codes, key=lambda c: c.name.casefold())),
     )
+
+
+def tax_code_labels(qbo: QuickBooks, chosen: dict[str, str]) -> dict[str, str]:
+    """The label of each active tax code ``chosen`` names (key → Id), or InvalidArgument
+    naming one the company does not have."""
+    codes = read_tax_codes(qbo)
+    if missing := sorted(code_id for code_id in chosen.values() if code_id not in codes):
+        raise InvalidArgument(f"QuickBooks has no active tax code {', '.join(missing)}")
+    return {key: codes[code_id].label() for key, code_id in chosen.items()}
 
 
 def deposit_account(qbo: QuickBooks, account_id: str) -> Account:

@@ -94,11 +94,12 @@ def complete(
         if provider == "qbo":
             _refuse_other_company(connection, realm_id)
             connection.qbo_realm_id = realm_id
-            client = providers.quickbooks(connection, _fixed(providers, "qbo", tokens))
+            company = providers.quickbooks(connection, _fixed(providers, "qbo", tokens)).company_info()
             changes = {
                 Connection.qbo_tokens: tokens,
                 Connection.qbo_realm_id: realm_id,
-                Connection.qbo_company_name: client.company_info().get("CompanyName", ""),
+                Connection.qbo_company_name: company.get("CompanyName", ""),
+                Connection.qbo_country: company.get("Country") or None,
             }
         else:
             account = providers.clio(connection, _fixed(providers, "clio", tokens)).who_am_i().get("account") or {}

@@ -274,6 +274,7 @@ class DaemonClient:
         item_mapping: Mapping[str, str] | None = None,
         time_zone: str | None = None,
         deposit_account_id: str | None = None,
+        tax_codes: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> pb.Settings:
         """Changes only the settings given (None leaves one as it is); returns them all."""
@@ -284,6 +285,7 @@ class DaemonClient:
             item_mapping=item_mapping,
             time_zone=time_zone,
             deposit_account_id=deposit_account_id,
+            tax_codes=tax_codes,
         )
         return self._call("UpdateSettings", request, timeout)
 

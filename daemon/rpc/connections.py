@@ -15,12 +15,15 @@ from billsync.daemon.store import counts as link_counts
 from billsync.daemon.store import events
 from billsync.daemon.store.db import database
 from billsync.daemon.store.models import DEFAULT_SETTINGS, ClioLine, Connection, Link, PlanMark, Watermark
+from billsync.daemon.sync.taxes import TaxKey
 
 log = logging.getLogger(__name__)
 
 MIN_INTERVAL, MAX_INTERVAL = 30, 7 * 24 * 3600
 #: The ``item_mapping`` keys: Clio's two kinds of line, and its tax (``sync.mapping.TAX_ITEM``).
 ITEM_KINDS = tuple(DEFAULT_SETTINGS["item_mapping"])
+#: The ``tax_codes`` keys: which of Clio's taxes a line bears.
+TAX_KEYS = tuple(TaxKey)
 
 
 def get(connection_id: int) -> Connection:
@@ -56,6 +59,16 @@ def merge_settings(current: dict, changes: dict) -> dict:
         merged["sync_interval_seconds"] = interval
     if "time_zone" in changes:
         merged["time_zone"] = time_zone(changes["time_zone"])
+    for key, code in changes.get("tax_codes", {}).items():
+        if key not in TAX_KEYS:
+            raise InvalidArgument(f"tax_codes keys are {', '.join(TAX_KEYS)}, not {echo(key)}")
+        codes, names = dict(merged.get("tax_codes") or {}), dict(merged.get("tax_code_names") or {})
+        if code:  # checked in QuickBooks by the caller, which names the code
+            codes[key], names[key] = code, changes.get("tax_code_names", {}).get(key, code)
+        else:
+            codes.pop(key, None)
+            names.pop(key, None)
+        merged["tax_codes"], merged["tax_code_names"] = codes, names
     if "deposit_account_id" in changes:
         # Checked in QuickBooks by the caller, which names the account.
         merged["deposit_account_id"] = changes["deposit_account_id"]

@@ -88,6 +88,7 @@ def settings(values: dict) -> pb.Settings:
         time_zone=values.get("time_zone", ""),
         deposit_account_id=values.get("deposit_account_id", ""),
         deposit_account_name=values.get("deposit_account_name", ""),
+        tax_codes=values.get("tax_codes") or {},
     )
 
 
@@ -103,6 +104,14 @@ def qbo_choices(choices: qbo_lists.Choices) -> pb.QboChoices:
                 takes_deposits=a.takes_deposits,
             )
             for a in choices.accounts
+        ],
+        tax_codes=[
+            pb.QboTaxCode(
+                id=c.id,
+                name=c.name,
+                rates=[pb.QboTaxRate(id=r.id, name=r.name, percent=f"{r.value.normalize():f}") for r in c.rates],
+            )
+            for c in choices.tax_codes
         ],
     )
 

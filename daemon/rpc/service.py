@@ -43,7 +43,7 @@ def actor_of(context: grpc.ServicerContext) -> str:
 
 def settings_changes(message: pb.UpdateSettingsRequest | pb.Settings, explicit: bool) -> dict:
     """The settings a request sets: with ``explicit``, only fields marked present."""
-    changes: dict = {"item_mapping": dict(message.item_mapping)}
+    changes: dict = {"item_mapping": dict(message.item_mapping), "tax_codes": dict(message.tax_codes)}
     if not explicit or message.HasField("start_date"):
         changes["start_date"] = message.start_date
     if not explicit or message.HasField("sync_interval_seconds"):
@@ -210,8 +210,10 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def CreateConnection(self, request: pb.CreateConnectionRequest, context: grpc.ServicerContext) -> pb.Connection:
         changes = settings_changes(request.settings, explicit=False)
-        if changes.get("deposit_account_id"):
-            raise FailedPrecondition("a deposit account is one of the QuickBooks company's: authorize QuickBooks first")
+        if changes.get("deposit_account_id") or changes["tax_codes"]:
+            raise FailedPrecondition(
+                "a deposit account or a tax code is one of the QuickBooks company's: authorize QuickBooks first"
+            )
         return convert.connection(connections.create(validation.name(request.name), changes, actor_of(context)))
 
     def ListConnections(
@@ -240,11 +242,17 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             account_id = validation.qbo_id(changes["deposit_account_id"], "deposit_account_id")
             qbo = self.providers.quickbooks_on(connected(connection.id), self.lists_http)
             changes["deposit_account_name"] = qbo_lists.deposit_account(qbo, account_id).name
+        if chosen := {key: code for key, code in changes["tax_codes"].items() if code}:
+            for key, code in chosen.items():
+                validation.qbo_id(code, f"tax_codes[{validation.echo(key)}]")
+            qbo = self.providers.quickbooks_on(connected(connection.id), self.lists_http)
+            changes["tax_code_names"] = qbo_lists.tax_code_labels(qbo, chosen)
         return convert.settings(connections.update_settings(connection, changes, actor_of(context)).settings)
 
     def ListQboChoices(self, request: pb.ListQboChoicesRequest, context: grpc.ServicerContext) -> pb.QboChoices:
-        qbo = self.providers.quickbooks_on(connected(request.connection_id), self.lists_http)
-        return convert.qbo_choices(qbo_lists.read_choices(qbo))
+        connection = connected(request.connection_id)
+        qbo = self.providers.quickbooks_on(connection, self.lists_http)
+        return convert.qbo_choices(qbo_lists.read_choices(qbo, tax_codes=connection.qbo_country not in (None, "US")))
 
     def Status(self, request: pb.StatusRequest, context: grpc.ServicerContext) -> pb.StatusResponse:
         connection = connections.get(request.connection_id)

@@ -332,6 +332,13 @@ def m0011_clio_lines(db: peewee.Database) -> None:
     create_tables(db, ClioLine)
 
 
+def m0012_qbo_country(db: peewee.Database) -> None:
+    """Keeps the QBO company's country (``CompanyInfo.Country``), which decides whether it
+    taxes by tax codes. Nullable: unknown until authorization, or the next run, reads it."""
+    migrator = SchemaMigrator.from_database(db)
+    apply_operations(migrator.add_column("connection", "qbo_country", peewee.CharField(null=True)))
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -344,6 +351,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (9, m0009_tax_treatment),
     (10, m0010_plan_marks),
     (11, m0011_clio_lines),
+    (12, m0012_qbo_country),
 ]
 
 

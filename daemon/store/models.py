@@ -78,6 +78,8 @@ class Connection(BaseModel):
     #: Where Clio's tax goes in this QBO company (``sync.taxes.TaxTreatment``), as the last
     #: run read it from the company's sales tax setting; None before the first run.
     tax_treatment = peewee.CharField(null=True)
+    #: ``CompanyInfo.Country`` ("US", "CA", "GB", "AU"); None until read.
+    qbo_country = peewee.CharField(null=True)
     #: Where the next Change Data Capture read of QBO starts.
     cdc_since = peewee.DateTimeField(null=True)
     next_run_at = peewee.DateTimeField(null=True, index=True)

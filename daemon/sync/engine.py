@@ -23,6 +23,7 @@ from billsync.daemon.clio import lines as clio_lines
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import FailedPrecondition
+from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import events, leases, links, marks
@@ -31,7 +32,7 @@ from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Ki
 from billsync.daemon.sync import broken, credits, mapping, outcomes, planner, recovery, taxes
 from billsync.daemon.sync.mapping import Record
 from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, Action, Op
-from billsync.daemon.sync.taxes import TaxTreatment
+from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
 from billsync.daemon.sync.writer import Done, Writer
 
 #: Outcomes a run counts, besides how many ops it planned (total) and finished (done).
@@ -113,9 +114,16 @@ class Cycle:
         yield is the seconds to wait before the next step: QBO's limits for this realm."""
         preferences = self.qbo.preferences()
         self.checks = self.check_settings(preferences)
-        self.tax = taxes.treatment(preferences)
+        self.tax = taxes.treatment(preferences, self.country())
         self.currency = qbo_settings.home_currency(preferences)
         self.note_tax()
+        #: The tax codes mapped in the settings, where the company taxes by codes.
+        self.codes = (
+            taxes.mapped_codes(self.connection.settings.get("tax_codes") or {}, qbo_lists.read_tax_codes(self.qbo))
+            if self.tax is TaxTreatment.TAX_CODES
+            else {}
+        )
+        self.tax_held = taxes.held(self.tax, self.codes)
         self.pending = recovery.resolve_pending(self.connection, self.qbo)
         self.again: dict[str, set[str]] = {}
         for kind, ids in [*self.pending.adopted.items(), *self.pending.unresolved.items(), *self.force.items()]:
@@ -188,6 +196,21 @@ class Cycle:
             events.record(self.connection, "settings.qbo_tax", taxes.DESCRIPTIONS[self.tax])
         self.connection.tax_treatment = self.tax
 
+    def country(self) -> str:
+        """The QBO company's country, read once (connections authorized before it was kept
+        read it at their next run)."""
+        if self.connection.qbo_country is None:
+            country = str(self.qbo.company_info().get("Country") or "US")
+            with leases.fenced(self.connection):
+                Connection.update(qbo_country=country).where(Connection.id == self.connection.id).execute()
+            self.connection.qbo_country = country
+        return self.connection.qbo_country
+
+    def held(self, kind: Kind) -> str:
+        """Why settings hold records of ``kind`` back: QBO's, or the tax codes not mapped."""
+        taxed = kind in (Kind.INVOICE, Kind.CREDIT_MEMO)
+        return qbo_settings.held(self.checks, kind) or (self.tax_held if taxed else "")
+
     def ready_waiting(self, kind: Kind) -> set[str]:
         """Waiting records of ``kind`` whose dependency is synced now (or whose settings hold lifted)."""
         waiting = Link.select(Link.clio_id, Link.depends_on).where(
@@ -202,7 +225,7 @@ class Cycle:
         return {
             clio_id
             for clio_id, dependency in waits_for.items()
-            if dependency in synced or (dependency == SETTINGS_DEPENDENCY and not qbo_settings.held(self.checks, kind))
+            if dependency in synced or (dependency == SETTINGS_DEPENDENCY and not self.held(kind))
         }
 
     def with_fetched(self, resource: str, records: list[Record], ids: Iterable[str]) -> dict[int, Record]:
@@ -292,7 +315,7 @@ class Cycle:
         existing = links.load(self.connection, Kind.INVOICE, [b["id"] for b in records])
         customers = links.qbo_ids(self.connection, Kind.CONTACT, [(b.get("client") or {}).get("id") for b in records])
         eligible = [b for b in records if not mapping.skip_reason(b, self.start_date)]
-        held = qbo_settings.held(self.checks, Kind.INVOICE)
+        held = self.held(Kind.INVOICE)
         items = self.item_ids(taxed=any(mapping.tax_of(b) for b in eligible)) if eligible and not held else {}
         force = self.force.get(Kind.INVOICE, set())
         ops = [
@@ -306,6 +329,7 @@ class Cycle:
                 held=held,
                 account=self.connection.clio_account_id,
                 tax=self.tax,
+                codes=self.codes,
                 force=str(b["id"]) in force,
             )
             for b in records
@@ -326,6 +350,8 @@ class Cycle:
                 item_id=item,
                 account=self.connection.clio_account_id,
                 currency=self.currency,
+                held=self.tax_held,
+                untaxed=self.codes.get(TaxKey.NONE),
                 force=str(m["id"]) in force,
             )
             for m in records

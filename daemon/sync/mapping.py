@@ -13,12 +13,14 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from billsync.daemon.qbo.lists import TaxCode, TaxRate
 from billsync.daemon.sync.details import details
-from billsync.daemon.sync.taxes import TaxTreatment
+from billsync.daemon.sync.taxes import TaxKey, TaxTreatment, key_of
 
 Record = dict[str, Any]
 
@@ -32,6 +34,17 @@ MARKER_PREFIX = "billsync: Clio"
 #: The ``item_mapping`` key of the item Clio's tax goes on as a line (``taxes.TaxTreatment.TAX_LINE``).
 TAX_ITEM = "Tax"
 TAX_LINE_DESCRIPTION = "Tax (Clio)"
+#: How an invoice of a company taxing by codes says its amounts are: before tax, the
+#: default ("GlobalTaxCalculation … Default: TaxExcluded", Intuit's Invoice reference), as
+#: Clio's are.
+TAX_EXCLUDED = {"GlobalTaxCalculation": "TaxExcluded"}
+#: What each tax key means, in the words a reason uses.
+TAXED_BY = {
+    TaxKey.NONE: "untaxed lines",
+    TaxKey.PRIMARY: "lines taxed by Clio's primary tax",
+    TaxKey.SECONDARY: "lines taxed by Clio's secondary tax",
+    TaxKey.BOTH: "lines taxed by both of Clio's taxes",
+}
 _MARKER = re.compile(rf"{MARKER_PREFIX} (?:account (?P<account>\S+) )?(?P<kind>\w+) (?P<clio_id>\S+)")
 
 
@@ -149,10 +162,9 @@ def _date(value: Any) -> str:
     return str(value)[:10] if value else dt.date.today().isoformat()
 
 
-def _sales_line(line: Record, item_id: str, tax: TaxTreatment) -> Record:
+def _sales_line(line: Record, item_id: str, tax_code: str) -> Record:
     amount = money(line.get("total"))
-    taxed = tax is TaxTreatment.TOTAL_TAX and (line.get("taxable") or line.get("secondary_taxable"))
-    detail: Record = {"ItemRef": {"value": item_id}, "TaxCodeRef": {"value": "TAX" if taxed else "NON"}}
+    detail: Record = {"ItemRef": {"value": item_id}, "TaxCodeRef": {"value": tax_code}}
     quantity, price = Decimal(str(line.get("quantity") or 0)), Decimal(str(line.get("price") or 0))
     if quantity and money(quantity * price) == amount:
         detail.update(Qty=quantity, UnitPrice=price)
@@ -172,6 +184,7 @@ def invoice(
     *,
     account: str,
     tax: TaxTreatment,
+    codes: Mapping[TaxKey, TaxCode] | None = None,
 ) -> Record:
     """A Clio bill as a QBO Invoice whose TotalAmt equals the bill's total to the cent.
 
@@ -179,7 +192,8 @@ def invoice(
     discount line; both Clio taxes are the invoice's total tax, or one line on the tax item
     where the company has no sales tax (:mod:`billsync.daemon.sync.taxes`), because those are
     the figures Clio prints and QBO must show the same. An untaxed bill's invoice is the
-    same either way.
+    same either way. Where the company taxes by codes, each line bears the code ``codes``
+    maps its taxes to, and the tax is given rate by rate (:func:`tax_lines`).
     """
     number = str(bill.get("number") or "").strip()
     if not number:
@@ -202,7 +216,9 @@ def invoice(
     discount = sub_total + tax_sum - money(bill.get("total"))
     if discount < 0:
         raise Invalid(f"Bill {number}: its total {money(bill.get('total'))} is more than its lines and taxes add up to")
-    body_lines = [_sales_line(line, item_ids[str(line.get("kind"))], tax) for line in sorted(lines, key=_line_order)]
+    ordered = sorted(lines, key=_line_order)
+    line_codes = [_line_code(line, tax, codes or {}) for line in ordered]
+    body_lines = [_sales_line(line, item_ids[str(line.get("kind"))], code) for line, code in zip(ordered, line_codes)]
     if tax_sum and tax is TaxTreatment.TAX_LINE:
         if TAX_ITEM not in item_ids:
             raise Invalid(f"Bill {number} is taxed, and no QuickBooks item is mapped for Clio's tax")
@@ -219,9 +235,86 @@ def invoice(
         "TxnTaxDetail": {"TotalTax": tax_sum if tax is TaxTreatment.TOTAL_TAX else ZERO},
         "PrivateNote": marker("bill", bill["id"], account=account),
     }
+    if tax is TaxTreatment.TAX_CODES:
+        by_line = [(line, codes[key_of(line)]) for line in ordered]  # type: ignore[index]
+        body |= TAX_EXCLUDED
+        body["TxnTaxDetail"] = {"TotalTax": tax_sum, "TaxLine": tax_lines(bill, by_line)}
     if bill.get("due_at"):
         body["DueDate"] = _date(bill["due_at"])
     return body
+
+
+def _line_code(line: Record, tax: TaxTreatment, codes: Mapping[TaxKey, TaxCode]) -> str:
+    """The TaxCodeRef of a line: the code mapped to the taxes it bears where the company
+    taxes by codes, else QBO's US pseudo code (``TAX`` or ``NON``)."""
+    key = key_of(line)
+    if tax is TaxTreatment.TAX_CODES:
+        if key not in codes:
+            raise Invalid(f"No QuickBooks tax code is mapped for {TAXED_BY[key]}; map one in the settings and re-sync")
+        return codes[key].id
+    return "TAX" if tax is TaxTreatment.TOTAL_TAX and key is not TaxKey.NONE else "NON"
+
+
+def tax_lines(bill: Record, lines: list[tuple[Record, TaxCode]]) -> list[Record]:
+    """The invoice's tax rate by rate, from Clio's own figures: each line's taxes (its
+    ``tax`` and ``secondary_tax``, which Clio rounds per line after the bill's discount,
+    Clio's help "Tax" and "Discounts") shared among the rates of the line's code by their
+    values, cent for cent. QBO would round once per rate on the rate's taxable total
+    (quickbooks-ruby issue #547) and keeps a tax line sent to it (the same issue), so the
+    invoice's tax is Clio's to the cent. A code must charge the rates Clio taxed its lines
+    at (the bill's ``tax_rate`` and ``secondary_tax_rate``); otherwise the bill fails,
+    naming both.
+    """
+    number = bill.get("number")
+    clio_rates = {
+        TaxKey.NONE: Decimal(0),
+        TaxKey.PRIMARY: Decimal(str(bill.get("tax_rate") or 0)),
+        TaxKey.SECONDARY: Decimal(str(bill.get("secondary_tax_rate") or 0)),
+    }
+    clio_rates[TaxKey.BOTH] = clio_rates[TaxKey.PRIMARY] + clio_rates[TaxKey.SECONDARY]
+    net: dict[TaxRate, Decimal] = {}
+    amounts: dict[TaxRate, Decimal] = {}
+    for line, code in lines:
+        key = key_of(line)
+        if code.percent != clio_rates[key]:
+            raise Invalid(
+                f"Bill {number}: Clio taxes its {TAXED_BY[key]} at {clio_rates[key].normalize():f} %, the QuickBooks "
+                f"tax code {code.name!r} mapped for them at {code.percent.normalize():f} %; map a code at Clio's rate "
+                "in the settings, then re-sync"
+            )
+        tax = money(line.get("tax")) + money(line.get("secondary_tax"))
+        for rate, share in zip(code.rates, _shares(tax, [rate.value for rate in code.rates])):
+            net[rate] = net.get(rate, ZERO) + money(line.get("total"))
+            amounts[rate] = amounts.get(rate, ZERO) + share
+    if sum(amounts.values(), ZERO) != tax_of(bill):
+        raise Invalid(f"Bill {number}: its lines' taxes do not add up to the {tax_of(bill)} of tax Clio shows")
+    return [
+        {
+            "Amount": amounts[rate],
+            "DetailType": "TaxLineDetail",
+            "TaxLineDetail": {
+                "TaxRateRef": {"value": rate.id},
+                "PercentBased": True,
+                "TaxPercent": rate.value,
+                "NetAmountTaxable": net[rate],
+            },
+        }
+        for rate in amounts
+    ]
+
+
+def _shares(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``amount`` split in proportion to ``weights``, in cents that add up to it exactly:
+    each share floored, the cents left to the largest remainders."""
+    whole = sum(weights, Decimal(0))
+    if not whole:
+        return [ZERO for _ in weights]
+    exact = [amount * weight / whole for weight in weights]
+    shares = [share.quantize(Decimal("0.01"), ROUND_DOWN) for share in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for i in by_remainder[: int((amount - sum(shares, ZERO)) / Decimal("0.01"))]:
+        shares[i] += Decimal("0.01")
+    return shares
 
 
 def tax_of(bill: Record) -> Decimal:
@@ -266,9 +359,13 @@ def payment(allocation: Record, customer_id: str, invoice_id: str, *, account: s
     }
 
 
-def credit_memo(memo: Record, customer_id: str, item_id: str, *, account: str) -> Record:
+def credit_memo(
+    memo: Record, customer_id: str, item_id: str, *, account: str, untaxed: TaxCode | None = None
+) -> Record:
+    """A credit note as an untaxed credit memo: on QBO's ``NON`` pseudo code, or where the
+    company taxes by codes on ``untaxed``, the code mapped for untaxed lines."""
     amount = _positive(memo, "A credit note")
-    return {
+    body = {
         "CustomerRef": {"value": customer_id},
         "TxnDate": _date(memo.get("date")),
         "Line": [
@@ -276,11 +373,15 @@ def credit_memo(memo: Record, customer_id: str, item_id: str, *, account: str) -
                 "Amount": amount,
                 "DetailType": "SalesItemLineDetail",
                 "Description": str(memo.get("description") or "Credit note")[:DESCRIPTION_MAX],
-                "SalesItemLineDetail": {"ItemRef": {"value": item_id}, "TaxCodeRef": {"value": "NON"}},
+                "SalesItemLineDetail": {
+                    "ItemRef": {"value": item_id},
+                    "TaxCodeRef": {"value": untaxed.id if untaxed else "NON"},
+                },
             }
         ],
         "PrivateNote": marker("credit_memo", memo["id"], account=account),
     }
+    return body | TAX_EXCLUDED if untaxed else body
 
 
 def credit_application(

@@ -11,15 +11,17 @@ answers with a copy of it that says what to do.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, replace
 from typing import Protocol
 
+from billsync.daemon.qbo.lists import TaxCode
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind, LinkState
 from billsync.daemon.sync import mapping, totals
 from billsync.daemon.sync.details import details
 from billsync.daemon.sync.mapping import Invalid, Record
-from billsync.daemon.sync.taxes import TaxTreatment
+from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
 from billsync.daemon.sync.totals import Totals
 
 KIND_ENTITY = {
@@ -293,13 +295,15 @@ def plan_bill(
     held: str,
     account: str,
     tax: TaxTreatment,
+    codes: Mapping[TaxKey, TaxCode] | None = None,
     force: bool = False,
 ) -> Op:
     """A bill as an Invoice; void and delete follow Clio; drafts and early bills are skipped.
 
-    ``held`` is why QBO's settings hold invoices back, or "" when they do not; ``account``
-    is the connection's Clio account, which the invoice's marker names; ``tax`` how the
-    company takes Clio's tax.
+    ``held`` is why settings (QBO's, or the tax codes) hold invoices back, or "" when they
+    do not; ``account`` is the connection's Clio account, which the invoice's marker names;
+    ``tax`` how the company takes Clio's tax, and ``codes`` the tax codes mapped where it
+    taxes by codes.
     """
     op = Op(Kind.INVOICE, str(bill["id"]), bill_label(bill))
     state = bill.get("state")
@@ -322,7 +326,7 @@ def plan_bill(
             depends_on=DependencyKey(Kind.CONTACT, str(client.get("id"))),
         )
     try:
-        body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax)
+        body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax, codes=codes)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     return _write(replace(op, expect=totals.of_bill(bill, tax)), body, link, force=force)
@@ -414,13 +418,16 @@ def plan_credit_memo(
     item_id: str | None,
     account: str,
     currency: str = "",
+    held: str = "",
+    untaxed: TaxCode | None = None,
     force: bool = False,
 ) -> Op:
     """A credit note as a CreditMemo, whatever QBO's *Automatically apply credits* says:
     what QBO applies by itself is undone before the note is applied where Clio applied it
     (:mod:`billsync.daemon.sync.credits`). Voided in Clio, it is withdrawn: QBO refuses to
     void a credit memo. ``currency`` is the QuickBooks company's, which its label names the
-    amount in."""
+    amount in; ``held`` why the tax codes hold it back; ``untaxed`` the tax code mapped for
+    untaxed lines where the company taxes by codes."""
     op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo, currency))
     if memo.get("voided_at"):
         return _retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
@@ -432,10 +439,12 @@ def plan_credit_memo(
             reason=f"Waiting for customer {customer_name(contact)}",
             depends_on=DependencyKey(Kind.CONTACT, str(contact.get("id"))),
         )
+    if held:
+        return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
     if item_id is None:
         return replace(op, action=Action.FAIL, reason="No QuickBooks item is mapped for Service line items")
     try:
-        body = mapping.credit_memo(memo, customer_id, item_id, account=account)
+        body = mapping.credit_memo(memo, customer_id, item_id, account=account, untaxed=untaxed)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     return _write(replace(op, expect=totals.of_credit_note(memo)), body, link, force=force)

@@ -11,12 +11,24 @@ sync Tax to the Sales Tax Center. It comes over as an individual line item that 
 mapped to an appropriate Product or Service", Clio's help "Setting up your QuickBooks Online
 Integration"; aggregated, as its "Aggregate line item taxes" option does). Either way the
 invoice totals what the Clio bill does, which :mod:`billsync.daemon.sync.totals` checks.
+
+A company outside the US (``CompanyInfo.Country`` other than "US", as minimul/qbo_api issue
+#85 tells clients to check) taxes each line by one of its own tax codes (Intuit, *Manage
+sales tax for non-US locales*), as Clio's own integration does for Canada and EMEA, where
+"the firm maps Clio's tax rates" to QBO's. A Clio line is taxed by the bill's primary tax,
+its secondary tax, both or neither (``taxable``, ``secondary_taxable``); the settings map
+each of the four to a code (:class:`TaxKey`). Until the codes for untaxed lines and for the
+primary tax are mapped, invoices wait (a UK company needs a code on every line, "Make sure
+all your transactions have a VAT rate", intuit/quickbooks-online-mcp-server issue #94).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import Any
+
+from billsync.daemon.qbo.lists import TaxCode
 
 
 class TaxTreatment(enum.StrEnum):
@@ -26,6 +38,22 @@ class TaxTreatment(enum.StrEnum):
     TOTAL_TAX = "total_tax"
     #: As a line on the tax item (:data:`billsync.daemon.sync.mapping.TAX_ITEM`).
     TAX_LINE = "tax_line"
+    #: By the company's tax codes on each line, mapped in the settings (outside the US).
+    TAX_CODES = "tax_codes"
+
+
+class TaxKey(enum.StrEnum):
+    """Which of a Clio bill's two taxes a line bears: the keys of the ``tax_codes`` setting."""
+
+    NONE = "none"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    BOTH = "both"
+
+
+#: The keys without which no invoice can be written: every line needs a code.
+REQUIRED_KEYS = (TaxKey.NONE, TaxKey.PRIMARY)
+HELD_REASON = "Held until Clio's taxes are mapped to QuickBooks tax codes in the settings"
 
 
 #: What each treatment means to a bookkeeper, as the activity log and Status say it.
@@ -33,10 +61,32 @@ DESCRIPTIONS = {
     TaxTreatment.TOTAL_TAX: "QuickBooks has sales tax on: Clio's tax is each invoice's own sales tax",
     TaxTreatment.TAX_LINE: "QuickBooks has sales tax off, which would drop an invoice's tax: Clio's tax goes on "
     "a line of its own, on the tax item of the settings",
+    TaxTreatment.TAX_CODES: "QuickBooks taxes by tax codes (a company outside the US): each line carries the code "
+    "the settings map to the Clio taxes it bears",
 }
 
 
-def treatment(preferences: dict[str, Any]) -> TaxTreatment:
-    """The treatment a company with these QBO Preferences needs."""
+def treatment(preferences: dict[str, Any], country: str = "US") -> TaxTreatment:
+    """The treatment a company of ``country`` with these QBO Preferences needs."""
+    if country and country != "US":
+        return TaxTreatment.TAX_CODES
     using = (preferences.get("TaxPrefs") or {}).get("UsingSalesTax")
     return TaxTreatment.TOTAL_TAX if using is True else TaxTreatment.TAX_LINE
+
+
+def key_of(line: Mapping[str, Any]) -> TaxKey:
+    """The taxes a Clio line bears."""
+    keys = {(False, False): TaxKey.NONE, (True, False): TaxKey.PRIMARY, (False, True): TaxKey.SECONDARY}
+    return keys.get((bool(line.get("taxable")), bool(line.get("secondary_taxable"))), TaxKey.BOTH)
+
+
+def mapped_codes(setting: Mapping[str, str], codes: Mapping[str, TaxCode]) -> dict[TaxKey, TaxCode]:
+    """The ``tax_codes`` setting (key → TaxCode Id) as the company's active codes; a code
+    deleted or made inactive in QBO since it was chosen counts as unmapped."""
+    return {TaxKey(key): codes[code_id] for key, code_id in setting.items() if code_id in codes}
+
+
+def held(treatment_: TaxTreatment, mapped: Mapping[TaxKey, TaxCode]) -> str:
+    """Why invoices wait on the tax code mapping, or ""."""
+    missing = treatment_ is TaxTreatment.TAX_CODES and any(key not in mapped for key in REQUIRED_KEYS)
+    return HELD_REASON if missing else ""

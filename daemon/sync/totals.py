@@ -34,7 +34,7 @@ class Totals:
 def of_bill(bill: Record, treatment: TaxTreatment) -> Totals:
     """What a Clio bill's invoice must total: the bill's total, with both of its taxes, which
     are the invoice's tax unless they went on a line of their own."""
-    tax = tax_of(bill) if treatment is TaxTreatment.TOTAL_TAX else money(0)
+    tax = money(0) if treatment is TaxTreatment.TAX_LINE else tax_of(bill)
     return Totals(money(bill.get("total")), tax, "Clio's bill")
 
 

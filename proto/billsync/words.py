@@ -12,7 +12,7 @@ puts in its URLs. Pure and dependency-free, so the daemon and the panel can both
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from billsync.v1 import billsync_pb2 as pb
@@ -84,6 +84,12 @@ SETTINGS = {
         "Service": "QuickBooks item for Clio services",
         "Expense": "QuickBooks item for Clio expenses",
         "Tax": "QuickBooks item for Clio's tax",
+    },
+    "tax_code_names": {
+        "none": "QuickBooks tax code for untaxed lines",
+        "primary": "QuickBooks tax code for lines with Clio's primary tax",
+        "secondary": "QuickBooks tax code for lines with Clio's secondary tax",
+        "both": "QuickBooks tax code for lines with both of Clio's taxes",
     },
 }
 #: What an empty setting means.
@@ -188,6 +194,11 @@ def settings_changed(before: Mapping[str, object], after: Mapping[str, object]) 
             pairs = [(label, setting_value(key, before.get(key)), setting_value(key, after.get(key)))]
         changes += [f"{name}: {old or 'none'} → {new or 'none'}" for name, old, new in pairs if old != new]
     return "; ".join(changes)
+
+
+def tax_code(name: str, percents: Sequence[str]) -> str:
+    """A QBO tax code as the settings name it: ``GST/PST BC (5 % + 7 %)``, ``Exempt (no tax)``."""
+    return f"{name} ({' + '.join(f'{p} %' for p in percents) or 'no tax'})"
 
 
 def items(n: int) -> str:

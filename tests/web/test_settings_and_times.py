@@ -28,9 +28,12 @@ from tests.web.conftest import CHROMIUM_ARGS, PASSWORD, screenshot
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    """Both emulators, a small firm in Clio, and QuickBooks' settings as a new company has them."""
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """Both emulators, a small firm in Clio, and QuickBooks' settings as a new company of the
+    kind the test names (``indirect``; a US one by default) has them."""
     with Sandbox() as box:
+        kind = getattr(request, "param", "us")
+        httpx.post(f"{box.qbo_url}/_sandbox/seed", json={"kind": kind}).raise_for_status()
         seed_firm(box, 3)
         set_preferences(box, CustomTxnNumbers=False, WarnDuplicateBillNumber=False, AutoApplyCredit=True)
         yield box
@@ -231,4 +234,33 @@ def test_items_and_the_deposit_account_are_chosen_from_quickbooks_lists(firm, pa
     expect(page.locator("tbody tr").first).to_contain_text(
         "Deposit new payments to: Undeposited Funds → Checking; "
         "QuickBooks item for Clio services: Services → Legal fees"
+    )
+
+
+@pytest.mark.parametrize("sandbox", ["ca"], indirect=True)
+def test_a_canadian_company_maps_clios_taxes_to_its_tax_codes_in_the_settings(firm, panel, browser_page):
+    client, connection = firm
+    page = browser_page
+    log_in(page, panel)
+    page.goto(f"{panel}/connections/{connection.id}/settings")
+
+    fieldset = page.locator("#tax-codes")
+    expect(fieldset).to_contain_text("Invoices wait until untaxed lines and Clio's primary tax have a code")
+    expect(page.locator("#tax_code_primary option")).to_contain_text(["Not mapped", "Exempt (no tax)", "HST ON (13 %)"])
+    expect(page.locator("#tax_code_both option")).to_contain_text(["GST/QST QC - 9.975 (5 % + 9.975 %)"])
+    page.select_option("#tax_code_none", label="Exempt (no tax)")
+    page.select_option("#tax_code_primary", label="HST ON (13 %)")
+    screenshot(page, "t07-settings-tax-codes", focus=fieldset)
+    page.click("text=Save settings")
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+
+    codes = {c.name: c.id for c in client.list_qbo_choices(connection.id).tax_codes}
+    assert dict(client.get_settings(connection.id).tax_codes) == {"none": codes["Exempt"], "primary": codes["HST ON"]}
+    page.goto(f"{panel}/connections/{connection.id}/settings")
+    expect(page.locator("#tax_code_primary")).to_have_value(codes["HST ON"])
+    expect(page.locator("#tax_code_secondary")).to_have_value("")
+    page.goto(f"{panel}/connections/{connection.id}/events")
+    expect(page.locator("tbody tr").first).to_contain_text(
+        "QuickBooks tax code for untaxed lines: none → Exempt (no tax); "
+        "QuickBooks tax code for lines with Clio's primary tax: none → HST ON (13 %)"
     )

@@ -46,6 +46,7 @@ class TaxTreatment(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TAX_TREATMENT_UNSPECIFIED: _ClassVar[TaxTreatment]
     TAX_TREATMENT_TOTAL_TAX: _ClassVar[TaxTreatment]
     TAX_TREATMENT_TAX_LINE: _ClassVar[TaxTreatment]
+    TAX_TREATMENT_TAX_CODES: _ClassVar[TaxTreatment]
 
 class RunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -103,6 +104,7 @@ LINK_STATE_SKIPPED: LinkState
 TAX_TREATMENT_UNSPECIFIED: TaxTreatment
 TAX_TREATMENT_TOTAL_TAX: TaxTreatment
 TAX_TREATMENT_TAX_LINE: TaxTreatment
+TAX_TREATMENT_TAX_CODES: TaxTreatment
 RUN_STATE_UNSPECIFIED: RunState
 RUN_STATE_RUNNING: RunState
 RUN_STATE_SUCCEEDED: RunState
@@ -125,8 +127,15 @@ ALERT_CHANNEL_EMAIL: AlertChannel
 ALERT_CHANNEL_WEBHOOK: AlertChannel
 
 class Settings(_message.Message):
-    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "deposit_account_name")
+    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "deposit_account_name", "tax_codes")
     class ItemMappingEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class TaxCodesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -139,13 +148,15 @@ class Settings(_message.Message):
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     DEPOSIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DEPOSIT_ACCOUNT_NAME_FIELD_NUMBER: _ClassVar[int]
+    TAX_CODES_FIELD_NUMBER: _ClassVar[int]
     start_date: str
     sync_interval_seconds: int
     item_mapping: _containers.ScalarMap[str, str]
     time_zone: str
     deposit_account_id: str
     deposit_account_name: str
-    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., deposit_account_name: _Optional[str] = ...) -> None: ...
+    tax_codes: _containers.ScalarMap[str, str]
+    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., deposit_account_name: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Connection(_message.Message):
     __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings", "tax_treatment")
@@ -500,8 +511,15 @@ class GetSettingsRequest(_message.Message):
     def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
 
 class UpdateSettingsRequest(_message.Message):
-    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id")
+    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "tax_codes")
     class ItemMappingEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class TaxCodesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -514,13 +532,15 @@ class UpdateSettingsRequest(_message.Message):
     ITEM_MAPPING_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     DEPOSIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    TAX_CODES_FIELD_NUMBER: _ClassVar[int]
     connection_id: int
     start_date: str
     sync_interval_seconds: int
     item_mapping: _containers.ScalarMap[str, str]
     time_zone: str
     deposit_account_id: str
-    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ...) -> None: ...
+    tax_codes: _containers.ScalarMap[str, str]
+    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ListQboChoicesRequest(_message.Message):
     __slots__ = ("connection_id",)
@@ -552,13 +572,35 @@ class QboAccount(_message.Message):
     takes_deposits: bool
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., account_type: _Optional[str] = ..., account_sub_type: _Optional[str] = ..., takes_deposits: _Optional[bool] = ...) -> None: ...
 
+class QboTaxCode(_message.Message):
+    __slots__ = ("id", "name", "rates")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RATES_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    rates: _containers.RepeatedCompositeFieldContainer[QboTaxRate]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., rates: _Optional[_Iterable[_Union[QboTaxRate, _Mapping]]] = ...) -> None: ...
+
+class QboTaxRate(_message.Message):
+    __slots__ = ("id", "name", "percent")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PERCENT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    percent: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., percent: _Optional[str] = ...) -> None: ...
+
 class QboChoices(_message.Message):
-    __slots__ = ("items", "accounts")
+    __slots__ = ("items", "accounts", "tax_codes")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    TAX_CODES_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[QboItem]
     accounts: _containers.RepeatedCompositeFieldContainer[QboAccount]
-    def __init__(self, items: _Optional[_Iterable[_Union[QboItem, _Mapping]]] = ..., accounts: _Optional[_Iterable[_Union[QboAccount, _Mapping]]] = ...) -> None: ...
+    tax_codes: _containers.RepeatedCompositeFieldContainer[QboTaxCode]
+    def __init__(self, items: _Optional[_Iterable[_Union[QboItem, _Mapping]]] = ..., accounts: _Optional[_Iterable[_Union[QboAccount, _Mapping]]] = ..., tax_codes: _Optional[_Iterable[_Union[QboTaxCode, _Mapping]]] = ...) -> None: ...
 
 class FixQboSettingRequest(_message.Message):
     __slots__ = ("connection_id", "key")
