@@ -22,8 +22,10 @@ behind an integration's back:
   fields changed as the body (``{"WebAddr": {"URI": …}}``), kept as a sparse update keeps them.
 - ``POST /_sandbox/user/<realm>/preferences`` ``{"CustomTxnNumbers"?: bool,
   "WarnDuplicateBillNumber"?: bool, "AutoApplyCredit"?: bool, "UsingSalesTax"?: bool,
-  "MultiCurrencyEnabled"?: true}`` switch the settings in Company Settings (``UsingSalesTax``:
-  ``TaxPrefs``, whether sales forms keep their ``TxnTaxDetail``); a value that is not true,
+  "MultiCurrencyEnabled"?: true, "AllowPartnerTaxOverride"?: bool}`` switch the settings in
+  Company Settings (``UsingSalesTax``: ``TaxPrefs``, whether sales forms keep their
+  ``TxnTaxDetail``; ``AllowPartnerTaxOverride``: whether automated sales tax keeps the tax an
+  app sends, :mod:`billsync.sandbox.qbo.tax`); a value that is not true,
   false or null is a 400, and so is ``MultiCurrencyEnabled: false``: once on, QBO's
   multicurrency cannot be turned off.
 - ``GET|PATCH /_sandbox/config`` read or change settings (fields of ``QBOConfig``; faults
@@ -173,6 +175,7 @@ SWITCHES = {
     "AutoApplyCredit": "auto_apply_credit",
     "UsingSalesTax": "using_sales_tax",
     "MultiCurrencyEnabled": "multicurrency",
+    "AllowPartnerTaxOverride": "allow_partner_tax_override",
 }
 
 

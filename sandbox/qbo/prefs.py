@@ -25,7 +25,11 @@ Settings for the duplicate-number warning. No source says whether ``AutoApplyCre
 in the writable subset; as a ``SalesFormsPrefs`` field it is merged like the others. The
 admin API and the settings screen flip all three, as a user would. ``TaxPrefs`` is kept
 as it was on an API update, like ``OtherPrefs`` (a person turns sales tax on in QBO's
-Taxes screens); only the admin API switches ``UsingSalesTax``. ``CurrencyPrefs`` is kept
+Taxes screens); only the admin API switches ``UsingSalesTax``. Whether apps may override
+automated sales tax is a user preference, ``AllowPartnerTaxOverride``, that no ``TaxPrefs``
+field of Finance.xsd carries (its ``TxnTaxDetail.UseAutomatedSalesTax`` note names it "QBO
+user pref"); the emulator keeps it as an ``OtherPrefs`` pair, on unless switched off
+(*doubt*: where QBO keeps it, and its default, are not documented). ``CurrencyPrefs`` is kept
 too: multicurrency is switched on in QBO's settings, and "cannot be disabled once it's been
 enabled" (Intuit, *Manage multiple currencies*), so the admin API switches it on only.
 """
@@ -44,6 +48,7 @@ WRITABLE = (
     "AccountingInfoPrefs",
 )
 WARN_DUPLICATE = "WarnDuplicateBillNumber"
+ALLOW_TAX_OVERRIDE = "AllowPartnerTaxOverride"
 
 
 def preferences(company: Company) -> Entity:
@@ -60,6 +65,11 @@ def auto_apply_credit(company: Company) -> bool:
 
 def using_sales_tax(company: Company) -> bool:
     return preferences(company).get("TaxPrefs", {}).get("UsingSalesTax") is True
+
+
+def allow_partner_tax_override(company: Company) -> bool:
+    """Whether a US company with automated sales tax keeps the tax an app sends (on unless switched off)."""
+    return other_pref(company, ALLOW_TAX_OVERRIDE) != "false"
 
 
 def other_pref(company: Company, name: str) -> str | None:
@@ -117,6 +127,7 @@ def switch(
     auto_apply_credit: bool | None = None,
     using_sales_tax: bool | None = None,
     multicurrency: bool | None = None,
+    allow_partner_tax_override: bool | None = None,
 ) -> Entity | None:
     """Change the settings as a person in Company Settings does (the admin API and the
     emulated settings screen); None leaves one as it is. The change shows in CDC like any
@@ -132,6 +143,8 @@ def switch(
                 current.setdefault("SalesFormsPrefs", {})[key] = bool(value)
         if warn_duplicate is not None:
             set_other_pref(current, WARN_DUPLICATE, str(bool(warn_duplicate)).lower())
+        if allow_partner_tax_override is not None:
+            set_other_pref(current, ALLOW_TAX_OVERRIDE, str(bool(allow_partner_tax_override)).lower())
         if using_sales_tax is not None:
             current.setdefault("TaxPrefs", {})["UsingSalesTax"] = bool(using_sales_tax)
         if multicurrency:  # never back off: the caller refuses False

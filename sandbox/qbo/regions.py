@@ -32,6 +32,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from billsync.sandbox.qbo import jsonutil
 from billsync.sandbox.qbo.currency import CURRENCIES, currency_ref, rate_row
 from billsync.sandbox.qbo.store import Company, Entity
 
@@ -92,6 +93,46 @@ PSEUDO_CODES = (Code("TAX", "TAX", id="TAX"), Code("NON", "NON", id="NON"))
 CALIFORNIA = {"Line1": "1 Market St", "City": "San Francisco", "CountrySubDivisionCode": "CA", "PostalCode": "94105"}
 CDTFA = "California Department of Tax and Fee Administration"
 
+
+@dataclass(frozen=True)
+class State:
+    """The code automated sales tax makes for sales shipped to one state: named after the
+    state, charging its rates (state and local) to the state's agency."""
+
+    name: str
+    agency: str
+    rates: tuple[Rate, ...]
+
+
+#: The states the emulator's automated sales tax knows, by ``CountrySubDivisionCode``. Made up
+#: (*doubt*): AST is a vendor's engine that taxes by the exact destination address, and
+#: "Sandbox companies currently do not support the automated sales tax engine" (Intuit, *Manage
+#: sales tax for US locales*); these combined rates are near the real ones of each state's
+#: largest city.
+AST_STATES = {
+    "CA": State(
+        "California",
+        CDTFA,
+        (Rate("CA State", "7.25", CDTFA, "2017-01-01"), Rate("San Francisco", "1.375", CDTFA, "2017-01-01")),
+    ),
+    "TX": State(
+        "Texas",
+        "Texas Comptroller of Public Accounts",
+        (
+            Rate("TX State", "6.25", "Texas Comptroller of Public Accounts", "2017-01-01"),
+            Rate("Houston", "2", "Texas Comptroller of Public Accounts", "2017-01-01"),
+        ),
+    ),
+    "NY": State(
+        "New York",
+        "New York State Department of Taxation and Finance",
+        (
+            Rate("NY State", "4", "New York State Department of Taxation and Finance", "2017-01-01"),
+            Rate("New York City", "4.875", "New York State Department of Taxation and Finance", "2017-01-01"),
+        ),
+    ),
+}
+
 REGIONS: dict[CompanyKind, Region] = {
     CompanyKind.US: Region("US", "USD", CALIFORNIA, {"UsingSalesTax": False}, extras=False),
     CompanyKind.US_AST: Region(
@@ -101,8 +142,7 @@ REGIONS: dict[CompanyKind, Region] = {
         {"UsingSalesTax": True, "PartnerTaxEnabled": True},
         tax_account="Sales Tax Payable",
         agencies=(CDTFA,),
-        # Made up (*doubt*): a San Francisco combined rate near the real one.
-        rates=(Rate("CA State", "7.25", CDTFA, "2017-01-01"), Rate("San Francisco", "1.375", CDTFA, "2017-01-01")),
+        rates=AST_STATES["CA"].rates,
         codes=(*PSEUDO_CODES, Code("California", "California", ("CA State", "San Francisco"))),
     ),
     CompanyKind.US_LEGACY: Region(
@@ -306,3 +346,47 @@ def currencies(kind: str, as_of: str) -> dict[str, list[Entity]]:
         ],
         "ExchangeRate": [rate_row(code, home, as_of) for code in others],
     }
+
+
+def ast_code(company: Company, state: str | None) -> Entity:
+    """The TaxCode automated sales tax assigns to a sale shipped to ``state``, made the first
+    time a sale goes there, with its agency and rates, as AST makes them on demand ("TaxCode
+    objects can be created … will be overridden by AST", Intuit blog, 2017-12-11). A state the
+    emulator does not know is taxed as the company's own (*doubt*: the real engine knows them all)."""
+    home = (company.get("CompanyInfo", "1") or {}).get("LegalAddr", CALIFORNIA).get("CountrySubDivisionCode")
+    where = AST_STATES.get(state or "") or AST_STATES.get(home) or AST_STATES["CA"]
+    for code in company.objects.get("TaxCode", {}).values():
+        if code.get("Name") == where.name and code.get("Active") is not False:
+            return code
+    agency = next(
+        (a for a in company.objects.get("TaxAgency", {}).values() if a.get("DisplayName") == where.agency), None
+    ) or _made(company, "TaxAgency", {"DisplayName": where.agency, "TaxTrackedOnSales": True})
+    rate_ids = {}
+    for rate in where.rates:
+        made = _made(
+            company,
+            "TaxRate",
+            {
+                "Name": rate.name,
+                "Description": rate.name,
+                "Active": True,
+                "RateValue": Decimal(rate.value),
+                "AgencyRef": {"value": agency["Id"]},
+                "SpecialTaxType": rate.special,
+                "DisplayType": "ReadOnly",
+                "EffectiveTaxRate": [{"RateValue": Decimal(rate.value), "EffectiveDate": f"{rate.since}T00:00:00Z"}],
+            },
+        )
+        rate_ids[rate.name] = made["Id"]
+    code = _code(Code(where.name, where.name, tuple(rate_ids)), "", rate_ids)
+    del code["Id"]
+    return _made(company, "TaxCode", code)
+
+
+def _made(company: Company, name: str, entity: Entity) -> Entity:
+    """Store a list object QBO makes on its own, stamped as a create stamps it."""
+    moment = jsonutil.iso(jsonutil.now())
+    entity.update(Id=company.next_id(name), SyncToken="0", domain="QBO", sparse=False, Active=True)
+    entity["MetaData"] = {"CreateTime": moment, "LastUpdatedTime": moment}
+    company.put(name, entity)
+    return entity

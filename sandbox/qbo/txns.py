@@ -1,8 +1,8 @@
 """Rules of the sales transactions: Invoice, CreditMemo, SalesReceipt, Estimate, Payment.
 
 The server, not the client, computes money: line amounts are checked against Qty x
-UnitPrice, discounts and the subtotal line are derived, ``TotalAmt`` (with the sent tax
-only where the company uses sales tax) and ``Balance`` follow, and a Payment's
+UnitPrice, discounts and the subtotal line are derived, ``TotalAmt`` (with the sales tax
+:mod:`billsync.sandbox.qbo.tax` computes for the company's kind) and ``Balance`` follow, and a Payment's
 ``Line[].LinkedTxn`` lowers the Balance of the invoices (and credit memos) it applies to.
 Customer balances move by the same deltas, so every write costs O(objects touched),
 never O(company size); the one exception is QBO applying credits on its own
@@ -17,7 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Iterator
 
-from billsync.sandbox.qbo import jsonutil, names, prefs
+from billsync.sandbox.qbo import jsonutil, names, prefs, tax
 from billsync.sandbox.qbo.currency import home_currency
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.refs import CENT, check_length, money, named_ref, require, resolve
@@ -58,7 +58,6 @@ def _price_lines(company: Company, entity: Entity) -> tuple[Decimal, Decimal]:
             )
             if expected and expected != line["Amount"]:  # zeros mean "not given", as clients send them
                 raise QBOFault("6070", element="Line.Amount", amount=line["Amount"])
-            detail.setdefault("TaxCodeRef", {"value": "NON"})
             subtotal += line["Amount"]
         elif kind == "DiscountLineDetail":
             discounts.append(line)
@@ -112,25 +111,6 @@ def _doc_number(company: Company, name: str, entity: Entity, old: Entity | None,
                 raise QBOFault("6140", element="DocNumber", doc=number, txn=other["Id"])
 
 
-def _sales_tax(company: Company, entity: Entity) -> Decimal:
-    """The form's sales tax: what ``TxnTaxDetail.TotalTax`` says, kept only by a company
-    that uses sales tax.
-
-    Intuit's Invoice reference, TxnTaxDetail: "If sales tax is disabled
-    (Preferences.TaxPrefs.UsingSalesTax is set to false) then TxnTaxDetail is ignored and
-    not stored", and TxnTaxCodeRef is then "ignored and not returned". So on such a company
-    the whole block is dropped, neither stored nor answered, and the total has no tax: a
-    taxed bill sent there loses its tax, which a client learns only by reading the total.
-    The amount is parsed either way, as QBO binds the body before it ignores anything.
-    """
-    sent = entity.pop("TxnTaxDetail", None) or {}
-    tax = money(sent.get("TotalTax", 0), "TxnTaxDetail.TotalTax")
-    if not prefs.using_sales_tax(company):
-        return Decimal("0.00")
-    entity["TxnTaxDetail"] = {**sent, "TotalTax": tax}
-    return tax
-
-
 def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None, include: set[str]) -> None:
     """Invoice, CreditMemo, SalesReceipt, Estimate: references, numbering and totals."""
     if name != "Estimate" or entity.get("CustomerRef"):
@@ -141,7 +121,7 @@ def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None
                 entity.setdefault(address, copy.deepcopy(customer[address]))
     _doc_number(company, name, entity, old, include)
     subtotal, discount = _price_lines(company, entity)
-    entity["TotalAmt"] = subtotal - discount + _sales_tax(company, entity)
+    entity["TotalAmt"] = subtotal - discount + tax.compute(company, entity, subtotal=subtotal, discount=discount)
     today = jsonutil.now().date()
     entity.setdefault("TxnDate", today.isoformat())
     entity.setdefault("CurrencyRef", home_currency(company))

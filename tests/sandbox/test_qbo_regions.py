@@ -191,7 +191,9 @@ def test_an_invoice_of_a_uk_company_is_in_pounds(qbo) -> None:
             "Customer": [{"DisplayName": "Amy's Bird Sanctuary"}],
         }
     )
-    line = {"Amount": 100, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}
+    [no_vat] = ask(qbo, "select * from TaxCode where Name = 'No VAT'")["TaxCode"]
+    detail = {"ItemRef": {"value": "1"}, "TaxCodeRef": {"value": no_vat["Id"]}}  # a UK line needs a code
+    line = {"Amount": 100, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail}
     body = {"CustomerRef": {"value": ids["Customer"][0]}, "Line": [line]}
     response = qbo.api("POST", "/invoice", json=body)
     assert response.status_code == 200, response.text
