@@ -114,7 +114,7 @@ def _us(
         # Finance.xsd ApplyTaxAfterDiscount: "If true, subtract the discount first and then
         # calculate the sales tax"; false or null, "calculate the sales tax first".
         taxable = taxable * (subtotal - discount) / subtotal
-    charges = [_charge(rate, taxable) for rate, _ in _rates(company, code)]
+    charges = [_charge(rate, taxable) for rate, _, _ in _rates(company, code)]
     if "TotalTax" in sent and (not automated or _override_allowed(company, sent)):
         total = money(sent["TotalTax"], "TxnTaxDetail.TotalTax")
         amounts = _shares(total, [charge.percent for charge in charges])
@@ -213,7 +213,7 @@ def _global(
     for code_id, code in taxed.items():
         net = gross[code_id] * after_discount
         if calculation == TAX_INCLUSIVE:  # the lines' amounts include the tax (*doubt*: for completeness)
-            net = net / (1 + sum((percent for _, percent in _rates(company, code)), ZERO) / HUNDRED)
+            net = net / (1 + sum((percent for _, percent, _ in _rates(company, code)), ZERO) / HUNDRED)
         for rate, base in _bases(company, code, net):
             previous = bases.get(rate["Id"], (rate, ZERO))[1]
             bases[rate["Id"]] = (rate, previous + base)
@@ -235,9 +235,9 @@ def _bases(company: Company, code: Entity, net: Decimal) -> Iterable[tuple[Entit
     ``TaxRateDetail``, ``TaxTypeApplicablityEnum``; read so by ERPNext's QuickBooks migrator,
     which follows ``TaxOnTaxOrder`` to the detail of that ``TaxOrder``). *Doubt*: whether QBO
     rounds the earlier tax before compounding; here it does not."""
-    details = _rates(company, code)
-    by_order = {detail.get("TaxOrder"): percent for (_, percent), detail in zip(details, _details(code))}
-    for (rate, percent), detail in zip(details, _details(code)):
+    rates = _rates(company, code)
+    by_order = {detail.get("TaxOrder"): percent for _, percent, detail in rates}
+    for rate, percent, detail in rates:
         applies = detail.get("TaxTypeApplicable") or "TaxOnAmount"
         parent = by_order.get(detail.get("TaxOnTaxOrder"))
         if applies == "TaxOnAmount" or parent is None or detail.get("TaxOnTaxOrder") == detail.get("TaxOrder"):
@@ -268,12 +268,14 @@ def _details(code: Entity) -> list[Entity]:
     return (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
 
 
-def _rates(company: Company, code: Entity) -> list[tuple[Entity, Decimal]]:
-    """(TaxRate, percent) of each sales rate of a code, in the code's order."""
+def _rates(company: Company, code: Entity) -> list[tuple[Entity, Decimal, Entity]]:
+    """(TaxRate, percent, TaxRateDetail) of each sales rate of a code, in the code's order; a
+    detail naming a rate the company lacks (only a raw seed can make one) charges nothing."""
     found = []
     for detail in _details(code):
-        rate = company.get("TaxRate", detail["TaxRateRef"]["value"]) or {}
-        found.append((rate, Decimal(str(rate.get("RateValue", 0)))))
+        rate = company.get("TaxRate", (detail.get("TaxRateRef") or {}).get("value"))
+        if rate is not None:
+            found.append((rate, Decimal(str(rate.get("RateValue", 0))), detail))
     return found
 
 
