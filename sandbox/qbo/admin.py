@@ -10,7 +10,8 @@ behind an integration's back:
   {"Customer": [...]}, "raw"?: false}`` with ``kind`` (us, us-ast, us-legacy, ca, uk, au) or
   ``multicurrency``, first (re)create the realm as a company of that kind (the configured
   one unless named; a realm not there yet is seeded so anyway); then add objects (validated
-  like API creates; ``raw`` stores them as given, Ids included).
+  like API creates; ``raw`` stores them as given, Ids included); ``"trust": true`` adds a
+  trust bank account and a trust liability account first (:data:`journal.TRUST_ACCOUNTS`).
 - ``POST /_sandbox/tokens`` ``{"realm_id"?}`` mint an access/refresh token pair.
 - ``POST /_sandbox/tokens/expire`` ``{"refresh"?: false}`` expire every access token now,
   and with ``refresh`` every refresh token too (a grant past its 100 days).
@@ -50,7 +51,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from billsync.sandbox.qbo import entities, jsonutil, prefs, schema, seed
+from billsync.sandbox.qbo import entities, journal, jsonutil, prefs, schema, seed
 from billsync.sandbox.qbo.errors import QBOFault
 
 bp = Blueprint("qbo_admin", __name__, url_prefix="/_sandbox")
@@ -105,7 +106,10 @@ def seed_objects() -> Response:
         seed.seed_company(state.store, realm_id, args.get("kind") or state.config.kind, multicurrency)
     elif state.store.company(realm_id) is None:
         seed.seed_company(state.store, realm_id, state.config.kind, state.config.multicurrency)
-    created = seed.seed_objects(state.store, realm_id, args.get("objects", {}), bool(args.get("raw")))
+    objects = dict(args.get("objects", {}))
+    if args.get("trust") is True:
+        objects["Account"] = [*journal.TRUST_ACCOUNTS, *objects.get("Account", [])]
+    created = seed.seed_objects(state.store, realm_id, objects, bool(args.get("raw")))
     return _json({"realm_id": realm_id, "created": created})
 
 

@@ -1,7 +1,7 @@
 """Create, read, update, delete and void, the same way for every entity QBO serves here.
 
-Each entity type names a *prepare* rule (in :mod:`names`, :mod:`txns`, :mod:`prefs`,
-:mod:`lists`, :mod:`currency`)
+Each entity type names a *prepare* rule (in :mod:`names`, :mod:`txns`, :mod:`journal`,
+:mod:`prefs`, :mod:`lists`, :mod:`currency`)
 that validates and fills a candidate object, and the operations QBO allows on it. The
 functions here do what is common: SyncToken checks (stale -> 5010), sparse versus full
 update, ignoring what QBO computes, Ids and MetaData, balances, and telling the store's
@@ -15,11 +15,12 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from billsync.sandbox.qbo import currency, jsonutil, lists, names, prefs, schema, txns
+from billsync.sandbox.qbo import currency, journal, jsonutil, lists, names, prefs, schema, txns
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.store import Company, Entity, Store
 
 Prepare = Callable[[Company, str, Entity, "Entity | None", set[str]], None]
+Settle = Callable[[Company, str, "Entity | None", "Entity | None"], None]
 SYSTEM_FIELDS = ("Id", "SyncToken", "MetaData", "domain", "sparse")
 
 
@@ -37,6 +38,8 @@ class EntityType:
     voidable: bool = False
     creatable: bool = True
     updatable: bool = True
+    #: What moves with a write besides the object (balances), given the old and new versions.
+    settle: Settle = txns.settle
 
 
 TYPES: dict[str, EntityType] = {
@@ -51,6 +54,9 @@ TYPES: dict[str, EntityType] = {
         EntityType("SalesReceipt", txns.prepare_form, deletable=True, voidable=True),
         EntityType("Estimate", txns.prepare_form, deletable=True),
         EntityType("Payment", txns.prepare_payment, deletable=True, voidable=True),
+        # Not voidable: no stored Intuit source offers a void of a journal entry through the
+        # API (*doubt*, the stricter reading; see sandbox/README.md, Journal entries).
+        EntityType("JournalEntry", journal.prepare_journal_entry, deletable=True, settle=journal.settle),
         EntityType("Preferences", _ignore_include(prefs.prepare_preferences), creatable=False),
         EntityType("CompanyInfo", _ignore_include(prefs.prepare_company_info), creatable=False),
         EntityType("TaxCode", _ignore_include(lists.prepare_seeded), creatable=False, updatable=False),
@@ -111,7 +117,7 @@ def _commit(
     if old is not None:
         new["SyncToken"] = str(int(old["SyncToken"]) + 1)
     company.put(kind.name, new)
-    txns.settle(company, kind.name, old, new)
+    kind.settle(company, kind.name, old, new)
     store.notify(company.realm_id, kind.name, new["Id"], operation, when)
     return copy.deepcopy(new)
 
@@ -171,7 +177,7 @@ def delete(store: Store, company: Company, name: str, body: Entity) -> Entity:
     old = company.get(kind.name, old["Id"])
     when = jsonutil.iso(jsonutil.now())
     company.remove(kind.name, old["Id"], when)
-    txns.settle(company, kind.name, old, None)
+    kind.settle(company, kind.name, old, None)
     store.notify(company.realm_id, kind.name, old["Id"], "Delete", when)
     return {"domain": "QBO", "status": "Deleted", "Id": old["Id"]}
 

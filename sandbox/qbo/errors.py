@@ -50,6 +50,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "String length specified does not match the supported length. "
         "Min:0 Max:{max} supported. Supplied length:{length}",
     ),
+    # Intuit's blog "Top QuickBooks Online API errors" (2017): "Invalid Enumeration: HAS_BEEN_BILLED".
+    "2170": ("Invalid Enumeration", "Invalid Enumeration : {detail}"),
     "2500": ("Invalid Reference Id", "Invalid Reference Id : {detail}"),
     "4000": ("Error parsing query", "QueryParserError: {detail}"),
     # quickbooks-ruby issues #403 (a property not queryable) and #628 (an unknown entity).

@@ -81,6 +81,11 @@ CLASSES: dict[str, tuple[str, str]] = {
         "CheckPayment:CheckPayment CreditCardPayment:CreditCardPayment TotalAmt UnappliedAmt ProcessPayment "
         "PaymentEx:*",
     ),
+    "JournalEntry": (
+        "Transaction",
+        "Adjustment HomeCurrencyAdjustment EnteredInHomeCurrency GlobalTaxCalculation TotalAmt HomeTotalAmt "
+        "JournalEntryEx:*",
+    ),
     "Preferences": (
         "IntuitEntity",
         "AccountingInfoPrefs:CompanyAccountingPrefs AdvancedInventoryPrefs:AdvancedInventoryPrefs "

@@ -99,6 +99,9 @@ ENTITIES: dict[str, Rules] = {
         "DocNumber TxnDate DueDate CustomerRef ProjectRef ExpirationDate AcceptedDate", "DocNumber TxnDate", FORM_TOTALS
     ),
     "Payment": _rules("TxnDate CustomerRef ProjectRef TotalAmt", "TxnDate TotalAmt", "UnappliedAmt"),
+    # Finance.xsd: Transaction's DocNumber "Filterable: QBO" and TxnDate "Filterable: ALL",
+    # JournalEntry's TotalAmt "Filterable: QBW" (Desktop only) and computed, as HomeTotalAmt.
+    "JournalEntry": _rules("DocNumber TxnDate", "DocNumber TxnDate", "TotalAmt HomeTotalAmt"),
     "Preferences": _rules("", ""),
     "CompanyInfo": _rules("", ""),
     # The tax and money lists. Finance.xsd flags TaxCode's Name, Active and Hidden "Filterable:
