@@ -91,6 +91,20 @@ class Clio:
         """
         return self._get(f"{self.api}/{resource}/{record_id}.json", {"fields": fields})["data"]
 
+    def get_if_changed(
+        self, resource: str, record_id: int | str, fields: str, etag: str | None
+    ) -> dict[str, Any] | None:
+        """One record, or None while its ETag is still ``etag``: Clio answers ``If-None-Match``
+        with 304 Not Modified and no body (docs.developers.clio.com/api-docs/etags), so looking
+        at an unchanged record costs one small request. Ask for ``etag`` in ``fields`` to keep it.
+
+        Raises:
+            NotFound: Clio has no such record.
+        """
+        headers = {"If-None-Match": etag} if etag else None
+        url = f"{self.api}/{resource}/{record_id}.json"
+        return self._exchange("GET", url, {"fields": fields}, headers=headers)[0].get("data")
+
     def iterate(self, resource: str, fields: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every matching record, oldest id first (see :meth:`pages`)."""
         for page in self.pages(resource, fields, **params):
@@ -151,10 +165,15 @@ class Clio:
         return self._exchange(method, url, params, body)[0]
 
     def _exchange(
-        self, method: str, url: str, params: dict[str, Any] | None, body: dict[str, Any] | None = None
+        self,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[dict[str, Any], datetime]:
-        """A request with a refresh on 401 and pacing: the JSON body with Decimal money, and
-        Clio's clock when it answered."""
+        """A request with a refresh on 401 and pacing: the JSON body with Decimal money ({} for
+        204 and 304), and Clio's clock when it answered."""
         token = self.tokens.access_token()
         for _ in range(2):
             self._pace()
@@ -164,7 +183,7 @@ class Clio:
                 url,
                 params=params,
                 json=body,
-                headers={"Accept": "application/json", "Authorization": f"Bearer {token}"},
+                headers={"Accept": "application/json", "Authorization": f"Bearer {token}", **(headers or {})},
             )
             answered = _server_time(response, sent)
             self._note_limits(response, answered)
@@ -180,7 +199,7 @@ class Clio:
             body = None
         if response.is_success and isinstance(body, dict):
             return body
-        if response.status_code == 204:
+        if response.status_code in (204, 304):
             return {}
         error = (body or {}).get("error") if isinstance(body, dict) else None
         message = scrub(error.get("message", "") if isinstance(error, dict) else response.text[:300], (token,))

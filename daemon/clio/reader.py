@@ -95,13 +95,18 @@ def full_read_at(connection: Connection) -> dt.datetime | None:
     return min(saved.values()) if len(saved) == len(FIELDS) else None
 
 
-def read_changes(clio: Clio, resource: str, mark: Mark | None) -> tuple[list[Record], Mark]:
+def read_changes(
+    clio: Clio, resource: str, mark: Mark | None, *, fields: str | None = None, **filters: Any
+) -> tuple[list[Record], Mark]:
     """Records of ``resource`` changed since ``mark`` (all of them without), and the new mark.
 
     The mark is only to be saved once the records are processed: records it has seen are
-    dropped from the next read.
+    dropped from the next read. ``fields`` (default ``FIELDS[resource]``) and ``filters``
+    (e.g. ``bank_account_id``) serve resources read outside the sync of bills (:mod:`.trust`);
+    a mark is only valid for the same filters.
     """
-    pages = clio.pages(resource, FIELDS[resource], **({"updated_since": mark.since} if mark else {}))
+    since = {"updated_since": mark.since} if mark else {}
+    pages = clio.pages(resource, fields or FIELDS[resource], **filters, **since)
     first = next(pages)
     read = [record for page in chain([first], pages) for record in page.records]
     seen = mark.seen if mark else {}
