@@ -200,6 +200,7 @@ CLIO_TAX = {
     pb.TAX_TREATMENT_TOTAL_TAX: "on each invoice as its sales tax (QuickBooks has sales tax on)",
     pb.TAX_TREATMENT_TAX_LINE: "on a line of its own, on the tax item (QuickBooks has sales tax off)",
     pb.TAX_TREATMENT_TAX_CODES: "by the tax codes mapped in the settings (QuickBooks taxes by codes)",
+    pb.TAX_TREATMENT_AUTOMATED: "on each invoice as its sales tax, overriding QuickBooks' automated sales tax",
 }
 
 

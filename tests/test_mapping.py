@@ -85,6 +85,12 @@ def test_invoice_total_equals_the_bill_to_the_cent_with_discount_and_taxes():
     assert body["DocNumber"] == "2024-0042" and body["PrivateNote"] == "billsync: Clio account 5 bill 9"
 
 
+def test_with_automated_sales_tax_clios_tax_is_sent_as_an_override_naming_a_code():
+    body = mapping.invoice(TAXED_BILL, TAXED_LINES, "77", ITEMS, account="5", tax=TaxTreatment.AUTOMATED)
+    assert body["TxnTaxDetail"] == {"TxnTaxCodeRef": {"value": "TAX"}, "TotalTax": Decimal("49.43")}
+    assert qbo_total(body) == Decimal("453.68")
+
+
 def test_without_sales_tax_the_taxes_are_one_line_on_the_tax_item_and_the_total_is_the_same():
     items = {**ITEMS, mapping.TAX_ITEM: "3"}
     body = mapping.invoice(TAXED_BILL, TAXED_LINES, "77", items, account="5", tax=TaxTreatment.TAX_LINE)
@@ -104,9 +110,9 @@ def test_without_sales_tax_the_taxes_are_one_line_on_the_tax_item_and_the_total_
 def test_an_untaxed_bill_makes_the_same_invoice_whatever_the_company_does_with_tax():
     """So that a company's tax setting, or its first reading, never re-sends untaxed invoices."""
     bill = {**TAXED_BILL, "sub_total": "100.00", "tax_sum": "0", "secondary_tax_sum": "0", "total": "100.00"}
-    us = (TaxTreatment.TOTAL_TAX, TaxTreatment.TAX_LINE)  # a company's country never changes
+    us = (TaxTreatment.TOTAL_TAX, TaxTreatment.TAX_LINE, TaxTreatment.AUTOMATED)  # a country never changes
     bodies = [mapping.invoice(bill, [line(1)], "77", ITEMS, account="5", tax=tax) for tax in us]
-    assert bodies[0] == bodies[1]
+    assert bodies[0] == bodies[1] == bodies[2]
     assert mapping.fingerprint(bodies[0]) == mapping.fingerprint(bodies[1])
 
 

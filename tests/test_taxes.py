@@ -11,7 +11,7 @@ from billsync.daemon.sync.taxes import TaxTreatment, treatment
     "tax_prefs, expected",
     [
         ({"UsingSalesTax": True}, TaxTreatment.TOTAL_TAX),
-        ({"UsingSalesTax": True, "PartnerTaxEnabled": True}, TaxTreatment.TOTAL_TAX),
+        ({"UsingSalesTax": True, "PartnerTaxEnabled": True}, TaxTreatment.AUTOMATED),
         ({"UsingSalesTax": False}, TaxTreatment.TAX_LINE),
         ({"UsingSalesTax": False, "PartnerTaxEnabled": False}, TaxTreatment.TAX_LINE),
         ({}, TaxTreatment.TAX_LINE),
@@ -22,3 +22,9 @@ from billsync.daemon.sync.taxes import TaxTreatment, treatment
 def test_only_a_company_that_says_it_uses_sales_tax_keeps_an_invoices_tax(tax_prefs, expected):
     """Anything short of ``UsingSalesTax: true`` would drop TxnTaxDetail, so the tax goes on a line."""
     assert treatment({"TaxPrefs": tax_prefs} if tax_prefs is not None else {}) is expected
+
+
+def test_a_company_outside_the_us_taxes_by_codes_whatever_its_sales_tax_says():
+    assert treatment({"TaxPrefs": {"UsingSalesTax": True}}, "CA") is TaxTreatment.TAX_CODES
+    assert treatment({}, "GB") is TaxTreatment.TAX_CODES
+    assert treatment({"TaxPrefs": {"UsingSalesTax": True}}, "US") is TaxTreatment.TOTAL_TAX

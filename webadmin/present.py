@@ -36,6 +36,8 @@ CLIO_TAX = {
     "tax, and the tax item below is not used.",
     pb.TAX_TREATMENT_TAX_LINE: "This QuickBooks company has sales tax off, which would drop an invoice's tax: "
     "Clio's tax goes on a line of its own, on the tax item below.",
+    pb.TAX_TREATMENT_AUTOMATED: "This QuickBooks company has automated sales tax: Clio's tax is sent as each "
+    "invoice's own, overriding what QuickBooks would compute; QuickBooks must let apps override it.",
     pb.TAX_TREATMENT_TAX_CODES: "This QuickBooks company taxes by tax codes: each invoice line bears the code "
     "mapped below to the Clio taxes on it, and the tax item is not used.",
 }

@@ -38,6 +38,8 @@ TAX_LINE_DESCRIPTION = "Tax (Clio)"
 #: default ("GlobalTaxCalculation … Default: TaxExcluded", Intuit's Invoice reference), as
 #: Clio's are.
 TAX_EXCLUDED = {"GlobalTaxCalculation": "TaxExcluded"}
+#: The treatments of a US company whose sales tax keeps the invoice's tax.
+US_SALES_TAX = (TaxTreatment.TOTAL_TAX, TaxTreatment.AUTOMATED)
 #: What each tax key means, in the words a reason uses.
 TAXED_BY = {
     TaxKey.NONE: "untaxed lines",
@@ -232,9 +234,12 @@ def invoice(
         "TxnDate": _date(bill.get("issued_at")),
         "CustomerRef": {"value": customer_id},
         "Line": body_lines,
-        "TxnTaxDetail": {"TotalTax": tax_sum if tax is TaxTreatment.TOTAL_TAX else ZERO},
+        "TxnTaxDetail": {"TotalTax": tax_sum if tax in US_SALES_TAX else ZERO},
         "PrivateNote": marker("bill", bill["id"], account=account),
     }
+    if tax is TaxTreatment.AUTOMATED and tax_sum:
+        # The override of automated sales tax (taxes.AUTOMATED_NOTE); "TAX", as the value does not matter.
+        body["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": "TAX"}, "TotalTax": tax_sum}
     if tax is TaxTreatment.TAX_CODES:
         by_line = [(line, codes[key_of(line)]) for line in ordered]  # type: ignore[index]
         body |= TAX_EXCLUDED
@@ -252,7 +257,7 @@ def _line_code(line: Record, tax: TaxTreatment, codes: Mapping[TaxKey, TaxCode])
         if key not in codes:
             raise Invalid(f"No QuickBooks tax code is mapped for {TAXED_BY[key]}; map one in the settings and re-sync")
         return codes[key].id
-    return "TAX" if tax is TaxTreatment.TOTAL_TAX and key is not TaxKey.NONE else "NON"
+    return "TAX" if tax in US_SALES_TAX and key is not TaxKey.NONE else "NON"
 
 
 def tax_lines(bill: Record, lines: list[tuple[Record, TaxCode]]) -> list[Record]:

@@ -40,6 +40,18 @@ class TaxTreatment(enum.StrEnum):
     TAX_LINE = "tax_line"
     #: By the company's tax codes on each line, mapped in the settings (outside the US).
     TAX_CODES = "tax_codes"
+    #: As the invoice's total tax, sent as an override of automated sales tax (see AUTOMATED_NOTE).
+    AUTOMATED = "automated"
+
+
+#: Why an invoice of a US company with automated sales tax names a tax code: AST computes
+#: its own tax from addresses unless the form overrides it, "you will provide
+#: TxnTaxDetail.TxnTaxCodeRef and TxnTaxDetail.TotalTax" (hlu2 of Intuit,
+#: QuickBooks-V3-PHP-SDK issue #199), the code's value not mattering "once AST is enabled"
+#: (the same author's sample), and only where the company allows apps to override it
+#: (Finance.xsd ``TxnTaxDetail.UseAutomatedSalesTax``: "it will depend on the QBO user pref -
+#: AllowPartnerTaxOverride").
+AUTOMATED_NOTE = "automated sales tax"
 
 
 class TaxKey(enum.StrEnum):
@@ -63,6 +75,8 @@ DESCRIPTIONS = {
     "a line of its own, on the tax item of the settings",
     TaxTreatment.TAX_CODES: "QuickBooks taxes by tax codes (a company outside the US): each line carries the code "
     "the settings map to the Clio taxes it bears",
+    TaxTreatment.AUTOMATED: "QuickBooks has automated sales tax: Clio's tax is sent as each invoice's own, "
+    "overriding what QuickBooks would compute, which it keeps where it lets apps override automated sales tax",
 }
 
 
@@ -70,8 +84,12 @@ def treatment(preferences: dict[str, Any], country: str = "US") -> TaxTreatment:
     """The treatment a company of ``country`` with these QBO Preferences needs."""
     if country and country != "US":
         return TaxTreatment.TAX_CODES
-    using = (preferences.get("TaxPrefs") or {}).get("UsingSalesTax")
-    return TaxTreatment.TOTAL_TAX if using is True else TaxTreatment.TAX_LINE
+    prefs = preferences.get("TaxPrefs") or {}
+    if prefs.get("UsingSalesTax") is not True:
+        return TaxTreatment.TAX_LINE
+    # "To determine if the QuickBooks Online company uses automated sales tax, query the
+    # Preferences.TaxPrefs.PartnerTaxEnabled attribute" (Intuit, Manage sales tax for US locales).
+    return TaxTreatment.AUTOMATED if prefs.get("PartnerTaxEnabled") is True else TaxTreatment.TOTAL_TAX
 
 
 def key_of(line: Mapping[str, Any]) -> TaxKey:

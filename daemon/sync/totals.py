@@ -55,6 +55,7 @@ def mismatch(expected: Totals, entity: dict) -> str:
         return ""
     return (
         f"QuickBooks shows a total of {found}, but {expected.of} is {expected}: QuickBooks changed the amounts "
-        "billsync sent, as it does with tax when the company's sales tax settings differ. Check how QuickBooks "
-        "handles sales tax for this company, then re-sync"
+        "billsync sent, as it does with tax when the company's sales tax settings differ (with automated sales "
+        "tax, unless it lets apps override it). Check how QuickBooks handles sales tax for this company, then "
+        "re-sync"
     )

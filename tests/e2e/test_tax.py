@@ -119,3 +119,44 @@ def test_a_company_that_turns_sales_tax_on_keeps_the_next_bills_tax_as_its_own(s
     assert said == [taxes.DESCRIPTIONS[TaxTreatment.TAX_LINE], taxes.DESCRIPTIONS[TaxTreatment.TOTAL_TAX]], (
         "said when first read, and once more when it changed"
     )
+
+
+def test_automated_sales_tax_keeps_clios_tax_where_apps_may_override_it_and_fails_it_plainly_where_not(
+    sandbox, e2e_client
+):
+    """QBO's automated sales tax computes its own tax unless an app overrides it, and only a
+    company that lets apps do so keeps the override (sandbox/README, "Sales tax as QBO
+    computes it"): there each invoice is Clio's to the cent; elsewhere a taxed bill fails with
+    both figures and the rest syncs."""
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/seed", json={"kind": "us-ast"}).raise_for_status()
+    pairs = synced_firm(sandbox, e2e_client, sales_tax=True)
+    connection_id = Link.get().connection.id
+    assert e2e_client.status(connection_id).connection.tax_treatment == pb.TAX_TREATMENT_AUTOMATED
+    for bill, invoice in pairs:
+        assert Decimal(str(invoice["TotalAmt"])) == Decimal(str(bill["total"])), bill["number"]
+        assert Decimal(str(invoice["TxnTaxDetail"]["TotalTax"])) == bill_tax(bill), bill["number"]
+
+    set_preferences(sandbox, AllowPartnerTaxOverride=False)
+    e2e_client.resync(connection_id, link_ids=[link.id for link in Link.select().where(Link.kind == "invoice")])
+    sync_after_changes(e2e_client, connection_id)
+    settle(e2e_client, connection_id)
+    taxed = [str(bill["id"]) for bill, _ in pairs if bill_tax(bill)]
+    failed = list(Link.select().where(Link.kind == "invoice", Link.clio_id.in_(taxed)))
+    # Whatever is still synced, QuickBooks kept equal to Clio (the totals check after each write).
+    invoices = invoices_by_bill(sandbox)
+    account = Link.get().connection.clio_account_id
+    bills = {str(bill["id"]): bill for bill, _ in pairs}
+    for link in failed:
+        if link.state == LinkState.SYNCED:
+            invoice = invoices[marker("bill", link.clio_id, account=account)]
+            assert Decimal(str(invoice["TotalAmt"])) == Decimal(str(bills[link.clio_id]["total"]))
+    failed = [link for link in failed if link.state == LinkState.FAILED]
+    mismatched = [link for link in failed if link.error_code == "totals"]
+    assert len(mismatched) > 20 and all(
+        "QuickBooks shows a total of" in link.reason and "automated sales tax" in link.reason for link in mismatched
+    )
+    # A paid invoice whose total AST lowered below what was paid is refused by QBO outright.
+    assert all("less than the amount already paid" in link.reason for link in failed if link.error_code != "totals")
+    untaxed = [str(bill["id"]) for bill, _ in pairs if not bill_tax(bill)]
+    states = {link.state for link in Link.select().where(Link.kind == "invoice", Link.clio_id.in_(untaxed))}
+    assert states == {LinkState.SYNCED}, "untaxed bills stay synced"

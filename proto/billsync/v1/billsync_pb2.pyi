@@ -47,6 +47,7 @@ class TaxTreatment(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TAX_TREATMENT_TOTAL_TAX: _ClassVar[TaxTreatment]
     TAX_TREATMENT_TAX_LINE: _ClassVar[TaxTreatment]
     TAX_TREATMENT_TAX_CODES: _ClassVar[TaxTreatment]
+    TAX_TREATMENT_AUTOMATED: _ClassVar[TaxTreatment]
 
 class RunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -105,6 +106,7 @@ TAX_TREATMENT_UNSPECIFIED: TaxTreatment
 TAX_TREATMENT_TOTAL_TAX: TaxTreatment
 TAX_TREATMENT_TAX_LINE: TaxTreatment
 TAX_TREATMENT_TAX_CODES: TaxTreatment
+TAX_TREATMENT_AUTOMATED: TaxTreatment
 RUN_STATE_UNSPECIFIED: RunState
 RUN_STATE_RUNNING: RunState
 RUN_STATE_SUCCEEDED: RunState
