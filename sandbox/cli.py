@@ -77,7 +77,7 @@ def sandbox(
     if demo_bills and box.clio is not None and not any(box.clio.store.counts().values()):
         from billsync.sandbox.clio.loader import seed as seed_clio
 
-        seed_clio(box.clio.store, demo_bills)  # only into an empty firm: a saved one is kept
+        seed_clio(box.clio.store, demo_bills, region=region)  # only into an empty firm: a saved one is kept
         box.clio.flush()
     try:
         box.start()

@@ -125,6 +125,33 @@ RATES = tuple(Decimal(r) for r in ("150.00", "225.00", "275.50", "310.00", "425.
 STATES = ("draft", "awaiting_approval", "awaiting_payment", "paid", "void", "deleted")
 STATE_WEIGHTS = (5, 3, 35, 50, 4, 3)
 TAXES = ((Decimal("13.0"), Decimal("0")), (Decimal("5.0"), Decimal("9.975")), (Decimal("8.25"), Decimal("0")))
+
+
+@dataclass(frozen=True)
+class RegionTaxes:
+    """The Clio tax rates a firm of a region bills at (primary, secondary): those of its
+    random bills, and the two the catalogue's taxed bills use, one with both taxes and one
+    with the primary only. A firm outside the US bills at its country's rates, which its
+    QuickBooks company's tax codes charge (``sandbox.qbo.regions``): Canada's GST with
+    British Columbia's PST, the UK's standard VAT, Australia's GST."""
+
+    random: tuple[tuple[Decimal, Decimal], ...]
+    both: tuple[Decimal, Decimal]
+    primary: tuple[Decimal, Decimal]
+
+
+#: The US rates are the demo firm's of old, so a US firm of a seed stays the same firm.
+US_TAXES = RegionTaxes(TAXES, (Decimal("13.0"), Decimal("5.0")), (Decimal("8.25"), Decimal("0")))
+REGION_TAXES = {
+    "us": US_TAXES,
+    "us-ast": US_TAXES,
+    "us-legacy": US_TAXES,
+    "ca": RegionTaxes(
+        ((Decimal(5), Decimal(7)), (Decimal(5), Decimal(0))), (Decimal(5), Decimal(7)), (Decimal(5), Decimal(0))
+    ),
+    "uk": RegionTaxes(((Decimal(20), Decimal(0)),), (Decimal(20), Decimal(0)), (Decimal(20), Decimal(0))),
+    "au": RegionTaxes(((Decimal(10), Decimal(0)),), (Decimal(10), Decimal(0)), (Decimal(10), Decimal(0))),
+}
 STREETS = ("Main Street", "Oak Avenue", "Maple Drive", "Cedar Lane", "Elm Street", "Lakeview Boulevard")
 #: City, state, telephone area code and the first three digits of its ZIP codes.
 CITIES = (
@@ -207,8 +234,9 @@ def _email_for(name: str, domain: str) -> str:
 class _Builder:
     """Accumulates a firm; ids come from per-type counters, times from the bill index."""
 
-    def __init__(self, seed: int, bills: int) -> None:
+    def __init__(self, seed: int, bills: int, taxes: RegionTaxes = US_TAXES) -> None:
         self.rng = random.Random(seed)
+        self.taxes = taxes
         self.firm = Firm(seed)
         self.total_bills = max(bills, 1)
         self.transaction_ids = itertools.count(1)
@@ -455,7 +483,7 @@ def _catalogue(b: _Builder, bills: int) -> None:
                 ("Service", d("150.00"), d("1.25"), True),
                 ("Expense", d("86.40"), d("1"), False),
             ],
-            taxes=(d("13.0"), d("5.0")),
+            taxes=b.taxes.both,
             line_discounts={0: records.discount(10)},
             case=("multi_line", "service_and_expense", "tax", "secondary_tax", "line_discount"),
         ),
@@ -464,7 +492,7 @@ def _catalogue(b: _Builder, bills: int) -> None:
             "awaiting_payment",
             [("Service", d("425.00"), d("6.0"), True)],
             number="CLIO-2023-LITIGATION-000002",
-            taxes=(d("8.25"), d("0")),
+            taxes=b.taxes.primary,
             bill_discount=records.discount(10),
             case=("long_bill_number", "bill_discount_percentage"),
         ),
@@ -481,9 +509,7 @@ def _catalogue(b: _Builder, bills: int) -> None:
             case=("bill_discount_money",),
         ),
         lambda: b.bill(otsuka, "draft", [("Service", d("512.75"), d("1.0"), False)]),
-        lambda: b.bill(
-            jose, "awaiting_approval", [("Service", d("150.00"), d("2.0"), True)], taxes=(d("13.0"), d("5.0"))
-        ),
+        lambda: b.bill(jose, "awaiting_approval", [("Service", d("150.00"), d("2.0"), True)], taxes=b.taxes.both),
         lambda: b.bill(long_name, "void", [("Expense", d("120.00"), d("1"), False)]),
         lambda: b.bill(garcia_a, "deleted", [("Service", d("275.50"), d("1.0"), False)]),
         lambda: b.bill(
@@ -531,7 +557,7 @@ def _random_bill(b: _Builder, clients: list[int]) -> None:
         else ("Expense", Decimal(rng.randrange(500, 90000)) / 100, Decimal(1), rng.random() < 0.3)
         for _ in range(rng.choice((1, 1, 2, 3, 3, 4, 5)))
     ]
-    taxes = rng.choice(TAXES) if rng.random() < 0.3 else (billing.ZERO, billing.ZERO)
+    taxes = rng.choice(b.taxes.random) if rng.random() < 0.3 else (billing.ZERO, billing.ZERO)
     roll = rng.random()
     bill_discount = (
         records.discount(rng.choice((5, 10, 15)))
@@ -570,13 +596,16 @@ def _random_payments(b: _Builder, bill: Record, full: bool) -> None:
     b.firm.mark("full_payment", b.pay([(bill, bill["balance"])], days_after=15)[0]["id"])
 
 
-def generate_firm(bills: int, seed: int = 1) -> Firm:
-    """Generate a firm with ``bills`` bills; the same arguments always give the same firm.
+def generate_firm(bills: int, seed: int = 1, region: str = "us") -> Firm:
+    """Generate a firm with ``bills`` bills, taxed at the rates of ``region`` (a QBO company
+    kind, :data:`REGION_TAXES`); the same arguments always give the same firm.
 
     Every case in :data:`CASES` is present once ``bills >= 10``; fewer bills keep only the
     first catalogue bills.
     """
-    b = _Builder(seed, bills)
+    if region not in REGION_TAXES:
+        raise ValueError(f"region is one of {', '.join(REGION_TAXES)}, not {region!r}")
+    b = _Builder(seed, bills, REGION_TAXES[region])
     _catalogue(b, bills)
     rng = b.rng
     for _ in range(max(0, bills - 10) // 4):

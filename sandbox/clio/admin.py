@@ -112,9 +112,9 @@ def seed() -> Response:
     body = _body()
     try:
         bills, seed_value = int(body.get("bills", 100)), int(body.get("seed", 1))
-    except (TypeError, ValueError):
-        raise bad_request("bills and seed must be integers") from None
-    return clio_json({"counts": loader.seed(_sandbox().store, bills, seed_value)})
+        return clio_json({"counts": loader.seed(_sandbox().store, bills, seed_value, str(body.get("region", "us")))})
+    except (TypeError, ValueError) as e:
+        raise bad_request(f"bills and seed must be integers, region one of us, ca, uk, au, …: {e}") from None
 
 
 @bp.get("/counts")

@@ -35,6 +35,6 @@ def load_firm(store: Store, firm: Firm) -> dict[str, int]:
         return {name: len(store[name]) for name in COLLECTIONS}
 
 
-def seed(store: Store, bills: int, seed_value: int = 1) -> dict[str, int]:
-    """Generate and load a firm of ``bills`` bills: what the admin API's seed does."""
-    return load_firm(store, generate_firm(bills, seed_value))
+def seed(store: Store, bills: int, seed_value: int = 1, region: str = "us") -> dict[str, int]:
+    """Generate and load a firm of ``bills`` bills of ``region``: what the admin API's seed does."""
+    return load_firm(store, generate_firm(bills, seed_value, region))
