@@ -138,6 +138,8 @@ class RegionTaxes:
     random: tuple[tuple[Decimal, Decimal], ...]
     both: tuple[Decimal, Decimal]
     primary: tuple[Decimal, Decimal]
+    #: The firm's currency, its contacts' and bills'.
+    currency: str = "USD"
 
 
 #: The US rates are the demo firm's of old, so a US firm of a seed stays the same firm.
@@ -147,10 +149,10 @@ REGION_TAXES = {
     "us-ast": US_TAXES,
     "us-legacy": US_TAXES,
     "ca": RegionTaxes(
-        ((Decimal(5), Decimal(7)), (Decimal(5), Decimal(0))), (Decimal(5), Decimal(7)), (Decimal(5), Decimal(0))
+        ((Decimal(5), Decimal(7)), (Decimal(5), Decimal(0))), (Decimal(5), Decimal(7)), (Decimal(5), Decimal(0)), "CAD"
     ),
-    "uk": RegionTaxes(((Decimal(20), Decimal(0)),), (Decimal(20), Decimal(0)), (Decimal(20), Decimal(0))),
-    "au": RegionTaxes(((Decimal(10), Decimal(0)),), (Decimal(10), Decimal(0)), (Decimal(10), Decimal(0))),
+    "uk": RegionTaxes(((Decimal(20), Decimal(0)),), (Decimal(20), Decimal(0)), (Decimal(20), Decimal(0)), "GBP"),
+    "au": RegionTaxes(((Decimal(10), Decimal(0)),), (Decimal(10), Decimal(0)), (Decimal(10), Decimal(0)), "AUD"),
 }
 STREETS = ("Main Street", "Oak Avenue", "Maple Drive", "Cedar Lane", "Elm Street", "Lakeview Boulevard")
 #: City, state, telephone area code and the first three digits of its ZIP codes.
@@ -255,7 +257,10 @@ class _Builder:
     def contact(self, case: tuple[str, ...] = (), **kwargs: Any) -> int:
         contact_id = len(self.firm.contacts) + 1
         at = _stamp(START - timedelta(days=30), contact_id)
-        record = records.contact(contact_id, at, **{**_details(contact_id, not kwargs.get("company")), **kwargs})
+        currency = records.CURRENCIES[self.taxes.currency]
+        record = records.contact(
+            contact_id, at, currency=currency, **{**_details(contact_id, not kwargs.get("company")), **kwargs}
+        )
         self.firm.contacts.append(record)
         self.firm.mark("company" if kwargs.get("company") else "person", contact_id)
         for name in case:
@@ -290,6 +295,7 @@ class _Builder:
             secondary_tax_rate=taxes[1],
             bill_discount=bill_discount,
             subject=f"Professional services – {issued:%B %Y}",
+            currency=records.CURRENCIES[self.taxes.currency],
         )
         made = []
         for ordering, (kind, price, quantity, taxable) in enumerate(lines):

@@ -35,9 +35,10 @@ PATIENCE = 300.0
 REDIRECT_URI = "http://127.0.0.1:9/callback"
 
 
-def seed_firm(box: Sandbox, bills: int, seed: int = 1) -> dict:
-    """Loads a deterministic demo firm of ``bills`` bills into the Clio emulator."""
-    return httpx.post(f"{box.clio_url}/_sandbox/seed", json={"bills": bills, "seed": seed}, timeout=300).json()
+def seed_firm(box: Sandbox, bills: int, seed: int = 1, region: str = "us") -> dict:
+    """Loads a deterministic demo firm of ``bills`` bills of ``region`` into the Clio emulator."""
+    body = {"bills": bills, "seed": seed, "region": region}
+    return httpx.post(f"{box.clio_url}/_sandbox/seed", json=body, timeout=300).json()
 
 
 def set_preferences(box: Sandbox, **values: bool) -> None:

@@ -45,7 +45,7 @@ FIELDS = {
     "contacts": "id,etag,name,first_name,last_name,type,primary_email_address,"
     "phone_numbers{name,number,primary},addresses{name,street,city,province,postal_code,country,primary},updated_at",
     "bills": "id,etag,number,issued_at,due_at,state,total,sub_total,tax_rate,secondary_tax_rate,tax_sum,"
-    "secondary_tax_sum,client{id,name},updated_at",
+    "secondary_tax_sum,currency{code},client{id,name},updated_at",
     "line_items": "id,etag,bill{id},kind,description,date,price,quantity,total,taxable,secondary_taxable,"
     "tax,secondary_tax,group_ordering,updated_at",
     "allocations": "id,etag,amount,date,voided_at,bill{id,number},contact{id,name},parent{id,type},updated_at",

@@ -330,6 +330,7 @@ class Cycle:
                 account=self.connection.clio_account_id,
                 tax=self.tax,
                 codes=self.codes,
+                currency=self.currency,
                 force=str(b["id"]) in force,
             )
             for b in records

@@ -296,6 +296,7 @@ def plan_bill(
     account: str,
     tax: TaxTreatment,
     codes: Mapping[TaxKey, TaxCode] | None = None,
+    currency: str = "",
     force: bool = False,
 ) -> Op:
     """A bill as an Invoice; void and delete follow Clio; drafts and early bills are skipped.
@@ -303,7 +304,8 @@ def plan_bill(
     ``held`` is why settings (QBO's, or the tax codes) hold invoices back, or "" when they
     do not; ``account`` is the connection's Clio account, which the invoice's marker names;
     ``tax`` how the company takes Clio's tax, and ``codes`` the tax codes mapped where it
-    taxes by codes.
+    taxes by codes. ``currency`` is the company's home currency: a bill in another fails,
+    never booked at face value in the wrong currency.
     """
     op = Op(Kind.INVOICE, str(bill["id"]), bill_label(bill))
     state = bill.get("state")
@@ -325,11 +327,31 @@ def plan_bill(
             reason=f"Waiting for customer {customer_name(client)}",
             depends_on=DependencyKey(Kind.CONTACT, str(client.get("id"))),
         )
+    if reason := foreign_currency(bill, currency):
+        return replace(op, action=Action.FAIL, reason=reason)
     try:
         body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax, codes=codes)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     return _write(replace(op, expect=totals.of_bill(bill, tax)), body, link, force=force)
+
+
+def foreign_currency(bill: Record, home: str) -> str:
+    """Why a bill in another currency than the company's ``home`` one cannot be written, or "".
+
+    QBO books a document in the company's home currency unless multicurrency is on and the
+    document and its customer name another (Intuit, *Manage multiple currencies*), which
+    billsync does not do yet: such a bill would be booked at face value in the wrong
+    currency.
+    """
+    billed_in = str((bill.get("currency") or {}).get("code") or "")
+    if not home or not billed_in or billed_in == home:
+        return ""
+    return (
+        f"Bill {bill.get('number')} is in {billed_in}, and the QuickBooks company books in {home}: billsync "
+        "does not book a bill in another currency than the company's (it would be at face value). Sync this "
+        f"firm to a QuickBooks company in {billed_in}"
+    )
 
 
 def allocation_label(allocation: Record, currency: str = "") -> str:

@@ -20,6 +20,13 @@ from billsync.sandbox.clio.store import Record
 #: When the emulated account and its fixed records (currency, user) were created.
 EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
 USD = {"id": 1, "etag": '"usd"', "code": "USD", "sign": "$", "created_at": EPOCH, "updated_at": EPOCH}
+#: The currencies a firm of each region bills in (Clio's ``Currency_base``: id, code, sign).
+CURRENCIES = {
+    "USD": USD,
+    "CAD": {**USD, "id": 2, "etag": '"cad"', "code": "CAD"},
+    "GBP": {**USD, "id": 3, "etag": '"gbp"', "code": "GBP", "sign": "£"},
+    "AUD": {**USD, "id": 4, "etag": '"aud"', "code": "AUD"},
+}
 #: A bill's ``interest`` (Clio's ``Interest_base``) when the firm charges none.
 NO_INTEREST = {"balance": ZERO, "period": 0, "rate": ZERO, "total": ZERO, "type": "simple"}
 #: The firm's bank accounts: payments are deposited in operating, retainers held in trust.
@@ -83,6 +90,7 @@ def contact(
     addresses: Sequence[Mapping[str, str]] = (),
     date_of_birth: date | None = None,
     sales_tax_number: str | None = None,
+    currency: Record = USD,
 ) -> Record:
     """A Person (first and last name) or a Company (``company``).
 
@@ -122,7 +130,7 @@ def contact(
         "is_co_counsel": False,
         "is_bill_recipient": False,
         "sales_tax_number": sales_tax_number,
-        "currency": USD,
+        "currency": currency,
         "created_at": at,
         "updated_at": at,
     }
@@ -173,6 +181,7 @@ def bill(
     secondary_tax_rate: Decimal = ZERO,
     bill_discount: dict[str, Any] | None = None,
     subject: str = "",
+    currency: Record = USD,
 ) -> Record:
     """An unpriced bill; :func:`price` fills in its amounts."""
     return {
@@ -192,7 +201,7 @@ def bill(
         # Clio's OpenAPI document types this flag as a string; the emulator follows it.
         "discount_services_only": "false",
         "interest": NO_INTEREST,
-        "currency": USD,
+        "currency": currency,
         "client": {"id": client_id},
         "original_bill": None,
         "destination_account": {"id": OPERATING_ACCOUNT},

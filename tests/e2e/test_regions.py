@@ -20,7 +20,7 @@ from billsync.daemon.sync.mapping import marker
 from billsync.sandbox.demo import REGION_TAXES, generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import connect, sync
-from tests.harness import make_ready, qbo_objects, set_preferences, settle, sync_after_changes
+from tests.harness import make_ready, qbo_objects, seed_firm, set_preferences, settle, sync_after_changes
 
 BILLS = 120
 SEED = 8
@@ -58,9 +58,7 @@ def test_a_firm_of_each_region_syncs_with_every_invoice_equal_to_clio_to_the_cen
     make_ready(sandbox)
     if region == "us":
         set_preferences(sandbox, UsingSalesTax=False)
-    httpx.post(
-        f"{sandbox.clio_url}/_sandbox/seed", json={"bills": BILLS, "seed": SEED, "region": region}, timeout=300
-    ).raise_for_status()
+    seed_firm(sandbox, BILLS, SEED, region)
     connection = connect(e2e_client)
     sync(e2e_client, connection.id)
     settle(e2e_client, connection.id)
@@ -88,3 +86,17 @@ def test_a_firm_of_each_region_syncs_with_every_invoice_equal_to_clio_to_the_cen
     assert taxed > 15 and discounted >= 2, (taxed, discounted)
     failed = Link.select().where(Link.kind == Kind.INVOICE, Link.state == LinkState.FAILED)
     assert all("tax" not in link.reason.lower() for link in failed), [link.reason for link in failed]
+
+
+def test_a_bill_in_another_currency_than_the_companys_fails_and_nothing_is_booked_at_face_value(sandbox, e2e_client):
+    seed_firm(sandbox, 40, SEED, "ca")  # a Canadian firm, billing in CAD, into a US company
+    make_ready(sandbox)
+    connection = connect(e2e_client)
+    sync(e2e_client, connection.id)
+    settle(e2e_client, connection.id)
+
+    assert not qbo_objects(sandbox, "Invoice") and not qbo_objects(sandbox, "Payment")
+    failed = Link.select().where(Link.kind == Kind.INVOICE, Link.state == LinkState.FAILED)
+    assert failed.count() > 20
+    assert all(" is in CAD, and the QuickBooks company books in USD" in link.reason for link in failed)
+    assert Link.select().where(Link.kind == Kind.CONTACT, Link.state == LinkState.SYNCED).count() > 5

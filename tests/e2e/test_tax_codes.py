@@ -4,7 +4,9 @@ The QBO emulator serves a Canadian company (``POST /_sandbox/seed {"kind": "ca"}
 sandbox/README "Companies of each region") with Ontario's HST and its exempt code. Until
 Clio's taxes are mapped to codes, invoices wait and contacts go on; once mapped, each line
 bears its code and every invoice totals its bill to the cent, tax included, as QuickBooks
-stores it; a bill taxed at rates no mapped code charges fails, naming both rates.
+stores it; a bill taxed at rates no mapped code charges fails, naming both rates. (The
+mapping here is deliberately Ontario's HST for a firm billing British Columbia's GST and PST;
+tests/e2e/test_regions.py maps the right codes.)
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def test_a_canadian_company_gets_each_line_on_its_mapped_code_and_clios_tax_to_t
     realm = sandbox.qbo_config.realm_id
     httpx.post(f"{sandbox.qbo_url}/_sandbox/seed", json={"realm_id": realm, "kind": "ca"}).raise_for_status()
     make_ready(sandbox)
-    seed_firm(sandbox, bills=BILLS, seed=SEED)
+    seed_firm(sandbox, bills=BILLS, seed=SEED, region="ca")  # at 5 % GST and 7 % PST
     connection = connect(e2e_client)
     sync(e2e_client, connection.id)
     settle(e2e_client, connection.id)
@@ -63,7 +65,7 @@ def test_a_canadian_company_gets_each_line_on_its_mapped_code_and_clios_tax_to_t
     account = Link.get().connection.clio_account_id
     invoices = {i["PrivateNote"]: i for i in qbo_objects(sandbox, "Invoice")}
     synced = failed = 0
-    for bill in generate_firm(BILLS, seed=SEED).bills:
+    for bill in generate_firm(BILLS, seed=SEED, region="ca").bills:
         link = Link.get_or_none(Link.kind == Kind.INVOICE, Link.clio_id == str(bill["id"]))
         tax_reason = "tax code" in (link.reason if link else "")
         if link is None or link.state == LinkState.SKIPPED or (link.state == LinkState.FAILED and not tax_reason):
