@@ -48,7 +48,8 @@ FIELDS = {
     "secondary_tax_sum,currency{code},client{id,name},updated_at",
     "line_items": "id,etag,bill{id},kind,description,date,price,quantity,total,taxable,secondary_taxable,"
     "tax,secondary_tax,group_ordering,updated_at",
-    "allocations": "id,etag,amount,date,voided_at,bill{id,number},contact{id,name},parent{id,type},updated_at",
+    "allocations": "id,etag,amount,date,voided_at,payment_type,bill{id,number},contact{id,name},parent{id,type},"
+    "updated_at",
     "credit_memos": "id,etag,amount,date,description,voided_at,contact{id,name},updated_at",
 }
 RESOURCE_OF_KIND = {"contact": "contacts", "invoice": "bills", "credit_memo": "credit_memos", "payment": "allocations"}

@@ -94,6 +94,21 @@ class Choices:
     tax_codes: tuple[TaxCode, ...] = ()
 
 
+#: The QBO PaymentMethod.Type of a card ("restricted to CREDIT_CARD or NON_CREDIT_CARD",
+#: Finance.xsd ``PaymentMethod``).
+CREDIT_CARD = "CREDIT_CARD"
+
+
+def card_method(qbo: QuickBooks) -> str | None:
+    """The Id of the company's active card payment method ("Credit Card" where it has one of
+    that name), or None when it has none: one query."""
+    cards = [
+        row for row in qbo.query("select * from PaymentMethod where Active = true") if row.get("Type") == CREDIT_CARD
+    ]
+    cards.sort(key=lambda row: (row.get("Name") != "Credit Card", int(row["Id"]) if str(row["Id"]).isdigit() else 0))
+    return str(cards[0]["Id"]) if cards else None
+
+
 def read_tax_codes(qbo: QuickBooks) -> dict[str, TaxCode]:
     """The company's active tax codes by Id, with the sales rates each charges: two queries
     (a US company lists none but the pseudo codes ``TAX`` and ``NON``)."""

@@ -376,6 +376,8 @@ class Cycle:
             if link.fingerprint == Action.WITHDRAW
         }
         force = self.force.get(Kind.PAYMENT, set())
+        cards = any(a.get("payment_type") == mapping.CARD_PAYMENT for a in records)
+        card_method = qbo_lists.card_method(self.qbo) if cards else None
         ops = [
             planner.plan_allocation(
                 a,
@@ -386,6 +388,7 @@ class Cycle:
                 account=self.connection.clio_account_id,
                 currency=self.currency,
                 deposit_account_id=self.connection.settings.get("deposit_account_id", ""),
+                card_method=card_method,
                 credit_memo_withdrawn=str((a.get("parent") or {}).get("id")) in withdrawn,
                 force=str(a["id"]) in force,
             )

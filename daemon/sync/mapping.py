@@ -352,16 +352,27 @@ def _positive(record: Record, what: str) -> Decimal:
     return amount
 
 
-def payment(allocation: Record, customer_id: str, invoice_id: str, *, account: str) -> Record:
-    """A payment allocation as a QBO Payment applied to its invoice."""
+#: Clio's ``payment_type`` of a card payment taken through Clio Payments (an allocation's
+#: "card or an eCheck payment", Clio's OpenAPI document ``Allocation_base``).
+CARD_PAYMENT = "credit_card"
+
+
+def payment(
+    allocation: Record, customer_id: str, invoice_id: str, *, account: str, card_method: str | None = None
+) -> Record:
+    """A payment allocation as a QBO Payment applied to its invoice; a card payment names the
+    company's card payment method (``card_method``), where it has one."""
     amount = _positive(allocation, "A payment")
-    return {
+    body = {
         "CustomerRef": {"value": customer_id},
         "TotalAmt": amount,
         "TxnDate": _date(allocation.get("date")),
         "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}],
         "PrivateNote": marker("allocation", allocation["id"], account=account),
     }
+    if card_method and allocation.get("payment_type") == CARD_PAYMENT:
+        body["PaymentMethodRef"] = {"value": card_method}
+    return body
 
 
 def credit_memo(

@@ -371,6 +371,7 @@ def plan_allocation(
     account: str,
     currency: str = "",
     deposit_account_id: str = "",
+    card_method: str | None = None,
     credit_memo_withdrawn: bool = False,
     force: bool = False,
 ) -> Op:
@@ -384,7 +385,8 @@ def plan_allocation(
     the QuickBooks company's, which its label names the amount in. ``deposit_account_id``:
     the account a new payment is deposited to ("": Undeposited Funds, QBO's default); it is
     sent on a create only, so a payment already in QuickBooks stays where a bookkeeper may
-    have deposited it from, and a change of the setting re-sends nothing.
+    have deposited it from, and a change of the setting re-sends nothing. ``card_method``:
+    the company's card payment method, which a card payment names.
     """
     op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation, currency))
     if allocation.get("voided_at"):
@@ -418,7 +420,7 @@ def plan_allocation(
                 )
             body = mapping.credit_application(allocation, customer_id, invoice.qbo_id, credit_memo_id, account=account)
         else:
-            body = mapping.payment(allocation, customer_id, invoice.qbo_id, account=account)
+            body = mapping.payment(allocation, customer_id, invoice.qbo_id, account=account, card_method=card_method)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     op = _write(replace(op, depends_on=on_invoice), body, link, force=force)

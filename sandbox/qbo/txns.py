@@ -181,6 +181,11 @@ def prepare_payment(company: Company, name: str, entity: Entity, old: Entity | N
     customer = resolve(company, "Customer", require(entity, "CustomerRef"), "CustomerRef")
     entity["CustomerRef"] = named_ref(customer)
     entity["DepositToAccountRef"] = named_ref(_deposit_account(company, entity, old), "Name")
+    if entity.get("PaymentMethodRef"):
+        # "Reference to a PaymentMethod associated with this transaction" (Intuit's Payment
+        # reference): one the company has, active, or 610 as for any reference.
+        method = resolve(company, "PaymentMethod", entity["PaymentMethodRef"], "PaymentMethodRef")
+        entity["PaymentMethodRef"] = named_ref(method, "Name")
     total = money(require(entity, "TotalAmt"), "TotalAmt")
     previously = {(kind, doc_id): amount for kind, doc_id, amount in _applications(old)}
     applied = Decimal("0.00")

@@ -14,6 +14,8 @@ import pytest
 
 from billsync.daemon.rpc.client import DaemonError
 from billsync.daemon.store.models import Kind, Link, LinkState
+from billsync.daemon.sync.mapping import marker
+from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests.harness import connect, make_ready, qbo_objects, seed_firm, settle, sync, sync_after_changes
 
@@ -132,3 +134,29 @@ def test_payments_written_after_the_change_go_to_the_chosen_account_and_earlier_
     }
     [event] = [e for e in e2e_client.list_events(connection.id).events if e.type == "settings.changed"]
     assert "Deposit new payments to: Undeposited Funds → Checking" in event.message
+
+
+def test_a_card_payment_names_the_companys_card_payment_method(sandbox, e2e_client):
+    """Clio marks a payment taken by card through Clio Payments (an allocation's ``payment_type``);
+    its QBO payment names the company's card method, the others none."""
+    make_ready(sandbox)
+    seed_firm(sandbox, bills=BILLS, seed=3)
+    connection = connect(e2e_client)
+    sync(e2e_client, connection.id)
+    settle(e2e_client, connection.id)
+
+    [card] = [m for m in qbo_objects(sandbox, "PaymentMethod") if m["Name"] == "Credit Card"]
+    account = Link.get().connection.clio_account_id
+    by_note = {p["PrivateNote"]: p for p in qbo_objects(sandbox, "Payment")}
+    cards = others = 0
+    for allocation in generate_firm(BILLS, seed=3).allocations:
+        payment = by_note.get(marker("allocation", allocation["id"], account=account))
+        if payment is None or not float(payment["TotalAmt"]):
+            continue  # not synced (its bill is not), or a credit applied
+        if allocation["payment_type"] == "credit_card":
+            assert payment["PaymentMethodRef"] == {"value": card["Id"], "name": "Credit Card"}
+            cards += 1
+        else:
+            assert "PaymentMethodRef" not in payment
+            others += 1
+    assert cards >= 3 and others > 100, (cards, others)

@@ -224,6 +224,19 @@ def test_a_payment_is_deposited_to_a_bank_or_other_current_asset_account_only(qb
         }
 
 
+def test_a_payment_method_is_one_the_company_has(qbo, services) -> None:
+    created = qbo.api("POST", "/invoice", json=invoice(services["customer"], services["item"], "100.00")).json()
+    methods = {m["Name"]: m["Id"] for m in qbo.admin("GET", f"/objects/{qbo.realm}/PaymentMethod")["PaymentMethod"]}
+    body = {
+        "CustomerRef": {"value": services["customer"]},
+        "TotalAmt": "40.00",
+        "Line": [{"Amount": "40.00", "LinkedTxn": [{"TxnId": created["Invoice"]["Id"], "TxnType": "Invoice"}]}],
+    }
+    assert fault_code(qbo.api("POST", "/payment", json={**body, "PaymentMethodRef": {"value": "9999"}})) == "610"
+    paid = qbo.api("POST", "/payment", json={**body, "PaymentMethodRef": {"value": methods["Credit Card"]}})
+    assert paid.json()["Payment"]["PaymentMethodRef"] == {"value": methods["Credit Card"], "name": "Credit Card"}
+
+
 def test_customers_are_deactivated_not_deleted(qbo, services) -> None:
     refused = qbo.api("POST", "/customer?operation=delete", json={"Id": services["customer"], "SyncToken": "0"})
     assert fault_code(refused) == "6000"
