@@ -28,3 +28,10 @@ def test_a_company_outside_the_us_taxes_by_codes_whatever_its_sales_tax_says():
     assert treatment({"TaxPrefs": {"UsingSalesTax": True}}, "CA") is TaxTreatment.TAX_CODES
     assert treatment({}, "GB") is TaxTreatment.TAX_CODES
     assert treatment({"TaxPrefs": {"UsingSalesTax": True}}, "US") is TaxTreatment.TOTAL_TAX
+
+
+def test_a_us_company_keeping_tax_takes_it_as_a_line_when_the_settings_say_so():
+    keeps = {"TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True}}
+    assert treatment(keeps, "US", as_line=True) is TaxTreatment.TAX_LINE
+    assert treatment(keeps, "US") is TaxTreatment.AUTOMATED
+    assert treatment(keeps, "CA", as_line=True) is TaxTreatment.TAX_CODES, "outside the US the codes decide"

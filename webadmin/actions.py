@@ -197,6 +197,7 @@ def settings(connection_id: int) -> Any:
             s.item_mapping.get("Tax", ""),
         )
         form.time_zone.data, form.deposit_account_id.data = s.time_zone, s.deposit_account_id
+        form.tax_as_line.data = s.tax_as_line
         for key, field in form.tax_code_fields().items():
             field.data = s.tax_codes.get(key, "")
     elif form.validate_on_submit():
@@ -211,6 +212,7 @@ def settings(connection_id: int) -> Any:
                     "Tax": form.tax_item.data or "",
                 },
                 time_zone=form.time_zone.data or "",
+                tax_as_line=bool(form.tax_as_line.data),
                 deposit_account_id=form.deposit_account_id.data or "",
                 tax_codes={key: field.data or "" for key, field in form.tax_code_fields().items()} or None,
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_wtf import FlaskForm
 from werkzeug.utils import cached_property
-from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
@@ -73,6 +73,11 @@ class SettingsForm(PanelForm):
         ITEMS["Tax"],
         description="Used only where QuickBooks has sales tax off, which would drop the tax: it becomes a line on "
         "this item. billsync's own, “Sales tax (Clio)”, is made on a liability account “Sales tax collected (Clio)”.",
+    )
+    tax_as_line = BooleanField(
+        SETTINGS["tax_as_line"],
+        description="Where QuickBooks' sales tax would keep the invoice's tax, book Clio's tax as a line on the tax "
+        "item instead, as Clio's own integration does. The invoice totals the bill either way.",
     )
     tax_code_none = SelectField(TAX_CODES["none"])
     tax_code_primary = SelectField(TAX_CODES["primary"])

@@ -273,6 +273,7 @@ class DaemonClient:
         sync_interval_seconds: int | None = None,
         item_mapping: Mapping[str, str] | None = None,
         time_zone: str | None = None,
+        tax_as_line: bool | None = None,
         deposit_account_id: str | None = None,
         tax_codes: Mapping[str, str] | None = None,
         timeout: float | None = None,
@@ -284,6 +285,7 @@ class DaemonClient:
             sync_interval_seconds=sync_interval_seconds,
             item_mapping=item_mapping,
             time_zone=time_zone,
+            tax_as_line=tax_as_line,
             deposit_account_id=deposit_account_id,
             tax_codes=tax_codes,
         )

@@ -59,6 +59,8 @@ def merge_settings(current: dict, changes: dict) -> dict:
         merged["sync_interval_seconds"] = interval
     if "time_zone" in changes:
         merged["time_zone"] = time_zone(changes["time_zone"])
+    if "tax_as_line" in changes:
+        merged["tax_as_line"] = bool(changes["tax_as_line"])
     for key, code in changes.get("tax_codes", {}).items():
         if key not in TAX_KEYS:
             raise InvalidArgument(f"tax_codes keys are {', '.join(TAX_KEYS)}, not {echo(key)}")

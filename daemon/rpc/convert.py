@@ -86,6 +86,7 @@ def settings(values: dict) -> pb.Settings:
         sync_interval_seconds=values.get("sync_interval_seconds", 0),
         item_mapping=values.get("item_mapping", {}),
         time_zone=values.get("time_zone", ""),
+        tax_as_line=bool(values.get("tax_as_line")),
         deposit_account_id=values.get("deposit_account_id", ""),
         deposit_account_name=values.get("deposit_account_name", ""),
         tax_codes=values.get("tax_codes") or {},

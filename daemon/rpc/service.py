@@ -50,6 +50,8 @@ def settings_changes(message: pb.UpdateSettingsRequest | pb.Settings, explicit: 
         changes["sync_interval_seconds"] = message.sync_interval_seconds
     if not explicit or message.HasField("time_zone"):
         changes["time_zone"] = message.time_zone
+    if not explicit or message.HasField("tax_as_line"):
+        changes["tax_as_line"] = message.tax_as_line
     if message.deposit_account_id or (explicit and message.HasField("deposit_account_id")):
         changes["deposit_account_id"] = message.deposit_account_id.strip()
     return changes

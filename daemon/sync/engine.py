@@ -114,7 +114,9 @@ class Cycle:
         yield is the seconds to wait before the next step: QBO's limits for this realm."""
         preferences = self.qbo.preferences()
         self.checks = self.check_settings(preferences)
-        self.tax = taxes.treatment(preferences, self.country())
+        self.tax = taxes.treatment(
+            preferences, self.country(), as_line=bool(self.connection.settings.get("tax_as_line"))
+        )
         self.currency = qbo_settings.home_currency(preferences)
         self.note_tax()
         #: The tax codes mapped in the settings, where the company taxes by codes.

@@ -80,12 +80,14 @@ DESCRIPTIONS = {
 }
 
 
-def treatment(preferences: dict[str, Any], country: str = "US") -> TaxTreatment:
-    """The treatment a company of ``country`` with these QBO Preferences needs."""
+def treatment(preferences: dict[str, Any], country: str = "US", *, as_line: bool = False) -> TaxTreatment:
+    """The treatment a company of ``country`` with these QBO Preferences needs; ``as_line``
+    is the settings' choice of a line on the tax item where the company's sales tax would
+    keep an invoice's tax too (as Clio's own integration books it for US firms)."""
     if country and country != "US":
         return TaxTreatment.TAX_CODES
     prefs = preferences.get("TaxPrefs") or {}
-    if prefs.get("UsingSalesTax") is not True:
+    if prefs.get("UsingSalesTax") is not True or as_line:
         return TaxTreatment.TAX_LINE
     # "To determine if the QuickBooks Online company uses automated sales tax, query the
     # Preferences.TaxPrefs.PartnerTaxEnabled attribute" (Intuit, Manage sales tax for US locales).

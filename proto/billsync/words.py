@@ -80,6 +80,7 @@ SETTINGS = {
     "sync_interval_seconds": "Sync every",
     "time_zone": "Time zone",
     "deposit_account_name": "Deposit new payments to",
+    "tax_as_line": "Clio's tax as a line on the tax item",
     "item_mapping": {
         "Service": "QuickBooks item for Clio services",
         "Expense": "QuickBooks item for Clio expenses",
@@ -177,6 +178,8 @@ def duration(seconds: int) -> str:
 
 def setting_value(key: str, value: object) -> str:
     """A setting's value as a person reads it."""
+    if isinstance(value, bool) or key == "tax_as_line":
+        return "yes" if value else "no"
     if key == "sync_interval_seconds" and isinstance(value, int):
         return duration(value)
     return str(value) if value not in (None, "") else UNSET.get(key, "none")

@@ -160,3 +160,27 @@ def test_automated_sales_tax_keeps_clios_tax_where_apps_may_override_it_and_fail
     untaxed = [str(bill["id"]) for bill, _ in pairs if not bill_tax(bill)]
     states = {link.state for link in Link.select().where(Link.kind == "invoice", Link.clio_id.in_(untaxed))}
     assert states == {LinkState.SYNCED}, "untaxed bills stay synced"
+
+
+def test_an_admin_may_book_clios_tax_as_a_line_where_sales_tax_would_keep_it(sandbox, e2e_client):
+    """As Clio's own integration books a US firm's tax: a line on the tax item. Switched on
+    after a first sync, a re-sync turns every taxed invoice into one with the line."""
+    synced_firm(sandbox, e2e_client, sales_tax=True)
+    connection_id = Link.get().connection.id
+    assert e2e_client.update_settings(connection_id, tax_as_line=True).tax_as_line
+    invoices = [link.id for link in Link.select().where(Link.kind == "invoice", Link.state == LinkState.SYNCED)]
+    e2e_client.resync(connection_id, link_ids=invoices)
+    sync_after_changes(e2e_client, connection_id)
+    settle(e2e_client, connection_id)
+
+    assert e2e_client.status(connection_id).connection.tax_treatment == pb.TAX_TREATMENT_TAX_LINE
+    bills = {str(b["id"]): b for b in generate_firm(BILLS, seed=5).bills}
+    account = Link.get().connection.clio_account_id
+    by_bill = invoices_by_bill(sandbox)
+    for link in Link.select().where(Link.kind == "invoice", Link.state == LinkState.SYNCED):
+        bill, invoice = bills[link.clio_id], by_bill[marker("bill", link.clio_id, account=account)]
+        assert Decimal(str(invoice["TotalAmt"])) == Decimal(str(bill["total"])), bill["number"]
+        assert Decimal(str((invoice.get("TxnTaxDetail") or {}).get("TotalTax", 0))) == 0
+        assert [Decimal(str(line["Amount"])) for line in tax_lines(invoice)] == (
+            [bill_tax(bill)] if bill_tax(bill) else []
+        )

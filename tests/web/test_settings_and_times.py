@@ -220,6 +220,7 @@ def test_items_and_the_deposit_account_are_chosen_from_quickbooks_lists(firm, pa
     expect(page.locator("#deposit_account_id option")).not_to_contain_text(["Services"])  # an Income account
     page.select_option("#service_item", "Legal fees")
     page.select_option("#deposit_account_id", label="Checking")
+    page.check("#tax_as_line")
     screenshot(page, "t06-settings-from-quickbooks-lists")
     page.click("text=Save settings")
     expect(page.get_by_text("Settings saved.")).to_be_visible()
@@ -227,12 +228,13 @@ def test_items_and_the_deposit_account_are_chosen_from_quickbooks_lists(firm, pa
     settings = client.get_settings(connection.id)
     checking = next(a["Id"] for a in accounts if a["Name"] == "Checking")
     assert (settings.item_mapping["Service"], settings.deposit_account_id) == ("Legal fees", checking)
+    assert settings.tax_as_line
     page.goto(f"{panel}/connections/{connection.id}/settings")
     expect(page.locator("#deposit_account_id")).to_have_value(checking)
     expect(page.locator("#service_item")).to_have_value("Legal fees")
     page.goto(f"{panel}/connections/{connection.id}/events")
     expect(page.locator("tbody tr").first).to_contain_text(
-        "Deposit new payments to: Undeposited Funds → Checking; "
+        "Deposit new payments to: Undeposited Funds → Checking; Clio's tax as a line on the tax item: no → yes; "
         "QuickBooks item for Clio services: Services → Legal fees"
     )
 

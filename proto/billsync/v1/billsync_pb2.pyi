@@ -129,7 +129,7 @@ ALERT_CHANNEL_EMAIL: AlertChannel
 ALERT_CHANNEL_WEBHOOK: AlertChannel
 
 class Settings(_message.Message):
-    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "deposit_account_name", "tax_codes")
+    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "deposit_account_name", "tax_codes", "tax_as_line")
     class ItemMappingEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +151,7 @@ class Settings(_message.Message):
     DEPOSIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     DEPOSIT_ACCOUNT_NAME_FIELD_NUMBER: _ClassVar[int]
     TAX_CODES_FIELD_NUMBER: _ClassVar[int]
+    TAX_AS_LINE_FIELD_NUMBER: _ClassVar[int]
     start_date: str
     sync_interval_seconds: int
     item_mapping: _containers.ScalarMap[str, str]
@@ -158,7 +159,8 @@ class Settings(_message.Message):
     deposit_account_id: str
     deposit_account_name: str
     tax_codes: _containers.ScalarMap[str, str]
-    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., deposit_account_name: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    tax_as_line: bool
+    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., deposit_account_name: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ..., tax_as_line: _Optional[bool] = ...) -> None: ...
 
 class Connection(_message.Message):
     __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings", "tax_treatment")
@@ -513,7 +515,7 @@ class GetSettingsRequest(_message.Message):
     def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
 
 class UpdateSettingsRequest(_message.Message):
-    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "tax_codes")
+    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "tax_codes", "tax_as_line")
     class ItemMappingEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -535,6 +537,7 @@ class UpdateSettingsRequest(_message.Message):
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     DEPOSIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     TAX_CODES_FIELD_NUMBER: _ClassVar[int]
+    TAX_AS_LINE_FIELD_NUMBER: _ClassVar[int]
     connection_id: int
     start_date: str
     sync_interval_seconds: int
@@ -542,7 +545,8 @@ class UpdateSettingsRequest(_message.Message):
     time_zone: str
     deposit_account_id: str
     tax_codes: _containers.ScalarMap[str, str]
-    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    tax_as_line: bool
+    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ..., tax_as_line: _Optional[bool] = ...) -> None: ...
 
 class ListQboChoicesRequest(_message.Message):
     __slots__ = ("connection_id",)
