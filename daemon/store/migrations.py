@@ -339,6 +339,13 @@ def m0012_qbo_country(db: peewee.Database) -> None:
     apply_operations(migrator.add_column("connection", "qbo_country", peewee.CharField(null=True)))
 
 
+def m0013_totals_checked(db: peewee.Database) -> None:
+    """When the invoices synced before the totals check were checked (``sync.audit``); null
+    until the connection's next cycle does it."""
+    migrator = SchemaMigrator.from_database(db)
+    apply_operations(migrator.add_column("connection", "totals_checked_at", peewee.DateTimeField(null=True)))
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -352,6 +359,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (10, m0010_plan_marks),
     (11, m0011_clio_lines),
     (12, m0012_qbo_country),
+    (13, m0013_totals_checked),
 ]
 
 

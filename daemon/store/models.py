@@ -80,6 +80,8 @@ class Connection(BaseModel):
     tax_treatment = peewee.CharField(null=True)
     #: ``CompanyInfo.Country`` ("US", "CA", "GB", "AU"); None until read.
     qbo_country = peewee.CharField(null=True)
+    #: When the invoices synced before the totals check were checked (``sync.audit``).
+    totals_checked_at = peewee.DateTimeField(null=True)
     #: Where the next Change Data Capture read of QBO starts.
     cdc_since = peewee.DateTimeField(null=True)
     next_run_at = peewee.DateTimeField(null=True, index=True)

@@ -29,7 +29,7 @@ from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import events, leases, links, marks
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Kind, Link, LinkState, Run
-from billsync.daemon.sync import broken, credits, mapping, outcomes, planner, recovery, taxes
+from billsync.daemon.sync import audit, broken, credits, mapping, outcomes, planner, recovery, taxes
 from billsync.daemon.sync.mapping import Record
 from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, Action, Op
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
@@ -126,6 +126,9 @@ class Cycle:
             else {}
         )
         self.tax_held = taxes.held(self.tax, self.codes)
+        if self.connection.totals_checked_at is None:
+            differ = audit.differing_invoices(self.connection, self.qbo, self.clio, self.tax)
+            self.force = {**self.force, Kind.INVOICE: self.force.get(Kind.INVOICE, set()) | differ}
         self.pending = recovery.resolve_pending(self.connection, self.qbo)
         self.again: dict[str, set[str]] = {}
         for kind, ids in [*self.pending.adopted.items(), *self.pending.unresolved.items(), *self.force.items()]:

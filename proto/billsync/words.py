@@ -66,6 +66,7 @@ EVENTS = {
     "settings.qbo_changed": "QuickBooks settings changed",
     "settings.qbo_fixed": "QuickBooks setting turned on",
     "settings.qbo_tax": "QuickBooks sales tax",
+    "settings.totals_audit": "Invoices checked",
     "webhooks.subscribed": "Clio notifications on",
     "webhooks.failed": "Clio notifications failed",
     "webhooks.renewed": "Clio notifications renewed",

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import httpx
 
-from billsync.daemon.store.models import Link, LinkState
+from billsync.daemon.store.models import Connection, Link, LinkState
 from billsync.daemon.sync import taxes
 from billsync.daemon.sync.engine import TAX_ACCOUNT
 from billsync.daemon.sync.mapping import TAX_LINE_DESCRIPTION, marker
@@ -184,3 +184,38 @@ def test_an_admin_may_book_clios_tax_as_a_line_where_sales_tax_would_keep_it(san
         assert [Decimal(str(line["Amount"])) for line in tax_lines(invoice)] == (
             [bill_tax(bill)] if bill_tax(bill) else []
         )
+
+
+def test_invoices_synced_before_totals_were_checked_are_checked_once_and_the_wrong_ones_written_again(
+    sandbox, e2e_client
+):
+    """A connection synced by an earlier billsync, which did not check totals, may hold
+    invoices whose tax QuickBooks dropped. Here some invoices lose their tax in QuickBooks
+    and the connection is made to look un-audited, as an upgraded one is: its next cycle
+    finds exactly those, writes them again, and says so once."""
+    pairs = synced_firm(sandbox, e2e_client, sales_tax=True)
+    connection_id = Link.get().connection.id
+    unpaid = [invoice for bill, invoice in pairs if bill_tax(bill) and invoice["Balance"] == invoice["TotalAmt"]]
+    dropped = unpaid[:12]  # QuickBooks refuses to lower a paid invoice below its payments
+    realm = sandbox.qbo_config.realm_id
+    for invoice in dropped:
+        httpx.post(
+            f"{sandbox.qbo_url}/_sandbox/user/{realm}/invoice/{invoice['Id']}/edit",
+            json={"TxnTaxDetail": {"TotalTax": 0}},
+        ).raise_for_status()
+    edited = invoices_by_bill(sandbox)
+    assert all(Decimal(str(edited[i["PrivateNote"]]["TotalAmt"])) < Decimal(str(i["TotalAmt"])) for i in dropped)
+    Connection.update(totals_checked_at=None).where(Connection.id == connection_id).execute()
+    sync_after_changes(e2e_client, connection_id)
+    settle(e2e_client, connection_id)
+
+    held = invoices_by_bill(sandbox)
+    for bill, invoice in pairs:
+        now = held[invoice["PrivateNote"]]
+        assert Decimal(str(now["TotalAmt"])) == Decimal(str(bill["total"])), bill["number"]
+    rewritten = {note for note, i in held.items() if i["SyncToken"] != edited[note]["SyncToken"]}
+    assert rewritten == {i["PrivateNote"] for i in dropped}, "those, and no other"
+    [said] = e2e_client.list_events(connection_id, type_prefix="settings.totals_audit").events
+    assert f"{len(dropped)} differ from Clio and are written again" in said.message
+    sync_after_changes(e2e_client, connection_id)
+    assert len(e2e_client.list_events(connection_id, type_prefix="settings.totals_audit").events) == 1, "once"
