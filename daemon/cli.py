@@ -25,6 +25,7 @@ KIND_NAMES = {
     "invoice": pb.KIND_INVOICE,
     "payment": pb.KIND_PAYMENT,
     "credit_memo": pb.KIND_CREDIT_MEMO,
+    "trust": pb.KIND_TRUST,
 }
 STATE_NAMES = {n.removeprefix("LINK_STATE_").lower(): v for n, v in pb.LinkState.items() if v}
 

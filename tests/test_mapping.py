@@ -399,3 +399,54 @@ def test_a_changed_phone_address_or_email_changes_the_fingerprint(edit):
     fingerprint = lambda contact: mapping.fingerprint(mapping.customer(contact, "Ana Alder", account="5"))  # noqa: E731
     assert fingerprint({**before, **edit}) != fingerprint(before)
     assert fingerprint({**before}) == fingerprint(before)
+
+
+# --- trust ----------------------------------------------------------------------------
+
+DEPOSIT = {
+    "id": 17,
+    "date": "2024-04-02",
+    "amount": "250.00",
+    "description": "Retainer",
+    "client": {"id": 4, "name": "Ana"},
+    "matter": {"id": 4, "display_number": "00004-Ana"},
+}
+
+
+def postings(body: dict) -> dict[str, tuple[str, Decimal, dict | None]]:
+    """Each line by account: posting type, amount and the entity it names."""
+    return {
+        line["JournalEntryLineDetail"]["AccountRef"]["value"]: (
+            line["JournalEntryLineDetail"]["PostingType"],
+            line["Amount"],
+            line["JournalEntryLineDetail"].get("Entity"),
+        )
+        for line in body["Line"]
+    }
+
+
+def trust_entry(transaction):
+    return mapping.journal_entry(transaction, "77", bank_account_id="B", liability_account_id="L", account="5")
+
+
+@pytest.mark.parametrize(
+    "amount, bank, liability",
+    [("250.00", "Debit", "Credit"), ("-80.50", "Credit", "Debit")],
+    ids=["into trust", "out of trust"],
+)
+def test_a_trust_transaction_balances_and_names_the_client_on_the_liability_line_only(amount, bank, liability):
+    body = trust_entry({**DEPOSIT, "amount": amount})
+    lines = postings(body)
+    money = abs(Decimal(amount))
+    assert lines["B"] == (bank, money, None)
+    assert lines["L"] == (liability, money, {"Type": "Customer", "EntityRef": {"value": "77"}})
+    debits = sum(a for kind, a, _ in lines.values() if kind == "Debit")
+    assert debits == sum(a for kind, a, _ in lines.values() if kind == "Credit") == money
+    assert body["TxnDate"] == "2024-04-02" and body["DocNumber"] == "T-17"
+    assert body["PrivateNote"] == "billsync: Clio account 5 bank_transaction 17"
+    assert body["Line"][0]["Description"] == "Retainer — 00004-Ana"
+
+
+def test_a_trust_transaction_of_nothing_is_refused():
+    with pytest.raises(Invalid, match="0.00"):
+        trust_entry({**DEPOSIT, "amount": "0"})

@@ -313,3 +313,71 @@ def test_a_run_ends_in_the_activity_log_in_the_words_the_panel_and_the_cli_use()
         "12 invoices and 1 payment failed."
     )
     assert run_message("sync", "failed", {}, "QuickBooks is down") == "Started on request. Stopped: QuickBooks is down"
+
+
+TRUST_ACCOUNTS = planner.TrustAccounts(bank="B", liability="L")
+DEPOSIT = {"id": 17, "date": "2024-04-02", "amount": "250.00", "client": {"id": 4, "name": "Ana"}}
+
+
+def plan_trust(transaction=DEPOSIT, link=None, customer="77", accounts=TRUST_ACCOUNTS, **extra):
+    return planner.plan_trust(
+        transaction,
+        link,
+        customer_id=customer,
+        accounts=accounts,
+        start_date=extra.pop("start_date", ""),
+        account=ACCOUNT,
+        **extra,
+    )
+
+
+def test_a_trust_transaction_is_created_then_unchanged_then_updated_when_edited():
+    created = plan_trust()
+    assert created.action is Action.CREATE and created.entity == "JournalEntry"
+    assert created.label == "Journal entry T-17: 250.00 into trust for Ana"
+    synced = FakeLink("synced", fingerprint=created.fingerprint)
+    assert plan_trust(link=synced).action is Action.NONE
+    edited = plan_trust({**DEPOSIT, "amount": "-40.00"}, link=synced)
+    assert edited.action is Action.UPDATE and edited.body["Id"] == "50" and edited.body["sparse"]
+    assert plan_trust({**DEPOSIT, "amount": "-40.00"}).label == "Journal entry T-17: 40.00 out of trust for Ana"
+
+
+@pytest.mark.parametrize(
+    "extra, link_state, action, depends_on",
+    [
+        ({"deleted": True}, "synced", Action.DELETE, None),
+        ({"deleted": True}, None, Action.SKIP, None),
+        ({"start_date": "2024-05-01"}, None, Action.SKIP, None),
+        ({"start_date": "2024-05-01"}, "synced", Action.NONE, None),
+        ({"customer": None}, None, Action.WAIT, DependencyKey(Kind.CONTACT, "4")),
+        ({"accounts": None}, None, Action.WAIT, planner.TRUST_DEPENDENCY),
+        ({"held": "Clio's trust balance differs"}, None, Action.WAIT, planner.TRUST_DEPENDENCY),
+        ({"transaction": {**DEPOSIT, "amount": "0.00"}}, None, Action.FAIL, None),
+    ],
+    ids=[
+        "deleted",
+        "deleted unsynced",
+        "before start",
+        "synced before start",
+        "no customer",
+        "no accounts",
+        "held",
+        "zero",
+    ],
+)
+def test_trust_transactions_follow_clio_and_wait_for_what_they_need(extra, link_state, action, depends_on):
+    link = FakeLink(link_state) if link_state else None
+    op = plan_trust(link=link, **extra)
+    assert op.action is action and op.depends_on == depends_on
+    if action is Action.DELETE:
+        assert op.qbo_id == "50" and op.reason == "Deleted in Clio"
+        assert plan_trust(link=FakeLink("synced", fingerprint=Action.DELETE), **extra).action is Action.NONE
+
+
+def test_a_journal_entry_found_by_its_marker_is_adopted_after_a_lost_answer():
+    created = plan_trust()
+    found = {"Id": "88", "SyncToken": "2", **created.body}
+    adopted = planner.adopt_marked(created, found)
+    assert adopted.action is Action.UPDATE and adopted.qbo_id == "88"
+    others = {**found, "PrivateNote": "billsync: Clio account 6 bank_transaction 17"}
+    assert planner.adopt_marked(created, others).action is Action.CREATE

@@ -24,6 +24,7 @@ KIND = {
     "invoice": pb.KIND_INVOICE,
     "payment": pb.KIND_PAYMENT,
     "credit_memo": pb.KIND_CREDIT_MEMO,
+    "trust": pb.KIND_TRUST,
 }
 LINK_STATE = {s: pb.LinkState.Value(f"LINK_STATE_{s.upper()}") for s in models.LINK_STATES}
 CONNECTION_STATE = {s: pb.ConnectionState.Value(f"CONNECTION_STATE_{s.upper()}") for s in models.CONNECTION_STATES}
@@ -173,6 +174,7 @@ QBO_PAGES = {
     "invoice": "invoice?txnId=",
     "payment": "recvpayment?txnId=",
     "credit_memo": "creditmemo?txnId=",
+    "trust": "journal?txnId=",
 }
 
 

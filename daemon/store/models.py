@@ -17,12 +17,14 @@ from billsync.daemon.store.fields import EncryptedJSONField, JSONField
 
 
 class Kind(enum.StrEnum):
-    """What a link ties to QBO: a Clio contact, bill, allocation or credit note."""
+    """What a link ties to QBO: a Clio contact, bill, allocation, credit note or trust
+    transaction (a bank transaction of the trust account, written as a journal entry)."""
 
     CONTACT = "contact"
     INVOICE = "invoice"
     PAYMENT = "payment"
     CREDIT_MEMO = "credit_memo"
+    TRUST = "trust"
 
 
 class LinkState(enum.StrEnum):

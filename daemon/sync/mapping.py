@@ -415,3 +415,49 @@ def credit_application(
         ],
         "PrivateNote": marker("allocation", allocation["id"], account=account),
     }
+
+
+# --- trust ----------------------------------------------------------------------------
+
+#: ``T-`` and the Clio id: a journal entry's number is free text, this one names its source.
+TRUST_DOC_PREFIX = "T-"
+
+
+def journal_entry(
+    transaction: Record, customer_id: str, *, bank_account_id: str, liability_account_id: str, account: str
+) -> Record:
+    """A trust transaction as a two-line JournalEntry, booked as Clio books it: money into
+    trust debits the trust bank account and credits the trust liability; money out credits
+    the bank and debits the liability (Clio help, "How does the QuickBooks trust accounting
+    sync work"). The client is named on the liability line only, so that QuickBooks can
+    tell each client's share of the liability; a bank line names nobody.
+
+    The sign of ``amount`` (``funds_in`` − ``funds_out``) says the direction: Clio documents
+    no values for ``transaction_type`` or ``source``, so nothing here reads them.
+    """
+    signed = money(transaction.get("amount"))
+    if not signed:
+        raise Invalid("A trust transaction of 0.00 cannot be recorded in QuickBooks")
+    amount, money_in = abs(signed), signed > 0
+    number = f"{TRUST_DOC_PREFIX}{transaction['id']}"
+    if len(number) > DOC_NUMBER_MAX:
+        raise Invalid(f"Trust transaction {transaction['id']}: its number {number} is too long for QuickBooks")
+    matter = (transaction.get("matter") or {}).get("display_number")
+    description = " — ".join(str(part) for part in (transaction.get("description"), matter) if part)
+
+    def line(posting: str, account_id: str, *, client: bool) -> Record:
+        detail: Record = {"PostingType": posting, "AccountRef": {"value": account_id}}
+        if client:
+            detail["Entity"] = {"Type": "Customer", "EntityRef": {"value": customer_id}}
+        body: Record = {"Amount": amount, "DetailType": "JournalEntryLineDetail", "JournalEntryLineDetail": detail}
+        if description:
+            body["Description"] = description[:DESCRIPTION_MAX]
+        return body
+
+    bank, liability = ("Debit", "Credit") if money_in else ("Credit", "Debit")
+    return {
+        "DocNumber": number,
+        "TxnDate": _date(transaction.get("date")),
+        "Line": [line(bank, bank_account_id, client=False), line(liability, liability_account_id, client=True)],
+        "PrivateNote": marker("bank_transaction", transaction["id"], account=account),
+    }

@@ -29,6 +29,7 @@ KIND_ENTITY = {
     Kind.INVOICE: "Invoice",
     Kind.CREDIT_MEMO: "CreditMemo",
     Kind.PAYMENT: "Payment",
+    Kind.TRUST: "JournalEntry",
 }
 #: The QBO field that finds our object again when a create's answer was lost.
 NATURAL_KEY = {
@@ -36,6 +37,7 @@ NATURAL_KEY = {
     Kind.INVOICE: "DocNumber",
     Kind.CREDIT_MEMO: "TxnDate",
     Kind.PAYMENT: "TxnDate",
+    Kind.TRUST: "TxnDate",
 }
 #: The QBO field our marker is in (:func:`billsync.daemon.sync.mapping.marker`).
 MARKER_FIELD = {
@@ -43,10 +45,13 @@ MARKER_FIELD = {
     Kind.INVOICE: "PrivateNote",
     Kind.CREDIT_MEMO: "PrivateNote",
     Kind.PAYMENT: "PrivateNote",
+    Kind.TRUST: "PrivateNote",
 }
 #: Holds invoices while QBO would renumber or accept duplicate invoice numbers
 #: (:mod:`billsync.daemon.qbo.settings`).
 SETTINGS_DEPENDENCY = DependencyKey("settings", "qbo")
+#: Holds trust transactions while the trust accounts are not mapped (or the ledgers differ).
+TRUST_DEPENDENCY = DependencyKey("settings", "trust")
 WITH_OBJECT = (LinkState.SYNCED, LinkState.WAITING, LinkState.FAILED)
 CREDIT_VOIDED = "Its credit note was voided in Clio"
 
@@ -188,6 +193,15 @@ def _foreign(customer: Record, *, account: str) -> bool:
     return theirs is not None and theirs.account not in ("", account)
 
 
+def _customer_of(body: Record) -> str | None:
+    """The customer a document is for: its ``CustomerRef``, or the customer a journal
+    entry's line names."""
+    if "CustomerRef" in body:
+        return (body.get("CustomerRef") or {}).get("value")
+    named = ((line.get("JournalEntryLineDetail") or {}).get("Entity") for line in body.get("Line") or [])
+    return next((str((e.get("EntityRef") or {}).get("value")) for e in named if e), None)
+
+
 def adopt_marked(op: Op, found: Record) -> Op:
     """A create as an update of ``found``, the object QBO already holds with the marker the
     create would write: billsync made it for this record of this Clio account before (its
@@ -200,7 +214,7 @@ def adopt_marked(op: Op, found: Record) -> Op:
     """
     if op.action is not Action.CREATE:
         return op
-    same_customer = (found.get("CustomerRef") or {}).get("value") == op.body["CustomerRef"]["value"]
+    same_customer = _customer_of(found) == _customer_of(op.body)
     if not _claims(found, op.body, MARKER_FIELD[op.kind], unnamed_too=same_customer):
         return op
     return _update(op, str(found["Id"]), str(found.get("SyncToken", "0")), op.body, fingerprint=op.fingerprint)
@@ -499,3 +513,74 @@ def plan_contacts(
             linked_ids.add(op.qbo_id)
         ops.append(op)
     return ops
+
+
+@dataclass(frozen=True)
+class TrustAccounts:
+    """The two QBO accounts Clio's trust account maps to (Account Ids)."""
+
+    bank: str
+    liability: str
+
+
+def trust_label(transaction: Record, currency: str = "") -> str:
+    """``Journal entry T-17: USD 250.00 into trust for Amy Alder``."""
+    signed = mapping.money(transaction.get("amount"))
+    way = "into trust" if signed >= 0 else "out of trust"
+    client = customer_name(transaction.get("client"))
+    number = f"{mapping.TRUST_DOC_PREFIX}{transaction['id']}"
+    return f"Journal entry {number}: {amount(abs(signed), currency)} {way} for {client}"
+
+
+def plan_trust(
+    transaction: Record,
+    link: LinkLike | None,
+    *,
+    customer_id: str | None,
+    accounts: TrustAccounts | None,
+    start_date: str,
+    account: str,
+    deleted: bool = False,
+    held: str = "",
+    currency: str = "",
+    force: bool = False,
+) -> Op:
+    """A bank transaction of the mapped trust account as a JournalEntry.
+
+    Deleted in Clio (``deleted``: found gone by the sweep, Clio keeping no trace of it), its
+    journal entry is deleted. One dated before the trust start date is skipped, as bills
+    issued before theirs; one already in QuickBooks is left there. ``accounts`` None: the
+    trust accounts are not mapped yet, and ``held`` says why else trust is held (the
+    ledgers differ): both wait on :data:`TRUST_DEPENDENCY`, released by the settings. An
+    edit in Clio (amount, date, description, client) is an update, by the fingerprint.
+    """
+    op = Op(Kind.TRUST, str(transaction["id"]), trust_label(transaction, currency))
+    if deleted:
+        return _retire(op, link, action=Action.DELETE, reason="Deleted in Clio")
+    date = str(transaction.get("date") or "")[:10]
+    if start_date and date < start_date:
+        if link is not None and link.state == LinkState.SYNCED:
+            return op
+        return replace(op, action=Action.SKIP, reason=f"Dated {date}, before the trust start date {start_date}")
+    if accounts is None or held:
+        reason = held or "Waiting for the trust accounts to be chosen in the settings"
+        return replace(op, action=Action.WAIT, reason=reason, depends_on=TRUST_DEPENDENCY)
+    if customer_id is None:
+        client = transaction.get("client") or {}
+        return replace(
+            op,
+            action=Action.WAIT,
+            reason=f"Waiting for customer {customer_name(client)}",
+            depends_on=DependencyKey(Kind.CONTACT, str(client.get("id"))),
+        )
+    try:
+        body = mapping.journal_entry(
+            transaction,
+            customer_id,
+            bank_account_id=accounts.bank,
+            liability_account_id=accounts.liability,
+            account=account,
+        )
+    except Invalid as e:
+        return replace(op, action=Action.FAIL, reason=str(e))
+    return _write(op, body, link, force=force)

@@ -25,6 +25,7 @@ MARKER_KIND = {
     Kind.INVOICE: "bill",
     Kind.CREDIT_MEMO: "credit_memo",
     Kind.PAYMENT: "allocation",
+    Kind.TRUST: "bank_transaction",
 }
 IN_LIST = 50
 

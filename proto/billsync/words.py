@@ -23,6 +23,7 @@ KINDS = {
     "invoice": ("invoice", "invoices"),
     "payment": ("payment", "payments"),
     "credit_memo": ("credit memo", "credit memos"),
+    "trust": ("journal entry", "journal entries"),
 }
 #: A link's state, as a column heading or a badge says it.
 LINK_STATES = {

@@ -30,6 +30,7 @@ class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     KIND_INVOICE: _ClassVar[Kind]
     KIND_PAYMENT: _ClassVar[Kind]
     KIND_CREDIT_MEMO: _ClassVar[Kind]
+    KIND_TRUST: _ClassVar[Kind]
 
 class LinkState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -95,6 +96,7 @@ KIND_CONTACT: Kind
 KIND_INVOICE: Kind
 KIND_PAYMENT: Kind
 KIND_CREDIT_MEMO: Kind
+KIND_TRUST: Kind
 LINK_STATE_UNSPECIFIED: LinkState
 LINK_STATE_PENDING: LinkState
 LINK_STATE_SYNCED: LinkState
