@@ -181,7 +181,7 @@ def fix(connection_id: int) -> Any:
 
 @bp.route("/connections/<int:connection_id>/settings", methods=["GET", "POST"])
 def settings(connection_id: int) -> Any:
-    """Start date, item mapping, deposit account and interval, items and account chosen from
+    """Start date, item mapping, deposit account, trust accounts and interval, items and account chosen from
     the QuickBooks company's lists; the daemon's refusals shown by their field."""
     c = status_of(connection_id).connection
     choices, unread = qbo_choices(c)
@@ -198,6 +198,9 @@ def settings(connection_id: int) -> Any:
         )
         form.time_zone.data, form.deposit_account_id.data = s.time_zone, s.deposit_account_id
         form.tax_as_line.data = s.tax_as_line
+        form.trust_enabled.data, form.trust_start_date.data = s.trust_enabled, s.trust_start_date
+        form.trust_bank_account_id.data = s.trust_bank_account_id
+        form.trust_liability_account_id.data = s.trust_liability_account_id
         for key, field in form.tax_code_fields().items():
             field.data = s.tax_codes.get(key, "")
     elif form.validate_on_submit():
@@ -214,6 +217,10 @@ def settings(connection_id: int) -> Any:
                 time_zone=form.time_zone.data or "",
                 tax_as_line=bool(form.tax_as_line.data),
                 deposit_account_id=form.deposit_account_id.data or "",
+                trust_enabled=bool(form.trust_enabled.data),
+                trust_bank_account_id=form.trust_bank_account_id.data or "",
+                trust_liability_account_id=form.trust_liability_account_id.data or "",
+                trust_start_date=form.trust_start_date.data or "",
                 tax_codes={key: field.data or "" for key, field in form.tax_code_fields().items()} or None,
             )
             return after_action(connection_id, "Settings saved.")

@@ -21,6 +21,8 @@ TAX_CODES = SETTINGS["tax_code_names"]
 NOT_MAPPED = SelectChoice("", "Not mapped")
 #: The deposit account the daemon uses when none is chosen: QuickBooks' own default.
 DEFAULT_DEPOSIT = SelectChoice("", f"{UNSET['deposit_account_name']} (QuickBooks' default)")
+#: The QuickBooks account type each trust account is chosen among (the daemon checks it too).
+TRUST_TYPES = {"trust_bank_account_id": "Bank", "trust_liability_account_id": "Other Current Liability"}
 
 
 class PanelForm(FlaskForm):
@@ -87,6 +89,20 @@ class SettingsForm(PanelForm):
         SETTINGS["deposit_account_name"],
         description="A Bank or Other Current Asset account. Payments already in QuickBooks stay where they are.",
     )
+    trust_enabled = BooleanField(SETTINGS["trust_enabled"])
+    trust_bank_account_id = SelectField(
+        SETTINGS["trust_bank_account_name"],
+        description="A Bank account: money into trust is debited to it, money out credited.",
+    )
+    trust_liability_account_id = SelectField(
+        SETTINGS["trust_liability_account_name"],
+        description="An Other Current Liability account: money into trust is credited to it, with the client named.",
+    )
+    trust_start_date = StringField(
+        SETTINGS["trust_start_date"],
+        validators=[Optional(), DATE],
+        description="Trust transactions dated before this date are skipped. Empty: every one.",
+    )
     time_zone = StringField(
         SETTINGS["time_zone"],
         validators=[Optional(), Length(max=200)],
@@ -94,7 +110,8 @@ class SettingsForm(PanelForm):
     )
 
     def offer(self, settings: pb.Settings, choices: pb.QboChoices | None, *, by_codes: bool) -> None:
-        """Lets each item, the deposit account and, where the company taxes ``by_codes``,
+        """Lets each item, the deposit account, the trust accounts (each among the accounts of
+        its type) and, where the company taxes ``by_codes``,
         each tax code be chosen from the QuickBooks company's lists (``choices``; None while
         they cannot be read), beside what is set now; elsewhere the tax codes are no fields.
         An item mapped but not yet in QuickBooks is offered as billsync will make it."""
@@ -108,6 +125,15 @@ class SettingsForm(PanelForm):
         listed = {a.value for a in accounts}
         kept = [] if not current or current in listed else [SelectChoice(current, settings.deposit_account_name)]
         self.deposit_account_id.choices = [DEFAULT_DEPOSIT, *kept, *accounts]
+        for key, account_type in TRUST_TYPES.items():
+            typed = (
+                [SelectChoice(a.id, a.name) for a in choices.accounts if a.account_type == account_type]
+                if choices
+                else []
+            )
+            current, name = getattr(settings, key), getattr(settings, key.removesuffix("_id") + "_name")
+            kept = [] if not current or current in {a.value for a in typed} else [SelectChoice(current, name)]
+            self[key].choices = [NOT_MAPPED, *kept, *typed]
         codes = (
             [SelectChoice(c.id, tax_code(c.name, [r.percent for r in c.rates])) for c in choices.tax_codes]
             if choices

@@ -25,6 +25,11 @@ from billsync.daemon.qbo.client import QboFault, QuickBooks
 
 #: The account types a payment may be deposited to (see the module's docstring).
 DEPOSIT_TYPES = frozenset({"Bank", "Other Current Asset"})
+#: The account type each trust account must have: Clio asks for "a trust bank account and a
+#: trust liability account" (Clio help, "Syncing Trust Transactions with QuickBooks Online");
+#: QBO's detail types for them (``TrustAccounts``, ``TrustAccountsLiabilities``, Finance.xsd
+#: ``AccountSubTypeEnum``) are not required: a firm may have set up its accounts otherwise.
+TRUST_TYPES = {"bank": "Bank", "liability": "Other Current Liability"}
 #: QBO's fault for an object that is not there (or no longer is).
 NOT_FOUND = "610"
 
@@ -150,9 +155,8 @@ def tax_code_labels(qbo: QuickBooks, chosen: dict[str, str]) -> dict[str, str]:
     return {key: codes[code_id].label() for key, code_id in chosen.items()}
 
 
-def deposit_account(qbo: QuickBooks, account_id: str) -> Account:
-    """The active account ``account_id`` payments may be deposited to, or InvalidArgument
-    saying why it may not."""
+def _active_account(qbo: QuickBooks, account_id: str) -> Account:
+    """The active account ``account_id``, or InvalidArgument."""
     try:
         row = qbo.read("Account", account_id)
     except QboFault as e:
@@ -162,6 +166,25 @@ def deposit_account(qbo: QuickBooks, account_id: str) -> Account:
     account = Account.of(row)
     if row.get("Active") is False:
         raise InvalidArgument(f"the QuickBooks account {account.name!r} is inactive")
+    return account
+
+
+def trust_account(qbo: QuickBooks, account_id: str, role: str) -> Account:
+    """The active account ``account_id`` of the type a trust ``role`` (``bank``, ``liability``)
+    needs (:data:`TRUST_TYPES`), or InvalidArgument saying why it is not."""
+    account = _active_account(qbo, account_id)
+    if account.account_type != TRUST_TYPES[role]:
+        raise InvalidArgument(
+            f"the trust {role} account must be a {TRUST_TYPES[role]} account; "
+            f"{account.name!r} is {account.account_type}"
+        )
+    return account
+
+
+def deposit_account(qbo: QuickBooks, account_id: str) -> Account:
+    """The active account ``account_id`` payments may be deposited to, or InvalidArgument
+    saying why it may not."""
+    account = _active_account(qbo, account_id)
     if not account.takes_deposits:
         raise InvalidArgument(
             f"payments can only be deposited to a Bank or Other Current Asset account; "

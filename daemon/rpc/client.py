@@ -276,6 +276,10 @@ class DaemonClient:
         tax_as_line: bool | None = None,
         deposit_account_id: str | None = None,
         tax_codes: Mapping[str, str] | None = None,
+        trust_enabled: bool | None = None,
+        trust_bank_account_id: str | None = None,
+        trust_liability_account_id: str | None = None,
+        trust_start_date: str | None = None,
         timeout: float | None = None,
     ) -> pb.Settings:
         """Changes only the settings given (None leaves one as it is); returns them all."""
@@ -288,6 +292,10 @@ class DaemonClient:
             tax_as_line=tax_as_line,
             deposit_account_id=deposit_account_id,
             tax_codes=tax_codes,
+            trust_enabled=trust_enabled,
+            trust_bank_account_id=trust_bank_account_id,
+            trust_liability_account_id=trust_liability_account_id,
+            trust_start_date=trust_start_date,
         )
         return self._call("UpdateSettings", request, timeout)
 

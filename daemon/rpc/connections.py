@@ -45,13 +45,7 @@ def merge_settings(current: dict, changes: dict) -> dict:
     """Validates ``changes`` and returns ``current`` with them applied."""
     merged = {**current, "item_mapping": dict(current.get("item_mapping", {}))}
     if "start_date" in changes:
-        start = text(changes["start_date"].strip(), "start_date")
-        if start:
-            try:
-                dt.date.fromisoformat(start)
-            except ValueError as e:
-                raise InvalidArgument(f"start_date must be a date like 2026-01-31, not {echo(start)}") from e
-        merged["start_date"] = start
+        merged["start_date"] = date(changes["start_date"], "start_date")
     if changes.get("sync_interval_seconds"):
         interval = changes["sync_interval_seconds"]
         if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
@@ -75,6 +69,15 @@ def merge_settings(current: dict, changes: dict) -> dict:
         # Checked in QuickBooks by the caller, which names the account.
         merged["deposit_account_id"] = changes["deposit_account_id"]
         merged["deposit_account_name"] = changes.get("deposit_account_name", "")
+    if "trust_enabled" in changes:
+        merged["trust_enabled"] = bool(changes["trust_enabled"])
+    for key in ("trust_bank_account_id", "trust_liability_account_id"):
+        if key in changes:
+            # Checked in QuickBooks by the caller, which names the account.
+            name = key.removesuffix("_id") + "_name"
+            merged[key], merged[name] = changes[key], changes.get(name, "")
+    if "trust_start_date" in changes:
+        merged["trust_start_date"] = date(changes["trust_start_date"], "trust_start_date")
     for kind, item in changes.get("item_mapping", {}).items():
         if kind not in ITEM_KINDS:
             raise InvalidArgument(f"item_mapping keys are {', '.join(ITEM_KINDS)}, not {echo(kind)}")
@@ -83,6 +86,17 @@ def merge_settings(current: dict, changes: dict) -> dict:
         item = text(item, f"item_mapping[{kind!r}]").strip()
         merged["item_mapping"][kind] = item or DEFAULT_SETTINGS["item_mapping"][kind]
     return merged
+
+
+def date(value: str, field: str) -> str:
+    """A date like 2026-01-31, or "" (none)."""
+    value = text(value.strip(), field)
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError as e:
+            raise InvalidArgument(f"{field} must be a date like 2026-01-31, not {echo(value)}") from e
+    return value
 
 
 def time_zone(name: str) -> str:

@@ -91,6 +91,12 @@ def settings(values: dict) -> pb.Settings:
         deposit_account_id=values.get("deposit_account_id", ""),
         deposit_account_name=values.get("deposit_account_name", ""),
         tax_codes=values.get("tax_codes") or {},
+        trust_enabled=values.get("trust_enabled", False),
+        trust_bank_account_id=values.get("trust_bank_account_id", ""),
+        trust_bank_account_name=values.get("trust_bank_account_name", ""),
+        trust_liability_account_id=values.get("trust_liability_account_id", ""),
+        trust_liability_account_name=values.get("trust_liability_account_name", ""),
+        trust_start_date=values.get("trust_start_date", ""),
     )
 
 

@@ -34,6 +34,8 @@ STREAM_POLL = 0.2
 START_TIMEOUT = 120.0
 #: Seconds one read of QBO's lists may take before the caller is told QuickBooks is unavailable.
 LISTS_TIMEOUT = 10.0
+#: The trust account settings, each with the role its account plays (``qbo.lists.TRUST_TYPES``).
+TRUST_ACCOUNTS = {"trust_bank_account_id": "bank", "trust_liability_account_id": "liability"}
 
 
 def actor_of(context: grpc.ServicerContext) -> str:
@@ -54,6 +56,11 @@ def settings_changes(message: pb.UpdateSettingsRequest | pb.Settings, explicit: 
         changes["tax_as_line"] = message.tax_as_line
     if message.deposit_account_id or (explicit and message.HasField("deposit_account_id")):
         changes["deposit_account_id"] = message.deposit_account_id.strip()
+    if message.trust_enabled or (explicit and message.HasField("trust_enabled")):
+        changes["trust_enabled"] = message.trust_enabled
+    for key in (*TRUST_ACCOUNTS, "trust_start_date"):
+        if getattr(message, key) or (explicit and message.HasField(key)):
+            changes[key] = getattr(message, key).strip()
     return changes
 
 
@@ -212,9 +219,10 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def CreateConnection(self, request: pb.CreateConnectionRequest, context: grpc.ServicerContext) -> pb.Connection:
         changes = settings_changes(request.settings, explicit=False)
-        if changes.get("deposit_account_id") or changes["tax_codes"]:
+        if changes.get("deposit_account_id") or changes["tax_codes"] or any(changes.get(k) for k in TRUST_ACCOUNTS):
             raise FailedPrecondition(
-                "a deposit account or a tax code is one of the QuickBooks company's: authorize QuickBooks first"
+                "a deposit account, a trust account or a tax code is one of the QuickBooks company's: "
+                "authorize QuickBooks first"
             )
         return convert.connection(connections.create(validation.name(request.name), changes, actor_of(context)))
 
@@ -244,6 +252,11 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             account_id = validation.qbo_id(changes["deposit_account_id"], "deposit_account_id")
             qbo = self.providers.quickbooks_on(connected(connection.id), self.lists_http)
             changes["deposit_account_name"] = qbo_lists.deposit_account(qbo, account_id).name
+        for key, role in TRUST_ACCOUNTS.items():
+            if changes.get(key):
+                account_id = validation.qbo_id(changes[key], key)
+                qbo = self.providers.quickbooks_on(connected(connection.id), self.lists_http)
+                changes[key.removesuffix("_id") + "_name"] = qbo_lists.trust_account(qbo, account_id, role).name
         if chosen := {key: code for key, code in changes["tax_codes"].items() if code}:
             for key, code in chosen.items():
                 validation.qbo_id(code, f"tax_codes[{validation.echo(key)}]")

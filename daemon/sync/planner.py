@@ -54,6 +54,8 @@ SETTINGS_DEPENDENCY = DependencyKey("settings", "qbo")
 TRUST_DEPENDENCY = DependencyKey("settings", "trust")
 WITH_OBJECT = (LinkState.SYNCED, LinkState.WAITING, LinkState.FAILED)
 CREDIT_VOIDED = "Its credit note was voided in Clio"
+#: How every reason of a record retired after its deletion in Clio begins.
+DELETED_IN_CLIO = "Deleted in Clio"
 
 
 class Action(enum.StrEnum):
@@ -556,7 +558,7 @@ def plan_trust(
     """
     op = Op(Kind.TRUST, str(transaction["id"]), trust_label(transaction, currency))
     if deleted:
-        return _retire(op, link, action=Action.DELETE, reason="Deleted in Clio")
+        return _retire(op, link, action=Action.DELETE, reason=DELETED_IN_CLIO)
     date = str(transaction.get("date") or "")[:10]
     if start_date and date < start_date:
         if link is not None and link.state == LinkState.SYNCED:

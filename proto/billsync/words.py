@@ -83,6 +83,10 @@ SETTINGS = {
     "time_zone": "Time zone",
     "deposit_account_name": "Deposit new payments to",
     "tax_as_line": "Clio's tax as a line on the tax item",
+    "trust_enabled": "Sync the trust account",
+    "trust_bank_account_name": "QuickBooks trust bank account",
+    "trust_liability_account_name": "QuickBooks trust liability account",
+    "trust_start_date": "Sync trust transactions dated on or after",
     "item_mapping": {
         "Service": "QuickBooks item for Clio services",
         "Expense": "QuickBooks item for Clio expenses",
@@ -96,7 +100,15 @@ SETTINGS = {
     },
 }
 #: What an empty setting means.
-UNSET = {"start_date": "every bill", "time_zone": "the browser's", "deposit_account_name": "Undeposited Funds"}
+UNSET = {
+    "start_date": "every bill",
+    "time_zone": "the browser's",
+    "deposit_account_name": "Undeposited Funds",
+    "trust_enabled": "off",
+    "trust_bank_account_name": "none",
+    "trust_liability_account_name": "none",
+    "trust_start_date": "every trust transaction",
+}
 #: How the activity log names whoever acted through a token (``rpc.access.label``).
 _VIA = re.compile(r"^(?P<person>.+) via (?:api|token \d+(?: \(.*\))?)$", re.S)
 

@@ -266,3 +266,36 @@ def test_a_canadian_company_maps_clios_taxes_to_its_tax_codes_in_the_settings(fi
         "QuickBooks tax code for untaxed lines: none → Exempt (no tax); "
         "QuickBooks tax code for lines with Clio's primary tax: none → HST ON (13 %)"
     )
+
+
+def test_the_trust_accounts_are_chosen_each_among_the_accounts_of_its_type(firm, panel, sandbox, browser_page):
+    client, connection = firm
+    realm = sandbox.qbo_config.realm_id
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/seed", json={"realm_id": realm, "trust": True}).raise_for_status()
+    accounts = httpx.get(f"{sandbox.qbo_url}/_sandbox/objects/{realm}/Account").json()["Account"]
+    banks = sorted(a["Name"] for a in accounts if a["AccountType"] == "Bank")
+    liabilities = sorted(a["Name"] for a in accounts if a["AccountType"] == "Other Current Liability")
+    page = browser_page
+    log_in(page, panel)
+    page.goto(f"{panel}/connections/{connection.id}/settings")
+
+    expect(page.locator("#trust_bank_account_id option")).to_have_text(["Not mapped", *banks])
+    expect(page.locator("#trust_liability_account_id option")).to_have_text(["Not mapped", *liabilities])
+    page.check("#trust_enabled")
+    page.select_option("#trust_bank_account_id", label="Client Trust Account")
+    page.select_option("#trust_liability_account_id", label="Client Trust Liability")
+    page.fill("#trust_start_date", "2024-01-01")
+    screenshot(page, "t15-settings-trust-accounts")
+    page.click("text=Save settings")
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+
+    settings = client.get_settings(connection.id)
+    assert settings.trust_enabled and settings.trust_start_date == "2024-01-01"
+    assert (settings.trust_bank_account_name, settings.trust_liability_account_name) == (
+        "Client Trust Account",
+        "Client Trust Liability",
+    )
+    page.goto(f"{panel}/connections/{connection.id}/events")
+    expect(page.locator("tbody tr").first).to_contain_text(
+        "Sync the trust account: off → on; QuickBooks trust bank account: none → Client Trust Account"
+    )

@@ -131,7 +131,7 @@ ALERT_CHANNEL_EMAIL: AlertChannel
 ALERT_CHANNEL_WEBHOOK: AlertChannel
 
 class Settings(_message.Message):
-    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "deposit_account_name", "tax_codes", "tax_as_line")
+    __slots__ = ("start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "deposit_account_name", "tax_codes", "tax_as_line", "trust_enabled", "trust_bank_account_id", "trust_bank_account_name", "trust_liability_account_id", "trust_liability_account_name", "trust_start_date")
     class ItemMappingEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +154,12 @@ class Settings(_message.Message):
     DEPOSIT_ACCOUNT_NAME_FIELD_NUMBER: _ClassVar[int]
     TAX_CODES_FIELD_NUMBER: _ClassVar[int]
     TAX_AS_LINE_FIELD_NUMBER: _ClassVar[int]
+    TRUST_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    TRUST_BANK_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRUST_BANK_ACCOUNT_NAME_FIELD_NUMBER: _ClassVar[int]
+    TRUST_LIABILITY_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRUST_LIABILITY_ACCOUNT_NAME_FIELD_NUMBER: _ClassVar[int]
+    TRUST_START_DATE_FIELD_NUMBER: _ClassVar[int]
     start_date: str
     sync_interval_seconds: int
     item_mapping: _containers.ScalarMap[str, str]
@@ -162,7 +168,13 @@ class Settings(_message.Message):
     deposit_account_name: str
     tax_codes: _containers.ScalarMap[str, str]
     tax_as_line: bool
-    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., deposit_account_name: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ..., tax_as_line: _Optional[bool] = ...) -> None: ...
+    trust_enabled: bool
+    trust_bank_account_id: str
+    trust_bank_account_name: str
+    trust_liability_account_id: str
+    trust_liability_account_name: str
+    trust_start_date: str
+    def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., deposit_account_name: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ..., tax_as_line: _Optional[bool] = ..., trust_enabled: _Optional[bool] = ..., trust_bank_account_id: _Optional[str] = ..., trust_bank_account_name: _Optional[str] = ..., trust_liability_account_id: _Optional[str] = ..., trust_liability_account_name: _Optional[str] = ..., trust_start_date: _Optional[str] = ...) -> None: ...
 
 class Connection(_message.Message):
     __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings", "tax_treatment")
@@ -517,7 +529,7 @@ class GetSettingsRequest(_message.Message):
     def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
 
 class UpdateSettingsRequest(_message.Message):
-    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "tax_codes", "tax_as_line")
+    __slots__ = ("connection_id", "start_date", "sync_interval_seconds", "item_mapping", "time_zone", "deposit_account_id", "tax_codes", "tax_as_line", "trust_enabled", "trust_bank_account_id", "trust_liability_account_id", "trust_start_date")
     class ItemMappingEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -540,6 +552,10 @@ class UpdateSettingsRequest(_message.Message):
     DEPOSIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     TAX_CODES_FIELD_NUMBER: _ClassVar[int]
     TAX_AS_LINE_FIELD_NUMBER: _ClassVar[int]
+    TRUST_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    TRUST_BANK_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRUST_LIABILITY_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRUST_START_DATE_FIELD_NUMBER: _ClassVar[int]
     connection_id: int
     start_date: str
     sync_interval_seconds: int
@@ -548,7 +564,11 @@ class UpdateSettingsRequest(_message.Message):
     deposit_account_id: str
     tax_codes: _containers.ScalarMap[str, str]
     tax_as_line: bool
-    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ..., tax_as_line: _Optional[bool] = ...) -> None: ...
+    trust_enabled: bool
+    trust_bank_account_id: str
+    trust_liability_account_id: str
+    trust_start_date: str
+    def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ..., tax_as_line: _Optional[bool] = ..., trust_enabled: _Optional[bool] = ..., trust_bank_account_id: _Optional[str] = ..., trust_liability_account_id: _Optional[str] = ..., trust_start_date: _Optional[str] = ...) -> None: ...
 
 class ListQboChoicesRequest(_message.Message):
     __slots__ = ("connection_id",)

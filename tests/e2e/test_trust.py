@@ -1,0 +1,92 @@
+"""Trust sync against both emulators: every transaction of Clio's trust account a journal
+entry between the two trust accounts, the client on the liability line, so that each
+client's liability in QuickBooks equals their trust balance in Clio; edits and deletions in
+Clio follow. Both ledgers are read from the emulators themselves: Clio's through its API,
+QuickBooks' as the journal entries' lines on the liability account.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+import grpc
+import httpx
+import pytest
+
+from billsync.daemon.rpc.client import DaemonError
+from billsync.daemon.store.models import Kind, Link, LinkState
+from tests.harness import connect, make_ready, qbo_objects
+
+BILLS = 60
+
+
+def account(box, name: str) -> dict:
+    [found] = [a for a in qbo_objects(box, "Account") if a["Name"] == name]
+    return found
+
+
+def seed_trust_accounts(box) -> tuple[dict, dict]:
+    httpx.post(f"{box.qbo_url}/_sandbox/seed", json={"trust": True}).raise_for_status()
+    return account(box, "Client Trust Account"), account(box, "Client Trust Liability")
+
+
+def clio_admin(box, method: str, path: str, **kwargs) -> dict:
+    response = httpx.request(method, f"{box.clio_url}/_sandbox{path}", timeout=30, **kwargs)
+    response.raise_for_status()
+    return response.json() if response.content else {}
+
+
+def clio_trust_balances(box) -> dict[str, Decimal]:
+    """Each client's trust balance in Clio: the sum of its transactions in the trust account,
+    as Clio's API lists them."""
+    token = clio_admin(box, "POST", "/tokens")["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    [trust] = httpx.get(
+        f"{box.clio_url}/api/v4/bank_accounts.json", params={"type": "TrustAccount", "fields": "id"}, headers=headers
+    ).json()["data"]
+    balances: dict[str, Decimal] = defaultdict(Decimal)
+    url: str | None = f"{box.clio_url}/api/v4/bank_transactions.json"
+    params = {"bank_account_id": trust["id"], "fields": "id,amount,client{id}", "limit": 200}
+    while url:
+        page = httpx.get(url, params=params, headers=headers, timeout=30).json()
+        for t in page["data"]:
+            balances[str(t["client"]["id"])] += Decimal(str(t["amount"]))
+        url, params = page["meta"]["paging"].get("next"), None
+    return {client: balance for client, balance in balances.items() if balance}
+
+
+def qbo_liability_balances(box, liability_id: str) -> dict[str, Decimal]:
+    """Each Clio client's liability in QuickBooks: credits less debits of the journal entries'
+    lines on the liability account, by the customer they name (mapped back to Clio by link)."""
+    clio_of = {
+        link.qbo_id: link.clio_id
+        for link in Link.select().where(Link.kind == Kind.CONTACT, Link.state == LinkState.SYNCED)
+    }
+    balances: dict[str, Decimal] = defaultdict(Decimal)
+    for entry in qbo_objects(box, "JournalEntry"):
+        for line in entry["Line"]:
+            detail = line["JournalEntryLineDetail"]
+            if detail["AccountRef"]["value"] != liability_id:
+                continue
+            sign = 1 if detail["PostingType"] == "Credit" else -1
+            balances[clio_of[detail["Entity"]["EntityRef"]["value"]]] += sign * Decimal(str(line["Amount"]))
+    return {client: balance for client, balance in balances.items() if balance}
+
+
+def test_trust_accounts_of_the_wrong_type_are_refused(sandbox, e2e_client):
+    make_ready(sandbox)
+    bank, liability = seed_trust_accounts(sandbox)
+    connection = connect(e2e_client)
+    with pytest.raises(DaemonError) as caught:
+        e2e_client.update_settings(connection.id, trust_bank_account_id=liability["Id"])
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "must be a Bank account" in str(caught.value) and "Other Current Liability" in str(caught.value)
+    settings = e2e_client.update_settings(
+        connection.id, trust_enabled=True, trust_bank_account_id=bank["Id"], trust_liability_account_id=liability["Id"]
+    )
+    assert settings.trust_enabled
+    assert (settings.trust_bank_account_name, settings.trust_liability_account_name) == (
+        "Client Trust Account",
+        "Client Trust Liability",
+    )
