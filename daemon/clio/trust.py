@@ -112,3 +112,12 @@ def sweep(clio: Clio, account_id: int, known: Iterable[int]) -> set[int]:
     """Of ``known`` transaction ids, those the account no longer lists: deleted in Clio."""
     listed = {int(r["id"]) for r in clio.iterate(RESOURCE, "id", bank_account_id=account_id)}
     return {int(i) for i in known} - listed
+
+
+def fetch(clio: Clio, ids: Iterable[str | int]) -> list[Record]:
+    """Transactions by id, however many, in requests of 200; a deleted one is not returned."""
+    wanted = sorted({int(i) for i in ids})
+    found: list[Record] = []
+    for i in range(0, len(wanted), reader.IDS_PER_REQUEST):
+        found += clio.iterate(RESOURCE, TRANSACTION_FIELDS, **{"ids[]": wanted[i : i + reader.IDS_PER_REQUEST]})
+    return found

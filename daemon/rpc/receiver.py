@@ -65,7 +65,7 @@ KIND_OF_MODEL = {"contact": Kind.CONTACT, "bill": Kind.INVOICE}
 #: QBO entities whose changes can matter to a connection: what billsync writes (a
 #: deletion or deactivation breaks a link) and Preferences (a fixed setting releases
 #: held invoices). Changes to anything else (vendors, bills, …) start no run.
-QBO_ENTITIES = frozenset({"customer", "invoice", "payment", "creditmemo", "preferences"})
+QBO_ENTITIES = frozenset({"customer", "invoice", "payment", "creditmemo", "journalentry", "preferences"})
 #: Notifications are small; anything larger is not one.
 MAX_BODY = 1 << 20
 SWEEP_EVERY = 3600.0

@@ -6,7 +6,8 @@
 3. Read Clio changes since the watermarks, plus the records that must be planned again:
    pending creates not found in QBO, waiting records whose dependency is now synced,
    and what an admin asked to re-sync.
-4. Plan and write contacts → invoices → credit notes → payments and credit applications.
+4. Plan and write contacts → invoices → credit notes → payments and credit applications →
+   trust transactions (journal entries), when the trust sync is on.
 5. Advance each watermark only when no write it covers is still pending.
 """
 
@@ -17,10 +18,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from billsync.daemon.clio import lines as clio_lines
 from billsync.daemon.clio import reader as clio_reader
+from billsync.daemon.clio import trust as clio_trust
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import FailedPrecondition
 from billsync.daemon.qbo import lists as qbo_lists
@@ -31,7 +34,7 @@ from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Kind, Link, LinkState, Run
 from billsync.daemon.sync import audit, broken, credits, mapping, outcomes, planner, recovery, taxes
 from billsync.daemon.sync.mapping import Record
-from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, Action, Op
+from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op, TrustAccounts
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
 from billsync.daemon.sync.writer import Done, Writer
 
@@ -107,6 +110,9 @@ class Cycle:
         self.planned: set[tuple[str, str]] = set()
         #: QBO ids of the credit memos this cycle created, which QBO may have applied by itself.
         self.memos_created: set[str] = set()
+        #: Trust transactions read this cycle by Clio id, and the ids found deleted in Clio.
+        self.trust: dict[str, Record] = {}
+        self.trust_deleted: set[str] = set()
 
     def steps(self) -> Iterator[float]:
         """The cycle as steps: it yields after each Clio read and each round of writes, so
@@ -147,6 +153,7 @@ class Cycle:
             clio_lines.index(self.connection, changed["line_items"])
             clio_lines.build(self.clio, self.connection, watermarks)
             newest[clio_lines.INDEX] = newest["line_items"]
+            newest |= self.read_trust(watermarks)
         # What webhooks named is read by id and taken as changed: a contact is then written
         # only if it is linked or billed, as any changed contact.
         for resource, kind in (("contacts", Kind.CONTACT), ("bills", Kind.INVOICE)):
@@ -158,7 +165,12 @@ class Cycle:
         allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan(Kind.PAYMENT))
         yield 0.0
         yield from self.sync_contacts(
-            changed["contacts"], bills=bills, memos=memos, allocations=allocations, again=self.ids_to_plan(Kind.CONTACT)
+            changed["contacts"],
+            bills=bills,
+            memos=memos,
+            allocations=allocations,
+            again=self.ids_to_plan(Kind.CONTACT),
+            trust_clients=self.trust_clients(),
         )
         # Bills and credit notes waiting on contacts written just now (a create decided late,
         # once no earlier daemon's write could still land) follow at once.
@@ -173,6 +185,8 @@ class Cycle:
         yield from self.sync_allocations(
             self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan(Kind.PAYMENT))
         )
+        if self.trust_on:
+            yield from self.sync_trust()
         self.retire_vanished()
         self.advance(newest)
 
@@ -224,13 +238,15 @@ class Cycle:
         waits_for = {link.clio_id: DependencyKey.from_column(link.depends_on) for link in waiting if link.depends_on}
         wanted: dict[str, set[str]] = {}
         for dependency in waits_for.values():
-            if dependency != SETTINGS_DEPENDENCY:
+            if dependency not in (SETTINGS_DEPENDENCY, TRUST_DEPENDENCY):
                 wanted.setdefault(dependency.kind, set()).add(dependency.clio_id)
         synced = {DependencyKey(k, i) for k, ids in wanted.items() for i in links.qbo_ids(self.connection, k, ids)}
         return {
             clio_id
             for clio_id, dependency in waits_for.items()
-            if dependency in synced or (dependency == SETTINGS_DEPENDENCY and not self.held(kind))
+            if dependency in synced
+            or (dependency == SETTINGS_DEPENDENCY and not self.held(kind))
+            or (dependency == TRUST_DEPENDENCY and self.trust_accounts() is not None)
         }
 
     def with_fetched(self, resource: str, records: list[Record], ids: Iterable[str]) -> dict[int, Record]:
@@ -262,15 +278,17 @@ class Cycle:
         memos: dict[int, Record],
         allocations: dict[int, Record],
         again: set[str],
+        trust_clients: set[str] = frozenset(),
     ) -> Iterator[float]:
-        """Contacts billed on what syncs now, and renamed contacts already linked."""
+        """Contacts billed on what syncs now or named by trust transactions to write, and
+        renamed contacts already linked."""
         needed = {
             str((b.get("client") or {}).get("id"))
             for b in bills.values()
             if not mapping.skip_reason(b, self.start_date)
         }
         needed |= {str((r.get("contact") or {}).get("id")) for r in [*memos.values(), *allocations.values()]}
-        needed |= again
+        needed |= again | trust_clients
         needed.discard("None")
         contacts = {str(c["id"]): c for c in changed}
         existing = links.load(self.connection, Kind.CONTACT, needed | set(contacts))
@@ -403,6 +421,92 @@ class Cycle:
         # What QBO applied by itself goes before the credits are applied where Clio applied them.
         credits.undo_auto_applications(self.connection, self.qbo, self.memos_created | credits.applied_memos(ops))
         yield from self.write(ops, existing)
+
+    # --- trust ------------------------------------------------------------------------
+
+    @property
+    def trust_on(self) -> bool:
+        return bool(self.connection.settings.get("trust_enabled")) and not self.targeted
+
+    def trust_accounts(self) -> TrustAccounts | None:
+        """The QBO trust bank and liability accounts of the settings; None until both are chosen."""
+        settings = self.connection.settings
+        bank, liability = settings.get("trust_bank_account_id"), settings.get("trust_liability_account_id")
+        return TrustAccounts(bank=bank, liability=liability) if bank and liability else None
+
+    def read_trust(self, watermarks: dict[str, clio_reader.Mark]) -> dict[str, clio_reader.Mark]:
+        """Reads what changed in Clio's primary trust account (:mod:`billsync.daemon.clio.trust`)
+        and which of its transactions billsync knows were deleted; returns the trust watermark
+        to save, named by the account (a mark is only valid for the same filter).
+
+        Known transactions are those with a trust link not retired as deleted, whatever became
+        of them (skipped ones included), and those read now: when Clio counts otherwise, the
+        account's ids are listed to find the ones gone.
+        """
+        if not self.trust_on:
+            return {}
+        account = clio_trust.primary(clio_trust.trust_accounts(self.clio))
+        if account is None:
+            return {}
+        ledger = clio_trust.Ledger.of(account)
+        resource = f"{clio_trust.RESOURCE}:{ledger.account_id}"
+        read, mark = clio_trust.read_transactions(self.clio, ledger.account_id, watermarks.get(resource))
+        self.trust = {str(t["id"]): t for t in read}
+        known = {
+            link.clio_id
+            for link in Link.select(Link.clio_id, Link.reason).where(
+                Link.connection == self.connection, Link.kind == Kind.TRUST
+            )
+            if not link.reason.startswith(planner.DELETED_IN_CLIO)
+        } | set(self.trust)
+        if clio_trust.needs_sweep(ledger, len(known)):
+            self.trust_deleted = {str(i) for i in clio_trust.sweep(self.clio, ledger.account_id, known)}
+        return {resource: mark}
+
+    def trust_clients(self) -> set[str]:
+        """The Clio clients a trust transaction to write names: each needs its customer for
+        the liability line, billed or not. The transactions to plan again (waiting for their
+        client, pending, re-synced) are fetched now for that."""
+        if not self.trust_on:
+            return set()
+        again = self.ids_to_plan(Kind.TRUST) - self.trust_deleted - set(self.trust)
+        self.trust |= {str(t["id"]): t for t in clio_trust.fetch(self.clio, again)}
+        start = self.connection.settings.get("trust_start_date", "")
+        return {
+            str((t.get("client") or {}).get("id"))
+            for t in self.trust.values()
+            if (t.get("client") or {}).get("id") and str(t.get("date") or "")[:10] >= start
+        }
+
+    def sync_trust(self) -> Iterator[float]:
+        """Trust transactions as journal entries; those deleted in Clio deleted in QBO."""
+        late = self.ids_to_plan(Kind.TRUST) - self.trust_deleted - set(self.trust)
+        self.trust |= {str(t["id"]): t for t in clio_trust.fetch(self.clio, late)}
+        records = sorted(self.trust.values(), key=lambda t: t["id"])
+        existing = links.load(self.connection, Kind.TRUST, [*self.trust, *self.trust_deleted])
+        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(t.get("client") or {}).get("id") for t in records])
+        force = self.force.get(Kind.TRUST, set())
+        plan = functools.partial(
+            planner.plan_trust,
+            accounts=self.trust_accounts(),
+            start_date=self.connection.settings.get("trust_start_date", ""),
+            account=self.connection.clio_account_id,
+            currency=self.currency,
+        )
+        ops = [
+            plan(
+                t,
+                existing.get(str(t["id"])),
+                customer_id=customers.get(str((t.get("client") or {}).get("id"))),
+                force=str(t["id"]) in force,
+            )
+            for t in records
+        ]
+        for clio_id in sorted(self.trust_deleted, key=int):
+            link = existing.get(clio_id)
+            op = plan({"id": clio_id}, link, customer_id=None, deleted=True)
+            ops.append(replace(op, label=link.label) if link is not None else op)
+        yield from self.write(self.adopt_marked(Kind.TRUST, ops), existing)
 
     def adopt_marked(self, kind: Kind, ops: list[Op]) -> list[Op]:
         """The creates among ``ops`` whose objects QBO already holds with their markers, made

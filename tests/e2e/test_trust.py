@@ -16,7 +16,8 @@ import pytest
 
 from billsync.daemon.rpc.client import DaemonError
 from billsync.daemon.store.models import Kind, Link, LinkState
-from tests.harness import connect, make_ready, qbo_objects
+from billsync.v1 import billsync_pb2 as pb
+from tests.harness import connect, make_ready, qbo_objects, seed_firm, settle, sync_after_changes
 
 BILLS = 60
 
@@ -90,3 +91,52 @@ def test_trust_accounts_of_the_wrong_type_are_refused(sandbox, e2e_client):
         "Client Trust Account",
         "Client Trust Liability",
     )
+
+
+def test_each_clients_liability_in_quickbooks_equals_their_trust_balance_in_clio_and_follows_edits(sandbox, e2e_client):
+    make_ready(sandbox)
+    bank, liability = seed_trust_accounts(sandbox)
+    seed_firm(sandbox, bills=BILLS)
+    connection = connect(e2e_client)
+    settle(e2e_client, connection.id)
+    assert not qbo_objects(sandbox, "JournalEntry"), "no trust sync before it is turned on"
+
+    e2e_client.update_settings(
+        connection.id, trust_enabled=True, trust_bank_account_id=bank["Id"], trust_liability_account_id=liability["Id"]
+    )
+    run = sync_after_changes(e2e_client, connection.id)
+
+    assert run.state == pb.RUN_STATE_SUCCEEDED, run
+    clio = clio_trust_balances(sandbox)
+    assert len(clio) >= 3, "the demo firm has clients with money in trust"
+    assert qbo_liability_balances(sandbox, liability["Id"]) == clio
+    problems = Link.select().where(Link.kind == Kind.TRUST, Link.state != LinkState.SYNCED)
+    assert [(p.label, p.state, p.reason) for p in problems] == []
+    booked = {a["Id"]: Decimal(str(a["CurrentBalance"])) for a in qbo_objects(sandbox, "Account")}
+    assert booked[bank["Id"]] == -booked[liability["Id"]] == sum(clio.values())
+
+    client = next(iter(clio))
+    made = clio_admin(sandbox, "POST", "/trust/deposits", json={"client_id": int(client), "amount": "500.00"})
+    gone = clio_admin(sandbox, "POST", "/trust/deposits", json={"client_id": int(client), "amount": "75.00"})
+    sync_after_changes(e2e_client, connection.id)
+    assert qbo_liability_balances(sandbox, liability["Id"]) == clio_trust_balances(sandbox)
+    entries = len(qbo_objects(sandbox, "JournalEntry"))
+
+    clio_admin(sandbox, "PATCH", f"/bank_transactions/{made['data']['id']}", json={"amount": "420.00"})
+    clio_admin(sandbox, "DELETE", f"/bank_transactions/{gone['data']['id']}")
+    run = sync_after_changes(e2e_client, connection.id)
+
+    assert run.state == pb.RUN_STATE_SUCCEEDED, run
+    now = clio_trust_balances(sandbox)
+    assert now[client] == clio[client] + Decimal("420.00")
+    assert qbo_liability_balances(sandbox, liability["Id"]) == now
+    assert len(qbo_objects(sandbox, "JournalEntry")) == entries - 1, "the deleted one's entry is deleted, no other"
+    deleted = Link.get(Link.kind == Kind.TRUST, Link.clio_id == str(gone["data"]["id"]))
+    assert (deleted.state, deleted.reason) == (LinkState.SKIPPED, "Deleted in Clio; deleted in QuickBooks")
+
+    removed = Link.select().where(Link.kind == Kind.TRUST, Link.state == LinkState.SYNCED).first()
+    realm = sandbox.qbo_config.realm_id
+    url = f"{sandbox.qbo_url}/_sandbox/user/{realm}/JournalEntry/{removed.qbo_id}/delete"
+    httpx.post(url).raise_for_status()
+    sync_after_changes(e2e_client, connection.id)
+    assert Link.get_by_id(removed.id).state == LinkState.BROKEN, "a journal entry deleted in QuickBooks is found"
