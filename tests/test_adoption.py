@@ -15,6 +15,7 @@ from tests.test_planner import BILL, LINES
 ACCOUNT, OTHER = "5", "6"
 PAYMENT = {"id": 30, "amount": "40.00", "date": "2024-03-05", "bill": {"id": 9}, "contact": {"id": 4}}
 MEMO = {"id": 12, "amount": "15.00", "date": "2024-03-06", "contact": {"id": 4}}
+TRUST = {"id": 17, "amount": "250.00", "date": "2024-03-07", "client": {"id": 4, "name": "Ana"}}
 
 
 class Synced:
@@ -54,14 +55,32 @@ def create_credit_memo() -> Op:
     return planner.plan_credit_memo(MEMO, None, customer_id="77", item_id="1", account=ACCOUNT)
 
 
-CREATES = [create_invoice, create_payment, create_credit_memo]
-WORD = {Kind.INVOICE: "bill", Kind.PAYMENT: "allocation", Kind.CREDIT_MEMO: "credit_memo"}
+def create_journal_entry() -> Op:
+    accounts = planner.TrustAccounts(bank="35", liability="36")
+    return planner.plan_trust(TRUST, None, customer_id="77", accounts=accounts, start_date="", account=ACCOUNT)
+
+
+CREATES = [create_invoice, create_payment, create_credit_memo, create_journal_entry]
+WORD = {
+    Kind.INVOICE: "bill",
+    Kind.PAYMENT: "allocation",
+    Kind.CREDIT_MEMO: "credit_memo",
+    Kind.TRUST: "bank_transaction",
+}
 
 
 def in_qbo(op: Op, *, account: str, customer: str = "77", clio_id: str | None = None) -> dict:
     """The object a create would make, as QBO holds it after an earlier sync."""
     note = mapping.marker(WORD[op.kind], clio_id or op.clio_id, account=account)
-    return {**op.body, "Id": "300", "SyncToken": "4", "CustomerRef": {"value": customer}, "PrivateNote": note}
+    held = {**op.body, "Id": "300", "SyncToken": "4", "PrivateNote": note}
+    if op.kind != Kind.TRUST:
+        return held | {"CustomerRef": {"value": customer}}
+    # A journal entry names its customer on the liability line only.
+    lines = [dict(line, JournalEntryLineDetail=dict(line["JournalEntryLineDetail"])) for line in op.body["Line"]]
+    for line in lines:
+        if "Entity" in line["JournalEntryLineDetail"]:
+            line["JournalEntryLineDetail"]["Entity"] = {"Type": "Customer", "EntityRef": {"value": customer}}
+    return held | {"Line": lines}
 
 
 @pytest.mark.parametrize("create", CREATES)
