@@ -99,12 +99,13 @@ SETTINGS = {
         "both": "QuickBooks tax code for lines with both of Clio's taxes",
     },
 }
+#: The settings that are on or off; one never set is off.
+SWITCHES = frozenset({"tax_as_line", "trust_enabled"})
 #: What an empty setting means.
 UNSET = {
     "start_date": "every bill",
     "time_zone": "the browser's",
     "deposit_account_name": "Undeposited Funds",
-    "trust_enabled": "off",
     "trust_bank_account_name": "none",
     "trust_liability_account_name": "none",
     "trust_start_date": "every trust transaction",
@@ -192,7 +193,7 @@ def duration(seconds: int) -> str:
 
 def setting_value(key: str, value: object) -> str:
     """A setting's value as a person reads it."""
-    if isinstance(value, bool) or key == "tax_as_line":
+    if isinstance(value, bool) or key in SWITCHES:
         return "yes" if value else "no"
     if key == "sync_interval_seconds" and isinstance(value, int):
         return duration(value)

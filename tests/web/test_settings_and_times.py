@@ -297,5 +297,5 @@ def test_the_trust_accounts_are_chosen_each_among_the_accounts_of_its_type(firm,
     )
     page.goto(f"{panel}/connections/{connection.id}/events")
     expect(page.locator("tbody tr").first).to_contain_text(
-        "Sync the trust account: off → on; QuickBooks trust bank account: none → Client Trust Account"
+        "Sync the trust account: no → yes; QuickBooks trust bank account: none → Client Trust Account"
     )
