@@ -18,12 +18,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from typing import Any
 
 from billsync.daemon.clio import lines as clio_lines
 from billsync.daemon.clio import reader as clio_reader
-from billsync.daemon.clio import trust as clio_trust
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.errors import FailedPrecondition
 from billsync.daemon.qbo import lists as qbo_lists
@@ -34,8 +32,9 @@ from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Kind, Link, LinkState, Run
 from billsync.daemon.sync import audit, broken, credits, mapping, outcomes, planner, recovery, taxes
 from billsync.daemon.sync.mapping import Record
-from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op, TrustAccounts
+from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
+from billsync.daemon.sync.trust import TrustSync
 from billsync.daemon.sync.writer import Done, Writer
 
 #: Outcomes a run counts, besides how many ops it planned (total) and finished (done).
@@ -111,8 +110,7 @@ class Cycle:
         #: QBO ids of the credit memos this cycle created, which QBO may have applied by itself.
         self.memos_created: set[str] = set()
         #: Trust transactions read this cycle by Clio id, and the ids found deleted in Clio.
-        self.trust: dict[str, Record] = {}
-        self.trust_deleted: set[str] = set()
+        self.trust = TrustSync(connection, clio, on=bool(connection.settings.get("trust_enabled")) and not targeted)
 
     def steps(self) -> Iterator[float]:
         """The cycle as steps: it yields after each Clio read and each round of writes, so
@@ -153,7 +151,7 @@ class Cycle:
             clio_lines.index(self.connection, changed["line_items"])
             clio_lines.build(self.clio, self.connection, watermarks)
             newest[clio_lines.INDEX] = newest["line_items"]
-            newest |= self.read_trust(watermarks)
+            newest |= self.trust.read(watermarks)
         # What webhooks named is read by id and taken as changed: a contact is then written
         # only if it is linked or billed, as any changed contact.
         for resource, kind in (("contacts", Kind.CONTACT), ("bills", Kind.INVOICE)):
@@ -170,7 +168,7 @@ class Cycle:
             memos=memos,
             allocations=allocations,
             again=self.ids_to_plan(Kind.CONTACT),
-            trust_clients=self.trust_clients(),
+            trust_clients=self.trust.clients(self.ids_to_plan(Kind.TRUST)),
         )
         # Bills and credit notes waiting on contacts written just now (a create decided late,
         # once no earlier daemon's write could still land) follow at once.
@@ -185,8 +183,11 @@ class Cycle:
         yield from self.sync_allocations(
             self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan(Kind.PAYMENT))
         )
-        if self.trust_on:
-            yield from self.sync_trust()
+        if self.trust.on:
+            ops, existing = self.trust.plan(
+                self.ids_to_plan(Kind.TRUST), force=self.force.get(Kind.TRUST, set()), currency=self.currency
+            )
+            yield from self.write(self.adopt_marked(Kind.TRUST, ops), existing)
         self.retire_vanished()
         self.advance(newest)
 
@@ -246,7 +247,7 @@ class Cycle:
             for clio_id, dependency in waits_for.items()
             if dependency in synced
             or (dependency == SETTINGS_DEPENDENCY and not self.held(kind))
-            or (dependency == TRUST_DEPENDENCY and self.trust_accounts() is not None)
+            or (dependency == TRUST_DEPENDENCY and self.trust.accounts() is not None)
         }
 
     def with_fetched(self, resource: str, records: list[Record], ids: Iterable[str]) -> dict[int, Record]:
@@ -421,92 +422,6 @@ class Cycle:
         # What QBO applied by itself goes before the credits are applied where Clio applied them.
         credits.undo_auto_applications(self.connection, self.qbo, self.memos_created | credits.applied_memos(ops))
         yield from self.write(ops, existing)
-
-    # --- trust ------------------------------------------------------------------------
-
-    @property
-    def trust_on(self) -> bool:
-        return bool(self.connection.settings.get("trust_enabled")) and not self.targeted
-
-    def trust_accounts(self) -> TrustAccounts | None:
-        """The QBO trust bank and liability accounts of the settings; None until both are chosen."""
-        settings = self.connection.settings
-        bank, liability = settings.get("trust_bank_account_id"), settings.get("trust_liability_account_id")
-        return TrustAccounts(bank=bank, liability=liability) if bank and liability else None
-
-    def read_trust(self, watermarks: dict[str, clio_reader.Mark]) -> dict[str, clio_reader.Mark]:
-        """Reads what changed in Clio's primary trust account (:mod:`billsync.daemon.clio.trust`)
-        and which of its transactions billsync knows were deleted; returns the trust watermark
-        to save, named by the account (a mark is only valid for the same filter).
-
-        Known transactions are those with a trust link not retired as deleted, whatever became
-        of them (skipped ones included), and those read now: when Clio counts otherwise, the
-        account's ids are listed to find the ones gone.
-        """
-        if not self.trust_on:
-            return {}
-        account = clio_trust.primary(clio_trust.trust_accounts(self.clio))
-        if account is None:
-            return {}
-        ledger = clio_trust.Ledger.of(account)
-        resource = f"{clio_trust.RESOURCE}:{ledger.account_id}"
-        read, mark = clio_trust.read_transactions(self.clio, ledger.account_id, watermarks.get(resource))
-        self.trust = {str(t["id"]): t for t in read}
-        known = {
-            link.clio_id
-            for link in Link.select(Link.clio_id, Link.reason).where(
-                Link.connection == self.connection, Link.kind == Kind.TRUST
-            )
-            if not link.reason.startswith(planner.DELETED_IN_CLIO)
-        } | set(self.trust)
-        if clio_trust.needs_sweep(ledger, len(known)):
-            self.trust_deleted = {str(i) for i in clio_trust.sweep(self.clio, ledger.account_id, known)}
-        return {resource: mark}
-
-    def trust_clients(self) -> set[str]:
-        """The Clio clients a trust transaction to write names: each needs its customer for
-        the liability line, billed or not. The transactions to plan again (waiting for their
-        client, pending, re-synced) are fetched now for that."""
-        if not self.trust_on:
-            return set()
-        again = self.ids_to_plan(Kind.TRUST) - self.trust_deleted - set(self.trust)
-        self.trust |= {str(t["id"]): t for t in clio_trust.fetch(self.clio, again)}
-        start = self.connection.settings.get("trust_start_date", "")
-        return {
-            str((t.get("client") or {}).get("id"))
-            for t in self.trust.values()
-            if (t.get("client") or {}).get("id") and str(t.get("date") or "")[:10] >= start
-        }
-
-    def sync_trust(self) -> Iterator[float]:
-        """Trust transactions as journal entries; those deleted in Clio deleted in QBO."""
-        late = self.ids_to_plan(Kind.TRUST) - self.trust_deleted - set(self.trust)
-        self.trust |= {str(t["id"]): t for t in clio_trust.fetch(self.clio, late)}
-        records = sorted(self.trust.values(), key=lambda t: t["id"])
-        existing = links.load(self.connection, Kind.TRUST, [*self.trust, *self.trust_deleted])
-        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(t.get("client") or {}).get("id") for t in records])
-        force = self.force.get(Kind.TRUST, set())
-        plan = functools.partial(
-            planner.plan_trust,
-            accounts=self.trust_accounts(),
-            start_date=self.connection.settings.get("trust_start_date", ""),
-            account=self.connection.clio_account_id,
-            currency=self.currency,
-        )
-        ops = [
-            plan(
-                t,
-                existing.get(str(t["id"])),
-                customer_id=customers.get(str((t.get("client") or {}).get("id"))),
-                force=str(t["id"]) in force,
-            )
-            for t in records
-        ]
-        for clio_id in sorted(self.trust_deleted, key=int):
-            link = existing.get(clio_id)
-            op = plan({"id": clio_id}, link, customer_id=None, deleted=True)
-            ops.append(replace(op, label=link.label) if link is not None else op)
-        yield from self.write(self.adopt_marked(Kind.TRUST, ops), existing)
 
     def adopt_marked(self, kind: Kind, ops: list[Op]) -> list[Op]:
         """The creates among ``ops`` whose objects QBO already holds with their markers, made

@@ -1,0 +1,118 @@
+"""The trust part of a cycle: Clio's primary trust account as journal entries in QBO.
+
+Each cycle with the trust sync on reads what changed in the account since its watermark
+(:mod:`billsync.daemon.clio.trust`), finds the transactions deleted in Clio, names the
+clients whose customers the liability lines need, and plans a journal entry per
+transaction (:func:`billsync.daemon.sync.planner.plan_trust`); the cycle writes them after
+the payments, through the same writer, with the same crash safety.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+
+from billsync.daemon.clio import reader as clio_reader
+from billsync.daemon.clio import trust as clio_trust
+from billsync.daemon.clio.client import Clio
+from billsync.daemon.store import links
+from billsync.daemon.store.models import Connection, Kind, Link
+from billsync.daemon.sync import planner
+from billsync.daemon.sync.mapping import Record
+from billsync.daemon.sync.planner import Op, TrustAccounts
+
+
+class TrustSync:
+    """What one cycle reads and plans of the trust account; ``on`` when the settings turn
+    the trust sync on and the cycle reads everything (a webhook's targeted cycle does not)."""
+
+    def __init__(self, connection: Connection, clio: Clio, *, on: bool) -> None:
+        self.connection = connection
+        self.clio = clio
+        self.on = on
+        #: The transactions to plan, by Clio id.
+        self.records: dict[str, Record] = {}
+        #: Clio ids of the transactions billsync knew that Clio no longer has.
+        self.deleted: set[str] = set()
+
+    def accounts(self) -> TrustAccounts | None:
+        """The QBO trust bank and liability accounts of the settings; None until both are chosen."""
+        settings = self.connection.settings
+        bank, liability = settings.get("trust_bank_account_id"), settings.get("trust_liability_account_id")
+        return TrustAccounts(bank=bank, liability=liability) if bank and liability else None
+
+    def read(self, watermarks: dict[str, clio_reader.Mark]) -> dict[str, clio_reader.Mark]:
+        """Reads what changed in Clio's primary trust account and which of its transactions
+        billsync knows were deleted; returns the trust watermark to save, named by the
+        account (a mark is only valid for the same filter).
+
+        Known transactions are those with a trust link not retired as deleted, whatever became
+        of them (skipped ones included), and those read now: when Clio counts otherwise, the
+        account's ids are listed to find the ones gone.
+        """
+        if not self.on:
+            return {}
+        account = clio_trust.primary(clio_trust.trust_accounts(self.clio))
+        if account is None:
+            return {}
+        ledger = clio_trust.Ledger.of(account)
+        resource = f"{clio_trust.RESOURCE}:{ledger.account_id}"
+        read, mark = clio_trust.read_transactions(self.clio, ledger.account_id, watermarks.get(resource))
+        self.records = {str(t["id"]): t for t in read}
+        known = {
+            link.clio_id
+            for link in Link.select(Link.clio_id, Link.reason).where(
+                Link.connection == self.connection, Link.kind == Kind.TRUST
+            )
+            if not link.reason.startswith(planner.DELETED_IN_CLIO)
+        } | set(self.records)
+        if clio_trust.needs_sweep(ledger, len(known)):
+            self.deleted = {str(i) for i in clio_trust.sweep(self.clio, ledger.account_id, known)}
+        return {resource: mark}
+
+    def fetch(self, again: set[str]) -> None:
+        """Adds the transactions of ``again`` (waiting, pending, re-synced) not read yet."""
+        missing = again - self.deleted - set(self.records)
+        self.records |= {str(t["id"]): t for t in clio_trust.fetch(self.clio, missing)}
+
+    def clients(self, again: set[str]) -> set[str]:
+        """The Clio clients a trust transaction to write names: each needs its customer for
+        the liability line, billed or not. The transactions of ``again`` are fetched for that."""
+        if not self.on:
+            return set()
+        self.fetch(again)
+        start = self.connection.settings.get("trust_start_date", "")
+        return {
+            str((t.get("client") or {}).get("id"))
+            for t in self.records.values()
+            if (t.get("client") or {}).get("id") and str(t.get("date") or "")[:10] >= start
+        }
+
+    def plan(self, again: set[str], *, force: set[str], currency: str) -> tuple[list[Op], dict[str, Link]]:
+        """Journal entries for the transactions read and ``again``; deletes for those deleted
+        in Clio. Returns the ops and the links they were planned against."""
+        self.fetch(again)
+        records = sorted(self.records.values(), key=lambda t: t["id"])
+        existing = links.load(self.connection, Kind.TRUST, [*self.records, *self.deleted])
+        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(t.get("client") or {}).get("id") for t in records])
+        plan = functools.partial(
+            planner.plan_trust,
+            accounts=self.accounts(),
+            start_date=self.connection.settings.get("trust_start_date", ""),
+            account=self.connection.clio_account_id,
+            currency=currency,
+        )
+        ops = [
+            plan(
+                t,
+                existing.get(str(t["id"])),
+                customer_id=customers.get(str((t.get("client") or {}).get("id"))),
+                force=str(t["id"]) in force,
+            )
+            for t in records
+        ]
+        for clio_id in sorted(self.deleted, key=int):
+            link = existing.get(clio_id)
+            op = plan({"id": clio_id}, link, customer_id=None, deleted=True)
+            ops.append(replace(op, label=link.label) if link is not None else op)
+        return ops, existing
