@@ -443,6 +443,26 @@ def settings(
     obj.emit(s, describe_settings(s))
 
 
+@main.command("trust-reconcile")
+@connection_option
+@click.option("--differences", is_flag=True, help="Only the clients whose two balances differ.")
+@click.pass_obj
+def trust_reconcile(obj: Context, connection: int | None, differences: bool) -> None:
+    """Per client, Clio's trust balance beside the QuickBooks trust liability; exits 1 when any differ."""
+    r = obj.client.trust_reconciliation(obj.connection_id(connection), differences_only=differences)
+    lines = [f"{'Client':<40} {'Clio':>12} {'QuickBooks':>12} {'Difference':>12}"]
+    lines += [
+        f"{(c.name or c.clio_client_id or c.qbo_customer_id)[:40]:<40} {c.clio_balance:>12} {c.qbo_balance:>12} "
+        f"{c.difference:>12}"
+        for c in r.clients
+    ]
+    lines.append(f"{'Total':<40} {r.clio_total:>12} {r.qbo_total:>12}")
+    lines.append(f"{r.differing} client(s) differ" if r.differing else "the two ledgers agree for every client")
+    obj.emit(r, "\n".join(lines))
+    if r.differing:
+        sys.exit(1)
+
+
 @main.command("qbo-lists")
 @connection_option
 @click.pass_obj

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 
+from billsync.daemon.rpc.client import DaemonError
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import gateway, present
 from billsync.webadmin.blueprint import bp, may_administer, require_admin, status_of
@@ -143,4 +144,21 @@ def events(connection_id: int) -> Any:
         filtered=bool(family or since or until),
         backwards=bool(since and until and until < since),
         first=not request.args.get("page"),
+    )
+
+
+@bp.route("/connections/<int:connection_id>/trust")
+def trust(connection_id: int) -> Any:
+    """The trust reconciliation: per client, Clio's trust balance beside the QuickBooks trust
+    liability, the differences first; what the daemon refuses (the trust sync off) is said."""
+    status = status_of(connection_id)
+    only = request.args.get("only") == "differences"
+    try:
+        report, refused = gateway.client().trust_reconciliation(connection_id, differences_only=only), ""
+    except DaemonError as e:
+        if not gateway.refused(e):
+            raise
+        report, refused = None, str(e)
+    return render_template(
+        "billsync/trust.html", status=status, c=status.connection, report=report, refused=refused, only=only
     )

@@ -36,6 +36,7 @@ LEAST_ROLE = {
     "ListEvents": Role.READ,
     "GetSettings": Role.READ,
     "ListQboChoices": Role.READ,
+    "TrustReconciliation": Role.READ,
     "ListConnections": Role.READ,
     "Sync": Role.OPERATE,
     "Resync": Role.OPERATE,

@@ -303,6 +303,13 @@ class DaemonClient:
         """The QuickBooks company's active items and accounts, which the settings choose from."""
         return self._call("ListQboChoices", pb.ListQboChoicesRequest(connection_id=connection_id), timeout)
 
+    def trust_reconciliation(
+        self, connection_id: int, *, differences_only: bool = False, timeout: float | None = None
+    ) -> pb.TrustReconciliationResponse:
+        """Per client, Clio's trust balance beside the QuickBooks trust liability, as both are now."""
+        request = pb.TrustReconciliationRequest(connection_id=connection_id, differences_only=differences_only)
+        return self._call("TrustReconciliation", request, timeout)
+
     def fix_qbo_setting(self, connection_id: int, key: str, *, timeout: float | None = None) -> pb.SettingsCheck:
         """Turns the QuickBooks company setting ``key`` on through the API, where the API allows it."""
         return self._call("FixQboSetting", pb.FixQboSettingRequest(connection_id=connection_id, key=key), timeout)

@@ -4,6 +4,7 @@ database's words. The only module that knows both vocabularies."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -15,6 +16,7 @@ from billsync.daemon.qbo import faults
 from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store import models
+from billsync.daemon.sync import reconcile
 from billsync.daemon.sync.planner import KIND_ENTITY
 from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.v1 import billsync_pb2 as pb
@@ -97,6 +99,26 @@ def settings(values: dict) -> pb.Settings:
         trust_liability_account_id=values.get("trust_liability_account_id", ""),
         trust_liability_account_name=values.get("trust_liability_account_name", ""),
         trust_start_date=values.get("trust_start_date", ""),
+    )
+
+
+def trust_reconciliation(rows: list[reconcile.ClientBalance], differences_only: bool) -> pb.TrustReconciliationResponse:
+    differing = [row for row in rows if row.difference]
+    return pb.TrustReconciliationResponse(
+        clients=[
+            pb.ClientTrustBalance(
+                clio_client_id=row.clio_client_id,
+                qbo_customer_id=row.qbo_customer_id,
+                name=row.name,
+                clio_balance=str(row.clio),
+                qbo_balance=str(row.qbo),
+                difference=str(row.difference),
+            )
+            for row in (differing if differences_only else rows)
+        ],
+        clio_total=str(sum((row.clio for row in rows), Decimal("0.00"))),
+        qbo_total=str(sum((row.qbo for row in rows), Decimal("0.00"))),
+        differing=len(differing),
     )
 
 

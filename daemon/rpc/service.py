@@ -18,6 +18,7 @@ from billsync.daemon.rpc.glance import QboGlance
 from billsync.daemon.store import events, leases, links, marks, paging
 from billsync.daemon.store.clock import database_now, database_time
 from billsync.daemon.store.models import Connection, Event, Link, Run
+from billsync.daemon.sync import reconcile
 from billsync.daemon.sync.providers import Providers
 from billsync.daemon.sync.scheduler import Scheduler
 from billsync.v1 import billsync_pb2 as pb
@@ -263,6 +264,13 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             qbo = self.providers.quickbooks_on(connected(connection.id), self.lists_http)
             changes["tax_code_names"] = qbo_lists.tax_code_labels(qbo, chosen)
         return convert.settings(connections.update_settings(connection, changes, actor_of(context)).settings)
+
+    def TrustReconciliation(
+        self, request: pb.TrustReconciliationRequest, context: grpc.ServicerContext
+    ) -> pb.TrustReconciliationResponse:
+        connection = connected(request.connection_id)
+        qbo, clio = self.providers.clients(connection)
+        return convert.trust_reconciliation(reconcile.report(connection, qbo, clio), request.differences_only)
 
     def ListQboChoices(self, request: pb.ListQboChoicesRequest, context: grpc.ServicerContext) -> pb.QboChoices:
         connection = connected(request.connection_id)

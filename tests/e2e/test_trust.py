@@ -7,6 +7,9 @@ QuickBooks' as the journal entries' lines on the liability account.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from decimal import Decimal
 
@@ -140,3 +143,34 @@ def test_each_clients_liability_in_quickbooks_equals_their_trust_balance_in_clio
     httpx.post(url).raise_for_status()
     sync_after_changes(e2e_client, connection.id)
     assert Link.get_by_id(removed.id).state == LinkState.BROKEN, "a journal entry deleted in QuickBooks is found"
+
+
+def test_the_reconciliation_in_the_shell_names_the_one_client_whose_entry_was_edited_in_quickbooks(
+    sandbox, e2e_client, e2e_daemon, e2e_config
+):
+    make_ready(sandbox)
+    bank, liability = seed_trust_accounts(sandbox)
+    seed_firm(sandbox, bills=BILLS)
+    connection = connect(e2e_client)
+    e2e_client.update_settings(
+        connection.id, trust_enabled=True, trust_bank_account_id=bank["Id"], trust_liability_account_id=liability["Id"]
+    )
+    sync_after_changes(e2e_client, connection.id)
+    env = {**os.environ, "BILLSYNC_ADDRESS": f"127.0.0.1:{e2e_daemon.port}", "BILLSYNC_API_TOKEN": e2e_config.api_token}
+    agreed = subprocess.run(
+        [sys.executable, "-m", "billsync", "trust-reconcile"], env=env, capture_output=True, text=True
+    )
+    assert agreed.returncode == 0 and "the two ledgers agree for every client" in agreed.stdout, agreed.stderr
+
+    [entry, *_] = qbo_objects(sandbox, "JournalEntry")
+    lines = [{**line, "Amount": str(Decimal(str(line["Amount"])) - 10)} for line in entry["Line"]]
+    realm = sandbox.qbo_config.realm_id
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{realm}/JournalEntry/{entry['Id']}/edit", json={"Line": lines})
+    parted = subprocess.run(
+        [sys.executable, "-m", "billsync", "trust-reconcile", "--differences"], env=env, capture_output=True, text=True
+    )
+    assert parted.returncode == 1 and "1 client(s) differ" in parted.stdout, parted.stdout
+    [row] = [line for line in parted.stdout.splitlines()[1:] if line.split()[-1] in ("10.00", "-10.00")]
+    report = e2e_client.trust_reconciliation(connection.id)
+    assert report.differing == 1 and abs(Decimal(report.clients[0].difference)) == Decimal("10.00")
+    assert row.startswith(report.clients[0].name[:40])

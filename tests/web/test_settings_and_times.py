@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import zoneinfo
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -23,8 +24,9 @@ from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin.standalone import create_app
 from billsync.webadmin.users import UserStore
 from tests.conftest import GlanceClock
-from tests.harness import connect, sandbox_env, seed_firm, set_preferences, settle
+from tests.harness import connect, sandbox_env, seed_firm, set_preferences, settle, sync_after_changes
 from tests.web.conftest import CHROMIUM_ARGS, PASSWORD, screenshot
+from tests.web.layout import laid_out_well
 
 
 @pytest.fixture
@@ -299,3 +301,53 @@ def test_the_trust_accounts_are_chosen_each_among_the_accounts_of_its_type(firm,
     expect(page.locator("tbody tr").first).to_contain_text(
         "Sync the trust account: no → yes; QuickBooks trust bank account: none → Client Trust Account"
     )
+
+
+def test_the_trust_reconciliation_shows_a_journal_entry_edited_in_quickbooks_and_nothing_else(
+    firm, panel, sandbox, browser_page
+):
+    client, connection = firm
+    realm = sandbox.qbo_config.realm_id
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/seed", json={"realm_id": realm, "trust": True}).raise_for_status()
+    accounts = {
+        a["Name"]: a["Id"] for a in httpx.get(f"{sandbox.qbo_url}/_sandbox/objects/{realm}/Account").json()["Account"]
+    }
+    client.update_settings(
+        connection.id,
+        trust_enabled=True,
+        trust_bank_account_id=accounts["Client Trust Account"],
+        trust_liability_account_id=accounts["Client Trust Liability"],
+    )
+    sync_after_changes(client, connection.id)
+    settle(client, connection.id)
+    agreed = client.trust_reconciliation(connection.id)
+    assert len(agreed.clients) >= 2 and agreed.differing == 0 and agreed.clio_total == agreed.qbo_total
+
+    # A bookkeeper edits one journal entry in QuickBooks: both lines 25.00 more, still balanced.
+    [entry, *_] = httpx.get(f"{sandbox.qbo_url}/_sandbox/objects/{realm}/JournalEntry").json()["JournalEntry"]
+    lines = [{**line, "Amount": str(Decimal(str(line["Amount"])) + 25)} for line in entry["Line"]]
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{realm}/JournalEntry/{entry['Id']}/edit", json={"Line": lines})
+    [liability_line] = [
+        line["JournalEntryLineDetail"]
+        for line in entry["Line"]
+        if line["JournalEntryLineDetail"]["AccountRef"]["value"] == accounts["Client Trust Liability"]
+    ]
+    expected = "-25.00" if liability_line["PostingType"] == "Credit" else "25.00"
+    who = liability_line["Entity"]["EntityRef"]["name"]
+
+    page = browser_page
+    log_in(page, panel)
+    page.goto(f"{panel}/connections/{connection.id}")
+    page.click("nav.tabs >> text=Trust")
+    expect(page.locator("#trust-summary")).to_have_text("1 client differs.")
+    differs = page.locator("#trust-clients tbody tr.differs")
+    expect(differs).to_have_count(1)
+    expect(differs.locator("td")).to_have_text(
+        [who, re.compile(r"^-?\d+\.\d\d$"), re.compile(r"^-?\d+\.\d\d$"), expected]
+    )
+    expect(page.locator("#trust-clients tbody tr")).to_have_count(len(agreed.clients))
+    laid_out_well(page)
+    screenshot(page, "t16-trust-reconciliation")
+    page.check("input[name=only]")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#trust-clients tbody tr")).to_have_count(1)

@@ -570,6 +570,42 @@ class UpdateSettingsRequest(_message.Message):
     trust_start_date: str
     def __init__(self, connection_id: _Optional[int] = ..., start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ..., tax_as_line: _Optional[bool] = ..., trust_enabled: _Optional[bool] = ..., trust_bank_account_id: _Optional[str] = ..., trust_liability_account_id: _Optional[str] = ..., trust_start_date: _Optional[str] = ...) -> None: ...
 
+class TrustReconciliationRequest(_message.Message):
+    __slots__ = ("connection_id", "differences_only")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENCES_ONLY_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    differences_only: bool
+    def __init__(self, connection_id: _Optional[int] = ..., differences_only: _Optional[bool] = ...) -> None: ...
+
+class ClientTrustBalance(_message.Message):
+    __slots__ = ("clio_client_id", "qbo_customer_id", "name", "clio_balance", "qbo_balance", "difference")
+    CLIO_CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    QBO_CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CLIO_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    QBO_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENCE_FIELD_NUMBER: _ClassVar[int]
+    clio_client_id: str
+    qbo_customer_id: str
+    name: str
+    clio_balance: str
+    qbo_balance: str
+    difference: str
+    def __init__(self, clio_client_id: _Optional[str] = ..., qbo_customer_id: _Optional[str] = ..., name: _Optional[str] = ..., clio_balance: _Optional[str] = ..., qbo_balance: _Optional[str] = ..., difference: _Optional[str] = ...) -> None: ...
+
+class TrustReconciliationResponse(_message.Message):
+    __slots__ = ("clients", "clio_total", "qbo_total", "differing")
+    CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    CLIO_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    QBO_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    DIFFERING_FIELD_NUMBER: _ClassVar[int]
+    clients: _containers.RepeatedCompositeFieldContainer[ClientTrustBalance]
+    clio_total: str
+    qbo_total: str
+    differing: int
+    def __init__(self, clients: _Optional[_Iterable[_Union[ClientTrustBalance, _Mapping]]] = ..., clio_total: _Optional[str] = ..., qbo_total: _Optional[str] = ..., differing: _Optional[int] = ...) -> None: ...
+
 class ListQboChoicesRequest(_message.Message):
     __slots__ = ("connection_id",)
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]

@@ -114,6 +114,11 @@ class BillSyncStub:
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.ListQboChoicesRequest.SerializeToString,
                 response_deserializer=billsync_dot_v1_dot_billsync__pb2.QboChoices.FromString,
                 _registered_method=True)
+        self.TrustReconciliation = channel.unary_unary(
+                '/billsync.v1.BillSync/TrustReconciliation',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.TrustReconciliationRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.TrustReconciliationResponse.FromString,
+                _registered_method=True)
         self.ListAlertSubscriptions = channel.unary_unary(
                 '/billsync.v1.BillSync/ListAlertSubscriptions',
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.ListAlertSubscriptionsRequest.SerializeToString,
@@ -270,6 +275,15 @@ class BillSyncServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TrustReconciliation(self, request, context):
+        """Per client, Clio's trust balance beside the QuickBooks trust liability and their
+        difference, the largest first, as both ledgers are now (read on each call). Needs the
+        trust sync on and its accounts chosen.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAlertSubscriptions(self, request, context):
         """Alerts: who hears about what, per connection (README "Alerts"). Set adds a recipient,
         or changes what one hears about (same channel and target); a new webhook's signing
@@ -400,6 +414,11 @@ def add_BillSyncServicer_to_server(servicer, server):
                     servicer.ListQboChoices,
                     request_deserializer=billsync_dot_v1_dot_billsync__pb2.ListQboChoicesRequest.FromString,
                     response_serializer=billsync_dot_v1_dot_billsync__pb2.QboChoices.SerializeToString,
+            ),
+            'TrustReconciliation': grpc.unary_unary_rpc_method_handler(
+                    servicer.TrustReconciliation,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.TrustReconciliationRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.TrustReconciliationResponse.SerializeToString,
             ),
             'ListAlertSubscriptions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAlertSubscriptions,
@@ -869,6 +888,33 @@ class BillSync:
             '/billsync.v1.BillSync/ListQboChoices',
             billsync_dot_v1_dot_billsync__pb2.ListQboChoicesRequest.SerializeToString,
             billsync_dot_v1_dot_billsync__pb2.QboChoices.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TrustReconciliation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/TrustReconciliation',
+            billsync_dot_v1_dot_billsync__pb2.TrustReconciliationRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.TrustReconciliationResponse.FromString,
             options,
             channel_credentials,
             insecure,
