@@ -36,6 +36,7 @@ from billsync.daemon.rpc.client import DaemonClient
 from billsync.daemon.store import leases
 from billsync.daemon.store.models import Connection, Link, LinkState, Run, utcnow
 from billsync.daemon.sync.mapping import DOC_NUMBER_MAX, ISSUED_STATES
+from billsync.sandbox.clio.records import TRUST_ACCOUNT
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from tests import harness
@@ -418,6 +419,8 @@ def compare(box: Sandbox, connection_id: int) -> Comparison:
     - a payment allocation on such a bill: one Payment of its amount; a credit-note
       allocation: one zero Payment applying its amount; voided: none live;
     - a credit note: one CreditMemo of its amount; voided: none live;
+    - with the trust sync on, a transaction of the trust account: one JournalEntry of its
+      amount; one deleted in Clio: none;
     - the client of each of these: one Customer.
 
     Twins are found by marker alone, whatever the links say; links are read only to name
@@ -432,6 +435,7 @@ def compare(box: Sandbox, connection_id: int) -> Comparison:
         "Payment": _twins(box, "Payment", "PrivateNote"),
         "CreditMemo": _twins(box, "CreditMemo", "PrivateNote"),
         "Customer": _twins(box, "Customer", "Notes"),
+        "JournalEntry": _twins(box, "JournalEntry", "PrivateNote"),
     }
     clients: set[int] = set()
 
@@ -505,6 +509,21 @@ def compare(box: Sandbox, connection_id: int) -> Comparison:
             applied = [line for line in twin.get("Line", []) if line["LinkedTxn"][0]["TxnType"] == "CreditMemo"]
             amount = money(applied[0]["Amount"]) if applied else None
         mismatch(twin, f"Payment of Clio allocation {allocation['id']}", amount, money(allocation["amount"]))
+    # Only the settings: the tokens beside them are sealed with the daemon's key, not this process's.
+    settings = Connection.select(Connection.settings).where(Connection.id == connection_id).get().settings
+    trust_on = bool(settings.get("trust_enabled"))
+    for transaction in staff.records("bank_transactions") if trust_on else []:
+        if transaction["bank_account_id"] != TRUST_ACCOUNT:
+            continue
+        twin = check("JournalEntry", "trust", "bank_transaction", transaction["id"], Expect.ONE)
+        clients.add(transaction["client"]["id"])
+        amount = money(abs(money(transaction["amount"])))
+        mismatch(
+            twin,
+            f"JournalEntry of Clio trust transaction {transaction['id']}",
+            money((twin or {}).get("TotalAmt")),
+            amount,
+        )
     for contact in staff.records("contacts"):
         check(
             "Customer",

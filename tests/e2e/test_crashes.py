@@ -46,16 +46,31 @@ def assert_every_object_once_and_linked(box) -> None:
             assert link is not None and link.qbo_id == o["Id"], f"{entity} {o['Id']} has no link"
 
 
+def with_trust(client: DaemonClient, connection_id: int, accounts: dict[str, str]) -> int:
+    """Turns the trust sync on with the emulator's trust accounts (the run that connecting
+    started may have begun without it; the next ones have it)."""
+    client.update_settings(
+        connection_id,
+        trust_enabled=True,
+        trust_bank_account_id=accounts["Client Trust Account"],
+        trust_liability_account_id=accounts["Client Trust Liability"],
+    )
+    return connection_id
+
+
 def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
     """Every kill lands in a run in progress, at a state the test has seen in QBO: while it
     holds batches the daemon sent (applied once the daemon is dead, their answers lost),
     just after it answered them (the daemon may not have recorded them), and just after it
     applied one and dropped the answer. Between kills the firm's staff edit bill numbers,
     void and delete bills, take and void payments in Clio. Each restart takes the connection
-    over at once (the dead daemon's lease is given back). QBO must end with every Clio
+    over at once (the dead daemon's lease is given back). The trust sync is on: trust
+    transactions go as journal entries through the same kills. QBO must end with every Clio
     record's twin exactly once, of the right amount, and every twin linked."""
     make_ready(sandbox)
     seed_firm(sandbox, bills=800, seed=11)
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/seed", json={"trust": True}).raise_for_status()
+    accounts = {a["Name"]: a["Id"] for a in qbo_objects(sandbox, "Account")}
     env = {
         **os.environ,
         **sandbox_env(sandbox, database_url, str(tmp_path / "data")),
@@ -64,7 +79,7 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
     migrate(env)
     crashes = CrashLoop(sandbox, env, SUITE_TRIGGERS, staff=ClioStaff(sandbox, seed=11), changes=2)
     try:
-        connection_id = crashes.start(lambda client: connect(client).id)
+        connection_id = crashes.start(lambda client: with_trust(client, connect(client).id, accounts))
         loop = crashes.run(KILLS)
         # A fast machine may finish the sync before the last kills: what must hold is that
         # each state was struck before the end, and that every kill interrupted a run.
@@ -81,6 +96,7 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
     assert not Link.select().where(Link.state == "pending").exists()
     comparison = compare(sandbox, connection_id)
     assert comparison.clio["Invoice"] > 200 and comparison.clio["Payment"] > 150
+    assert comparison.clio["JournalEntry"] > 30
     assert not comparison.problems, "\n".join(comparison.problems[:20])
 
 
