@@ -5,20 +5,32 @@ Each cycle with the trust sync on reads what changed in the account since its wa
 clients whose customers the liability lines need, and plans a journal entry per
 transaction (:func:`billsync.daemon.sync.planner.plan_trust`); the cycle writes them after
 the payments, through the same writer, with the same crash safety.
+
+The first entry waits until the two ledgers agree: "If the ledgers for your primary trust
+account in Clio and QuickBooks Online are balanced, you can start immediately syncing"
+(Clio help, "Syncing Trust Transactions with QuickBooks Online"). Clio's side is the trust
+balance before the first transaction to sync (the account's ``balance`` less the
+transactions dated from the trust start date on, all of which this cycle holds); QBO's is
+the trust liability account's balance, the negative of its ``CurrentBalance`` (QBO keeps
+a debit balance positive: Intuit's Account reference shows Accounts Payable at −1,091.23;
+*doubt*, sandbox/README "Journal entries"). Once one entry is in QuickBooks, the gate is
+passed for good: later differences are the reconciliation report's to show.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from decimal import Decimal
 
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio import trust as clio_trust
 from billsync.daemon.clio.client import Clio
+from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.store import links
 from billsync.daemon.store.models import Connection, Kind, Link
 from billsync.daemon.sync import planner
-from billsync.daemon.sync.mapping import Record
+from billsync.daemon.sync.mapping import ZERO, Record, money
 from billsync.daemon.sync.planner import Op, TrustAccounts
 
 
@@ -34,6 +46,8 @@ class TrustSync:
         self.records: dict[str, Record] = {}
         #: Clio ids of the transactions billsync knew that Clio no longer has.
         self.deleted: set[str] = set()
+        #: The trust account's balance as Clio showed it this cycle.
+        self.balance = Decimal("0.00")
 
     def accounts(self) -> TrustAccounts | None:
         """The QBO trust bank and liability accounts of the settings; None until both are chosen."""
@@ -56,6 +70,7 @@ class TrustSync:
         if account is None:
             return {}
         ledger = clio_trust.Ledger.of(account)
+        self.balance = ledger.balance
         resource = f"{clio_trust.RESOURCE}:{ledger.account_id}"
         read, mark = clio_trust.read_transactions(self.clio, ledger.account_id, watermarks.get(resource))
         self.records = {str(t["id"]): t for t in read}
@@ -88,9 +103,35 @@ class TrustSync:
             if (t.get("client") or {}).get("id") and str(t.get("date") or "")[:10] >= start
         }
 
-    def plan(self, again: set[str], *, force: set[str], currency: str) -> tuple[list[Op], dict[str, Link]]:
+    def gate(self, qbo: QuickBooks) -> str:
+        """Why the first journal entry waits (the two ledgers differ, both balances named),
+        or "" (they agree, or an entry is already in QuickBooks): one Account read."""
+        accounts = self.accounts()
+        started = Link.select().where(
+            Link.connection == self.connection, Link.kind == Kind.TRUST, Link.qbo_id.is_null(False), Link.qbo_id != ""
+        )
+        if accounts is None or started.exists():
+            return ""
+        start = self.connection.settings.get("trust_start_date", "")
+        synced = sum(
+            (money(t.get("amount")) for t in self.records.values() if str(t.get("date") or "")[:10] >= start), ZERO
+        )
+        clio = money(self.balance) - synced
+        liability = -money(qbo.read("Account", accounts.liability).get("CurrentBalance"))
+        if clio == liability:
+            return ""
+        before = f"before {start}" if start else "before its first transaction"
+        return (
+            f"Held until the trust ledgers agree: Clio's trust balance {before} is {clio}, the QuickBooks trust "
+            f"liability is {liability}. Book the difference in QuickBooks (or choose another start date), then sync"
+        )
+
+    def plan(
+        self, again: set[str], *, force: set[str], currency: str, held: str = ""
+    ) -> tuple[list[Op], dict[str, Link]]:
         """Journal entries for the transactions read and ``again``; deletes for those deleted
-        in Clio. Returns the ops and the links they were planned against."""
+        in Clio; with ``held``, every entry waits (:meth:`gate`). Returns the ops and the links
+        they were planned against."""
         self.fetch(again)
         records = sorted(self.records.values(), key=lambda t: t["id"])
         existing = links.load(self.connection, Kind.TRUST, [*self.records, *self.deleted])
@@ -101,6 +142,7 @@ class TrustSync:
             start_date=self.connection.settings.get("trust_start_date", ""),
             account=self.connection.clio_account_id,
             currency=currency,
+            held=held,
         )
         ops = [
             plan(

@@ -71,8 +71,8 @@ def qbo_liability_balances(box, liability_id: str) -> dict[str, Decimal]:
     for entry in qbo_objects(box, "JournalEntry"):
         for line in entry["Line"]:
             detail = line["JournalEntryLineDetail"]
-            if detail["AccountRef"]["value"] != liability_id:
-                continue
+            if detail["AccountRef"]["value"] != liability_id or "Entity" not in detail:
+                continue  # a bookkeeper's own entry, for no client
             sign = 1 if detail["PostingType"] == "Credit" else -1
             balances[clio_of[detail["Entity"]["EntityRef"]["value"]]] += sign * Decimal(str(line["Amount"]))
     return {client: balance for client, balance in balances.items() if balance}
@@ -174,3 +174,47 @@ def test_the_reconciliation_in_the_shell_names_the_one_client_whose_entry_was_ed
     report = e2e_client.trust_reconciliation(connection.id)
     assert report.differing == 1 and abs(Decimal(report.clients[0].difference)) == Decimal("10.00")
     assert row.startswith(report.clients[0].name[:40])
+
+
+def book_by_hand(box, bank_id: str, liability_id: str, amount: str) -> None:
+    """A journal entry a bookkeeper makes in QuickBooks on the two trust accounts, for no
+    client: money into trust (or out, for a negative ``amount``)."""
+    into = not amount.startswith("-")
+    lines = [
+        {
+            "Amount": amount.lstrip("-"),
+            "DetailType": "JournalEntryLineDetail",
+            "JournalEntryLineDetail": {"PostingType": posting, "AccountRef": {"value": account}},
+        }
+        for posting, account in (
+            ("Debit", bank_id if into else liability_id),
+            ("Credit", liability_id if into else bank_id),
+        )
+    ]
+    httpx.post(f"{box.qbo_url}/_sandbox/seed", json={"objects": {"JournalEntry": [{"Line": lines}]}}).raise_for_status()
+
+
+def test_the_first_journal_entry_waits_until_the_two_trust_ledgers_agree_naming_both(sandbox, e2e_client):
+    make_ready(sandbox)
+    bank, liability = seed_trust_accounts(sandbox)
+    seed_firm(sandbox, bills=BILLS)
+    book_by_hand(sandbox, bank["Id"], liability["Id"], "100.00")
+    connection = connect(e2e_client)
+    e2e_client.update_settings(
+        connection.id, trust_enabled=True, trust_bank_account_id=bank["Id"], trust_liability_account_id=liability["Id"]
+    )
+    sync_after_changes(e2e_client, connection.id)
+
+    assert len(qbo_objects(sandbox, "JournalEntry")) == 1, "only the bookkeeper's"
+    held = list(Link.select().where(Link.kind == Kind.TRUST))
+    assert held and {link.state for link in held} == {LinkState.WAITING}
+    assert {link.reason for link in held} == {
+        "Held until the trust ledgers agree: Clio's trust balance before its first transaction is 0.00, the "
+        "QuickBooks trust liability is 100.00. Book the difference in QuickBooks (or choose another start date), "
+        "then sync"
+    }
+
+    book_by_hand(sandbox, bank["Id"], liability["Id"], "-100.00")
+    sync_after_changes(e2e_client, connection.id)
+    assert {link.state for link in Link.select().where(Link.kind == Kind.TRUST)} == {LinkState.SYNCED}
+    assert qbo_liability_balances(sandbox, liability["Id"]) == clio_trust_balances(sandbox)
