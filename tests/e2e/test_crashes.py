@@ -32,6 +32,7 @@ def assert_every_object_once_and_linked(box) -> None:
         ("Invoice", "PrivateNote", "invoice", "bill"),
         ("Payment", "PrivateNote", "payment", "allocation"),
         ("CreditMemo", "PrivateNote", "credit_memo", "credit_memo"),
+        ("JournalEntry", "PrivateNote", "trust", "bank_transaction"),
     )
     for entity, field, kind, word in checks:
         objects = [o for o in qbo_objects(box, entity) if o.get(field, "").startswith("billsync:")]
@@ -103,7 +104,9 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
 def test_sync_converges_under_throttling_faults_and_token_expiry(sandbox, e2e_client):
     seed_firm(sandbox, bills=150, seed=13)
     make_ready(sandbox)
+    httpx.post(f"{sandbox.qbo_url}/_sandbox/seed", json={"trust": True}).raise_for_status()
     connection = connect(e2e_client)
+    with_trust(e2e_client, connection.id, {a["Name"]: a["Id"] for a in qbo_objects(sandbox, "Account")})
     faults = {"rate": 0.15, "kinds": ["error", "slow", "drop"], "slow_seconds": 0.5, "seed": 3}
     httpx.patch(
         f"{sandbox.qbo_url}/_sandbox/config", json={"faults": faults, "requests_per_minute": 200}
@@ -121,6 +124,7 @@ def test_sync_converges_under_throttling_faults_and_token_expiry(sandbox, e2e_cl
     assert final.state == pb.RUN_STATE_SUCCEEDED, final.error
     assert not Link.select().where(Link.state == "pending").exists()
     assert Link.select().where(Link.kind == "invoice", Link.state == "synced").count() > 80
+    assert Link.select().where(Link.kind == "trust", Link.state == "synced").count() > 10
     assert_every_object_once_and_linked(sandbox)
     stats = httpx.get(f"{sandbox.qbo_url}/_sandbox/stats").json()["requests"]
     seen = {r["status"] for r in stats}
