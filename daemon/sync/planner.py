@@ -155,6 +155,17 @@ def _update(op: Op, qbo_id: str, sync_token: str | None, body: Record, *, finger
     return replace(op, action=Action.UPDATE, body=sparse, fingerprint=fingerprint, qbo_id=qbo_id, sync_token=token)
 
 
+def _wait_for_customer(op: Op, contact: Record | None) -> Op:
+    """``op`` waiting for the QBO customer of the Clio contact ``contact``."""
+    contact = contact or {}
+    return replace(
+        op,
+        action=Action.WAIT,
+        reason=f"Waiting for customer {customer_name(contact)}",
+        depends_on=DependencyKey(Kind.CONTACT, str(contact.get("id"))),
+    )
+
+
 def _retire(op: Op, link: LinkLike | None, *, action: Action, reason: str) -> Op:
     """Void, delete or withdraw what was synced; skip what never was."""
     if not has_object(link):
@@ -336,13 +347,7 @@ def plan_bill(
     if held:
         return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
     if customer_id is None:
-        client = bill.get("client") or {}
-        return replace(
-            op,
-            action=Action.WAIT,
-            reason=f"Waiting for customer {customer_name(client)}",
-            depends_on=DependencyKey(Kind.CONTACT, str(client.get("id"))),
-        )
+        return _wait_for_customer(op, bill.get("client"))
     if reason := foreign_currency(bill, currency):
         return replace(op, action=Action.FAIL, reason=reason)
     try:
@@ -419,12 +424,7 @@ def plan_allocation(
         reason = f"Waiting for {invoice_name(allocation.get('bill'), contact)}"
         return replace(op, action=Action.WAIT, reason=reason, depends_on=on_invoice)
     if customer_id is None:
-        return replace(
-            op,
-            action=Action.WAIT,
-            reason=f"Waiting for customer {customer_name(contact)}",
-            depends_on=DependencyKey(Kind.CONTACT, str(contact.get("id"))),
-        )
+        return _wait_for_customer(op, contact)
     try:
         if parent.get("type") == "CreditMemo":
             if credit_memo_id is None:
@@ -473,12 +473,7 @@ def plan_credit_memo(
         return _retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
     contact = memo.get("contact") or {}
     if customer_id is None:
-        return replace(
-            op,
-            action=Action.WAIT,
-            reason=f"Waiting for customer {customer_name(contact)}",
-            depends_on=DependencyKey(Kind.CONTACT, str(contact.get("id"))),
-        )
+        return _wait_for_customer(op, contact)
     if held:
         return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
     if item_id is None:
@@ -568,13 +563,7 @@ def plan_trust(
         reason = held or "Waiting for the trust accounts to be chosen in the settings"
         return replace(op, action=Action.WAIT, reason=reason, depends_on=TRUST_DEPENDENCY)
     if customer_id is None:
-        client = transaction.get("client") or {}
-        return replace(
-            op,
-            action=Action.WAIT,
-            reason=f"Waiting for customer {customer_name(client)}",
-            depends_on=DependencyKey(Kind.CONTACT, str(client.get("id"))),
-        )
+        return _wait_for_customer(op, transaction.get("client"))
     try:
         body = mapping.journal_entry(
             transaction,
