@@ -13,7 +13,7 @@ from billsync.daemon.rpc.client import DaemonError
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import gateway, present
 from billsync.webadmin.blueprint import after_action, bp, require_admin, status_of
-from billsync.webadmin.forms import ActionForm, FixForm, PurgeForm, ResyncForm, SettingsForm
+from billsync.webadmin.forms import TAX_CODES, ActionForm, FixForm, PurgeForm, ResyncForm, SettingsForm
 
 #: Session key of the OAuth states this browser started, each to its connection id.
 OAUTH_STATES = "billsync_oauth_states"
@@ -186,24 +186,27 @@ def settings(connection_id: int) -> Any:
     c = status_of(connection_id).connection
     choices, unread = qbo_choices(c)
     s = c.settings
-    form = SettingsForm()
-    by_codes = c.tax_treatment == pb.TAX_TREATMENT_TAX_CODES
-    form.offer(s, choices, by_codes=by_codes)
-    if request.method == "GET":
-        form.start_date.data, form.sync_interval_seconds.data = s.start_date, s.sync_interval_seconds
-        form.service_item.data, form.expense_item.data, form.tax_item.data = (
-            s.item_mapping.get("Service", ""),
-            s.item_mapping.get("Expense", ""),
-            s.item_mapping.get("Tax", ""),
-        )
-        form.time_zone.data, form.deposit_account_id.data = s.time_zone, s.deposit_account_id
-        form.tax_as_line.data = s.tax_as_line
-        form.trust_enabled.data, form.trust_start_date.data = s.trust_enabled, s.trust_start_date
-        form.trust_bank_account_id.data = s.trust_bank_account_id
-        form.trust_liability_account_id.data = s.trust_liability_account_id
-        for key, field in form.tax_code_fields().items():
-            field.data = s.tax_codes.get(key, "")
-    elif form.validate_on_submit():
+    # What is set now fills the form, and stays set for a field a post leaves out (an
+    # unticked box excepted, which a browser leaves out for "off").
+    form = SettingsForm(
+        data={
+            "start_date": s.start_date,
+            "sync_interval_seconds": s.sync_interval_seconds,
+            "service_item": s.item_mapping.get("Service", ""),
+            "expense_item": s.item_mapping.get("Expense", ""),
+            "tax_item": s.item_mapping.get("Tax", ""),
+            "time_zone": s.time_zone,
+            "deposit_account_id": s.deposit_account_id,
+            "tax_as_line": s.tax_as_line,
+            "trust_enabled": s.trust_enabled,
+            "trust_start_date": s.trust_start_date,
+            "trust_bank_account_id": s.trust_bank_account_id,
+            "trust_liability_account_id": s.trust_liability_account_id,
+            **{f"tax_code_{key}": s.tax_codes.get(key, "") for key in TAX_CODES},
+        }
+    )
+    form.offer(s, choices, by_codes=c.tax_treatment == pb.TAX_TREATMENT_TAX_CODES)
+    if request.method == "POST" and form.validate_on_submit():
         try:
             gateway.client().update_settings(
                 connection_id,
