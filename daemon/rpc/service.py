@@ -3,6 +3,7 @@ billsync.v1 messages. Errors are raised as domain errors; server.py maps them.""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 
@@ -249,20 +250,19 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
     def UpdateSettings(self, request: pb.UpdateSettingsRequest, context: grpc.ServicerContext) -> pb.Settings:
         connection = connections.get(request.connection_id)
         changes = settings_changes(request, explicit=True)
+        # What the settings name in QuickBooks is checked there, on one client made when first needed.
+        qbo = functools.cache(lambda: self.providers.quickbooks_on(connected(connection.id), self.lists_http))
         if changes.get("deposit_account_id"):
             account_id = validation.qbo_id(changes["deposit_account_id"], "deposit_account_id")
-            qbo = self.providers.quickbooks_on(connected(connection.id), self.lists_http)
-            changes["deposit_account_name"] = qbo_lists.deposit_account(qbo, account_id).name
+            changes["deposit_account_name"] = qbo_lists.deposit_account(qbo(), account_id).name
         for key, role in TRUST_ACCOUNTS.items():
             if changes.get(key):
                 account_id = validation.qbo_id(changes[key], key)
-                qbo = self.providers.quickbooks_on(connected(connection.id), self.lists_http)
-                changes[key.removesuffix("_id") + "_name"] = qbo_lists.trust_account(qbo, account_id, role).name
+                changes[key.removesuffix("_id") + "_name"] = qbo_lists.trust_account(qbo(), account_id, role).name
         if chosen := {key: code for key, code in changes["tax_codes"].items() if code}:
             for key, code in chosen.items():
                 validation.qbo_id(code, f"tax_codes[{validation.echo(key)}]")
-            qbo = self.providers.quickbooks_on(connected(connection.id), self.lists_http)
-            changes["tax_code_names"] = qbo_lists.tax_code_labels(qbo, chosen)
+            changes["tax_code_names"] = qbo_lists.tax_code_labels(qbo(), chosen)
         return convert.settings(connections.update_settings(connection, changes, actor_of(context)).settings)
 
     def TrustReconciliation(

@@ -184,10 +184,9 @@ class Cycle:
             self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan(Kind.PAYMENT))
         )
         if self.trust.on:
-            again = self.ids_to_plan(Kind.TRUST)
-            self.trust.fetch(again)
+            self.trust.fetch(self.ids_to_plan(Kind.TRUST))  # those ready only now, too
             ops, existing = self.trust.plan(
-                again, force=self.force.get(Kind.TRUST, set()), currency=self.currency, held=self.trust.gate(self.qbo)
+                force=self.force.get(Kind.TRUST, set()), currency=self.currency, held=self.trust.gate(self.qbo)
             )
             yield from self.write(self.adopt_marked(Kind.TRUST, ops), existing)
         self.retire_vanished()

@@ -126,13 +126,10 @@ class TrustSync:
             f"liability is {liability}. Book the difference in QuickBooks (or choose another start date), then sync"
         )
 
-    def plan(
-        self, again: set[str], *, force: set[str], currency: str, held: str = ""
-    ) -> tuple[list[Op], dict[str, Link]]:
-        """Journal entries for the transactions read and ``again``; deletes for those deleted
-        in Clio; with ``held``, every entry waits (:meth:`gate`). Returns the ops and the links
-        they were planned against."""
-        self.fetch(again)
+    def plan(self, *, force: set[str], currency: str, held: str = "") -> tuple[list[Op], dict[str, Link]]:
+        """Journal entries for the transactions read and fetched (:meth:`fetch`, which
+        :meth:`gate` needs first); deletes for those deleted in Clio; with ``held``, every entry
+        waits (:meth:`gate`). Returns the ops and the links they were planned against."""
         records = sorted(self.records.values(), key=lambda t: t["id"])
         existing = links.load(self.connection, Kind.TRUST, [*self.records, *self.deleted])
         customers = links.qbo_ids(self.connection, Kind.CONTACT, [(t.get("client") or {}).get("id") for t in records])
