@@ -28,6 +28,27 @@ from tests.postgres import throwaway_cluster
 BACKEND = os.environ.get("BILLSYNC_TEST_DATABASE", "sqlite")
 
 
+def runs_on_the_database_under_test(item: pytest.Item) -> bool:
+    """Whether a test's outcome depends on BILLSYNC_TEST_DATABASE: it takes ``database_url``
+    (not ``each_database_url``, which runs both backends whatever the setting) or is marked
+    ``database_under_test`` (a module-scoped database of that backend)."""
+    names = getattr(item, "fixturenames", ())
+    if "each_database_url" in names:
+        return False
+    return "database_url" in names or item.get_closest_marker("database_under_test") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL only the tests whose database is the one under test run: every other test
+    runs just the same in the SQLite half (``make test`` runs both)."""
+    if BACKEND != "postgresql":
+        return
+    dropped = [item for item in items if not runs_on_the_database_under_test(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if runs_on_the_database_under_test(item)]
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     with throwaway_cluster() as url:

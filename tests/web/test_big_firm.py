@@ -37,6 +37,8 @@ from tests.web import firm
 from tests.web.conftest import CHROMIUM_ARGS, PASSWORD, PATIENCE_MS, HostUser, screenshot
 from tests.web.layout import laid_out_well
 
+pytestmark = pytest.mark.database_under_test
+
 #: Rows per page: the panel's own default, so the lists are walked as a firm pages them.
 PAGE_SIZE = DEFAULTS["BILLSYNC_PAGE_SIZE"]
 #: The firm's links as firm.py writes them, to count what each filter must find.
