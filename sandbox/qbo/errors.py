@@ -52,6 +52,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # Intuit's blog "Top QuickBooks Online API errors" (2017): "Invalid Enumeration: HAS_BEEN_BILLED".
     "2170": ("Invalid Enumeration", "Invalid Enumeration : {detail}"),
+    # Observed in a CA sandbox for a foreign transaction sent without a rate (design 14 C8),
+    # misspelt as QBO answers it.
+    "2410": (
+        "Curreny, ExchangeRate is missing.",
+        "The currency and exchange rate are required for transaction in foreign currency.",
+    ),
     "2500": ("Invalid Reference Id", "Invalid Reference Id : {detail}"),
     "4000": ("Error parsing query", "QueryParserError: {detail}"),
     # quickbooks-ruby issues #403 (a property not queryable) and #628 (an unknown entity).

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from billsync.sandbox.qbo.currency import home_currency
+from billsync.sandbox.qbo.currency import fixed_currency
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.refs import check_length, named_ref, require, resolve
 from billsync.sandbox.qbo.regions import default_tax_code
@@ -173,7 +173,8 @@ def _carry(company: Company, entity: Entity, old: Entity) -> None:
 
 def prepare_party(company: Company, name: str, entity: Entity, old: Entity | None) -> None:
     """Customer and Vendor: derived and unique DisplayName, contact details that fit, QBO's
-    defaults; a customer's place among sub-customers."""
+    defaults, a currency of the company's fixed at creation; a customer's place among
+    sub-customers."""
     entity["DisplayName"] = _display_name(entity)
     _check_name(entity["DisplayName"], "DisplayName")
     _check_details(entity)
@@ -181,7 +182,7 @@ def prepare_party(company: Company, name: str, entity: Entity, old: Entity | Non
     _deactivated(entity, old, "DisplayName")
     _unique(company, NAME_SHARING, "DisplayName", entity["DisplayName"], entity.get("Id"))
     entity.setdefault("PrintOnCheckName", entity["DisplayName"])
-    entity.setdefault("CurrencyRef", home_currency(company))
+    fixed_currency(company, name, entity, old)
     entity["Balance"] = (old or {}).get("Balance", 0)  # computed from transactions, never sent
     if name == "Customer":
         for key, default in (
@@ -218,7 +219,8 @@ def prepare_item(company: Company, name: str, entity: Entity, old: Entity | None
 
 
 def prepare_account(company: Company, name: str, entity: Entity, old: Entity | None) -> None:
-    """Account: unique Name without ``:``, an AccountType, the Classification it implies."""
+    """Account: unique Name without ``:``, an AccountType, the Classification it implies, a
+    currency of the company's fixed at creation."""
     _check_name(require(entity, "Name"), "Name", limit=100)
     require(entity, "AccountType")
     entity.setdefault("Active", True)
@@ -229,4 +231,4 @@ def prepare_account(company: Company, name: str, entity: Entity, old: Entity | N
     if entity["AccountType"] in CLASSIFICATIONS:
         entity["Classification"] = CLASSIFICATIONS[entity["AccountType"]]
     entity.setdefault("CurrentBalance", 0)
-    entity.setdefault("CurrencyRef", home_currency(company))
+    fixed_currency(company, name, entity, old)

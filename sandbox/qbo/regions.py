@@ -336,15 +336,18 @@ def _code(code: Code, number: str, rate_ids: dict[str, str]) -> Entity:
 
 
 def currencies(kind: str, as_of: str) -> dict[str, list[Entity]]:
-    """With multicurrency on: every other currency the emulator knows, and its rate on ``as_of``."""
+    """With multicurrency on: one other currency listed (the neighbour's: CAD for a US company,
+    USD elsewhere), and a rate on ``as_of`` for every currency the emulator knows.
+
+    A company lists only the currencies someone added ("Turn on … Set up the currencies", Intuit's
+    steps, community.intuit.com/articles/1779215), so a client must add the others before it
+    uses them; listing all of them would let a client that never adds one pass.
+    """
     home = region(kind).currency
-    others = [code for code in CURRENCIES if code != home]
+    listed = "CAD" if home == "USD" else "USD"
     return {
-        "CompanyCurrency": [
-            {"Id": str(n), "Code": code, "Name": currency_ref(code)["name"], "Active": True}
-            for n, code in enumerate(others, 1)
-        ],
-        "ExchangeRate": [rate_row(code, home, as_of) for code in others],
+        "CompanyCurrency": [{"Id": "1", "Code": listed, "Name": currency_ref(listed)["name"], "Active": True}],
+        "ExchangeRate": [rate_row(code, home, as_of) for code in CURRENCIES if code != home],
     }
 
 

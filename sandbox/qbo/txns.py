@@ -17,8 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Iterator
 
-from billsync.sandbox.qbo import jsonutil, names, prefs, tax
-from billsync.sandbox.qbo.currency import home_currency
+from billsync.sandbox.qbo import currency, jsonutil, names, prefs, tax
 from billsync.sandbox.qbo.errors import QBOFault
 from billsync.sandbox.qbo.refs import CENT, check_length, money, named_ref, require, resolve
 from billsync.sandbox.qbo.store import Company, Entity
@@ -113,18 +112,20 @@ def _doc_number(company: Company, name: str, entity: Entity, old: Entity | None,
 
 def prepare_form(company: Company, name: str, entity: Entity, old: Entity | None, include: set[str]) -> None:
     """Invoice, CreditMemo, SalesReceipt, Estimate: references, numbering and totals."""
+    customer = None
     if name != "Estimate" or entity.get("CustomerRef"):
         customer = resolve(company, "Customer", require(entity, "CustomerRef"), "CustomerRef")
         entity["CustomerRef"] = named_ref(customer)
         for address in ("BillAddr", "ShipAddr"):
             if address in customer:
                 entity.setdefault(address, copy.deepcopy(customer[address]))
+    currency.transaction_currency(company, name, entity, customer)
     _doc_number(company, name, entity, old, include)
     subtotal, discount = _price_lines(company, entity)
     entity["TotalAmt"] = subtotal - discount + tax.compute(company, entity, subtotal=subtotal, discount=discount)
+    currency.home_total(company, entity)
     today = jsonutil.now().date()
     entity.setdefault("TxnDate", today.isoformat())
-    entity.setdefault("CurrencyRef", home_currency(company))
     for key, default in FORM_DEFAULTS:
         entity.setdefault(key, default)
     settled = (old["TotalAmt"] - old.get("Balance", old["TotalAmt"])) if old else Decimal("0.00")
@@ -158,13 +159,18 @@ def _applications(payment: Entity | None) -> Iterator[tuple[str, str, Decimal]]:
 DEPOSIT_TYPES = frozenset({"Bank", "Other Current Asset"})
 
 
-def _deposit_account(company: Company, entity: Entity, old: Entity | None) -> Entity:
-    """The account a payment goes to: the one named, the one it had, or Undeposited Funds
-    ("If you do not specify this account the payment is applied to the Undeposited Funds
+def _deposit_account(company: Company, entity: Entity, old: Entity | None, code: str) -> Entity:
+    """The account a payment in ``code`` goes to: the one named, the one it had, or Undeposited
+    Funds ("If you do not specify this account the payment is applied to the Undeposited Funds
     account", Intuit's Payment reference). Another type is refused with QBO's words for it
     ("Invalid account type: You need to select a different type of account for this
     transaction", quickbooks-ruby issues #229 and #532, answered for a Purchase's account;
-    *doubt*: no recording shows the Payment's, whose code is taken to be the same 6000)."""
+    *doubt*: no recording shows the Payment's, whose code is taken to be the same 6000). So is
+    an account in a third currency: "The currency of the account must be either in home
+    currency or the transaction currency" (QuickBooks Desktop's error 3140, quoted in
+    https://help.syncwithconnex.com/hc/the-currency-of-the-account-must-be-either-in-home-currency-or-the-transaction-currency
+    and http://helpcenter.webgility.com/en/articles/8701146; *doubt*: QBO's code and words,
+    taken to be 6000 with Desktop's)."""
     ref = entity.get("DepositToAccountRef") or (old or {}).get("DepositToAccountRef")
     account = resolve(company, "Account", ref or {"value": UNDEPOSITED_FUNDS_ID}, "DepositToAccountRef")
     if account.get("AccountType") not in DEPOSIT_TYPES:
@@ -173,6 +179,12 @@ def _deposit_account(company: Company, entity: Entity, old: Entity | None) -> En
             element="DepositToAccountRef",
             detail="Invalid account type: You need to select a different type of account for this transaction.",
         )
+    if currency.code_of(company, account) not in (code, currency.home_code(company)):
+        raise QBOFault(
+            "6000",
+            element="DepositToAccountRef",
+            detail="The currency of the account must be either in home currency or the transaction currency.",
+        )
     return account
 
 
@@ -180,7 +192,8 @@ def prepare_payment(company: Company, name: str, entity: Entity, old: Entity | N
     """Payment: amounts applied to this customer's open invoices and credit memos."""
     customer = resolve(company, "Customer", require(entity, "CustomerRef"), "CustomerRef")
     entity["CustomerRef"] = named_ref(customer)
-    entity["DepositToAccountRef"] = named_ref(_deposit_account(company, entity, old), "Name")
+    code = currency.transaction_currency(company, name, entity, customer)
+    entity["DepositToAccountRef"] = named_ref(_deposit_account(company, entity, old, code), "Name")
     if entity.get("PaymentMethodRef"):
         # "Reference to a PaymentMethod associated with this transaction" (Intuit's Payment
         # reference): one the company has, active, or 610 as for any reference.
@@ -199,6 +212,8 @@ def prepare_payment(company: Company, name: str, entity: Entity, old: Entity | N
             raise QBOFault("610", element="LinkedTxn.TxnId")
         if doc["CustomerRef"]["value"] != customer["Id"]:
             raise QBOFault("6000", element="LinkedTxn", detail=f"{kind} {doc_id} belongs to another customer")
+        if currency.code_of(company, doc) != code:  # as for the payment's own currency
+            raise QBOFault("6000", element="LinkedTxn", detail=currency.ONE_CURRENCY)
         if amount > doc.get("Balance", 0) + previously.get((kind, doc_id), 0):
             raise QBOFault(
                 "6000", element="Line.Amount", detail=f"The amount applied exceeds the open balance of {kind} {doc_id}"
@@ -209,7 +224,6 @@ def prepare_payment(company: Company, name: str, entity: Entity, old: Entity | N
     entity["TotalAmt"] = total
     entity["UnappliedAmt"] = total - applied
     entity.setdefault("TxnDate", jsonutil.now().date().isoformat())
-    entity.setdefault("CurrencyRef", home_currency(company))
     entity.setdefault("ProcessPayment", False)
 
 
@@ -255,6 +269,7 @@ def auto_application(company: Company, name: str, created: Entity) -> Entity | N
         return None
     return {
         "CustomerRef": {"value": customer_id},
+        **{key: created[key] for key in ("CurrencyRef", "ExchangeRate") if key in created},
         "TotalAmt": Decimal("0.00"),
         "TxnDate": created["TxnDate"],
         "PrivateNote": AUTO_APPLY_NOTE,
@@ -278,6 +293,8 @@ def void(name: str, entity: Entity) -> None:
     if "TxnTaxDetail" in entity:  # a form stored without one (no sales tax) gains none
         entity["TxnTaxDetail"] = {"TotalTax": Decimal("0.00")}
     entity["TotalAmt"] = entity["Balance"] = Decimal("0.00")
+    if "HomeTotalAmt" in entity:  # only with multicurrency on
+        entity["HomeTotalAmt"] = Decimal("0.00")
 
 
 def contribution(name: str, entity: Entity | None) -> Decimal:

@@ -200,10 +200,15 @@ def test_an_invoice_of_a_uk_company_is_in_pounds(qbo) -> None:
     assert response.json()["Invoice"]["CurrencyRef"] == {"value": "GBP", "name": "British Pound Sterling"}
 
 
-def test_with_multicurrency_on_the_other_currencies_are_listed_and_rates_answer(qbo) -> None:
-    seeded(qbo, "ca", multicurrency=True)
+@pytest.mark.parametrize(("kind", "listed"), [("ca", "USD"), ("uk", "USD"), ("us", "CAD"), ("us-legacy", "CAD")])
+def test_with_multicurrency_on_one_other_currency_is_listed(qbo, kind: str, listed: str) -> None:
+    seeded(qbo, kind, multicurrency=True)
     codes = [c["Code"] for c in ask(qbo, "select * from CompanyCurrency")["CompanyCurrency"]]
-    assert sorted(codes) == ["AUD", "EUR", "GBP", "USD"]
+    assert codes == [listed], "the others are the client's to add"
+
+
+def test_with_multicurrency_on_rates_answer_for_every_currency(qbo) -> None:
+    seeded(qbo, "ca", multicurrency=True)
     qbo.seed({"ExchangeRate": [{"SourceCurrencyCode": "EUR", "TargetCurrencyCode": "CAD", "AsOfDate": "2024-03-01",
                                 "Rate": "1.4650", "Id": "EUR/2024-03-01"}]}, raw=True)  # fmt: skip
 
