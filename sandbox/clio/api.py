@@ -24,8 +24,9 @@ from billsync.sandbox.clio.models import RESOURCES, USERS
 from billsync.sandbox.clio.store import Record, Store
 
 bp = Blueprint("clio_api", __name__, url_prefix="/api/v4")
-#: Clio has no ``GET /line_items/{id}.json`` (only PATCH and DELETE); neither has the emulator.
-NOT_SHOWN = ("line_items",)
+#: Clio has no ``GET /line_items/{id}.json`` (only PATCH and DELETE) and no
+#: ``/currencies/{id}.json`` at all; neither has the emulator.
+NOT_SHOWN = ("line_items", "currencies")
 bp.before_request(authenticate)
 bp.after_request(add_limit_headers)
 

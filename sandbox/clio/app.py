@@ -21,7 +21,7 @@ from billsync.sandbox.clio import admin, api, oauth, persist, webhooks
 from billsync.sandbox.clio.config import ClioConfig
 from billsync.sandbox.clio.edge import Edge, RequestCounter
 from billsync.sandbox.clio.errors import ClioError
-from billsync.sandbox.clio.records import EPOCH
+from billsync.sandbox.clio.records import CURRENCIES, EPOCH
 from billsync.sandbox.clio.store import Record, Store, utcnow
 from billsync.sandbox.clio.tokens import TokenStore
 from billsync.sandbox.faults import FaultConfig, FaultInjector
@@ -36,7 +36,7 @@ class ClioSandbox:
 
     def __init__(self, config: ClioConfig) -> None:
         self.config = config
-        self.store = Store(clock=self.now, user=self.user)
+        self.store = Store(clock=self.now, user=self.user, fixed={"currencies": CURRENCIES.values()})
         self.tokens = TokenStore()
         self.counter = RequestCounter()
         self.faults = FaultInjector(config.faults)

@@ -307,11 +307,23 @@ BANK_TRANSACTIONS = Model(
     },
 )
 WEBHOOKS = Model("webhooks", WEBHOOK_FIELDS, {"user": USER})
+#: ``GET /currencies.json`` ("Return the data for all Currencies"; ``Currency`` nests nothing).
+CURRENCIES = Model("currencies", CURRENCY_FIELDS)
 
 #: The list/show endpoints by URL name.
 RESOURCES: dict[str, Model] = {
     model.collection: model
-    for model in (CONTACTS, BILLS, LINE_ITEMS, ALLOCATIONS, CREDIT_MEMOS, BANK_ACCOUNTS, BANK_TRANSACTIONS, WEBHOOKS)
+    for model in (
+        CONTACTS,
+        BILLS,
+        LINE_ITEMS,
+        ALLOCATIONS,
+        CREDIT_MEMOS,
+        BANK_ACCOUNTS,
+        BANK_TRANSACTIONS,
+        WEBHOOKS,
+        CURRENCIES,
+    )
 }
 
 #: Webhook model identifiers the emulator delivers for (Clio has no allocation webhooks).

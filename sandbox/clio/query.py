@@ -41,6 +41,7 @@ ORDERS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "bank_transactions": (("id",), "id(asc)"),
     "webhooks": (("id",), "id(asc)"),
+    "currencies": (("id",), "id(asc)"),  # no ``order`` parameter in the document: ids, cursor-paged
 }
 
 
@@ -222,6 +223,7 @@ FILTERS: dict[str, dict[str, Callable[[Query, Collection, str, str], None]]] = {
         "unreconciled_only": _flag(lambda r: True),
     },
     "webhooks": {},
+    "currencies": {},
 }
 
 

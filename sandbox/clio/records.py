@@ -20,12 +20,15 @@ from billsync.sandbox.clio.store import Record
 #: When the emulated account and its fixed records (currency, user) were created.
 EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
 USD = {"id": 1, "etag": '"usd"', "code": "USD", "sign": "$", "created_at": EPOCH, "updated_at": EPOCH}
-#: The currencies a firm of each region bills in (Clio's ``Currency_base``: id, code, sign).
+#: The account's currencies (Clio's ``Currency_base``: id, code, sign), served by ``GET
+#: /currencies.json``: those a firm of each region bills in, and EUR, which a firm's clients
+#: abroad may be billed in.
 CURRENCIES = {
     "USD": USD,
     "CAD": {**USD, "id": 2, "etag": '"cad"', "code": "CAD"},
     "GBP": {**USD, "id": 3, "etag": '"gbp"', "code": "GBP", "sign": "£"},
     "AUD": {**USD, "id": 4, "etag": '"aud"', "code": "AUD"},
+    "EUR": {**USD, "id": 5, "etag": '"eur"', "code": "EUR", "sign": "€"},
 }
 #: A bill's ``interest`` (Clio's ``Interest_base``) when the firm charges none.
 NO_INTEREST = {"balance": ZERO, "period": 0, "rate": ZERO, "total": ZERO, "type": "simple"}

@@ -19,7 +19,7 @@ import hashlib
 import threading
 from collections import defaultdict
 from datetime import datetime, timezone
-from typing import Any, Callable, Hashable, Iterator
+from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping
 
 Record = dict[str, Any]
 Listener = Callable[[str, str, Record], None]
@@ -123,15 +123,25 @@ class Store:
         clock: the account's "now" for the timestamps it stamps (the emulator's clock can
             be moved, so tests order changes in time without waiting).
         user: the account's one user, which Clio nests as the ``user`` of what it made.
+        fixed: collections the account has from the start and keeps as they are (its
+            currencies): listed like the others, but never reset, saved, counted or changed.
     """
 
     def __init__(
-        self, clock: Callable[[], datetime] = utcnow, user: Callable[[], Record | None] = lambda: None
+        self,
+        clock: Callable[[], datetime] = utcnow,
+        user: Callable[[], Record | None] = lambda: None,
+        fixed: Mapping[str, Iterable[Record]] | None = None,
     ) -> None:
         self.now = clock
         self.user = user
         self.lock = threading.RLock()
         self.listeners: list[Listener] = []
+        self.fixed: dict[str, Collection] = {}
+        for name, records in (fixed or {}).items():
+            self.fixed[name] = Collection(name, ())
+            for record in records:
+                self.fixed[name].put(dict(record))
         self.reset()
 
     def reset(self) -> None:
@@ -142,7 +152,7 @@ class Store:
             self._revision = 0
 
     def __getitem__(self, name: str) -> Collection:
-        return self.collections[name]
+        return self.fixed[name] if name in self.fixed else self.collections[name]
 
     def next_id(self, name: str) -> int:
         """Allocate the next id of a collection."""

@@ -374,3 +374,22 @@ def test_payments_move_money_and_updated_since_sees_it(clio: Clio) -> None:
     ]
     changed = _all(clio, "bank_accounts", updated_since=latest, fields="id,balance")
     assert changed == [{"id": operating["id"], "balance": operating["balance"]}]
+
+
+def test_the_accounts_currencies_are_listed_and_kept_through_a_reset(clio: Clio) -> None:
+    every = clio.get("/currencies.json", fields="id,etag,code,sign")["data"]
+    assert [(c["id"], c["code"], c["sign"]) for c in every] == [
+        (1, "USD", "$"),
+        (2, "CAD", "$"),
+        (3, "GBP", "£"),
+        (4, "AUD", "$"),
+        (5, "EUR", "€"),
+    ]
+    contact = clio.get("/contacts/1.json", fields="currency{id,etag}")["data"]["currency"]
+    assert contact == {"id": every[0]["id"], "etag": every[0]["etag"]}, "a contact's currency is one of them"
+    assert [c["code"] for c in clio.get("/currencies.json", fields="code", **{"ids[]": 5})["data"]] == ["EUR"]
+    assert clio.api("/currencies/5.json").status_code == 404, "Clio has no such path"
+    counts = clio.admin("POST", "/reset")["counts"]
+    assert "currencies" not in counts and not any(counts.values())
+    clio.token = clio.mint()  # a reset forgets tokens too
+    assert len(clio.get("/currencies.json")["data"]) == 5

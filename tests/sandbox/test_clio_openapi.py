@@ -38,6 +38,7 @@ SERVED = (
     "bills",
     "contacts",
     "credit_memos",
+    "currencies",
     "line_items",
     "webhooks",
 )
@@ -185,7 +186,7 @@ def test_every_documented_field_is_served_and_valid(openapi, registry, with_webh
     default = clio.get(f"/{resource}.json", limit=3)
     _validate(openapi, registry, f"/{resource}.json", "get", "200", default)
     record_id = listing["data"][0]["id"]
-    if "get" not in openapi["paths"][f"/{resource}/{{id}}.json"]:
+    if "get" not in openapi["paths"].get(f"/{resource}/{{id}}.json", {}):  # line items; currencies have no path
         assert clio.api(f"/{resource}/{record_id}.json").status_code == 404
         return
     shown = clio.get(f"/{resource}/{record_id}.json", fields=every)
