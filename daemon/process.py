@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import threading
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds in-flight RPCs get to finish on shutdown; honcho kills after 5.
 SHUTDOWN_GRACE = 3.0
+#: Seconds after a stop signal past which a daemon still running writes every thread's stack
+#: to stderr and ends itself: the sync is crash-safe, and a stop that hangs says where.
+SHUTDOWN_DEADLINE = 30.0
 
 
 class Daemon:
@@ -77,15 +81,20 @@ class Daemon:
             self.alerts.stop(grace / 3)
         if self.server is not None:
             self.server.stop(grace / 3).wait()
+        log.info("stopped")
         self._stopped.set()
 
     def serve_until_signalled(self) -> None:
-        """Serves until SIGTERM or SIGINT, then stops within the grace period."""
+        """Serves until SIGTERM or SIGINT, then stops within the grace period (and is gone
+        by :data:`SHUTDOWN_DEADLINE`, with every thread's stack on stderr if it hung).
+        SIGUSR1 writes every thread's stack to stderr and goes on serving."""
 
         def on_signal(signum: int, frame: object) -> None:
             log.info("received %s, stopping", signal.Signals(signum).name)
+            faulthandler.dump_traceback_later(SHUTDOWN_DEADLINE, exit=True)
             threading.Thread(target=self.stop, name="shutdown").start()
 
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         self._stopped.wait()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -224,6 +225,18 @@ def start_daemon(env: Mapping[str, str], startup: float = PATIENCE, *, log: IO[s
                     process.kill()
                     raise RuntimeError("the daemon did not start") from None
                 time.sleep(0.1)
+
+
+def stop_daemon(process: subprocess.Popen) -> None:
+    """Stops a daemon subprocess still running as an operator does (SIGTERM), and checks
+    that it ended cleanly (one the test killed is left as it ended). A daemon whose stop
+    hangs ends itself past ``SHUTDOWN_DEADLINE`` with every thread's stack in its log, which
+    pytest shows beside the failure."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=PATIENCE)
+    assert code == 0, f"the daemon ended with {code} on SIGTERM (a hung stop leaves its threads' stacks in its log)"
 
 
 def wait_until(condition: Callable[[], T], what: str) -> T:

@@ -81,6 +81,20 @@ def test_sigterm_ends_the_daemon_cleanly_within_its_grace(daemon_process):
     assert daemon_process.wait(timeout=PATIENCE) == 0
 
 
+def test_sigusr1_writes_every_threads_stack_to_the_log_and_the_daemon_goes_on(daemon_process, env):
+    """What an operator sends to see where a daemon is stuck (README, Operating billsync)."""
+    daemon_process.send_signal(signal.SIGUSR1)
+    log = ""
+    while "Current thread" not in log:  # faulthandler's heading of the thread that got the signal
+        line = daemon_process.stderr.readline()
+        assert line, f"the daemon ended instead of writing its stacks: {log}"
+        log += line
+    assert 'File "' in daemon_process.stderr.readline()
+    assert billsync("connections", env=env).returncode == 0
+    daemon_process.send_signal(signal.SIGTERM)
+    assert daemon_process.wait(timeout=PATIENCE) == 0
+
+
 def test_a_session_of_commands(daemon_process, env):
     created = billsync("connections", "create", "Amy's Law Firm", "--start-date", "2026-01-01", env=env)
     assert created.returncode == 0, created.stderr

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
 import subprocess
 
 import httpx
@@ -33,12 +32,12 @@ from tests.conftest import fresh_postgres_database
 from tests.crashloop import ClioStaff, compare
 from tests.e2e.conftest import connect, sandbox_env, seed_firm
 from tests.harness import (
-    PATIENCE,
     add_bill,
     caught,
     hold_batches,
     resync,
     settle,
+    stop_daemon,
     sync_after_changes,
     wait_until,
 )
@@ -67,9 +66,7 @@ def client_of(env: dict[str, str]) -> DaemonClient:
 
 def stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=PATIENCE)
+        stop_daemon(process)
 
 
 def delete_an_invoice_in_qbo(box: Sandbox) -> Link:

@@ -9,7 +9,6 @@ provably interrupts a run, however fast the machine. The deadlines only stop a h
 from __future__ import annotations
 
 import os
-import signal
 
 import httpx
 
@@ -19,7 +18,7 @@ from billsync.daemon.sync.mapping import marker
 from billsync.v1 import billsync_pb2 as pb
 from tests.crashloop import SUITE_TRIGGERS, ClioStaff, CrashLoop, compare, converge
 from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm, sync
-from tests.harness import PATIENCE, free_port, make_ready, migrate
+from tests.harness import free_port, make_ready, migrate, stop_daemon
 
 #: Kills during one initial sync, whose firm needs several times more rounds of batches:
 #: two of each trigger.
@@ -90,8 +89,7 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
             assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
     finally:
         if crashes.process is not None:
-            crashes.process.send_signal(signal.SIGTERM)
-            crashes.process.wait(timeout=PATIENCE)
+            stop_daemon(crashes.process)
     interrupted = Run.select().where(Run.connection == connection_id, Run.error.contains("Interrupted")).count()
     assert interrupted == loop.total, "every kill interrupted a run"
     assert not Link.select().where(Link.state == "pending").exists()

@@ -30,7 +30,7 @@ from tests.conftest import fresh_postgres_database
 from tests.crashloop import compare
 from tests.e2e.conftest import connect, sandbox_env, seed_firm
 from tests.e2e.test_crashes import assert_every_object_once_and_linked
-from tests.harness import PATIENCE, api_requests, caught, hold_batches, wait_until
+from tests.harness import api_requests, caught, hold_batches, stop_daemon, wait_until
 
 #: The pace of the daemons and the QBO emulator: QBO's 120-s execution limit lasts 30 s, so
 #: a batch held as its daemon stalls is still applied after the 10-s lease lapsed and the
@@ -119,8 +119,7 @@ def test_a_daemon_stalled_past_its_lease_writes_nothing_after_the_takeover(entit
         hold_batches(sandbox, False)
         for process in daemons:
             process.send_signal(signal.SIGCONT)
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=PATIENCE)
+            stop_daemon(process)
     assert not Link.select().where(Link.state == "pending").exists()
     assert Link.select().where(Link.kind == "payment", Link.state == "synced").count() > 20
     comparison = compare(sandbox, connection_id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
-import signal
 from collections.abc import Iterator
 
 import httpx
@@ -23,7 +22,7 @@ from billsync.sandbox.qbo.config import DEFAULT_CLIENT_SECRET
 from billsync.v1 import billsync_pb2 as pb
 from tests import harness
 from tests.e2e.conftest import sandbox_env
-from tests.harness import connect, make_ready, reset_request_counts, seed_firm, settle, sync
+from tests.harness import connect, make_ready, reset_request_counts, seed_firm, settle, stop_daemon, sync
 
 #: A route of the QBO emulator (Flask's rule) → the daemon's template of the same route.
 FLASK_TO_TEMPLATE = {"<realm_id>": "{realm}", "<entity_id>": "{id}"}
@@ -186,8 +185,7 @@ def test_the_json_log_names_requests_and_holds_no_secret(sandbox, database_url, 
                 settle(client, connection.id)
                 tokens += grant_tokens(connection.id)
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
+            stop_daemon(process)
     text = log_path.read_text()
     lines = [json.loads(line) for line in text.splitlines()]
 

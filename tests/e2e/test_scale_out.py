@@ -22,7 +22,7 @@ from billsync.v1 import billsync_pb2 as pb
 from tests import harness
 from tests.conftest import fresh_postgres_database
 from tests.e2e.conftest import sandbox_env, seed_firm
-from tests.harness import PATIENCE, caught, hold_batches, wait_until
+from tests.harness import caught, hold_batches, stop_daemon, wait_until
 
 REALMS = [f"46208163650000000{i:02d}" for i in range(1, 5)]
 
@@ -90,9 +90,7 @@ def test_two_daemons_never_sync_one_connection_at_once_and_take_over_a_killed_on
             wait_until(all_done, "the surviving daemon to finish every connection")
     finally:
         for process in daemons:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=PATIENCE)
+            stop_daemon(process)
 
     assert not migrations.pending(db)
     interrupted = 0

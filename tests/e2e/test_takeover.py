@@ -25,13 +25,13 @@ from billsync.daemon.sync.writer import BATCH_SIZE
 from tests.e2e.conftest import connect, qbo_objects, sandbox_env, seed_firm
 from tests.e2e.test_crashes import assert_every_object_once_and_linked
 from tests.harness import (
-    PATIENCE,
     caught,
     free_port,
     hold_batches,
     make_ready,
     migrate,
     start_daemon,
+    stop_daemon,
     sync_after_changes,
     wait_until,
 )
@@ -96,8 +96,7 @@ def test_a_takeover_waits_for_the_creates_the_dead_holder_left_in_flight(sandbox
     finally:
         hold_batches(sandbox, False)
         httpx.patch(config_url, json={"execution_limit": config["execution_limit"]})
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=PATIENCE)
+        stop_daemon(process)
 
     assert_every_object_once_and_linked(sandbox)
     link = Link.get(Link.kind == "contact", Link.clio_id == renamed)
