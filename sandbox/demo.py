@@ -169,6 +169,9 @@ CITIES = (
 FIRM_NAME = "Sandbox Law LLP"
 #: Every 25th payment is a card payment taken online through Clio Payments.
 ONLINE_EVERY = 25
+#: The currency Müller GmbH, the firm's client in Berlin, is billed in when the firm has a
+#: client abroad (``generate_firm(foreign=True)``).
+FOREIGN_CURRENCY = "EUR"
 
 
 @dataclass
@@ -236,9 +239,10 @@ def _email_for(name: str, domain: str) -> str:
 class _Builder:
     """Accumulates a firm; ids come from per-type counters, times from the bill index."""
 
-    def __init__(self, seed: int, bills: int, taxes: RegionTaxes = US_TAXES) -> None:
+    def __init__(self, seed: int, bills: int, taxes: RegionTaxes = US_TAXES, *, foreign: bool = False) -> None:
         self.rng = random.Random(seed)
         self.taxes = taxes
+        self.foreign = foreign
         self.firm = Firm(seed)
         self.total_bills = max(bills, 1)
         self.transaction_ids = itertools.count(1)
@@ -254,10 +258,11 @@ class _Builder:
     def next_transaction_id(self) -> int:
         return next(self.transaction_ids)
 
-    def contact(self, case: tuple[str, ...] = (), **kwargs: Any) -> int:
+    def contact(self, case: tuple[str, ...] = (), *, currency: str = "", **kwargs: Any) -> int:
+        """A contact billed in ``currency`` (default: the firm's)."""
         contact_id = len(self.firm.contacts) + 1
         at = _stamp(START - timedelta(days=30), contact_id)
-        currency = records.CURRENCIES[self.taxes.currency]
+        currency = records.CURRENCIES[currency or self.taxes.currency]
         record = records.contact(
             contact_id, at, currency=currency, **{**_details(contact_id, not kwargs.get("company")), **kwargs}
         )
@@ -295,7 +300,7 @@ class _Builder:
             secondary_tax_rate=taxes[1],
             bill_discount=bill_discount,
             subject=f"Professional services – {issued:%B %Y}",
-            currency=records.CURRENCIES[self.taxes.currency],
+            currency=self.firm.contacts[client_id - 1]["currency"],  # Clio bills a client in its currency
         )
         made = []
         for ordering, (kind, price, quantity, taxable) in enumerate(lines):
@@ -445,6 +450,7 @@ def _catalogue(b: _Builder, bills: int) -> None:
     )
     muller = b.contact(
         ("non_ascii_name",),
+        currency=FOREIGN_CURRENCY if b.foreign else "",
         company="Müller GmbH",
         email="buchhaltung@mueller.example",
         sales_tax_number="DE123456789",
@@ -602,16 +608,17 @@ def _random_payments(b: _Builder, bill: Record, full: bool) -> None:
     b.firm.mark("full_payment", b.pay([(bill, bill["balance"])], days_after=15)[0]["id"])
 
 
-def generate_firm(bills: int, seed: int = 1, region: str = "us") -> Firm:
+def generate_firm(bills: int, seed: int = 1, region: str = "us", *, foreign: bool = False) -> Firm:
     """Generate a firm with ``bills`` bills, taxed at the rates of ``region`` (a QBO company
     kind, :data:`REGION_TAXES`); the same arguments always give the same firm.
 
     Every case in :data:`CASES` is present once ``bills >= 10``; fewer bills keep only the
-    first catalogue bills.
+    first catalogue bills. ``foreign``: Müller GmbH, in Berlin, is billed in
+    :data:`FOREIGN_CURRENCY`, its bills too; otherwise the firm is what it always was.
     """
     if region not in REGION_TAXES:
         raise ValueError(f"region is one of {', '.join(REGION_TAXES)}, not {region!r}")
-    b = _Builder(seed, bills, REGION_TAXES[region])
+    b = _Builder(seed, bills, REGION_TAXES[region], foreign=foreign)
     _catalogue(b, bills)
     rng = b.rng
     for _ in range(max(0, bills - 10) // 4):

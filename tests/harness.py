@@ -36,9 +36,10 @@ PATIENCE = 300.0
 REDIRECT_URI = "http://127.0.0.1:9/callback"
 
 
-def seed_firm(box: Sandbox, bills: int, seed: int = 1, region: str = "us") -> dict:
-    """Loads a deterministic demo firm of ``bills`` bills of ``region`` into the Clio emulator."""
-    body = {"bills": bills, "seed": seed, "region": region}
+def seed_firm(box: Sandbox, bills: int, seed: int = 1, region: str = "us", *, foreign: bool = False) -> dict:
+    """Loads a deterministic demo firm of ``bills`` bills of ``region`` into the Clio emulator
+    (``foreign``: with Müller GmbH billed in EUR)."""
+    body = {"bills": bills, "seed": seed, "region": region} | ({"foreign": True} if foreign else {})
     return httpx.post(f"{box.clio_url}/_sandbox/seed", json=body, timeout=300).json()
 
 

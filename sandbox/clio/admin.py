@@ -34,7 +34,8 @@ bp = Blueprint("clio_admin", __name__, url_prefix="/_sandbox")
 
 ROUTES = {
     "POST /_sandbox/reset": "Forget every record, token, webhook and request count.",
-    "POST /_sandbox/seed": "Load a demo firm: {\"bills\": 1000, \"seed\": 1}.",
+    "POST /_sandbox/seed": "Load a demo firm: {\"bills\": 1000, \"seed\": 1, \"region\": \"us\", "
+    "\"foreign\": false} (foreign: Müller GmbH billed in EUR).",
     "GET /_sandbox/counts": "Records per collection.",
     "GET /_sandbox/requests": "Requests per method, endpoint and status (0 = connection dropped).",
     "DELETE /_sandbox/requests": "Reset the request counts.",
@@ -110,9 +111,13 @@ def reset() -> Response:
 @bp.post("/seed")
 def seed() -> Response:
     body = _body()
+    foreign = body.get("foreign", False)
+    if not isinstance(foreign, bool):
+        raise bad_request("foreign must be true or false")
     try:
         bills, seed_value = int(body.get("bills", 100)), int(body.get("seed", 1))
-        return clio_json({"counts": loader.seed(_sandbox().store, bills, seed_value, str(body.get("region", "us")))})
+        counts = loader.seed(_sandbox().store, bills, seed_value, str(body.get("region", "us")), foreign=foreign)
+        return clio_json({"counts": counts})
     except (TypeError, ValueError) as e:
         raise bad_request(f"bills and seed must be integers, region one of us, ca, uk, au, …: {e}") from None
 

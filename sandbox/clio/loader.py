@@ -35,6 +35,7 @@ def load_firm(store: Store, firm: Firm) -> dict[str, int]:
         return {name: len(store[name]) for name in COLLECTIONS}
 
 
-def seed(store: Store, bills: int, seed_value: int = 1, region: str = "us") -> dict[str, int]:
-    """Generate and load a firm of ``bills`` bills of ``region``: what the admin API's seed does."""
-    return load_firm(store, generate_firm(bills, seed_value, region))
+def seed(store: Store, bills: int, seed_value: int = 1, region: str = "us", *, foreign: bool = False) -> dict[str, int]:
+    """Generate and load a firm of ``bills`` bills of ``region`` (with a client billed in
+    another currency if ``foreign``): what the admin API's seed does."""
+    return load_firm(store, generate_firm(bills, seed_value, region, foreign=foreign))
