@@ -27,6 +27,7 @@ class FakeLink:
     qbo_ref: str | None = None
     reason: str = ""
     error_code: str = ""
+    currency: str | None = None
 
 
 BILL = {
@@ -42,7 +43,7 @@ BILL = {
 LINES = [{"id": 1, "kind": "Service", "price": "100.00", "quantity": "1", "total": "100.00"}]
 
 
-def plan(bill=BILL, link=None, customer="77", held="", force=False):
+def plan(bill=BILL, link=None, customer="77", held="", force=False, currency=""):
     return planner.plan_bill(
         bill,
         link,
@@ -53,6 +54,7 @@ def plan(bill=BILL, link=None, customer="77", held="", force=False):
         held=held,
         account=ACCOUNT,
         tax=TaxTreatment.TOTAL_TAX,
+        currency=currency,
         force=force,
     )
 

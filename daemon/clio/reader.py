@@ -25,6 +25,7 @@ holds only what changed in the last few seconds.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
@@ -40,9 +41,13 @@ Record = dict[str, Any]
 #: What each read asks for. A contact's phones and addresses are nested records, named as in
 #: Clio's OpenAPI document (``PhoneNumber_base``, ``Address_base``, each with ``primary``:
 #: "whether it is default for this contact", which the contact's write schemas call a phone's
-#: ``default_number``); ``primary_email_address`` is "the primary email address" (``Contact_base``).
+#: ``default_number``); ``primary_email_address`` is "the primary email address" (``Contact_base``);
+#: ``currency`` is the "Currency of the *Contact*", a ``Currency_base`` (``code``: "ISO 4217 code").
+#: A credit note has no currency of its own (``CreditMemo_base``): it is its contact's, which
+#: a second level of braces cannot name, so it comes as ``{id, etag}`` and its code is looked
+#: up in ``/currencies.json`` (:func:`currency_codes`).
 FIELDS = {
-    "contacts": "id,etag,name,first_name,last_name,type,primary_email_address,"
+    "contacts": "id,etag,name,first_name,last_name,type,primary_email_address,currency{code},"
     "phone_numbers{name,number,primary},addresses{name,street,city,province,postal_code,country,primary},updated_at",
     "bills": "id,etag,number,issued_at,due_at,state,total,sub_total,tax_rate,secondary_tax_rate,tax_sum,"
     "secondary_tax_sum,currency{code},client{id,name},updated_at",
@@ -50,7 +55,7 @@ FIELDS = {
     "tax,secondary_tax,group_ordering,updated_at",
     "allocations": "id,etag,amount,date,voided_at,payment_type,bill{id,number},contact{id,name},parent{id,type},"
     "updated_at",
-    "credit_memos": "id,etag,amount,date,description,voided_at,contact{id,name},updated_at",
+    "credit_memos": "id,etag,amount,date,description,voided_at,contact{id,name,currency},updated_at",
 }
 RESOURCE_OF_KIND = {"contact": "contacts", "invoice": "bills", "credit_memo": "credit_memos", "payment": "allocations"}
 IDS_PER_REQUEST = 200
@@ -117,7 +122,7 @@ def read_changes(
     if mark:
         since = max(since, _parse(mark.since))
     again = {str(r["id"]): r["etag"] for r in read if _parse(r["updated_at"]) >= since}
-    return fresh, Mark(since.isoformat(), again)
+    return _with_codes(clio, resource, fresh), Mark(since.isoformat(), again)
 
 
 def fetch(clio: Clio, resource: str, ids: Iterable[str | int]) -> list[Record]:
@@ -126,7 +131,35 @@ def fetch(clio: Clio, resource: str, ids: Iterable[str | int]) -> list[Record]:
     found: list[Record] = []
     for i in range(0, len(wanted), IDS_PER_REQUEST):
         found += clio.iterate(resource, FIELDS[resource], **{"ids[]": wanted[i : i + IDS_PER_REQUEST]})
-    return found
+    return _with_codes(clio, resource, found)
+
+
+#: The ISO code of each currency id, per Clio client (one Clio account): a firm's currencies
+#: are a short list that changes seldom, read once per process and again for an id not on it.
+_CODES: weakref.WeakKeyDictionary[Clio, dict[int, str]] = weakref.WeakKeyDictionary()
+
+
+def currency_codes(clio: Clio, *, again: bool = False) -> dict[int, str]:
+    """The ISO code of each of the account's currencies by id (``GET /currencies.json``,
+    ``Currency_base``), read once per Clio client unless ``again``."""
+    if again or clio not in _CODES:
+        _CODES[clio] = {int(c["id"]): str(c["code"]) for c in clio.iterate("currencies", "id,code")}
+    return _CODES[clio]
+
+
+def _with_codes(clio: Clio, resource: str, records: list[Record]) -> list[Record]:
+    """Credit notes with their contact's currency code filled in beside its id, as a bill's
+    ``currency{code}`` reads; no request while there is no credit note to complete."""
+    if resource != "credit_memos":
+        return records
+    named = [c for r in records if (c := (r.get("contact") or {}).get("currency")) and "id" in c and "code" not in c]
+    if named:
+        codes = currency_codes(clio)
+        if any(int(c["id"]) not in codes for c in named):
+            codes = currency_codes(clio, again=True)
+        for currency in named:
+            currency["code"] = codes.get(int(currency["id"]), "")
+    return records
 
 
 def save_watermark(connection: Connection, resource: str, mark: Mark) -> None:

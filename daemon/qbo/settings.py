@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from billsync.daemon.errors import FailedPrecondition, InvalidArgument
-from billsync.daemon.store import events
+from billsync.daemon.store import events, leases
 from billsync.daemon.store.models import Connection, Kind
 
 CUSTOM_TXN_NUMBERS = "custom_txn_numbers"
@@ -179,8 +179,26 @@ def describe(checks: list[dict[str, Any]]) -> str:
 
 def home_currency(preferences: dict[str, Any]) -> str:
     """The company's home currency ("USD"), in which QuickBooks books every document billsync
-    writes, as it sends none other; "" when Preferences do not say."""
+    writes, as it sends none other (customers aside: :mod:`billsync.daemon.sync.currency`);
+    "" when Preferences do not say."""
     return str(((preferences.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value") or "")
+
+
+def multicurrency(preferences: dict[str, Any]) -> bool:
+    """Whether the company keeps customers and documents in other currencies than its home one
+    (``CurrencyPrefs.MultiCurrencyEnabled``, off in a new company and "cannot be disabled once
+    it's been enabled": Intuit, *Manage multiple currencies*)."""
+    return (preferences.get("CurrencyPrefs") or {}).get("MultiCurrencyEnabled") is True
+
+
+def note_multicurrency(connection: Connection, on: bool) -> None:
+    """Keeps whether the company has multicurrency on, when it changed, under the run's lease
+    (a cycle taken over records nothing)."""
+    if connection.multicurrency == on:
+        return
+    with leases.fenced(connection):
+        Connection.update(multicurrency=on).where(Connection.id == connection.id).execute()
+    connection.multicurrency = on
 
 
 def fixed(key: str) -> str:

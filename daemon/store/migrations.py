@@ -346,6 +346,17 @@ def m0013_totals_checked(db: peewee.Database) -> None:
     apply_operations(migrator.add_column("connection", "totals_checked_at", peewee.DateTimeField(null=True)))
 
 
+def m0014_currency(db: peewee.Database) -> None:
+    """Keeps a customer's currency on its contact link, and whether the QBO company has
+    multicurrency on (``sync.currency``). Both nullable: a customer made before is in the
+    home currency, and the company's setting is unknown until the connection's next run."""
+    migrator = SchemaMigrator.from_database(db)
+    apply_operations(
+        migrator.add_column("link", "currency", peewee.CharField(null=True)),
+        migrator.add_column("connection", "multicurrency", peewee.BooleanField(null=True)),
+    )
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -360,6 +371,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (11, m0011_clio_lines),
     (12, m0012_qbo_country),
     (13, m0013_totals_checked),
+    (14, m0014_currency),
 ]
 
 

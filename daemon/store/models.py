@@ -84,6 +84,9 @@ class Connection(BaseModel):
     qbo_country = peewee.CharField(null=True)
     #: When the invoices synced before the totals check were checked (``sync.audit``).
     totals_checked_at = peewee.DateTimeField(null=True)
+    #: Whether the QBO company has multicurrency on, as the last run read it; None before
+    #: (``sync.currency``, migration 14).
+    multicurrency = peewee.BooleanField(null=True)
     #: Where the next Change Data Capture read of QBO starts.
     cdc_since = peewee.DateTimeField(null=True)
     next_run_at = peewee.DateTimeField(null=True, index=True)
@@ -138,6 +141,9 @@ class Link(BaseModel):
     #: When the link's current run of problems (failed, broken) began; None while it has
     #: none. Kept across the retries in between (``store.links.upsert``, migration 8).
     failing_since = peewee.DateTimeField(null=True)
+    #: A customer's currency in QBO, as QuickBooks last answered it (contacts only); None
+    #: means the home currency, which every customer made before migration 14 is in.
+    currency = peewee.CharField(null=True)
 
     class Meta:
         indexes = (

@@ -30,7 +30,7 @@ from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import events, leases, links, marks
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Kind, Link, LinkState, Run
-from billsync.daemon.sync import audit, broken, credits, mapping, outcomes, planner, recovery, taxes
+from billsync.daemon.sync import audit, broken, credits, currency, mapping, outcomes, planner, recovery, taxes
 from billsync.daemon.sync.mapping import Record
 from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
@@ -122,6 +122,8 @@ class Cycle:
             preferences, self.country(), as_line=bool(self.connection.settings.get("tax_as_line"))
         )
         self.currency = qbo_settings.home_currency(preferences)
+        self.books = currency.Books(self.currency, qbo_settings.multicurrency(preferences))
+        qbo_settings.note_multicurrency(self.connection, self.books.multicurrency)
         self.note_tax()
         #: The tax codes mapped in the settings, where the company taxes by codes.
         self.codes = (
@@ -304,7 +306,13 @@ class Cycle:
         linked = links.linked_qbo_ids(self.connection, Kind.CONTACT, [c["Id"] for c in taken.values()])
         force = self.force.get(Kind.CONTACT, set())
         ops = planner.plan_contacts(
-            records, existing, taken=taken, linked_ids=linked, account=self.connection.clio_account_id, force=force
+            records,
+            existing,
+            taken=taken,
+            linked_ids=linked,
+            account=self.connection.clio_account_id,
+            force=force,
+            books=self.books,
         )
         yield from self.write(ops, existing)
 

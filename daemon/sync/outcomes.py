@@ -53,6 +53,8 @@ class Outcome:
     sync_token: str | Keep = KEEP
     fingerprint: str | None | Keep = KEEP
     qbo_ref: str | None | Keep = KEEP
+    #: A customer's currency in QBO (contacts; None: the home one, or not said).
+    currency: str | None | Keep = KEEP
 
     def fields(self) -> dict[str, Any]:
         """The link columns to write. A link that has its QBO object no longer needs the
@@ -66,7 +68,8 @@ class Outcome:
         return row
 
 
-def synced(op: Op, qbo_id: str, sync_token: str, reason: str = "") -> Outcome:
+def synced(op: Op, qbo_id: str, sync_token: str, reason: str = "", *, currency: str | None | Keep = KEEP) -> Outcome:
+    """Written or linked; ``currency``: the customer's, as QuickBooks answered it (contacts)."""
     return Outcome(
         LinkState.SYNCED,
         reason,
@@ -75,21 +78,26 @@ def synced(op: Op, qbo_id: str, sync_token: str, reason: str = "") -> Outcome:
         sync_token=sync_token,
         fingerprint=op.fingerprint,
         qbo_ref=op.natural_ref,
+        currency=currency,
     )
 
 
-def mismatched(op: Op, qbo_id: str, sync_token: str, reason: str) -> Outcome:
-    """Written, but QuickBooks shows other amounts than Clio: failed, keeping the object, so
-    that what follows updates it instead of creating another."""
+def mismatched(
+    op: Op, qbo_id: str, sync_token: str, reason: str, code: str = totals.MISMATCH, **columns: Any
+) -> Outcome:
+    """Written, but QuickBooks shows other amounts (or, ``code`` ``currency``, another
+    currency) than Clio: failed, keeping the object, so that what follows updates it instead
+    of creating another."""
     return Outcome(
         LinkState.FAILED,
         reason,
-        totals.MISMATCH,
+        code,
         depends_on=None,
         qbo_id=qbo_id,
         sync_token=sync_token,
         fingerprint=op.fingerprint,
         qbo_ref=op.natural_ref,
+        **columns,
     )
 
 
@@ -108,14 +116,14 @@ def skipped(reason: str) -> Outcome:
 def planned(op: Op) -> Outcome:
     """The outcome of an op that needs no request to QBO: adopt, skip, wait or fail."""
     match op.action:
-        case Action.ADOPT:
-            return synced(op, op.qbo_id, op.sync_token, op.reason)
+        case Action.ADOPT:  # a customer adopted is in its contact's currency (``planner.plan_contact``)
+            return synced(op, op.qbo_id, op.sync_token, op.reason, currency=op.currency or KEEP)
         case Action.SKIP:
             return skipped(op.reason)
         case Action.WAIT:
             return waiting(op.reason, op.depends_on)
         case Action.FAIL:
-            return failed(op.reason)
+            return failed(op.reason, op.error_code)
     raise ValueError(f"a {op.action} op needs a request to QBO")
 
 

@@ -18,7 +18,8 @@ from typing import Protocol
 from billsync.daemon.qbo.lists import TaxCode
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind, LinkState
-from billsync.daemon.sync import mapping, totals
+from billsync.daemon.sync import currency, mapping, totals
+from billsync.daemon.sync.currency import CURRENCY, Books, foreign_currency
 from billsync.daemon.sync.details import details
 from billsync.daemon.sync.mapping import Invalid, Record
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
@@ -86,6 +87,7 @@ class LinkLike(Protocol):
     qbo_ref: str | None
     reason: str
     error_code: str
+    currency: str | None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,11 @@ class Op:
     fallback_name: str = ""
     #: What QuickBooks must show once it wrote the op's document (invoices, credit memos).
     expect: Totals | None = None
+    #: Why a FAIL fails, as a code people can filter on (:data:`currency.CURRENCY`).
+    error_code: str = ""
+    #: The currency a customer's contact is billed in, which the customer should be in
+    #: (contacts; "" while the company's home currency is not known).
+    currency: str = ""
 
     @property
     def entity(self) -> str:
@@ -236,8 +243,9 @@ def adopt_marked(op: Op, found: Record) -> Op:
 # --- labels and reasons --------------------------------------------------------------
 # Each item is named as a bookkeeper finds it in QuickBooks: by the kind QuickBooks calls
 # it (``billsync.words``), the bill number, the client's name and, for an amount, the
-# currency. billsync sends no CurrencyRef, so QuickBooks books every document it writes in
-# the company's home currency, which is the currency each amount is named in.
+# currency. billsync sends no CurrencyRef on a document (only on a new customer), so
+# QuickBooks books every document it writes in the company's home currency, which is the
+# currency each amount is named in.
 
 
 def customer_name(contact: Record | None) -> str:
@@ -270,17 +278,25 @@ def plan_contact(
     taken: dict[str, Record],
     linked_ids: set[str],
     account: str,
+    books: Books | None = None,
     force: bool = False,
 ) -> Op:
-    """A contact as a Customer, adopting an existing QBO customer of the same name and e-mail.
+    """A contact as a Customer, adopting an existing QBO customer of the same name, e-mail
+    and currency.
 
     ``taken`` maps lower-cased DisplayNames already in QBO to their customer; ``linked_ids``
     are customer ids already linked to some Clio contact, which must not be adopted twice;
     a customer billsync made for another Clio account (``account`` is this connection's) is
-    that account's, whatever its name and e-mail.
+    that account's, whatever its name and e-mail. ``books``: how the company keeps them
+    (unknown: every contact taken in the home currency). A new customer is made in its
+    contact's currency, or not at all while the company cannot hold that currency.
     """
+    books = books or Books("")
     # What of the contact QuickBooks cannot hold is said on the link its write leaves synced.
-    op = Op(Kind.CONTACT, str(contact["id"]), contact_label(contact), reason=details(contact).reason)
+    billed_in = currency.of_contact(contact, books)
+    op = Op(
+        Kind.CONTACT, str(contact["id"]), contact_label(contact), reason=details(contact).reason, currency=billed_in
+    )
     try:
         name = mapping.display_name(contact)
     except Invalid as e:
@@ -290,19 +306,40 @@ def plan_contact(
         if link.qbo_ref == fallback:
             name, fallback = fallback, ""
         body = mapping.customer(contact, name, account=account)
-        return _write(replace(op, fallback_name=fallback), body, link, force=force)
+        return _linked_customer(replace(op, fallback_name=fallback), body, link, books=books, force=force)
+    if books.foreign(billed_in) and not books.multicurrency:
+        reason = currency.not_booked(customer_name(contact), billed_in, books)
+        return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
     existing = taken.get(name.lower())
     if existing is not None:
         same_person = _email_of(existing) == mapping.email(contact) and not _foreign(existing, account=account)
+        same_person &= currency.of_customer(existing, books) == billed_in
         if same_person and existing["Id"] not in linked_ids:
             reason = "Matched an existing QuickBooks customer by name and e-mail"
             return _adopt(op, mapping.customer(contact, name, account=account), existing, reason=reason)
         mine, body = taken.get(fallback.lower()), mapping.customer(contact, fallback, account=account)
-        if mine is not None and _claims(mine, body, MARKER_FIELD[Kind.CONTACT], unnamed_too=True):
+        ours = mine is not None and _claims(mine, body, MARKER_FIELD[Kind.CONTACT], unnamed_too=True)
+        if ours and currency.of_customer(mine, books) == billed_in:
             return _adopt(op, body, mine)
         name, fallback = fallback, ""
     body = mapping.customer(contact, name, account=account)
-    return _write(replace(op, fallback_name=fallback), body, link, force=force)
+    op = _write(replace(op, fallback_name=fallback), body, link, force=force)
+    if op.action is Action.CREATE and (ref := currency.reference(billed_in, books)):
+        # On a create only, and outside the fingerprint: a customer's currency is fixed once made.
+        return replace(op, body={**op.body, "CurrencyRef": ref})
+    return op
+
+
+def _linked_customer(op: Op, body: Record, link: LinkLike, *, books: Books, force: bool) -> Op:
+    """The write of a customer already linked, never sending a currency (QBO keeps the one it
+    was made in). If it is not the one its contact is billed in now, its link says why, once:
+    an unchanged contact is sent again so that QuickBooks' answer says what it is in."""
+    op = _write(op, body, link, force=force)
+    customer_in = link.currency or books.home
+    unsaid = link.state == LinkState.SYNCED and link.reason != currency.said(op.reason, op.currency, customer_in)
+    if op.action is Action.NONE and op.currency != customer_in and books.home and unsaid:
+        return _update(op, link.qbo_id, link.sync_token, body, fingerprint=op.fingerprint)
+    return op
 
 
 def bill_label(bill: Record) -> str:
@@ -346,33 +383,15 @@ def plan_bill(
         return replace(op, action=Action.SKIP, reason=reason)
     if held:
         return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
+    if reason := foreign_currency(bill, currency):  # its customer may never come (``plan_contact``)
+        return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
     if customer_id is None:
         return _wait_for_customer(op, bill.get("client"))
-    if reason := foreign_currency(bill, currency):
-        return replace(op, action=Action.FAIL, reason=reason)
     try:
         body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax, codes=codes)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     return _write(replace(op, expect=totals.of_bill(bill, tax)), body, link, force=force)
-
-
-def foreign_currency(bill: Record, home: str) -> str:
-    """Why a bill in another currency than the company's ``home`` one cannot be written, or "".
-
-    QBO books a document in the company's home currency unless multicurrency is on and the
-    document and its customer name another (Intuit, *Manage multiple currencies*), which
-    billsync does not do yet: such a bill would be booked at face value in the wrong
-    currency.
-    """
-    billed_in = str((bill.get("currency") or {}).get("code") or "")
-    if not home or not billed_in or billed_in == home:
-        return ""
-    return (
-        f"Bill {bill.get('number')} is in {billed_in}, and the QuickBooks company books in {home}: billsync "
-        "does not book a bill in another currency than the company's (it would be at face value). Sync this "
-        f"firm to a QuickBooks company in {billed_in}"
-    )
 
 
 def allocation_label(allocation: Record, currency: str = "") -> str:
@@ -466,12 +485,15 @@ def plan_credit_memo(
     what QBO applies by itself is undone before the note is applied where Clio applied it
     (:mod:`billsync.daemon.sync.credits`). Voided in Clio, it is withdrawn: QBO refuses to
     void a credit memo. ``currency`` is the QuickBooks company's, which its label names the
-    amount in; ``held`` why the tax codes hold it back; ``untaxed`` the tax code mapped for
-    untaxed lines where the company taxes by codes."""
+    amount in, and a note of its contact in another currency fails (Clio keeps the contact's
+    currency, not the note's); ``held`` why the tax codes hold it back; ``untaxed`` the tax
+    code mapped for untaxed lines where the company taxes by codes."""
     op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo, currency))
     if memo.get("voided_at"):
         return _retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
     contact = memo.get("contact") or {}
+    if reason := foreign_currency(contact, currency, what=f"The credit note for {customer_name(contact)}"):
+        return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
     if customer_id is None:
         return _wait_for_customer(op, contact)
     if held:
@@ -493,6 +515,7 @@ def plan_contacts(
     linked_ids: set[str],
     account: str,
     force: set[str],
+    books: Books | None = None,
 ) -> list[Op]:
     """Plans contacts in Clio id order, so that when two share a name the older one keeps
     it and the other is disambiguated, the same way in every run."""
@@ -501,7 +524,9 @@ def plan_contacts(
     for contact in sorted(contacts, key=lambda c: int(c["id"])):
         clio_id = str(contact["id"])
         link = existing.get(clio_id)
-        op = plan_contact(contact, link, taken=taken, linked_ids=linked_ids, account=account, force=clio_id in force)
+        op = plan_contact(
+            contact, link, taken=taken, linked_ids=linked_ids, account=account, books=books, force=clio_id in force
+        )
         if op.action is Action.CREATE:
             placeholder = f"planned:{clio_id}"
             taken.setdefault(op.body["DisplayName"].lower(), {"Id": placeholder})

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import leases
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
-from billsync.daemon.sync import mapping, outcomes
+from billsync.daemon.sync import currency, mapping, outcomes
 from billsync.daemon.sync.planner import KIND_ENTITY, MARKER_FIELD, NATURAL_KEY, Action, Op
 
 #: The Clio record a marker names.
@@ -64,7 +64,10 @@ def resolve_pending(connection: Connection, qbo: QuickBooks) -> Resolution:
                 resolution.adopted.setdefault(kind, set()).add(link.clio_id)
                 op = Op(kind, link.clio_id, link.label, action=Action.ADOPT, body={NATURAL_KEY[kind]: link.qbo_ref})
                 reason = "Recovered after an interrupted sync"
-                outcome = outcomes.synced(op, str(entity["Id"]), str(entity.get("SyncToken", "0")), reason)
+                made_in = currency.answered(entity) if kind == Kind.CONTACT else outcomes.KEEP
+                outcome = outcomes.synced(
+                    op, str(entity["Id"]), str(entity.get("SyncToken", "0")), reason, currency=made_in
+                )
                 # What the object holds is unknown: no fingerprint, so the next plan updates it.
                 adopted.append((op, replace(outcome, fingerprint=None)))
         outcomes.record(connection, adopted)

@@ -25,10 +25,11 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 from decimal import Decimal
 
+from billsync.daemon.qbo import currencies
 from billsync.daemon.qbo.client import BatchOp, Operation, QuickBooks
 from billsync.daemon.qbo.faults import QboFault
-from billsync.daemon.store.models import Connection, Link, LinkState
-from billsync.daemon.sync import mapping, outcomes, totals
+from billsync.daemon.store.models import Connection, Kind, Link, LinkState
+from billsync.daemon.sync import currency, mapping, outcomes, totals
 from billsync.daemon.sync.outcomes import Outcome
 from billsync.daemon.sync.planner import Action, Op
 
@@ -104,13 +105,15 @@ class Writer:
         #: Updates a batch answer left out, and sent once more (batches run in several threads).
         self._resent: set[tuple[str, str]] = set()
         self._resent_lock = threading.Lock()
+        #: The currencies the company was found to list, or made to list, this cycle.
+        self._listed: set[str] = set()
 
     def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
         """Carries out ``ops``, yielding after each round of requests to QBO: the points
         where the scheduler may hand the worker to another connection. Each yield says how
         long to wait before the next round (QBO's limits for this realm)."""
         recorded, writes, retires = [], [], []
-        for op in ops:
+        for op in self._in_listed_currencies(ops):
             if op.action is Action.NONE:
                 self.on_done(op, Done.UNWRITTEN)
             elif op.action in WRITES:
@@ -135,6 +138,25 @@ class Writer:
         for op in retires:
             self._retire(op)
             yield 0.0
+
+    def _in_listed_currencies(self, ops: list[Op]) -> list[Op]:
+        """``ops``, once the company lists every currency their creates name (a customer in
+        another currency than the home one, :mod:`billsync.daemon.qbo.currencies`); a create
+        in a currency QuickBooks would not add fails, naming it. No request when no create
+        names a currency, as in every cycle of a company in one currency."""
+        wanted = {currency.sent(op.body) for op in ops if op.action is Action.CREATE} - {""} - self._listed
+        if not wanted:
+            return ops
+        refused = currencies.ensure(self.qbo, wanted)
+        self._listed |= wanted - set(refused)
+        return [
+            replace(
+                op, action=Action.FAIL, reason=currency.not_added(code, refused[code]), error_code=currency.CURRENCY
+            )
+            if op.action is Action.CREATE and (code := currency.sent(op.body)) in refused
+            else op
+            for op in ops
+        ]
 
     def _send_together(self, batches: list[list[Op]], existing: dict[str, Link]) -> list[Op]:
         """Sends the batches at once and waits for every one of them, even when one fails:
@@ -275,7 +297,15 @@ def written(op: Op, entity: dict) -> Outcome:
     qbo_id, token = str(entity["Id"]), str(entity.get("SyncToken", "0"))
     if op.expect is not None and (why := totals.mismatch(op.expect, entity)):
         return outcomes.mismatched(op, qbo_id, token, why)
-    return outcomes.synced(op, qbo_id, token, op.reason)
+    if op.kind != Kind.CONTACT:
+        return outcomes.synced(op, qbo_id, token, op.reason)
+    # QBO may make a customer in its home currency whatever was sent (design 14 C10): the
+    # customer stays linked, failed, so that its invoices never book in the wrong currency.
+    made_in, sent = currency.answered(entity), currency.sent(op.body)
+    if sent and made_in != sent:
+        why = currency.made_in_another(op.body.get("DisplayName", op.label), sent, made_in)
+        return outcomes.mismatched(op, qbo_id, token, why, currency.CURRENCY, currency=made_in)
+    return outcomes.synced(op, qbo_id, token, currency.said(op.reason, op.currency, made_in), currency=made_in)
 
 
 def voided(entity: dict) -> bool:

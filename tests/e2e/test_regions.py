@@ -99,4 +99,8 @@ def test_a_bill_in_another_currency_than_the_companys_fails_and_nothing_is_booke
     failed = Link.select().where(Link.kind == Kind.INVOICE, Link.state == LinkState.FAILED)
     assert failed.count() > 20
     assert all(" is in CAD, and the QuickBooks company books in USD" in link.reason for link in failed)
-    assert Link.select().where(Link.kind == Kind.CONTACT, Link.state == LinkState.SYNCED).count() > 5
+    # Nor is a customer made in USD for a client billed in CAD: it could never book its bills.
+    assert not qbo_objects(sandbox, "Customer")
+    contacts = Link.select().where(Link.kind == Kind.CONTACT)
+    assert contacts.count() > 5 and {(link.state, link.error_code) for link in contacts} == {("failed", "currency")}
+    assert all("keeps its books in USD with multicurrency off" in link.reason for link in contacts)
