@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faulthandler
 import logging
+import os
 import signal
 import threading
 
@@ -85,8 +86,9 @@ class Daemon:
         self._stopped.set()
 
     def serve_until_signalled(self) -> None:
-        """Serves until SIGTERM or SIGINT, then stops within the grace period (and is gone
-        by :data:`SHUTDOWN_DEADLINE`, with every thread's stack on stderr if it hung).
+        """Serves until SIGTERM or SIGINT, then stops within the grace period and ends the
+        process (by :data:`SHUTDOWN_DEADLINE` at the latest, with every thread's stack on
+        stderr if the stop hung).
         SIGUSR1 writes every thread's stack to stderr and goes on serving."""
 
         def on_signal(signum: int, frame: object) -> None:
@@ -98,3 +100,8 @@ class Daemon:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         self._stopped.wait()
+        # A batch QBO has not answered would hold the interpreter's exit, which joins the
+        # writer's threads, for as long as QBO takes: the process ends here instead, as a kill
+        # would, which the sync survives (the batch's links are pending, found by the next run).
+        logging.shutdown()
+        os._exit(0)

@@ -102,3 +102,43 @@ def test_a_takeover_waits_for_the_creates_the_dead_holder_left_in_flight(sandbox
     link = Link.get(Link.kind == "contact", Link.clio_id == renamed)
     [customer] = [c for c in qbo_objects(sandbox, "Customer") if c["Id"] == link.qbo_id]
     assert NEW_NAME in customer["DisplayName"]
+
+
+def test_sigterm_while_qbo_holds_a_batch_ends_the_daemon_at_once_and_the_next_lands_it(
+    sandbox, database_url, db, tmp_path
+):
+    """A stop does not wait for QBO to answer a batch in flight (honcho kills after 5 s, and
+    QBO may take minutes): the daemon ends cleanly as if killed there, and the next daemon
+    finds what the batch made."""
+    make_ready(sandbox)
+    seed_firm(sandbox, bills=10, seed=44)
+    env = {
+        **os.environ,
+        **sandbox_env(sandbox, database_url, str(tmp_path / "data")),
+        "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}",
+        "BILLSYNC_TIME_SCALE": "1",
+    }
+    migrate(env)
+    set_secret_key(env["BILLSYNC_SECRET_KEY"])
+    config_url = f"{sandbox.qbo_url}/_sandbox/config"
+    config = httpx.get(config_url).json()
+    # QBO's execution limit at the daemon's pace, so that the held batch is still held at the stop.
+    httpx.patch(config_url, json={"execution_limit": config["execution_limit"] * config["time_scale"]})
+    hold_batches(sandbox, True)
+    process = start_daemon(env)
+    try:
+        with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
+            connection = connect(client)
+        wait_until(lambda: caught(sandbox), "a batch held in QBO")
+        stop_daemon(process)
+        assert caught(sandbox), "the daemon waited for QBO's answer to its batch before it ended"
+        hold_batches(sandbox, False)
+        process = start_daemon(env)
+        with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
+            wait_until(lambda: sync_after_changes(client, connection.id) and not pending(), "every create settled")
+    finally:
+        hold_batches(sandbox, False)
+        httpx.patch(config_url, json={"execution_limit": config["execution_limit"]})
+        stop_daemon(process)
+
+    assert_every_object_once_and_linked(sandbox)
