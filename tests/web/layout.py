@@ -23,12 +23,16 @@ MEASURE = (Path(__file__).parent / "layout.js").read_text()
 
 
 def flaws(page: Page) -> list[str]:
-    """Each flaw of the page's layout, in words."""
+    """Each flaw of the page's layout, in words, once the page has loaded: a page the panel
+    is drawing anew (the Bill Syncing page reloads itself when a run ends) has its elements
+    before its style sheet, and measured then it would be unstyled."""
+    page.wait_for_load_state("load")
     return page.evaluate(MEASURE, MIN_GAP)
 
 
 def laid_out_well(page: Page) -> None:
     """Nothing on the page is laid out broken, nor says a word of the contract's codes."""
-    assert flaws(page) == [], page.url
+    found = flaws(page)
+    assert found == [], f"{page.url}: {found}"
     for internal in INTERNAL:
         expect(page.locator("body")).not_to_contain_text(internal, use_inner_text=True)
