@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from billsync.daemon.store.models import Kind
-from billsync.daemon.sync import mapping, planner, recovery
+from billsync.daemon.sync import decisions, mapping, planner, recovery
+from billsync.daemon.sync.decisions import Action, Op
 from billsync.daemon.sync.mapping import Marker
-from billsync.daemon.sync.planner import Action, Op
 from billsync.daemon.sync.taxes import TaxTreatment
 from tests.test_planner import BILL, LINES
 
@@ -87,7 +87,7 @@ def in_qbo(op: Op, *, account: str, customer: str = "77", clio_id: str | None = 
 def test_a_create_of_what_qbo_holds_with_this_accounts_marker_updates_that_object(create):
     op = create()
     assert op.action is Action.CREATE
-    adopted = planner.adopt_marked(op, in_qbo(op, account=ACCOUNT))
+    adopted = decisions.adopt_marked(op, in_qbo(op, account=ACCOUNT))
     assert (adopted.action, adopted.qbo_id, adopted.sync_token) == (Action.UPDATE, "300", "4")
     assert adopted.body == {**op.body, "Id": "300", "SyncToken": "4", "sparse": True}
     assert adopted.fingerprint == op.fingerprint, "linked as the record is now, not as QBO held it"
@@ -96,25 +96,25 @@ def test_a_create_of_what_qbo_holds_with_this_accounts_marker_updates_that_objec
 @pytest.mark.parametrize("create", CREATES)
 def test_another_accounts_object_is_never_adopted_even_on_the_same_customer(create):
     op = create()
-    assert planner.adopt_marked(op, in_qbo(op, account=OTHER)) == op
+    assert decisions.adopt_marked(op, in_qbo(op, account=OTHER)) == op
 
 
 @pytest.mark.parametrize("create", CREATES)
 def test_an_object_marked_for_another_record_is_not_adopted(create):
     op = create()
-    assert planner.adopt_marked(op, in_qbo(op, account=ACCOUNT, clio_id="999")) == op
+    assert decisions.adopt_marked(op, in_qbo(op, account=ACCOUNT, clio_id="999")) == op
 
 
 @pytest.mark.parametrize("create", CREATES)
 def test_a_marker_from_before_accounts_were_named_is_adopted_only_on_the_records_customer(create):
     op = create()
-    assert planner.adopt_marked(op, in_qbo(op, account="")).action is Action.UPDATE
-    assert planner.adopt_marked(op, in_qbo(op, account="", customer="78")) == op
+    assert decisions.adopt_marked(op, in_qbo(op, account="")).action is Action.UPDATE
+    assert decisions.adopt_marked(op, in_qbo(op, account="", customer="78")) == op
 
 
 def test_only_creates_are_turned_into_adoptions():
     voided = planned_bill({**BILL, "state": "void"}, Synced())
-    assert planner.adopt_marked(voided, in_qbo(create_invoice(), account=ACCOUNT)) == voided
+    assert decisions.adopt_marked(voided, in_qbo(create_invoice(), account=ACCOUNT)) == voided
 
 
 def test_a_customer_made_for_another_clio_account_is_not_adopted_by_name_and_email():

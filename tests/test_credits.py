@@ -6,7 +6,7 @@ from __future__ import annotations
 from billsync.daemon.qbo import settings
 from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import credits, mapping, planner
-from billsync.daemon.sync.planner import Action
+from billsync.daemon.sync.decisions import Action
 from tests.test_planner import FakeLink
 
 ACCOUNT = "7"

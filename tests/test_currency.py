@@ -20,7 +20,7 @@ from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import currency, mapping, outcomes, planner, writer
 from billsync.daemon.sync.currency import CURRENCY, Books
-from billsync.daemon.sync.planner import Action, Op
+from billsync.daemon.sync.decisions import Action, Op
 from billsync.daemon.sync.writer import Writer
 from tests.test_planner import ACCOUNT, BILL, FakeLink, plan
 

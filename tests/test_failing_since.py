@@ -15,7 +15,7 @@ from billsync.daemon.store import links, migrations
 from billsync.daemon.store.db import open_database
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import broken, outcomes
-from billsync.daemon.sync.planner import Action, Op
+from billsync.daemon.sync.decisions import Action, Op
 
 START = dt.datetime(2026, 3, 2, 9, 0)
 

@@ -14,7 +14,7 @@ from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Connection, Kind, Link, LinkCount, utcnow
 from billsync.daemon.sync import outcomes
 from billsync.daemon.sync.broken import mark_broken
-from billsync.daemon.sync.planner import Action, Op
+from billsync.daemon.sync.decisions import Action, Op
 
 
 def recount(connection: Connection) -> list[tuple[str, str, int]]:

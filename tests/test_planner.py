@@ -9,8 +9,8 @@ import pytest
 
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind
-from billsync.daemon.sync import mapping, planner, totals, writer
-from billsync.daemon.sync.planner import Action
+from billsync.daemon.sync import decisions, mapping, planner, totals, writer
+from billsync.daemon.sync.decisions import Action
 from billsync.daemon.sync.taxes import TaxTreatment
 
 ITEMS = {"Service": "1", "Expense": "2"}
@@ -110,7 +110,7 @@ def test_invoices_wait_for_their_customer_and_for_the_settings():
     waiting = plan(customer=None)
     assert waiting.action is Action.WAIT and waiting.depends_on == DependencyKey(Kind.CONTACT, "4")
     held = plan(held="Held until…")
-    assert held.action is Action.WAIT and held.depends_on == planner.SETTINGS_DEPENDENCY
+    assert held.action is Action.WAIT and held.depends_on == decisions.SETTINGS_DEPENDENCY
 
 
 def test_broken_links_wait_for_a_resync_then_are_created_again():
@@ -250,7 +250,7 @@ def test_markers_name_the_clio_account_and_record():
 def test_dependencies_keep_the_spelling_stored_links_have():
     assert DependencyKey(Kind.INVOICE, "9").to_column() == "invoice:9"
     assert DependencyKey.from_column("contact:4") == DependencyKey(Kind.CONTACT, "4")
-    assert DependencyKey.from_column("settings:qbo") == planner.SETTINGS_DEPENDENCY
+    assert DependencyKey.from_column("settings:qbo") == decisions.SETTINGS_DEPENDENCY
 
 
 def test_items_are_named_by_bill_number_client_and_amount_with_currency() -> None:
@@ -352,8 +352,8 @@ def test_a_trust_transaction_is_created_then_unchanged_then_updated_when_edited(
         ({"start_date": "2024-05-01"}, None, Action.SKIP, None),
         ({"start_date": "2024-05-01"}, "synced", Action.NONE, None),
         ({"customer": None}, None, Action.WAIT, DependencyKey(Kind.CONTACT, "4")),
-        ({"accounts": None}, None, Action.WAIT, planner.TRUST_DEPENDENCY),
-        ({"held": "Clio's trust balance differs"}, None, Action.WAIT, planner.TRUST_DEPENDENCY),
+        ({"accounts": None}, None, Action.WAIT, decisions.TRUST_DEPENDENCY),
+        ({"held": "Clio's trust balance differs"}, None, Action.WAIT, decisions.TRUST_DEPENDENCY),
         ({"transaction": {**DEPOSIT, "amount": "0.00"}}, None, Action.FAIL, None),
     ],
     ids=[
@@ -379,7 +379,7 @@ def test_trust_transactions_follow_clio_and_wait_for_what_they_need(extra, link_
 def test_a_journal_entry_found_by_its_marker_is_adopted_after_a_lost_answer():
     created = plan_trust()
     found = {"Id": "88", "SyncToken": "2", **created.body}
-    adopted = planner.adopt_marked(created, found)
+    adopted = decisions.adopt_marked(created, found)
     assert adopted.action is Action.UPDATE and adopted.qbo_id == "88"
     others = {**found, "PrivateNote": "billsync: Clio account 6 bank_transaction 17"}
-    assert planner.adopt_marked(created, others).action is Action.CREATE
+    assert decisions.adopt_marked(created, others).action is Action.CREATE

@@ -17,7 +17,7 @@ from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store import models
 from billsync.daemon.sync import reconcile
-from billsync.daemon.sync.planner import KIND_ENTITY
+from billsync.daemon.sync.decisions import KIND_ENTITY
 from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.v1 import billsync_pb2 as pb
 

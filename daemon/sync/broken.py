@@ -28,7 +28,7 @@ from billsync.daemon.store import events
 from billsync.daemon.store.leases import fenced
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState, utcnow
-from billsync.daemon.sync.planner import KIND_ENTITY
+from billsync.daemon.sync.decisions import KIND_ENTITY
 
 CDC_MAX_AGE = dt.timedelta(days=30)
 #: A CDC point this much short of CDC's limit is old enough to scan for instead: the point

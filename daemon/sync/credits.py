@@ -33,7 +33,8 @@ from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store import links
 from billsync.daemon.store.models import Connection, Kind
 from billsync.daemon.sync import mapping, outcomes
-from billsync.daemon.sync.planner import CREDIT_VOIDED, Action, Op
+from billsync.daemon.sync.decisions import Action, Op
+from billsync.daemon.sync.planner import CREDIT_VOIDED
 from billsync.daemon.sync.writer import requestid_for
 
 #: The memo of the zero payment QBO makes when it applies a credit by itself (Intuit's blog above).

@@ -30,9 +30,20 @@ from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import events, leases, links, marks
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Kind, Link, LinkState, Run
-from billsync.daemon.sync import audit, broken, credits, currency, mapping, outcomes, planner, recovery, taxes
+from billsync.daemon.sync import (
+    audit,
+    broken,
+    credits,
+    currency,
+    decisions,
+    mapping,
+    outcomes,
+    planner,
+    recovery,
+    taxes,
+)
+from billsync.daemon.sync.decisions import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op
 from billsync.daemon.sync.mapping import Record
-from billsync.daemon.sync.planner import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
 from billsync.daemon.sync.trust import TrustSync
 from billsync.daemon.sync.writer import Done, Writer
@@ -434,14 +445,14 @@ class Cycle:
 
     def adopt_marked(self, kind: Kind, ops: list[Op]) -> list[Op]:
         """The creates among ``ops`` whose objects QBO already holds with their markers, made
-        updates of those objects (``planner.adopt_marked``): a purge deleted the links, not the
+        updates of those objects (``decisions.adopt_marked``): a purge deleted the links, not the
         objects. Only creates are looked up, 50 natural keys a query, so a cycle that creates
         nothing asks QBO nothing more."""
         creates = {op.clio_id: op.natural_ref for op in ops if op.action is Action.CREATE}
         if not creates:
             return ops
         found = recovery.find_marked(self.qbo, kind, creates, account=self.connection.clio_account_id)
-        return [planner.adopt_marked(op, found[op.clio_id]) if op.clio_id in found else op for op in ops]
+        return [decisions.adopt_marked(op, found[op.clio_id]) if op.clio_id in found else op for op in ops]
 
     def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
         """Writes ``ops``, but none of a create that an earlier claim may still be landing

@@ -22,7 +22,7 @@ from billsync.daemon.store.leases import fenced
 from billsync.daemon.store.links import DependencyKey, load, upsert
 from billsync.daemon.store.models import Connection, Link, LinkState
 from billsync.daemon.sync import totals
-from billsync.daemon.sync.planner import Action, Op
+from billsync.daemon.sync.decisions import Action, Op
 
 log = logging.getLogger(__name__)
 

@@ -5,161 +5,40 @@ planner answers with creates, updates, voids, deletes, or a reason to skip, wait
 Nothing here talks to an API or the database, so every rule is tested without a server.
 
 Each ``plan_*`` starts from an op that only names its record (action ``NONE``) and
-answers with a copy of it that says what to do.
+answers with a copy of it that says what to do (:mod:`billsync.daemon.sync.decisions`).
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
-from dataclasses import KW_ONLY, dataclass, replace
-from typing import Protocol
+from dataclasses import dataclass, replace
 
 from billsync.daemon.qbo.lists import TaxCode
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind, LinkState
 from billsync.daemon.sync import currency, mapping, totals
 from billsync.daemon.sync.currency import CURRENCY, Books, foreign_currency
+from billsync.daemon.sync.decisions import (
+    MARKER_FIELD,
+    SETTINGS_DEPENDENCY,
+    TRUST_DEPENDENCY,
+    Action,
+    LinkLike,
+    Op,
+    adopt,
+    claims,
+    has_object,
+    retire,
+    update,
+    write,
+)
 from billsync.daemon.sync.details import details
 from billsync.daemon.sync.mapping import Invalid, Record
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
-from billsync.daemon.sync.totals import Totals
 
-KIND_ENTITY = {
-    Kind.CONTACT: "Customer",
-    Kind.INVOICE: "Invoice",
-    Kind.CREDIT_MEMO: "CreditMemo",
-    Kind.PAYMENT: "Payment",
-    Kind.TRUST: "JournalEntry",
-}
-#: The QBO field that finds our object again when a create's answer was lost.
-NATURAL_KEY = {
-    Kind.CONTACT: "DisplayName",
-    Kind.INVOICE: "DocNumber",
-    Kind.CREDIT_MEMO: "TxnDate",
-    Kind.PAYMENT: "TxnDate",
-    Kind.TRUST: "TxnDate",
-}
-#: The QBO field our marker is in (:func:`billsync.daemon.sync.mapping.marker`).
-MARKER_FIELD = {
-    Kind.CONTACT: "Notes",
-    Kind.INVOICE: "PrivateNote",
-    Kind.CREDIT_MEMO: "PrivateNote",
-    Kind.PAYMENT: "PrivateNote",
-    Kind.TRUST: "PrivateNote",
-}
-#: Holds invoices while QBO would renumber or accept duplicate invoice numbers
-#: (:mod:`billsync.daemon.qbo.settings`).
-SETTINGS_DEPENDENCY = DependencyKey("settings", "qbo")
-#: Holds trust transactions while the trust accounts are not mapped (or the ledgers differ).
-TRUST_DEPENDENCY = DependencyKey("settings", "trust")
-WITH_OBJECT = (LinkState.SYNCED, LinkState.WAITING, LinkState.FAILED)
 CREDIT_VOIDED = "Its credit note was voided in Clio"
 #: How every reason of a record retired after its deletion in Clio begins.
 DELETED_IN_CLIO = "Deleted in Clio"
-
-
-class Action(enum.StrEnum):
-    """What to do about one record. A void or delete also becomes its link's fingerprint,
-    which is how a retire already done is not done again."""
-
-    CREATE = "create"
-    UPDATE = "update"
-    VOID = "void"
-    DELETE = "delete"
-    #: Undo a credit note voided in Clio: QBO cannot void a credit memo, so its
-    #: applications are removed and then it is deleted (:mod:`billsync.daemon.sync.credits`).
-    WITHDRAW = "withdraw"
-    #: Link an object QBO already has, writing nothing.
-    ADOPT = "adopt"
-    SKIP = "skip"
-    WAIT = "wait"
-    FAIL = "fail"
-    #: Up to date.
-    NONE = "none"
-
-
-class LinkLike(Protocol):
-    state: str
-    qbo_id: str | None
-    sync_token: str | None
-    fingerprint: str | None
-    qbo_ref: str | None
-    reason: str
-    error_code: str
-    currency: str | None
-
-
-@dataclass(frozen=True)
-class Op:
-    """One thing to do about one Clio record."""
-
-    kind: Kind
-    clio_id: str
-    label: str
-    _: KW_ONLY
-    action: Action = Action.NONE
-    body: Record | None = None
-    fingerprint: str = ""
-    reason: str = ""
-    depends_on: DependencyKey | None = None
-    qbo_id: str = ""
-    sync_token: str = ""
-    #: A second name to try when QBO says the first is taken (customers only).
-    fallback_name: str = ""
-    #: What QuickBooks must show once it wrote the op's document (invoices, credit memos).
-    expect: Totals | None = None
-    #: Why a FAIL fails, as a code people can filter on (:data:`currency.CURRENCY`).
-    error_code: str = ""
-    #: The currency a customer's contact is billed in, which the customer should be in
-    #: (contacts; "" while the company's home currency is not known).
-    currency: str = ""
-
-    @property
-    def entity(self) -> str:
-        return KIND_ENTITY[self.kind]
-
-    @property
-    def natural_ref(self) -> str | None:
-        return (self.body or {}).get(NATURAL_KEY[self.kind])
-
-
-def has_object(link: LinkLike | None) -> bool:
-    """Whether the link has a live QBO object: synced, or waiting or failed after it was."""
-    return link is not None and bool(link.qbo_id) and link.state in WITH_OBJECT
-
-
-def _write(op: Op, body: Record, link: LinkLike | None, *, force: bool) -> Op:
-    """create, update or none, by comparing the payload with what was last pushed.
-
-    A link that has a QBO object (synced, or waiting or failed after it was synced)
-    is updated, never created again. A broken one is left alone unless re-synced: then
-    an inactive customer is made active again, and a deleted transaction created anew.
-    """
-    fp = mapping.fingerprint(body)
-    if link is not None and link.state == LinkState.BROKEN:
-        if not force:
-            return op
-        if op.kind == Kind.CONTACT and link.qbo_id:
-            return _update(op, link.qbo_id, link.sync_token, {**body, "Active": True}, fingerprint=fp)
-        return replace(op, action=Action.CREATE, body=body, fingerprint=fp)
-    if has_object(link):
-        if link.fingerprint == fp and not force and _settled(link):
-            return replace(op, fingerprint=fp)
-        return _update(op, link.qbo_id, link.sync_token, body, fingerprint=fp)
-    return replace(op, action=Action.CREATE, body=body, fingerprint=fp)
-
-
-def _settled(link: LinkLike) -> bool:
-    """Whether sending the same body again would change nothing: it is in QuickBooks, or
-    QuickBooks already turned it into other amounts (only a change, or a re-sync, retries)."""
-    return link.state == LinkState.SYNCED or (link.state == LinkState.FAILED and link.error_code == totals.MISMATCH)
-
-
-def _update(op: Op, qbo_id: str, sync_token: str | None, body: Record, *, fingerprint: str) -> Op:
-    token = sync_token or "0"
-    sparse = {**body, "Id": qbo_id, "SyncToken": token, "sparse": True}
-    return replace(op, action=Action.UPDATE, body=sparse, fingerprint=fingerprint, qbo_id=qbo_id, sync_token=token)
 
 
 def _wait_for_customer(op: Op, contact: Record | None) -> Op:
@@ -173,37 +52,8 @@ def _wait_for_customer(op: Op, contact: Record | None) -> Op:
     )
 
 
-def _retire(op: Op, link: LinkLike | None, *, action: Action, reason: str) -> Op:
-    """Void, delete or withdraw what was synced; skip what never was."""
-    if not has_object(link):
-        return replace(op, action=Action.SKIP, reason=reason)
-    if link.fingerprint == action:
-        return replace(op, fingerprint=action)
-    token = link.sync_token or "0"
-    return replace(op, action=action, fingerprint=action, qbo_id=link.qbo_id, sync_token=token, reason=reason)
-
-
-def _adopt(op: Op, body: Record, customer: Record, *, reason: str = "") -> Op:
-    return replace(
-        op,
-        action=Action.ADOPT,
-        body=body,
-        fingerprint=mapping.fingerprint(body),
-        qbo_id=customer["Id"],
-        sync_token=customer.get("SyncToken", "0"),
-        reason=reason,
-    )
-
-
 def _email_of(customer: Record) -> str:
     return (customer.get("PrimaryEmailAddr") or {}).get("Address", "").strip().lower()
-
-
-def _claims(found: Record, body: Record, field: str, *, unnamed_too: bool) -> bool:
-    """Whether ``found`` carries the marker ``body`` carries: this Clio account's for this
-    record, or, if ``unnamed_too``, the form written before markers named the account."""
-    ours, theirs = mapping.Marker.parse(body[field]), mapping.Marker.parse(found.get(field))
-    return theirs is not None and (theirs == ours or (unnamed_too and theirs == ours.unnamed()))
 
 
 def _foreign(customer: Record, *, account: str) -> bool:
@@ -211,33 +61,6 @@ def _foreign(customer: Record, *, account: str) -> bool:
     QBO company: that account's, never to be adopted by this one."""
     theirs = mapping.Marker.parse(customer.get("Notes"))
     return theirs is not None and theirs.account not in ("", account)
-
-
-def _customer_of(body: Record) -> str | None:
-    """The customer a document is for: its ``CustomerRef``, or the customer a journal
-    entry's line names."""
-    if "CustomerRef" in body:
-        return (body.get("CustomerRef") or {}).get("value")
-    named = ((line.get("JournalEntryLineDetail") or {}).get("Entity") for line in body.get("Line") or [])
-    return next((str((e.get("EntityRef") or {}).get("value")) for e in named if e), None)
-
-
-def adopt_marked(op: Op, found: Record) -> Op:
-    """A create as an update of ``found``, the object QBO already holds with the marker the
-    create would write: billsync made it for this record of this Clio account before (its
-    link was purged, or the answer to its create was lost). The update links it and writes
-    the record as it is now, which may have changed since.
-
-    A marker that names no account (written before markers did) is taken only on an
-    object of this record's customer. Anything else leaves the create as it is: the object
-    is not ours, and QBO says so if it is in the way (an invoice number taken).
-    """
-    if op.action is not Action.CREATE:
-        return op
-    same_customer = _customer_of(found) == _customer_of(op.body)
-    if not _claims(found, op.body, MARKER_FIELD[op.kind], unnamed_too=same_customer):
-        return op
-    return _update(op, str(found["Id"]), str(found.get("SyncToken", "0")), op.body, fingerprint=op.fingerprint)
 
 
 # --- labels and reasons --------------------------------------------------------------
@@ -316,14 +139,14 @@ def plan_contact(
         same_person &= currency.of_customer(existing, books) == billed_in
         if same_person and existing["Id"] not in linked_ids:
             reason = "Matched an existing QuickBooks customer by name and e-mail"
-            return _adopt(op, mapping.customer(contact, name, account=account), existing, reason=reason)
+            return adopt(op, mapping.customer(contact, name, account=account), existing, reason=reason)
         mine, body = taken.get(fallback.lower()), mapping.customer(contact, fallback, account=account)
-        ours = mine is not None and _claims(mine, body, MARKER_FIELD[Kind.CONTACT], unnamed_too=True)
+        ours = mine is not None and claims(mine, body, MARKER_FIELD[Kind.CONTACT], unnamed_too=True)
         if ours and currency.of_customer(mine, books) == billed_in:
-            return _adopt(op, body, mine)
+            return adopt(op, body, mine)
         name, fallback = fallback, ""
     body = mapping.customer(contact, name, account=account)
-    op = _write(replace(op, fallback_name=fallback), body, link, force=force)
+    op = write(replace(op, fallback_name=fallback), body, link, force=force)
     if op.action is Action.CREATE and (ref := currency.reference(billed_in, books)):
         # On a create only, and outside the fingerprint: a customer's currency is fixed once made.
         return replace(op, body={**op.body, "CurrencyRef": ref})
@@ -334,11 +157,11 @@ def _linked_customer(op: Op, body: Record, link: LinkLike, *, books: Books, forc
     """The write of a customer already linked, never sending a currency (QBO keeps the one it
     was made in). If it is not the one its contact is billed in now, its link says why, once:
     an unchanged contact is sent again so that QuickBooks' answer says what it is in."""
-    op = _write(op, body, link, force=force)
+    op = write(op, body, link, force=force)
     customer_in = link.currency or books.home
     unsaid = link.state == LinkState.SYNCED and link.reason != currency.said(op.reason, op.currency, customer_in)
     if op.action is Action.NONE and op.currency != customer_in and books.home and unsaid:
-        return _update(op, link.qbo_id, link.sync_token, body, fingerprint=op.fingerprint)
+        return update(op, link.qbo_id, link.sync_token, body, fingerprint=op.fingerprint)
     return op
 
 
@@ -374,9 +197,9 @@ def plan_bill(
     op = Op(Kind.INVOICE, str(bill["id"]), bill_label(bill))
     state = bill.get("state")
     if state == "void":
-        return _retire(op, link, action=Action.VOID, reason="Voided in Clio")
+        return retire(op, link, action=Action.VOID, reason="Voided in Clio")
     if state == "deleted":
-        return _retire(op, link, action=Action.DELETE, reason="Deleted in Clio")
+        return retire(op, link, action=Action.DELETE, reason="Deleted in Clio")
     if reason := mapping.skip_reason(bill, start_date):
         if link is not None and link.state == LinkState.SYNCED:
             return op
@@ -391,7 +214,7 @@ def plan_bill(
         body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax, codes=codes)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
-    return _write(replace(op, expect=totals.of_bill(bill, tax)), body, link, force=force)
+    return write(replace(op, expect=totals.of_bill(bill, tax)), body, link, force=force)
 
 
 def allocation_label(allocation: Record, currency: str = "") -> str:
@@ -430,9 +253,9 @@ def plan_allocation(
     """
     op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation, currency))
     if allocation.get("voided_at"):
-        return _retire(op, link, action=Action.VOID, reason="Voided in Clio")
+        return retire(op, link, action=Action.VOID, reason="Voided in Clio")
     if credit_memo_withdrawn:
-        return _retire(op, link, action=Action.DELETE, reason=CREDIT_VOIDED)
+        return retire(op, link, action=Action.DELETE, reason=CREDIT_VOIDED)
     bill_id = (allocation.get("bill") or {}).get("id")
     on_invoice = DependencyKey(Kind.INVOICE, str(bill_id))
     parent = allocation.get("parent") or {}
@@ -458,7 +281,7 @@ def plan_allocation(
             body = mapping.payment(allocation, customer_id, invoice.qbo_id, account=account, card_method=card_method)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
-    op = _write(replace(op, depends_on=on_invoice), body, link, force=force)
+    op = write(replace(op, depends_on=on_invoice), body, link, force=force)
     if op.action is Action.CREATE and deposit_account_id and parent.get("type") != "CreditMemo":
         return replace(op, body={**body, "DepositToAccountRef": {"value": deposit_account_id}})
     return op
@@ -490,7 +313,7 @@ def plan_credit_memo(
     code mapped for untaxed lines where the company taxes by codes."""
     op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo, currency))
     if memo.get("voided_at"):
-        return _retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
+        return retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
     contact = memo.get("contact") or {}
     if reason := foreign_currency(contact, currency, what=f"The credit note for {customer_name(contact)}"):
         return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
@@ -504,7 +327,7 @@ def plan_credit_memo(
         body = mapping.credit_memo(memo, customer_id, item_id, account=account, untaxed=untaxed)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
-    return _write(replace(op, expect=totals.of_credit_note(memo)), body, link, force=force)
+    return write(replace(op, expect=totals.of_credit_note(memo)), body, link, force=force)
 
 
 def plan_contacts(
@@ -578,7 +401,7 @@ def plan_trust(
     """
     op = Op(Kind.TRUST, str(transaction["id"]), trust_label(transaction, currency))
     if deleted:
-        return _retire(op, link, action=Action.DELETE, reason=DELETED_IN_CLIO)
+        return retire(op, link, action=Action.DELETE, reason=DELETED_IN_CLIO)
     date = str(transaction.get("date") or "")[:10]
     if start_date and date < start_date:
         if link is not None and link.state == LinkState.SYNCED:
@@ -599,4 +422,4 @@ def plan_trust(
         )
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
-    return _write(op, body, link, force=force)
+    return write(op, body, link, force=force)

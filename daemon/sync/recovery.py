@@ -17,7 +17,7 @@ from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import leases
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import currency, mapping, outcomes
-from billsync.daemon.sync.planner import KIND_ENTITY, MARKER_FIELD, NATURAL_KEY, Action, Op
+from billsync.daemon.sync.decisions import KIND_ENTITY, MARKER_FIELD, NATURAL_KEY, Action, Op
 
 #: The Clio record a marker names.
 MARKER_KIND = {

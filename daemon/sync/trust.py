@@ -30,8 +30,9 @@ from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.store import links
 from billsync.daemon.store.models import Connection, Kind, Link
 from billsync.daemon.sync import planner
+from billsync.daemon.sync.decisions import Op
 from billsync.daemon.sync.mapping import ZERO, Record, money
-from billsync.daemon.sync.planner import Op, TrustAccounts
+from billsync.daemon.sync.planner import TrustAccounts
 
 
 class TrustSync:

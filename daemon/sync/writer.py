@@ -30,8 +30,8 @@ from billsync.daemon.qbo.client import BatchOp, Operation, QuickBooks
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import currency, mapping, outcomes, totals
+from billsync.daemon.sync.decisions import Action, Op
 from billsync.daemon.sync.outcomes import Outcome
-from billsync.daemon.sync.planner import Action, Op
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from billsync.daemon.process import Daemon
 from billsync.daemon.rpc.client import DaemonClient, DaemonError
 from billsync.daemon.store.models import Connection, Link, PlanMark, Run, Watermark, utcnow
 from billsync.daemon.sync import mapping
+from billsync.daemon.sync.decisions import KIND_ENTITY
 from billsync.daemon.sync.mapping import marker
-from billsync.daemon.sync.planner import KIND_ENTITY
 from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, sync
