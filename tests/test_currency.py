@@ -1,15 +1,18 @@
-"""Customers in their client's currency (design 14, slice C2): no server needed.
+"""Customers and documents in their client's currency (design 14, slices C2 and C3): no
+server needed.
 
 A contact billed in another currency than the QBO company's home one gets a customer in that
 currency when the company has multicurrency on, and none at all while it is off; a customer
-already linked is never sent a currency, and its link says when it is not its contact's; a
-document in another currency still fails (booking it is slice C3). Home-currency bodies are
-what they were before currencies were read, so an upgrade sends nothing again.
+already linked is never sent a currency, and its link says when it is not its contact's.
+Invoices, credit memos and payments are in their customer's currency, at QuickBooks' rate for
+their date; a document QuickBooks cannot book in its currency fails, naming why. Home-currency
+bodies are what they were before currencies were read, so an upgrade sends nothing again.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
@@ -168,24 +171,187 @@ def test_a_customer_quickbooks_made_in_another_currency_than_sent_fails_and_stay
         assert outcome.reason.startswith(f"QuickBooks made customer Müller GmbH in {made_in}, not EUR: change its")
 
 
-@pytest.mark.parametrize("books", [OFF, ON])
-def test_a_bill_in_another_currency_fails_at_once_even_before_its_customer_exists(books):
-    """Booking a bill in its client's currency is slice C3; until then it fails, naming both."""
-    bill = {**BILL, "currency": EUR}
+def test_without_multicurrency_a_bill_in_another_currency_fails_at_once_even_before_its_customer_exists():
     for customer_id in (None, "77"):
-        op = plan(bill=bill, customer=customer_id, currency=books.home)
+        op = plan(bill={**BILL, "currency": EUR}, customer=customer_id, books=OFF)
         assert (op.action, op.error_code) == (Action.FAIL, CURRENCY)
-        assert op.reason.startswith("Bill A-1 is in EUR, and the QuickBooks company books in CAD")
-    assert plan(bill={**BILL, "currency": CAD}, currency="CAD").action is Action.CREATE
+        assert op.reason.startswith("Bill A-1 is in EUR; this QuickBooks company keeps its books in CAD with multicur")
+        assert "Turn it on in QuickBooks" in op.reason
+    assert plan(bill={**BILL, "currency": CAD}, books=OFF, customer_currency="CAD").action is Action.CREATE
 
 
-def test_a_credit_note_of_a_contact_in_another_currency_fails_rather_than_book_at_face_value():
-    memo = {"id": 3, "amount": "75.00", "date": "2024-03-02", "contact": {"id": 8, "name": "Müller GmbH"}}
-    plan_memo = dict(customer_id=None, item_id="1", account=ACCOUNT, currency="CAD")
-    op = planner.plan_credit_memo({**memo, "contact": {**memo["contact"], "currency": EUR}}, None, **plan_memo)
+@pytest.mark.parametrize(
+    ("billed", "customer_in", "action", "ref"),
+    [
+        (EUR, "EUR", Action.CREATE, {"value": "EUR"}),
+        (CAD, "CAD", Action.CREATE, None),
+        (None, "CAD", Action.CREATE, None),
+        (EUR, "CAD", Action.FAIL, None),
+        (CAD, "EUR", Action.FAIL, None),
+    ],
+)
+def test_with_multicurrency_an_invoice_is_in_its_bills_currency_which_must_be_its_customers(
+    billed, customer_in, action, ref
+):
+    op = plan(bill={**BILL, "currency": billed}, books=ON, customer_currency=customer_in)
+    assert op.action is action
+    if action is Action.FAIL:
+        code = (billed or CAD)["code"]
+        assert op.error_code == CURRENCY
+        assert op.reason.startswith(f"Bill A-1 is in {code}; its client's QuickBooks customer is in {customer_in}")
+    else:
+        assert op.body.get("CurrencyRef") == ref and "ExchangeRate" not in op.body
+
+
+def test_a_bill_of_a_client_without_customer_yet_waits_for_it_in_any_currency_quickbooks_can_hold():
+    op = plan(bill={**BILL, "currency": EUR}, customer=None, books=ON)
+    assert (op.action, op.reason) == (Action.WAIT, "Waiting for customer Ana")
+
+
+def test_a_home_currency_invoice_is_the_body_it_was_before_currencies_were_read():
+    before = plan()
+    for books in (OFF, ON):
+        op = plan(bill={**BILL, "currency": CAD}, books=books, customer_currency="CAD")
+        assert (op.body, op.fingerprint) == (before.body, before.fingerprint)
+
+
+MEMO = {"id": 3, "amount": "75.00", "date": "2024-03-02", "contact": {"id": 8, "name": "Müller GmbH"}}
+EUR_MEMO = {**MEMO, "contact": {**MEMO["contact"], "currency": EUR}}
+
+
+def plan_memo(memo, *, books, customer_id="77", customer_currency=""):
+    return planner.plan_credit_memo(
+        memo,
+        None,
+        customer_id=customer_id,
+        item_id="1",
+        account=ACCOUNT,
+        books=books,
+        customer_currency=customer_currency if customer_id else "",
+    )
+
+
+def test_a_credit_note_is_in_its_contacts_currency_and_fails_where_quickbooks_cannot_hold_it():
+    off = plan_memo(EUR_MEMO, books=OFF, customer_id=None)
+    assert (off.action, off.error_code) == (Action.FAIL, CURRENCY)
+    assert off.reason.startswith("The credit note for Müller GmbH is in EUR; this QuickBooks company keeps its books")
+    assert plan_memo(EUR_MEMO, books=ON, customer_id=None).action is Action.WAIT
+    made = plan_memo(EUR_MEMO, books=ON, customer_currency="EUR")
+    assert (made.action, made.body["CurrencyRef"], made.label) == (
+        Action.CREATE,
+        {"value": "EUR"},
+        "Credit memo EUR 75.00 for Müller GmbH",
+    )
+    elsewhere = plan_memo(EUR_MEMO, books=ON, customer_currency="CAD")
+    assert (elsewhere.action, elsewhere.error_code) == (Action.FAIL, CURRENCY)
+    home = plan_memo(MEMO, books=ON, customer_currency="CAD")
+    assert (home.action, "CurrencyRef" in home.body, home.label) == (
+        Action.CREATE,
+        False,
+        "Credit memo CAD 75.00 for Müller GmbH",
+    )
+
+
+@pytest.mark.parametrize("credit", [False, True])
+def test_a_payment_is_in_its_customers_currency_and_named_in_it(credit):
+    allocation = {
+        "id": 5,
+        "amount": "250.00",
+        "date": "2024-03-05",
+        "bill": {"id": 9, "number": "A-1"},
+        "contact": {"id": 8, "name": "Müller GmbH"},
+        "parent": {"type": "CreditMemo", "id": 3} if credit else {"type": "Payment", "id": 2},
+    }
+    invoice = FakeLink("synced", qbo_id="300")
+    for customer_in, ref, named in (("EUR", {"value": "EUR"}, "EUR 250.00"), ("CAD", None, "CAD 250.00")):
+        op = planner.plan_allocation(
+            allocation,
+            None,
+            customer_id="77",
+            invoice=invoice,
+            credit_memo_id="40",
+            account=ACCOUNT,
+            books=ON,
+            customer_currency=customer_in,
+        )
+        assert (op.action, op.body.get("CurrencyRef")) == (Action.CREATE, ref)
+        assert named in op.label
+
+
+class RatedQuickBooks:
+    """What the writer asks of QBO for rates: ``GET exchangerate``, counted."""
+
+    def __init__(self, rates: dict[tuple[str, str], object]) -> None:
+        self.rates, self.asked = rates, []
+
+    def exchange_rate(self, code: str, as_of: str) -> dict:
+        self.asked.append((code, as_of))
+        if code == "XXX":
+            raise QboFault("610", "Object Not Found", "XXX", element="sourcecurrencycode")
+        return {"SourceCurrencyCode": code, "TargetCurrencyCode": "CAD", "AsOfDate": as_of} | (
+            {"Rate": self.rates[code, as_of]} if (code, as_of) in self.rates else {}
+        )
+
+
+def document(clio_id: str, code: str | None, day: str, *, action=Action.CREATE, kind=Kind.INVOICE) -> Op:
+    body = {"TxnDate": day, "TotalAmt": 1} | ({"CurrencyRef": {"value": code}} if code else {})
+    return Op(kind, clio_id, f"Invoice {clio_id}", action=action, body=body, fingerprint=mapping.fingerprint(body))
+
+
+def test_each_foreign_write_carries_quickbooks_rate_for_its_date_read_once_per_currency_and_date():
+    qbo = RatedQuickBooks({("EUR", "2024-03-01"): Decimal("1.47"), ("EUR", "2024-03-02"): Decimal("1.48")})
+    ops = [
+        document("1", "EUR", "2024-03-01"),
+        document("2", "EUR", "2024-03-01", action=Action.UPDATE),
+        document("3", "EUR", "2024-03-02", kind=Kind.PAYMENT),
+        document("4", None, "2024-03-01"),
+        document("5", "EUR", "2024-03-01", action=Action.VOID),
+        replace(contact_op({**MULLER, "currency": EUR}, books=ON)),
+    ]
+    rated = Writer(None, qbo, lambda op, done: None)._at_quickbooks_rates(ops)
+    assert [op.body.get("ExchangeRate") for op in rated[:3]] == [Decimal("1.47"), Decimal("1.47"), Decimal("1.48")]
+    assert rated[3:] == ops[3:]
+    assert qbo.asked == [("EUR", "2024-03-01"), ("EUR", "2024-03-02")]
+    assert [op.fingerprint for op in rated] == [op.fingerprint for op in ops]
+
+
+@pytest.mark.parametrize(("code", "rate"), [("EUR", None), ("EUR", "0"), ("EUR", "n/a"), ("XXX", "1.2")])
+def test_a_foreign_write_quickbooks_gives_no_rate_for_fails_naming_the_currency(code, rate):
+    qbo = RatedQuickBooks({(code, "2024-03-01"): rate} if rate is not None else {})
+    (op,) = Writer(None, qbo, lambda op, done: None)._at_quickbooks_rates([document("1", code, "2024-03-01")])
     assert (op.action, op.error_code) == (Action.FAIL, CURRENCY)
-    assert op.reason.startswith("The credit note for Müller GmbH is in EUR, and the QuickBooks company books in CAD")
-    assert planner.plan_credit_memo(memo, None, **plan_memo).action is Action.WAIT
+    if code == "EUR":
+        assert (
+            op.reason
+            == "QuickBooks has no EUR exchange rate for 2024-03-01; add one (Settings → Currencies), then re-sync"
+        )
+    else:
+        assert op.reason.startswith("QuickBooks error 610")
+
+
+ONE_CURRENCY = "You can only use one foreign currency per transaction."
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "detail", "about_currency"),
+    [
+        ("2410", "Curreny, ExchangeRate is missing.", "", True),
+        (
+            "6000",
+            "A business validation error has occurred",
+            "You can only use one foreign currency per transaction.",
+            True,
+        ),
+        ("6000", "A business validation error has occurred", "Customer is inactive", False),
+        ("6240", "Duplicate Name Exists Error", "", False),
+    ],
+)
+def test_quickbooks_refusing_a_documents_currency_fails_it_as_a_currency_problem(code, message, detail, about_currency):
+    fault = QboFault(code, message, detail)
+    op = document("1", "EUR", "2024-03-01")
+    outcome = writer._fault_outcome(op, fault)
+    assert (outcome.error_code == CURRENCY) is about_currency
+    assert outcome.reason.startswith(f"QuickBooks error {code}")
 
 
 class FakeQuickBooks:

@@ -10,6 +10,7 @@ import pytest
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import decisions, mapping, planner, totals, writer
+from billsync.daemon.sync.currency import Books
 from billsync.daemon.sync.decisions import Action
 from billsync.daemon.sync.taxes import TaxTreatment
 
@@ -43,7 +44,7 @@ BILL = {
 LINES = [{"id": 1, "kind": "Service", "price": "100.00", "quantity": "1", "total": "100.00"}]
 
 
-def plan(bill=BILL, link=None, customer="77", held="", force=False, currency=""):
+def plan(bill=BILL, link=None, customer="77", held="", force=False, books=None, customer_currency=""):
     return planner.plan_bill(
         bill,
         link,
@@ -54,7 +55,8 @@ def plan(bill=BILL, link=None, customer="77", held="", force=False, currency="")
         held=held,
         account=ACCOUNT,
         tax=TaxTreatment.TOTAL_TAX,
-        currency=currency,
+        books=books,
+        customer_currency=customer_currency,
         force=force,
     )
 
@@ -286,7 +288,7 @@ def test_waiting_items_say_what_they_wait_for_as_quickbooks_will_show_it() -> No
 
     def waits(allocation, **given) -> tuple[str, str]:
         found = {"customer_id": "77", "invoice": FakeLink("synced", qbo_id="500"), "credit_memo_id": "88", **given}
-        op = planner.plan_allocation(allocation, None, account=ACCOUNT, currency="USD", **found)
+        op = planner.plan_allocation(allocation, None, account=ACCOUNT, books=Books("USD"), **found)
         assert op.action is Action.WAIT
         return op.label, op.reason
 
@@ -298,7 +300,7 @@ def test_waiting_items_say_what_they_wait_for_as_quickbooks_will_show_it() -> No
     credit = {**allocation, "parent": {"id": 5, "type": "CreditMemo"}}
     assert waits(credit, credit_memo_id=None)[1] == "Waiting for the credit memo of Amy Alder that it applies"
     memo = {"id": 5, "amount": "75.00", "contact": {"id": 4, "name": "Amy Alder"}}
-    waiting = planner.plan_credit_memo(memo, None, customer_id=None, item_id="1", account=ACCOUNT, currency="USD")
+    waiting = planner.plan_credit_memo(memo, None, customer_id=None, item_id="1", account=ACCOUNT, books=Books("USD"))
     assert (waiting.label, waiting.reason) == ("Credit memo USD 75.00 for Amy Alder", "Waiting for customer Amy Alder")
 
 

@@ -314,6 +314,13 @@ class QuickBooks:
         text = "|".join([self.realm_id, entity, operation, dumps(body)])
         return hashlib.sha256(text.encode()).hexdigest()[:36]
 
+    def exchange_rate(self, code: str, as_of: str) -> dict[str, Any]:
+        """QuickBooks' ``ExchangeRate`` of the currency ``code`` on ``as_of`` (YYYY-MM-DD): its
+        ``Rate`` is home units per unit of ``code``. A query of ExchangeRate was broken, so the
+        single GET is what clients use (node-quickbooks PR #58; quickbooks-ruby PR #347)."""
+        params = {"sourcecurrencycode": code, "asofdate": as_of}
+        return self._call("GET", "exchangerate", params=params)["ExchangeRate"]
+
     def company_info(self) -> dict[str, Any]:
         """The company's name, country and so on."""
         return self._call("GET", f"companyinfo/{self.realm_id}")["CompanyInfo"]

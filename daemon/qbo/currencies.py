@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 
 from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.qbo.faults import QboFault
@@ -47,3 +48,30 @@ def ensure(qbo: QuickBooks, codes: Iterable[str]) -> dict[str, str]:
         now = listed(qbo)
         refused = {code: why for code, why in refused.items() if code not in now}
     return refused
+
+
+class Rates:
+    """QuickBooks' exchange rates, read once per currency and date for as long as this lives
+    (a cycle): ``GET …/exchangerate`` answers "home currency units it takes to equal one
+    foreign currency unit" (Intuit, *Manage multiple currencies*), the rate of that date or
+    the latest before it. QBO refreshes its rates every few hours (design 14 C9), so a cycle
+    never reuses another's."""
+
+    def __init__(self, qbo: QuickBooks) -> None:
+        self.qbo = qbo
+        self._known: dict[tuple[str, str], Decimal | None] = {}
+
+    def on(self, code: str, day: str) -> Decimal | None:
+        """The rate of ``code`` on ``day``, None when QuickBooks gives none."""
+        key = (code, day)
+        if key not in self._known:
+            self._known[key] = _positive(self.qbo.exchange_rate(code, day).get("Rate"))
+        return self._known[key]
+
+
+def _positive(value: object) -> Decimal | None:
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return rate if rate.is_finite() and rate > 0 else None

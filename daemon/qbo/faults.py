@@ -96,6 +96,15 @@ class QboFault(Exception):
         return self.code == "6140" or "duplicate document number" in self.message.lower()
 
     @property
+    def currency(self) -> bool:
+        """A document QuickBooks would not take in its currency: 2410, a foreign one without an
+        exchange rate ("Curreny, ExchangeRate is missing.", observed), or 6000 naming the
+        currency ("You can only use one foreign currency per transaction.", observed; design 14
+        C6, C8)."""
+        said = f"{self.message} {self.detail} {self.element}".lower()
+        return self.code == "2410" or (self.code == "6000" and "currenc" in said)
+
+    @property
     def validation(self) -> bool:
         """Fatal for this item only: record the reason and go on with the rest."""
         return not (self.retriable or self.auth or self.forbidden)

@@ -193,11 +193,14 @@ def multicurrency(preferences: dict[str, Any]) -> bool:
 
 def note_multicurrency(connection: Connection, on: bool) -> None:
     """Keeps whether the company has multicurrency on, when it changed, under the run's lease
-    (a cycle taken over records nothing)."""
+    (a cycle taken over records nothing); a change from what an earlier run read is an event."""
     if connection.multicurrency == on:
         return
     with leases.fenced(connection):
         Connection.update(multicurrency=on).where(Connection.id == connection.id).execute()
+        if connection.multicurrency is not None:
+            said = "on: clients are booked in their own currencies" if on else "off"
+            events.record(connection, "settings.qbo_currency", f"Multicurrency is now {said} in QuickBooks")
     connection.multicurrency = on
 
 

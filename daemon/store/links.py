@@ -51,10 +51,26 @@ def load(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str
     return found
 
 
+def synced(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str, Link]:
+    """The synced links among these Clio records, by Clio id."""
+    links = load(connection, kind, clio_ids)
+    return {k: link for k, link in links.items() if link.state == LinkState.SYNCED and link.qbo_id}
+
+
 def qbo_ids(connection: Connection, kind: str, clio_ids: Iterable[str]) -> dict[str, str]:
     """QBO ids of the synced links among these Clio records."""
-    links = load(connection, kind, clio_ids)
-    return {k: link.qbo_id for k, link in links.items() if link.state == LinkState.SYNCED and link.qbo_id}
+    return {k: link.qbo_id for k, link in synced(connection, kind, clio_ids).items()}
+
+
+def failed_with(connection: Connection, error_code: str) -> dict[str, set[str]]:
+    """The Clio ids of the connection's links failed with ``error_code``, by kind."""
+    found: dict[str, set[str]] = {}
+    query = Link.select(Link.kind, Link.clio_id).where(
+        Link.connection == connection, Link.state == LinkState.FAILED, Link.error_code == error_code
+    )
+    for kind, clio_id in query.tuples():
+        found.setdefault(kind, set()).add(clio_id)
+    return found
 
 
 def linked_qbo_ids(connection: Connection, kind: str, qbo_ids_: Iterable[str]) -> set[str]:

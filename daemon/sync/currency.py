@@ -9,9 +9,10 @@ transaction of the customer is in its currency (C6). Multicurrency is off in a n
 billsync makes each customer in its Clio contact's currency when the company allows it; a
 contact billed in another currency than the home one, in a company without multicurrency,
 gets no customer at all, since one made in the home currency could never book its bills.
-Its invoices, payments and credit notes in another currency than the home one still fail,
-naming why (design 14, slice C3 books them). A home-currency document sends no
-``CurrencyRef``, so its body is what it was before currencies were read.
+Its invoices, credit notes and payments are in the customer's currency, with QuickBooks' own
+exchange rate for the document's date (added as it is sent, :mod:`billsync.daemon.sync.writer`);
+a document in another currency than its customer's fails, naming why. A home-currency
+document sends no ``CurrencyRef``, so its body is what it was before currencies were read.
 """
 
 from __future__ import annotations
@@ -68,6 +69,12 @@ def reference(code_: str, books: Books) -> dict[str, str] | None:
     return {"value": code_} if books.foreign(code_) else None
 
 
+def carried(body: Record, code_: str, books: Books) -> Record:
+    """``body`` in ``code_``: with its ``CurrencyRef`` when that is not the home currency."""
+    ref = reference(code_, books)
+    return {**body, "CurrencyRef": ref} if ref else body
+
+
 def answered(entity: Record) -> str | None:
     """The currency QuickBooks answered an object with (``CurrencyRef.value``), None if it did not say."""
     return (entity.get("CurrencyRef") or {}).get("value") or None
@@ -122,20 +129,28 @@ def not_added(code_: str, why: str) -> str:
     return f"QuickBooks did not add {code_} to the company's currencies ({why}); add it under Settings → Currencies"
 
 
-def foreign_currency(document: Record, home: str, *, what: str = "") -> str:
-    """Why a document in another currency than the company's ``home`` one cannot be written, or "".
+def document_reason(what: str, code_: str, books: Books, customer_in: str) -> str:
+    """Why ``what`` ("Bill 1042"), a document in ``code_``, cannot be booked, or "".
 
-    QBO books a document in the home currency unless it and its customer name another (Intuit,
-    *Manage multiple currencies*), which billsync does not send for documents yet: such a
-    document would be booked at face value in the wrong currency. ``what`` names it ("Bill
-    1042"); a bill is named by its number.
+    QuickBooks books a document in its customer's one currency (design 14 C6: 6000 "You can
+    only use one foreign currency per transaction"), and in another currency than the home
+    one only with multicurrency on. ``customer_in`` is the currency the document's customer
+    is in ("": it has none yet, so only the company's side is checked).
     """
-    billed_in = code(document)
-    if not home or not billed_in or billed_in == home:
-        return ""
-    what = what or f"Bill {document.get('number')}"
-    return (
-        f"{what} is in {billed_in}, and the QuickBooks company books in {home}: billsync "
-        "does not book a document in another currency than the company's (it would be at face value). Sync this "
-        f"firm to a QuickBooks company in {billed_in}"
-    )
+    if books.foreign(code_) and not books.multicurrency:
+        return (
+            f"{what} is in {code_}; this QuickBooks company keeps its books in {books.home} with multicurrency off. "
+            f"{TURN_ON}, or bill in {books.home}"
+        )
+    if code_ and customer_in and code_ != customer_in:
+        return (
+            f"{what} is in {code_}; its client's QuickBooks customer is in {customer_in}, and QuickBooks books a "
+            f"customer's documents in its one currency. Bill this client in {customer_in} in Clio, or bill {code_} "
+            "work to a separate Clio contact"
+        )
+    return ""
+
+
+def no_rate(code_: str, day: str) -> str:
+    """Why a document in ``code_`` dated ``day`` is not written: QuickBooks gave no rate."""
+    return f"QuickBooks has no {code_} exchange rate for {day}; add one (Settings → Currencies), then re-sync"

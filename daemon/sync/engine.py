@@ -134,7 +134,7 @@ class Cycle:
         )
         self.currency = qbo_settings.home_currency(preferences)
         self.books = currency.Books(self.currency, qbo_settings.multicurrency(preferences))
-        qbo_settings.note_multicurrency(self.connection, self.books.multicurrency)
+        self.retry_in_currencies()
         self.note_tax()
         #: The tax codes mapped in the settings, where the company taxes by codes.
         self.codes = (
@@ -211,6 +211,16 @@ class Cycle:
         return self.again.get(kind, set()) | self.ready_waiting(kind)
 
     # --- settings and what to plan again --------------------------------------------
+
+    def retry_in_currencies(self) -> None:
+        """Plans again, in this cycle, every item failed for its currency once QuickBooks has
+        multicurrency on where the last cycle to end saw it off: a client billed in another
+        currency may have a customer now, and its documents be booked. The change is noted when
+        the cycle ends (``advance``), so one cut short leaves it for the next."""
+        if not self.books.multicurrency or self.connection.multicurrency:
+            return
+        for kind, ids in links.failed_with(self.connection, currency.CURRENCY).items():
+            self.force = {**self.force, kind: self.force.get(kind, set()) | ids}
 
     def check_settings(self, preferences: dict[str, Any]) -> list[dict[str, Any]]:
         """QBO's settings checks now, recorded on the connection (with an event when they changed)."""
@@ -357,7 +367,7 @@ class Cycle:
     def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
         records = sorted(bills.values(), key=lambda b: b["id"])
         existing = links.load(self.connection, Kind.INVOICE, [b["id"] for b in records])
-        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(b.get("client") or {}).get("id") for b in records])
+        customers = links.synced(self.connection, Kind.CONTACT, [(b.get("client") or {}).get("id") for b in records])
         eligible = [b for b in records if not mapping.skip_reason(b, self.start_date)]
         held = self.held(Kind.INVOICE)
         items = self.item_ids(taxed=any(mapping.tax_of(b) for b in eligible)) if eligible and not held else {}
@@ -367,14 +377,14 @@ class Cycle:
                 b,
                 existing.get(str(b["id"])),
                 lines=lines.get(b["id"]),
-                customer_id=customers.get(str((b.get("client") or {}).get("id"))),
+                **self.customer(customers, b.get("client")),
                 item_ids=items,
                 start_date=self.start_date,
                 held=held,
                 account=self.connection.clio_account_id,
                 tax=self.tax,
                 codes=self.codes,
-                currency=self.currency,
+                books=self.books,
                 force=str(b["id"]) in force,
             )
             for b in records
@@ -384,17 +394,17 @@ class Cycle:
     def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
         records = sorted(memos.values(), key=lambda m: m["id"])
         existing = links.load(self.connection, Kind.CREDIT_MEMO, [m["id"] for m in records])
-        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(m.get("contact") or {}).get("id") for m in records])
+        customers = links.synced(self.connection, Kind.CONTACT, [(m.get("contact") or {}).get("id") for m in records])
         item = self.item_ids().get("Service") if records else None
         force = self.force.get(Kind.CREDIT_MEMO, set())
         ops = [
             planner.plan_credit_memo(
                 m,
                 existing.get(str(m["id"])),
-                customer_id=customers.get(str((m.get("contact") or {}).get("id"))),
+                **self.customer(customers, m.get("contact")),
                 item_id=item,
                 account=self.connection.clio_account_id,
-                currency=self.currency,
+                books=self.books,
                 held=self.tax_held,
                 untaxed=self.codes.get(TaxKey.NONE),
                 force=str(m["id"]) in force,
@@ -410,7 +420,7 @@ class Cycle:
         records = sorted(allocations.values(), key=lambda a: a["id"])
         existing = links.load(self.connection, Kind.PAYMENT, [a["id"] for a in records])
         invoices = links.load(self.connection, Kind.INVOICE, [(a.get("bill") or {}).get("id") for a in records])
-        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(a.get("contact") or {}).get("id") for a in records])
+        customers = links.synced(self.connection, Kind.CONTACT, [(a.get("contact") or {}).get("id") for a in records])
         parents = [a.get("parent") or {} for a in records]
         memo_ids = [p.get("id") for p in parents if p.get("type") == "CreditMemo"]
         memos = links.qbo_ids(self.connection, Kind.CREDIT_MEMO, memo_ids)
@@ -426,11 +436,11 @@ class Cycle:
             planner.plan_allocation(
                 a,
                 existing.get(str(a["id"])),
-                customer_id=customers.get(str((a.get("contact") or {}).get("id"))),
+                **self.customer(customers, a.get("contact")),
                 invoice=invoices.get(str((a.get("bill") or {}).get("id"))),
                 credit_memo_id=memos.get(str((a.get("parent") or {}).get("id"))),
                 account=self.connection.clio_account_id,
-                currency=self.currency,
+                books=self.books,
                 deposit_account_id=self.connection.settings.get("deposit_account_id", ""),
                 card_method=card_method,
                 credit_memo_withdrawn=str((a.get("parent") or {}).get("id")) in withdrawn,
@@ -442,6 +452,15 @@ class Cycle:
         # What QBO applied by itself goes before the credits are applied where Clio applied them.
         credits.undo_auto_applications(self.connection, self.qbo, self.memos_created | credits.applied_memos(ops))
         yield from self.write(ops, existing)
+
+    def customer(self, customers: dict[str, Link], contact: Record | None) -> dict[str, Any]:
+        """What a document's plan takes of the customer of ``contact`` (a reference to a Clio
+        contact), among the synced ``customers``: its ``customer_id`` (None: none yet) and
+        ``customer_currency``."""
+        link = customers.get(str((contact or {}).get("id")))
+        if link is None:
+            return {"customer_id": None, "customer_currency": ""}
+        return {"customer_id": link.qbo_id, "customer_currency": link.currency or self.books.home}
 
     def adopt_marked(self, kind: Kind, ops: list[Op]) -> list[Op]:
         """The creates among ``ops`` whose objects QBO already holds with their markers, made
@@ -479,13 +498,15 @@ class Cycle:
         outcomes.record(self.connection, [(op, outcomes.skipped(reason)) for op in vanished])
 
     def advance(self, newest: dict[str, clio_reader.Mark]) -> None:
-        """Moves every watermark past what this cycle read. A create still pending does not
+        """Moves every watermark past what this cycle read, and notes whether the company had
+        multicurrency on (``retry_in_currencies``). A create still pending does not
         hold one back: its link is remembered, and the next cycle looks it up in QBO and, not
         found there, reads its record from Clio by id (``ids_to_plan``). Under the lease: a
         cycle taken over must not move a watermark past what its successor has yet to write."""
         with leases.fenced(self.connection):
             for resource, mark in newest.items():
                 clio_reader.save_watermark(self.connection, resource, mark)
+        qbo_settings.note_multicurrency(self.connection, self.books.multicurrency)
 
 
 #: The account Clio's tax is booked to where it goes on a line, made when the company has

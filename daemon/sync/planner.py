@@ -17,7 +17,7 @@ from billsync.daemon.qbo.lists import TaxCode
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind, LinkState
 from billsync.daemon.sync import currency, mapping, totals
-from billsync.daemon.sync.currency import CURRENCY, Books, foreign_currency
+from billsync.daemon.sync.currency import CURRENCY, Books
 from billsync.daemon.sync.decisions import (
     MARKER_FIELD,
     SETTINGS_DEPENDENCY,
@@ -66,9 +66,7 @@ def _foreign(customer: Record, *, account: str) -> bool:
 # --- labels and reasons --------------------------------------------------------------
 # Each item is named as a bookkeeper finds it in QuickBooks: by the kind QuickBooks calls
 # it (``billsync.words``), the bill number, the client's name and, for an amount, the
-# currency. billsync sends no CurrencyRef on a document (only on a new customer), so
-# QuickBooks books every document it writes in the company's home currency, which is the
-# currency each amount is named in.
+# currency the document is in: its customer's (a trust journal entry: the home one).
 
 
 def customer_name(contact: Record | None) -> str:
@@ -183,7 +181,8 @@ def plan_bill(
     account: str,
     tax: TaxTreatment,
     codes: Mapping[TaxKey, TaxCode] | None = None,
-    currency: str = "",
+    books: Books | None = None,
+    customer_currency: str = "",
     force: bool = False,
 ) -> Op:
     """A bill as an Invoice; void and delete follow Clio; drafts and early bills are skipped.
@@ -191,8 +190,9 @@ def plan_bill(
     ``held`` is why settings (QBO's, or the tax codes) hold invoices back, or "" when they
     do not; ``account`` is the connection's Clio account, which the invoice's marker names;
     ``tax`` how the company takes Clio's tax, and ``codes`` the tax codes mapped where it
-    taxes by codes. ``currency`` is the company's home currency: a bill in another fails,
-    never booked at face value in the wrong currency.
+    taxes by codes. ``books``: how the company keeps them; ``customer_currency`` the currency
+    of the bill's customer ("" while it has none). The invoice is in the bill's currency, and a
+    bill QuickBooks cannot book in it fails, never booked at face value in another.
     """
     op = Op(Kind.INVOICE, str(bill["id"]), bill_label(bill))
     state = bill.get("state")
@@ -206,7 +206,11 @@ def plan_bill(
         return replace(op, action=Action.SKIP, reason=reason)
     if held:
         return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
-    if reason := foreign_currency(bill, currency):  # its customer may never come (``plan_contact``)
+    books = books or Books("")
+    billed_in = currency.of_bill(bill, books)
+    what = f"Bill {bill.get('number') or bill['id']}"
+    # Before waiting: a bill the company cannot book may have a customer that never comes (``plan_contact``).
+    if reason := currency.document_reason(what, billed_in, books, customer_currency):
         return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
     if customer_id is None:
         return _wait_for_customer(op, bill.get("client"))
@@ -214,6 +218,7 @@ def plan_bill(
         body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax, codes=codes)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
+    body = currency.carried(body, billed_in, books)
     return write(replace(op, expect=totals.of_bill(bill, tax)), body, link, force=force)
 
 
@@ -232,7 +237,8 @@ def plan_allocation(
     invoice: LinkLike | None,
     credit_memo_id: str | None,
     account: str,
-    currency: str = "",
+    books: Books | None = None,
+    customer_currency: str = "",
     deposit_account_id: str = "",
     card_method: str | None = None,
     credit_memo_withdrawn: bool = False,
@@ -244,14 +250,17 @@ def plan_allocation(
     invoice, waits while there is none yet, and is skipped with it (a draft, a bill before
     the start date) since that invoice will never come. ``credit_memo_withdrawn``: its
     credit note was voided in Clio and taken out of QBO, which Clio may do without voiding
-    the note's allocations; such an application has nothing left to apply. ``currency`` is
-    the QuickBooks company's, which its label names the amount in. ``deposit_account_id``:
-    the account a new payment is deposited to ("": Undeposited Funds, QBO's default); it is
-    sent on a create only, so a payment already in QuickBooks stays where a bookkeeper may
-    have deposited it from, and a change of the setting re-sends nothing. ``card_method``:
+    the note's allocations; such an application has nothing left to apply. ``books``: how
+    the company keeps them; ``customer_currency``: the currency of the customer, which its
+    invoice, and so the payment, is in ("" while it has none). ``deposit_account_id``: the
+    account a new payment is deposited to ("": Undeposited Funds, QBO's default); it is sent
+    on a create only, so a payment already in QuickBooks stays where a bookkeeper may have
+    deposited it from, and a change of the setting re-sends nothing. ``card_method``:
     the company's card payment method, which a card payment names.
     """
-    op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation, currency))
+    books = books or Books("")
+    paid_in = customer_currency or books.home
+    op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation, paid_in))
     if allocation.get("voided_at"):
         return retire(op, link, action=Action.VOID, reason="Voided in Clio")
     if credit_memo_withdrawn:
@@ -281,6 +290,7 @@ def plan_allocation(
             body = mapping.payment(allocation, customer_id, invoice.qbo_id, account=account, card_method=card_method)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
+    body = currency.carried(body, paid_in, books)
     op = write(replace(op, depends_on=on_invoice), body, link, force=force)
     if op.action is Action.CREATE and deposit_account_id and parent.get("type") != "CreditMemo":
         return replace(op, body={**body, "DepositToAccountRef": {"value": deposit_account_id}})
@@ -299,7 +309,8 @@ def plan_credit_memo(
     customer_id: str | None,
     item_id: str | None,
     account: str,
-    currency: str = "",
+    books: Books | None = None,
+    customer_currency: str = "",
     held: str = "",
     untaxed: TaxCode | None = None,
     force: bool = False,
@@ -307,15 +318,19 @@ def plan_credit_memo(
     """A credit note as a CreditMemo, whatever QBO's *Automatically apply credits* says:
     what QBO applies by itself is undone before the note is applied where Clio applied it
     (:mod:`billsync.daemon.sync.credits`). Voided in Clio, it is withdrawn: QBO refuses to
-    void a credit memo. ``currency`` is the QuickBooks company's, which its label names the
-    amount in, and a note of its contact in another currency fails (Clio keeps the contact's
-    currency, not the note's); ``held`` why the tax codes hold it back; ``untaxed`` the tax
-    code mapped for untaxed lines where the company taxes by codes."""
-    op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo, currency))
+    void a credit memo. ``books``: how the company keeps them; the note is in its contact's
+    currency (Clio keeps the contact's, not the note's), and fails where QuickBooks cannot
+    book it in that, as a bill does; ``customer_currency`` the currency of its customer (""
+    while it has none). ``held`` why the tax codes hold it back; ``untaxed`` the tax code
+    mapped for untaxed lines where the company taxes by codes."""
+    books = books or Books("")
+    credited_in = currency.of_credit_note(memo, books)
+    op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo, credited_in))
     if memo.get("voided_at"):
         return retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
     contact = memo.get("contact") or {}
-    if reason := foreign_currency(contact, currency, what=f"The credit note for {customer_name(contact)}"):
+    what = f"The credit note for {customer_name(contact)}"
+    if reason := currency.document_reason(what, credited_in, books, customer_currency):
         return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
     if customer_id is None:
         return _wait_for_customer(op, contact)
@@ -327,6 +342,7 @@ def plan_credit_memo(
         body = mapping.credit_memo(memo, customer_id, item_id, account=account, untaxed=untaxed)
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
+    body = currency.carried(body, credited_in, books)
     return write(replace(op, expect=totals.of_credit_note(memo)), body, link, force=force)
 
 

@@ -107,13 +107,14 @@ class Writer:
         self._resent_lock = threading.Lock()
         #: The currencies the company was found to list, or made to list, this cycle.
         self._listed: set[str] = set()
+        self._rates = currencies.Rates(qbo)
 
     def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
         """Carries out ``ops``, yielding after each round of requests to QBO: the points
         where the scheduler may hand the worker to another connection. Each yield says how
         long to wait before the next round (QBO's limits for this realm)."""
         recorded, writes, retires = [], [], []
-        for op in self._in_listed_currencies(ops):
+        for op in self._at_quickbooks_rates(self._in_listed_currencies(ops)):
             if op.action is Action.NONE:
                 self.on_done(op, Done.UNWRITTEN)
             elif op.action in WRITES:
@@ -143,8 +144,10 @@ class Writer:
         """``ops``, once the company lists every currency their creates name (a customer in
         another currency than the home one, :mod:`billsync.daemon.qbo.currencies`); a create
         in a currency QuickBooks would not add fails, naming it. No request when no create
-        names a currency, as in every cycle of a company in one currency."""
-        wanted = {currency.sent(op.body) for op in ops if op.action is Action.CREATE} - {""} - self._listed
+        names a currency, as in every cycle of a company in one currency. A document is in its
+        customer's currency, which the company listed before the customer was made."""
+        creates = (op for op in ops if op.action is Action.CREATE and op.kind is Kind.CONTACT)
+        wanted = {currency.sent(op.body) for op in creates} - {""} - self._listed
         if not wanted:
             return ops
         refused = currencies.ensure(self.qbo, wanted)
@@ -157,6 +160,30 @@ class Writer:
             else op
             for op in ops
         ]
+
+    def _at_quickbooks_rates(self, ops: list[Op]) -> list[Op]:
+        """``ops``, each write of a document in another currency than the home one with
+        QuickBooks' rate for its date (``TxnDate``): a foreign transaction without one is
+        refused (2410, design 14 C8) or, by other accounts, booked at 1. The rate is added to
+        the body after its fingerprint was taken, so a rate QuickBooks moves re-sends nothing;
+        a write made for another reason sends the rate of its date again. One request per
+        currency and date a cycle, none for a company in one currency."""
+        return [self._at_rate(op) if op.action in WRITES and op.kind is not Kind.CONTACT else op for op in ops]
+
+    def _at_rate(self, op: Op) -> Op:
+        code = currency.sent(op.body)
+        if not code:
+            return op
+        day = str(op.body.get("TxnDate") or "")[:10]
+        try:
+            rate = self._rates.on(code, day)
+        except QboFault as fault:
+            if not fault.validation:
+                raise
+            return replace(op, action=Action.FAIL, reason=fault.describe(), error_code=currency.CURRENCY)
+        if rate is None:
+            return replace(op, action=Action.FAIL, reason=currency.no_rate(code, day), error_code=currency.CURRENCY)
+        return replace(op, body={**op.body, "ExchangeRate": rate})
 
     def _send_together(self, batches: list[list[Op]], existing: dict[str, Link]) -> list[Op]:
         """Sends the batches at once and waits for every one of them, even when one fails:
@@ -329,6 +356,8 @@ def _under_fallback_name(op: Op) -> Op:
 def _fault_outcome(op: Op, fault: QboFault) -> Outcome:
     if fault.not_found and op.action is Action.UPDATE:
         return Outcome(LinkState.BROKEN, BROKEN_REASON, fault.code)
+    if fault.currency:
+        return outcomes.failed(fault.describe(), currency.CURRENCY)
     if fault.duplicate_docnumber:
         reason = (
             f"Another QuickBooks invoice already has number {op.body.get('DocNumber')}. "

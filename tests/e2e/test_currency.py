@@ -1,25 +1,32 @@
-"""A client billed in another currency than the QuickBooks company's (design 14, slice C2).
+"""A client billed in another currency than the QuickBooks company's (design 14, slices C2 and C3).
 
 A Canadian firm bills Müller GmbH, in Berlin, in EUR (``generate_firm(foreign=True)``) and
 syncs into a Canadian company (sandbox/README, "Currencies of names and transactions"). With
 multicurrency off, no customer is made for Müller GmbH (one made in CAD could never hold its
 EUR bills, as a customer's currency is fixed once made), its link says how to turn
-multicurrency on, and the rest of the firm syncs. Once it is on, Müller GmbH's customer is
-made in EUR, the company listing EUR first; the customers in CAD are not written again. Its
-bills and credit notes still fail, naming both currencies: booking them in EUR is slice C3.
+multicurrency on, and the rest of the firm syncs. Once it is on in QuickBooks, the next
+cycle plans again what failed for its currency, with no re-sync asked: Müller GmbH's customer
+is made in EUR, the company listing EUR first, and its invoices, payments and credit note are
+booked in EUR at QuickBooks' rate of their dates (slice C3), equal to Clio's to the cent. The
+customers in CAD are not written again.
 """
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import httpx
 
-from billsync.daemon.store.models import Kind, Link, LinkState
+from billsync.daemon.store.models import Event, Kind, Link, LinkState
 from billsync.daemon.sync import currency
-from billsync.daemon.sync.mapping import ISSUED_STATES
+from billsync.daemon.sync.mapping import ISSUED_STATES, marker
 from billsync.sandbox.demo import FOREIGN_CURRENCY, generate_firm
+from billsync.sandbox.qbo.currency import table_rate
 from tests.e2e.conftest import connect, seed_firm, sync
-from tests.e2e.test_regions import map_codes_by_rate
-from tests.harness import make_ready, qbo_objects, resync, set_preferences, settle, sync_after_changes
+from tests.e2e.test_regions import map_codes_by_rate, money
+from tests.harness import make_ready, qbo_objects, set_preferences, settle, sync_after_changes
+
+CENT = Decimal("0.01")
 
 BILLS = 60
 SEED = 8
@@ -69,10 +76,10 @@ def test_a_client_in_another_currency_gets_a_customer_in_it_only_once_multicurre
     assert note.state == LinkState.FAILED and note.reason.startswith("The credit note for Müller GmbH is in EUR")
     assert not qbo_objects(sandbox, "CompanyCurrency"), "nothing is added to a company without multicurrency"
 
-    # Multicurrency on (QuickBooks' settings), then a re-sync of the failed contact.
+    # Multicurrency on in QuickBooks: the next cycle plans again everything failed for its currency.
     set_preferences(sandbox, MultiCurrencyEnabled=True)
     tokens = {name: c["SyncToken"] for name, c in customers.items()}
-    resync(e2e_client, connection.id, link_ids=[muller.id])
+    sync_after_changes(e2e_client, connection.id)
     settle(e2e_client, connection.id)
 
     customers = {c["DisplayName"]: c for c in qbo_objects(sandbox, "Customer")}
@@ -84,7 +91,33 @@ def test_a_client_in_another_currency_gets_a_customer_in_it_only_once_multicurre
     # The customers in CAD are as they were: nothing was sent to them again.
     assert {name: c["SyncToken"] for name, c in customers.items() if name != "Müller GmbH"} == tokens
     assert {c["CurrencyRef"]["value"] for name, c in customers.items() if name != "Müller GmbH"} == {"CAD"}
-    # Its bills in EUR still fail, naming both currencies, rather than book at face value in CAD.
-    in_eur = links(Kind.INVOICE, error_code=currency.CURRENCY)
-    assert in_eur and all(link.state == LinkState.FAILED and " is in EUR" in link.reason for link in in_eur)
-    assert all(i["CustomerRef"]["value"] != muller.qbo_id for i in qbo_objects(sandbox, "Invoice"))
+    assert not links(Kind.CONTACT, error_code=currency.CURRENCY) + links(Kind.INVOICE, error_code=currency.CURRENCY)
+    (turned_on,) = Event.select().where(Event.type == "settings.qbo_currency")
+    assert turned_on.message == "Multicurrency is now on: clients are booked in their own currencies in QuickBooks"
+
+    # Its bills are invoices in EUR, at QuickBooks' rate of their date, equal to Clio's to the cent.
+    rate = table_rate(FOREIGN_CURRENCY, "CAD")  # the emulator's rate: no other was set for any date
+    account = muller.connection.clio_account_id
+    by_marker = {i["PrivateNote"]: i for i in qbo_objects(sandbox, "Invoice")}
+    paid = [b for b in firm.bills if b["client"]["id"] == client and b["state"] == "paid"]
+    assert paid
+    for bill in paid:
+        invoice = by_marker[marker("bill", bill["id"], account=account)]
+        assert (invoice["CurrencyRef"]["value"], Decimal(str(invoice["ExchangeRate"]))) == ("EUR", rate)
+        assert money(invoice["TotalAmt"]) == money(bill["total"])
+        assert money(invoice["HomeTotalAmt"]) == (Decimal(str(invoice["TotalAmt"])) * rate).quantize(
+            CENT, ROUND_HALF_UP
+        )
+        assert money(invoice["Balance"]) == 0  # paid in EUR, as in Clio
+    # Its other bill reuses another client's number (the demo's case): it fails for that, not its currency.
+    (taken,) = [link for link in links(Kind.INVOICE, state=LinkState.FAILED) if "(Müller GmbH)" in link.label]
+    assert taken.error_code == "6140" and taken.label == f"Invoice {issued[0]['number']} (Müller GmbH)"
+    payments = [p for p in qbo_objects(sandbox, "Payment") if p["CustomerRef"]["value"] == muller.qbo_id]
+    assert payments and all(
+        (p["CurrencyRef"]["value"], Decimal(str(p["ExchangeRate"]))) == ("EUR", rate) for p in payments
+    )
+    (memo,) = [m for m in qbo_objects(sandbox, "CreditMemo") if m["CustomerRef"]["value"] == muller.qbo_id]
+    assert (memo["CurrencyRef"]["value"], money(memo["TotalAmt"])) == ("EUR", Decimal("10.00"))
+    assert Link.get(Link.kind == Kind.CREDIT_MEMO, Link.qbo_id == memo["Id"]).label == (
+        "Credit memo EUR 10.00 for Müller GmbH"
+    )

@@ -19,6 +19,7 @@ from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store.db import database
 from billsync.daemon.store.models import AlertSubscription, Connection, Event, Link, Run, utcnow
 from billsync.daemon.sync import planner
+from billsync.daemon.sync.currency import Books
 from billsync.daemon.sync.scheduler import run_message
 from billsync.daemon.sync.writer import BROKEN_REASON
 
@@ -137,7 +138,7 @@ def link_rows(connection_id: int, at: dt.datetime) -> list[dict]:
                 invoice=None,
                 credit_memo_id=None,
                 account="1",
-                currency="USD",
+                books=Books("USD"),
             )
             add("payment", n, op.label, "waiting", reason=op.reason, depends_on=f"invoice:{n}")
         else:
