@@ -51,3 +51,24 @@ def test_a_difference_of_a_cent_names_both_figures(entity):
     shown = totals.of_entity(entity)
     assert f"QuickBooks shows a total of {shown.amount:,} (tax {shown.tax:,})" in why
     assert "Clio's bill is 1,130.00 (tax 130.00)" in why
+
+
+@pytest.mark.parametrize(
+    ("booked_in", "differs"),
+    [("EUR", False), (None, False), ("CAD", True)],
+    ids=["the-bills", "not-said", "another"],
+)
+def test_a_document_quickbooks_booked_in_another_currency_than_clios_is_named_with_both(booked_in, differs):
+    expected = totals.of_bill(BILL, TaxTreatment.TOTAL_TAX, "EUR")
+    entity = {"TotalAmt": "1130.00", "TxnTaxDetail": {"TotalTax": "130.00"}}
+    entity |= {"CurrencyRef": {"value": booked_in}} if booked_in else {}
+    why = totals.other_currency(expected, entity)
+    assert bool(why) is differs and totals.mismatch(expected, entity) == ""
+    if differs:
+        assert why.startswith("QuickBooks booked it in CAD, but Clio's bill is in EUR")
+
+
+def test_figures_in_another_currency_than_the_home_one_name_it():
+    expected = totals.of_bill(BILL, TaxTreatment.TOTAL_TAX, "EUR")
+    why = totals.mismatch(expected, {"TotalAmt": "1000.00", "CurrencyRef": {"value": "EUR"}})
+    assert "QuickBooks shows a total of EUR 1,000.00 (tax 0.00), but Clio's bill is EUR 1,130.00 (tax 130.00)" in why

@@ -219,7 +219,7 @@ def plan_bill(
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     body = currency.carried(body, billed_in, books)
-    return write(replace(op, expect=totals.of_bill(bill, tax)), body, link, force=force)
+    return write(replace(op, expect=totals.of_bill(bill, tax, billed_in)), body, link, force=force)
 
 
 def allocation_label(allocation: Record, currency: str = "") -> str:
@@ -343,7 +343,7 @@ def plan_credit_memo(
     except Invalid as e:
         return replace(op, action=Action.FAIL, reason=str(e))
     body = currency.carried(body, credited_in, books)
-    return write(replace(op, expect=totals.of_credit_note(memo)), body, link, force=force)
+    return write(replace(op, expect=totals.of_credit_note(memo, credited_in)), body, link, force=force)
 
 
 def plan_contacts(

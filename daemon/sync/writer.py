@@ -322,6 +322,8 @@ def written(op: Op, entity: dict) -> Outcome:
     left out, if anything), unless QuickBooks shows other amounts than the Clio record's
     (:mod:`billsync.daemon.sync.totals`)."""
     qbo_id, token = str(entity["Id"]), str(entity.get("SyncToken", "0"))
+    if op.expect is not None and (why := totals.other_currency(op.expect, entity)):
+        return outcomes.mismatched(op, qbo_id, token, why, currency.CURRENCY)
     if op.expect is not None and (why := totals.mismatch(op.expect, entity)):
         return outcomes.mismatched(op, qbo_id, token, why)
     if op.kind != Kind.CONTACT:

@@ -98,7 +98,10 @@ def test_a_bill_in_another_currency_than_the_companys_fails_and_nothing_is_booke
     assert not qbo_objects(sandbox, "Invoice") and not qbo_objects(sandbox, "Payment")
     failed = Link.select().where(Link.kind == Kind.INVOICE, Link.state == LinkState.FAILED)
     assert failed.count() > 20
-    assert all(" is in CAD; this QuickBooks company keeps its books in USD with multicurrency off" in link.reason for link in failed)
+    assert all(
+        " is in CAD; this QuickBooks company keeps its books in USD with multicurrency off" in link.reason
+        for link in failed
+    )
     # Nor is a customer made in USD for a client billed in CAD: it could never book its bills.
     assert not qbo_objects(sandbox, "Customer")
     contacts = Link.select().where(Link.kind == Kind.CONTACT)
