@@ -227,6 +227,8 @@ def status(obj: Context, connection: int | None) -> None:
     ]
     if c.tax_treatment in CLIO_TAX:
         lines.append(f"  Clio's tax goes {CLIO_TAX[c.tax_treatment]}")
+    if books := words.books(c.home_currency, c.multicurrency):
+        lines.append(f"  {books}")
     if s.action_required:
         lines.append("Action required in QuickBooks (what it holds waits until it is done):")
         lines += [f"  {i}. {step}" for i, step in enumerate(s.fix_steps, 1)]

@@ -298,6 +298,11 @@ def purge_note(event: pb.Event) -> str:
     return f"billsync forgot the {items} it had synced; nothing was deleted in QuickBooks or Clio."
 
 
+def books(c: pb.Connection) -> str:
+    """How the connection's QBO company keeps its books (its currency), "" before a run read it."""
+    return shared.books(c.home_currency, c.multicurrency)
+
+
 def access_refused(c: pb.Connection) -> bool:
     """Both sides hold tokens, yet the connection needs authorizing: a provider refused
     them at the last sync (expired, revoked in Clio or QuickBooks, or for another company)."""

@@ -191,17 +191,18 @@ def multicurrency(preferences: dict[str, Any]) -> bool:
     return (preferences.get("CurrencyPrefs") or {}).get("MultiCurrencyEnabled") is True
 
 
-def note_multicurrency(connection: Connection, on: bool) -> None:
-    """Keeps whether the company has multicurrency on, when it changed, under the run's lease
-    (a cycle taken over records nothing); a change from what an earlier run read is an event."""
-    if connection.multicurrency == on:
+def note_currencies(connection: Connection, home: str, on: bool) -> None:
+    """Keeps the company's home currency and whether it has multicurrency on, when either
+    changed, under the run's lease (a cycle taken over records nothing); multicurrency
+    changed from what an earlier run read is an event."""
+    if (connection.home_currency or "", connection.multicurrency) == (home, on):
         return
     with leases.fenced(connection):
-        Connection.update(multicurrency=on).where(Connection.id == connection.id).execute()
-        if connection.multicurrency is not None:
+        Connection.update(home_currency=home or None, multicurrency=on).where(Connection.id == connection.id).execute()
+        if connection.multicurrency not in (None, on):
             said = "on: clients are booked in their own currencies" if on else "off"
             events.record(connection, "settings.qbo_currency", f"Multicurrency is now {said} in QuickBooks")
-    connection.multicurrency = on
+    connection.home_currency, connection.multicurrency = home or None, on
 
 
 def fixed(key: str) -> str:

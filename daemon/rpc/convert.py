@@ -159,6 +159,8 @@ def connection(c: models.Connection) -> pb.Connection:
         created_at=timestamp(c.created_at),
         settings=settings(c.settings),
         tax_treatment=TAX_TREATMENT.get(c.tax_treatment, pb.TAX_TREATMENT_UNSPECIFIED),
+        home_currency=c.home_currency or "",
+        multicurrency=bool(c.multicurrency),
     )
 
 

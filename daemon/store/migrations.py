@@ -357,6 +357,13 @@ def m0014_currency(db: peewee.Database) -> None:
     )
 
 
+def m0015_home_currency(db: peewee.Database) -> None:
+    """Keeps the QBO company's home currency, shown beside its multicurrency setting. Nullable:
+    unknown until the connection's next run reads it."""
+    migrator = SchemaMigrator.from_database(db)
+    apply_operations(migrator.add_column("connection", "home_currency", peewee.CharField(null=True)))
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -372,6 +379,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (12, m0012_qbo_country),
     (13, m0013_totals_checked),
     (14, m0014_currency),
+    (15, m0015_home_currency),
 ]
 
 

@@ -87,6 +87,8 @@ class Connection(BaseModel):
     #: Whether the QBO company has multicurrency on, as the last run read it; None before
     #: (``sync.currency``, migration 14).
     multicurrency = peewee.BooleanField(null=True)
+    #: The QBO company's home currency ("CAD"), as the last run read it; None before (migration 15).
+    home_currency = peewee.CharField(null=True)
     #: Where the next Change Data Capture read of QBO starts.
     cdc_since = peewee.DateTimeField(null=True)
     next_run_at = peewee.DateTimeField(null=True, index=True)

@@ -499,14 +499,14 @@ class Cycle:
 
     def advance(self, newest: dict[str, clio_reader.Mark]) -> None:
         """Moves every watermark past what this cycle read, and notes whether the company had
-        multicurrency on (``retry_in_currencies``). A create still pending does not
+        multicurrency on (``retry_in_currencies``) and its home currency. A create still pending does not
         hold one back: its link is remembered, and the next cycle looks it up in QBO and, not
         found there, reads its record from Clio by id (``ids_to_plan``). Under the lease: a
         cycle taken over must not move a watermark past what its successor has yet to write."""
         with leases.fenced(self.connection):
             for resource, mark in newest.items():
                 clio_reader.save_watermark(self.connection, resource, mark)
-        qbo_settings.note_multicurrency(self.connection, self.books.multicurrency)
+        qbo_settings.note_currencies(self.connection, self.books.home, self.books.multicurrency)
 
 
 #: The account Clio's tax is booked to where it goes on a line, made when the company has

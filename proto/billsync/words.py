@@ -67,6 +67,7 @@ EVENTS = {
     "settings.qbo_changed": "QuickBooks settings changed",
     "settings.qbo_fixed": "QuickBooks setting turned on",
     "settings.qbo_tax": "QuickBooks sales tax",
+    "settings.qbo_currency": "QuickBooks currencies",
     "settings.totals_audit": "Invoices checked",
     "webhooks.subscribed": "Clio notifications on",
     "webhooks.failed": "Clio notifications failed",
@@ -212,6 +213,14 @@ def settings_changed(before: Mapping[str, object], after: Mapping[str, object]) 
             pairs = [(label, setting_value(key, before.get(key)), setting_value(key, after.get(key)))]
         changes += [f"{name}: {old or 'none'} → {new or 'none'}" for name, old, new in pairs if old != new]
     return "; ".join(changes)
+
+
+def books(home_currency: str, multicurrency: bool) -> str:
+    """How the QBO company keeps its books: ``Books in CAD; multicurrency on``; "" while no run has read it."""
+    if not home_currency:
+        return ""
+    each = "on: each client in its own currency" if multicurrency else "off"
+    return f"Books in {home_currency}; multicurrency {each}"
 
 
 def tax_code(name: str, percents: Sequence[str]) -> str:

@@ -39,6 +39,7 @@ def test_sync_status_links_and_resync_from_the_shell(sandbox, e2e_client, e2e_da
     status = billsync("status", env=env)
     assert "  Invoices: " in status.stdout and " in QuickBooks" in status.stdout, status.stdout
     assert "Clio's tax goes on a line of its own, on the tax item (QuickBooks has sales tax off)" in status.stdout
+    assert "Books in USD; multicurrency off" in status.stdout
     problems = Link.select().where(Link.state.in_(["failed", "broken"])).count()
     needs = "1 item needs" if problems == 1 else f"{problems} items need"
     assert f"{needs} attention (billsync resync --all):" in status.stdout, status.stdout

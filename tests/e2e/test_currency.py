@@ -92,6 +92,8 @@ def test_a_client_in_another_currency_gets_a_customer_in_it_only_once_multicurre
     assert {name: c["SyncToken"] for name, c in customers.items() if name != "Müller GmbH"} == tokens
     assert {c["CurrencyRef"]["value"] for name, c in customers.items() if name != "Müller GmbH"} == {"CAD"}
     assert not links(Kind.CONTACT, error_code=currency.CURRENCY) + links(Kind.INVOICE, error_code=currency.CURRENCY)
+    shown = e2e_client.status(connection.id).connection
+    assert (shown.home_currency, shown.multicurrency) == ("CAD", True)
     (turned_on,) = Event.select().where(Event.type == "settings.qbo_currency")
     assert turned_on.message == "Multicurrency is now on: clients are booked in their own currencies in QuickBooks"
 

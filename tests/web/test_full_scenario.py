@@ -147,6 +147,7 @@ def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, san
     watch_a_run(page, sandbox, "s05-sync-running")
     expect(banner).to_have_count(0)
     expect(page.locator("table.counts")).to_contain_text("Invoices")
+    expect(page.locator("#qbo-currency")).to_have_text("Books in USD; multicurrency off")
     laid_out_well(page)
     screenshot(page, "s06-synced", focus=page.locator("#sync-status"))
 

@@ -177,7 +177,7 @@ class Settings(_message.Message):
     def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., deposit_account_name: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ..., tax_as_line: _Optional[bool] = ..., trust_enabled: _Optional[bool] = ..., trust_bank_account_id: _Optional[str] = ..., trust_bank_account_name: _Optional[str] = ..., trust_liability_account_id: _Optional[str] = ..., trust_liability_account_name: _Optional[str] = ..., trust_start_date: _Optional[str] = ...) -> None: ...
 
 class Connection(_message.Message):
-    __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings", "tax_treatment")
+    __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings", "tax_treatment", "home_currency", "multicurrency")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -189,6 +189,8 @@ class Connection(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     SETTINGS_FIELD_NUMBER: _ClassVar[int]
     TAX_TREATMENT_FIELD_NUMBER: _ClassVar[int]
+    HOME_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    MULTICURRENCY_FIELD_NUMBER: _ClassVar[int]
     id: int
     name: str
     state: ConnectionState
@@ -200,7 +202,9 @@ class Connection(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     settings: Settings
     tax_treatment: TaxTreatment
-    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ConnectionState, str]] = ..., clio_authorized: _Optional[bool] = ..., qbo_authorized: _Optional[bool] = ..., clio_account: _Optional[str] = ..., qbo_realm_id: _Optional[str] = ..., qbo_company_name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ..., tax_treatment: _Optional[_Union[TaxTreatment, str]] = ...) -> None: ...
+    home_currency: str
+    multicurrency: bool
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ConnectionState, str]] = ..., clio_authorized: _Optional[bool] = ..., qbo_authorized: _Optional[bool] = ..., clio_account: _Optional[str] = ..., qbo_realm_id: _Optional[str] = ..., qbo_company_name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ..., tax_treatment: _Optional[_Union[TaxTreatment, str]] = ..., home_currency: _Optional[str] = ..., multicurrency: _Optional[bool] = ...) -> None: ...
 
 class CreateConnectionRequest(_message.Message):
     __slots__ = ("name", "settings")
