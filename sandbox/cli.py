@@ -39,7 +39,11 @@ from billsync.serving import AddressInUse
     show_default=True,
     help="Kind of QBO company seeded: US without sales tax, US automated or legacy sales tax, Canada, UK, Australia.",
 )
-@click.option("--multicurrency", is_flag=True, help="Seed the QBO company with multicurrency on.")
+@click.option(
+    "--multicurrency",
+    is_flag=True,
+    help="Seed the QBO company with multicurrency on, and bill the demo firm's client abroad in EUR.",
+)
 def sandbox(
     qbo_port: int,
     clio_port: int,
@@ -77,7 +81,8 @@ def sandbox(
     if demo_bills and box.clio is not None and not any(box.clio.store.counts().values()):
         from billsync.sandbox.clio.loader import seed as seed_clio
 
-        seed_clio(box.clio.store, demo_bills, region=region)  # only into an empty firm: a saved one is kept
+        # Only into an empty firm: a saved one is kept.
+        seed_clio(box.clio.store, demo_bills, region=region, foreign=multicurrency)
         box.clio.flush()
     try:
         box.start()

@@ -42,17 +42,19 @@ class SandboxProcess:
 
     qbo_config = QBOConfig()
 
-    def __init__(self, state_file: Path) -> None:
+    def __init__(self, state_file: Path, *options: str) -> None:
         self.ports = (free_port(), free_port())
         self.qbo_url, self.clio_url = (f"http://127.0.0.1:{port}" for port in self.ports)
         self.state_file = state_file
+        self.options = options
         self.process: subprocess.Popen | None = None
 
     def start(self) -> SandboxProcess:
         """Returns once both emulators accept connections (the CLI says so last)."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "billsync", "sandbox", f"--demo={BILLS}", f"--state-file={self.state_file}"]
-            + [f"--qbo-port={self.ports[0]}", f"--clio-port={self.ports[1]}", f"--time-scale={TIME_SCALE}"],
+            + [f"--qbo-port={self.ports[0]}", f"--clio-port={self.ports[1]}", f"--time-scale={TIME_SCALE}"]
+            + list(self.options),
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             stdout=subprocess.PIPE,
             text=True,
@@ -78,9 +80,14 @@ def emulators(tmp_path: Path) -> Iterator[SandboxProcess]:
 
 @pytest.fixture
 def demo_env(emulators: SandboxProcess, database_url: str, tmp_path: Path) -> dict[str, str]:
+    return environment(emulators, database_url, tmp_path)
+
+
+def environment(box: SandboxProcess, database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The demo daemon's environment, its database migrated."""
     env = {
         **os.environ,
-        **harness.sandbox_env(emulators, database_url, str(tmp_path / "demo"), TIME_SCALE),
+        **harness.sandbox_env(box, database_url, str(tmp_path / "demo"), TIME_SCALE),
         "BILLSYNC_ADDRESS": f"127.0.0.1:{free_port()}",
     }
     harness.migrate(env)
@@ -156,3 +163,24 @@ def test_a_second_emulator_or_panel_says_it_is_already_running(emulators, comman
     assert second.returncode == 1
     assert second.stderr.count("\n") == 1, second.stderr
     assert f"127.0.0.1:{port} is in use" in second.stderr and "already running" in second.stderr
+
+
+def test_the_multicurrency_demo_books_its_client_abroad_in_euros(database_url, tmp_path):
+    """``billsync sandbox --multicurrency``: a company with multicurrency on, and Müller GmbH,
+    the demo firm's client in Berlin, billed in EUR; the demo syncs it in EUR."""
+    box = SandboxProcess(tmp_path / "demo" / "sandbox.json", "--multicurrency").start()
+    try:
+        with daemon(environment(box, database_url, tmp_path)) as client:
+            harness.make_ready(box)
+            connection = harness.connect(client)
+            harness.settle(client, connection.id)
+            shown = client.status(connection.id).connection
+        assert (shown.home_currency, shown.multicurrency) == ("USD", True)
+        (muller,) = [c for c in harness.qbo_objects(box, "Customer") if c["DisplayName"] == "Müller GmbH"]
+        assert muller["CurrencyRef"]["value"] == "EUR"
+        invoices = [i for i in harness.qbo_objects(box, "Invoice") if i["CustomerRef"]["value"] == muller["Id"]]
+        assert invoices and all(i["CurrencyRef"]["value"] == "EUR" and i["ExchangeRate"] > 0 for i in invoices)
+        others = [i for i in harness.qbo_objects(box, "Invoice") if i["CustomerRef"]["value"] != muller["Id"]]
+        assert len(others) > 10 and {i["CurrencyRef"]["value"] for i in others} == {"USD"}
+    finally:
+        box.stop()
