@@ -123,3 +123,16 @@ def test_a_client_in_another_currency_gets_a_customer_in_it_only_once_multicurre
     assert Link.get(Link.kind == Kind.CREDIT_MEMO, Link.qbo_id == memo["Id"]).label == (
         "Credit memo EUR 10.00 for Müller GmbH"
     )
+
+    # Renumbered in Clio, as its link asks, that bill is booked in EUR too, with the credit applied.
+    httpx.patch(f"{sandbox.clio_url}/_sandbox/bills/{issued[0]['id']}", json={"number": "1001-M"}).raise_for_status()
+    sync_after_changes(e2e_client, connection.id)
+    settle(e2e_client, connection.id)
+    invoice = {i["PrivateNote"]: i for i in qbo_objects(sandbox, "Invoice")}[
+        marker("bill", issued[0]["id"], account=account)
+    ]
+    assert (invoice["DocNumber"], invoice["CurrencyRef"]["value"]) == ("1001-M", "EUR")
+    assert money(invoice["Balance"]) == issued[0]["balance"] - 10
+    applied = [p for p in qbo_objects(sandbox, "Payment") if p["CustomerRef"]["value"] == muller.qbo_id]
+    credit = [p for p in applied if money(p["TotalAmt"]) == 0]
+    assert credit and all(p["CurrencyRef"]["value"] == "EUR" for p in credit)
