@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 from wtforms import BooleanField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -30,7 +31,7 @@ class AlertForm(PanelForm):
     conditions = SelectMultipleField(
         "Tell them when",
         coerce=int,
-        choices=list(ALERT_CONDITION_LABELS.items()),
+        choices=[SelectChoice(value, label) for value, label in ALERT_CONDITION_LABELS.items()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
