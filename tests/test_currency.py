@@ -19,7 +19,7 @@ import pytest
 from billsync.daemon.clio import reader
 from billsync.daemon.qbo import currencies
 from billsync.daemon.qbo import settings as qbo_settings
-from billsync.daemon.qbo.faults import QboFault
+from billsync.daemon.qbo.faults import QboFault, dumps
 from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import currency, mapping, outcomes, planner, writer
 from billsync.daemon.sync.currency import CURRENCY, Books
@@ -316,17 +316,25 @@ def test_each_foreign_write_carries_quickbooks_rate_for_its_date_read_once_per_c
 
 
 @pytest.mark.parametrize(("code", "rate"), [("EUR", None), ("EUR", "0"), ("EUR", "n/a"), ("XXX", "1.2")])
-def test_a_foreign_write_quickbooks_gives_no_rate_for_fails_naming_the_currency(code, rate):
+def test_a_foreign_write_quickbooks_gives_no_rate_for_fails_naming_the_currency_asking_once(code, rate):
     qbo = RatedQuickBooks({(code, "2024-03-01"): rate} if rate is not None else {})
-    (op,) = Writer(None, qbo, lambda op, done: None)._at_quickbooks_rates([document("1", code, "2024-03-01")])
-    assert (op.action, op.error_code) == (Action.FAIL, CURRENCY)
+    ops = [document("1", code, "2024-03-01"), document("2", code, "2024-03-01")]
+    failed = Writer(None, qbo, lambda op, done: None)._at_quickbooks_rates(ops)
+    assert [(op.action, op.error_code) for op in failed] == [(Action.FAIL, CURRENCY)] * 2
+    assert qbo.asked == [(code, "2024-03-01")]
     if code == "EUR":
-        assert (
-            op.reason
-            == "QuickBooks has no EUR exchange rate for 2024-03-01; add one (Settings → Currencies), then re-sync"
+        assert failed[0].reason.startswith(
+            "QuickBooks has no EUR exchange rate for 2024-03-01; add one (Settings → Curr"
         )
     else:
-        assert op.reason.startswith("QuickBooks error 610")
+        assert failed[0].reason.startswith("QuickBooks error 610")
+
+
+def test_a_rate_of_more_digits_than_a_json_number_carries_is_sent_as_near_as_one_can():
+    qbo = RatedQuickBooks({("JPY", "2024-03-01"): Decimal("0.0073529411764705882")})
+    (op,) = Writer(None, qbo, lambda op, done: None)._at_quickbooks_rates([document("1", "JPY", "2024-03-01")])
+    assert op.body["ExchangeRate"] == Decimal("0.007352941176470588")
+    assert '"ExchangeRate":0.007352941176470588' in dumps(op.body)
 
 
 ONE_CURRENCY = "You can only use one foreign currency per transaction."
@@ -428,3 +436,49 @@ def test_outcomes_keep_a_customers_currency_only_when_known():
     op = Op(Kind.CONTACT, "8", "Customer Müller GmbH", body={"DisplayName": "Müller GmbH"})
     assert "currency" not in outcomes.synced(op, "70", "0").fields()
     assert outcomes.synced(op, "70", "0", currency=None).fields()["currency"] is None
+
+
+def test_a_credit_memo_in_quickbooks_stays_in_its_customers_currency_when_its_contacts_changes():
+    """Clio keeps no currency on a credit note: a new one is in its contact's, one already in
+    QuickBooks in the currency it was booked in."""
+    booked = FakeLink("synced", qbo_id="40", fingerprint="old")
+    for books in (OFF, ON):
+        op = planner.plan_credit_memo(
+            EUR_MEMO, booked, customer_id="77", item_id="1", account=ACCOUNT, books=books, customer_currency="CAD"
+        )
+        assert (op.action, "CurrencyRef" in op.body) == (Action.UPDATE, False)
+
+
+def allocation_to(deposit_currency: str, *, customer_in: str = "EUR") -> Op:
+    allocation = {"id": 5, "amount": "250.00", "date": "2024-03-05", "bill": {"id": 9, "number": "A-1"}}
+    allocation |= {"contact": {"id": 8, "name": "Müller GmbH"}, "parent": {"type": "Payment", "id": 2}}
+    return planner.plan_allocation(
+        allocation,
+        None,
+        customer_id="77",
+        invoice=FakeLink("synced", qbo_id="300"),
+        credit_memo_id=None,
+        account=ACCOUNT,
+        books=ON,
+        customer_currency=customer_in,
+        deposit_account_id="35",
+        deposit_account_currency=deposit_currency,
+    )
+
+
+@pytest.mark.parametrize(("account_in", "deposited"), [("", True), ("CAD", True), ("EUR", True), ("USD", False)])
+def test_a_foreign_payment_goes_to_the_chosen_account_only_in_the_home_or_its_own_currency(account_in, deposited):
+    op = allocation_to(account_in)
+    assert ("DepositToAccountRef" in op.body) is deposited
+    if not deposited:
+        assert op.reason.startswith(
+            "Deposited to Undeposited Funds: the deposit account chosen in the settings is in USD"
+        )
+
+
+def test_home_currency_payments_and_credit_memos_are_the_bodies_they_were_before_currencies_were_read():
+    home = allocation_to("CAD", customer_in="CAD")
+    assert "CurrencyRef" not in home.body and home.label == "Payment CAD 250.00 on invoice A-1 (Müller GmbH)"
+    before = planner.plan_credit_memo(MEMO, None, customer_id="77", item_id="1", account=ACCOUNT)
+    after = plan_memo(MEMO, books=ON, customer_currency="CAD")
+    assert (after.body, after.fingerprint) == (before.body, before.fingerprint)

@@ -12,7 +12,8 @@ from billsync.daemon.store import leases, links, models
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run, Watermark
 from billsync.daemon.sync import broken
-from billsync.daemon.sync.engine import Cycle, Progress
+from billsync.daemon.sync.engine import Cycle
+from billsync.daemon.sync.progress import Progress
 
 A, B = "host-a:1:aaaa", "host-b:2:bbbb"
 #: How long a write may take to land in QBO after it was sent (its execution limit).

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import peewee
 import pytest
+from peewee import Table
 
 from billsync.daemon.store import migrations, models
 from billsync.daemon.store.db import open_database
+
+START = dt.datetime(2026, 1, 5, 9, 0)
 
 #: How PostgreSQL reports the types that peewee declares under another name.
 SYNONYMS = {
@@ -116,3 +120,35 @@ def test_tokens_are_encrypted_at_rest(db):
     raw = db.execute_sql("select qbo_tokens from connection").fetchone()[0]
     assert "secret" not in raw
     assert models.Connection.get().qbo_tokens["refresh_token"] == "secret-refresh"
+
+
+def test_the_currency_step_plans_again_what_failed_for_a_currency_before_documents_were_booked_in_it(
+    each_database_url, monkeypatch
+):
+    """Step 15: a company with multicurrency on is read as if for the first time (its next
+    run plans again every link failed for its currency), and a failure of the version before
+    currencies had a code gets it."""
+    db = open_database(each_database_url)
+    steps = migrations.STEPS
+    monkeypatch.setattr(migrations, "STEPS", steps[:14])
+    migrations.migrate(db)
+    firm = {"name": "Firm", "state": "connected", "clio_account": "", "clio_account_id": "", "qbo_realm_id": ""}
+    firm |= {"qbo_company_name": "", "settings": "{}", "created_at": START, "multicurrency": True}
+    Table("connection", list(firm)).bind(db).insert(firm).execute()
+    cid = db.execute_sql("SELECT id FROM connection").fetchone()[0]
+    old = "Bill 7 is in EUR, and the QuickBooks company books in CAD: billsync does not book a document in another "
+    old += "currency than the company's (it would be at face value). Sync this firm to a QuickBooks company in EUR"
+    failures = {"old": (old, ""), "c2": ("Bill 8 is in EUR …", "currency"), "other": ("Duplicate number", "6140")}
+    rows = [
+        {"connection_id": cid, "kind": "invoice", "clio_id": clio_id, "state": "failed", "label": "", "reason": why}
+        | {"error_code": code, "attempts": 1, "created_at": START, "updated_at": START}
+        for clio_id, (why, code) in failures.items()
+    ]
+    Table("link", list(rows[0])).bind(db).insert(rows).execute()
+
+    monkeypatch.setattr(migrations, "STEPS", steps[:15])
+    assert migrations.migrate(db) == ["m0015_home_currency"]
+    assert db.execute_sql("SELECT multicurrency, home_currency FROM connection").fetchall() == [(None, None)]
+    codes = dict(db.execute_sql("SELECT clio_id, error_code FROM link").fetchall())
+    assert codes == {"old": "currency", "c2": "currency", "other": "6140"}
+    db.close()

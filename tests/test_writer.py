@@ -23,7 +23,7 @@ from billsync.daemon.store import leases
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import outcomes, planner, recovery, totals
 from billsync.daemon.sync.decisions import Action, Op
-from billsync.daemon.sync.engine import ensure_items
+from billsync.daemon.sync.items import ensure_items
 from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.daemon.sync.writer import UNCONFIRMED_REASON, Done, Writer
 from billsync.sandbox.server import Sandbox

@@ -319,7 +319,7 @@ class QuickBooks:
         ``Rate`` is home units per unit of ``code``. A query of ExchangeRate was broken, so the
         single GET is what clients use (node-quickbooks PR #58; quickbooks-ruby PR #347)."""
         params = {"sourcecurrencycode": code, "asofdate": as_of}
-        return self._call("GET", "exchangerate", params=params)["ExchangeRate"]
+        return self._call("GET", "exchangerate", params=params).get("ExchangeRate") or {}
 
     def company_info(self) -> dict[str, Any]:
         """The company's name, country and so on."""

@@ -59,19 +59,32 @@ class Rates:
 
     def __init__(self, qbo: QuickBooks) -> None:
         self.qbo = qbo
-        self._known: dict[tuple[str, str], Decimal | None] = {}
+        self._known: dict[tuple[str, str], Decimal | None | QboFault] = {}
 
     def on(self, code: str, day: str) -> Decimal | None:
-        """The rate of ``code`` on ``day``, None when QuickBooks gives none."""
+        """The rate of ``code`` on ``day``, None when QuickBooks gives none; QuickBooks'
+        refusal (a validation fault) is raised again for every document asking the same."""
         key = (code, day)
         if key not in self._known:
-            self._known[key] = _positive(self.qbo.exchange_rate(code, day).get("Rate"))
-        return self._known[key]
+            try:
+                self._known[key] = _sendable(self.qbo.exchange_rate(code, day).get("Rate"))
+            except QboFault as fault:
+                if not fault.validation:
+                    raise
+                self._known[key] = fault
+        known = self._known[key]
+        if isinstance(known, QboFault):
+            raise known
+        return known
 
 
-def _positive(value: object) -> Decimal | None:
+def _sendable(value: object) -> Decimal | None:
+    """A positive rate as a JSON number can carry it exactly (at most 17 significant digits,
+    which ``faults.dumps`` insists on), None for anything else."""
     try:
         rate = Decimal(str(value))
     except InvalidOperation:
         return None
-    return rate if rate.is_finite() and rate > 0 else None
+    if not rate.is_finite() or rate <= 0:
+        return None
+    return Decimal(repr(float(rate)))

@@ -181,6 +181,18 @@ def trust_account(qbo: QuickBooks, account_id: str, role: str) -> Account:
     return account
 
 
+def account_currency(qbo: QuickBooks, account_id: str) -> str:
+    """The currency account ``account_id`` is kept in ("" when QuickBooks does not say, or has
+    no such account: a write naming it then gets QuickBooks' own answer)."""
+    try:
+        row = qbo.read("Account", account_id)
+    except QboFault as e:
+        if e.code == NOT_FOUND:
+            return ""
+        raise
+    return str((row.get("CurrencyRef") or {}).get("value") or "")
+
+
 def deposit_account(qbo: QuickBooks, account_id: str) -> Account:
     """The active account ``account_id`` payments may be deposited to, or InvalidArgument
     saying why it may not."""

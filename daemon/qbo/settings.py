@@ -200,8 +200,8 @@ def note_currencies(connection: Connection, home: str, on: bool) -> None:
     with leases.fenced(connection):
         Connection.update(home_currency=home or None, multicurrency=on).where(Connection.id == connection.id).execute()
         if connection.multicurrency not in (None, on):
-            said = "on: clients are booked in their own currencies" if on else "off"
-            events.record(connection, "settings.qbo_currency", f"Multicurrency is now {said} in QuickBooks")
+            said = "on: each client is booked in its own currency" if on else "off"
+            events.record(connection, "settings.qbo_currency", f"QuickBooks now has multicurrency {said}")
     connection.home_currency, connection.multicurrency = home or None, on
 
 

@@ -359,9 +359,22 @@ def m0014_currency(db: peewee.Database) -> None:
 
 def m0015_home_currency(db: peewee.Database) -> None:
     """Keeps the QBO company's home currency, shown beside its multicurrency setting. Nullable:
-    unknown until the connection's next run reads it."""
+    unknown until the connection's next run reads it.
+
+    Documents in another currency than the home one are booked from this version on, where
+    they failed before, whatever multicurrency said: each connection's multicurrency is
+    forgotten, so its next run, finding it on, plans again everything failed for its currency
+    (``sync.engine.retry_in_currencies``), and the failures of the version before currencies
+    had a code are given it, by the words they were failed with.
+    """
     migrator = SchemaMigrator.from_database(db)
     apply_operations(migrator.add_column("connection", "home_currency", peewee.CharField(null=True)))
+    db.execute_sql("UPDATE connection SET multicurrency = NULL")
+    db.execute_sql(
+        "UPDATE link SET error_code = 'currency' "
+        f"WHERE state = 'failed' AND error_code = '' AND reason LIKE {db.param}",
+        ("%does not book a document in another currency than the company's%",),
+    )
 
 
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [

@@ -129,7 +129,7 @@ def not_added(code_: str, why: str) -> str:
     return f"QuickBooks did not add {code_} to the company's currencies ({why}); add it under Settings → Currencies"
 
 
-def document_reason(what: str, code_: str, books: Books, customer_in: str) -> str:
+def document_reason(what: str, code_: str, books: Books, *, customer_in: str) -> str:
     """Why ``what`` ("Bill 1042"), a document in ``code_``, cannot be booked, or "".
 
     QuickBooks books a document in its customer's one currency (design 14 C6: 6000 "You can
@@ -149,6 +149,14 @@ def document_reason(what: str, code_: str, books: Books, customer_in: str) -> st
             "work to a separate Clio contact"
         )
     return ""
+
+
+def undeposited(paid_in: str, account_in: str, books: Books) -> str:
+    """Why a payment in ``paid_in`` went to Undeposited Funds, not to the chosen account in ``account_in``."""
+    return (
+        f"Deposited to Undeposited Funds: the deposit account chosen in the settings is in {account_in}, and "
+        f"QuickBooks deposits a payment in {paid_in} only to an account in {paid_in} or {books.home}"
+    )
 
 
 def no_rate(code_: str, day: str) -> str:

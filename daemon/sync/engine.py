@@ -13,23 +13,19 @@
 
 from __future__ import annotations
 
-import functools
-import threading
-import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from billsync.daemon.clio import lines as clio_lines
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio.client import Clio
-from billsync.daemon.errors import FailedPrecondition
 from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import events, leases, links, marks
 from billsync.daemon.store.links import DependencyKey
-from billsync.daemon.store.models import DEFAULT_SETTINGS, KINDS, Connection, Kind, Link, LinkState, Run
+from billsync.daemon.store.models import DEFAULT_SETTINGS, Connection, Kind, Link, LinkState
 from billsync.daemon.sync import (
     audit,
     broken,
@@ -43,49 +39,21 @@ from billsync.daemon.sync import (
     taxes,
 )
 from billsync.daemon.sync.decisions import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op
+from billsync.daemon.sync.items import ensure_items
 from billsync.daemon.sync.mapping import Record
+from billsync.daemon.sync.progress import Progress
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
 from billsync.daemon.sync.trust import TrustSync
-from billsync.daemon.sync.writer import Done, Writer
-
-#: Outcomes a run counts, besides how many ops it planned (total) and finished (done).
-COUNTED = (Done.CREATED, Done.UPDATED, Done.FAILED)
-COUNTERS = ("done", "total", *COUNTED)
-FLUSH_EVERY = 0.25
+from billsync.daemon.sync.writer import Writer
 
 
-class Progress:
-    """Per-kind counters of a run, saved on the run row for Sync and Status to read, and
-    each op written or failed told to ``on_written`` (kind, result): the daemon's metrics."""
+@dataclass(frozen=True)
+class Customer:
+    """What a document's plan takes of its QBO customer: its Id (None: none yet) and the
+    currency it is in ("": none yet)."""
 
-    def __init__(self, run: Run, on_written: Callable[[str, str], None] = lambda kind, result: None) -> None:
-        self.run = run
-        self.on_written = on_written
-        self.kinds = {k: dict.fromkeys(COUNTERS, 0) for k in KINDS}
-        self._flushed = 0.0
-        self._lock = threading.Lock()  # batches in flight report from several threads
-
-    def planned(self, kind: str, count: int) -> None:
-        self.kinds[kind]["total"] += count
-        self.flush(force=True)
-
-    def done(self, op: Op, outcome: Done) -> None:
-        with self._lock:
-            counters = self.kinds[op.kind]
-            counters["done"] += 1
-            if outcome in COUNTED:
-                counters[outcome] += 1
-                self.on_written(op.kind, outcome)
-        self.flush()
-
-    def flush(self, force: bool = False) -> None:
-        with self._lock:  # held while saving, so an older snapshot never overwrites a newer one
-            now = time.monotonic()
-            if not force and now - self._flushed < FLUSH_EVERY:
-                return
-            self._flushed = now
-            progress = {k: dict(v) for k, v in self.kinds.items() if v["total"]}
-            Run.update(progress=progress).where(Run.id == self.run.id).execute()
+    qbo_id: str | None
+    currency: str
 
 
 class Cycle:
@@ -367,7 +335,7 @@ class Cycle:
     def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
         records = sorted(bills.values(), key=lambda b: b["id"])
         existing = links.load(self.connection, Kind.INVOICE, [b["id"] for b in records])
-        customers = links.synced(self.connection, Kind.CONTACT, [(b.get("client") or {}).get("id") for b in records])
+        customers = self.customers(records, "client")
         eligible = [b for b in records if not mapping.skip_reason(b, self.start_date)]
         held = self.held(Kind.INVOICE)
         items = self.item_ids(taxed=any(mapping.tax_of(b) for b in eligible)) if eligible and not held else {}
@@ -377,7 +345,8 @@ class Cycle:
                 b,
                 existing.get(str(b["id"])),
                 lines=lines.get(b["id"]),
-                **self.customer(customers, b.get("client")),
+                customer_id=customers[b["id"]].qbo_id,
+                customer_currency=customers[b["id"]].currency,
                 item_ids=items,
                 start_date=self.start_date,
                 held=held,
@@ -394,14 +363,15 @@ class Cycle:
     def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
         records = sorted(memos.values(), key=lambda m: m["id"])
         existing = links.load(self.connection, Kind.CREDIT_MEMO, [m["id"] for m in records])
-        customers = links.synced(self.connection, Kind.CONTACT, [(m.get("contact") or {}).get("id") for m in records])
+        customers = self.customers(records, "contact")
         item = self.item_ids().get("Service") if records else None
         force = self.force.get(Kind.CREDIT_MEMO, set())
         ops = [
             planner.plan_credit_memo(
                 m,
                 existing.get(str(m["id"])),
-                **self.customer(customers, m.get("contact")),
+                customer_id=customers[m["id"]].qbo_id,
+                customer_currency=customers[m["id"]].currency,
                 item_id=item,
                 account=self.connection.clio_account_id,
                 books=self.books,
@@ -420,7 +390,7 @@ class Cycle:
         records = sorted(allocations.values(), key=lambda a: a["id"])
         existing = links.load(self.connection, Kind.PAYMENT, [a["id"] for a in records])
         invoices = links.load(self.connection, Kind.INVOICE, [(a.get("bill") or {}).get("id") for a in records])
-        customers = links.synced(self.connection, Kind.CONTACT, [(a.get("contact") or {}).get("id") for a in records])
+        customers = self.customers(records, "contact")
         parents = [a.get("parent") or {} for a in records]
         memo_ids = [p.get("id") for p in parents if p.get("type") == "CreditMemo"]
         memos = links.qbo_ids(self.connection, Kind.CREDIT_MEMO, memo_ids)
@@ -432,16 +402,21 @@ class Cycle:
         force = self.force.get(Kind.PAYMENT, set())
         cards = any(a.get("payment_type") == mapping.CARD_PAYMENT for a in records)
         card_method = qbo_lists.card_method(self.qbo) if cards else None
+        deposit_to = self.connection.settings.get("deposit_account_id", "")
+        abroad = any(self.books.foreign(customer.currency) for customer in customers.values())
+        deposit_currency = qbo_lists.account_currency(self.qbo, deposit_to) if deposit_to and abroad else ""
         ops = [
             planner.plan_allocation(
                 a,
                 existing.get(str(a["id"])),
-                **self.customer(customers, a.get("contact")),
+                customer_id=customers[a["id"]].qbo_id,
+                customer_currency=customers[a["id"]].currency,
                 invoice=invoices.get(str((a.get("bill") or {}).get("id"))),
                 credit_memo_id=memos.get(str((a.get("parent") or {}).get("id"))),
                 account=self.connection.clio_account_id,
                 books=self.books,
-                deposit_account_id=self.connection.settings.get("deposit_account_id", ""),
+                deposit_account_id=deposit_to,
+                deposit_account_currency=deposit_currency,
                 card_method=card_method,
                 credit_memo_withdrawn=str((a.get("parent") or {}).get("id")) in withdrawn,
                 force=str(a["id"]) in force,
@@ -453,14 +428,15 @@ class Cycle:
         credits.undo_auto_applications(self.connection, self.qbo, self.memos_created | credits.applied_memos(ops))
         yield from self.write(ops, existing)
 
-    def customer(self, customers: dict[str, Link], contact: Record | None) -> dict[str, Any]:
-        """What a document's plan takes of the customer of ``contact`` (a reference to a Clio
-        contact), among the synced ``customers``: its ``customer_id`` (None: none yet) and
-        ``customer_currency``."""
-        link = customers.get(str((contact or {}).get("id")))
-        if link is None:
-            return {"customer_id": None, "customer_currency": ""}
-        return {"customer_id": link.qbo_id, "customer_currency": link.currency or self.books.home}
+    def customers(self, records: list[Record], field: str) -> dict[Any, Customer]:
+        """The customer of each record's contact (its ``field``, a reference to a Clio contact),
+        by the record's id."""
+        contact_ids = {r["id"]: str((r.get(field) or {}).get("id")) for r in records}
+        synced = links.synced(self.connection, Kind.CONTACT, contact_ids.values())
+        return {
+            record_id: Customer(link.qbo_id, link.currency or self.books.home) if link else Customer(None, "")
+            for record_id, link in ((i, synced.get(c)) for i, c in contact_ids.items())
+        }
 
     def adopt_marked(self, kind: Kind, ops: list[Op]) -> list[Op]:
         """The creates among ``ops`` whose objects QBO already holds with their markers, made
@@ -507,53 +483,3 @@ class Cycle:
             for resource, mark in newest.items():
                 clio_reader.save_watermark(self.connection, resource, mark)
         qbo_settings.note_currencies(self.connection, self.books.home, self.books.multicurrency)
-
-
-#: The account Clio's tax is booked to where it goes on a line, made when the company has
-#: no account of this name: tax collected is owed to the tax agency, not earned, so it is a
-#: liability and never income.
-TAX_ACCOUNT = {"Name": "Sales tax collected (Clio)", "AccountType": "Other Current Liability"}
-
-
-def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
-    """Finds (or creates, as Service items) the mapped items: sales on the first income
-    account, Clio's tax (``mapping.TAX_ITEM``) on :data:`TAX_ACCOUNT`.
-
-    Each create has a requestid of its own: sent again after a lost answer, it is answered
-    with the item made, not refused as a taken name (6240); a later cycle finds it by name.
-    """
-    names = sorted(set(mapping_.values()))
-    if not names:
-        return {}
-    found = {
-        i["Name"]: str(i["Id"])
-        for i in qbo.query(f"select * from Item where Name in ({', '.join(quote(n) for n in names)})")
-    }
-    income = functools.cache(functools.partial(_income_account, qbo))  # one look-up for every sales item
-    for kind, name in sorted(mapping_.items()):
-        if name not in found:
-            account = _tax_account(qbo) if kind == mapping.TAX_ITEM else income()
-            item = qbo.create(
-                "Item",
-                {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": account}},
-                requestid=uuid.uuid4().hex,
-            )
-            found[name] = str(item["Id"])
-    return {kind: found[name] for kind, name in mapping_.items()}
-
-
-def _income_account(qbo: QuickBooks) -> str:
-    accounts = qbo.query("select * from Account where AccountType = 'Income'")
-    if not accounts:
-        raise FailedPrecondition(
-            "QuickBooks has no income account to create the missing items on; "
-            "create one, or map existing items in the settings"
-        )
-    return str(accounts[0]["Id"])
-
-
-def _tax_account(qbo: QuickBooks) -> str:
-    found = qbo.query(f"select * from Account where Name = {quote(TAX_ACCOUNT['Name'])}")
-    if found:
-        return str(found[0]["Id"])
-    return str(qbo.create("Account", TAX_ACCOUNT, requestid=uuid.uuid4().hex)["Id"])

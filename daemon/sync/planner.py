@@ -210,7 +210,7 @@ def plan_bill(
     billed_in = currency.of_bill(bill, books)
     what = f"Bill {bill.get('number') or bill['id']}"
     # Before waiting: a bill the company cannot book may have a customer that never comes (``plan_contact``).
-    if reason := currency.document_reason(what, billed_in, books, customer_currency):
+    if reason := currency.document_reason(what, billed_in, books, customer_in=customer_currency):
         return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
     if customer_id is None:
         return _wait_for_customer(op, bill.get("client"))
@@ -240,6 +240,7 @@ def plan_allocation(
     books: Books | None = None,
     customer_currency: str = "",
     deposit_account_id: str = "",
+    deposit_account_currency: str = "",
     card_method: str | None = None,
     credit_memo_withdrawn: bool = False,
     force: bool = False,
@@ -255,7 +256,11 @@ def plan_allocation(
     invoice, and so the payment, is in ("" while it has none). ``deposit_account_id``: the
     account a new payment is deposited to ("": Undeposited Funds, QBO's default); it is sent
     on a create only, so a payment already in QuickBooks stays where a bookkeeper may have
-    deposited it from, and a change of the setting re-sends nothing. ``card_method``:
+    deposited it from, and a change of the setting re-sends nothing. A payment in another
+    currency than the home one goes there only if that account is in the home currency or
+    the payment's (``deposit_account_currency``, "" when not known): QuickBooks takes no
+    other (design 14 C11), and the payment goes to Undeposited Funds, its link saying why.
+    ``card_method``:
     the company's card payment method, which a card payment names.
     """
     books = books or Books("")
@@ -292,9 +297,12 @@ def plan_allocation(
         return replace(op, action=Action.FAIL, reason=str(e))
     body = currency.carried(body, paid_in, books)
     op = write(replace(op, depends_on=on_invoice), body, link, force=force)
-    if op.action is Action.CREATE and deposit_account_id and parent.get("type") != "CreditMemo":
-        return replace(op, body={**body, "DepositToAccountRef": {"value": deposit_account_id}})
-    return op
+    if op.action is not Action.CREATE or not deposit_account_id or parent.get("type") == "CreditMemo":
+        return op
+    if deposit_account_currency not in ("", books.home, paid_in):
+        reason = currency.undeposited(paid_in, deposit_account_currency, books)
+        return replace(op, reason=". ".join(filter(None, (op.reason, reason))))
+    return replace(op, body={**body, "DepositToAccountRef": {"value": deposit_account_id}})
 
 
 def credit_memo_label(memo: Record, currency: str = "") -> str:
@@ -318,19 +326,22 @@ def plan_credit_memo(
     """A credit note as a CreditMemo, whatever QBO's *Automatically apply credits* says:
     what QBO applies by itself is undone before the note is applied where Clio applied it
     (:mod:`billsync.daemon.sync.credits`). Voided in Clio, it is withdrawn: QBO refuses to
-    void a credit memo. ``books``: how the company keeps them; the note is in its contact's
+    void a credit memo. ``books``: how the company keeps them; a new note is in its contact's
     currency (Clio keeps the contact's, not the note's), and fails where QuickBooks cannot
-    book it in that, as a bill does; ``customer_currency`` the currency of its customer (""
-    while it has none). ``held`` why the tax codes hold it back; ``untaxed`` the tax code
-    mapped for untaxed lines where the company taxes by codes."""
+    book it in that, as a bill does; one in QuickBooks stays in its customer's.
+    ``customer_currency``: the currency of its customer ("" while it has none). ``held``
+    why the tax codes hold it back; ``untaxed`` the tax code mapped for untaxed lines where
+    the company taxes by codes."""
     books = books or Books("")
-    credited_in = currency.of_credit_note(memo, books)
+    # Once in QuickBooks, a credit memo stays in the currency it was booked in: its customer's.
+    in_books = has_object(link) and customer_currency
+    credited_in = customer_currency if in_books else currency.of_credit_note(memo, books)
     op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo, credited_in))
     if memo.get("voided_at"):
         return retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
     contact = memo.get("contact") or {}
     what = f"The credit note for {customer_name(contact)}"
-    if reason := currency.document_reason(what, credited_in, books, customer_currency):
+    if reason := currency.document_reason(what, credited_in, books, customer_in=customer_currency):
         return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
     if customer_id is None:
         return _wait_for_customer(op, contact)

@@ -52,7 +52,8 @@ from billsync.daemon.store import events, leases, marks
 from billsync.daemon.store.clock import database_now, database_time
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run
-from billsync.daemon.sync.engine import Cycle, Progress
+from billsync.daemon.sync.engine import Cycle
+from billsync.daemon.sync.progress import Progress
 from billsync.daemon.sync.providers import Providers
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,14 @@ from billsync.sandbox.demo import FOREIGN_CURRENCY, generate_firm
 from billsync.sandbox.qbo.currency import table_rate
 from tests.e2e.conftest import connect, seed_firm, sync
 from tests.e2e.test_regions import map_codes_by_rate, money
-from tests.harness import make_ready, qbo_objects, set_preferences, settle, sync_after_changes
+from tests.harness import (
+    make_ready,
+    qbo_objects,
+    reset_request_counts,
+    set_preferences,
+    settle,
+    sync_after_changes,
+)
 
 CENT = Decimal("0.01")
 
@@ -35,6 +42,12 @@ TURN_ON = (
     "on in QuickBooks (Settings → Account and settings → Advanced → Currency; it cannot be turned off again) or bill "
     "in CAD"
 )
+
+
+def rate_requests(box) -> int:
+    """``GET …/exchangerate`` requests the QBO emulator answered since its counts were reset."""
+    stats = httpx.get(f"{box.qbo_url}/_sandbox/stats").json()["requests"]
+    return sum(r["count"] for r in stats if r["endpoint"].endswith("/exchangerate"))
 
 
 def links(kind: Kind, **where) -> list[Link]:
@@ -79,8 +92,10 @@ def test_a_client_in_another_currency_gets_a_customer_in_it_only_once_multicurre
     # Multicurrency on in QuickBooks: the next cycle plans again everything failed for its currency.
     set_preferences(sandbox, MultiCurrencyEnabled=True)
     tokens = {name: c["SyncToken"] for name, c in customers.items()}
+    reset_request_counts(sandbox)
     sync_after_changes(e2e_client, connection.id)
     settle(e2e_client, connection.id)
+    rates_read = rate_requests(sandbox)
 
     customers = {c["DisplayName"]: c for c in qbo_objects(sandbox, "Customer")}
     assert customers["Müller GmbH"]["CurrencyRef"]["value"] == FOREIGN_CURRENCY
@@ -95,7 +110,7 @@ def test_a_client_in_another_currency_gets_a_customer_in_it_only_once_multicurre
     shown = e2e_client.status(connection.id).connection
     assert (shown.home_currency, shown.multicurrency) == ("CAD", True)
     (turned_on,) = Event.select().where(Event.type == "settings.qbo_currency")
-    assert turned_on.message == "Multicurrency is now on: clients are booked in their own currencies in QuickBooks"
+    assert turned_on.message == "QuickBooks now has multicurrency on: each client is booked in its own currency"
 
     # Its bills are invoices in EUR, at QuickBooks' rate of their date, equal to Clio's to the cent.
     rate = table_rate(FOREIGN_CURRENCY, "CAD")  # the emulator's rate: no other was set for any date
@@ -119,6 +134,13 @@ def test_a_client_in_another_currency_gets_a_customer_in_it_only_once_multicurre
         (p["CurrencyRef"]["value"], Decimal(str(p["ExchangeRate"]))) == ("EUR", rate) for p in payments
     )
     (memo,) = [m for m in qbo_objects(sandbox, "CreditMemo") if m["CustomerRef"]["value"] == muller.qbo_id]
+    # One rate read per date of a document sent in EUR (the bill refused for its number too), none for
+    # a document in CAD; none in a cycle that writes nothing.
+    in_eur = [*payments, memo, *(by_marker[marker("bill", b["id"], account=account)] for b in paid)]
+    assert rates_read == len({*(d["TxnDate"] for d in in_eur), str(issued[0]["issued_at"])})
+    reset_request_counts(sandbox)
+    sync_after_changes(e2e_client, connection.id)
+    assert rate_requests(sandbox) == 0
     assert (memo["CurrencyRef"]["value"], money(memo["TotalAmt"])) == ("EUR", Decimal("10.00"))
     assert Link.get(Link.kind == Kind.CREDIT_MEMO, Link.qbo_id == memo["Id"]).label == (
         "Credit memo EUR 10.00 for Müller GmbH"

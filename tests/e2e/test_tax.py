@@ -14,7 +14,7 @@ import httpx
 
 from billsync.daemon.store.models import Connection, Link, LinkState
 from billsync.daemon.sync import taxes
-from billsync.daemon.sync.engine import TAX_ACCOUNT
+from billsync.daemon.sync.items import TAX_ACCOUNT
 from billsync.daemon.sync.mapping import TAX_LINE_DESCRIPTION, marker
 from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.sandbox.demo import generate_firm
