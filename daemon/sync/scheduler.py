@@ -331,6 +331,10 @@ class Scheduler:
             .execute()
         )
         run = Run.create(connection=connection, trigger=trigger, started_at=database_time())
+        # Settings saved since the claim read the connection were saved before this run began,
+        # which is when a caller waiting for "a run after my change" takes it to start.
+        saved = Connection.select(Connection.settings).where(Connection.id == connection.id).get()
+        connection.settings = saved.settings
         if interrupted:
             self.providers.metrics.took_over(connection.id, run.id)
         progress = Progress(run, on_written=self.providers.metrics.object_written)

@@ -18,9 +18,10 @@ import httpx
 import pytest
 
 from billsync.daemon.rpc.client import DaemonError
-from billsync.daemon.store.models import Kind, Link, LinkState
+from billsync.daemon.store import leases
+from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.v1 import billsync_pb2 as pb
-from tests.harness import connect, make_ready, qbo_objects, seed_firm, settle, sync_after_changes
+from tests.harness import connect, make_ready, qbo_objects, seed_firm, settle, sync, sync_after_changes
 
 BILLS = 60
 
@@ -218,3 +219,34 @@ def test_the_first_journal_entry_waits_until_the_two_trust_ledgers_agree_naming_
     sync_after_changes(e2e_client, connection.id)
     assert {link.state for link in Link.select().where(Link.kind == Kind.TRUST)} == {LinkState.SYNCED}
     assert qbo_liability_balances(sandbox, liability["Id"]) == clio_trust_balances(sandbox)
+
+
+def test_settings_saved_after_a_run_claimed_the_connection_but_before_it_began_are_that_runs(
+    sandbox, e2e_client, monkeypatch
+):
+    """The scheduler claims a connection, then begins its run. An admin who saves settings
+    in between has saved them before the run began, so the run uses them: here trust turned
+    on, whose first entry the run holds. (Seen under load: the run read trust off, and
+    nothing of trust was planned.)"""
+    make_ready(sandbox)
+    bank, liability = seed_trust_accounts(sandbox)
+    seed_firm(sandbox, bills=BILLS)
+    book_by_hand(sandbox, bank["Id"], liability["Id"], "100.00")
+    connection = connect(e2e_client)
+    settle(e2e_client, connection.id)
+    claim, saved = leases.claim, []
+
+    def claim_then_save(connection_id: int, *args, **kwargs):
+        claimed = claim(connection_id, *args, **kwargs)
+        if claimed is not None and not saved:
+            now = Connection.get_by_id(connection_id).settings
+            trust = {"trust_enabled": True, "trust_bank_account_id": bank["Id"]}
+            trust["trust_liability_account_id"] = liability["Id"]
+            saved.append(Connection.update(settings={**now, **trust}).where(Connection.id == connection_id).execute())
+        return claimed
+
+    monkeypatch.setattr(leases, "claim", claim_then_save)
+    run = sync(e2e_client, connection.id)
+    assert saved == [1] and run.trigger == "sync"
+    held = list(Link.select().where(Link.kind == Kind.TRUST))
+    assert held and {link.state for link in held} == {LinkState.WAITING}
