@@ -13,7 +13,7 @@ import pytest
 from billsync.daemon.process import Daemon
 from billsync.daemon.rpc.client import DaemonClient
 from billsync.v1 import billsync_pb2 as pb
-from tests.harness import PATIENCE, authorize, connect, make_ready, set_preferences, sync, sync_after_changes
+from tests.harness import PATIENCE, authorize, connect, make_ready, set_preferences, settle, sync, sync_after_changes
 from tests.inboxes import smtp_inbox, webhook_inbox  # noqa: F401 - fixtures
 
 PANEL = "https://panel.firm.test/billsync"
@@ -91,7 +91,10 @@ def test_an_expired_grant_and_a_setting_turned_off_each_reach_a_person_once(
     sync_after_changes(client, connection_id)
     nothing_more()
 
-    # The QuickBooks grant expires (access and refresh tokens): told once, until reconnected.
+    # The QuickBooks grant expires (access and refresh tokens): told once, until reconnected. The
+    # runs asked for so far end first (each Sync asks for one more): one failing by itself would
+    # leave the connection refusing the Sync that follows, for want of authorization.
+    settle(client, connection_id)
     httpx.post(f"{sandbox.qbo_url}/_sandbox/tokens/expire", json={"refresh": True}).raise_for_status()
     assert sync_after_changes(client, connection_id).state == pb.RUN_STATE_FAILED
     told("needs_authorization", "needs to be connected again")
@@ -99,6 +102,7 @@ def test_an_expired_grant_and_a_setting_turned_off_each_reach_a_person_once(
     assert authorize(client, connection_id, pb.PROVIDER_QBO).state == pb.CONNECTION_STATE_CONNECTED
     assert sync_after_changes(client, connection_id).state == pb.RUN_STATE_SUCCEEDED
     nothing_more()
+    settle(client, connection_id)
     httpx.post(f"{sandbox.qbo_url}/_sandbox/tokens/expire", json={"refresh": True}).raise_for_status()
     assert sync_after_changes(client, connection_id).state == pb.RUN_STATE_FAILED
     told("needs_authorization", "needs to be connected again")
