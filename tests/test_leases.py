@@ -7,11 +7,13 @@ import datetime as dt
 import pytest
 
 from billsync.daemon.clio import reader as clio_reader
+from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QboRef
 from billsync.daemon.store import leases, links, models
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run, Watermark
 from billsync.daemon.sync import broken
+from billsync.daemon.sync.currency import Books
 from billsync.daemon.sync.engine import Cycle
 from billsync.daemon.sync.progress import Progress
 
@@ -110,9 +112,9 @@ def test_a_cycle_taken_over_moves_no_watermark_and_records_no_settings(db):
     leases.claim(connection.id, B, landing=LANDING)
 
     with pytest.raises(LeaseLost):
-        cycle.advance({"bills": clio_reader.Mark("2030-01-01T00:00:00+00:00", {})})
-    with pytest.raises(LeaseLost):
-        cycle.check_settings({"SalesFormsPrefs": {"CustomTxnNumbers": True}})  # as QBO's Preferences read
+        cycle.effects.advance({"bills": clio_reader.Mark("2030-01-01T00:00:00+00:00", {})}, Books("USD"))
+    with pytest.raises(LeaseLost):  # as QBO's Preferences read
+        cycle.effects.record_checks(qbo_settings.read_checks({"SalesFormsPrefs": {"CustomTxnNumbers": True}}))
 
     assert not Watermark.select().exists()
     assert Connection.get_by_id(connection.id).qbo_checks is None

@@ -23,23 +23,13 @@ from billsync.daemon.clio.client import Clio
 from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
-from billsync.daemon.store import events, leases, links, marks
+from billsync.daemon.store import marks
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, Connection, Kind, Link, LinkState
-from billsync.daemon.sync import (
-    audit,
-    broken,
-    credits,
-    currency,
-    decisions,
-    mapping,
-    outcomes,
-    planner,
-    recovery,
-    taxes,
-)
+from billsync.daemon.sync import credits, currency, decisions, mapping, planner, recovery, taxes
 from billsync.daemon.sync.decisions import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op
-from billsync.daemon.sync.items import ensure_items
+from billsync.daemon.sync.effects import Effects
+from billsync.daemon.sync.linkview import LinkView
 from billsync.daemon.sync.mapping import Record
 from billsync.daemon.sync.progress import Progress
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
@@ -81,6 +71,9 @@ class Cycle:
         self.hinted = marked.hinted
         self.targeted = targeted
         self.writer = Writer(connection, qbo, progress.done)
+        #: The links this cycle reads, and the side effects it has besides the writer's.
+        self.links = LinkView(connection)
+        self.effects = Effects(connection, qbo, clio)
         self.start_date = connection.settings.get("start_date", "")
         #: The QBO item of each ``item_mapping`` kind this cycle needed so far.
         self._item_ids: dict[str, str] = {}
@@ -96,14 +89,15 @@ class Cycle:
         that one worker can take turns among many connections (see ``scheduler``). Each
         yield is the seconds to wait before the next step: QBO's limits for this realm."""
         preferences = self.qbo.preferences()
-        self.checks = self.check_settings(preferences)
+        self.checks = qbo_settings.read_checks(preferences)
+        self.effects.record_checks(self.checks)
         self.tax = taxes.treatment(
-            preferences, self.country(), as_line=bool(self.connection.settings.get("tax_as_line"))
+            preferences, self.effects.country(), as_line=bool(self.connection.settings.get("tax_as_line"))
         )
         self.currency = qbo_settings.home_currency(preferences)
         self.books = currency.Books(self.currency, qbo_settings.multicurrency(preferences))
         self.retry_in_currencies()
-        self.note_tax()
+        self.effects.note_tax(self.tax)
         #: The tax codes mapped in the settings, where the company taxes by codes.
         self.codes = (
             taxes.mapped_codes(self.connection.settings.get("tax_codes") or {}, qbo_lists.read_tax_codes(self.qbo))
@@ -111,14 +105,13 @@ class Cycle:
             else {}
         )
         self.tax_held = taxes.held(self.tax, self.codes)
-        if self.connection.totals_checked_at is None:
-            differ = audit.differing_invoices(self.connection, self.qbo, self.clio, self.tax)
+        if differ := self.effects.audit_totals(self.tax):
             self.force = {**self.force, Kind.INVOICE: self.force.get(Kind.INVOICE, set()) | differ}
-        self.pending = recovery.resolve_pending(self.connection, self.qbo)
+        self.pending = self.effects.resolve_pending()
         self.again: dict[str, set[str]] = {}
         for kind, ids in [*self.pending.adopted.items(), *self.pending.unresolved.items(), *self.force.items()]:
             self.again.setdefault(kind, set()).update(ids)
-        broken.detect(self.connection, self.qbo)
+        self.effects.detect_broken()
         watermarks = clio_reader.watermarks(self.connection)
         changed: dict[str, list[Record]] = {resource: [] for resource in clio_reader.FIELDS}
         newest: dict[str, clio_reader.Mark] = {}
@@ -170,8 +163,8 @@ class Cycle:
                 force=self.force.get(Kind.TRUST, set()), currency=self.currency, held=self.trust.gate(self.qbo)
             )
             yield from self.write(self.adopt_marked(Kind.TRUST, ops), existing)
-        self.retire_vanished()
-        self.advance(newest)
+        self.effects.retire_vanished(self.pending.unresolved, self.planned)
+        self.effects.advance(newest, self.books)
 
     def ids_to_plan(self, kind: Kind) -> set[str]:
         """Records of ``kind`` to plan whatever Clio says changed: pending creates not found
@@ -184,39 +177,11 @@ class Cycle:
         """Plans again, in this cycle, every item failed for its currency once QuickBooks has
         multicurrency on where the last cycle to end saw it off: a client billed in another
         currency may have a customer now, and its documents be booked. The change is noted when
-        the cycle ends (``advance``), so one cut short leaves it for the next."""
+        the cycle ends (``Effects.advance``), so one cut short leaves it for the next."""
         if not self.books.multicurrency or self.connection.multicurrency:
             return
-        for kind, ids in links.failed_with(self.connection, currency.CURRENCY).items():
+        for kind, ids in self.links.failed_with(currency.CURRENCY).items():
             self.force = {**self.force, kind: self.force.get(kind, set()) | ids}
-
-    def check_settings(self, preferences: dict[str, Any]) -> list[dict[str, Any]]:
-        """QBO's settings checks now, recorded on the connection (with an event when they changed)."""
-        checks = qbo_settings.read_checks(preferences)
-        if checks != self.connection.qbo_checks:
-            with leases.fenced(self.connection):  # a cycle taken over records nothing
-                qbo_settings.record(self.connection, checks)
-        return checks
-
-    def note_tax(self) -> None:
-        """Keeps where Clio's tax goes on the connection, with an activity entry when the
-        company's sales tax setting decides it anew (a cycle taken over records nothing)."""
-        if self.tax == self.connection.tax_treatment:
-            return
-        with leases.fenced(self.connection):
-            Connection.update(tax_treatment=self.tax).where(Connection.id == self.connection.id).execute()
-            events.record(self.connection, "settings.qbo_tax", taxes.DESCRIPTIONS[self.tax])
-        self.connection.tax_treatment = self.tax
-
-    def country(self) -> str:
-        """The QBO company's country, read once (connections authorized before it was kept
-        read it at their next run)."""
-        if self.connection.qbo_country is None:
-            country = str(self.qbo.company_info().get("Country") or "US")
-            with leases.fenced(self.connection):
-                Connection.update(qbo_country=country).where(Connection.id == self.connection.id).execute()
-            self.connection.qbo_country = country
-        return self.connection.qbo_country
 
     def held(self, kind: Kind) -> str:
         """Why settings hold records of ``kind`` back: QBO's, or the tax codes not mapped."""
@@ -225,15 +190,12 @@ class Cycle:
 
     def ready_waiting(self, kind: Kind) -> set[str]:
         """Waiting records of ``kind`` whose dependency is synced now (or whose settings hold lifted)."""
-        waiting = Link.select(Link.clio_id, Link.depends_on).where(
-            Link.connection == self.connection, Link.kind == kind, Link.state == LinkState.WAITING
-        )
-        waits_for = {link.clio_id: DependencyKey.from_column(link.depends_on) for link in waiting if link.depends_on}
+        waits_for = self.links.waiting(kind)
         wanted: dict[str, set[str]] = {}
         for dependency in waits_for.values():
             if dependency not in (SETTINGS_DEPENDENCY, TRUST_DEPENDENCY):
                 wanted.setdefault(dependency.kind, set()).add(dependency.clio_id)
-        synced = {DependencyKey(k, i) for k, ids in wanted.items() for i in links.qbo_ids(self.connection, k, ids)}
+        synced = {DependencyKey(k, i) for k, ids in wanted.items() for i in self.links.qbo_ids(k, ids)}
         return {
             clio_id
             for clio_id, dependency in waits_for.items()
@@ -284,7 +246,7 @@ class Cycle:
         needed |= again | trust_clients
         needed.discard("None")
         contacts = {str(c["id"]): c for c in changed}
-        existing = links.load(self.connection, Kind.CONTACT, needed | set(contacts))
+        existing = self.links.load(Kind.CONTACT, needed | set(contacts))
         todo = needed | {i for i in contacts if i in existing}
         fetch = {
             i for i in todo - set(contacts) if i not in existing or existing[i].state != LinkState.SYNCED or i in again
@@ -292,7 +254,7 @@ class Cycle:
         contacts.update({str(c["id"]): c for c in clio_reader.fetch(self.clio, "contacts", fetch)})
         records = sorted((contacts[i] for i in todo if i in contacts), key=lambda c: c["id"])
         taken = self.customers_named(records)
-        linked = links.linked_qbo_ids(self.connection, Kind.CONTACT, [c["Id"] for c in taken.values()])
+        linked = self.links.linked_qbo_ids(Kind.CONTACT, [c["Id"] for c in taken.values()])
         force = self.force.get(Kind.CONTACT, set())
         ops = planner.plan_contacts(
             records,
@@ -329,12 +291,12 @@ class Cycle:
         if not (taxed and self.tax is TaxTreatment.TAX_LINE):
             del mapped[mapping.TAX_ITEM]
         if wanted := {kind: name for kind, name in mapped.items() if kind not in self._item_ids}:
-            self._item_ids |= ensure_items(self.qbo, wanted)
+            self._item_ids |= self.effects.ensure_items(wanted)
         return {kind: self._item_ids[kind] for kind in mapped}
 
     def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
         records = sorted(bills.values(), key=lambda b: b["id"])
-        existing = links.load(self.connection, Kind.INVOICE, [b["id"] for b in records])
+        existing = self.links.load(Kind.INVOICE, [b["id"] for b in records])
         customers = self.customers(records, "client")
         eligible = [b for b in records if not mapping.skip_reason(b, self.start_date)]
         held = self.held(Kind.INVOICE)
@@ -362,7 +324,7 @@ class Cycle:
 
     def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
         records = sorted(memos.values(), key=lambda m: m["id"])
-        existing = links.load(self.connection, Kind.CREDIT_MEMO, [m["id"] for m in records])
+        existing = self.links.load(Kind.CREDIT_MEMO, [m["id"] for m in records])
         customers = self.customers(records, "contact")
         item = self.item_ids().get("Service") if records else None
         force = self.force.get(Kind.CREDIT_MEMO, set())
@@ -382,21 +344,21 @@ class Cycle:
             for m in records
         ]
         ops = self.adopt_marked(Kind.CREDIT_MEMO, ops)
-        yield from self.write(credits.withdraw_applications(self.connection, self.qbo, ops), existing)
+        yield from self.write(self.effects.withdraw_credits(ops), existing)
         created = [op.clio_id for op in ops if op.action is Action.CREATE]
-        self.memos_created |= set(links.qbo_ids(self.connection, Kind.CREDIT_MEMO, created).values())
+        self.memos_created |= set(self.links.qbo_ids(Kind.CREDIT_MEMO, created).values())
 
     def sync_allocations(self, allocations: dict[int, Record]) -> Iterator[float]:
         records = sorted(allocations.values(), key=lambda a: a["id"])
-        existing = links.load(self.connection, Kind.PAYMENT, [a["id"] for a in records])
-        invoices = links.load(self.connection, Kind.INVOICE, [(a.get("bill") or {}).get("id") for a in records])
+        existing = self.links.load(Kind.PAYMENT, [a["id"] for a in records])
+        invoices = self.links.load(Kind.INVOICE, [(a.get("bill") or {}).get("id") for a in records])
         customers = self.customers(records, "contact")
         parents = [a.get("parent") or {} for a in records]
         memo_ids = [p.get("id") for p in parents if p.get("type") == "CreditMemo"]
-        memos = links.qbo_ids(self.connection, Kind.CREDIT_MEMO, memo_ids)
+        memos = self.links.qbo_ids(Kind.CREDIT_MEMO, memo_ids)
         withdrawn = {
             clio_id
-            for clio_id, link in links.load(self.connection, Kind.CREDIT_MEMO, memo_ids).items()
+            for clio_id, link in self.links.load(Kind.CREDIT_MEMO, memo_ids).items()
             if link.fingerprint == Action.WITHDRAW
         }
         force = self.force.get(Kind.PAYMENT, set())
@@ -425,14 +387,14 @@ class Cycle:
         ]
         ops = self.adopt_marked(Kind.PAYMENT, ops)
         # What QBO applied by itself goes before the credits are applied where Clio applied them.
-        credits.undo_auto_applications(self.connection, self.qbo, self.memos_created | credits.applied_memos(ops))
+        self.effects.undo_auto_applications(self.memos_created | credits.applied_memos(ops))
         yield from self.write(ops, existing)
 
     def customers(self, records: list[Record], field: str) -> dict[Any, Customer]:
         """The customer of each record's contact (its ``field``, a reference to a Clio contact),
         by the record's id."""
         contact_ids = {r["id"]: str((r.get(field) or {}).get("id")) for r in records}
-        synced = links.synced(self.connection, Kind.CONTACT, contact_ids.values())
+        synced = self.links.synced(Kind.CONTACT, contact_ids.values())
         return {
             record_id: Customer(link.qbo_id, link.currency or self.books.home) if link else Customer(None, "")
             for record_id, link in ((i, synced.get(c)) for i, c in contact_ids.items())
@@ -458,28 +420,3 @@ class Cycle:
         if ops:
             self.progress.planned(ops[0].kind, len(ops))
             yield from self.writer.apply(ops, existing)
-
-    def retire_vanished(self) -> None:
-        """Retires the pending creates that QBO does not have and that this cycle could not
-        plan again: Clio no longer returns their records (deleted before the create was
-        confirmed), so nothing is left to create. Left pending, each would be looked up in
-        QBO and Clio again every cycle, for ever."""
-        vanished = [
-            Op(kind, clio_id, link.label)
-            for kind, ids in self.pending.unresolved.items()
-            for clio_id, link in links.load(self.connection, kind, ids).items()
-            if link.state == LinkState.PENDING and (kind, clio_id) not in self.planned
-        ]
-        reason = "Deleted in Clio before QuickBooks confirmed its creation; QuickBooks has none"
-        outcomes.record(self.connection, [(op, outcomes.skipped(reason)) for op in vanished])
-
-    def advance(self, newest: dict[str, clio_reader.Mark]) -> None:
-        """Moves every watermark past what this cycle read, and notes whether the company had
-        multicurrency on (``retry_in_currencies``) and its home currency. A create still pending does not
-        hold one back: its link is remembered, and the next cycle looks it up in QBO and, not
-        found there, reads its record from Clio by id (``ids_to_plan``). Under the lease: a
-        cycle taken over must not move a watermark past what its successor has yet to write."""
-        with leases.fenced(self.connection):
-            for resource, mark in newest.items():
-                clio_reader.save_watermark(self.connection, resource, mark)
-        qbo_settings.note_currencies(self.connection, self.books.home, self.books.multicurrency)
