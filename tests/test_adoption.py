@@ -30,7 +30,7 @@ def planned_bill(bill: dict, link: Synced | None) -> Op:
         customer_id="77",
         item_ids={"Service": "1"},
         start_date="",
-        held="",
+        held=None,
         account=ACCOUNT,
         tax=TaxTreatment.TOTAL_TAX,
     )

@@ -8,6 +8,7 @@ import pytest
 
 from billsync.daemon.qbo.lists import TaxCode, TaxRate
 from billsync.daemon.sync import mapping
+from billsync.daemon.sync.causes import Cause
 from billsync.daemon.sync.details import details
 from billsync.daemon.sync.mapping import Invalid
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
@@ -103,8 +104,9 @@ def test_without_sales_tax_the_taxes_are_one_line_on_the_tax_item_and_the_total_
         line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in body["Line"] if "SalesItemLineDetail" in line
     }
     assert codes == {"NON"}, "no line asks QuickBooks for a tax it would not compute"
-    with pytest.raises(Invalid, match="no QuickBooks item is mapped for Clio's tax"):
+    with pytest.raises(Invalid, match="no QuickBooks item is mapped for Clio's tax") as refused:
         mapping.invoice(TAXED_BILL, TAXED_LINES, "77", ITEMS, account="5", tax=TaxTreatment.TAX_LINE)
+    assert refused.value.code is Cause.FAIL_TAX_ITEM
 
 
 def test_an_untaxed_bill_makes_the_same_invoice_whatever_the_company_does_with_tax():
@@ -171,52 +173,63 @@ HST = TaxCode("3", "HST ON", (TaxRate("2", "HST ON", Decimal("13")),))
 
 
 @pytest.mark.parametrize(
-    "codes, message",
+    "codes, message, code",
     [
         (
             {k: c for k, c in BC.items() if k is not TaxKey.BOTH},
             "No QuickBooks tax code is mapped for lines taxed by both",
+            Cause.FAIL_TAX_CODE,
         ),
-        ({**BC, TaxKey.PRIMARY: HST}, "primary tax at 5 %, the QuickBooks tax code 'HST ON' mapped for them at 13 %"),
-        ({**BC, TaxKey.PRIMARY: BC[TaxKey.NONE]}, "at 5 %, the QuickBooks tax code 'Exempt' mapped for them at 0 %"),
+        (
+            {**BC, TaxKey.PRIMARY: HST},
+            "primary tax at 5 %, the QuickBooks tax code 'HST ON' mapped for them at 13 %",
+            Cause.FAIL_TAX_RATES,
+        ),
+        (
+            {**BC, TaxKey.PRIMARY: BC[TaxKey.NONE]},
+            "at 5 %, the QuickBooks tax code 'Exempt' mapped for them at 0 %",
+            Cause.FAIL_TAX_RATES,
+        ),
     ],
     ids=["unmapped", "another-rate", "exempt-for-taxed"],
 )
-def test_codes_that_cannot_give_clios_tax_fail_the_bill_naming_both_rates(codes, message):
+def test_codes_that_cannot_give_clios_tax_fail_the_bill_naming_both_rates(codes, message, code):
     lines = [bc_line(1, "200.00", "10.00", primary=True), bc_line(2, "0.30", "0.02", "0.02", True, True)]
     bill = {**BC_BILL, "sub_total": "200.30", "tax_sum": "10.02", "secondary_tax_sum": "0.02", "total": "210.34"}
-    with pytest.raises(Invalid, match=message):
+    with pytest.raises(Invalid, match=message) as refused:
         mapping.invoice(bill, lines, "77", ITEMS, account="5", tax=TaxTreatment.TAX_CODES, codes=codes)
+    assert refused.value.code is code
 
 
 @pytest.mark.parametrize(
-    "bill, lines, message",
+    "bill, lines, message, code",
     [
-        ({"number": "CLIO-2023-LITIGATION-000002"}, [line(1)], "at most 21"),
-        ({"number": ""}, [line(1)], "no number"),
-        ({"number": "7"}, [], "no line items"),
-        ({"number": "7", "sub_total": "90.00"}, [line(1)], "add up to 100.00"),
-        ({"number": "7"}, [line(1, kind="Fee")], "kind Fee"),
+        ({"number": "CLIO-2023-LITIGATION-000002"}, [line(1)], "at most 21", Cause.FAIL_NUMBER_LENGTH),
+        ({"number": ""}, [line(1)], "no number", Cause.FAIL_NO_NUMBER),
+        ({"number": "7"}, [], "no line items", Cause.FAIL_NO_LINES),
+        ({"number": "7", "sub_total": "90.00"}, [line(1)], "add up to 100.00", Cause.FAIL_SUMS),
+        ({"number": "7"}, [line(1, kind="Fee")], "kind Fee", Cause.FAIL_ITEM),
     ],
 )
-def test_what_qbo_would_refuse_is_caught_with_a_reason(bill, lines, message):
+def test_what_qbo_would_refuse_is_caught_with_a_reason(bill, lines, message, code):
     bill = {"id": 1, "total": "100.00", "tax_sum": "0", **bill}
-    with pytest.raises(Invalid, match=message):
+    with pytest.raises(Invalid, match=message) as refused:
         mapping.invoice(bill, lines, "77", ITEMS, account="5", tax=TaxTreatment.TOTAL_TAX)
+    assert refused.value.code is code
 
 
 @pytest.mark.parametrize(
-    "state, issued, start, skipped",
+    "state, issued, start, skipped, code",
     [
-        ("draft", "2024-01-01", "", "Draft"),
-        ("awaiting_approval", "2024-01-01", "", "approval"),
-        ("awaiting_payment", "2023-12-31", "2024-01-01", "before the sync start date"),
-        ("paid", "2024-01-01", "2024-01-01", ""),
+        ("draft", "2024-01-01", "", "Draft", Cause.SKIP_DRAFT),
+        ("awaiting_approval", "2024-01-01", "", "approval", Cause.SKIP_AWAITING_APPROVAL),
+        ("awaiting_payment", "2023-12-31", "2024-01-01", "before the sync start date", Cause.SKIP_BEFORE_START),
+        ("paid", "2024-01-01", "2024-01-01", "", None),
     ],
 )
-def test_which_bills_sync(state, issued, start, skipped):
-    reason = mapping.skip_reason({"state": state, "issued_at": issued}, start)
-    assert (skipped in reason) if skipped else reason == ""
+def test_which_bills_sync(state, issued, start, skipped, code):
+    why = mapping.why_skipped({"state": state, "issued_at": issued}, start)
+    assert (skipped in why.reason and why.code is code) if skipped else why is None
 
 
 def test_a_credit_application_is_a_zero_payment_linking_both_documents():

@@ -10,6 +10,7 @@ import pytest
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import decisions, mapping, planner, totals, writer
+from billsync.daemon.sync.causes import Cause, Why
 from billsync.daemon.sync.currency import Books
 from billsync.daemon.sync.decisions import Action
 from billsync.daemon.sync.taxes import TaxTreatment
@@ -44,14 +45,14 @@ BILL = {
 LINES = [{"id": 1, "kind": "Service", "price": "100.00", "quantity": "1", "total": "100.00"}]
 
 
-def plan(bill=BILL, link=None, customer="77", held="", force=False, books=None, customer_currency=""):
+def plan(bill=BILL, link=None, customer="77", held=None, force=False, books=None, customer_currency="", start_date=""):
     return planner.plan_bill(
         bill,
         link,
         lines=LINES,
         customer_id=customer,
         item_ids=ITEMS,
-        start_date="",
+        start_date=start_date,
         held=held,
         account=ACCOUNT,
         tax=TaxTreatment.TOTAL_TAX,
@@ -94,25 +95,28 @@ def test_an_invoice_quickbooks_totalled_otherwise_is_written_again_only_once_it_
 
 
 @pytest.mark.parametrize(
-    "state, link_state, action",
+    "state, link_state, action, code",
     [
-        ("void", "synced", Action.VOID),
-        ("void", None, Action.SKIP),
-        ("deleted", "synced", Action.DELETE),
-        ("deleted", None, Action.SKIP),
-        ("draft", None, Action.SKIP),
+        ("void", "synced", Action.VOID, None),
+        ("void", None, Action.SKIP, Cause.SKIP_VOIDED),
+        ("deleted", "synced", Action.DELETE, None),
+        ("deleted", None, Action.SKIP, Cause.SKIP_DELETED),
+        ("draft", None, Action.SKIP, Cause.SKIP_DRAFT),
     ],
 )
-def test_void_and_delete_follow_clio(state, link_state, action):
+def test_void_and_delete_follow_clio(state, link_state, action, code):
     link = FakeLink(link_state) if link_state else None
-    assert plan(bill={**BILL, "state": state}, link=link).action is action
+    op = plan(bill={**BILL, "state": state}, link=link)
+    assert (op.action, op.code) == (action, code)
 
 
 def test_invoices_wait_for_their_customer_and_for_the_settings():
     waiting = plan(customer=None)
     assert waiting.action is Action.WAIT and waiting.depends_on == DependencyKey(Kind.CONTACT, "4")
-    held = plan(held="Held until…")
+    assert waiting.code is Cause.WAIT_CUSTOMER
+    held = plan(held=Why(Cause.WAIT_SETTINGS, "Held until…"))
     assert held.action is Action.WAIT and held.depends_on == decisions.SETTINGS_DEPENDENCY
+    assert (held.code, held.reason) == (Cause.WAIT_SETTINGS, "Held until…")
 
 
 def test_broken_links_wait_for_a_resync_then_are_created_again():
@@ -275,33 +279,110 @@ def test_items_are_named_by_bill_number_client_and_amount_with_currency() -> Non
     assert planner.bill_label({**BILL, "number": "1042"}) == "Invoice 1042 (Ana)"
 
 
+PAYMENT = {
+    "id": 30,
+    "amount": "250.00",
+    "bill": {"id": 9, "number": "1042"},
+    "contact": {"id": 4, "name": "Amy Alder"},
+    "parent": {"id": 2, "type": "Payment"},
+}
+CREDIT = {**PAYMENT, "parent": {"id": 5, "type": "CreditMemo"}}
+MEMO = {"id": 5, "amount": "75.00", "contact": {"id": 4, "name": "Amy Alder"}}
+
+
+def plan_payment(allocation=PAYMENT, **given) -> decisions.Op:
+    """A new allocation whose invoice, customer and credit memo are in QuickBooks, but for ``given``."""
+    found = {"customer_id": "77", "invoice": FakeLink("synced", qbo_id="500"), "credit_memo_id": "88", **given}
+    return planner.plan_allocation(allocation, None, account=ACCOUNT, books=Books("USD"), **found)
+
+
+def plan_memo(memo=MEMO, **given) -> decisions.Op:
+    """A new credit note whose customer is in QuickBooks, but for ``given``."""
+    found = {"customer_id": "77", "item_id": "1", "books": Books("USD"), **given}
+    return planner.plan_credit_memo(memo, None, account=ACCOUNT, **found)
+
+
 def test_waiting_items_say_what_they_wait_for_as_quickbooks_will_show_it() -> None:
     """The bill number, the client and the amount's currency, never Clio's internal ids."""
     assert plan(customer=None).reason == "Waiting for customer Ana"
-    allocation = {
-        "id": 30,
-        "amount": "250.00",
-        "bill": {"id": 9, "number": "1042"},
-        "contact": {"id": 4, "name": "Amy Alder"},
-        "parent": {"id": 2, "type": "Payment"},
-    }
 
     def waits(allocation, **given) -> tuple[str, str]:
-        found = {"customer_id": "77", "invoice": FakeLink("synced", qbo_id="500"), "credit_memo_id": "88", **given}
-        op = planner.plan_allocation(allocation, None, account=ACCOUNT, books=Books("USD"), **found)
+        op = plan_payment(allocation, **given)
         assert op.action is Action.WAIT
         return op.label, op.reason
 
-    assert waits(allocation, invoice=None) == (
+    assert waits(PAYMENT, invoice=None) == (
         "Payment USD 250.00 on invoice 1042 (Amy Alder)",
         "Waiting for invoice 1042 (Amy Alder)",
     )
-    assert waits(allocation, customer_id=None)[1] == "Waiting for customer Amy Alder"
-    credit = {**allocation, "parent": {"id": 5, "type": "CreditMemo"}}
-    assert waits(credit, credit_memo_id=None)[1] == "Waiting for the credit memo of Amy Alder that it applies"
-    memo = {"id": 5, "amount": "75.00", "contact": {"id": 4, "name": "Amy Alder"}}
-    waiting = planner.plan_credit_memo(memo, None, customer_id=None, item_id="1", account=ACCOUNT, books=Books("USD"))
+    assert waits(PAYMENT, customer_id=None)[1] == "Waiting for customer Amy Alder"
+    assert waits(CREDIT, credit_memo_id=None)[1] == "Waiting for the credit memo of Amy Alder that it applies"
+    waiting = plan_memo(customer_id=None)
     assert (waiting.label, waiting.reason) == ("Credit memo USD 75.00 for Amy Alder", "Waiting for customer Amy Alder")
+
+
+EURO = {"currency": {"code": "EUR"}}
+TAX_CODES_HELD = Why(Cause.WAIT_TAX_CODES, "Held until the tax codes are mapped")
+
+
+@pytest.mark.parametrize(
+    "planned, code",
+    [
+        (lambda: plan(bill={**BILL, "state": "awaiting_approval"}), Cause.SKIP_AWAITING_APPROVAL),
+        (lambda: plan(bill={**BILL, "state": "archived"}), Cause.SKIP_NOT_ISSUED),
+        (lambda: plan(start_date="2024-04-01"), Cause.SKIP_BEFORE_START),
+        (lambda: plan(held=TAX_CODES_HELD), Cause.WAIT_TAX_CODES),
+        (lambda: plan(bill={**BILL, **EURO}, books=Books("USD")), Cause.FAIL_CURRENCY),
+        (lambda: plan(bill={**BILL, "number": "A" * 22}), Cause.FAIL_NUMBER_LENGTH),
+        (lambda: plan(bill={**BILL, "number": ""}), Cause.FAIL_NO_NUMBER),
+        (lambda: plan(bill={**BILL, "total": "120.00"}), Cause.FAIL_SUMS),
+        (lambda: planner.plan_contact({"id": 4, "name": " "}, None, taken={}, linked_ids=set(), account=ACCOUNT),
+         Cause.FAIL_NAME),
+        (lambda: planner.plan_contact({"id": 4, "name": "Ana", **EURO}, None, taken={}, linked_ids=set(),
+                                      account=ACCOUNT, books=Books("USD")), Cause.FAIL_CURRENCY),
+        (lambda: plan_payment(invoice=None), Cause.WAIT_INVOICE),
+        (lambda: plan_payment(customer_id=None), Cause.WAIT_CUSTOMER),
+        (lambda: plan_payment(CREDIT, credit_memo_id=None), Cause.WAIT_CREDIT_MEMO),
+        (lambda: plan_payment(invoice=FakeLink("skipped", qbo_id=None, reason="Draft")), Cause.SKIP_BILL_SKIPPED),
+        (lambda: plan_payment(credit_memo_withdrawn=True), Cause.SKIP_CREDIT_VOIDED),
+        (lambda: plan_payment({**PAYMENT, "voided_at": "2024-05-01"}), Cause.SKIP_VOIDED),
+        (lambda: plan_payment({**PAYMENT, "amount": "0"}), Cause.FAIL_AMOUNT),
+        (lambda: plan_memo({**MEMO, "voided_at": "2024-05-01"}), Cause.SKIP_VOIDED),
+        (lambda: plan_memo(held=TAX_CODES_HELD), Cause.WAIT_TAX_CODES),
+        (lambda: plan_memo(item_id=None), Cause.FAIL_ITEM),
+        (lambda: plan_memo({**MEMO, "amount": "-5"}), Cause.FAIL_AMOUNT),
+        (lambda: plan_memo({**MEMO, "contact": {**MEMO["contact"], **EURO}}), Cause.FAIL_CURRENCY),
+    ],
+    ids=[
+        "bill awaiting approval",
+        "bill in another state",
+        "bill before start",
+        "bill held for tax codes",
+        "bill currency",
+        "bill number length",
+        "bill without number",
+        "bill sums",
+        "contact name",
+        "contact currency",
+        "payment waits for invoice",
+        "payment waits for customer",
+        "credit waits for memo",
+        "payment of skipped bill",
+        "credit of voided note",
+        "payment voided",
+        "payment of zero",
+        "memo voided",
+        "memo held for tax codes",
+        "memo without item",
+        "memo negative",
+        "memo currency",
+    ],
+)  # fmt: skip
+def test_every_skip_wait_and_fail_says_its_cause_as_a_code_of_its_action(planned, code):
+    """A preview groups what will not be written by these codes, never by the words."""
+    op = planned()
+    assert op.code is code and op.reason
+    assert code.startswith(f"{op.action}:")
 
 
 def test_a_run_ends_in_the_activity_log_in_the_words_the_panel_and_the_cli_use() -> None:
@@ -347,16 +428,22 @@ def test_a_trust_transaction_is_created_then_unchanged_then_updated_when_edited(
 
 
 @pytest.mark.parametrize(
-    "extra, link_state, action, depends_on",
+    "extra, link_state, action, depends_on, code",
     [
-        ({"deleted": True}, "synced", Action.DELETE, None),
-        ({"deleted": True}, None, Action.SKIP, None),
-        ({"start_date": "2024-05-01"}, None, Action.SKIP, None),
-        ({"start_date": "2024-05-01"}, "synced", Action.NONE, None),
-        ({"customer": None}, None, Action.WAIT, DependencyKey(Kind.CONTACT, "4")),
-        ({"accounts": None}, None, Action.WAIT, decisions.TRUST_DEPENDENCY),
-        ({"held": "Clio's trust balance differs"}, None, Action.WAIT, decisions.TRUST_DEPENDENCY),
-        ({"transaction": {**DEPOSIT, "amount": "0.00"}}, None, Action.FAIL, None),
+        ({"deleted": True}, "synced", Action.DELETE, None, None),
+        ({"deleted": True}, None, Action.SKIP, None, Cause.SKIP_DELETED),
+        ({"start_date": "2024-05-01"}, None, Action.SKIP, None, Cause.SKIP_BEFORE_START),
+        ({"start_date": "2024-05-01"}, "synced", Action.NONE, None, None),
+        ({"customer": None}, None, Action.WAIT, DependencyKey(Kind.CONTACT, "4"), Cause.WAIT_CUSTOMER),
+        ({"accounts": None}, None, Action.WAIT, decisions.TRUST_DEPENDENCY, Cause.WAIT_TRUST_ACCOUNTS),
+        (
+            {"held": "Clio's trust balance differs"},
+            None,
+            Action.WAIT,
+            decisions.TRUST_DEPENDENCY,
+            Cause.WAIT_TRUST_LEDGERS,
+        ),
+        ({"transaction": {**DEPOSIT, "amount": "0.00"}}, None, Action.FAIL, None, Cause.FAIL_AMOUNT),
     ],
     ids=[
         "deleted",
@@ -369,10 +456,10 @@ def test_a_trust_transaction_is_created_then_unchanged_then_updated_when_edited(
         "zero",
     ],
 )
-def test_trust_transactions_follow_clio_and_wait_for_what_they_need(extra, link_state, action, depends_on):
+def test_trust_transactions_follow_clio_and_wait_for_what_they_need(extra, link_state, action, depends_on, code):
     link = FakeLink(link_state) if link_state else None
     op = plan_trust(link=link, **extra)
-    assert op.action is action and op.depends_on == depends_on
+    assert op.action is action and op.depends_on == depends_on and op.code == code
     if action is Action.DELETE:
         assert op.qbo_id == "50" and op.reason == "Deleted in Clio"
         assert plan_trust(link=FakeLink("synced", fingerprint=Action.DELETE), **extra).action is Action.NONE

@@ -278,7 +278,7 @@ def test_an_invoice_quickbooks_totals_otherwise_fails_with_both_figures_and_keep
             customer_id=customer["Id"],
             item_ids=ensure_items(qbo, {"Service": "Services"}),
             start_date="",
-            held="",
+            held=None,
             account="5",
             tax=TaxTreatment.TOTAL_TAX,
             force=link is not None,
@@ -312,7 +312,7 @@ def test_a_taken_invoice_number_links_to_the_invoice_that_has_it(db, company: Sa
         customer_id=customer["Id"],
         item_ids=items,
         start_date="",
-        held="",
+        held=None,
         account="5",
         tax=TaxTreatment.TOTAL_TAX,
     )

@@ -14,6 +14,7 @@ from typing import Protocol
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind, LinkState
 from billsync.daemon.sync import mapping, totals
+from billsync.daemon.sync.causes import Cause, Why
 from billsync.daemon.sync.mapping import Record
 from billsync.daemon.sync.totals import Totals
 
@@ -98,8 +99,10 @@ class Op:
     fallback_name: str = ""
     #: What QuickBooks must show once it wrote the op's document (invoices, credit memos).
     expect: Totals | None = None
-    #: Why a FAIL fails, as a code people can filter on (:data:`currency.CURRENCY`).
+    #: Why a FAIL fails, as a code people can filter on (:data:`currency.CURRENCY`), stored on its link.
     error_code: str = ""
+    #: Why a SKIP, WAIT or FAIL is one, as a code to group by (``reason`` has the words).
+    code: Cause | None = None
     #: The currency a customer's contact is billed in, which the customer should be in
     #: (contacts; "" while the company's home currency is not known).
     currency: str = ""
@@ -151,14 +154,14 @@ def update(op: Op, qbo_id: str, sync_token: str | None, body: Record, *, fingerp
     return replace(op, action=Action.UPDATE, body=sparse, fingerprint=fingerprint, qbo_id=qbo_id, sync_token=token)
 
 
-def retire(op: Op, link: LinkLike | None, *, action: Action, reason: str) -> Op:
-    """Void, delete or withdraw what was synced; skip what never was."""
+def retire(op: Op, link: LinkLike | None, *, action: Action, why: Why) -> Op:
+    """Void, delete or withdraw what was synced; skip what never was (``why`` has its cause)."""
     if not has_object(link):
-        return replace(op, action=Action.SKIP, reason=reason)
+        return replace(op, action=Action.SKIP, reason=why.reason, code=why.code)
     if link.fingerprint == action:
         return replace(op, fingerprint=action)
     token = link.sync_token or "0"
-    return replace(op, action=action, fingerprint=action, qbo_id=link.qbo_id, sync_token=token, reason=reason)
+    return replace(op, action=action, fingerprint=action, qbo_id=link.qbo_id, sync_token=token, reason=why.reason)
 
 
 def adopt(op: Op, body: Record, customer: Record, *, reason: str = "") -> Op:

@@ -27,6 +27,7 @@ from billsync.daemon.store import marks
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, Connection, Kind, Link, LinkState
 from billsync.daemon.sync import credits, currency, decisions, mapping, planner, recovery, taxes
+from billsync.daemon.sync.causes import Cause, Why
 from billsync.daemon.sync.decisions import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op
 from billsync.daemon.sync.effects import Effects
 from billsync.daemon.sync.linkview import LinkView
@@ -104,7 +105,8 @@ class Cycle:
             if self.tax is TaxTreatment.TAX_CODES
             else {}
         )
-        self.tax_held = taxes.held(self.tax, self.codes)
+        tax_held = taxes.held(self.tax, self.codes)
+        self.tax_held = Why(Cause.WAIT_TAX_CODES, tax_held) if tax_held else None
         if differ := self.effects.audit_totals(self.tax):
             self.force = {**self.force, Kind.INVOICE: self.force.get(Kind.INVOICE, set()) | differ}
         self.pending = self.effects.resolve_pending()
@@ -183,10 +185,11 @@ class Cycle:
         for kind, ids in self.links.failed_with(currency.CURRENCY).items():
             self.force = {**self.force, kind: self.force.get(kind, set()) | ids}
 
-    def held(self, kind: Kind) -> str:
+    def held(self, kind: Kind) -> Why | None:
         """Why settings hold records of ``kind`` back: QBO's, or the tax codes not mapped."""
-        taxed = kind in (Kind.INVOICE, Kind.CREDIT_MEMO)
-        return qbo_settings.held(self.checks, kind) or (self.tax_held if taxed else "")
+        if reason := qbo_settings.held(self.checks, kind):
+            return Why(Cause.WAIT_SETTINGS, reason)
+        return self.tax_held if kind in (Kind.INVOICE, Kind.CREDIT_MEMO) else None
 
     def ready_waiting(self, kind: Kind) -> set[str]:
         """Waiting records of ``kind`` whose dependency is synced now (or whose settings hold lifted)."""
@@ -240,7 +243,7 @@ class Cycle:
         needed = {
             str((b.get("client") or {}).get("id"))
             for b in bills.values()
-            if not mapping.skip_reason(b, self.start_date)
+            if mapping.why_skipped(b, self.start_date) is None
         }
         needed |= {str((r.get("contact") or {}).get("id")) for r in [*memos.values(), *allocations.values()]}
         needed |= again | trust_clients
@@ -298,7 +301,7 @@ class Cycle:
         records = sorted(bills.values(), key=lambda b: b["id"])
         existing = self.links.load(Kind.INVOICE, [b["id"] for b in records])
         customers = self.customers(records, "client")
-        eligible = [b for b in records if not mapping.skip_reason(b, self.start_date)]
+        eligible = [b for b in records if mapping.why_skipped(b, self.start_date) is None]
         held = self.held(Kind.INVOICE)
         items = self.item_ids(taxed=any(mapping.tax_of(b) for b in eligible)) if eligible and not held else {}
         force = self.force.get(Kind.INVOICE, set())

@@ -19,6 +19,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from billsync.daemon.qbo.lists import TaxCode, TaxRate
+from billsync.daemon.sync.causes import Cause, Why
 from billsync.daemon.sync.details import details
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment, key_of
 
@@ -51,7 +52,12 @@ _MARKER = re.compile(rf"{MARKER_PREFIX} (?:account (?P<account>\S+) )?(?P<kind>\
 
 
 class Invalid(Exception):
-    """QBO would refuse this record; the message says why and what to change in Clio."""
+    """QBO would refuse this record; the message says why and what to change in Clio, and
+    ``code`` the cause (:class:`billsync.daemon.sync.causes.Cause`)."""
+
+    def __init__(self, message: str, *, code: Cause) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -107,19 +113,23 @@ def fingerprint(payload: Record) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def skip_reason(bill: Record, start_date: str) -> str:
-    """Why a bill is not synced by rule, or "" when it is eligible."""
+#: Why a bill in each state not issued is not synced.
+NOT_ISSUED = {
+    "draft": Why(Cause.SKIP_DRAFT, "Draft bills are not synced"),
+    "awaiting_approval": Why(Cause.SKIP_AWAITING_APPROVAL, "Bills awaiting approval are not synced until approved"),
+    "void": Why(Cause.SKIP_VOIDED, "Void in Clio before it was synced"),
+    "deleted": Why(Cause.SKIP_DELETED, "Deleted in Clio before it was synced"),
+}
+
+
+def why_skipped(bill: Record, start_date: str) -> Why | None:
+    """Why a bill is not synced by rule, or None when it is eligible."""
     state = bill.get("state", "")
     if state not in ISSUED_STATES:
-        return {
-            "draft": "Draft bills are not synced",
-            "awaiting_approval": "Bills awaiting approval are not synced until approved",
-            "void": "Void in Clio before it was synced",
-            "deleted": "Deleted in Clio before it was synced",
-        }.get(state, f"Bills in state {state!r} are not synced")
+        return NOT_ISSUED.get(state) or Why(Cause.SKIP_NOT_ISSUED, f"Bills in state {state!r} are not synced")
     if start_date and str(bill.get("issued_at") or "") < start_date:
-        return f"Issued {bill.get('issued_at')}, before the sync start date {start_date}"
-    return ""
+        return Why(Cause.SKIP_BEFORE_START, f"Issued {bill.get('issued_at')}, before the sync start date {start_date}")
+    return None
 
 
 # --- contacts -------------------------------------------------------------------------
@@ -130,7 +140,7 @@ def display_name(contact: Record) -> str:
     name = re.sub(r"[\t\r\n]+", " ", str(contact.get("name") or "")).replace(":", " -")
     name = re.sub(r" {2,}", " ", name).strip()
     if not name:
-        raise Invalid("The contact has no name; give it one in Clio")
+        raise Invalid("The contact has no name; give it one in Clio", code=Cause.FAIL_NAME)
     return name[:DISPLAY_NAME_MAX]
 
 
@@ -199,31 +209,44 @@ def invoice(
     """
     number = str(bill.get("number") or "").strip()
     if not number:
-        raise Invalid("The bill has no number; QuickBooks needs one to keep the link to Clio")
+        raise Invalid(
+            "The bill has no number; QuickBooks needs one to keep the link to Clio", code=Cause.FAIL_NO_NUMBER
+        )
     if len(number) > DOC_NUMBER_MAX:
         raise Invalid(
             f"Bill number {number!r} has {len(number)} characters; QuickBooks allows at most {DOC_NUMBER_MAX}. "
-            "Shorten it in Clio, then re-sync"
+            "Shorten it in Clio, then re-sync",
+            code=Cause.FAIL_NUMBER_LENGTH,
         )
     if not lines:
-        raise Invalid(f"Bill {number} has no line items")
+        raise Invalid(f"Bill {number} has no line items", code=Cause.FAIL_NO_LINES)
     missing = sorted({str(line.get("kind")) for line in lines} - set(item_ids))
     if missing:
-        raise Invalid(f"No QuickBooks item is mapped for Clio line items of kind {', '.join(missing)}")
+        raise Invalid(
+            f"No QuickBooks item is mapped for Clio line items of kind {', '.join(missing)}", code=Cause.FAIL_ITEM
+        )
     sub_total = sum((money(line.get("total")) for line in lines), ZERO)
     if sub_total != money(bill.get("sub_total", sub_total)):
         shown = money(bill.get("sub_total"))
-        raise Invalid(f"Bill {number}: its lines add up to {sub_total}, but Clio shows a subtotal of {shown}")
+        raise Invalid(
+            f"Bill {number}: its lines add up to {sub_total}, but Clio shows a subtotal of {shown}",
+            code=Cause.FAIL_SUMS,
+        )
     tax_sum = tax_of(bill)
     discount = sub_total + tax_sum - money(bill.get("total"))
     if discount < 0:
-        raise Invalid(f"Bill {number}: its total {money(bill.get('total'))} is more than its lines and taxes add up to")
+        total = money(bill.get("total"))
+        raise Invalid(
+            f"Bill {number}: its total {total} is more than its lines and taxes add up to", code=Cause.FAIL_SUMS
+        )
     ordered = sorted(lines, key=_line_order)
     line_codes = [_line_code(line, tax, codes or {}) for line in ordered]
     body_lines = [_sales_line(line, item_ids[str(line.get("kind"))], code) for line, code in zip(ordered, line_codes)]
     if tax_sum and tax is TaxTreatment.TAX_LINE:
         if TAX_ITEM not in item_ids:
-            raise Invalid(f"Bill {number} is taxed, and no QuickBooks item is mapped for Clio's tax")
+            raise Invalid(
+                f"Bill {number} is taxed, and no QuickBooks item is mapped for Clio's tax", code=Cause.FAIL_TAX_ITEM
+            )
         body_lines.append(_tax_line(tax_sum, item_ids[TAX_ITEM]))
     if discount:
         body_lines.append(
@@ -255,7 +278,8 @@ def _line_code(line: Record, tax: TaxTreatment, codes: Mapping[TaxKey, TaxCode])
     key = key_of(line)
     if tax is TaxTreatment.TAX_CODES:
         if key not in codes:
-            raise Invalid(f"No QuickBooks tax code is mapped for {TAXED_BY[key]}; map one in the settings and re-sync")
+            reason = f"No QuickBooks tax code is mapped for {TAXED_BY[key]}; map one in the settings and re-sync"
+            raise Invalid(reason, code=Cause.FAIL_TAX_CODE)
         return codes[key].id
     return "TAX" if tax in US_SALES_TAX and key is not TaxKey.NONE else "NON"
 
@@ -285,14 +309,16 @@ def tax_lines(bill: Record, lines: list[tuple[Record, TaxCode]]) -> list[Record]
             raise Invalid(
                 f"Bill {number}: Clio taxes its {TAXED_BY[key]} at {clio_rates[key].normalize():f} %, the QuickBooks "
                 f"tax code {code.name!r} mapped for them at {code.percent.normalize():f} %; map a code at Clio's rate "
-                "in the settings, then re-sync"
+                "in the settings, then re-sync",
+                code=Cause.FAIL_TAX_RATES,
             )
         tax = money(line.get("tax")) + money(line.get("secondary_tax"))
         for rate, share in zip(code.rates, _shares(tax, [rate.value for rate in code.rates])):
             net[rate] = net.get(rate, ZERO) + money(line.get("total"))
             amounts[rate] = amounts.get(rate, ZERO) + share
     if sum(amounts.values(), ZERO) != tax_of(bill):
-        raise Invalid(f"Bill {number}: its lines' taxes do not add up to the {tax_of(bill)} of tax Clio shows")
+        reason = f"Bill {number}: its lines' taxes do not add up to the {tax_of(bill)} of tax Clio shows"
+        raise Invalid(reason, code=Cause.FAIL_SUMS)
     return [
         {
             "Amount": amounts[rate],
@@ -348,7 +374,7 @@ def _line_order(line: Record) -> tuple:
 def _positive(record: Record, what: str) -> Decimal:
     amount = money(record.get("amount"))
     if amount <= 0:
-        raise Invalid(f"{what} of {amount} cannot be recorded in QuickBooks")
+        raise Invalid(f"{what} of {amount} cannot be recorded in QuickBooks", code=Cause.FAIL_AMOUNT)
     return amount
 
 
@@ -437,11 +463,12 @@ def journal_entry(
     """
     signed = money(transaction.get("amount"))
     if not signed:
-        raise Invalid("A trust transaction of 0.00 cannot be recorded in QuickBooks")
+        raise Invalid("A trust transaction of 0.00 cannot be recorded in QuickBooks", code=Cause.FAIL_AMOUNT)
     amount, money_in = abs(signed), signed > 0
     number = f"{TRUST_DOC_PREFIX}{transaction['id']}"
     if len(number) > DOC_NUMBER_MAX:
-        raise Invalid(f"Trust transaction {transaction['id']}: its number {number} is too long for QuickBooks")
+        reason = f"Trust transaction {transaction['id']}: its number {number} is too long for QuickBooks"
+        raise Invalid(reason, code=Cause.FAIL_NUMBER_LENGTH)
     matter = (transaction.get("matter") or {}).get("display_number")
     description = " — ".join(str(part) for part in (transaction.get("description"), matter) if part)
 

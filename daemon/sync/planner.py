@@ -17,6 +17,7 @@ from billsync.daemon.qbo.lists import TaxCode
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind, LinkState
 from billsync.daemon.sync import currency, mapping, totals
+from billsync.daemon.sync.causes import Cause, Why
 from billsync.daemon.sync.currency import CURRENCY, Books
 from billsync.daemon.sync.decisions import (
     MARKER_FIELD,
@@ -39,6 +40,9 @@ from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
 CREDIT_VOIDED = "Its credit note was voided in Clio"
 #: How every reason of a record retired after its deletion in Clio begins.
 DELETED_IN_CLIO = "Deleted in Clio"
+#: Why a record retired in Clio is: voided (a bill, payment or credit note) or deleted there.
+VOIDED = Why(Cause.SKIP_VOIDED, "Voided in Clio")
+DELETED = Why(Cause.SKIP_DELETED, DELETED_IN_CLIO)
 
 
 def _wait_for_customer(op: Op, contact: Record | None) -> Op:
@@ -48,6 +52,7 @@ def _wait_for_customer(op: Op, contact: Record | None) -> Op:
         op,
         action=Action.WAIT,
         reason=f"Waiting for customer {customer_name(contact)}",
+        code=Cause.WAIT_CUSTOMER,
         depends_on=DependencyKey(Kind.CONTACT, str(contact.get("id"))),
     )
 
@@ -121,7 +126,7 @@ def plan_contact(
     try:
         name = mapping.display_name(contact)
     except Invalid as e:
-        return replace(op, action=Action.FAIL, reason=str(e))
+        return replace(op, action=Action.FAIL, reason=str(e), code=e.code)
     fallback = mapping.disambiguated(name, op.clio_id)
     if has_object(link) or (link is not None and link.state == LinkState.BROKEN and link.qbo_id):
         if link.qbo_ref == fallback:
@@ -130,7 +135,7 @@ def plan_contact(
         return _linked_customer(replace(op, fallback_name=fallback), body, link, books=books, force=force)
     if books.foreign(billed_in) and not books.multicurrency:
         reason = currency.not_booked(customer_name(contact), billed_in, books)
-        return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
+        return replace(op, action=Action.FAIL, reason=reason, code=Cause.FAIL_CURRENCY, error_code=CURRENCY)
     existing = taken.get(name.lower())
     if existing is not None:
         same_person = _email_of(existing) == mapping.email(contact) and not _foreign(existing, account=account)
@@ -177,7 +182,7 @@ def plan_bill(
     customer_id: str | None,
     item_ids: dict[str, str],
     start_date: str,
-    held: str,
+    held: Why | None,
     account: str,
     tax: TaxTreatment,
     codes: Mapping[TaxKey, TaxCode] | None = None,
@@ -187,7 +192,7 @@ def plan_bill(
 ) -> Op:
     """A bill as an Invoice; void and delete follow Clio; drafts and early bills are skipped.
 
-    ``held`` is why settings (QBO's, or the tax codes) hold invoices back, or "" when they
+    ``held`` is why settings (QBO's, or the tax codes) hold invoices back, or None when they
     do not; ``account`` is the connection's Clio account, which the invoice's marker names;
     ``tax`` how the company takes Clio's tax, and ``codes`` the tax codes mapped where it
     taxes by codes. ``books``: how the company keeps them; ``customer_currency`` the currency
@@ -197,27 +202,27 @@ def plan_bill(
     op = Op(Kind.INVOICE, str(bill["id"]), bill_label(bill))
     state = bill.get("state")
     if state == "void":
-        return retire(op, link, action=Action.VOID, reason="Voided in Clio")
+        return retire(op, link, action=Action.VOID, why=VOIDED)
     if state == "deleted":
-        return retire(op, link, action=Action.DELETE, reason="Deleted in Clio")
-    if reason := mapping.skip_reason(bill, start_date):
+        return retire(op, link, action=Action.DELETE, why=DELETED)
+    if skipped := mapping.why_skipped(bill, start_date):
         if link is not None and link.state == LinkState.SYNCED:
             return op
-        return replace(op, action=Action.SKIP, reason=reason)
+        return replace(op, action=Action.SKIP, reason=skipped.reason, code=skipped.code)
     if held:
-        return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
+        return replace(op, action=Action.WAIT, reason=held.reason, code=held.code, depends_on=SETTINGS_DEPENDENCY)
     books = books or Books("")
     billed_in = currency.of_bill(bill, books)
     what = f"Bill {bill.get('number') or bill['id']}"
     # Before waiting: a bill the company cannot book may have a customer that never comes (``plan_contact``).
     if reason := currency.document_reason(what, billed_in, books, customer_in=customer_currency):
-        return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
+        return replace(op, action=Action.FAIL, reason=reason, code=Cause.FAIL_CURRENCY, error_code=CURRENCY)
     if customer_id is None:
         return _wait_for_customer(op, bill.get("client"))
     try:
         body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax, codes=codes)
     except Invalid as e:
-        return replace(op, action=Action.FAIL, reason=str(e))
+        return replace(op, action=Action.FAIL, reason=str(e), code=e.code)
     body = currency.carried(body, billed_in, books)
     return write(replace(op, expect=totals.of_bill(bill, tax, billed_in)), body, link, force=force)
 
@@ -267,18 +272,19 @@ def plan_allocation(
     paid_in = customer_currency or books.home
     op = Op(Kind.PAYMENT, str(allocation["id"]), allocation_label(allocation, paid_in))
     if allocation.get("voided_at"):
-        return retire(op, link, action=Action.VOID, reason="Voided in Clio")
+        return retire(op, link, action=Action.VOID, why=VOIDED)
     if credit_memo_withdrawn:
-        return retire(op, link, action=Action.DELETE, reason=CREDIT_VOIDED)
+        return retire(op, link, action=Action.DELETE, why=Why(Cause.SKIP_CREDIT_VOIDED, CREDIT_VOIDED))
     bill_id = (allocation.get("bill") or {}).get("id")
     on_invoice = DependencyKey(Kind.INVOICE, str(bill_id))
     parent = allocation.get("parent") or {}
     if invoice is not None and invoice.state == LinkState.SKIPPED and not has_object(link):
-        return replace(op, action=Action.SKIP, reason=f"Its bill is not synced: {invoice.reason}")
+        reason = f"Its bill is not synced: {invoice.reason}"
+        return replace(op, action=Action.SKIP, reason=reason, code=Cause.SKIP_BILL_SKIPPED)
     contact = allocation.get("contact") or {}
     if not has_object(invoice):
         reason = f"Waiting for {invoice_name(allocation.get('bill'), contact)}"
-        return replace(op, action=Action.WAIT, reason=reason, depends_on=on_invoice)
+        return replace(op, action=Action.WAIT, reason=reason, code=Cause.WAIT_INVOICE, depends_on=on_invoice)
     if customer_id is None:
         return _wait_for_customer(op, contact)
     try:
@@ -288,13 +294,14 @@ def plan_allocation(
                     op,
                     action=Action.WAIT,
                     reason=f"Waiting for the credit memo of {customer_name(contact)} that it applies",
+                    code=Cause.WAIT_CREDIT_MEMO,
                     depends_on=DependencyKey(Kind.CREDIT_MEMO, str(parent.get("id"))),
                 )
             body = mapping.credit_application(allocation, customer_id, invoice.qbo_id, credit_memo_id, account=account)
         else:
             body = mapping.payment(allocation, customer_id, invoice.qbo_id, account=account, card_method=card_method)
     except Invalid as e:
-        return replace(op, action=Action.FAIL, reason=str(e))
+        return replace(op, action=Action.FAIL, reason=str(e), code=e.code)
     body = currency.carried(body, paid_in, books)
     op = write(replace(op, depends_on=on_invoice), body, link, force=force)
     if op.action is not Action.CREATE or not deposit_account_id or parent.get("type") == "CreditMemo":
@@ -319,7 +326,7 @@ def plan_credit_memo(
     account: str,
     books: Books | None = None,
     customer_currency: str = "",
-    held: str = "",
+    held: Why | None = None,
     untaxed: TaxCode | None = None,
     force: bool = False,
 ) -> Op:
@@ -330,29 +337,30 @@ def plan_credit_memo(
     currency (Clio keeps the contact's, not the note's), and fails where QuickBooks cannot
     book it in that, as a bill does; one in QuickBooks stays in its customer's.
     ``customer_currency``: the currency of its customer ("" while it has none). ``held``
-    why the tax codes hold it back; ``untaxed`` the tax code mapped for untaxed lines where
-    the company taxes by codes."""
+    why the tax codes hold it back (None: they do not); ``untaxed`` the tax code mapped for
+    untaxed lines where the company taxes by codes."""
     books = books or Books("")
     # Once in QuickBooks, a credit memo stays in the currency it was booked in: its customer's.
     in_books = has_object(link) and customer_currency
     credited_in = customer_currency if in_books else currency.of_credit_note(memo, books)
     op = Op(Kind.CREDIT_MEMO, str(memo["id"]), credit_memo_label(memo, credited_in))
     if memo.get("voided_at"):
-        return retire(op, link, action=Action.WITHDRAW, reason="Voided in Clio")
+        return retire(op, link, action=Action.WITHDRAW, why=VOIDED)
     contact = memo.get("contact") or {}
     what = f"The credit note for {customer_name(contact)}"
     if reason := currency.document_reason(what, credited_in, books, customer_in=customer_currency):
-        return replace(op, action=Action.FAIL, reason=reason, error_code=CURRENCY)
+        return replace(op, action=Action.FAIL, reason=reason, code=Cause.FAIL_CURRENCY, error_code=CURRENCY)
     if customer_id is None:
         return _wait_for_customer(op, contact)
     if held:
-        return replace(op, action=Action.WAIT, reason=held, depends_on=SETTINGS_DEPENDENCY)
+        return replace(op, action=Action.WAIT, reason=held.reason, code=held.code, depends_on=SETTINGS_DEPENDENCY)
     if item_id is None:
-        return replace(op, action=Action.FAIL, reason="No QuickBooks item is mapped for Service line items")
+        reason = "No QuickBooks item is mapped for Service line items"
+        return replace(op, action=Action.FAIL, reason=reason, code=Cause.FAIL_ITEM)
     try:
         body = mapping.credit_memo(memo, customer_id, item_id, account=account, untaxed=untaxed)
     except Invalid as e:
-        return replace(op, action=Action.FAIL, reason=str(e))
+        return replace(op, action=Action.FAIL, reason=str(e), code=e.code)
     body = currency.carried(body, credited_in, books)
     return write(replace(op, expect=totals.of_credit_note(memo, credited_in)), body, link, force=force)
 
@@ -428,15 +436,17 @@ def plan_trust(
     """
     op = Op(Kind.TRUST, str(transaction["id"]), trust_label(transaction, currency))
     if deleted:
-        return retire(op, link, action=Action.DELETE, reason=DELETED_IN_CLIO)
+        return retire(op, link, action=Action.DELETE, why=DELETED)
     date = str(transaction.get("date") or "")[:10]
     if start_date and date < start_date:
         if link is not None and link.state == LinkState.SYNCED:
             return op
-        return replace(op, action=Action.SKIP, reason=f"Dated {date}, before the trust start date {start_date}")
+        reason = f"Dated {date}, before the trust start date {start_date}"
+        return replace(op, action=Action.SKIP, reason=reason, code=Cause.SKIP_BEFORE_START)
     if accounts is None or held:
         reason = held or "Waiting for the trust accounts to be chosen in the settings"
-        return replace(op, action=Action.WAIT, reason=reason, depends_on=TRUST_DEPENDENCY)
+        code = Cause.WAIT_TRUST_LEDGERS if held else Cause.WAIT_TRUST_ACCOUNTS
+        return replace(op, action=Action.WAIT, reason=reason, code=code, depends_on=TRUST_DEPENDENCY)
     if customer_id is None:
         return _wait_for_customer(op, transaction.get("client"))
     try:
@@ -448,5 +458,5 @@ def plan_trust(
             account=account,
         )
     except Invalid as e:
-        return replace(op, action=Action.FAIL, reason=str(e))
+        return replace(op, action=Action.FAIL, reason=str(e), code=e.code)
     return write(op, body, link, force=force)

@@ -1,0 +1,59 @@
+"""Why a record is skipped, waits or fails, as a code: what a preview groups and counts by,
+without parsing the words a bookkeeper reads (``Op.reason``), which stay as they are.
+
+Each value begins with the action it goes with (``skip:``, ``wait:``, ``fail:``). None is
+stored: a link keeps its ``error_code`` as before (:data:`billsync.daemon.sync.currency.CURRENCY`).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Cause(enum.StrEnum):
+    SKIP_DRAFT = "skip:draft"
+    SKIP_AWAITING_APPROVAL = "skip:awaiting_approval"
+    #: A bill in a state Clio added since (neither issued, draft, awaiting approval, void nor deleted).
+    SKIP_NOT_ISSUED = "skip:not_issued"
+    SKIP_BEFORE_START = "skip:before_start"
+    #: Voided (a bill, a payment) or deleted in Clio before it was ever synced.
+    SKIP_VOIDED = "skip:voided"
+    SKIP_DELETED = "skip:deleted"
+    #: A payment of a bill that is skipped.
+    SKIP_BILL_SKIPPED = "skip:bill_skipped"
+    #: A credit application of a credit note voided in Clio.
+    SKIP_CREDIT_VOIDED = "skip:credit_voided"
+
+    #: QBO's settings would renumber invoices or take a number twice.
+    WAIT_SETTINGS = "wait:settings"
+    WAIT_TAX_CODES = "wait:tax_codes"
+    WAIT_CUSTOMER = "wait:customer"
+    WAIT_INVOICE = "wait:invoice"
+    WAIT_CREDIT_MEMO = "wait:credit_memo"
+    WAIT_TRUST_ACCOUNTS = "wait:trust_accounts"
+    WAIT_TRUST_LEDGERS = "wait:trust_ledgers"
+
+    #: A currency the company cannot book (stored as ``error_code`` "currency", as before).
+    FAIL_CURRENCY = "fail:currency"
+    FAIL_NAME = "fail:name"
+    FAIL_NO_NUMBER = "fail:no_number"
+    FAIL_NUMBER_LENGTH = "fail:number_length"
+    FAIL_NO_LINES = "fail:no_lines"
+    #: No QuickBooks item mapped for a kind of line.
+    FAIL_ITEM = "fail:item"
+    FAIL_TAX_ITEM = "fail:tax_item"
+    FAIL_TAX_CODE = "fail:tax_code"
+    FAIL_TAX_RATES = "fail:tax_rates"
+    #: Clio's own figures do not add up (lines, subtotal, taxes, total).
+    FAIL_SUMS = "fail:sums"
+    #: An amount QuickBooks cannot record: zero, or less.
+    FAIL_AMOUNT = "fail:amount"
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a record is not written now: its cause, and the words a bookkeeper reads."""
+
+    code: Cause
+    reason: str
