@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from billsync.daemon.store.models import Kind
-from billsync.daemon.sync import decisions, mapping, planner, recovery
+from billsync.daemon.sync import decisions, journal, mapping, planner, recovery
 from billsync.daemon.sync.decisions import Action, Op
 from billsync.daemon.sync.mapping import Marker
 from billsync.daemon.sync.taxes import TaxTreatment
@@ -56,8 +56,8 @@ def create_credit_memo() -> Op:
 
 
 def create_journal_entry() -> Op:
-    accounts = planner.TrustAccounts(bank="35", liability="36")
-    return planner.plan_trust(TRUST, None, customer_id="77", accounts=accounts, start_date="", account=ACCOUNT)
+    accounts = journal.TrustAccounts(bank="35", liability="36")
+    return journal.plan_trust(TRUST, None, customer_id="77", accounts=accounts, start_date="", account=ACCOUNT)
 
 
 CREATES = [create_invoice, create_payment, create_credit_memo, create_journal_entry]

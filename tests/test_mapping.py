@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from billsync.daemon.qbo.lists import TaxCode, TaxRate
-from billsync.daemon.sync import mapping
+from billsync.daemon.sync import journal, mapping
 from billsync.daemon.sync.causes import Cause
 from billsync.daemon.sync.details import details
 from billsync.daemon.sync.mapping import Invalid
@@ -439,7 +439,7 @@ def postings(body: dict) -> dict[str, tuple[str, Decimal, dict | None]]:
 
 
 def trust_entry(transaction):
-    return mapping.journal_entry(transaction, "77", bank_account_id="B", liability_account_id="L", account="5")
+    return journal.journal_entry(transaction, "77", bank_account_id="B", liability_account_id="L", account="5")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Kind
-from billsync.daemon.sync import decisions, mapping, planner, totals, writer
+from billsync.daemon.sync import decisions, journal, mapping, planner, totals, writer
 from billsync.daemon.sync.causes import Cause, Why
 from billsync.daemon.sync.currency import Books
 from billsync.daemon.sync.decisions import Action
@@ -400,12 +400,12 @@ def test_a_run_ends_in_the_activity_log_in_the_words_the_panel_and_the_cli_use()
     assert run_message("sync", "failed", {}, "QuickBooks is down") == "Started on request. Stopped: QuickBooks is down"
 
 
-TRUST_ACCOUNTS = planner.TrustAccounts(bank="B", liability="L")
+TRUST_ACCOUNTS = journal.TrustAccounts(bank="B", liability="L")
 DEPOSIT = {"id": 17, "date": "2024-04-02", "amount": "250.00", "client": {"id": 4, "name": "Ana"}}
 
 
 def plan_trust(transaction=DEPOSIT, link=None, customer="77", accounts=TRUST_ACCOUNTS, **extra):
-    return planner.plan_trust(
+    return journal.plan_trust(
         transaction,
         link,
         customer_id=customer,

@@ -170,7 +170,8 @@ def customer(contact: Record, name: str, *, account: str) -> Record:
 # --- bills ----------------------------------------------------------------------------
 
 
-def _date(value: Any) -> str:
+def qbo_date(value: Any) -> str:
+    """A Clio date or timestamp as a QBO date; today when Clio gives none."""
     return str(value)[:10] if value else dt.date.today().isoformat()
 
 
@@ -184,7 +185,7 @@ def _sales_line(line: Record, item_id: str, tax_code: str) -> Record:
     if line.get("description"):
         body["Description"] = str(line["description"])[:DESCRIPTION_MAX]
     if line.get("date"):
-        detail["ServiceDate"] = _date(line["date"])
+        detail["ServiceDate"] = qbo_date(line["date"])
     return body
 
 
@@ -254,7 +255,7 @@ def invoice(
         )
     body: Record = {
         "DocNumber": number,
-        "TxnDate": _date(bill.get("issued_at")),
+        "TxnDate": qbo_date(bill.get("issued_at")),
         "CustomerRef": {"value": customer_id},
         "Line": body_lines,
         "TxnTaxDetail": {"TotalTax": tax_sum if tax in US_SALES_TAX else ZERO},
@@ -268,7 +269,7 @@ def invoice(
         body |= TAX_EXCLUDED
         body["TxnTaxDetail"] = {"TotalTax": tax_sum, "TaxLine": tax_lines(bill, by_line)}
     if bill.get("due_at"):
-        body["DueDate"] = _date(bill["due_at"])
+        body["DueDate"] = qbo_date(bill["due_at"])
     return body
 
 
@@ -392,7 +393,7 @@ def payment(
     body = {
         "CustomerRef": {"value": customer_id},
         "TotalAmt": amount,
-        "TxnDate": _date(allocation.get("date")),
+        "TxnDate": qbo_date(allocation.get("date")),
         "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}],
         "PrivateNote": marker("allocation", allocation["id"], account=account),
     }
@@ -409,7 +410,7 @@ def credit_memo(
     amount = _positive(memo, "A credit note")
     body = {
         "CustomerRef": {"value": customer_id},
-        "TxnDate": _date(memo.get("date")),
+        "TxnDate": qbo_date(memo.get("date")),
         "Line": [
             {
                 "Amount": amount,
@@ -434,57 +435,10 @@ def credit_application(
     return {
         "CustomerRef": {"value": customer_id},
         "TotalAmt": ZERO,
-        "TxnDate": _date(allocation.get("date")),
+        "TxnDate": qbo_date(allocation.get("date")),
         "Line": [
             {"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]},
             {"Amount": amount, "LinkedTxn": [{"TxnId": credit_memo_id, "TxnType": "CreditMemo"}]},
         ],
         "PrivateNote": marker("allocation", allocation["id"], account=account),
-    }
-
-
-# --- trust ----------------------------------------------------------------------------
-
-#: ``T-`` and the Clio id: a journal entry's number is free text, this one names its source.
-TRUST_DOC_PREFIX = "T-"
-
-
-def journal_entry(
-    transaction: Record, customer_id: str, *, bank_account_id: str, liability_account_id: str, account: str
-) -> Record:
-    """A trust transaction as a two-line JournalEntry, booked as Clio books it: money into
-    trust debits the trust bank account and credits the trust liability; money out credits
-    the bank and debits the liability (Clio help, "How does the QuickBooks trust accounting
-    sync work"). The client is named on the liability line only, so that QuickBooks can
-    tell each client's share of the liability; a bank line names nobody.
-
-    The sign of ``amount`` (``funds_in`` − ``funds_out``) says the direction: Clio documents
-    no values for ``transaction_type`` or ``source``, so nothing here reads them.
-    """
-    signed = money(transaction.get("amount"))
-    if not signed:
-        raise Invalid("A trust transaction of 0.00 cannot be recorded in QuickBooks", code=Cause.FAIL_AMOUNT)
-    amount, money_in = abs(signed), signed > 0
-    number = f"{TRUST_DOC_PREFIX}{transaction['id']}"
-    if len(number) > DOC_NUMBER_MAX:
-        reason = f"Trust transaction {transaction['id']}: its number {number} is too long for QuickBooks"
-        raise Invalid(reason, code=Cause.FAIL_NUMBER_LENGTH)
-    matter = (transaction.get("matter") or {}).get("display_number")
-    description = " — ".join(str(part) for part in (transaction.get("description"), matter) if part)
-
-    def line(posting: str, account_id: str, *, client: bool) -> Record:
-        detail: Record = {"PostingType": posting, "AccountRef": {"value": account_id}}
-        if client:
-            detail["Entity"] = {"Type": "Customer", "EntityRef": {"value": customer_id}}
-        body: Record = {"Amount": amount, "DetailType": "JournalEntryLineDetail", "JournalEntryLineDetail": detail}
-        if description:
-            body["Description"] = description[:DESCRIPTION_MAX]
-        return body
-
-    bank, liability = ("Debit", "Credit") if money_in else ("Credit", "Debit")
-    return {
-        "DocNumber": number,
-        "TxnDate": _date(transaction.get("date")),
-        "Line": [line(bank, bank_account_id, client=False), line(liability, liability_account_id, client=True)],
-        "PrivateNote": marker("bank_transaction", transaction["id"], account=account),
     }

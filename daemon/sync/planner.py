@@ -11,7 +11,7 @@ answers with a copy of it that says what to do (:mod:`billsync.daemon.sync.decis
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from billsync.daemon.qbo.lists import TaxCode
 from billsync.daemon.store.links import DependencyKey
@@ -22,7 +22,6 @@ from billsync.daemon.sync.currency import CURRENCY, Books
 from billsync.daemon.sync.decisions import (
     MARKER_FIELD,
     SETTINGS_DEPENDENCY,
-    TRUST_DEPENDENCY,
     Action,
     LinkLike,
     Op,
@@ -45,7 +44,7 @@ VOIDED = Why(Cause.SKIP_VOIDED, "Voided in Clio")
 DELETED = Why(Cause.SKIP_DELETED, DELETED_IN_CLIO)
 
 
-def _wait_for_customer(op: Op, contact: Record | None) -> Op:
+def wait_for_customer(op: Op, contact: Record | None) -> Op:
     """``op`` waiting for the QBO customer of the Clio contact ``contact``."""
     contact = contact or {}
     return replace(
@@ -218,7 +217,7 @@ def plan_bill(
     if reason := currency.document_reason(what, billed_in, books, customer_in=customer_currency):
         return replace(op, action=Action.FAIL, reason=reason, code=Cause.FAIL_CURRENCY, error_code=CURRENCY)
     if customer_id is None:
-        return _wait_for_customer(op, bill.get("client"))
+        return wait_for_customer(op, bill.get("client"))
     try:
         body = mapping.invoice(bill, lines or [], customer_id, item_ids, account=account, tax=tax, codes=codes)
     except Invalid as e:
@@ -286,7 +285,7 @@ def plan_allocation(
         reason = f"Waiting for {invoice_name(allocation.get('bill'), contact)}"
         return replace(op, action=Action.WAIT, reason=reason, code=Cause.WAIT_INVOICE, depends_on=on_invoice)
     if customer_id is None:
-        return _wait_for_customer(op, contact)
+        return wait_for_customer(op, contact)
     try:
         if parent.get("type") == "CreditMemo":
             if credit_memo_id is None:
@@ -351,7 +350,7 @@ def plan_credit_memo(
     if reason := currency.document_reason(what, credited_in, books, customer_in=customer_currency):
         return replace(op, action=Action.FAIL, reason=reason, code=Cause.FAIL_CURRENCY, error_code=CURRENCY)
     if customer_id is None:
-        return _wait_for_customer(op, contact)
+        return wait_for_customer(op, contact)
     if held:
         return replace(op, action=Action.WAIT, reason=held.reason, code=held.code, depends_on=SETTINGS_DEPENDENCY)
     if item_id is None:
@@ -393,70 +392,3 @@ def plan_contacts(
             linked_ids.add(op.qbo_id)
         ops.append(op)
     return ops
-
-
-@dataclass(frozen=True)
-class TrustAccounts:
-    """The two QBO accounts Clio's trust account maps to (Account Ids)."""
-
-    bank: str
-    liability: str
-
-
-def trust_label(transaction: Record, currency: str = "") -> str:
-    """``Journal entry T-17: USD 250.00 into trust for Amy Alder``."""
-    signed = mapping.money(transaction.get("amount"))
-    way = "into trust" if signed >= 0 else "out of trust"
-    client = customer_name(transaction.get("client"))
-    number = f"{mapping.TRUST_DOC_PREFIX}{transaction['id']}"
-    return f"Journal entry {number}: {amount(abs(signed), currency)} {way} for {client}"
-
-
-def plan_trust(
-    transaction: Record,
-    link: LinkLike | None,
-    *,
-    customer_id: str | None,
-    accounts: TrustAccounts | None,
-    start_date: str,
-    account: str,
-    deleted: bool = False,
-    held: str = "",
-    currency: str = "",
-    force: bool = False,
-) -> Op:
-    """A bank transaction of the mapped trust account as a JournalEntry.
-
-    Deleted in Clio (``deleted``: found gone by the sweep, Clio keeping no trace of it), its
-    journal entry is deleted. One dated before the trust start date is skipped, as bills
-    issued before theirs; one already in QuickBooks is left there. ``accounts`` None: the
-    trust accounts are not mapped yet, and ``held`` says why else trust is held (the
-    ledgers differ): both wait on :data:`TRUST_DEPENDENCY`, released by the settings. An
-    edit in Clio (amount, date, description, client) is an update, by the fingerprint.
-    """
-    op = Op(Kind.TRUST, str(transaction["id"]), trust_label(transaction, currency))
-    if deleted:
-        return retire(op, link, action=Action.DELETE, why=DELETED)
-    date = str(transaction.get("date") or "")[:10]
-    if start_date and date < start_date:
-        if link is not None and link.state == LinkState.SYNCED:
-            return op
-        reason = f"Dated {date}, before the trust start date {start_date}"
-        return replace(op, action=Action.SKIP, reason=reason, code=Cause.SKIP_BEFORE_START)
-    if accounts is None or held:
-        reason = held or "Waiting for the trust accounts to be chosen in the settings"
-        code = Cause.WAIT_TRUST_LEDGERS if held else Cause.WAIT_TRUST_ACCOUNTS
-        return replace(op, action=Action.WAIT, reason=reason, code=code, depends_on=TRUST_DEPENDENCY)
-    if customer_id is None:
-        return _wait_for_customer(op, transaction.get("client"))
-    try:
-        body = mapping.journal_entry(
-            transaction,
-            customer_id,
-            bank_account_id=accounts.bank,
-            liability_account_id=accounts.liability,
-            account=account,
-        )
-    except Invalid as e:
-        return replace(op, action=Action.FAIL, reason=str(e), code=e.code)
-    return write(op, body, link, force=force)

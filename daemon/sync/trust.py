@@ -3,7 +3,7 @@
 Each cycle with the trust sync on reads what changed in the account since its watermark
 (:mod:`billsync.daemon.clio.trust`), finds the transactions deleted in Clio, names the
 clients whose customers the liability lines need, and plans a journal entry per
-transaction (:func:`billsync.daemon.sync.planner.plan_trust`); the cycle writes them after
+transaction (:func:`billsync.daemon.sync.journal.plan_trust`); the cycle writes them after
 the payments, through the same writer, with the same crash safety.
 
 The first entry waits until the two ledgers agree: "If the ledgers for your primary trust
@@ -29,10 +29,10 @@ from billsync.daemon.clio.client import Clio
 from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.store import links
 from billsync.daemon.store.models import Connection, Kind, Link
-from billsync.daemon.sync import planner
+from billsync.daemon.sync import journal, planner
 from billsync.daemon.sync.decisions import Op
+from billsync.daemon.sync.journal import TrustAccounts
 from billsync.daemon.sync.mapping import ZERO, Record, money
-from billsync.daemon.sync.planner import TrustAccounts
 
 
 class TrustSync:
@@ -135,7 +135,7 @@ class TrustSync:
         existing = links.load(self.connection, Kind.TRUST, [*self.records, *self.deleted])
         customers = links.qbo_ids(self.connection, Kind.CONTACT, [(t.get("client") or {}).get("id") for t in records])
         plan = functools.partial(
-            planner.plan_trust,
+            journal.plan_trust,
             accounts=self.accounts(),
             start_date=self.connection.settings.get("trust_start_date", ""),
             account=self.connection.clio_account_id,
