@@ -1,11 +1,11 @@
-"""Issue 4's figures: the initial sync of a 10,000-bill demo firm, then an idle cycle.
+"""Issues 4 and 13 (S8): the initial sync of a 10,000-bill demo firm, then an idle cycle.
 
-- QBO requests per synced object (goal ≤ 0.05): every ``/v3/`` request of the initial
-  sync, reads included, over the links that ended synced.
-- Throughput against the throttle ceiling (goal ≥ 0.9): objects written per scaled minute
-  between the first and the last batch answer, over QBO's 1,200 (40 batches × 30 items).
-  The daemon's own limiter keeps a margin (38 batches/min, ``daemon/ratelimit.py``), so
-  0.95 is the most it can reach.
+- Batch requests per object written in batches (goal ≤ 0.05: batches go out full), and the
+  single write requests sent alongside.
+- Throughput past the batch ceiling (goal ≥ 1.3): objects written (in batches and alone)
+  per scaled minute between the first and the last write answer, over the 1,200 batches
+  alone reach (40 batches × 30 items). The daemon's limits (``daemon/ratelimit.py``) allow
+  39 × 30 + 431 singles = 1,601, 1.33 of it.
 - API calls of an idle cycle (QBO and Clio), daemon CPU ms per synced object, wall time,
   and QBO 429s (0 expected: the daemon paces itself rather than being throttled).
 """
@@ -15,16 +15,19 @@ from __future__ import annotations
 from bench import scenario
 from bench.daemon_process import running_daemon
 from bench.report import Table
+from billsync.daemon.ratelimit import Limits
 
 BILLS = 10_000
 QUICK_BILLS = 500
-#: A scaled minute of 3 s: the limiter allows a batch every 79 ms on average (the pace
-#: row prints it). SWEEP shows what happens as the scaled minute shrinks, when the
-#: daemon rather than its limiter may set the pace (see bench/README.md).
-TIME_SCALE = 20.0
-SWEEP = (30.0, 60.0)
-#: The daemon's own batch ceiling (daemon/ratelimit.py Limits), kept under QBO's 40.
-DAEMON_BATCHES_PER_MINUTE = 38
+#: A scaled minute of 30 s and a scaled second of 0.5 s. Single writes need about eight
+#: requests in every scaled second, and the daemon counts each in QBO's second until a
+#: second after its answer (daemon/ratelimit.py): a request's own latency, tens of ms on
+#: loaded cores, costs throughput in a short scaled second. SWEEP shows what happens as
+#: the scaled minute and second shrink (see bench/README.md).
+TIME_SCALE = 2.0
+SWEEP = (5.0, 10.0)
+#: Writes per scaled minute over the batch-only ceiling (design 13 §6).
+GOAL = 1.3
 
 
 def run(
@@ -46,18 +49,18 @@ def run(
         with scenario.benchmark_sandbox(scale) as box, running_daemon(box, scale) as daemon:
             other = scenario.measure_cycle(box, daemon, scenario.connected_firm(box, daemon, bills))
         table.add(
-            f"at time_scale {scale:g}: ceiling fraction",
-            fraction(other, scale),
-            ">= 0.9",
-            fraction(other, scale) >= 0.9,
+            f"at time_scale {scale:g}: writes/min over 1,200",
+            ratio(other, scale),
+            f">= {GOAL}",
+            ratio(other, scale) >= GOAL,
             fmt=".3f",
         )
         table.add(f"at time_scale {scale:g}: {pace(other, scale)}", "")
     return table
 
 
-def fraction(cycle: scenario.Cycle, time_scale: float) -> float:
-    """Objects written per scaled minute of the write phase, over QBO's 1,200."""
+def ratio(cycle: scenario.Cycle, time_scale: float) -> float:
+    """Objects written per scaled minute of the write phase, over the 1,200 of batches alone."""
     scaled_minutes = cycle.write_seconds * time_scale / 60
     return cycle.writes / scaled_minutes / scenario.QBO_WRITE_CEILING if scaled_minutes else 0.0
 
@@ -65,7 +68,7 @@ def fraction(cycle: scenario.Cycle, time_scale: float) -> float:
 def pace(cycle: scenario.Cycle, time_scale: float) -> str:
     """A batch every how many ms, against the interval the daemon's limiter allows on average."""
     every = 1000 * cycle.write_seconds / max(cycle.batch_requests - 1, 1)
-    allowed = 1000 * 60 / time_scale / DAEMON_BATCHES_PER_MINUTE
+    allowed = 1000 * 60 / time_scale / Limits().batch_per_minute
     return f"a batch every {every:.0f} ms (limiter: one per {allowed:.0f} ms)"
 
 
@@ -73,8 +76,10 @@ def report(
     bills: int, time_scale: float, initial: scenario.Cycle, idle: scenario.Cycle, links: dict[str, int], peak_rss: float
 ) -> Table:
     synced = links.get("synced", 0)
-    share = fraction(initial, time_scale)
-    per_object = initial.requests["qbo"] / synced if synced else float("nan")
+    share = ratio(initial, time_scale)
+    # Objects written in batches: the rest went alone (an item or a void is one too).
+    per_batch = (initial.writes - initial.single_writes) / initial.batch_requests if initial.batch_requests else 0.0
+    per_object = 1 / per_batch if per_batch > 0 else float("nan")
     table = Table(f"Initial sync of a {bills:,}-bill demo firm, then an idle cycle")
     table.add("initial run state", "succeeded" if initial.succeeded else f"FAILED: {initial.run.error}")
     table.add(
@@ -84,21 +89,18 @@ def report(
     table.add("QBO objects written (created + updated)", initial.writes)
     table.add("QBO requests (/v3/), initial sync", initial.requests["qbo"])
     table.add("  of which batch requests", initial.batch_requests)
-    table.add(
-        "  objects per batch request (max 30)",
-        initial.writes / initial.batch_requests if initial.batch_requests else 0,
-        fmt=".1f",
-    )
-    table.add("QBO requests per synced object", per_object, "<= 0.05", per_object <= 0.05, fmt=".4f")
-    table.add("write phase (first to last batch), real s", initial.write_seconds, fmt=".1f")
+    table.add("  of which single write requests", initial.single_writes)
+    table.add("  objects per batch request (max 30)", per_batch, fmt=".1f")
+    table.add("batch requests per batch-written object", per_object, "<= 0.05", per_object <= 0.05, fmt=".4f")
+    table.add("write phase (first to last write answer), real s", initial.write_seconds, fmt=".1f")
     table.add("  " + pace(initial, time_scale), "")
-    table.add("writes per scaled minute in the write phase", share * scenario.QBO_WRITE_CEILING)
+    table.add("writes per scaled minute in the write phase (batch + single)", share * scenario.QBO_WRITE_CEILING)
     enough = initial.batch_requests >= 2 * scenario.QBO_BATCHES_PER_MINUTE
     table.add(
-        "fraction of the 1,200 writes/min ceiling",
+        "over the 1,200 writes/min of batches alone",
         share,
-        ">= 0.9" if enough else "n/a: too few batches",
-        share >= 0.9 if enough else None,
+        f">= {GOAL}" if enough else "n/a: too few batches",
+        share >= GOAL if enough else None,
         fmt=".3f",
     )
     table.add(
@@ -118,8 +120,8 @@ def report(
     table.add("daemon peak RSS, MiB", peak_rss)
     if not enough:
         table.notes.append(
-            "too few batches for the ceiling fraction to mean anything: the first scaled minute's "
-            "batches go out in one burst (use the full size)"
+            "too few batches for the throughput to mean anything: the first scaled minute's "
+            "batches go out in one burst, and a sync the minute's batches carry sends no single (use the full size)"
         )
     table.notes.append(scenario.limits_note(time_scale))
     table.notes.append("daemon in a subprocess (SQLite, CPU from /proc); emulators in the benchmark process")

@@ -1,8 +1,8 @@
 """The pieces every daemon benchmark shares: a time-scaled sandbox, a demo firm connected
 through the real OAuth flows, and one measured sync cycle.
 
-QBO keeps its real limits (500 requests/min, 10 in flight, 40 batches/min) with the
-minute shortened by ``time_scale``; the daemon gets the same scale, so its limiter aims
+QBO keeps its real limits (500 requests/min, 10/s, 10 in flight, 40 batches/min) with the
+minute and the second shortened by ``time_scale``; the daemon gets the same scale, so its limiter aims
 at the ceiling the emulator enforces. Clio's limit is raised far above its real 50/min:
 reading a 10,000-bill firm at 50 (scaled) requests a minute would measure Clio's
 throttle, not billsync, and every benchmark prints that it was raised.
@@ -52,17 +52,19 @@ def benchmark_sandbox(time_scale: float, connection_limit: int = 200) -> Iterato
 
 def limits_note(time_scale: float) -> str:
     return (
-        f"QBO real limits (500 req/min, 10 in flight, 40 batches/min × 30 items) at time_scale {time_scale:g} "
-        f"(a minute lasts {60 / time_scale:.2f} s), daemon BILLSYNC_TIME_SCALE={time_scale:g}; "
+        f"QBO real limits (500 req/min, 10 req/s, 10 in flight, 40 batches/min × 30 items) "
+        f"at time_scale {time_scale:g} (a minute lasts {60 / time_scale:.2f} s), "
+        f"daemon BILLSYNC_TIME_SCALE={time_scale:g}; "
         f"Clio limit raised to {CLIO_LIMIT:,}/scaled min so it is not the bottleneck"
     )
 
 
-class BatchTimeline:
-    """When QBO answered each batch request, recorded inside the in-process emulator.
+class WriteTimeline:
+    """When QBO answered each write request, a batch or a single write, recorded inside the
+    in-process emulator.
 
     The emulator counts every request as it answers (``QBOState.count``); wrapping that
-    one method of this sandbox's state gives the exact time of each batch answer at the
+    one method of this sandbox's state gives the exact time of each write answer at the
     cost of an append, where polling the counters would take the GIL from the emulator's
     threads and slow what is measured.
     """
@@ -70,13 +72,20 @@ class BatchTimeline:
     def __init__(self, box: Sandbox) -> None:
         self.state = box.qbo
         self.answers: list[float] = []
+        #: Answered batch requests and single writes (POSTs of one object).
+        self.batches = 0
+        self.singles = 0
 
-    def __enter__(self) -> BatchTimeline:
+    def __enter__(self) -> WriteTimeline:
         counted = self.state.count
 
         def count(method: str, endpoint: str, status: int) -> None:
-            if endpoint.endswith("/batch") and status == 200:
+            if method == "POST" and endpoint.startswith("/v3/") and status == 200 and not endpoint.endswith("/query"):
                 self.answers.append(time.monotonic())
+                if endpoint.endswith("/batch"):
+                    self.batches += 1
+                else:
+                    self.singles += 1
             counted(method, endpoint, status)
 
         self.state.count = count
@@ -87,7 +96,7 @@ class BatchTimeline:
 
     @property
     def seconds(self) -> float:
-        """First to last batch answer (0 with fewer than two)."""
+        """First to last write answer (0 with fewer than two)."""
         return self.answers[-1] - self.answers[0] if len(self.answers) > 1 else 0.0
 
 
@@ -101,7 +110,8 @@ class Cycle:
         cpu: daemon CPU seconds spent meanwhile.
         requests: the emulators' request counts for the cycle (see ``harness.api_requests``).
         batch_requests: QBO batch requests answered with 200.
-        write_seconds: first to last batch answer (0 when no batch was sent).
+        single_writes: QBO single write requests (POSTs of one object) answered with 200.
+        write_seconds: first to last write answer (0 when fewer than two were sent).
     """
 
     run: pb.Run
@@ -109,6 +119,7 @@ class Cycle:
     cpu: float
     requests: dict[str, int]
     batch_requests: int
+    single_writes: int
     write_seconds: float
 
     @property
@@ -126,11 +137,12 @@ def measure_cycle(box: Sandbox, daemon: RunningDaemon, connection_id: int) -> Cy
     harness.reset_request_counts(box)
     cpu = daemon.cpu_seconds()
     started = time.monotonic()
-    with BatchTimeline(box) as timeline:
+    with WriteTimeline(box) as timeline:
         run = harness.sync(daemon.client, connection_id, timeout=3600)
     wall = time.monotonic() - started
     cpu = daemon.cpu_seconds() - cpu
-    return Cycle(run, wall, cpu, harness.api_requests(box), len(timeline.answers), timeline.seconds)
+    requests = harness.api_requests(box)
+    return Cycle(run, wall, cpu, requests, timeline.batches, timeline.singles, timeline.seconds)
 
 
 def synced_objects(daemon: RunningDaemon, connection_id: int) -> dict[str, int]:

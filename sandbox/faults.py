@@ -175,6 +175,7 @@ class Hold:
     a catch (then kill the client, fill the remaining slots, ...) and, after releasing,
     for every caught request to have been answered. A hold may be narrowed to requests
     about some entities (:attr:`entities`), to catch a client at one stage of its work.
+    It catches batch requests, and with :attr:`writes` single writes too.
     """
 
     def __init__(self) -> None:
@@ -184,13 +185,16 @@ class Hold:
         self.on = False
         #: The entities a request must touch one of to be caught; empty: any request.
         self.entities: frozenset[str] = frozenset()
+        #: Whether single writes are caught as well as batches.
+        self.writes = False
 
-    def switch(self, on: bool, entities: Iterable[str] = ()) -> None:
-        """Start holding (only requests about ``entities``, if any are named), or release
-        every request held and stop."""
+    def switch(self, on: bool, entities: Iterable[str] = (), *, writes: bool = False) -> None:
+        """Start holding batch requests (and with ``writes`` single writes; only requests
+        about ``entities``, if any are named), or release every request held and stop."""
         with self._changed:
             self.on = on
             self.entities = frozenset(entities) if on else frozenset()
+            self.writes = on and writes
             self._changed.notify_all()
 
     @property
@@ -200,14 +204,17 @@ class Hold:
             return [dict(c) for c in self._caught]
 
     @contextmanager
-    def held(self, applies: bool, limit: float, *, entities: Iterable[str] = (), **what: str) -> Iterator[None]:
-        """Wrap serving a request about ``entities``: if the hold is on for them and
-        ``applies``, wait for the release first, at most ``limit`` seconds (then raise
-        :class:`HeldTooLong`); ``what`` and the entities describe the request in
-        :attr:`caught` until it has been served."""
+    def held(
+        self, batch: bool, limit: float, *, write: bool = False, entities: Iterable[str] = (), **what: str
+    ) -> Iterator[None]:
+        """Wrap serving a request about ``entities``: if the hold is on for them and for the
+        request (a ``batch``, or a single ``write`` while :attr:`writes`), wait for the release
+        first, at most ``limit`` seconds (then raise :class:`HeldTooLong`); ``what`` and the
+        entities describe the request in :attr:`caught` until it has been served."""
         entities = sorted(set(entities))
         with self._changed:
             caught: dict[str, str | int] | None = None
+            applies = batch or (write and self.writes)
             if applies and self.on and (not self.entities or self.entities.intersection(entities)):
                 self._arrivals += 1
                 caught = {**what, "entities": ",".join(entities), "n": self._arrivals}

@@ -35,6 +35,7 @@ import httpx
 from billsync.daemon.rpc.client import DaemonClient
 from billsync.daemon.store import leases
 from billsync.daemon.store.models import Connection, Link, LinkState, Run, utcnow
+from billsync.daemon.sync.decisions import KIND_ENTITY
 from billsync.daemon.sync.mapping import DOC_NUMBER_MAX, ISSUED_STATES
 from billsync.sandbox.clio.records import TRUST_ACCOUNT
 from billsync.sandbox.server import Sandbox
@@ -46,8 +47,8 @@ from tests.harness import caught, hold_batches, wait_until
 class Trigger(enum.StrEnum):
     """The state QBO is seen in when the daemon is killed."""
 
-    #: Batches the daemon sent are held inside QBO; released after the kill, QBO applies
-    #: them with nobody left to read the answers.
+    #: Batches (and single writes) the daemon sent are held inside QBO; released after the
+    #: kill, QBO applies them with nobody left to read the answers.
     IN_FLIGHT = "while QBO applies a batch"
     #: QBO has just answered the batches it held; the daemon may not have recorded them.
     ANSWERED = "just after QBO answered"
@@ -270,10 +271,10 @@ class CrashLoop:
         if trigger is Trigger.ANSWER_LOST:
             set_after_faults(self.box, 1)
         elif trigger is not None:
-            hold_batches(self.box, True)
+            hold_writes(self.box, True)
 
     def disarm(self) -> None:
-        hold_batches(self.box, False)
+        hold_writes(self.box, False)
         set_after_faults(self.box, 0)
 
     def kill(self, trigger: Trigger, after: Trigger | None) -> bool:
@@ -285,11 +286,11 @@ class CrashLoop:
             self._sigkill()
             self.arm(after)
         else:
-            if not self._seen(lambda: caught(self.box), "a batch held in QBO"):
+            if not self._seen(lambda: caught(self.box), "a write held in QBO"):
                 return False
             if trigger is Trigger.ANSWERED:
-                hold_batches(self.box, False)
-                wait_closely(lambda: not caught(self.box), "QBO to answer the batches it held")
+                hold_writes(self.box, False)
+                wait_closely(lambda: not caught(self.box), "QBO to answer the writes it held")
             self._sigkill()
             if trigger is Trigger.LANDS_LATE:
                 dead = max(c["n"] for c in caught(self.box))
@@ -302,8 +303,8 @@ class CrashLoop:
                     ),
                     "the restarted daemon to write",
                 )
-            hold_batches(self.box, False)
-            wait_until(lambda: not caught(self.box), "QBO to apply the batches it held")
+            hold_writes(self.box, False)
+            wait_until(lambda: not caught(self.box), "QBO to apply the writes it held")
             self.arm(after)
             if trigger is Trigger.LANDS_LATE:
                 return True
@@ -325,6 +326,13 @@ class CrashLoop:
         self.process.wait()
         give_back_lease(self.connection_id, self.process.pid)
         self.staff.act(self.changes)
+
+
+def hold_writes(box: Sandbox, on: bool) -> None:
+    """Makes QBO hold the sync's writes, batches and single writes alike: those of the
+    objects it syncs (a single write of an item or of the company's settings goes on, so
+    that a restarted daemon never makes an item a held twin would make again)."""
+    hold_batches(box, on, KIND_ENTITY.values() if on else (), writes=on)
 
 
 def set_after_faults(box: Sandbox, writes: int) -> None:

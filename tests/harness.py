@@ -249,14 +249,15 @@ def wait_until(condition: Callable[[], T], what: str) -> T:
     return found
 
 
-def hold_batches(box: Sandbox, on: bool, entities: Sequence[str] = ()) -> None:
-    """Makes the QBO emulator hold every batch request (or those writing one of
-    ``entities``) until switched off again."""
-    httpx.post(f"{box.qbo_url}/_sandbox/hold", json={"batches": on, "entities": list(entities)}).raise_for_status()
+def hold_batches(box: Sandbox, on: bool, entities: Sequence[str] = (), *, writes: bool = False) -> None:
+    """Makes the QBO emulator hold every batch request, and with ``writes`` every single
+    write too (or those writing one of ``entities``), until switched off again."""
+    hold = {"batches": on, "writes": writes, "entities": list(entities)}
+    httpx.post(f"{box.qbo_url}/_sandbox/hold", json=hold).raise_for_status()
 
 
 def caught(box: Sandbox) -> list[dict]:
-    """The batch requests the hold caught and QBO has not answered yet."""
+    """The requests the hold caught and QBO has not answered yet."""
     return httpx.get(f"{box.qbo_url}/_sandbox/hold").json()["caught"]
 
 

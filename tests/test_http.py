@@ -11,7 +11,7 @@ import pytest
 
 from billsync.daemon.errors import Unavailable
 from billsync.daemon.http import Http, RetryPolicy, retry_after, scrub
-from billsync.daemon.ratelimit import Limits, RateLimiter
+from billsync.daemon.ratelimit import READ_RESERVE, Limits, RateLimiter
 
 Step = Callable[[httpx.Request], httpx.Response]
 
@@ -141,7 +141,7 @@ def test_scrub_removes_tokens() -> None:
 
 
 def test_limiter_caps_requests_in_flight() -> None:
-    limiter = RateLimiter(Limits(per_minute=1000, concurrent=3))
+    limiter = RateLimiter(Limits(per_minute=1000, concurrent=3, per_second=1000))
     in_flight, peak, lock = 0, 0, threading.Lock()
 
     # Inside a slot each waits until three are: the cap is reached however slowly threads start.
@@ -189,7 +189,7 @@ def test_a_full_window_makes_a_slot_wait_for_it() -> None:
 
 def test_limiter_counts_batches_separately() -> None:
     clock = [0.0]
-    limiter = RateLimiter(Limits(per_minute=100, batch_per_minute=2), clock=lambda: clock[0])
+    limiter = RateLimiter(Limits(per_minute=100, batch_per_minute=2, per_second=100), clock=lambda: clock[0])
     for _ in range(2):
         with limiter.slot("a", batch=True):
             pass
@@ -211,3 +211,36 @@ def test_limiter_capacity_says_how_many_may_start_and_else_how_long_to_wait() ->
             assert limiter.capacity("realm", batch=True) == (0, 50.0), "the first batch leaves the window in 50 s"
             assert limiter.capacity("realm") == (5, 0.0), "plain requests are still admitted"
             assert limiter.capacity("other", batch=True) == (3, 0.0)
+
+
+def test_limiter_paces_a_second_too_scaled_like_the_minute() -> None:
+    """Intuit's 10 requests a second: a burst the minute would admit still waits."""
+    clock = [0.0]
+    limiter = RateLimiter(Limits(per_minute=100, per_second=2), time_scale=10, clock=lambda: clock[0])
+    for _ in range(2):
+        with limiter.slot("realm"):
+            pass
+    assert limiter.capacity("realm") == (0, 0.1), "a tenth of a second is the second at time scale 10"
+    clock[0] += 0.1
+    assert limiter.capacity("realm") == (2, 0.0)
+
+
+def test_singles_leave_the_minute_room_for_the_batches_it_still_allows_and_for_reads() -> None:
+    clock = [0.0]
+    limits = Limits(per_minute=100, batch_per_minute=3, concurrent=8, per_second=100)
+    limiter = RateLimiter(limits, clock=lambda: clock[0])
+    assert limiter.singles("realm") == (8, 0.0), "as many as may be in flight"
+    assert limiter.singles("realm", sending=3) == (5, 0.0), "besides the batches about to leave"
+    for _ in range(80):
+        with limiter.slot("realm"):
+            pass
+    assert limiter.singles("realm") == (100 - 80 - 3 - READ_RESERVE, 0.0)
+    clock[0] += 1.0
+    with limiter.slot("realm", batch=True):
+        pass
+    assert limiter.singles("realm") == (100 - 81 - 2 - READ_RESERVE, 0.0), "a batch sent was room kept for it"
+    for _ in range(7):
+        with limiter.slot("realm"):
+            pass
+    assert limiter.singles("realm") == (0, 59.0), "until the first request leaves the window"
+    assert limiter.unused_batches("realm") == 2

@@ -91,6 +91,21 @@ def write(connection: Connection, qbo: QuickBooks, ops: list[Op]) -> list[Done]:
     return done
 
 
+def invoice_create(bill: dict, customer_id: str, items: dict[str, str]) -> Op:
+    """What the planner makes of a bill not linked yet, its client ``customer_id``."""
+    return planner.plan_bill(
+        bill,
+        None,
+        lines=LINES,
+        customer_id=customer_id,
+        item_ids=items,
+        start_date="",
+        held=None,
+        account="5",
+        tax=TaxTreatment.TOTAL_TAX,
+    )
+
+
 def link_of(connection: Connection) -> Link:
     return Link.get(Link.connection == connection, Link.clio_id == "1")
 
@@ -304,17 +319,8 @@ def test_a_taken_invoice_number_links_to_the_invoice_that_has_it(db, company: Sa
     connection = Connection.create(name="Firm")
     customer = qbo.create("Customer", {"DisplayName": "Amy Alder"})
     items = ensure_items(qbo, {"Service": "Services"})
-    bill = {**BILL, "id": 1, "number": "1042", "client": {"id": 4, "name": "Amy Alder"}}
-    op = planner.plan_bill(
-        bill,
-        None,
-        lines=LINES,
-        customer_id=customer["Id"],
-        item_ids=items,
-        start_date="",
-        held=None,
-        account="5",
-        tax=TaxTreatment.TOTAL_TAX,
+    op = invoice_create(
+        {**BILL, "id": 1, "number": "1042", "client": {"id": 4, "name": "Amy Alder"}}, customer["Id"], items
     )
     holder = qbo.create("Invoice", {**op.body, "PrivateNote": "made by hand"})
     assert write(connection, qbo, [op]) == [Done.FAILED]

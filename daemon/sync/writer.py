@@ -1,15 +1,19 @@
 """Carrying out planned ops against QBO: batches of ≤ 30 writes, then their outcomes.
 
 Up to three batches of one kind travel at once (ops of one kind never depend on each
-other). Creates are announced as pending links before each batch is sent and carry keys QBO
-can de-duplicate; a batch whose answer is lost is resolved by ``recovery`` on the next
-cycle, never blindly re-sent. Every write carries a ``requestid``, so that the retry layer
-re-sending it after a lost answer is answered instead of applied twice. An item a batch
-answer leaves out is never forgotten: a create stays pending for ``recovery``, an update is
-sent once more and then, still unconfirmed, recorded as failed. Faults are sorted once:
-fatal for the item (recorded on the link, the rest goes on), stale (re-read and written
-once more), taken name (retried under the contact's disambiguated name), or fatal for the
-run (raised).
+other). QBO admits 40 batches a minute and 500 requests: when more writes remain than the
+batches the minute still allows will carry, the rest go out alongside as single creates
+and updates, as many as :meth:`RateLimiter.singles
+<billsync.daemon.ratelimit.RateLimiter.singles>` admits, each a batch item sent alone and
+handled the same way; a small sync stays all-batch. Creates are announced as pending links
+before each request is sent and carry keys QBO can de-duplicate; a request whose answer is
+lost is resolved by ``recovery`` on the next cycle, never blindly re-sent. Every write
+carries a ``requestid``, so that the retry layer re-sending it after a lost answer is
+answered instead of applied twice. An item a batch answer leaves out is never forgotten: a
+create stays pending for ``recovery``, an update is sent once more and then, still
+unconfirmed, recorded as failed. Faults are sorted once: fatal for the item (recorded on
+the link, the rest goes on), stale (re-read and written once more), taken name (retried
+under the contact's disambiguated name), or fatal for the run (raised).
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from decimal import Decimal
 
 from billsync.daemon.qbo import currencies
-from billsync.daemon.qbo.client import BatchOp, Operation, QuickBooks
+from billsync.daemon.qbo.client import BatchOp, BatchResult, Operation, QuickBooks
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import currency, mapping, outcomes, totals
@@ -39,7 +43,7 @@ BATCH_SIZE = 30
 #: Batches of one kind sent at once: they never depend on each other, and one at a time
 #: would leave the realm's throttle budget unused while each answer travels back.
 IN_FLIGHT = 3
-SENDERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="batch")
+SENDERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="write")
 WRITES = (Action.CREATE, Action.UPDATE)
 RETIRES = (Action.VOID, Action.DELETE, Action.WITHDRAW)
 #: What a retire did, as its link's reason says it: in Clio (unless the op says), then in QBO.
@@ -74,25 +78,31 @@ def requestid_for(connection: Connection, *parts: str) -> str:
     return hashlib.sha256("|".join([str(connection.id), *parts]).encode()).hexdigest()[:36]
 
 
-def batch_requestid(
-    connection: Connection, ops: list[Op], attempts: dict[str, str], resent: frozenset[tuple[str, str]] = frozenset()
+def write_requestid(
+    connection: Connection,
+    ops: list[Op],
+    attempts: dict[str, str],
+    resent: frozenset[tuple[str, str]] = frozenset(),
+    *,
+    alone: bool = False,
 ) -> str:
-    """The same batch, sent again after a lost answer, carries the same requestid; a new
-    one never does. Each op is named by what it sends (an update's body names the SyncToken
-    it was written against, so an edit reverted in Clio is not answered with the reply to
-    its first writing; a create changed in Clio since it was first sent is not answered
-    with the object made of its old content) and by its attempt (``attempts``, by Clio id:
-    a create's idempotency key, or when the outcome of an update's link was last recorded,
-    so that a re-sync of an update that failed or went unconfirmed is sent anew rather than
-    answered with what its last sending was); nor does the re-send of an update a batch
-    answer left out (``resent``: kind and Clio id), which the first requestid would answer
-    with that same answer, the update missing again."""
+    """The same batch (or single write, ``alone``: never the twin of a batch of one), sent
+    again after a lost answer, carries the same requestid; a new one never does. Each op is
+    named by what it sends (an update's body names the SyncToken it was written against, so
+    an edit reverted in Clio is not answered with the reply to its first writing; a create
+    changed in Clio since it was first sent is not answered with the object made of its old
+    content) and by its attempt (``attempts``, by Clio id: a create's idempotency key, or
+    when the outcome of an update's link was last recorded, so that a re-sync of an update
+    that failed or went unconfirmed is sent anew rather than answered with what its last
+    sending was); nor does the re-send of an update a batch answer left out (``resent``:
+    kind and Clio id), which the first requestid would answer with that same answer, the
+    update missing again."""
     parts = [
         f"{op.kind}:{op.clio_id}:{attempts.get(op.clio_id, '')}:{mapping.fingerprint(op.body or {})}"
         + (":resent" if (op.kind, op.clio_id) in resent else "")
         for op in ops
     ]
-    return requestid_for(connection, *parts)
+    return requestid_for(connection, *(["alone"] if alone else []), *parts)
 
 
 class Writer:
@@ -126,19 +136,38 @@ class Writer:
         outcomes.record(self.connection, recorded)
         for op, outcome in recorded:
             self.on_done(op, Done.FAILED if outcome.state == LinkState.FAILED else Done.UNWRITTEN)
-        batches = [writes[i : i + BATCH_SIZE] for i in range(0, len(writes), BATCH_SIZE)]
-        while batches:
-            free, wait = self.qbo.limiter.capacity(self.qbo.realm_id, batch=True)
-            if not free:
+        while writes:
+            batches, excess, wait = self._next_round(writes)
+            if not batches and not excess:
                 yield wait
                 continue
-            sending, batches = batches[: min(free, IN_FLIGHT)], batches[min(free, IN_FLIGHT) :]
-            retries = self._send_together(sending, existing)
-            batches += [retries[j : j + BATCH_SIZE] for j in range(0, len(retries), BATCH_SIZE)]
+            batched = sum(len(batch) for batch in batches)
+            rest = writes[batched : len(writes) - len(excess)]
+            retries, unsent = self._send_together(batches, excess, existing)
+            writes = rest + unsent + retries
             yield 0.0
         for op in retires:
             self._retire(op)
             yield 0.0
+
+    def _next_round(self, writes: list[Op]) -> tuple[list[list[Op]], list[Op], float]:
+        """The batches of ``writes`` to send now (as many as the realm admits, at most
+        :data:`IN_FLIGHT`) and the writes from the end that may go alone: those beyond what
+        the batches the minute still allows will carry. With nothing the realm admits now,
+        the seconds to wait."""
+        limiter, realm = self.qbo.limiter, self.qbo.realm_id
+        beyond = len(writes) - limiter.unused_batches(realm) * BATCH_SIZE
+        free, wait = limiter.capacity(realm, batch=True, announce=beyond <= 0)
+        batched = writes[: min(free, IN_FLIGHT) * BATCH_SIZE]
+        batches = [batched[i : i + BATCH_SIZE] for i in range(0, len(batched), BATCH_SIZE)]
+        excess = writes[len(batched) :][-beyond:] if beyond > 0 else []
+        if excess and not batches:
+            room, single_wait = limiter.singles(realm)
+            if not room:
+                wait = min(wait, single_wait)
+                limiter.on_wait(wait)
+                return [], [], wait
+        return batches, excess, wait
 
     def _in_listed_currencies(self, ops: list[Op]) -> list[Op]:
         """``ops``, once the company lists every currency their creates name (a customer in
@@ -185,34 +214,78 @@ class Writer:
             return replace(op, action=Action.FAIL, reason=currency.no_rate(code, day), error_code=currency.CURRENCY)
         return replace(op, body={**op.body, "ExchangeRate": rate})
 
-    def _send_together(self, batches: list[list[Op]], existing: dict[str, Link]) -> list[Op]:
-        """Sends the batches at once and waits for every one of them, even when one fails:
-        a batch still in flight when the cycle ends could land after the next cycle's
-        recovery found nothing, and be created twice. Returns the ops worth one more try."""
-        # Each in the cycle's context (its connection and run: metrics and log lines name them).
-        futures = [SENDERS.submit(contextvars.copy_context().run, self._batch, batch, existing) for batch in batches]
+    def _send_together(
+        self, batches: list[list[Op]], excess: list[Op], existing: dict[str, Link]
+    ) -> tuple[list[Op], list[Op]]:
+        """Sends the batches and, from ``excess``, single writes as the realm's room admits:
+        at once, then each time room frees while the batches travel (a batch takes far longer
+        than one object, and its round would otherwise leave the room for singles unused).
+        Waits for every request, even when one fails: a request still in flight when the
+        cycle ends could land after the next cycle's recovery found nothing, and be created
+        twice. Returns the ops worth one more try, and those of ``excess`` not sent."""
+
+        def submit(send: Callable[..., list[Op]], what: list[Op] | Op) -> Future[list[Op]]:
+            # In the cycle's context (its connection and run: metrics and log lines name them).
+            return SENDERS.submit(contextvars.copy_context().run, send, what, existing)
+
+        limiter, realm = self.qbo.limiter, self.qbo.realm_id
+        lanes = limiter.limits.concurrent - len(batches)  # singles of this round in flight at most
+        travelling = [submit(self._batch, batch) for batch in batches]
+        futures, alone = list(travelling), []
+        while excess:
+            room, pause = limiter.singles(realm, sending=0 if alone else len(batches))
+            room = max(0, min(room, lanes - sum(not f.done() for f in alone)))
+            started = [submit(self._single, op) for op in excess[:room]]
+            excess, alone, futures = excess[room:], alone + started, futures + started
+            if all(f.done() for f in travelling) or any(f.done() and f.exception() for f in futures):
+                break
+            wait([f for f in futures if not f.done()], timeout=pause or None, return_when=FIRST_COMPLETED)
         wait(futures)
         for future in futures:
             if future.exception() is not None:
                 raise future.exception()
-        return [op for future in futures for op in future.result()]
+        return [op for future in futures for op in future.result()], excess
 
     def _batch(self, ops: list[Op], existing: dict[str, Link]) -> list[Op]:
         """Sends one batch and records its outcomes; returns ops worth one more try."""
+        attempts = self._announce(ops, existing)
+        items = [BatchOp(f"b{i}", Operation(op.action), op.entity, op.body) for i, op in enumerate(ops)]
+        results = self.qbo.batch(items, requestid=self._requestid(ops, attempts))
+        return self._settle([(op, results.get(item.bid)) for item, op in zip(items, ops)])
+
+    def _single(self, op: Op, existing: dict[str, Link]) -> list[Op]:
+        """Sends one create or update alone, as a batch item sent by itself: announced and
+        named alike, its answer (or refusal) settled alike. Returns it if worth one more try."""
+        attempts = self._announce([op], existing)
+        send = self.qbo.create if op.action is Action.CREATE else self.qbo.update
+        try:
+            result = BatchResult(entity=send(op.entity, op.body, requestid=self._requestid([op], attempts, alone=True)))
+        except QboFault as fault:
+            result = BatchResult(fault=fault)
+        return self._settle([(op, result)])
+
+    def _announce(self, ops: list[Op], existing: dict[str, Link]) -> dict[str, str]:
+        """Marks the creates among ``ops`` pending before they are sent; returns each op's
+        attempt (:func:`write_requestid`)."""
         creates = [op for op in ops if op.action is Action.CREATE]
         attempts = {op.clio_id: existing[op.clio_id].updated_at.isoformat() for op in ops if op.clio_id in existing}
         attempts |= outcomes.mark_pending(self.connection, creates, existing)
         for op in creates:
             existing.pop(op.clio_id, None)
-        items = [BatchOp(f"b{i}", Operation(op.action), op.entity, op.body) for i, op in enumerate(ops)]
+        return attempts
+
+    def _requestid(self, ops: list[Op], attempts: dict[str, str], *, alone: bool = False) -> str:
         with self._resent_lock:
             resent = frozenset(self._resent)
-        results = self.qbo.batch(items, requestid=batch_requestid(self.connection, ops, attempts, resent))
+        return write_requestid(self.connection, ops, attempts, resent, alone=alone)
+
+    def _settle(self, answers: list[tuple[Op, BatchResult | None]]) -> list[Op]:
+        """Records what QBO answered for each op (None: the answer left it out); returns the
+        ops worth one more try. A fault that is not about the item is raised."""
         recorded, again, unconfirmed = [], [], []
-        for item, op in zip(items, ops):
-            result = results.get(item.bid)
+        for op, result in answers:
             if result is None:
-                log.warning("batch answer lacked %s (%s %s %s)", item.bid, op.action, op.kind, op.clio_id)
+                log.warning("batch answer lacked %s %s %s", op.action, op.kind, op.clio_id)
                 if op.action is Action.CREATE:
                     unconfirmed.append(op)
                 elif self._send_again(op):

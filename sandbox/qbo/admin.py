@@ -34,7 +34,8 @@ behind an integration's back:
   once applied ``{"after_rate", "after_kinds", "after_next"}``: ``after_next`` counts down).
 - ``GET|POST /_sandbox/hold`` ``{"batches": true}`` park every batch request (inside its
   concurrency slot, before anything of it is applied) until ``{"batches": false}``
-  releases them; with ``"entities": ["Payment", …]`` only batches writing one of those;
+  releases them; with ``"writes": true`` single writes (a create, update, delete or void
+  of one object) too; with ``"entities": ["Payment", …]`` only requests writing one of those;
   ``caught`` lists the requests parked or released and not yet served (each with the
   entities it writes), ``waiting`` the requests waiting for an identical one (same
   ``requestid``) in flight. One parked past ``execution_limit`` answers 504 and applies
@@ -216,10 +217,11 @@ def hold() -> Response:
         entities = args.get("entities") or []
         if not isinstance(entities, list) or not all(isinstance(e, str) for e in entities):
             raise ValueError("entities must be a list of entity names, e.g. [\"Payment\"]")
-        state.hold.switch(bool(args.get("batches")), entities)
+        state.hold.switch(bool(args.get("batches")), entities, writes=bool(args.get("writes")))
     return _json(
         {
             "batches": state.hold.on,
+            "writes": state.hold.writes,
             "entities": sorted(state.hold.entities),
             "caught": state.hold.caught,
             "waiting": state.replays.waiting,

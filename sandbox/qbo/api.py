@@ -2,9 +2,10 @@
 
 Every request passes the same gate: a bearer token valid for the realm (else the
 lower-case 401 envelope, or 403 with fault 3100 for a live token of another company), the
-per-realm ceilings (500/min, 10 in flight, 40 batches/min; else 429 with QBO's XML body
+per-realm ceilings (500/min, 10/s, 10 in flight, 40 batches/min; else 429 with QBO's XML body
 even to a JSON client), ``requestid`` replay (:mod:`replay`: an answer kept, or a wait for
-an identical request in flight), the hold on batch requests when a test switched it on, an
+an identical request in flight), the hold on batch requests (and single writes) when a test
+switched it on, an
 injected fault if one is drawn; then the view, and for a write, once applied, the answer is
 kept for its ``requestid`` and may be lost (``faults.after_*``). Views only translate HTTP
 to :mod:`entities`, :mod:`query`, :mod:`batch` and :mod:`cdc`, after :mod:`schema` has
@@ -68,7 +69,9 @@ def _admit(realm_id: str, is_batch: bool) -> Response | None:
     if refusal is not None:
         return _refused(refusal)
     if state.config.limits_enabled and (
-        state.requests.try_acquire(realm_id) or (is_batch and state.batches.try_acquire(realm_id))
+        state.per_second.try_acquire(realm_id)
+        or state.requests.try_acquire(realm_id)
+        or (is_batch and state.batches.try_acquire(realm_id))
     ):
         return _throttled()
     return None
@@ -103,9 +106,9 @@ def _served(state: Any, realm_id: str, apply: Callable[[], Response], *, is_batc
         if kept is not None:
             return Response(kept[1], status=kept[0], content_type="application/json;charset=utf-8")
         limit = state.config.scaled(state.config.execution_limit)
-        written = batch.entities_written(request.get_data()) if is_batch else set()
+        written = _entities_written(is_batch, writes)
         try:
-            with state.hold.held(is_batch, limit, entities=written, realm_id=realm_id, path=request.path):
+            with state.hold.held(is_batch, limit, write=writes, entities=written, realm_id=realm_id, path=request.path):
                 if state.faults.inject():
                     return json_response(service_unavailable_body(), 503, stamp=False)
                 try:
@@ -123,6 +126,14 @@ def _served(state: Any, realm_id: str, apply: Callable[[], Response], *, is_batc
     if lost == "drop":
         drop_connection()
     return response
+
+
+def _entities_written(is_batch: bool, writes: bool) -> set[str]:
+    """The entities a write request writes, which a hold may be narrowed to."""
+    if is_batch:
+        return batch.entities_written(request.get_data())
+    kind = entities.TYPES.get(str((request.view_args or {}).get("entity", "")).lower()) if writes else None
+    return {kind.name} if kind else set()
 
 
 def _company(realm_id: str) -> Company:

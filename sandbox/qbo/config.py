@@ -32,6 +32,9 @@ class QBOConfig:
         refresh_grace: seconds a rotated-out refresh token keeps working (QBO: 24 h).
         limits_enabled: turn the throttles off for benchmarks of other components.
         requests_per_minute: per-realm request ceiling (QBO: 500).
+        requests_per_second: per-realm request ceiling a second (QBO: 10, "10 requests per
+            second, per realm ID and app", developer.intuit.com, *API call limits and
+            throttles*).
         max_concurrent: per-realm requests in flight (QBO: 10).
         batch_per_minute: per-realm batch requests ceiling (QBO: 40).
         batch_max_items: operations in one batch (QBO: 30).
@@ -55,6 +58,7 @@ class QBOConfig:
     refresh_grace: float = 86400.0
     limits_enabled: bool = True
     requests_per_minute: int = 500
+    requests_per_second: int = 10
     max_concurrent: int = 10
     batch_per_minute: int = 40
     batch_max_items: int = 30

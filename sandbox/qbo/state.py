@@ -59,6 +59,7 @@ class QBOState:
     def _build_limiters(self) -> None:
         config = self.config
         self.requests = RateLimiter(Limit(config.requests_per_minute), config.time_scale)
+        self.per_second = RateLimiter(Limit(config.requests_per_second, seconds=1.0), config.time_scale)
         self.batches = RateLimiter(Limit(config.batch_per_minute), config.time_scale)
         self.concurrency = ConcurrencyLimiter(config.max_concurrent)
 

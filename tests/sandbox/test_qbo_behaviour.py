@@ -1,14 +1,14 @@
-"""The QBO emulator's rules, faults, limits and tokens, as a client of the real API meets them.
+"""The QBO emulator's rules, faults and tokens, as a client of the real API meets them
+(its limits and holds: ``test_qbo_limits``).
 
-Windows and lifetimes are tested on a stopped clock the test moves on, and the concurrency
-ceiling with requests the emulator holds: nothing depends on how fast the machine is.
+Lifetimes are tested on a stopped clock the test moves on: nothing depends on how fast the
+machine is.
 """
 
 from __future__ import annotations
 
 import base64
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -305,52 +305,6 @@ def test_batch_size_limit(qbo, items, status) -> None:
     if status == 200:
         bids = [answer["bId"] for answer in response.json()["BatchItemResponse"]]
         assert sorted(bids) == sorted(f"b{i}" for i in range(items)) and bids != sorted(bids)
-
-
-def test_throttle_answers_429_xml_after_the_ceiling(qbo, clock) -> None:
-    qbo.admin("PATCH", "/config", json={"limits_enabled": True, "requests_per_minute": 20, "time_scale": 60.0})
-    statuses = [qbo.api("GET", "/preferences").status_code for _ in range(21)]
-    assert statuses == [200] * 20 + [429]
-    throttled = qbo.api("GET", "/preferences")
-    assert throttled.status_code == 429 and '<Error code="3001">' in throttled.text
-    clock.advance(0.9)  # most of a "minute", a second at time_scale 60
-    assert qbo.api("GET", "/preferences").status_code == 429
-    clock.advance(0.2)
-    assert qbo.api("GET", "/preferences").status_code == 200
-
-
-def test_concurrency_ceiling(qbo) -> None:
-    qbo.admin("PATCH", "/config", json={"limits_enabled": True, "max_concurrent": 2})
-    qbo.admin("POST", "/hold", json={"batches": True})
-    query = {"BatchItemRequest": [{"bId": "q", "Query": "select * from Customer"}]}
-    with ThreadPoolExecutor(2) as pool:
-        held = [pool.submit(qbo.api, "POST", "/batch", json=query) for _ in range(2)]
-        deadline = time.monotonic() + 60  # only against a hang
-        while len(qbo.admin("GET", "/hold")["caught"]) < 2:
-            assert time.monotonic() < deadline, "the two batches were not held"
-            time.sleep(0.01)
-        assert qbo.api("GET", "/preferences").status_code == 429, "both slots are taken"
-        qbo.admin("POST", "/hold", json={"batches": False})
-        assert [future.result().status_code for future in held] == [200, 200]
-    assert qbo.api("GET", "/preferences").status_code == 200
-
-
-def test_a_hold_narrowed_to_an_entity_parks_only_batches_writing_it(qbo) -> None:
-    qbo.admin("POST", "/hold", json={"batches": True, "entities": ["Customer"]})
-    customers = {"BatchItemRequest": [{"bId": "c", "operation": "create", "Customer": {"DisplayName": "Held"}}]}
-    query = {"BatchItemRequest": [{"bId": "q", "Query": "select * from Customer"}]}
-    with ThreadPoolExecutor(1) as pool:
-        held = pool.submit(qbo.api, "POST", "/batch", json=customers)
-        deadline = time.monotonic() + 60  # only against a hang
-        while not (caught := qbo.admin("GET", "/hold")["caught"]):
-            assert time.monotonic() < deadline, "the batch of customers was not held"
-            time.sleep(0.01)
-        assert [c["entities"] for c in caught] == ["Customer"]
-        assert qbo.api("POST", "/batch", json=query).status_code == 200, "a batch writing no customer goes on"
-        assert not held.done()
-        qbo.admin("POST", "/hold", json={"batches": False})
-        assert held.result().status_code == 200
-    assert qbo.admin("GET", "/hold")["entities"] == []
 
 
 @pytest.mark.parametrize("kind", ["error", "drop"])
