@@ -231,9 +231,10 @@ class Writer:
         limiter, realm = self.qbo.limiter, self.qbo.realm_id
         lanes = limiter.limits.concurrent - len(batches)  # singles of this round in flight at most
         travelling = [submit(self._batch, batch) for batch in batches]
-        futures, alone = list(travelling), []
+        futures, alone, sending = list(travelling), [], len(batches)
         while excess:
-            room, pause = limiter.singles(realm, sending=0 if alone else len(batches))
+            room, pause = limiter.singles(realm, sending=sending)
+            sending = 0  # sent by now: the limiter counts them
             room = max(0, min(room, lanes - sum(not f.done() for f in alone)))
             started = [submit(self._single, op) for op in excess[:room]]
             excess, alone, futures = excess[room:], alone + started, futures + started
