@@ -218,8 +218,9 @@ class Writer:
         self, batches: list[list[Op]], excess: list[Op], existing: dict[str, Link]
     ) -> tuple[list[Op], list[Op]]:
         """Sends the batches and, from ``excess``, single writes as the realm's room admits:
-        at once, then each time room frees while the batches travel (a batch takes far longer
-        than one object, and its round would otherwise leave the room for singles unused).
+        at once, then each time room frees while the batches (or, without any, the first
+        singles) travel: a batch takes far longer than one object, and a round waiting for
+        its slowest request would otherwise leave the room for singles unused.
         Waits for every request, even when one fails: a request still in flight when the
         cycle ends could land after the next cycle's recovery found nothing, and be created
         twice. Returns the ops worth one more try, and those of ``excess`` not sent."""
@@ -238,6 +239,7 @@ class Writer:
             room = max(0, min(room, lanes - sum(not f.done() for f in alone)))
             started = [submit(self._single, op) for op in excess[:room]]
             excess, alone, futures = excess[room:], alone + started, futures + started
+            travelling = travelling or started  # without batches, the round lasts as its first singles
             if all(f.done() for f in travelling) or any(f.done() and f.exception() for f in futures):
                 break
             wait([f for f in futures if not f.done()], timeout=pause or None, return_when=FIRST_COMPLETED)
