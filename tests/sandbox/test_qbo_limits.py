@@ -17,8 +17,8 @@ SECOND = 1 / 60
 
 
 def test_ten_requests_a_second_then_429(qbo, clock) -> None:  # noqa: F811
-    """ "10 requests per second, per realm ID and app" (developer.intuit.com, *API call limits
-    and throttles*), scaled like the minute."""
+    """QBO admits "10 requests per second, per realm ID and app" (developer.intuit.com, *API
+    call limits and throttles*); the emulator's second is scaled like its minute."""
     qbo.admin("PATCH", "/config", json={"limits_enabled": True, "time_scale": 60.0})
     statuses = [qbo.api("GET", "/preferences").status_code for _ in range(11)]
     assert statuses == [200] * 10 + [429]
