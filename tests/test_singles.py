@@ -21,7 +21,7 @@ from billsync.daemon.ratelimit import Limits, RateLimiter
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import recovery
 from billsync.daemon.sync.decisions import Op
-from billsync.daemon.sync.engine import ensure_items
+from billsync.daemon.sync.items import ensure_items
 from billsync.daemon.sync.writer import Done
 from billsync.sandbox.server import Sandbox
 from tests.clients_fixtures import fast_http, qbo, qbo_row, sandbox  # noqa: F401 - fixtures are parameters of the tests
