@@ -29,9 +29,10 @@ from tests.harness import READY, set_preferences
 from tests.test_planner import BILL
 from tests.test_writer import invoice_create, write
 
-#: The daemon's time scale here: a "minute" of ten seconds, which these tests never outlast,
-#: and a "second" far longer than the emulator's (time scale 60), so nothing meets a 429.
-TIME_SCALE = 6.0
+#: The daemon's time scale here: a "minute" of two real minutes, which these tests never
+#: outlast even on a loaded machine (a second window of batches would open otherwise), and a
+#: "second" far longer than the emulator's (time scale 60), so nothing meets a 429.
+TIME_SCALE = 0.5
 
 
 @pytest.fixture

@@ -233,17 +233,19 @@ class Writer:
         lanes = limiter.limits.concurrent - len(batches)  # singles of this round in flight at most
         travelling = [submit(self._batch, batch) for batch in batches]
         futures, alone, sending = list(travelling), [], len(batches)
-        while excess:
-            room, pause = limiter.singles(realm, sending=sending)
-            sending = 0  # sent by now: the limiter counts them
-            room = max(0, min(room, lanes - sum(not f.done() for f in alone)))
-            started = [submit(self._single, op) for op in excess[:room]]
-            excess, alone, futures = excess[room:], alone + started, futures + started
-            travelling = travelling or started  # without batches, the round lasts as its first singles
-            if all(f.done() for f in travelling) or any(f.done() and f.exception() for f in futures):
-                break
-            wait([f for f in futures if not f.done()], timeout=pause or None, return_when=FIRST_COMPLETED)
-        wait(futures)
+        try:
+            while excess:
+                room, pause = limiter.singles(realm, sending=sending)
+                sending = 0  # sent by now: the limiter counts them
+                room = max(0, min(room, lanes - sum(not f.done() for f in alone)))
+                started = [submit(self._single, op) for op in excess[:room]]
+                excess, alone, futures = excess[room:], alone + started, futures + started
+                travelling = travelling or started  # without batches, the round lasts as its first singles
+                if all(f.done() for f in travelling) or any(f.done() and f.exception() for f in futures):
+                    break
+                wait([f for f in futures if not f.done()], timeout=pause or None, return_when=FIRST_COMPLETED)
+        finally:  # whatever failed in this loop, no request sent is left in flight
+            wait(futures)
         for future in futures:
             if future.exception() is not None:
                 raise future.exception()
@@ -311,7 +313,8 @@ class Writer:
                 recorded.append((op, self._rewrite(op)))
             else:
                 recorded.append((op, _fault_outcome(op, fault)))
-        outcomes.forget_keys(self.connection, unconfirmed)
+        if unconfirmed:
+            outcomes.forget_keys(self.connection, unconfirmed)
         outcomes.record(self.connection, recorded)
         for op, outcome in recorded:
             if outcome.state != LinkState.SYNCED:
