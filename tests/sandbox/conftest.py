@@ -46,13 +46,19 @@ def qbo_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def qbo(qbo_sandbox: Sandbox) -> Iterator[QBO]:
-    """A freshly reset default company, limits off, faults off."""
+    """A freshly reset default company, limits off and at QBO's ceilings, faults off: a test
+    that changes a ceiling leaves it to no other (the emulator outlives each test)."""
     client = QBO(qbo_sandbox)
+    ceilings = QBOConfig()
     client.admin(
         "PATCH",
         "/config",
         json={
             "limits_enabled": False,
+            "requests_per_minute": ceilings.requests_per_minute,
+            "requests_per_second": ceilings.requests_per_second,
+            "batch_per_minute": ceilings.batch_per_minute,
+            "max_concurrent": ceilings.max_concurrent,
             "faults": {"rate": 0.0},
             "cdc_max_days": 30,
             "time_scale": 1.0,
