@@ -9,8 +9,8 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import click
 from google.protobuf.json_format import MessageToDict
@@ -19,6 +19,8 @@ from billsync import words
 from billsync.daemon.errors import BillsyncError, ConfigError
 from billsync.daemon.rpc.client import DaemonClient, DaemonError, default_token
 from billsync.v1 import billsync_pb2 as pb
+
+Message = TypeVar("Message", pb.SyncProgress, pb.PreviewProgress)
 
 KIND_NAMES = {
     "contact": pb.KIND_CONTACT,
@@ -164,10 +166,11 @@ def connections(ctx: click.Context) -> None:
 @connections.command("create")
 @click.argument("name")
 @click.option("--start-date", default="", help="Skip bills issued before this date (YYYY-MM-DD).")
+@click.option("--hold", is_flag=True, help="The first sync waits for 'billsync sync': preview it first.")
 @click.pass_obj
-def connections_create(obj: Context, name: str, start_date: str) -> None:
+def connections_create(obj: Context, name: str, start_date: str, hold: bool) -> None:
     """Create a connection; then authorize both sides in the web admin."""
-    c = obj.client.create_connection(name, start_date=start_date)
+    c = obj.client.create_connection(name, start_date=start_date, hold_first_sync=hold)
     obj.emit(c, f"created connection {c.id} ({c.name})")
 
 
@@ -229,6 +232,8 @@ def status(obj: Context, connection: int | None) -> None:
         lines.append(f"  Clio's tax goes {CLIO_TAX[c.tax_treatment]}")
     if books := words.books(c.home_currency, c.multicurrency):
         lines.append(f"  {books}")
+    if c.held:
+        lines.append("  Its first sync waits: 'billsync preview' shows what it would do, 'billsync sync' starts it")
     if s.action_required:
         lines.append("Action required in QuickBooks (what it holds waits until it is done):")
         lines += [f"  {i}. {step}" for i, step in enumerate(s.fix_steps, 1)]
@@ -252,8 +257,13 @@ def status(obj: Context, connection: int | None) -> None:
     obj.emit(s, "\n".join(lines))
 
 
-def follow(obj: Context, stream: Iterable[pb.SyncProgress]) -> pb.SyncProgress | None:
-    """Shows a run's progress, a bar per kind on stderr, until it ends; returns its last message."""
+def follow(
+    obj: Context,
+    stream: Iterable[Message],
+    progress_of: Callable[[Message], Iterable[pb.KindProgress]] = lambda event: event.run.progress,
+) -> Message | None:
+    """Shows a run's progress (or a preview's: ``progress_of`` finds it in a message), a bar
+    per kind on stderr, until it ends; returns its last message."""
     from tqdm import tqdm
 
     bars: dict[int, tqdm] = {}
@@ -262,7 +272,7 @@ def follow(obj: Context, stream: Iterable[pb.SyncProgress]) -> pb.SyncProgress |
         last = event
         if obj.as_json:
             continue
-        for p in event.run.progress:
+        for p in progress_of(event):
             bar = bars.get(p.kind) or bars.setdefault(
                 p.kind, tqdm(desc=words.kind_label(words.plain(pb.Kind, p.kind)), unit="item", file=sys.stderr)
             )
@@ -283,6 +293,59 @@ def sync(obj: Context, connection: int | None) -> None:
         obj.emit(last, describe_run(last.run))
         if last.run.state == pb.RUN_STATE_FAILED:
             sys.exit(1)
+
+
+def describe_preview(summary: pb.PreviewSummary, items: list[pb.PreviewItem], *, every: bool) -> str:
+    """A preview as a bookkeeper reads it: per kind, what the sync would do and the money it
+    writes; then per month; then the conflicts (with ``every``, every item)."""
+    lines = ["What the next sync would do (nothing was written):"]
+    counts: dict[int, list[str]] = {}
+    for c in summary.counts:
+        amounts = ", ".join(f"{m.currency} {words.amount(m.amount)}" for m in c.money)
+        said = words.foreseen(c.count, words.plain(pb.Fate, c.fate), c.cause) + (f", {amounts}" if amounts else "")
+        counts.setdefault(c.kind, []).append(said)
+    for kind, said in counts.items():
+        lines.append(f"  {words.kind_label(words.plain(pb.Kind, kind))}: " + "; ".join(said))
+    if not counts:
+        lines.append("  nothing: Clio has nothing new to send")
+    if summary.months:
+        lines.append("Written per month:")
+        lines += [
+            f"  {m.month}  {words.count(m.count, words.plain(pb.Kind, m.kind))}, "
+            f"{m.money.currency} {words.amount(m.money.amount)}"
+            for m in summary.months
+        ]
+    if summary.items_to_create:
+        lines.append("Items it would create in QuickBooks to write lines on: " + ", ".join(summary.items_to_create))
+    shown = items if every else [i for i in items if i.conflict]
+    if summary.conflicts:
+        lines.append(f"{summary.conflicts:,} to settle before syncing:")
+    elif every and shown:
+        lines.append("Every item:")
+    lines += [
+        f"  {words.FATES[words.plain(pb.Fate, i.fate)]:<30} {i.label or i.clio_id}"
+        + (f": {i.reason}" if i.reason else "")
+        for i in shown
+    ]
+    return "\n".join(lines)
+
+
+@main.command()
+@connection_option
+@click.option("--items", "every", is_flag=True, help="List every item, not only the conflicts.")
+@click.pass_obj
+def preview(obj: Context, connection: int | None, every: bool) -> None:
+    """Show what the next sync (before the first: the whole first sync) would do, writing nothing."""
+    items: list[pb.PreviewItem] = []
+
+    def collecting(stream: Iterable[pb.PreviewProgress]) -> Iterator[pb.PreviewProgress]:
+        for message in stream:
+            items.extend(message.items)
+            yield message
+
+    last = follow(obj, collecting(obj.client.preview(obj.connection_id(connection))), lambda m: m.progress)
+    summary = last.summary if last is not None else pb.PreviewSummary()
+    obj.emit(pb.PreviewProgress(items=items, summary=summary), describe_preview(summary, items, every=every))
 
 
 @main.command()

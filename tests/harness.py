@@ -103,10 +103,13 @@ def authorize(client: DaemonClient, connection_id: int, provider: pb.Provider, *
     )
 
 
-def connect(client: DaemonClient, name: str = "Sandbox Law LLP", interval: int = 3600) -> pb.Connection:
+def connect(
+    client: DaemonClient, name: str = "Sandbox Law LLP", interval: int = 3600, *, hold: bool = False
+) -> pb.Connection:
     """Creates a connection and authorizes Clio then QBO; a long interval keeps the
-    schedule from starting runs the caller did not ask for."""
-    connection = client.create_connection(name, sync_interval_seconds=interval)
+    schedule from starting runs the caller did not ask for, and ``hold`` the first sync
+    from starting before a Sync."""
+    connection = client.create_connection(name, sync_interval_seconds=interval, hold_first_sync=hold)
     authorize(client, connection.id, pb.PROVIDER_CLIO)
     return authorize(client, connection.id, pb.PROVIDER_QBO)
 

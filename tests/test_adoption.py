@@ -180,5 +180,11 @@ def test_what_qbo_holds_is_found_for_a_whole_run_in_a_few_queries():
     ]
     company = Company(objects)
     found = recovery.find_marked(company, Kind.INVOICE, bills, account=ACCOUNT)
-    assert {clio_id: o["Id"] for clio_id, o in found.items()} == {"1": "1", "2": "2"}
+    assert {clio_id: o["Id"] for clio_id, o in found.marked.items()} == {"1": "1", "2": "2"}
+    assert {key: [o["Id"] for o in held] for key, held in found.by_key.items()} == {
+        "N-1": ["1"],
+        "N-2": ["2"],
+        "N-3": ["3"],
+        "N-4": ["4"],
+    }, "every invoice holding a number asked about, ours or not"
     assert len(company.queries) == 3, "50 natural keys a query, not one query a bill"

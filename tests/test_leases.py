@@ -107,7 +107,7 @@ def test_a_cycle_taken_over_moves_no_watermark_and_records_no_settings(db):
     new holder's to record."""
     connection = Connection.create(name="Firm", state="connected")
     stalled = leases.claim(connection.id, A, landing=LANDING)
-    cycle = Cycle(stalled, None, None, Progress(Run.create(connection=connection, trigger="test")))
+    cycle = Cycle(stalled, None, None, Progress.of_run(Run.create(connection=connection, trigger="test")))
     lapse(connection.id)
     leases.claim(connection.id, B, landing=LANDING)
 

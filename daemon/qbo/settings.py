@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from billsync.daemon.errors import FailedPrecondition, InvalidArgument
+from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.store import events, leases
 from billsync.daemon.store.models import Connection, Kind
 
@@ -175,6 +176,11 @@ def describe(checks: list[dict[str, Any]]) -> str:
     return ", ".join(
         f"{c['title']} {'on' if c['ok'] == CHECKS[c['key']].wanted else 'off'}" for c in checks if c["key"] in CHECKS
     )
+
+
+def country(qbo: QuickBooks) -> str:
+    """The QBO company's country ("US" when CompanyInfo does not say): one read."""
+    return str(qbo.company_info().get("Country") or "US")
 
 
 def home_currency(preferences: dict[str, Any]) -> str:

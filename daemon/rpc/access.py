@@ -40,6 +40,7 @@ LEAST_ROLE = {
     "ListConnections": Role.READ,
     "Sync": Role.OPERATE,
     "Resync": Role.OPERATE,
+    "Preview": Role.OPERATE,
 }
 RANK = {role: rank for rank, role in enumerate(Role)}
 #: RPCs that name no ``connection_id`` and that a token reaching only some connections may

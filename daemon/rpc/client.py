@@ -114,13 +114,16 @@ class DaemonClient:
         start_date: str = "",
         sync_interval_seconds: int = 0,
         item_mapping: Mapping[str, str] | None = None,
+        hold_first_sync: bool = False,
         timeout: float | None = None,
     ) -> pb.Connection:
-        """Creates a connection; settings left out take the daemon's defaults."""
+        """Creates a connection; settings left out take the daemon's defaults. With
+        ``hold_first_sync`` its first sync waits until :meth:`sync` starts it."""
         settings = pb.Settings(
             start_date=start_date, sync_interval_seconds=sync_interval_seconds, item_mapping=item_mapping
         )
-        return self._call("CreateConnection", pb.CreateConnectionRequest(name=name, settings=settings), timeout)
+        request = pb.CreateConnectionRequest(name=name, settings=settings, hold_first_sync=hold_first_sync)
+        return self._call("CreateConnection", request, timeout)
 
     def list_connections(
         self, *, page_size: int = 0, page_token: str = "", timeout: float | None = None
@@ -183,6 +186,13 @@ class DaemonClient:
         request = pb.SyncRequest(connection_id=connection_id, follow_after_run_id=follow_after_run_id)
         stream = self._call("Sync", request, timeout)
         with self._failures("Sync"):  # a stream fails while it is read, not when it is opened
+            yield from stream
+
+    def preview(self, connection_id: int, *, timeout: float = SYNC_TIMEOUT) -> Iterator[pb.PreviewProgress]:
+        """Streams a preview of the next sync, which writes nothing: progress, then every
+        record's fate, then the sums (``PreviewProgress.summary``, the last message)."""
+        stream = self._call("Preview", pb.PreviewRequest(connection_id=connection_id), timeout)
+        with self._failures("Preview"):
             yield from stream
 
     def status(self, connection_id: int, *, timeout: float | None = None) -> pb.StatusResponse:

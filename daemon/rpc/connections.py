@@ -33,12 +33,24 @@ def get(connection_id: int) -> Connection:
     return connection
 
 
-def create(name: str, settings: dict, actor: str) -> Connection:
-    """A new connection named ``name`` (validated by the caller)."""
+def create(name: str, settings: dict, actor: str, *, held: bool = False) -> Connection:
+    """A new connection named ``name`` (validated by the caller); ``held``: its first sync
+    waits until someone starts it (:func:`start`)."""
     with database.atomic():
-        connection = Connection.create(name=name, settings=merge_settings(dict(DEFAULT_SETTINGS), settings))
+        settings = merge_settings(dict(DEFAULT_SETTINGS), settings)
+        connection = Connection.create(name=name, settings=settings, held=held)
         events.record(connection, "connection.created", f"Connection {name!r} created", actor)
     return connection
+
+
+def start(connection: Connection, actor: str) -> None:
+    """Lets a held connection sync (the scheduler starts none that is held), once."""
+    if not connection.held:
+        return
+    with database.atomic():
+        if Connection.update(held=False).where(Connection.id == connection.id, Connection.held == True).execute():  # noqa: E712
+            events.record(connection, "connection.started", "First sync started", actor)
+    connection.held = False
 
 
 def merge_settings(current: dict, changes: dict) -> dict:

@@ -16,7 +16,7 @@ from billsync.daemon.qbo import faults
 from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store import models
-from billsync.daemon.sync import reconcile
+from billsync.daemon.sync import preview, reconcile
 from billsync.daemon.sync.decisions import KIND_ENTITY
 from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.v1 import billsync_pb2 as pb
@@ -161,6 +161,7 @@ def connection(c: models.Connection) -> pb.Connection:
         tax_treatment=TAX_TREATMENT.get(c.tax_treatment, pb.TAX_TREATMENT_UNSPECIFIED),
         home_currency=c.home_currency or "",
         multicurrency=bool(c.multicurrency),
+        held=c.held,
     )
 
 
@@ -226,8 +227,60 @@ def run(r: models.Run | None) -> pb.Run | None:
         trigger=r.trigger,
         started_at=timestamp(r.started_at),
         finished_at=timestamp(r.finished_at),
-        progress=[pb.KindProgress(kind=KIND[k], **p) for k, p in r.progress.items()],
+        progress=kind_progress(r.progress),
         error=r.error,
+    )
+
+
+def kind_progress(progress: dict[str, dict[str, int]]) -> list[pb.KindProgress]:
+    return [pb.KindProgress(kind=KIND[k], **p) for k, p in progress.items()]
+
+
+# --- previews --------------------------------------------------------------------------------
+
+FATE = {f: pb.Fate.Value(f"FATE_{f.upper()}") for f in preview.Fate}
+
+
+def money(m: preview.Money | None) -> pb.Money | None:
+    return pb.Money(currency=m.currency, amount=f"{m.amount:.2f}") if m is not None else None
+
+
+def preview_item(item: preview.Item) -> pb.PreviewItem:
+    return pb.PreviewItem(
+        kind=KIND[item.kind],
+        clio_id=item.clio_id,
+        label=item.label,
+        fate=FATE[item.fate],
+        cause=item.cause or "",
+        reason=item.reason,
+        qbo_id=item.qbo_id,
+        money=money(item.money),
+        month=item.month,
+        conflict=item.conflict,
+    )
+
+
+def preview_summary(summary: preview.Summary) -> pb.PreviewSummary:
+    return pb.PreviewSummary(
+        counts=[
+            pb.PreviewCount(
+                kind=KIND[c.kind],
+                fate=FATE[c.fate],
+                cause=c.cause or "",
+                count=c.count,
+                money=[money(preview.Money(code, amount)) for code, amount in sorted(c.money.items())],
+            )
+            for c in summary.counts
+        ],
+        months=[
+            pb.PreviewMonth(
+                kind=KIND[m.kind], month=m.month, count=m.count, money=money(preview.Money(m.currency, m.amount))
+            )
+            for m in summary.months
+        ],
+        items_to_create=summary.items_to_create,
+        home_currency=summary.home_currency,
+        conflicts=sum(item.conflict for item in summary.items),
     )
 
 

@@ -19,13 +19,15 @@ from billsync.daemon.rpc.glance import QboGlance
 from billsync.daemon.store import events, leases, links, marks, paging
 from billsync.daemon.store.clock import database_now, database_time
 from billsync.daemon.store.models import Connection, Event, Link, Run
-from billsync.daemon.sync import reconcile
+from billsync.daemon.sync import preview, reconcile
 from billsync.daemon.sync.providers import Providers
 from billsync.daemon.sync.scheduler import Scheduler
 from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
 
 PROBLEMS_ON_STATUS = 20
+#: Items a Preview message carries: 1,000 take some 200 KB, far under gRPC's 4 MB.
+PREVIEW_ITEMS = 1000
 #: The items a Resync answer lists: a firm's every problem, 25,000 of them, would not fit in
 #: one gRPC message (4 MB); ListLinks pages through them all.
 RESYNC_ANSWERS = 100
@@ -117,6 +119,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def Sync(self, request: pb.SyncRequest, context: grpc.ServicerContext) -> Iterator[pb.SyncProgress]:
         connection = connected(request.connection_id)
+        connections.start(connection, actor_of(context))
         runs = Run.select().where(Run.connection == connection)
         if request.HasField("follow_after_run_id"):
             run, joined, after = None, False, request.follow_after_run_id
@@ -142,6 +145,27 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             if message.run.state != pb.RUN_STATE_RUNNING:
                 return
             time.sleep(STREAM_POLL)
+
+    def Preview(self, request: pb.PreviewRequest, context: grpc.ServicerContext) -> Iterator[pb.PreviewProgress]:
+        """Plans the next sync in this call, writing nothing (:mod:`billsync.daemon.sync.preview`):
+        it reads Clio and QuickBooks through the connection's clients, within their limits,
+        beside any run of the connection. Cancelling the call stops it."""
+        connection = connected(request.connection_id)
+        qbo, clio = self.providers.clients(connection)
+        planning = preview.Preview(connection, qbo, clio)
+        shown = None
+        for rest in planning.steps():
+            if not context.is_active():
+                return
+            if planning.progress != shown:
+                shown = planning.progress
+                yield pb.PreviewProgress(progress=convert.kind_progress(shown))
+            if rest > 0:
+                time.sleep(rest)
+        summary = planning.summary()
+        for i in range(0, len(summary.items), PREVIEW_ITEMS):
+            yield pb.PreviewProgress(items=[convert.preview_item(it) for it in summary.items[i : i + PREVIEW_ITEMS]])
+        yield pb.PreviewProgress(summary=convert.preview_summary(summary))
 
     def Resync(self, request: pb.ResyncRequest, context: grpc.ServicerContext) -> pb.ResyncResponse:
         connection = connected(request.connection_id)
@@ -226,7 +250,8 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
                 "a deposit account, a trust account or a tax code is one of the QuickBooks company's: "
                 "authorize QuickBooks first"
             )
-        return convert.connection(connections.create(validation.name(request.name), changes, actor_of(context)))
+        name = validation.name(request.name)
+        return convert.connection(connections.create(name, changes, actor_of(context), held=request.hold_first_sync))
 
     def ListConnections(
         self, request: pb.ListConnectionsRequest, context: grpc.ServicerContext
@@ -296,6 +321,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
             # As the scheduler reckons due (``Scheduler._dispatch``), on the database's clock.
             run_due=current is None
             and connection.state == "connected"
+            and not connection.held
             and (connection.next_run_at is None or connection.next_run_at <= database_time()),
             problems=[
                 convert.link(r, self.qbo_app_url)

@@ -377,6 +377,13 @@ def m0015_home_currency(db: peewee.Database) -> None:
     )
 
 
+def m0016_held(db: peewee.Database) -> None:
+    """Whether a connection's first sync waits until someone starts it (``Connection.held``):
+    none of the connections before did."""
+    migrator = SchemaMigrator.from_database(db)
+    apply_operations(migrator.add_column("connection", "held", peewee.BooleanField(default=False)))
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -393,6 +400,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (13, m0013_totals_checked),
     (14, m0014_currency),
     (15, m0015_home_currency),
+    (16, m0016_held),
 ]
 
 

@@ -92,6 +92,9 @@ class Connection(BaseModel):
     #: Where the next Change Data Capture read of QBO starts.
     cdc_since = peewee.DateTimeField(null=True)
     next_run_at = peewee.DateTimeField(null=True, index=True)
+    #: Its first sync waits until someone starts it (Sync), so that a preview can show it
+    #: first (created so; migration 16). Never set again once cleared.
+    held = peewee.BooleanField(default=False)
     #: Which daemon syncs it now, and until when (leases let several daemons share).
     lease_owner = peewee.CharField(null=True)
     lease_until = peewee.DateTimeField(null=True)

@@ -1,7 +1,8 @@
 """Why a record is skipped, waits or fails, as a code: what a preview groups and counts by,
 without parsing the words a bookkeeper reads (``Op.reason``), which stay as they are.
 
-Each value begins with the action it goes with (``skip:``, ``wait:``, ``fail:``). None is
+Each value begins with the action it goes with (``skip:``, ``wait:``, ``fail:``, and
+``adopt:`` or ``create:`` for how a record meets what QuickBooks already holds). None is
 stored: a link keeps its ``error_code`` as before (:data:`billsync.daemon.sync.currency.CURRENCY`).
 """
 
@@ -39,6 +40,8 @@ class Cause(enum.StrEnum):
     FAIL_NAME = "fail:name"
     FAIL_NO_NUMBER = "fail:no_number"
     FAIL_NUMBER_LENGTH = "fail:number_length"
+    #: An invoice billsync did not make for this bill already has its number in QuickBooks.
+    FAIL_NUMBER_TAKEN = "fail:number_taken"
     FAIL_NO_LINES = "fail:no_lines"
     #: No QuickBooks item mapped for a kind of line.
     FAIL_ITEM = "fail:item"
@@ -49,6 +52,13 @@ class Cause(enum.StrEnum):
     FAIL_SUMS = "fail:sums"
     #: An amount QuickBooks cannot record: zero, or less.
     FAIL_AMOUNT = "fail:amount"
+
+    #: A customer QuickBooks already had, of the contact's name and e-mail.
+    ADOPT_NAME_EMAIL = "adopt:name_email"
+    #: An object QuickBooks already had with this record's marker (made by billsync before).
+    ADOPT_MARKER = "adopt:marker"
+    #: A customer made under its disambiguated name: another customer has the contact's name.
+    CREATE_NAME_TAKEN = "create:name_taken"
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,10 @@ SETTINGS_DEPENDENCY = DependencyKey("settings", "qbo")
 #: Holds trust transactions while the trust accounts are not mapped (or the ledgers differ).
 TRUST_DEPENDENCY = DependencyKey("settings", "trust")
 WITH_OBJECT = (LinkState.SYNCED, LinkState.WAITING, LinkState.FAILED)
+#: QuickBooks' code for a document number already taken ("Duplicate Document Number Error"),
+#: kept on the link of an invoice whose number is found taken before it is sent, as when
+#: QuickBooks refuses it (:mod:`billsync.daemon.qbo.faults`).
+DUPLICATE_NUMBER = "6140"
 
 
 class Action(enum.StrEnum):
@@ -101,7 +105,8 @@ class Op:
     expect: Totals | None = None
     #: Why a FAIL fails, as a code people can filter on (:data:`currency.CURRENCY`), stored on its link.
     error_code: str = ""
-    #: Why a SKIP, WAIT or FAIL is one, as a code to group by (``reason`` has the words).
+    #: Why a SKIP, WAIT or FAIL is one, or how a record meets what QuickBooks already holds
+    #: (an adoption, a create under another name), as a code to group by (``reason`` has the words).
     code: Cause | None = None
     #: The currency a customer's contact is billed in, which the customer should be in
     #: (contacts; "" while the company's home currency is not known).
@@ -164,7 +169,7 @@ def retire(op: Op, link: LinkLike | None, *, action: Action, why: Why) -> Op:
     return replace(op, action=action, fingerprint=action, qbo_id=link.qbo_id, sync_token=token, reason=why.reason)
 
 
-def adopt(op: Op, body: Record, customer: Record, *, reason: str = "") -> Op:
+def adopt(op: Op, body: Record, customer: Record, *, code: Cause, reason: str = "") -> Op:
     return replace(
         op,
         action=Action.ADOPT,
@@ -173,6 +178,7 @@ def adopt(op: Op, body: Record, customer: Record, *, reason: str = "") -> Op:
         qbo_id=customer["Id"],
         sync_token=customer.get("SyncToken", "0"),
         reason=reason,
+        code=code,
     )
 
 
@@ -207,4 +213,28 @@ def adopt_marked(op: Op, found: Record) -> Op:
     same_customer = _customer_of(found) == _customer_of(op.body)
     if not claims(found, op.body, MARKER_FIELD[op.kind], unnamed_too=same_customer):
         return op
-    return update(op, str(found["Id"]), str(found.get("SyncToken", "0")), op.body, fingerprint=op.fingerprint)
+    adopted = update(op, str(found["Id"]), str(found.get("SyncToken", "0")), op.body, fingerprint=op.fingerprint)
+    return replace(adopted, code=Cause.ADOPT_MARKER)
+
+
+def number_taken_reason(number: str, detail: str) -> str:
+    """Why an invoice of a number QuickBooks already has is not there; ``detail``: what names the holder."""
+    return f"Another QuickBooks invoice already has number {number}. Renumber one of them, then re-sync. ({detail})"
+
+
+def number_taken(op: Op, holders: list[Record]) -> Op:
+    """An invoice create failed before it is sent when QuickBooks already has an invoice of
+    its number (``holders``, none billsync made for this bill: that one was adopted): with
+    duplicate numbers refused, as the settings checks require before any invoice is written
+    (:mod:`billsync.daemon.qbo.settings`), QuickBooks would answer 6140. The reason names
+    the holder as QuickBooks' 6140 does, so that the link leads to it
+    (:func:`billsync.daemon.qbo.faults.holder`)."""
+    if op.action is not Action.CREATE or not holders:
+        return op
+    return refuse_number(op, f"DocNumber={op.natural_ref} is assigned to TxnType=Invoice with TxnId={holders[0]['Id']}")
+
+
+def refuse_number(op: Op, detail: str) -> Op:
+    """``op``, an invoice create, failed for its number, which ``detail`` says who has."""
+    reason = number_taken_reason(op.natural_ref, detail)
+    return replace(op, action=Action.FAIL, reason=reason, error_code=DUPLICATE_NUMBER, code=Cause.FAIL_NUMBER_TAKEN)

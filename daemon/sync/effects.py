@@ -50,7 +50,7 @@ class Effects:
         """The QBO company's country, read once (connections authorized before it was kept
         read it at their next run)."""
         if self.connection.qbo_country is None:
-            country = str(self.qbo.company_info().get("Country") or "US")
+            country = qbo_settings.country(self.qbo)
             with leases.fenced(self.connection):
                 Connection.update(qbo_country=country).where(Connection.id == self.connection.id).execute()
             self.connection.qbo_country = country
@@ -83,14 +83,7 @@ class Effects:
         cycle could not plan again (not among ``planned``): Clio no longer returns their
         records (deleted before the create was confirmed), so nothing is left to create.
         Left pending, each would be looked up in QBO and Clio again every cycle, for ever."""
-        vanished = [
-            Op(kind, clio_id, link.label)
-            for kind, ids in unresolved.items()
-            for clio_id, link in links.load(self.connection, kind, ids).items()
-            if link.state == LinkState.PENDING and (kind, clio_id) not in planned
-        ]
-        reason = "Deleted in Clio before QuickBooks confirmed its creation; QuickBooks has none"
-        outcomes.record(self.connection, [(op, outcomes.skipped(reason)) for op in vanished])
+        outcomes.record(self.connection, vanished(self.connection, unresolved, planned))
 
     def advance(self, newest: dict[str, clio_reader.Mark], books: Books) -> None:
         """Moves every watermark past what this cycle read, and notes whether the company had
@@ -103,3 +96,16 @@ class Effects:
             for resource, mark in newest.items():
                 clio_reader.save_watermark(self.connection, resource, mark)
         qbo_settings.note_currencies(self.connection, books.home, books.multicurrency)
+
+
+def vanished(
+    connection: Connection, unresolved: dict[str, set[str]], planned: set[tuple[str, str]]
+) -> list[tuple[Op, outcomes.Outcome]]:
+    """The pending creates :meth:`Effects.retire_vanished` retires, each with its outcome."""
+    reason = "Deleted in Clio before QuickBooks confirmed its creation; QuickBooks has none"
+    return [
+        (Op(kind, clio_id, link.label), outcomes.skipped(reason))
+        for kind, ids in unresolved.items()
+        for clio_id, link in links.load(connection, kind, ids).items()
+        if link.state == LinkState.PENDING and (kind, clio_id) not in planned
+    ]

@@ -162,7 +162,10 @@ class Cycle:
         if self.trust.on:
             self.trust.fetch(self.ids_to_plan(Kind.TRUST))  # those ready only now, too
             ops, existing = self.trust.plan(
-                force=self.force.get(Kind.TRUST, set()), currency=self.currency, held=self.trust.gate(self.qbo)
+                self.links,
+                force=self.force.get(Kind.TRUST, set()),
+                currency=self.currency,
+                held=self.trust.gate(self.qbo),
             )
             yield from self.write(self.adopt_marked(Kind.TRUST, ops), existing)
         self.effects.retire_vanished(self.pending.unresolved, self.planned)
@@ -406,13 +409,17 @@ class Cycle:
     def adopt_marked(self, kind: Kind, ops: list[Op]) -> list[Op]:
         """The creates among ``ops`` whose objects QBO already holds with their markers, made
         updates of those objects (``decisions.adopt_marked``): a purge deleted the links, not the
-        objects. Only creates are looked up, 50 natural keys a query, so a cycle that creates
-        nothing asks QBO nothing more."""
+        objects; and the invoice creates whose number another QBO invoice has, failed before they
+        are sent (``decisions.number_taken``). Only creates are looked up, 50 natural keys a
+        query, so a cycle that creates nothing asks QBO nothing more."""
         creates = {op.clio_id: op.natural_ref for op in ops if op.action is Action.CREATE}
         if not creates:
             return ops
         found = recovery.find_marked(self.qbo, kind, creates, account=self.connection.clio_account_id)
-        return [decisions.adopt_marked(op, found[op.clio_id]) if op.clio_id in found else op for op in ops]
+        ops = [decisions.adopt_marked(op, found.marked[op.clio_id]) if op.clio_id in found.marked else op for op in ops]
+        if kind is Kind.INVOICE:
+            ops = [decisions.number_taken(op, found.by_key.get(op.natural_ref or "", [])) for op in ops]
+        return ops
 
     def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
         """Writes ``ops``, but none of a create that an earlier claim may still be landing

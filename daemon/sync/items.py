@@ -23,13 +23,7 @@ def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
     Each create has a requestid of its own: sent again after a lost answer, it is answered
     with the item made, not refused as a taken name (6240); a later cycle finds it by name.
     """
-    names = sorted(set(mapping_.values()))
-    if not names:
-        return {}
-    found = {
-        i["Name"]: str(i["Id"])
-        for i in qbo.query(f"select * from Item where Name in ({', '.join(quote(n) for n in names)})")
-    }
+    found = find_items(qbo, set(mapping_.values()))
     income = functools.cache(functools.partial(_income_account, qbo))  # one look-up for every sales item
     for kind, name in sorted(mapping_.items()):
         if name not in found:
@@ -41,6 +35,14 @@ def ensure_items(qbo: QuickBooks, mapping_: dict[str, str]) -> dict[str, str]:
             )
             found[name] = str(item["Id"])
     return {kind: found[name] for kind, name in mapping_.items()}
+
+
+def find_items(qbo: QuickBooks, names: set[str]) -> dict[str, str]:
+    """The QBO items of these names that exist, their ids by name: one query."""
+    if not names:
+        return {}
+    listed = ", ".join(quote(n) for n in sorted(names))
+    return {i["Name"]: str(i["Id"]) for i in qbo.query(f"select * from Item where Name in ({listed})")}
 
 
 def _income_account(qbo: QuickBooks) -> str:

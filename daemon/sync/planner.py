@@ -141,12 +141,13 @@ def plan_contact(
         same_person &= currency.of_customer(existing, books) == billed_in
         if same_person and existing["Id"] not in linked_ids:
             reason = "Matched an existing QuickBooks customer by name and e-mail"
-            return adopt(op, mapping.customer(contact, name, account=account), existing, reason=reason)
+            body = mapping.customer(contact, name, account=account)
+            return adopt(op, body, existing, reason=reason, code=Cause.ADOPT_NAME_EMAIL)
         mine, body = taken.get(fallback.lower()), mapping.customer(contact, fallback, account=account)
         ours = mine is not None and claims(mine, body, MARKER_FIELD[Kind.CONTACT], unnamed_too=True)
         if ours and currency.of_customer(mine, books) == billed_in:
-            return adopt(op, body, mine)
-        name, fallback = fallback, ""
+            return adopt(op, body, mine, code=Cause.ADOPT_MARKER)
+        name, fallback, op = fallback, "", replace(op, code=Cause.CREATE_NAME_TAKEN)
     body = mapping.customer(contact, name, account=account)
     op = write(replace(op, fallback_name=fallback), body, link, force=force)
     if op.action is Action.CREATE and (ref := currency.reference(billed_in, books)):

@@ -18,11 +18,16 @@ FLUSH_EVERY = 0.25
 
 
 class Progress:
-    """Per-kind counters of a run, saved on the run row for Sync and Status to read, and
-    each op written or failed told to ``on_written`` (kind, result): the daemon's metrics."""
+    """Per-kind counters of a cycle, handed to ``save`` as they change (a run's are saved on
+    its row for Sync and Status to read), and each op written or failed told to
+    ``on_written`` (kind, result): the daemon's metrics."""
 
-    def __init__(self, run: Run, on_written: Callable[[str, str], None] = lambda kind, result: None) -> None:
-        self.run = run
+    def __init__(
+        self,
+        save: Callable[[dict[str, dict[str, int]]], None],
+        on_written: Callable[[str, str], None] = lambda kind, result: None,
+    ) -> None:
+        self.save = save
         self.on_written = on_written
         self.kinds = {k: dict.fromkeys(COUNTERS, 0) for k in KINDS}
         self._flushed = 0.0
@@ -47,5 +52,9 @@ class Progress:
             if not force and now - self._flushed < FLUSH_EVERY:
                 return
             self._flushed = now
-            progress = {k: dict(v) for k, v in self.kinds.items() if v["total"]}
-            Run.update(progress=progress).where(Run.id == self.run.id).execute()
+            self.save({k: dict(v) for k, v in self.kinds.items() if v["total"]})
+
+    @classmethod
+    def of_run(cls, run: Run, on_written: Callable[[str, str], None] = lambda kind, result: None) -> Progress:
+        """The progress of ``run``, saved on its row."""
+        return cls(lambda progress: Run.update(progress=progress).where(Run.id == run.id).execute(), on_written)

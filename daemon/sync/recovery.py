@@ -42,11 +42,18 @@ class Resolution:
 
 def resolve_pending(connection: Connection, qbo: QuickBooks) -> Resolution:
     """Adopts what QBO already has. Both sides are to be planned again: an adopted object
-    holds what was sent, which the record may have changed since; the rest is created.
+    holds what was sent, which the record may have changed since; the rest is created."""
+    resolution, adopted = look_up_pending(connection, qbo)
+    outcomes.record(connection, adopted)
+    return resolution
+
+
+def look_up_pending(connection: Connection, qbo: QuickBooks) -> tuple[Resolution, list[tuple[Op, outcomes.Outcome]]]:
+    """What :func:`resolve_pending` finds, and the adoptions it would record, recording nothing.
 
     An object whose marker names no Clio account is adopted too: it is the create of a
     version that wrote markers so, and the pending link names its record and natural key."""
-    resolution = Resolution()
+    resolution, adopted = Resolution(), []
     missing = resolution.unresolved if leases.prior_writes_settled(connection) else resolution.in_flight
     pending = list(Link.select().where(Link.connection == connection, Link.state == LinkState.PENDING))
     for kind in KIND_ENTITY:
@@ -54,8 +61,7 @@ def resolve_pending(connection: Connection, qbo: QuickBooks) -> Resolution:
         if not mine:
             continue
         refs = {link.clio_id: link.qbo_ref for link in mine}
-        found = find_marked(qbo, kind, refs, account=connection.clio_account_id)
-        adopted = []
+        found = find_marked(qbo, kind, refs, account=connection.clio_account_id).marked
         for link in mine:
             entity = found.get(link.clio_id)
             if entity is None:
@@ -70,12 +76,21 @@ def resolve_pending(connection: Connection, qbo: QuickBooks) -> Resolution:
                 )
                 # What the object holds is unknown: no fingerprint, so the next plan updates it.
                 adopted.append((op, replace(outcome, fingerprint=None)))
-        outcomes.record(connection, adopted)
-    return resolution
+    return resolution, adopted
 
 
-def find_marked(qbo: QuickBooks, kind: Kind, refs: dict[str, str | None], *, account: str) -> dict[str, dict]:
-    """The QBO objects of ``kind`` carrying the marker of one of these Clio records, by Clio id.
+@dataclass(frozen=True)
+class Found:
+    """What QBO holds under some natural keys: the objects carrying the marker of one of the
+    records asked about (``marked``, by Clio id), and every object read, by natural key
+    (``by_key``): an invoice number already taken is among them."""
+
+    marked: dict[str, dict] = field(default_factory=dict)
+    by_key: dict[str, list[dict]] = field(default_factory=dict)
+
+
+def find_marked(qbo: QuickBooks, kind: Kind, refs: dict[str, str | None], *, account: str) -> Found:
+    """The QBO objects of ``kind`` carrying the marker of one of these Clio records.
 
     ``refs`` maps each Clio id to its natural key (a DocNumber, a TxnDate). QBO cannot
     filter on the note a marker is in (a filter on ``PrivateNote`` faults 4001), so the
@@ -90,11 +105,12 @@ def find_marked(qbo: QuickBooks, kind: Kind, refs: dict[str, str | None], *, acc
         for named in (account, "")
     }
     values = sorted({ref for ref in refs.values() if ref})
-    found = {}
+    found = Found()
     for i in range(0, len(values), IN_LIST):
         listed = ", ".join(quote(v) for v in values[i : i + IN_LIST])
         for entity in qbo.query(f"select * from {KIND_ENTITY[kind]} where {key_field} in ({listed})"):
+            found.by_key.setdefault(str(entity.get(key_field)), []).append(entity)
             clio_id = wanted.get(entity.get(marker_field, ""))
             if clio_id is not None:
-                found[clio_id] = entity
+                found.marked[clio_id] = entity
     return found

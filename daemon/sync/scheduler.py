@@ -203,6 +203,7 @@ class Scheduler:
             Connection.select(Connection.id)
             .where(
                 Connection.state == "connected",
+                Connection.held == False,  # noqa: E712 - a peewee expression
                 Connection.next_run_at.is_null() | (Connection.next_run_at <= database_now()),
                 leases.claimable(self.owner),
                 Connection.id.not_in(busy) if busy else True,
@@ -337,7 +338,7 @@ class Scheduler:
         connection.settings = saved.settings
         if interrupted:
             self.providers.metrics.took_over(connection.id, run.id)
-        progress = Progress(run, on_written=self.providers.metrics.object_written)
+        progress = Progress.of_run(run, on_written=self.providers.metrics.object_written)
         qbo, clio = self.providers.clients(connection)
         qbo = qbo.guarded(lambda: self._sendable(connection))
         taken = marks.take(connection, run)

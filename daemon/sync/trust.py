@@ -27,11 +27,11 @@ from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio import trust as clio_trust
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.qbo.client import QuickBooks
-from billsync.daemon.store import links
 from billsync.daemon.store.models import Connection, Kind, Link
 from billsync.daemon.sync import journal, planner
 from billsync.daemon.sync.decisions import Op
 from billsync.daemon.sync.journal import TrustAccounts
+from billsync.daemon.sync.linkview import LinkView
 from billsync.daemon.sync.mapping import ZERO, Record, money
 
 
@@ -127,13 +127,16 @@ class TrustSync:
             f"liability is {liability}. Book the difference in QuickBooks (or choose another start date), then sync"
         )
 
-    def plan(self, *, force: set[str], currency: str, held: str = "") -> tuple[list[Op], dict[str, Link]]:
+    def plan(
+        self, links: LinkView, *, force: set[str], currency: str, held: str = ""
+    ) -> tuple[list[Op], dict[str, Link]]:
         """Journal entries for the transactions read and fetched (:meth:`fetch`, which
         :meth:`gate` needs first); deletes for those deleted in Clio; with ``held``, every entry
-        waits (:meth:`gate`). Returns the ops and the links they were planned against."""
+        waits (:meth:`gate`). Returns the ops and the links (of the cycle's ``links``) they were
+        planned against."""
         records = sorted(self.records.values(), key=lambda t: t["id"])
-        existing = links.load(self.connection, Kind.TRUST, [*self.records, *self.deleted])
-        customers = links.qbo_ids(self.connection, Kind.CONTACT, [(t.get("client") or {}).get("id") for t in records])
+        existing = links.load(Kind.TRUST, [*self.records, *self.deleted])
+        customers = links.qbo_ids(Kind.CONTACT, [(t.get("client") or {}).get("id") for t in records])
         plan = functools.partial(
             journal.plan_trust,
             accounts=self.accounts(),

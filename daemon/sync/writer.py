@@ -33,7 +33,7 @@ from billsync.daemon.qbo import currencies
 from billsync.daemon.qbo.client import BatchOp, BatchResult, Operation, QuickBooks
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
-from billsync.daemon.sync import currency, mapping, outcomes, totals
+from billsync.daemon.sync import currency, decisions, mapping, outcomes, totals
 from billsync.daemon.sync.decisions import Action, Op
 from billsync.daemon.sync.outcomes import Outcome
 
@@ -308,7 +308,7 @@ class Writer:
             if not fault.validation:
                 raise fault
             if fault.duplicate_name and op.fallback_name:
-                again.append(_under_fallback_name(op))
+                again.append(under_fallback_name(op))
             elif fault.stale and op.action is Action.UPDATE:
                 recorded.append((op, self._rewrite(op)))
             else:
@@ -426,7 +426,7 @@ def voided(entity: dict) -> bool:
     return str(entity.get("PrivateNote", "")).startswith("Voided") and Decimal(str(entity.get("TotalAmt", 0))) == 0
 
 
-def _under_fallback_name(op: Op) -> Op:
+def under_fallback_name(op: Op) -> Op:
     """The customer op again under its disambiguated name, with none left to fall back to."""
     body = {**op.body, "DisplayName": op.fallback_name}
     if body.get("CompanyName"):
@@ -440,9 +440,5 @@ def _fault_outcome(op: Op, fault: QboFault) -> Outcome:
     if fault.currency:
         return outcomes.failed(fault.describe(), currency.CURRENCY)
     if fault.duplicate_docnumber:
-        reason = (
-            f"Another QuickBooks invoice already has number {op.body.get('DocNumber')}. "
-            f"Renumber one of them, then re-sync. ({fault.describe()})"
-        )
-        return outcomes.failed(reason, fault.code)
+        return outcomes.failed(decisions.number_taken_reason(op.body.get("DocNumber"), fault.describe()), fault.code)
     return outcomes.failed(fault.describe(), fault.code)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from billsync.v1 import billsync_pb2 as pb
@@ -33,6 +34,50 @@ LINK_STATES = {
     "failed": "Failed",
     "broken": "Removed in QuickBooks",
     "skipped": "Not synced",
+}
+#: What a preview foresees of a record (``Fate``), after a count: "12 to create".
+FATES = {
+    "create": "to create",
+    "update": "to update",
+    "match": "to link to what QuickBooks has",
+    "retire": "to void or delete",
+    "unchanged": "unchanged",
+    "skip": "not to sync",
+    "wait": "to wait",
+    "fail": "refused",
+}
+#: Why, by cause code, in brackets after a preview's count: "(by name and e-mail)".
+CAUSES = {
+    "adopt:name_email": "by name and e-mail",
+    "adopt:marker": "made by billsync before",
+    "create:name_taken": "under another name: theirs is taken",
+    "skip:draft": "drafts",
+    "skip:awaiting_approval": "awaiting approval",
+    "skip:not_issued": "not issued",
+    "skip:before_start": "before the start date",
+    "skip:voided": "voided in Clio",
+    "skip:deleted": "deleted in Clio",
+    "skip:bill_skipped": "of bills not synced",
+    "skip:credit_voided": "of credit notes voided",
+    "wait:settings": "for QuickBooks settings",
+    "wait:tax_codes": "for tax codes to be mapped",
+    "wait:customer": "for their customer",
+    "wait:invoice": "for their invoice",
+    "wait:credit_memo": "for their credit memo",
+    "wait:trust_accounts": "for the trust accounts to be chosen",
+    "wait:trust_ledgers": "for the trust ledgers to agree",
+    "fail:currency": "currency",
+    "fail:name": "no usable name",
+    "fail:no_number": "no number",
+    "fail:number_length": "number too long",
+    "fail:number_taken": "number taken by another invoice",
+    "fail:no_lines": "no lines",
+    "fail:item": "no item mapped",
+    "fail:tax_item": "no tax item",
+    "fail:tax_code": "tax code not mapped",
+    "fail:tax_rates": "tax rates differ",
+    "fail:sums": "Clio's figures do not add up",
+    "fail:amount": "zero or negative amount",
 }
 CONNECTION_STATES = {
     "needs_authorization": "Needs connecting",
@@ -58,6 +103,7 @@ EVENTS = {
     "link.broken": "Removed in QuickBooks",
     "link.resync": "Re-sync asked for",
     "connection.created": "Connection created",
+    "connection.started": "First sync started",
     "connection.authorized": "Connected",
     "connection.needs_authorization": "Access refused",
     "connection.revoked": "Access revoked",
@@ -119,6 +165,17 @@ def count(n: int, kind: str) -> str:
     """``1 invoice``, ``260 invoices``, ``1,204 credit memos``."""
     one, many = KINDS.get(kind, (kind, kind))
     return f"{n:,} {one if n == 1 else many}"
+
+
+def amount(decimal: str) -> str:
+    """A money amount as the API gives it ("1234.5") as people read it: ``1,234.50``."""
+    return f"{Decimal(decimal):,.2f}"
+
+
+def foreseen(n: int, fate: str, cause: str) -> str:
+    """A preview's count: ``12 to create (under another name: theirs is taken)``."""
+    why = CAUSES.get(cause, cause)
+    return f"{n:,} {FATES.get(fate, fate)}" + (f" ({why})" if why else "")
 
 
 def kind_label(kind: str) -> str:

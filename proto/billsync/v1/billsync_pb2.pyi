@@ -57,6 +57,18 @@ class RunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RUN_STATE_SUCCEEDED: _ClassVar[RunState]
     RUN_STATE_FAILED: _ClassVar[RunState]
 
+class Fate(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FATE_UNSPECIFIED: _ClassVar[Fate]
+    FATE_CREATE: _ClassVar[Fate]
+    FATE_UPDATE: _ClassVar[Fate]
+    FATE_MATCH: _ClassVar[Fate]
+    FATE_RETIRE: _ClassVar[Fate]
+    FATE_UNCHANGED: _ClassVar[Fate]
+    FATE_SKIP: _ClassVar[Fate]
+    FATE_WAIT: _ClassVar[Fate]
+    FATE_FAIL: _ClassVar[Fate]
+
 class CheckSeverity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CHECK_SEVERITY_UNSPECIFIED: _ClassVar[CheckSeverity]
@@ -113,6 +125,15 @@ RUN_STATE_UNSPECIFIED: RunState
 RUN_STATE_RUNNING: RunState
 RUN_STATE_SUCCEEDED: RunState
 RUN_STATE_FAILED: RunState
+FATE_UNSPECIFIED: Fate
+FATE_CREATE: Fate
+FATE_UPDATE: Fate
+FATE_MATCH: Fate
+FATE_RETIRE: Fate
+FATE_UNCHANGED: Fate
+FATE_SKIP: Fate
+FATE_WAIT: Fate
+FATE_FAIL: Fate
 CHECK_SEVERITY_UNSPECIFIED: CheckSeverity
 CHECK_SEVERITY_REQUIRED: CheckSeverity
 CHECK_SEVERITY_RECOMMENDED: CheckSeverity
@@ -177,7 +198,7 @@ class Settings(_message.Message):
     def __init__(self, start_date: _Optional[str] = ..., sync_interval_seconds: _Optional[int] = ..., item_mapping: _Optional[_Mapping[str, str]] = ..., time_zone: _Optional[str] = ..., deposit_account_id: _Optional[str] = ..., deposit_account_name: _Optional[str] = ..., tax_codes: _Optional[_Mapping[str, str]] = ..., tax_as_line: _Optional[bool] = ..., trust_enabled: _Optional[bool] = ..., trust_bank_account_id: _Optional[str] = ..., trust_bank_account_name: _Optional[str] = ..., trust_liability_account_id: _Optional[str] = ..., trust_liability_account_name: _Optional[str] = ..., trust_start_date: _Optional[str] = ...) -> None: ...
 
 class Connection(_message.Message):
-    __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings", "tax_treatment", "home_currency", "multicurrency")
+    __slots__ = ("id", "name", "state", "clio_authorized", "qbo_authorized", "clio_account", "qbo_realm_id", "qbo_company_name", "created_at", "settings", "tax_treatment", "home_currency", "multicurrency", "held")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -191,6 +212,7 @@ class Connection(_message.Message):
     TAX_TREATMENT_FIELD_NUMBER: _ClassVar[int]
     HOME_CURRENCY_FIELD_NUMBER: _ClassVar[int]
     MULTICURRENCY_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
     id: int
     name: str
     state: ConnectionState
@@ -204,15 +226,18 @@ class Connection(_message.Message):
     tax_treatment: TaxTreatment
     home_currency: str
     multicurrency: bool
-    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ConnectionState, str]] = ..., clio_authorized: _Optional[bool] = ..., qbo_authorized: _Optional[bool] = ..., clio_account: _Optional[str] = ..., qbo_realm_id: _Optional[str] = ..., qbo_company_name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ..., tax_treatment: _Optional[_Union[TaxTreatment, str]] = ..., home_currency: _Optional[str] = ..., multicurrency: _Optional[bool] = ...) -> None: ...
+    held: bool
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ConnectionState, str]] = ..., clio_authorized: _Optional[bool] = ..., qbo_authorized: _Optional[bool] = ..., clio_account: _Optional[str] = ..., qbo_realm_id: _Optional[str] = ..., qbo_company_name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ..., tax_treatment: _Optional[_Union[TaxTreatment, str]] = ..., home_currency: _Optional[str] = ..., multicurrency: _Optional[bool] = ..., held: _Optional[bool] = ...) -> None: ...
 
 class CreateConnectionRequest(_message.Message):
-    __slots__ = ("name", "settings")
+    __slots__ = ("name", "settings", "hold_first_sync")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    HOLD_FIRST_SYNC_FIELD_NUMBER: _ClassVar[int]
     name: str
     settings: Settings
-    def __init__(self, name: _Optional[str] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ...) -> None: ...
+    hold_first_sync: bool
+    def __init__(self, name: _Optional[str] = ..., settings: _Optional[_Union[Settings, _Mapping]] = ..., hold_first_sync: _Optional[bool] = ...) -> None: ...
 
 class ListConnectionsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")
@@ -323,6 +348,94 @@ class SyncProgress(_message.Message):
     run: Run
     joined: bool
     def __init__(self, run: _Optional[_Union[Run, _Mapping]] = ..., joined: _Optional[bool] = ...) -> None: ...
+
+class PreviewRequest(_message.Message):
+    __slots__ = ("connection_id",)
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    def __init__(self, connection_id: _Optional[int] = ...) -> None: ...
+
+class Money(_message.Message):
+    __slots__ = ("currency", "amount")
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    currency: str
+    amount: str
+    def __init__(self, currency: _Optional[str] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class PreviewItem(_message.Message):
+    __slots__ = ("kind", "clio_id", "label", "fate", "cause", "reason", "qbo_id", "money", "month", "conflict")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CLIO_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    FATE_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    QBO_ID_FIELD_NUMBER: _ClassVar[int]
+    MONEY_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    CONFLICT_FIELD_NUMBER: _ClassVar[int]
+    kind: Kind
+    clio_id: str
+    label: str
+    fate: Fate
+    cause: str
+    reason: str
+    qbo_id: str
+    money: Money
+    month: str
+    conflict: bool
+    def __init__(self, kind: _Optional[_Union[Kind, str]] = ..., clio_id: _Optional[str] = ..., label: _Optional[str] = ..., fate: _Optional[_Union[Fate, str]] = ..., cause: _Optional[str] = ..., reason: _Optional[str] = ..., qbo_id: _Optional[str] = ..., money: _Optional[_Union[Money, _Mapping]] = ..., month: _Optional[str] = ..., conflict: _Optional[bool] = ...) -> None: ...
+
+class PreviewCount(_message.Message):
+    __slots__ = ("kind", "fate", "cause", "count", "money")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    FATE_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    MONEY_FIELD_NUMBER: _ClassVar[int]
+    kind: Kind
+    fate: Fate
+    cause: str
+    count: int
+    money: _containers.RepeatedCompositeFieldContainer[Money]
+    def __init__(self, kind: _Optional[_Union[Kind, str]] = ..., fate: _Optional[_Union[Fate, str]] = ..., cause: _Optional[str] = ..., count: _Optional[int] = ..., money: _Optional[_Iterable[_Union[Money, _Mapping]]] = ...) -> None: ...
+
+class PreviewMonth(_message.Message):
+    __slots__ = ("kind", "month", "count", "money")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    MONEY_FIELD_NUMBER: _ClassVar[int]
+    kind: Kind
+    month: str
+    count: int
+    money: Money
+    def __init__(self, kind: _Optional[_Union[Kind, str]] = ..., month: _Optional[str] = ..., count: _Optional[int] = ..., money: _Optional[_Union[Money, _Mapping]] = ...) -> None: ...
+
+class PreviewSummary(_message.Message):
+    __slots__ = ("counts", "months", "items_to_create", "home_currency", "conflicts")
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_TO_CREATE_FIELD_NUMBER: _ClassVar[int]
+    HOME_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CONFLICTS_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.RepeatedCompositeFieldContainer[PreviewCount]
+    months: _containers.RepeatedCompositeFieldContainer[PreviewMonth]
+    items_to_create: _containers.RepeatedScalarFieldContainer[str]
+    home_currency: str
+    conflicts: int
+    def __init__(self, counts: _Optional[_Iterable[_Union[PreviewCount, _Mapping]]] = ..., months: _Optional[_Iterable[_Union[PreviewMonth, _Mapping]]] = ..., items_to_create: _Optional[_Iterable[str]] = ..., home_currency: _Optional[str] = ..., conflicts: _Optional[int] = ...) -> None: ...
+
+class PreviewProgress(_message.Message):
+    __slots__ = ("progress", "items", "summary")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    progress: _containers.RepeatedCompositeFieldContainer[KindProgress]
+    items: _containers.RepeatedCompositeFieldContainer[PreviewItem]
+    summary: PreviewSummary
+    def __init__(self, progress: _Optional[_Iterable[_Union[KindProgress, _Mapping]]] = ..., items: _Optional[_Iterable[_Union[PreviewItem, _Mapping]]] = ..., summary: _Optional[_Union[PreviewSummary, _Mapping]] = ...) -> None: ...
 
 class SettingsCheck(_message.Message):
     __slots__ = ("key", "title", "ok", "fixable", "explanation", "severity")

@@ -64,6 +64,11 @@ class BillSyncStub:
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.SyncRequest.SerializeToString,
                 response_deserializer=billsync_dot_v1_dot_billsync__pb2.SyncProgress.FromString,
                 _registered_method=True)
+        self.Preview = channel.unary_stream(
+                '/billsync.v1.BillSync/Preview',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.PreviewRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.PreviewProgress.FromString,
+                _registered_method=True)
         self.Status = channel.unary_unary(
                 '/billsync.v1.BillSync/Status',
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.StatusRequest.SerializeToString,
@@ -198,6 +203,16 @@ class BillSyncServicer:
     def Sync(self, request, context):
         """Starts a run for the connection, or joins the one in progress, and streams its
         progress until it ends. Cancelling the call stops watching, not the run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Preview(self, request, context):
+        """Plans the next sync of the connection (before the first: the whole first sync) without
+        writing anything to QuickBooks or to the links, and says what it would do: progress while
+        it reads, then every record's fate in messages of at most 1,000 items, then the sums. It
+        reads what the sync's own look-ups read (paged queries by name and number).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -364,6 +379,11 @@ def add_BillSyncServicer_to_server(servicer, server):
                     servicer.Sync,
                     request_deserializer=billsync_dot_v1_dot_billsync__pb2.SyncRequest.FromString,
                     response_serializer=billsync_dot_v1_dot_billsync__pb2.SyncProgress.SerializeToString,
+            ),
+            'Preview': grpc.unary_stream_rpc_method_handler(
+                    servicer.Preview,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.PreviewRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.PreviewProgress.SerializeToString,
             ),
             'Status': grpc.unary_unary_rpc_method_handler(
                     servicer.Status,
@@ -618,6 +638,33 @@ class BillSync:
             '/billsync.v1.BillSync/Sync',
             billsync_dot_v1_dot_billsync__pb2.SyncRequest.SerializeToString,
             billsync_dot_v1_dot_billsync__pb2.SyncProgress.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Preview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/billsync.v1.BillSync/Preview',
+            billsync_dot_v1_dot_billsync__pb2.PreviewRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.PreviewProgress.FromString,
             options,
             channel_credentials,
             insecure,
