@@ -308,13 +308,13 @@ def describe_preview(summary: pb.PreviewSummary, items: list[pb.PreviewItem], *,
         lines.append(f"  {words.kind_label(words.plain(pb.Kind, kind))}: " + "; ".join(said))
     if not counts:
         lines.append("  nothing: Clio has nothing new to send")
-    if summary.months:
+    months: dict[str, list[str]] = {}
+    for m in summary.months:
+        said = f"{words.count(m.count, words.plain(pb.Kind, m.kind))} {m.money.currency} {words.amount(m.money.amount)}"
+        months.setdefault(m.month, []).append(said)
+    if months:
         lines.append("Written per month:")
-        lines += [
-            f"  {m.month}  {words.count(m.count, words.plain(pb.Kind, m.kind))}, "
-            f"{m.money.currency} {words.amount(m.money.amount)}"
-            for m in summary.months
-        ]
+        lines += [f"  {month}  " + "; ".join(said) for month, said in sorted(months.items())]
     if summary.items_to_create:
         lines.append("Items it would create in QuickBooks to write lines on: " + ", ".join(summary.items_to_create))
     shown = items if every else [i for i in items if i.conflict]

@@ -150,6 +150,15 @@ def money_of(foreseen: Foreseen, home: str) -> Money | None:
     return None
 
 
+def reason_of(foreseen: Foreseen) -> str:
+    """Why, in a bookkeeper's words: the op's, its outcome's, or what a create under another
+    name is made as."""
+    op = foreseen.op
+    if op.code is Cause.CREATE_NAME_TAKEN:
+        return f"QuickBooks has another customer of this name: it is created as {(op.body or {}).get('DisplayName')}"
+    return op.reason or foreseen.outcome.reason
+
+
 def item_of(foreseen: Foreseen, home: str) -> Item:
     op, fate = foreseen.op, fate_of(foreseen)
     written = fate in WRITTEN
@@ -159,7 +168,7 @@ def item_of(foreseen: Foreseen, home: str) -> Item:
         label=op.label,
         fate=fate,
         cause=op.code,
-        reason=op.reason or foreseen.outcome.reason,
+        reason=reason_of(foreseen),
         qbo_id=op.qbo_id if fate in (Fate.UPDATE, Fate.MATCH, Fate.RETIRE) else "",
         money=money_of(foreseen, home) if written else None,
         month=str((op.body or {}).get("TxnDate") or "")[:7] if written else "",

@@ -76,6 +76,32 @@ def test_status_says_how_many_more_problems_there_are_and_how_to_list_them(sandb
     assert f"… and {status.problem_count - shown} more: billsync links --state failed" in text
 
 
+def test_a_held_connection_is_previewed_then_started_from_the_shell(sandbox, e2e_client, e2e_daemon, e2e_config):
+    seed_firm(sandbox, bills=60, seed=3)
+    make_ready(sandbox)
+    connect(e2e_client, hold=True)
+    env = {**os.environ, "BILLSYNC_ADDRESS": f"127.0.0.1:{e2e_daemon.port}", "BILLSYNC_API_TOKEN": e2e_config.api_token}
+    assert "Its first sync waits: 'billsync preview' shows what it would do" in billsync("status", env=env).stdout
+
+    shown = billsync("preview", env=env)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "What the next sync would do (nothing was written):"
+    invoices = next(line for line in lines if line.startswith("  Invoices: "))
+    created = int(invoices.split(": ")[1].split(" to create")[0].replace(",", ""))
+    assert created > 0 and ", USD " in invoices, invoices
+    assert "Written per month:" in lines and "Items it would create in QuickBooks" in shown.stdout
+    assert " to settle before syncing:" in shown.stdout and "number taken" in shown.stdout, shown.stdout
+    assert "Customers" in shown.stderr, "the progress bars go to stderr"
+    every = json.loads(billsync("--json", "preview", env=env).stdout)
+    assert len(every["items"]) >= created and every["summary"]["counts"]
+    assert not Link.select().exists(), "a preview writes no link"
+
+    assert billsync("sync", env=env).returncode == 0
+    synced = Link.select().where(Link.kind == "invoice", Link.state == "synced", Link.qbo_id.is_null(False)).count()
+    assert synced == created
+
+
 def test_a_missing_token_is_named_plainly(e2e_daemon, tmp_path):
     env = {
         **os.environ,
