@@ -17,9 +17,18 @@ from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
 
 SERVICE = pb.DESCRIPTOR.services_by_name["BillSync"]
-#: The documented roles (README, Security): read, operate adds two, admin may call every RPC.
-READ = {"Status", "ListLinks", "ListEvents", "GetSettings", "ListConnections", "ListQboChoices", "TrustReconciliation"}
-OPERATE = READ | {"Sync", "Resync"}
+#: The documented roles (README, Security): read, operate adds three, admin may call every RPC.
+READ = {
+    "Status",
+    "ListLinks",
+    "ListEvents",
+    "GetSettings",
+    "ListConnections",
+    "ListQboChoices",
+    "TrustReconciliation",
+    "SearchQboCustomers",
+}
+OPERATE = READ | {"Sync", "Resync", "Preview"}
 ROLES = {"read": pb.API_TOKEN_ROLE_READ, "operate": pb.API_TOKEN_ROLE_OPERATE, "admin": pb.API_TOKEN_ROLE_ADMIN}
 MAY_CALL = {"read": READ, "operate": OPERATE, "admin": {m.name for m in SERVICE.methods}}
 NOT_ALLOWED = (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED)

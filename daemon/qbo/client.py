@@ -225,15 +225,20 @@ class QuickBooks:
                 return
             start += len(page)
 
-    def existing_ids(self, entity: str, ids: Iterable[str]) -> set[str]:
-        """Which of ``ids`` QBO holds as ``entity`` now: looked up by id, which a deletion
-        made meanwhile cannot shift the way it shifts the rows of later offset pages."""
+    def read_many(self, entity: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The objects of ``entity`` QBO holds now among ``ids``, by Id: a query per 100 ids
+        (QBO answers whole objects whatever the select list), which a deletion made meanwhile
+        cannot shift the way it shifts the rows of later offset pages."""
         wanted = sorted(set(ids))
-        found: set[str] = set()
+        found: dict[str, dict[str, Any]] = {}
         for i in range(0, len(wanted), IDS_PER_QUERY):
             listed = ", ".join(quote(qbo_id) for qbo_id in wanted[i : i + IDS_PER_QUERY])
-            found |= {str(row["Id"]) for row in self.query(f"select Id from {entity} where Id in ({listed})")}
+            found |= {str(row["Id"]): row for row in self.query(f"select * from {entity} where Id in ({listed})")}
         return found
+
+    def existing_ids(self, entity: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` QBO holds as ``entity`` now."""
+        return set(self.read_many(entity, ids))
 
     def count(self, sql: str) -> int:
         """The result of a ``select count(*) from …`` query."""

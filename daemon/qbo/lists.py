@@ -21,7 +21,7 @@ from typing import Any
 
 from billsync import words
 from billsync.daemon.errors import InvalidArgument
-from billsync.daemon.qbo.client import QboFault, QuickBooks
+from billsync.daemon.qbo.client import QboFault, QuickBooks, quote
 
 #: The account types a payment may be deposited to (see the module's docstring).
 DEPOSIT_TYPES = frozenset({"Bank", "Other Current Asset"})
@@ -203,3 +203,31 @@ def deposit_account(qbo: QuickBooks, account_id: str) -> Account:
             f"{account.name!r} is {account.account_type}"
         )
     return account
+
+
+#: Customers a search answers at most.
+FOUND_MAX = 50
+
+
+def search_customers(qbo: QuickBooks, text: str) -> list[dict[str, Any]]:
+    """Active customers to match a contact to, by name: those with ``text`` in their name, or
+    this e-mail address (text with an ``@``), or this balance (a number). One query: the
+    first 50 by name of its first page (QBO has no OR, and DisplayName, PrimaryEmailAddr and
+    Balance are filterable: Intuit's Customer reference)."""
+    text = text.strip()
+    if "@" in text:
+        where = f"PrimaryEmailAddr = {quote(text)}"
+    elif _is_amount(text):
+        where = f"Balance = {quote(text)}"
+    else:
+        where = f"DisplayName like {quote('%' + text.replace('%', '') + '%')}"
+    rows = next(qbo.query_pages(f"select * from Customer where {where}"), [])
+    return sorted(rows, key=lambda row: str(row.get("DisplayName", "")).lower())[:FOUND_MAX]
+
+
+def _is_amount(text: str) -> bool:
+    try:
+        Decimal(text.replace(",", ""))
+    except ArithmeticError:
+        return False
+    return True

@@ -38,6 +38,7 @@ LEAST_ROLE = {
     "ListQboChoices": Role.READ,
     "TrustReconciliation": Role.READ,
     "ListConnections": Role.READ,
+    "SearchQboCustomers": Role.READ,
     "Sync": Role.OPERATE,
     "Resync": Role.OPERATE,
     "Preview": Role.OPERATE,

@@ -195,6 +195,29 @@ class DaemonClient:
         with self._failures("Preview"):
             yield from stream
 
+    def decide_match(
+        self,
+        connection_id: int,
+        kind: pb.Kind,
+        clio_id: str,
+        choice: pb.Choice,
+        *,
+        qbo_id: str = "",
+        timeout: float | None = None,
+    ) -> pb.Decision:
+        """Decides how a record not yet in QuickBooks meets what it holds (CHOICE_UNSPECIFIED: withdraws)."""
+        request = pb.DecideMatchRequest(
+            connection_id=connection_id, kind=kind, clio_id=clio_id, choice=choice, qbo_id=qbo_id
+        )
+        return self._call("DecideMatch", request, timeout)
+
+    def search_qbo_customers(
+        self, connection_id: int, text: str, *, timeout: float | None = None
+    ) -> pb.SearchQboCustomersResponse:
+        """QuickBooks customers by a part of the name, an e-mail address or a balance."""
+        request = pb.SearchQboCustomersRequest(connection_id=connection_id, text=text)
+        return self._call("SearchQboCustomers", request, timeout)
+
     def status(self, connection_id: int, *, timeout: float | None = None) -> pb.StatusResponse:
         """Everything the Bill Syncing page shows, in one call."""
         return self._call("Status", pb.StatusRequest(connection_id=connection_id), timeout)

@@ -14,7 +14,7 @@ from billsync.daemon.rpc.validation import echo, text
 from billsync.daemon.store import counts as link_counts
 from billsync.daemon.store import events
 from billsync.daemon.store.db import database
-from billsync.daemon.store.models import DEFAULT_SETTINGS, ClioLine, Connection, Link, PlanMark, Watermark
+from billsync.daemon.store.models import DEFAULT_SETTINGS, ClioLine, Connection, Link, Pin, PlanMark, Watermark
 from billsync.daemon.sync.taxes import TaxKey
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,7 @@ def purge_links(connection: Connection, actor: str) -> int:
         deleted = Link.delete().where(Link.connection == connection).execute()
         PlanMark.delete().where(PlanMark.connection == connection).execute()
         ClioLine.delete().where(ClioLine.connection == connection).execute()
+        Pin.delete().where(Pin.connection == connection).execute()
         Watermark.delete().where(Watermark.connection == connection).execute()
         Connection.update(cdc_since=None, qbo_checks=None).where(Connection.id == connection.id).execute()
         events.record(connection, "connection.purged", words.forgotten(deleted), actor)

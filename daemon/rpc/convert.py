@@ -16,7 +16,7 @@ from billsync.daemon.qbo import faults
 from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.store import models
-from billsync.daemon.sync import preview, reconcile
+from billsync.daemon.sync import mapping, preview, reconcile
 from billsync.daemon.sync.decisions import KIND_ENTITY
 from billsync.daemon.sync.taxes import TaxTreatment
 from billsync.v1 import billsync_pb2 as pb
@@ -239,14 +239,46 @@ def kind_progress(progress: dict[str, dict[str, int]]) -> list[pb.KindProgress]:
 # --- previews --------------------------------------------------------------------------------
 
 FATE = {f: pb.Fate.Value(f"FATE_{f.upper()}") for f in preview.Fate}
+CHOICE = {c: pb.Choice.Value(f"CHOICE_{c.upper()}") for c in models.Choice}
+
+
+def choice(value: int) -> models.Choice | None:
+    """The choice of a DecideMatch; None (UNSPECIFIED) withdraws the decision."""
+    word = _reverse(CHOICE, value, "choice")
+    return models.Choice(word) if word else None
+
+
+def decision(pin: models.Pin | None) -> pb.Decision | None:
+    if pin is None:
+        return None
+    return pb.Decision(
+        kind=KIND[pin.kind],
+        clio_id=pin.clio_id,
+        choice=CHOICE[pin.choice],
+        qbo_id=pin.qbo_id,
+        actor=pin.actor,
+        decided_at=timestamp(pin.decided_at),
+    )
+
+
+def qbo_customer(row: dict, home_currency: str) -> pb.QboCustomer:
+    """A QBO customer as a search answers it; its balance in its currency (the home one unless it says)."""
+    in_currency = str((row.get("CurrencyRef") or {}).get("value") or home_currency)
+    return pb.QboCustomer(
+        id=str(row["Id"]),
+        name=str(row.get("DisplayName", "")),
+        email=str((row.get("PrimaryEmailAddr") or {}).get("Address", "")),
+        balance=money(preview.Money(in_currency, mapping.money(row.get("Balance")))),
+    )
 
 
 def money(m: preview.Money | None) -> pb.Money | None:
     return pb.Money(currency=m.currency, amount=f"{m.amount:.2f}") if m is not None else None
 
 
-def preview_item(item: preview.Item) -> pb.PreviewItem:
+def preview_item(item: preview.Item, pin: models.Pin | None = None) -> pb.PreviewItem:
     return pb.PreviewItem(
+        decision=decision(pin),
         kind=KIND[item.kind],
         clio_id=item.clio_id,
         label=item.label,

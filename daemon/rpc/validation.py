@@ -26,6 +26,8 @@ CODE_MAX = 2000
 REALM_ID = re.compile(r"\d{1,20}")
 #: A QuickBooks object's Id: digits (a non-digit id is fault 2030, Intuit's error-code list).
 QBO_ID = re.compile(r"\d{1,20}")
+#: A Clio record's id: digits too.
+CLIO_ID = QBO_ID
 #: A search, an event type, a confirmation, a setting's key or value.
 TEXT_MAX = 200
 #: A QuickBooks settings check's key ("custom_txn_numbers").
@@ -69,6 +71,13 @@ def realm_id(value: str) -> str:
     """QuickBooks' company id, as it sends it with the code: digits only."""
     if value and not REALM_ID.fullmatch(value):
         raise InvalidArgument("realm_id is QuickBooks' company id: digits only, at most 20")
+    return value
+
+
+def clio_id(value: str) -> str:
+    """A Clio record's id: digits only."""
+    if not CLIO_ID.fullmatch(value):
+        raise InvalidArgument(f"clio_id is a Clio record's id: digits only, not {echo(value)}")
     return value
 
 

@@ -384,6 +384,27 @@ def m0016_held(db: peewee.Database) -> None:
     apply_operations(migrator.add_column("connection", "held", peewee.BooleanField(default=False)))
 
 
+def m0017_pins(db: peewee.Database) -> None:
+    """The matches bookkeepers decide before a record's first write (``Pin``)."""
+
+    class Connection(Snapshot):
+        """Only what the foreign key below refers to: the primary key."""
+
+    class Pin(Snapshot):
+        connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+        kind = peewee.CharField()
+        clio_id = peewee.CharField()
+        choice = peewee.CharField()
+        qbo_id = peewee.CharField()
+        actor = peewee.CharField()
+        decided_at = peewee.DateTimeField()
+
+        class Meta:
+            indexes = ((("connection", "kind", "clio_id"), True),)
+
+    create_tables(db, Pin)
+
+
 STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (1, m0001_initial),
     (2, m0002_link_counts_and_paging_indexes),
@@ -401,6 +422,7 @@ STEPS: list[tuple[int, Callable[[peewee.Database], None]]] = [
     (14, m0014_currency),
     (15, m0015_home_currency),
     (16, m0016_held),
+    (17, m0017_pins),
 ]
 
 

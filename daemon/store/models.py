@@ -194,6 +194,35 @@ class ClioLine(BaseModel):
         indexes = ((("connection", "line_id"), True), (("connection", "bill_id"), False))
 
 
+class Choice(enum.StrEnum):
+    """How a bookkeeper decided one Clio record meets what QuickBooks holds (a ``Pin``)."""
+
+    #: Link it to this QuickBooks object (a customer; an invoice of its number).
+    MATCH = "match"
+    #: Make a new customer, whatever QuickBooks holds of its name and e-mail.
+    CREATE = "create"
+    #: Never sync it.
+    SKIP = "skip"
+
+
+class Pin(BaseModel):
+    """A bookkeeper's decision about one Clio record not yet in QuickBooks, which every
+    cycle honours (``sync.pins``) until its first write links it; changed until then."""
+
+    connection = peewee.ForeignKeyField(Connection, on_delete="CASCADE", index=False)
+    kind = peewee.CharField(choices=[(k, k) for k in KINDS])
+    clio_id = peewee.CharField()
+    choice = peewee.CharField(choices=[(c, c) for c in Choice])
+    #: The QuickBooks object a MATCH links to.
+    qbo_id = peewee.CharField(default="")
+    #: Who decided (as the activity log names them), and when.
+    actor = peewee.CharField(default="")
+    decided_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("connection", "kind", "clio_id"), True),)
+
+
 class LinkCount(BaseModel):
     """How many links a connection has of each kind in each state.
 
@@ -375,6 +404,7 @@ MODELS = (
     Link,
     PlanMark,
     ClioLine,
+    Pin,
     LinkCount,
     Run,
     Event,

@@ -25,6 +25,8 @@ class Cause(enum.StrEnum):
     SKIP_BILL_SKIPPED = "skip:bill_skipped"
     #: A credit application of a credit note voided in Clio.
     SKIP_CREDIT_VOIDED = "skip:credit_voided"
+    #: A bookkeeper decided it is not to sync (a ``Pin``).
+    SKIP_DECIDED = "skip:decided"
 
     #: QBO's settings would renumber invoices or take a number twice.
     WAIT_SETTINGS = "wait:settings"
@@ -52,11 +54,16 @@ class Cause(enum.StrEnum):
     FAIL_SUMS = "fail:sums"
     #: An amount QuickBooks cannot record: zero, or less.
     FAIL_AMOUNT = "fail:amount"
+    #: What a bookkeeper decided cannot be done (the object chosen is gone, linked to another
+    #: record, in another currency, or of another amount).
+    FAIL_DECISION = "fail:decision"
 
     #: A customer QuickBooks already had, of the contact's name and e-mail.
     ADOPT_NAME_EMAIL = "adopt:name_email"
     #: An object QuickBooks already had with this record's marker (made by billsync before).
     ADOPT_MARKER = "adopt:marker"
+    #: The object QuickBooks already had that a bookkeeper chose (a ``Pin``).
+    ADOPT_DECIDED = "adopt:decided"
     #: A customer made under its disambiguated name: another customer has the contact's name.
     CREATE_NAME_TAKEN = "create:name_taken"
 

@@ -28,7 +28,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from billsync.daemon.qbo.client import QuickBooks, quote
+from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store import links
 from billsync.daemon.store.models import Connection, Kind
@@ -39,8 +39,6 @@ from billsync.daemon.sync.writer import requestid_for
 
 #: The memo of the zero payment QBO makes when it applies a credit by itself (Intuit's blog above).
 AUTO_APPLY_NOTE = "Created by QB Online to link credits to charges"
-#: Ids in one ``where Id in (…)`` query.
-IDS_PER_QUERY = 100
 APPLICATION_REMOVED = f"{CREDIT_VOIDED}; its application was removed from QuickBooks"
 
 
@@ -51,13 +49,8 @@ def applied_by_qbo(payment: dict[str, Any]) -> bool:
     )
 
 
-def _read(qbo: QuickBooks, entity: str, ids: Iterable[str]) -> list[dict[str, Any]]:
-    wanted = sorted(set(ids))
-    found: list[dict[str, Any]] = []
-    for i in range(0, len(wanted), IDS_PER_QUERY):
-        listed = ", ".join(quote(qbo_id) for qbo_id in wanted[i : i + IDS_PER_QUERY])
-        found += qbo.query(f"select * from {entity} where Id in ({listed})")
-    return found
+def _read_memos(qbo: QuickBooks, ids: Iterable[str]) -> list[dict[str, Any]]:
+    return list(qbo.read_many("CreditMemo", ids).values())
 
 
 def _payment_ids(memo: dict[str, Any]) -> set[str]:
@@ -66,7 +59,7 @@ def _payment_ids(memo: dict[str, Any]) -> set[str]:
 
 def _applications(qbo: QuickBooks, memos: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The payments that apply any of these credit memos."""
-    return _read(qbo, "Payment", {i for memo in memos for i in _payment_ids(memo)})
+    return list(qbo.read_many("Payment", {i for memo in memos for i in _payment_ids(memo)}).values())
 
 
 def _delete(connection: Connection, qbo: QuickBooks, payment: dict[str, Any]) -> None:
@@ -91,7 +84,7 @@ def undo_auto_applications(connection: Connection, qbo: QuickBooks, memo_ids: It
     Only a memo whose ``Balance`` is below its ``TotalAmt`` has anything applied, and only
     QBO's own zero payments are undone: billsync's applications and a person's stay.
     """
-    memos = [m for m in _read(qbo, "CreditMemo", memo_ids) if Decimal(str(m["Balance"])) < Decimal(str(m["TotalAmt"]))]
+    memos = [m for m in _read_memos(qbo, memo_ids) if Decimal(str(m["Balance"])) < Decimal(str(m["TotalAmt"]))]
     for payment in _applications(qbo, memos):
         if applied_by_qbo(payment):
             _delete(connection, qbo, payment)
@@ -108,7 +101,7 @@ def withdraw_applications(connection: Connection, qbo: QuickBooks, ops: list[Op]
     withdrawn = {op.qbo_id for op in ops if op.action is Action.WITHDRAW}
     if not withdrawn:
         return ops
-    applications = _applications(qbo, _read(qbo, "CreditMemo", withdrawn))
+    applications = _applications(qbo, _read_memos(qbo, withdrawn))
     allocations = {str(p["Id"]): mapping.marked_id(p.get("PrivateNote"), "allocation") for p in applications}
     removed = [p for p in applications if allocations[str(p["Id"])] is not None or applied_by_qbo(p)]
     # The links are retired before the deletes: a run killed between them leaves no link
@@ -122,7 +115,7 @@ def withdraw_applications(connection: Connection, qbo: QuickBooks, ops: list[Op]
         _delete(connection, qbo, payment)
     if not removed:
         return ops
-    tokens = {str(m["Id"]): str(m["SyncToken"]) for m in _read(qbo, "CreditMemo", withdrawn)}
+    tokens = {str(m["Id"]): str(m["SyncToken"]) for m in _read_memos(qbo, withdrawn)}
     return [
         replace(op, sync_token=tokens[op.qbo_id]) if op.action is Action.WITHDRAW and op.qbo_id in tokens else op
         for op in ops

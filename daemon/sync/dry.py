@@ -20,7 +20,7 @@ links broken in QuickBooks since the last sync (the next sync finds them).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.qbo import settings as qbo_settings
@@ -29,7 +29,6 @@ from billsync.daemon.store import links
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import currency, decisions, outcomes, recovery
-from billsync.daemon.sync.causes import Cause
 from billsync.daemon.sync.decisions import Action, Op
 from billsync.daemon.sync.effects import Effects, vanished
 from billsync.daemon.sync.engine import Cycle
@@ -38,7 +37,7 @@ from billsync.daemon.sync.linkview import LinkView
 from billsync.daemon.sync.outcomes import Outcome
 from billsync.daemon.sync.progress import Progress
 from billsync.daemon.sync.taxes import TaxTreatment
-from billsync.daemon.sync.writer import RETIRES, WRITES, Done, Writer, under_fallback_name
+from billsync.daemon.sync.writer import RETIRES, WRITES, Done, Writer
 
 
 def new_id(kind: str, clio_id: str) -> str:
@@ -183,16 +182,14 @@ class DryWriter(Writer):
         super().__init__(connection, qbo, progress.done)
         self.overlay = overlay
         self.forecast = forecast
-        #: Invoice numbers (with the label of the invoice) and customer names this cycle
-        #: foresaw created: QuickBooks refuses a second invoice of a number (6140), and a
-        #: second customer of a name (6240), which the writer then creates under its
-        #: disambiguated name.
+        #: Invoice numbers this cycle foresaw created, with the label of their invoice:
+        #: QuickBooks refuses a second invoice of a number (6140). (Two contacts of one name
+        #: are planned apart already, ``planner.plan_contacts``.)
         self._numbers: dict[str, str] = {}
-        self._names: set[str] = set()
 
     def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
         for op in self._at_quickbooks_rates(ops):
-            if op.action is Action.CREATE:
+            if op.kind is Kind.INVOICE and op.action is Action.CREATE:
                 op = self._after_earlier_creates(op)
             outcome = foreseen_outcome(op, existing.get(op.clio_id))
             if op.action is not Action.NONE:
@@ -202,16 +199,12 @@ class DryWriter(Writer):
         yield 0.0
 
     def _after_earlier_creates(self, op: Op) -> Op:
-        """A create as QuickBooks takes it after the creates this cycle foresaw before it."""
-        key = str(op.natural_ref or "")
-        if op.kind is Kind.INVOICE and key in self._numbers:
-            op = decisions.refuse_number(op, f"{self._numbers[key]} has it, and is created first")
-        elif op.kind is Kind.INVOICE and key:
-            self._numbers[key] = op.label
-        elif op.kind is Kind.CONTACT:
-            if key.lower() in self._names and op.fallback_name:
-                op = replace(under_fallback_name(op), code=Cause.CREATE_NAME_TAKEN)
-            self._names.add(str(op.natural_ref or "").lower())
+        """An invoice create as QuickBooks takes it after the creates this cycle foresaw before it."""
+        number = str(op.natural_ref or "")
+        if number in self._numbers:
+            return decisions.refuse_number(op, f"{self._numbers[number]} has it, and is created first")
+        if number:
+            self._numbers[number] = op.label
         return op
 
 

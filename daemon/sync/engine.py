@@ -25,10 +25,10 @@ from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
 from billsync.daemon.store import marks
 from billsync.daemon.store.links import DependencyKey
-from billsync.daemon.store.models import DEFAULT_SETTINGS, Connection, Kind, Link, LinkState
-from billsync.daemon.sync import credits, currency, decisions, mapping, planner, recovery, taxes
+from billsync.daemon.store.models import DEFAULT_SETTINGS, Choice, Connection, Kind, Link, LinkState
+from billsync.daemon.sync import credits, currency, decisions, mapping, pins, planner, recovery, taxes
 from billsync.daemon.sync.causes import Cause, Why
-from billsync.daemon.sync.decisions import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op
+from billsync.daemon.sync.decisions import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op, has_object
 from billsync.daemon.sync.effects import Effects
 from billsync.daemon.sync.linkview import LinkView
 from billsync.daemon.sync.mapping import Record
@@ -260,17 +260,29 @@ class Cycle:
         contacts.update({str(c["id"]): c for c in clio_reader.fetch(self.clio, "contacts", fetch)})
         records = sorted((contacts[i] for i in todo if i in contacts), key=lambda c: c["id"])
         taken = self.customers_named(records)
-        linked = self.links.linked_qbo_ids(Kind.CONTACT, [c["Id"] for c in taken.values()])
+        decided = self.links.pins(
+            Kind.CONTACT, [c["id"] for c in records if not has_object(existing.get(str(c["id"])))]
+        )
+        wanted = {pin.qbo_id for pin in decided.values() if pin.choice == Choice.MATCH}
+        chosen = self.qbo.read_many("Customer", wanted) if wanted else {}
+        linked = self.links.linked_qbo_ids(Kind.CONTACT, [c["Id"] for c in taken.values()] + sorted(wanted))
         force = self.force.get(Kind.CONTACT, set())
         ops = planner.plan_contacts(
             records,
             existing,
             taken=taken,
-            linked_ids=linked,
+            linked_ids=linked | wanted,  # a customer chosen for one contact is adopted by no other
             account=self.connection.clio_account_id,
             force=force,
             books=self.books,
+            anew={i for i, pin in decided.items() if pin.choice == Choice.CREATE},
         )
+        ops = [
+            pins.contact(op, pin, chosen.get(pin.qbo_id), linked=linked, books=self.books)
+            if (pin := decided.get(op.clio_id))
+            else op
+            for op in ops
+        ]
         yield from self.write(ops, existing)
 
     def customers_named(self, contacts: list[Record]) -> dict[str, Record]:
@@ -326,7 +338,20 @@ class Cycle:
             )
             for b in records
         ]
-        yield from self.write(self.adopt_marked(Kind.INVOICE, ops), existing)
+        yield from self.write(self.decided_invoices(self.adopt_marked(Kind.INVOICE, ops), existing), existing)
+
+    def decided_invoices(self, ops: list[Op], existing: dict[str, Link]) -> list[Op]:
+        """``ops`` with the decisions about bills not yet in QuickBooks honoured (``sync.pins``)."""
+        decided = self.links.pins(Kind.INVOICE, [op.clio_id for op in ops if not has_object(existing.get(op.clio_id))])
+        if not decided:
+            return ops
+        wanted = {pin.qbo_id for pin in decided.values() if pin.choice == Choice.MATCH}
+        chosen = self.qbo.read_many("Invoice", wanted) if wanted else {}
+        linked = self.links.linked_qbo_ids(Kind.INVOICE, wanted)
+        return [
+            pins.invoice(op, pin, chosen.get(pin.qbo_id), linked=linked) if (pin := decided.get(op.clio_id)) else op
+            for op in ops
+        ]
 
     def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
         records = sorted(memos.values(), key=lambda m: m["id"])

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from billsync.daemon.store import links
+from billsync.daemon.store import links, pins
 from billsync.daemon.store.links import DependencyKey
-from billsync.daemon.store.models import Connection, Kind, Link, LinkState
+from billsync.daemon.store.models import Connection, Kind, Link, LinkState, Pin
 
 
 class LinkView:
@@ -36,6 +36,10 @@ class LinkView:
     def failed_with(self, error_code: str) -> dict[str, set[str]]:
         """The Clio ids of the links failed with ``error_code``, by kind."""
         return links.failed_with(self.connection, error_code)
+
+    def pins(self, kind: str, clio_ids: Iterable[str]) -> dict[str, Pin]:
+        """The matches decided for these Clio records, by Clio id (:mod:`billsync.daemon.sync.pins`)."""
+        return pins.load(self.connection, kind, clio_ids)
 
     def waiting(self, kind: Kind) -> dict[str, DependencyKey]:
         """What each waiting link of ``kind`` waits for, by Clio id (those naming nothing left out)."""

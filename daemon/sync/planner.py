@@ -105,9 +105,10 @@ def plan_contact(
     account: str,
     books: Books | None = None,
     force: bool = False,
+    match_by_name: bool = True,
 ) -> Op:
     """A contact as a Customer, adopting an existing QBO customer of the same name, e-mail
-    and currency.
+    and currency (unless not ``match_by_name``: a bookkeeper decided it is another person).
 
     ``taken`` maps lower-cased DisplayNames already in QBO to their customer; ``linked_ids``
     are customer ids already linked to some Clio contact, which must not be adopted twice;
@@ -139,7 +140,7 @@ def plan_contact(
     if existing is not None:
         same_person = _email_of(existing) == mapping.email(contact) and not _foreign(existing, account=account)
         same_person &= currency.of_customer(existing, books) == billed_in
-        if same_person and existing["Id"] not in linked_ids:
+        if same_person and match_by_name and existing["Id"] not in linked_ids:
             reason = "Matched an existing QuickBooks customer by name and e-mail"
             body = mapping.customer(contact, name, account=account)
             return adopt(op, body, existing, reason=reason, code=Cause.ADOPT_NAME_EMAIL)
@@ -374,16 +375,25 @@ def plan_contacts(
     account: str,
     force: set[str],
     books: Books | None = None,
+    anew: set[str] = frozenset(),
 ) -> list[Op]:
     """Plans contacts in Clio id order, so that when two share a name the older one keeps
-    it and the other is disambiguated, the same way in every run."""
+    it and the other is disambiguated, the same way in every run; those of ``anew`` are
+    never matched by name and e-mail."""
     taken, linked_ids = dict(taken), set(linked_ids)
     ops = []
     for contact in sorted(contacts, key=lambda c: int(c["id"])):
         clio_id = str(contact["id"])
         link = existing.get(clio_id)
         op = plan_contact(
-            contact, link, taken=taken, linked_ids=linked_ids, account=account, books=books, force=clio_id in force
+            contact,
+            link,
+            taken=taken,
+            linked_ids=linked_ids,
+            account=account,
+            books=books,
+            force=clio_id in force,
+            match_by_name=clio_id not in anew,
         )
         if op.action is Action.CREATE:
             placeholder = f"planned:{clio_id}"

@@ -308,7 +308,7 @@ class Writer:
             if not fault.validation:
                 raise fault
             if fault.duplicate_name and op.fallback_name:
-                again.append(under_fallback_name(op))
+                again.append(_under_fallback_name(op))
             elif fault.stale and op.action is Action.UPDATE:
                 recorded.append((op, self._rewrite(op)))
             else:
@@ -426,7 +426,7 @@ def voided(entity: dict) -> bool:
     return str(entity.get("PrivateNote", "")).startswith("Voided") and Decimal(str(entity.get("TotalAmt", 0))) == 0
 
 
-def under_fallback_name(op: Op) -> Op:
+def _under_fallback_name(op: Op) -> Op:
     """The customer op again under its disambiguated name, with none left to fall back to."""
     body = {**op.body, "DisplayName": op.fallback_name}
     if body.get("CompanyName"):

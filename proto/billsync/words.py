@@ -50,6 +50,7 @@ FATES = {
 CAUSES = {
     "adopt:name_email": "by name and e-mail",
     "adopt:marker": "made by billsync before",
+    "adopt:decided": "as decided",
     "create:name_taken": "under another name: theirs is taken",
     "skip:draft": "drafts",
     "skip:awaiting_approval": "awaiting approval",
@@ -59,6 +60,7 @@ CAUSES = {
     "skip:deleted": "deleted in Clio",
     "skip:bill_skipped": "of bills not synced",
     "skip:credit_voided": "of credit notes voided",
+    "skip:decided": "as decided",
     "wait:settings": "for QuickBooks settings",
     "wait:tax_codes": "for tax codes to be mapped",
     "wait:customer": "for their customer",
@@ -78,6 +80,7 @@ CAUSES = {
     "fail:tax_rates": "tax rates differ",
     "fail:sums": "Clio's figures do not add up",
     "fail:amount": "zero or negative amount",
+    "fail:decision": "the match decided cannot be made",
 }
 CONNECTION_STATES = {
     "needs_authorization": "Needs connecting",
@@ -102,6 +105,7 @@ EVENTS = {
     "link.failed": "Item failed",
     "link.broken": "Removed in QuickBooks",
     "link.resync": "Re-sync asked for",
+    "link.decided": "Match decided",
     "connection.created": "Connection created",
     "connection.started": "First sync started",
     "connection.authorized": "Connected",

@@ -201,6 +201,10 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
 def _matches(entity: Entity, condition: tuple[str, str, Any]) -> bool:
     name, operator, wanted = condition
     actual = lookup(entity, name)
+    if isinstance(actual, dict) and "Address" in actual:
+        # An e-mail address (``PrimaryEmailAddr``, "Filterable" in Intuit's Customer reference)
+        # filters on the address it holds; no source shows QBO comparing anything else of it.
+        actual = actual["Address"]
     if actual is None:
         return False
     if operator == "in":

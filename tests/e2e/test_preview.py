@@ -3,14 +3,19 @@ invoices, compared object for object with what the sync then does (issue 19)."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 
+import grpc
 import httpx
+import pytest
 
+from billsync.daemon.rpc.client import DaemonError
 from billsync.daemon.store.models import Link, Run
 from billsync.daemon.sync import mapping
-from billsync.sandbox.demo import generate_firm
+from billsync.sandbox.demo import Firm, generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests import harness
 from tests.e2e.conftest import connect, qbo_objects, seed_firm, sync
@@ -60,11 +65,23 @@ def preview(client, connection_id: int) -> tuple[list[pb.PreviewItem], pb.Previe
     return items, summary, progress
 
 
-def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(ready, e2e_daemon, e2e_client):  # noqa: F811
+@dataclass(frozen=True)
+class Books:
+    """A firm seeded in Clio and a QuickBooks company that already holds some of it."""
+
+    firm: Firm
+    #: Contacts QuickBooks has a customer of the same name and e-mail of: Clio id → customer Id.
+    matched: dict[str, str]
+    #: Contacts QuickBooks has a customer of the same name of, with another e-mail.
+    renamed: dict[str, str]
+    #: Bills whose numbers QuickBooks invoices billsync did not make have: Clio id → invoice Id.
+    taken: dict[str, str]
+
+
+@pytest.fixture
+def books(ready) -> Books:  # noqa: F811
     firm = generate_firm(BILLS)
     seed_firm(ready, bills=BILLS)
-    connection = connect(e2e_client, hold=True)
-    assert connection.held
     billed = {str(b["client"]["id"]) for b in firm.bills}
     people = [c for c in firm.contacts if str(c["id"]) in billed and c.get("primary_email_address")]
     people = [c for c in people if ":" not in c["name"] and c["name"] not in {p["name"] for p in people if p is not c}]
@@ -78,28 +95,54 @@ def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(ready, e2e_daemo
             + [{"DisplayName": c["name"], "PrimaryEmailAddr": {"Address": "someone.else@example.org"}} for c in other]
         },
     )["Customer"]
-    matched = {str(c["id"]): qbo_id for c, qbo_id in zip(same, customers)}
-    renamed = {str(c["id"]) for c in other}
     issued = [b for b in firm.bills if b["state"] in ("awaiting_payment", "paid") and len(b["number"]) <= 21]
-    taken = {str(b["id"]): b["number"] for b in issued[100:105]}
+    taken = issued[100:105]
     holders = seed_qbo(
         ready,
         {
             "Invoice": [
                 {
-                    "DocNumber": number,
+                    "DocNumber": bill["number"],
                     "CustomerRef": {"value": customers[-1]},
                     "TxnDate": "2024-01-02",
-                    "TotalAmt": 10,
-                    "Balance": 10,
+                    "TotalAmt": str(bill["total"]) if n == 0 else "10.00",  # the first totals as the bill
+                    "Balance": str(bill["total"]) if n == 0 else "10.00",
                     "PrivateNote": "typed in QuickBooks",
                     "Line": [],
                 }
-                for number in taken.values()
+                for n, bill in enumerate(taken)
             ]
         },
         raw=True,
     )["Invoice"]
+    return Books(
+        firm=firm,
+        matched={str(c["id"]): qbo_id for c, qbo_id in zip(same, customers)},
+        renamed={str(c["id"]): qbo_id for c, qbo_id in zip(other, customers[len(same) :])},
+        taken={str(b["id"]): qbo_id for b, qbo_id in zip(taken, holders)},
+    )
+
+
+def assert_the_sync_did_what_the_preview_said(connection_id: int, items: list[pb.PreviewItem]) -> dict:
+    """Every record the sync planned, and no other, was foreseen, and ended as foreseen;
+    returns the links by kind and Clio id."""
+    foreseen = {(KIND[i.kind], i.clio_id): i for i in items}
+    links = {(link.kind, link.clio_id): link for link in Link.select().where(Link.connection == connection_id)}
+    assert set(links) == set(foreseen)
+    differ = [
+        (key, pb.Fate.Name(item.fate), links[key].state, links[key].reason)
+        for key, item in foreseen.items()
+        if links[key].state != STATE[item.fate]
+        or (item.fate == pb.FATE_FAIL and said(links[key].reason) != said(item.reason))
+    ]
+    assert differ == [], "the sync did what the preview said"
+    return links
+
+
+def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(books, ready, e2e_daemon, e2e_client):  # noqa: F811
+    connection = connect(e2e_client, hold=True)
+    assert connection.held
+    matched, renamed, taken, holders = books.matched, set(books.renamed), books.taken, list(books.taken.values())
     before = {entity: len(qbo_objects(ready, entity)) for entity in ENTITIES}
 
     items, summary, progress = preview(e2e_client, connection.id)
@@ -140,9 +183,9 @@ def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(ready, e2e_daemo
     entity = {"contact": "Customer", "invoice": "Invoice", "payment": "Payment", "credit_memo": "CreditMemo"}
     assert {k: after[e] - before[e] for k, e in entity.items()} == {k: created[k] for k in entity}
     names = {c["Id"]: c["DisplayName"] for c in qbo_objects(ready, "Customer")}
-    for contact in other:
-        clio_id = str(contact["id"])
-        assert names[links["contact", clio_id].qbo_id] == mapping.disambiguated(contact["name"], clio_id)
+    contacts = {str(c["id"]): c for c in books.firm.contacts}
+    for clio_id in renamed:
+        assert names[links["contact", clio_id].qbo_id] == mapping.disambiguated(contacts[clio_id]["name"], clio_id)
     invoices = {i["Id"]: i for i in qbo_objects(ready, "Invoice")}
     created_invoices = [
         links["invoice", i.clio_id] for i in items if i.fate == pb.FATE_CREATE and i.kind == pb.KIND_INVOICE
@@ -154,3 +197,65 @@ def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(ready, e2e_daemo
     assert Decimal(invoice_money.amount) == written, "the money foreseen is the money written"
     months = sum((Decimal(m.money.amount) for m in summary.months if m.kind == pb.KIND_INVOICE), Decimal("0.00"))
     assert months == written > 0
+
+
+def test_matches_the_bookkeeper_decides_are_foreseen_and_honoured(books, ready, e2e_daemon, e2e_client):  # noqa: F811
+    connection = connect(e2e_client, hold=True)
+    [(named_alike, other_person), *_] = books.renamed.items()  # a customer of its name, another e-mail
+    [(same_person, its_customer), *_] = books.matched.items()  # a customer of its name and e-mail
+    [(linked_bill, foreign_invoice), (skipped_bill, _), *_] = books.taken.items()  # totals agree; the other not
+    contacts = {str(c["id"]): c for c in books.firm.contacts}
+    found = e2e_client.search_qbo_customers(connection.id, contacts[named_alike]["name"][1:-1]).customers
+    assert other_person in [c.id for c in found], "found by a part of its name"
+    assert [c.id for c in e2e_client.search_qbo_customers(connection.id, "someone.else@example.org").customers]
+    decide = functools.partial(e2e_client.decide_match, connection.id)
+    decision = decide(pb.KIND_CONTACT, named_alike, pb.CHOICE_MATCH, qbo_id=other_person)
+    assert (decision.choice, decision.qbo_id, decision.actor) == (pb.CHOICE_MATCH, other_person, "tester via api")
+    decide(pb.KIND_CONTACT, same_person, pb.CHOICE_CREATE)
+    decide(pb.KIND_INVOICE, linked_bill, pb.CHOICE_MATCH, qbo_id=foreign_invoice)
+    decide(pb.KIND_INVOICE, skipped_bill, pb.CHOICE_MATCH, qbo_id=books.taken[skipped_bill])
+    decide(pb.KIND_INVOICE, skipped_bill, pb.CHOICE_SKIP)  # changed: until the first write, the last word counts
+    for bad, code in [
+        (lambda: decide(pb.KIND_CONTACT, same_person, pb.CHOICE_SKIP), grpc.StatusCode.INVALID_ARGUMENT),
+        (lambda: decide(pb.KIND_PAYMENT, "1", pb.CHOICE_SKIP), grpc.StatusCode.INVALID_ARGUMENT),
+        (lambda: decide(pb.KIND_CONTACT, "99999", pb.CHOICE_CREATE), grpc.StatusCode.NOT_FOUND),
+        (lambda: decide(pb.KIND_CONTACT, same_person, pb.CHOICE_MATCH, qbo_id="99999"), grpc.StatusCode.NOT_FOUND),
+        (lambda: decide(pb.KIND_CONTACT, "x1", pb.CHOICE_CREATE), grpc.StatusCode.INVALID_ARGUMENT),
+    ]:
+        with pytest.raises(DaemonError) as refused:
+            bad()
+        assert refused.value.code == code, refused.value
+
+    items, _, _ = preview(e2e_client, connection.id)
+    foreseen = {(KIND[i.kind], i.clio_id): i for i in items}
+    assert (foreseen["contact", named_alike].fate, foreseen["contact", named_alike].cause) == (
+        pb.FATE_MATCH,
+        "adopt:decided",
+    )
+    assert foreseen["contact", named_alike].decision.qbo_id == other_person
+    assert foreseen["contact", same_person].cause == "create:name_taken"
+    assert (foreseen["invoice", linked_bill].fate, foreseen["invoice", linked_bill].qbo_id) == (
+        pb.FATE_MATCH,
+        foreign_invoice,
+    )
+    assert (foreseen["invoice", skipped_bill].fate, foreseen["invoice", skipped_bill].cause) == (
+        pb.FATE_SKIP,
+        "skip:decided",
+    )
+
+    sync(e2e_client, connection.id)
+
+    links = assert_the_sync_did_what_the_preview_said(connection.id, items)
+    assert links["contact", named_alike].qbo_id == other_person, "linked to the customer chosen, no duplicate"
+    made = links["contact", same_person].qbo_id
+    assert made != its_customer and made in {c["Id"] for c in qbo_objects(ready, "Customer")}
+    assert links["invoice", linked_bill].qbo_id == foreign_invoice
+    number = next(b["number"] for b in books.firm.bills if str(b["id"]) == linked_bill)
+    assert [i["Id"] for i in qbo_objects(ready, "Invoice") if i.get("DocNumber") == number] == [foreign_invoice]
+    assert links["invoice", skipped_bill].state == "skipped" and not links["invoice", skipped_bill].qbo_id
+    with pytest.raises(DaemonError) as refused:
+        decide(pb.KIND_INVOICE, linked_bill, pb.CHOICE_SKIP)
+    assert refused.value.code == grpc.StatusCode.FAILED_PRECONDITION and "already in QuickBooks" in str(refused.value)
+    logged = [e.message for e in e2e_client.list_events(connection.id, type_prefix="link.decided").events]
+    assert len(logged) == 5 and all(e for e in logged)
+    assert any(f"linked to Customer {contacts[named_alike]['name']} (Id {other_person})" in m for m in logged), logged

@@ -69,6 +69,13 @@ class Fate(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FATE_WAIT: _ClassVar[Fate]
     FATE_FAIL: _ClassVar[Fate]
 
+class Choice(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHOICE_UNSPECIFIED: _ClassVar[Choice]
+    CHOICE_MATCH: _ClassVar[Choice]
+    CHOICE_CREATE: _ClassVar[Choice]
+    CHOICE_SKIP: _ClassVar[Choice]
+
 class CheckSeverity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CHECK_SEVERITY_UNSPECIFIED: _ClassVar[CheckSeverity]
@@ -134,6 +141,10 @@ FATE_UNCHANGED: Fate
 FATE_SKIP: Fate
 FATE_WAIT: Fate
 FATE_FAIL: Fate
+CHOICE_UNSPECIFIED: Choice
+CHOICE_MATCH: Choice
+CHOICE_CREATE: Choice
+CHOICE_SKIP: Choice
 CHECK_SEVERITY_UNSPECIFIED: CheckSeverity
 CHECK_SEVERITY_REQUIRED: CheckSeverity
 CHECK_SEVERITY_RECOMMENDED: CheckSeverity
@@ -364,7 +375,7 @@ class Money(_message.Message):
     def __init__(self, currency: _Optional[str] = ..., amount: _Optional[str] = ...) -> None: ...
 
 class PreviewItem(_message.Message):
-    __slots__ = ("kind", "clio_id", "label", "fate", "cause", "reason", "qbo_id", "money", "month", "conflict")
+    __slots__ = ("kind", "clio_id", "label", "fate", "cause", "reason", "qbo_id", "money", "month", "conflict", "decision")
     KIND_FIELD_NUMBER: _ClassVar[int]
     CLIO_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
@@ -375,6 +386,7 @@ class PreviewItem(_message.Message):
     MONEY_FIELD_NUMBER: _ClassVar[int]
     MONTH_FIELD_NUMBER: _ClassVar[int]
     CONFLICT_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
     kind: Kind
     clio_id: str
     label: str
@@ -385,7 +397,64 @@ class PreviewItem(_message.Message):
     money: Money
     month: str
     conflict: bool
-    def __init__(self, kind: _Optional[_Union[Kind, str]] = ..., clio_id: _Optional[str] = ..., label: _Optional[str] = ..., fate: _Optional[_Union[Fate, str]] = ..., cause: _Optional[str] = ..., reason: _Optional[str] = ..., qbo_id: _Optional[str] = ..., money: _Optional[_Union[Money, _Mapping]] = ..., month: _Optional[str] = ..., conflict: _Optional[bool] = ...) -> None: ...
+    decision: Decision
+    def __init__(self, kind: _Optional[_Union[Kind, str]] = ..., clio_id: _Optional[str] = ..., label: _Optional[str] = ..., fate: _Optional[_Union[Fate, str]] = ..., cause: _Optional[str] = ..., reason: _Optional[str] = ..., qbo_id: _Optional[str] = ..., money: _Optional[_Union[Money, _Mapping]] = ..., month: _Optional[str] = ..., conflict: _Optional[bool] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ...) -> None: ...
+
+class DecideMatchRequest(_message.Message):
+    __slots__ = ("connection_id", "kind", "clio_id", "choice", "qbo_id")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CLIO_ID_FIELD_NUMBER: _ClassVar[int]
+    CHOICE_FIELD_NUMBER: _ClassVar[int]
+    QBO_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    kind: Kind
+    clio_id: str
+    choice: Choice
+    qbo_id: str
+    def __init__(self, connection_id: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., clio_id: _Optional[str] = ..., choice: _Optional[_Union[Choice, str]] = ..., qbo_id: _Optional[str] = ...) -> None: ...
+
+class Decision(_message.Message):
+    __slots__ = ("kind", "clio_id", "choice", "qbo_id", "actor", "decided_at")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CLIO_ID_FIELD_NUMBER: _ClassVar[int]
+    CHOICE_FIELD_NUMBER: _ClassVar[int]
+    QBO_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    kind: Kind
+    clio_id: str
+    choice: Choice
+    qbo_id: str
+    actor: str
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[Kind, str]] = ..., clio_id: _Optional[str] = ..., choice: _Optional[_Union[Choice, str]] = ..., qbo_id: _Optional[str] = ..., actor: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SearchQboCustomersRequest(_message.Message):
+    __slots__ = ("connection_id", "text")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    connection_id: int
+    text: str
+    def __init__(self, connection_id: _Optional[int] = ..., text: _Optional[str] = ...) -> None: ...
+
+class QboCustomer(_message.Message):
+    __slots__ = ("id", "name", "email", "balance")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    email: str
+    balance: Money
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., balance: _Optional[_Union[Money, _Mapping]] = ...) -> None: ...
+
+class SearchQboCustomersResponse(_message.Message):
+    __slots__ = ("customers",)
+    CUSTOMERS_FIELD_NUMBER: _ClassVar[int]
+    customers: _containers.RepeatedCompositeFieldContainer[QboCustomer]
+    def __init__(self, customers: _Optional[_Iterable[_Union[QboCustomer, _Mapping]]] = ...) -> None: ...
 
 class PreviewCount(_message.Message):
     __slots__ = ("kind", "fate", "cause", "count", "money")

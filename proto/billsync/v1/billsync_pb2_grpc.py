@@ -69,6 +69,16 @@ class BillSyncStub:
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.PreviewRequest.SerializeToString,
                 response_deserializer=billsync_dot_v1_dot_billsync__pb2.PreviewProgress.FromString,
                 _registered_method=True)
+        self.DecideMatch = channel.unary_unary(
+                '/billsync.v1.BillSync/DecideMatch',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.DecideMatchRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.Decision.FromString,
+                _registered_method=True)
+        self.SearchQboCustomers = channel.unary_unary(
+                '/billsync.v1.BillSync/SearchQboCustomers',
+                request_serializer=billsync_dot_v1_dot_billsync__pb2.SearchQboCustomersRequest.SerializeToString,
+                response_deserializer=billsync_dot_v1_dot_billsync__pb2.SearchQboCustomersResponse.FromString,
+                _registered_method=True)
         self.Status = channel.unary_unary(
                 '/billsync.v1.BillSync/Status',
                 request_serializer=billsync_dot_v1_dot_billsync__pb2.StatusRequest.SerializeToString,
@@ -213,6 +223,25 @@ class BillSyncServicer:
         writing anything to QuickBooks or to the links, and says what it would do: progress while
         it reads, then every record's fate in messages of at most 1,000 items, then the sums. It
         reads what the sync's own look-ups read (paged queries by name and number).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideMatch(self, request, context):
+        """Decides how one Clio record not yet in QuickBooks meets what QuickBooks holds: a contact
+        linked to the customer chosen, or made anew; a bill linked to an invoice of its number
+        that billsync did not make (when the two total the same), or never synced. Every run
+        honours it (a Preview shows it); the activity log names who decided. Refused once the
+        record is in QuickBooks; CHOICE_UNSPECIFIED withdraws the decision.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchQboCustomers(self, request, context):
+        """QuickBooks customers to match a contact to: by a part of the name, an e-mail address, or
+        a balance ("1250.00"); at most 50, by name.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -384,6 +413,16 @@ def add_BillSyncServicer_to_server(servicer, server):
                     servicer.Preview,
                     request_deserializer=billsync_dot_v1_dot_billsync__pb2.PreviewRequest.FromString,
                     response_serializer=billsync_dot_v1_dot_billsync__pb2.PreviewProgress.SerializeToString,
+            ),
+            'DecideMatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideMatch,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.DecideMatchRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.Decision.SerializeToString,
+            ),
+            'SearchQboCustomers': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchQboCustomers,
+                    request_deserializer=billsync_dot_v1_dot_billsync__pb2.SearchQboCustomersRequest.FromString,
+                    response_serializer=billsync_dot_v1_dot_billsync__pb2.SearchQboCustomersResponse.SerializeToString,
             ),
             'Status': grpc.unary_unary_rpc_method_handler(
                     servicer.Status,
@@ -665,6 +704,60 @@ class BillSync:
             '/billsync.v1.BillSync/Preview',
             billsync_dot_v1_dot_billsync__pb2.PreviewRequest.SerializeToString,
             billsync_dot_v1_dot_billsync__pb2.PreviewProgress.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideMatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/DecideMatch',
+            billsync_dot_v1_dot_billsync__pb2.DecideMatchRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.Decision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchQboCustomers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/billsync.v1.BillSync/SearchQboCustomers',
+            billsync_dot_v1_dot_billsync__pb2.SearchQboCustomersRequest.SerializeToString,
+            billsync_dot_v1_dot_billsync__pb2.SearchQboCustomersResponse.FromString,
             options,
             channel_credentials,
             insecure,
