@@ -37,6 +37,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "bench.bench_change",
         "Clio requests of the cycle after 26 and 2,600 bills changed in a 10,000-bill firm (issue 13)",
     ),
+    "preview": (
+        "bench.bench_preview",
+        "Preview of a 10,000-bill first sync: requests, time, CPU, memory beside the sync; fates kept (issue 19)",
+    ),
     "memory": (
         "bench.bench_memory",
         "daemon peak RSS through an initial sync at 10,000 and 100,000 bills, and after its catch-up scan (issue 13)",

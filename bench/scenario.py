@@ -155,7 +155,8 @@ def synced_objects(daemon: RunningDaemon, connection_id: int) -> dict[str, int]:
     return totals
 
 
-def connected_firm(box: Sandbox, daemon: RunningDaemon, bills: int, seed: int = 1) -> int:
-    """Seeds a demo firm of ``bills`` bills and connects it; returns the connection id."""
+def connected_firm(box: Sandbox, daemon: RunningDaemon, bills: int, seed: int = 1, *, hold: bool = False) -> int:
+    """Seeds a demo firm of ``bills`` bills and connects it (``hold``: its first sync waits
+    for a Sync); returns the connection id."""
     harness.seed_firm(box, bills=bills, seed=seed)
-    return harness.connect(daemon.client).id
+    return harness.connect(daemon.client, hold=hold).id

@@ -144,8 +144,12 @@ def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(books, ready, e2
     assert connection.held
     matched, renamed, taken, holders = books.matched, set(books.renamed), books.taken, list(books.taken.values())
     before = {entity: len(qbo_objects(ready, entity)) for entity in ENTITIES}
+    harness.reset_request_counts(ready)
 
     items, summary, progress = preview(e2e_client, connection.id)
+
+    read = harness.api_requests(ready)
+    harness.reset_request_counts(ready)
 
     assert progress > 0, (len(items), summary)
     assert {entity: len(qbo_objects(ready, entity)) for entity in ENTITIES} == before, "nothing written to QBO"
@@ -165,6 +169,11 @@ def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(books, ready, e2
     assert not Run.select().where(Run.connection == connection.id).exists(), "held: no run before Sync starts one"
     sync(e2e_client, connection.id)
     assert not e2e_client.status(connection.id).connection.held
+    synced = harness.api_requests(ready)
+    assert read["qbo_writes"] == 0
+    assert read["qbo"] <= synced["qbo"] - synced["qbo_writes"], "what the sync's own look-ups read, no more"
+    assert read["clio"] <= synced["clio"] + 1, "the same reads (the firm's currencies are read once a process)"
+    assert read["qbo"] + read["clio"] < len(items) / 20, "a query per many objects, never a request per object"
 
     links = {(link.kind, link.clio_id): link for link in Link.select().where(Link.connection == connection.id)}
     assert set(links) == set(foreseen), "every record the sync planned, and no other, was foreseen"
