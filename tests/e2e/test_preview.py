@@ -268,3 +268,26 @@ def test_matches_the_bookkeeper_decides_are_foreseen_and_honoured(books, ready, 
     logged = [e.message for e in e2e_client.list_events(connection.id, type_prefix="link.decided").events]
     assert len(logged) == 5 and all(e for e in logged)
     assert any(f"linked to Customer {contacts[named_alike]['name']} (Id {other_person})" in m for m in logged), logged
+
+
+def test_a_preview_beside_a_sync_caught_mid_write_writes_nothing_and_the_sync_ends_as_alone(ready, e2e_client):  # noqa: F811
+    seed_firm(ready, bills=300)
+    harness.hold_batches(ready, True, ["Invoice"])  # the first sync stops with invoices in flight
+    try:
+        connection = connect(e2e_client)
+        harness.wait_until(lambda: harness.caught(ready), "the sync's invoices to be caught in flight")
+        links = Link.select().where(Link.connection == connection.id).order_by(Link.id)
+        before = [link.__data__ for link in links]
+        assert any(link["state"] == "pending" for link in before), "creates announced and in flight"
+
+        items, summary, _ = preview(e2e_client, connection.id)
+
+        assert [link.__data__ for link in links.clone()] == before, "the preview wrote no link"
+        assert summary.counts and items
+    finally:
+        harness.hold_batches(ready, False)
+    harness.settle(e2e_client, connection.id)
+    invoices = qbo_objects(ready, "Invoice")
+    assert len({i["PrivateNote"] for i in invoices}) == len(invoices), "no invoice made twice"
+    synced = Link.select().where(Link.connection == connection.id, Link.kind == "invoice", Link.state == "synced")
+    assert synced.count() == len(invoices)
