@@ -175,15 +175,7 @@ def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(books, ready, e2
     assert read["clio"] <= synced["clio"] + 1, "the same reads (the firm's currencies are read once a process)"
     assert read["qbo"] + read["clio"] < len(items) / 20, "a query per many objects, never a request per object"
 
-    links = {(link.kind, link.clio_id): link for link in Link.select().where(Link.connection == connection.id)}
-    assert set(links) == set(foreseen), "every record the sync planned, and no other, was foreseen"
-    differ = [
-        (key, pb.Fate.Name(item.fate), links[key].state, links[key].reason)
-        for key, item in foreseen.items()
-        if links[key].state != STATE[item.fate]
-        or (item.fate == pb.FATE_FAIL and said(links[key].reason) != said(item.reason))
-    ]
-    assert differ == [], "the sync did what the preview said"
+    links = assert_the_sync_did_what_the_preview_said(connection.id, items)
     assert all(links["contact", c].qbo_id == q for c, q in matched.items()), "matched to the customers seeded"
     for clio_id, holder in zip(taken, holders):
         assert f"TxnId={holder}" in links["invoice", clio_id].reason
