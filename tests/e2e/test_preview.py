@@ -263,11 +263,12 @@ def test_matches_the_bookkeeper_decides_are_foreseen_and_honoured(books, ready, 
 
 
 def test_a_preview_beside_a_sync_caught_mid_write_writes_nothing_and_the_sync_ends_as_alone(ready, e2e_client):  # noqa: F811
-    seed_firm(ready, bills=300)
-    harness.hold_batches(ready, True, ["Invoice"])  # the first sync stops with invoices in flight
+    seed_firm(ready, bills=30)  # its invoices fit one batch: once that is caught, the sync waits on it alone
+    harness.hold_batches(ready, True, ["Invoice"])
     try:
         connection = connect(e2e_client)
         harness.wait_until(lambda: harness.caught(ready), "the sync's invoices to be caught in flight")
+        assert len(harness.caught(ready)) == 1
         links = Link.select().where(Link.connection == connection.id).order_by(Link.id)
         before = [link.__data__ for link in links]
         assert any(link["state"] == "pending" for link in before), "creates announced and in flight"
