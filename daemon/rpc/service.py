@@ -10,26 +10,22 @@ from collections.abc import Iterator
 import grpc
 
 from billsync.daemon.alerts import subscriptions
-from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from billsync.daemon.http import Http, RetryPolicy
 from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
-from billsync.daemon.rpc import access, authorization, connections, convert, validation
+from billsync.daemon.rpc import access, authorization, connections, convert, matches, validation
 from billsync.daemon.rpc.glance import QboGlance
 from billsync.daemon.store import events, leases, links, marks, paging, pins
 from billsync.daemon.store.clock import database_now, database_time
-from billsync.daemon.store.models import Choice, Connection, Event, Kind, Link, Run
-from billsync.daemon.sync import planner, preview, reconcile
-from billsync.daemon.sync.decisions import KIND_ENTITY
+from billsync.daemon.store.models import Connection, Event, Link, Run
+from billsync.daemon.sync import preview, reconcile
 from billsync.daemon.sync.providers import Providers
 from billsync.daemon.sync.scheduler import Scheduler
 from billsync.v1 import billsync_pb2 as pb
 from billsync.v1 import billsync_pb2_grpc
 
 PROBLEMS_ON_STATUS = 20
-#: What a bookkeeper may decide about each kind of record (``DecideMatch``).
-DECIDABLE = {Kind.CONTACT: (Choice.MATCH, Choice.CREATE), Kind.INVOICE: (Choice.MATCH, Choice.SKIP)}
 #: Items a Preview message carries: 1,000 take some 200 KB, far under gRPC's 4 MB.
 PREVIEW_ITEMS = 1000
 #: The items a Resync answer lists: a firm's every problem, 25,000 of them, would not fit in
@@ -176,35 +172,18 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         yield pb.PreviewProgress(summary=convert.preview_summary(summary))
 
     def DecideMatch(self, request: pb.DecideMatchRequest, context: grpc.ServicerContext) -> pb.Decision:
-        """Checks the decision against Clio (the record) and QuickBooks (the object chosen),
-        then stores it (:mod:`billsync.daemon.store.pins`)."""
         connection = connected(request.connection_id)
-        kind, choice = convert.kind_name(request.kind), convert.choice(request.choice)
-        if kind not in DECIDABLE or (choice is not None and choice not in DECIDABLE[kind]):
-            allowed = "; ".join(f"{k}: {' or '.join(c)}" for k, c in DECIDABLE.items())
-            raise InvalidArgument(f"a match is decided for a contact or a bill ({allowed}), not {kind}: {choice}")
-        clio_id = validation.clio_id(request.clio_id)
-        qbo, clio = self.providers.quickbooks_on(connection, self.lists_http), self.providers.clients(connection)[1]
-        resource = "contacts" if kind == Kind.CONTACT else "bills"
-        [record] = clio_reader.fetch(clio, resource, [clio_id]) or [None]
-        if record is None:
-            raise NotFound(f"Clio has no {resource[:-1]} {clio_id}")
-        label = planner.contact_label(record) if kind == Kind.CONTACT else planner.bill_label(record)
-        qbo_id, said = (
-            "",
-            {None: "decided by the sync again", Choice.CREATE: "a new customer", Choice.SKIP: "not synced"},
+        pin = matches.decide(
+            connection,
+            self.providers.quickbooks_on(connection, self.lists_http),
+            self.providers.clients(connection)[1],
+            kind=convert.kind_name(request.kind),
+            choice=convert.choice(request.choice),
+            clio_id=validation.clio_id(request.clio_id),
+            qbo_id=request.qbo_id,
+            actor=actor_of(context),
         )
-        if choice is Choice.MATCH:
-            qbo_id = validation.qbo_id(request.qbo_id, "qbo_id")
-            entity = KIND_ENTITY[kind]
-            chosen = qbo.read_many(entity, [qbo_id]).get(qbo_id)
-            if chosen is None:
-                raise NotFound(f"QuickBooks has no {entity} {qbo_id}")
-            said[choice] = f"linked to {entity} {chosen.get('DisplayName') or chosen.get('DocNumber')} (Id {qbo_id})"
-        pin = pins.decide(
-            connection, kind, clio_id, choice, qbo_id=qbo_id, actor=actor_of(context), said=f"{label}: {said[choice]}"
-        )
-        return convert.decision(pin) or pb.Decision(kind=request.kind, clio_id=clio_id)
+        return convert.decision(pin) or pb.Decision(kind=request.kind, clio_id=request.clio_id)
 
     def SearchQboCustomers(
         self, request: pb.SearchQboCustomersRequest, context: grpc.ServicerContext
