@@ -67,11 +67,18 @@ def take(connection: Connection, run: Run) -> Taken:
     """Gives every mark of the connection to ``run``, which is beginning."""
     with leases.fenced(connection):
         PlanMark.update(taken_by=run.id).where(PlanMark.connection == connection).execute()
+    return _marks(PlanMark.connection == connection, PlanMark.taken_by == run.id)
+
+
+def waiting(connection: Connection) -> Taken:
+    """Every mark of the connection, as the next run will take them, taking none (a preview's)."""
+    return _marks(PlanMark.connection == connection)
+
+
+def _marks(*where: peewee.Expression) -> Taken:
     taken = Taken()
     for kind, clio_id, forced in (
-        PlanMark.select(PlanMark.kind, PlanMark.clio_id, PlanMark.forced)
-        .where(PlanMark.connection == connection, PlanMark.taken_by == run.id)
-        .tuples()
+        PlanMark.select(PlanMark.kind, PlanMark.clio_id, PlanMark.forced).where(*where).tuples()
     ):
         (taken.forced if forced else taken.hinted).setdefault(kind, set()).add(clio_id)
     return taken

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks
-from billsync.daemon.store import links
+from billsync.daemon.store import links, marks
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import currency, decisions, outcomes, recovery
@@ -235,10 +235,11 @@ def done_as(op: Op, outcome: Outcome) -> Done:
 
 class DryCycle(Cycle):
     """A whole cycle of ``connection`` (every record Clio has changed since the watermarks; all
-    of them before the first sync) planned and foreseen, nothing written: ``forecast``."""
+    of them before the first sync; and what Resync and webhooks marked for the next run, the
+    marks left for it) planned and foreseen, nothing written: ``forecast``."""
 
     def __init__(self, connection: Connection, qbo: QuickBooks, clio: Clio, progress: Progress) -> None:
-        super().__init__(connection, qbo, clio, progress)
+        super().__init__(connection, qbo, clio, progress, marks.waiting(connection))
         self.forecast = Forecast()
         self.links = Overlay(connection)
         self.effects = DryEffects(connection, qbo, clio, self.links, self.forecast)

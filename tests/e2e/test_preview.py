@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from billsync.daemon.rpc.client import DaemonError
-from billsync.daemon.store.models import Link, Run
+from billsync.daemon.store import marks
+from billsync.daemon.store.models import Link, PlanMark, Run
 from billsync.daemon.sync import mapping
 from billsync.sandbox.demo import Firm, generate_firm
 from billsync.v1 import billsync_pb2 as pb
@@ -284,3 +285,17 @@ def test_a_preview_beside_a_sync_caught_mid_write_writes_nothing_and_the_sync_en
     assert len({i["PrivateNote"] for i in invoices}) == len(invoices), "no invoice made twice"
     synced = Link.select().where(Link.connection == connection.id, Link.kind == "invoice", Link.state == "synced")
     assert synced.count() == len(invoices)
+
+
+def test_a_preview_foresees_what_resync_marked_for_the_next_run_and_takes_no_mark(ready, e2e_client):  # noqa: F811
+    seed_firm(ready, bills=30)
+    connection = connect(e2e_client)
+    harness.settle(e2e_client, connection.id)
+    invoice = Link.get(Link.connection == connection.id, Link.kind == "invoice", Link.state == "synced")
+    assert not [i for i in preview(e2e_client, connection.id)[0] if i.fate != pb.FATE_UNCHANGED], "nothing new"
+    marks.mark(Link.select().where(Link.id == invoice.id))  # as Resync marks, without asking for a run
+
+    items, _, _ = preview(e2e_client, connection.id)
+
+    assert [(i.clio_id, i.fate) for i in items if i.kind == pb.KIND_INVOICE] == [(invoice.clio_id, pb.FATE_UPDATE)]
+    assert PlanMark.select().where(PlanMark.connection == connection.id, PlanMark.taken_by.is_null()).count() == 1
