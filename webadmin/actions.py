@@ -1,5 +1,6 @@
 """The pages that change things: connecting each side (OAuth), sync, re-sync, turning a
-QuickBooks setting on, settings, revoke and purge. Each is a POST through a FlaskForm."""
+QuickBooks setting on, the matches decided on the Preview page, settings, revoke and purge.
+Each is a POST through a FlaskForm."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from billsync import words
 from billsync.daemon.rpc.client import DaemonError
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import gateway, present
-from billsync.webadmin.blueprint import after_action, bp, require_admin, status_of
-from billsync.webadmin.forms import TAX_CODES, ActionForm, FixForm, PurgeForm, ResyncForm, SettingsForm
+from billsync.webadmin.blueprint import after_action, bp, require_admin, same_origin, status_of
+from billsync.webadmin.forms import TAX_CODES, ActionForm, DecideForm, FixForm, PurgeForm, ResyncForm, SettingsForm
 
 #: Session key of the OAuth states this browser started, each to its connection id.
 OAUTH_STATES = "billsync_oauth_states"
@@ -132,6 +133,42 @@ def sync(connection_id: int) -> Any:
     return after_action(
         connection_id, f"Sync {present.RUN_LABELS[first.run.state].lower()}: {present.run_outcome(first.run)}"
     )
+
+
+#: The contract's kinds and choices a decision form names in words.
+DECIDE_KINDS = {"contact": pb.KIND_CONTACT, "invoice": pb.KIND_INVOICE}
+CHOICES = {
+    "match": pb.CHOICE_MATCH,
+    "create": pb.CHOICE_CREATE,
+    "skip": pb.CHOICE_SKIP,
+    "withdraw": pb.CHOICE_UNSPECIFIED,
+}
+
+
+@bp.post("/connections/<int:connection_id>/preview/decide")
+def decide(connection_id: int) -> Any:
+    """Decides how one record of the preview meets what QuickBooks holds, or withdraws the
+    decision; back to the preview, at that record, which shows it. The daemon's refusal (the
+    record is in QuickBooks already, the customer chosen is gone…) is said there."""
+    require_admin(connection_id)
+    form = DecideForm()
+    validated(form)
+    kind, clio_id, label = form.kind.data, form.clio_id.data, form.label.data or ""
+    back = url_for("billsync.preview", connection_id=connection_id, _anchor=f"{kind}-{clio_id}")
+    if form.choice.data == "match" and not form.qbo_id.data:
+        flash(f"Choose what to link {label or clio_id} to first.", "error")
+        return redirect(request.referrer if same_origin(request.referrer) else back)
+    try:
+        made = gateway.client().decide_match(
+            connection_id, DECIDE_KINDS[kind], clio_id, CHOICES[form.choice.data], qbo_id=form.qbo_id.data or ""
+        )
+    except DaemonError as e:
+        if not gateway.refused(e) and e.code != grpc.StatusCode.NOT_FOUND:
+            raise
+        flash(f"Not decided for {label or clio_id}: {gateway.explain(e)}", "error")
+        return redirect(back)
+    flash(present.decided(made, label), "success")
+    return redirect(back)
 
 
 def describe_resync(result: pb.ResyncResponse) -> str:

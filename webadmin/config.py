@@ -61,6 +61,13 @@ BILLSYNC_ACTOR = default_actor
 #: Seconds one RPC may take before the page says the daemon did not answer.
 BILLSYNC_RPC_TIMEOUT = 10.0
 
+#: Seconds the Preview page waits for the daemon to plan a sync: it reads all of Clio's new
+#: records and what QuickBooks holds of them, tens of seconds for a large firm.
+BILLSYNC_PREVIEW_TIMEOUT = 600.0
+
+#: The most records the Preview page lists to settle or check; the rest are counted.
+BILLSYNC_PREVIEW_ITEMS = 200
+
 #: Mark the session cookie Secure, HttpOnly and SameSite=Lax. Set False only to try the
 #: panel over plain http on a machine of your own.
 BILLSYNC_SECURE_COOKIES = True

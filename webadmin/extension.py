@@ -75,6 +75,8 @@ def check_config(app: Flask) -> None:
         raise RuntimeError(f"BILLSYNC_URL_PREFIX must start with '/', like '/billsync', not {prefix!r}.")
     for key in (
         "BILLSYNC_RPC_TIMEOUT",
+        "BILLSYNC_PREVIEW_TIMEOUT",
+        "BILLSYNC_PREVIEW_ITEMS",
         "BILLSYNC_PAGE_SIZE",
         "BILLSYNC_POLL_SECONDS",
         "BILLSYNC_LOGIN_MAX_DELAY_SECONDS",

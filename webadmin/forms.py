@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from werkzeug.utils import cached_property
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 
 from billsync.v1 import billsync_pb2 as pb
 from billsync.words import SETTINGS, UNSET, tax_code
@@ -53,6 +53,11 @@ class CreateConnectionForm(PanelForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], description="Usually the firm's name.")
     start_date = StringField(
         "Sync bills issued on or after", validators=[Optional(), DATE], description="Leave empty to sync every bill."
+    )
+    hold_first_sync = BooleanField(
+        "Wait for me to start the first sync",
+        description="Preview what it would do in QuickBooks, and decide how Clio's records meet what QuickBooks "
+        "already holds, before anything is sent.",
     )
 
 
@@ -151,6 +156,18 @@ class SettingsForm(PanelForm):
     def tax_code_fields(self) -> dict[str, SelectField]:
         """The select of each ``tax_codes`` key, where the company taxes by codes."""
         return {key: self[f"tax_code_{key}"] for key in TAX_CODES if f"tax_code_{key}" in self}
+
+
+class DecideForm(PanelForm):
+    """How one record of a preview meets what QuickBooks holds (DecideMatch): ``choice`` is a
+    word of the contract's Choice (``withdraw`` for none), ``qbo_id`` the customer or invoice
+    chosen, ``label`` the record as the page named it, for the message that follows."""
+
+    kind = HiddenField(validators=[DataRequired(), AnyOf(["contact", "invoice"])])
+    clio_id = HiddenField(validators=[DataRequired(), Length(max=64)])
+    choice = HiddenField(validators=[DataRequired(), AnyOf(["match", "create", "skip", "withdraw"])])
+    qbo_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,20}$")])
+    label = HiddenField(validators=[Optional(), Length(max=300)])
 
 
 class PurgeForm(PanelForm):

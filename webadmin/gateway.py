@@ -75,3 +75,23 @@ def start_sync(connection_id: int) -> pb.SyncProgress | None:
         return next(stream, None)
     finally:
         stream.close()
+
+
+def preview(connection_id: int) -> tuple[list[pb.PreviewItem], pb.PreviewSummary]:
+    """Plans the next sync, writing nothing: every record's fate and the sums.
+
+    The daemon streams its progress first; the page is drawn once it is done, so that
+    progress is read and dropped. A large firm takes tens of seconds: the call may take
+    BILLSYNC_PREVIEW_TIMEOUT, not the RPC timeout of every other page.
+    """
+    items: list[pb.PreviewItem] = []
+    summary = pb.PreviewSummary()
+    stream = client().preview(connection_id, timeout=current_app.config["BILLSYNC_PREVIEW_TIMEOUT"])
+    try:
+        for message in stream:
+            items.extend(message.items)
+            if message.HasField("summary"):
+                summary = message.summary
+    finally:
+        stream.close()
+    return items, summary

@@ -1,5 +1,6 @@
 """The pages that show things: the connections, a connection's Bill Syncing page and its
-live status, the links browser and the activity log."""
+live status, the links browser, the activity log, and the Preview of the next sync with the
+search for the QuickBooks customer a contact is to be linked to."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from billsync.daemon.rpc.client import DaemonError
 from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin import gateway, present
 from billsync.webadmin.blueprint import bp, may_administer, require_admin, status_of
-from billsync.webadmin.forms import ActionForm, CreateConnectionForm, FixForm, ResyncForm
+from billsync.webadmin.forms import ActionForm, CreateConnectionForm, DecideForm, FixForm, ResyncForm
 
 
 def visible_connections() -> list[pb.Connection]:
@@ -33,7 +34,9 @@ def create_connection() -> Any:
     form = CreateConnectionForm()
     if not form.validate_on_submit():
         return render_template("billsync/index.html", connections=visible_connections(), form=form), 400
-    created = gateway.client().create_connection(form.name.data, start_date=form.start_date.data or "")
+    created = gateway.client().create_connection(
+        form.name.data, start_date=form.start_date.data or "", hold_first_sync=bool(form.hold_first_sync.data)
+    )
     return redirect(url_for("billsync.connection", connection_id=created.id))
 
 
@@ -161,4 +164,71 @@ def trust(connection_id: int) -> Any:
         report, refused = None, str(e)
     return render_template(
         "billsync/trust.html", status=status, c=status.connection, report=report, refused=refused, only=only
+    )
+
+
+@bp.route("/connections/<int:connection_id>/preview")
+def preview(connection_id: int) -> Any:
+    """What the next sync (a held connection's first) would do, writing nothing: the sums per
+    kind, fate and cause, per month, the items it would create, and the records to settle or
+    check, each with the decisions a bookkeeper may make about it (DecideMatch)."""
+    status = status_of(connection_id)
+    c = status.connection
+    connected = c.state == pb.CONNECTION_STATE_CONNECTED
+    items, summary, refused = [], None, ""
+    if connected:
+        try:
+            items, summary = gateway.preview(connection_id)
+        except DaemonError as e:
+            if not gateway.refused(e):
+                raise
+            refused = str(e)
+    listed = present.settling(items)
+    shown = current_app.config["BILLSYNC_PREVIEW_ITEMS"]
+    kinds, months = present.preview_months(summary) if summary else ([], [])
+    return render_template(
+        "billsync/preview.html",
+        status=status,
+        c=c,
+        connected=connected,
+        refused=refused,
+        summary=summary,
+        counts=present.preview_counts(summary) if summary else [],
+        month_kinds=kinds,
+        months=months,
+        listed=listed[:shown],
+        unlisted=len(listed) - min(len(listed), shown),
+        action=ActionForm(),
+        decide=DecideForm(),
+    )
+
+
+@bp.route("/connections/<int:connection_id>/preview/customers")
+def customers(connection_id: int) -> Any:
+    """Finds the QuickBooks customer a contact of the preview is to be linked to: by a part of
+    the name, an e-mail address or a balance; each found is a choice of one form."""
+    status = status_of(connection_id)
+    c = status.connection
+    contact = request.args.get("contact", "").strip()[:64]
+    label = request.args.get("label", "").strip()[:300]
+    query = request.args.get("q", "").strip()[:200]
+    found, refused = None, ""
+    if contact and query and c.state != pb.CONNECTION_STATE_CONNECTED:
+        refused = "Connect both Clio and QuickBooks Online to find QuickBooks' customers."
+    elif contact and query:
+        try:
+            found = gateway.client().search_qbo_customers(connection_id, query).customers
+        except DaemonError as e:
+            if not gateway.refused(e):
+                raise
+            refused = str(e)
+    return render_template(
+        "billsync/customers.html",
+        c=c,
+        contact=contact,
+        label=label,
+        query=query,
+        found=found,
+        refused=refused,
+        decide=DecideForm(),
     )

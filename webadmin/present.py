@@ -327,3 +327,94 @@ def fault(link: pb.Link) -> Fault:
     raw = link.reason[found.start() :].strip().removeprefix("(").removesuffix(")")
     sentence = before or FAULT_SENTENCES.get(found["code"]) or f"QuickBooks refused it: {found['message'].strip()}."
     return Fault(sentence, raw)
+
+
+# --- the Preview page -------------------------------------------------------------------
+
+#: Where a QuickBooks refusal of a bill's number names the invoice that holds it.
+HOLDER = re.compile(r"TxnId=(\d+)\b")
+#: What a bookkeeper decided, after "Decided by alice …:" (contacts and bills say it alike).
+CHOICE_WORDS = {
+    pb.CHOICE_MATCH: "link it to QuickBooks {entity} Id {qbo_id}",
+    pb.CHOICE_CREATE: "make a new QuickBooks customer",
+    pb.CHOICE_SKIP: "never sync it",
+}
+ENTITY = {pb.KIND_CONTACT: "customer", pb.KIND_INVOICE: "invoice"}
+
+
+def money(amounts: Any) -> str:
+    """``USD 1,234.50; EUR 80.00``: sums in each currency; "" for none."""
+    return "; ".join(f"{m.currency} {shared.amount(m.amount)}" for m in amounts if m.currency)
+
+
+def fate(item: pb.PreviewItem) -> str:
+    """What the sync would do about one record, in words: ``To create (under another name:
+    theirs is taken)``."""
+    said = shared.FATES.get(word(pb.Fate, item.fate), "")
+    why = shared.CAUSES.get(item.cause, "")
+    return (said[:1].upper() + said[1:]) + (f" ({why})" if why else "")
+
+
+def preview_counts(summary: pb.PreviewSummary) -> list[dict]:
+    """The sums per kind, in the panel's order of kinds: each line a count by fate and cause
+    in words ("12 to create (under another name: theirs is taken)"), with its money."""
+    by_kind: dict[int, list[dict]] = {}
+    for c in summary.counts:
+        line = {"said": shared.foreseen(c.count, word(pb.Fate, c.fate), c.cause), "money": money(c.money)}
+        by_kind.setdefault(c.kind, []).append(line)
+    ordered = [k for k in KIND_LABELS if k in by_kind] + [k for k in by_kind if k not in KIND_LABELS]
+    return [{"kind": KIND_LABELS.get(k, word(pb.Kind, k)), "lines": by_kind[k]} for k in ordered]
+
+
+def preview_months(summary: pb.PreviewSummary) -> tuple[list[str], list[dict]]:
+    """What the sync writes per month: the kinds as columns, a row per month (oldest first),
+    each cell the count and the money of that kind that month (a line per currency)."""
+    kinds = [k for k in KIND_LABELS if any(m.kind == k for m in summary.months)]
+    cells: dict[str, dict[int, list[str]]] = {}
+    for m in summary.months:
+        said = count(m.count, m.kind) + (
+            f", {m.money.currency} {shared.amount(m.money.amount)}" if m.money.currency else ""
+        )
+        cells.setdefault(m.month, {}).setdefault(m.kind, []).append(said)
+    rows = [{"month": month, "cells": [cells[month].get(k, []) for k in kinds]} for month in sorted(cells)]
+    return [KIND_LABELS[k] for k in kinds], rows
+
+
+def to_settle(item: pb.PreviewItem) -> bool:
+    """Whether the Preview page lists a record: a conflict to settle before syncing, a
+    contact matched to a customer by name and e-mail (to check), or one already decided."""
+    return item.conflict or item.cause == "adopt:name_email" or item.HasField("decision")
+
+
+def settling(items: list[pb.PreviewItem]) -> list[pb.PreviewItem]:
+    """The records the page lists, the decided first (a decision stays in sight however
+    many conflicts follow), then the conflicts, then the matches, each in the preview's order."""
+    listed = [i for i in items if to_settle(i)]
+    return sorted(listed, key=lambda i: (not i.HasField("decision"), not i.conflict))
+
+
+def contact_name(item: pb.PreviewItem) -> str:
+    """A contact's name, to find its customer by: its label without the kind the daemon
+    names it by ("Customer Amy Alder")."""
+    return item.label.removeprefix("Customer ").strip() or item.clio_id
+
+
+def holder(item: pb.PreviewItem) -> str:
+    """The Id of the QuickBooks invoice that holds a bill's number, when the preview names one."""
+    found = HOLDER.search(item.reason) if item.cause == "fail:number_taken" else None
+    return found.group(1) if found else ""
+
+
+def decision(d: pb.Decision) -> str:
+    """A decision as the page says it after who made it: ``link it to QuickBooks customer Id 58``."""
+    return CHOICE_WORDS.get(d.choice, "let the sync decide").format(
+        entity=ENTITY.get(d.kind, "object"), qbo_id=d.qbo_id
+    )
+
+
+def decided(d: pb.Decision, label: str) -> str:
+    """What the page says once a decision is made or withdrawn."""
+    name = label or d.clio_id
+    if d.choice == pb.CHOICE_UNSPECIFIED:
+        return f"Decision withdrawn: the sync decides how {name} meets QuickBooks again."
+    return f"Decided for {name}: {decision(d)}. Every sync honours it until it is written."

@@ -227,3 +227,63 @@ def test_a_purge_says_what_it_forgot():
         "billsync had synced nothing yet, so there was nothing to forget."
     )
     assert present.purge_note(pb.Event(message="Links forgotten")) == "Links forgotten"
+
+
+def test_a_preview_reads_per_kind_and_month_with_its_money():
+    usd = pb.Money(currency="USD", amount="1234.5")
+    summary = pb.PreviewSummary(
+        counts=[
+            pb.PreviewCount(kind=pb.KIND_INVOICE, fate=pb.FATE_CREATE, count=1200, money=[usd]),
+            pb.PreviewCount(kind=pb.KIND_CONTACT, fate=pb.FATE_CREATE, cause="create:name_taken", count=2),
+        ],
+        months=[
+            pb.PreviewMonth(kind=pb.KIND_PAYMENT, month="2026-02", count=1, money=usd),
+            pb.PreviewMonth(kind=pb.KIND_INVOICE, month="2026-01", count=3, money=usd),
+            pb.PreviewMonth(kind=pb.KIND_INVOICE, month="2026-01", count=1, money=pb.Money(currency="EUR", amount="8")),
+        ],
+    )
+    assert present.preview_counts(summary) == [
+        {"kind": "Customers", "lines": [{"said": "2 to create (under another name: theirs is taken)", "money": ""}]},
+        {"kind": "Invoices", "lines": [{"said": "1,200 to create", "money": "USD 1,234.50"}]},
+    ]
+    assert present.preview_months(summary) == (
+        ["Invoices", "Payments"],
+        [
+            {"month": "2026-01", "cells": [["3 invoices, USD 1,234.50", "1 invoice, EUR 8.00"], []]},
+            {"month": "2026-02", "cells": [[], ["1 payment, USD 1,234.50"]]},
+        ],
+    )
+
+
+def test_a_preview_lists_the_decided_then_the_conflicts_then_the_matches_and_offers_the_holder():
+    taken = pb.PreviewItem(
+        kind=pb.KIND_INVOICE,
+        clio_id="7",
+        label="Invoice 1026 (Amy Alder)",
+        fate=pb.FATE_FAIL,
+        cause="fail:number_taken",
+        reason="Number 1026 is taken (DocNumber=1026 is assigned to TxnType=Invoice with TxnId=41)",
+        conflict=True,
+    )
+    matched = pb.PreviewItem(
+        kind=pb.KIND_CONTACT, clio_id="3", label="Customer Amy Alder", fate=pb.FATE_MATCH, cause="adopt:name_email"
+    )
+    decided = pb.PreviewItem(
+        kind=pb.KIND_CONTACT,
+        clio_id="4",
+        label="Customer Bo Brook",
+        fate=pb.FATE_MATCH,
+        cause="adopt:decided",
+        decision=pb.Decision(kind=pb.KIND_CONTACT, clio_id="4", choice=pb.CHOICE_MATCH, qbo_id="58", actor="alice"),
+    )
+    plain = pb.PreviewItem(kind=pb.KIND_INVOICE, clio_id="8", fate=pb.FATE_CREATE)
+    assert present.settling([plain, matched, taken, decided]) == [decided, taken, matched]
+    assert present.holder(taken) == "41"
+    assert present.holder(pb.PreviewItem(cause="fail:number_taken", reason="TxnId=abc")) == ""
+    assert present.contact_name(matched) == "Amy Alder"
+    assert present.fate(taken) == "Refused (number taken by another invoice)"
+    assert present.fate(matched) == "To link to what QuickBooks has (by name and e-mail)"
+    assert present.decision(decided.decision) == "link it to QuickBooks customer Id 58"
+    assert present.decided(decided.decision, "Bo Brook").startswith("Decided for Bo Brook: link it to QuickBooks")
+    withdrawn = pb.Decision(kind=pb.KIND_INVOICE, clio_id="7")
+    assert present.decided(withdrawn, "") == "Decision withdrawn: the sync decides how 7 meets QuickBooks again."

@@ -163,8 +163,11 @@ def test_admins_see_only_the_connections_they_may_administer(host_app, host_user
         f"/connections/{theirs.id}/events",
         f"/connections/{theirs.id}/status.json",
         f"/connections/{theirs.id}/purge",
+        f"/connections/{theirs.id}/preview",
+        f"/connections/{theirs.id}/preview/customers?contact=1&q=Amy",
     ):
         assert ann.get("/admin/billing" + url).status_code == 404, url
+    assert ann.post(f"/admin/billing/connections/{theirs.id}/preview/decide").status_code == 404
     assert ann.post("/admin/billing/connections", data={"name": "New"}).status_code == 403
 
 
@@ -306,7 +309,14 @@ def assert_hardened(response, cached: bool = False) -> None:
 
 
 def test_every_page_of_the_panel_carries_the_security_headers(web_app, web, connection):
-    for url in ("/", f"/connections/{connection.id}", f"/connections/{connection.id}/revoke", "/no-such-page"):
+    for url in (
+        "/",
+        f"/connections/{connection.id}",
+        f"/connections/{connection.id}/revoke",
+        f"/connections/{connection.id}/preview",
+        f"/connections/{connection.id}/preview/customers?contact=1&q=Amy",
+        "/no-such-page",
+    ):
         assert_hardened(web.get(url))
     assert_hardened(web_app.test_client().get("/login"))
     assert_hardened(web.get("/_static/billsync/admin.css"), cached=True)
