@@ -331,8 +331,6 @@ def fault(link: pb.Link) -> Fault:
 
 # --- the Preview page -------------------------------------------------------------------
 
-#: Where a QuickBooks refusal of a bill's number names the invoice that holds it.
-HOLDER = re.compile(r"TxnId=(\d+)\b")
 #: What a bookkeeper decided, after "Decided by alice …:" (contacts and bills say it alike).
 CHOICE_WORDS = {
     pb.CHOICE_MATCH: "link it to QuickBooks {entity} Id {qbo_id}",
@@ -401,8 +399,7 @@ def contact_name(item: pb.PreviewItem) -> str:
 
 def holder(item: pb.PreviewItem) -> str:
     """The Id of the QuickBooks invoice that holds a bill's number, when the preview names one."""
-    found = HOLDER.search(item.reason) if item.cause == "fail:number_taken" else None
-    return found.group(1) if found else ""
+    return item.qbo_id if item.cause == "fail:number_taken" else ""
 
 
 def decision(d: pb.Decision) -> str:

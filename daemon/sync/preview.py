@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from billsync.daemon.clio.client import Clio
+from billsync.daemon.qbo import faults
 from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.store.models import Connection
 from billsync.daemon.sync import currency, mapping
 from billsync.daemon.sync.causes import Cause
-from billsync.daemon.sync.decisions import Action
+from billsync.daemon.sync.decisions import DUPLICATE_NUMBER, Action, Op
 from billsync.daemon.sync.dry import DryCycle, Forecast, Foreseen
 from billsync.daemon.sync.progress import Progress
 from billsync.daemon.sync.writer import RETIRES
@@ -159,6 +160,15 @@ def reason_of(foreseen: Foreseen) -> str:
     return op.reason or foreseen.outcome.reason
 
 
+def qbo_id_of(op: Op, fate: Fate) -> str:
+    """The QuickBooks object a record's fate concerns: the one it updates, is linked to or
+    retires; refused for its number, the invoice that has it (as the reason names it)."""
+    if fate in (Fate.UPDATE, Fate.MATCH, Fate.RETIRE):
+        return op.qbo_id
+    held_by = faults.holder(DUPLICATE_NUMBER, op.reason) if op.code is Cause.FAIL_NUMBER_TAKEN else None
+    return held_by[1] if held_by else ""
+
+
 def item_of(foreseen: Foreseen, home: str) -> Item:
     op, fate = foreseen.op, fate_of(foreseen)
     written = fate in WRITTEN
@@ -169,7 +179,7 @@ def item_of(foreseen: Foreseen, home: str) -> Item:
         fate=fate,
         cause=op.code,
         reason=reason_of(foreseen),
-        qbo_id=op.qbo_id if fate in (Fate.UPDATE, Fate.MATCH, Fate.RETIRE) else "",
+        qbo_id=qbo_id_of(op, fate),
         money=money_of(foreseen, home) if written else None,
         month=str((op.body or {}).get("TxnDate") or "")[:7] if written else "",
     )

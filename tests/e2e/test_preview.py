@@ -163,6 +163,7 @@ def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(books, ready, e2
     assert {("contact", c) for c in renamed} <= {k for k, i in foreseen.items() if i.cause == "create:name_taken"}
     refused = {k: i for k, i in foreseen.items() if i.cause == "fail:number_taken"}
     assert set(refused) >= {("invoice", b) for b in taken}, "every number QuickBooks already has"
+    assert {refused["invoice", b].qbo_id for b in taken} == set(holders), "the invoice that has it"
     assert all(i.conflict for i in refused.values()) and summary.conflicts >= len(taken) + len(renamed)
     assert summary.items_to_create == ["Expenses", "Sales tax (Clio)", "Services"]
 

@@ -263,6 +263,7 @@ def test_a_preview_lists_the_decided_then_the_conflicts_then_the_matches_and_off
         fate=pb.FATE_FAIL,
         cause="fail:number_taken",
         reason="Number 1026 is taken (DocNumber=1026 is assigned to TxnType=Invoice with TxnId=41)",
+        qbo_id="41",
         conflict=True,
     )
     matched = pb.PreviewItem(
@@ -279,7 +280,8 @@ def test_a_preview_lists_the_decided_then_the_conflicts_then_the_matches_and_off
     plain = pb.PreviewItem(kind=pb.KIND_INVOICE, clio_id="8", fate=pb.FATE_CREATE)
     assert present.settling([plain, matched, taken, decided]) == [decided, taken, matched]
     assert present.holder(taken) == "41"
-    assert present.holder(pb.PreviewItem(cause="fail:number_taken", reason="TxnId=abc")) == ""
+    assert present.holder(pb.PreviewItem(cause="fail:number_taken", reason="created first")) == ""
+    assert present.holder(pb.PreviewItem(cause="fail:no_lines", qbo_id="41")) == ""
     assert present.contact_name(matched) == "Amy Alder"
     assert present.fate(taken) == "Refused (number taken by another invoice)"
     assert present.fate(matched) == "To link to what QuickBooks has (by name and e-mail)"
