@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 
 import grpc
-import httpx
 import pytest
 
 from billsync.daemon.rpc.client import DaemonError
 from billsync.daemon.store import marks
 from billsync.daemon.store.models import Link, PlanMark, Run
 from billsync.daemon.sync import mapping
-from billsync.sandbox.demo import Firm, generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests import harness
+from tests.books import Books, seed_books
 from tests.e2e.conftest import connect, qbo_objects, seed_firm, sync
 from tests.e2e.test_sync import ready  # noqa: F401 - a fixture
 
@@ -43,12 +41,6 @@ STATE = {
 }
 
 
-def seed_qbo(box, objects: dict[str, list[dict]], *, raw: bool = False) -> dict[str, list[str]]:
-    answer = httpx.post(f"{box.qbo_url}/_sandbox/seed", json={"objects": objects, "raw": raw}, timeout=60)
-    answer.raise_for_status()
-    return answer.json()["created"]
-
-
 def said(reason: str) -> str:
     """A reason without the detail in brackets at its end: QuickBooks' own words for a number
     taken by an invoice the same sync creates first, which no preview can quote."""
@@ -66,62 +58,9 @@ def preview(client, connection_id: int) -> tuple[list[pb.PreviewItem], pb.Previe
     return items, summary, progress
 
 
-@dataclass(frozen=True)
-class Books:
-    """A firm seeded in Clio and a QuickBooks company that already holds some of it."""
-
-    firm: Firm
-    #: Contacts QuickBooks has a customer of the same name and e-mail of: Clio id → customer Id.
-    matched: dict[str, str]
-    #: Contacts QuickBooks has a customer of the same name of, with another e-mail.
-    renamed: dict[str, str]
-    #: Bills whose numbers QuickBooks invoices billsync did not make have: Clio id → invoice Id.
-    taken: dict[str, str]
-
-
 @pytest.fixture
 def books(ready) -> Books:  # noqa: F811
-    firm = generate_firm(BILLS)
-    seed_firm(ready, bills=BILLS)
-    billed = {str(b["client"]["id"]) for b in firm.bills}
-    people = [c for c in firm.contacts if str(c["id"]) in billed and c.get("primary_email_address")]
-    people = [c for c in people if ":" not in c["name"] and c["name"] not in {p["name"] for p in people if p is not c}]
-    same, other = people[:4], people[4:7]
-    customers = seed_qbo(
-        ready,
-        {
-            "Customer": [
-                {"DisplayName": c["name"], "PrimaryEmailAddr": {"Address": c["primary_email_address"]}} for c in same
-            ]
-            + [{"DisplayName": c["name"], "PrimaryEmailAddr": {"Address": "someone.else@example.org"}} for c in other]
-        },
-    )["Customer"]
-    issued = [b for b in firm.bills if b["state"] in ("awaiting_payment", "paid") and len(b["number"]) <= 21]
-    taken = issued[100:105]
-    holders = seed_qbo(
-        ready,
-        {
-            "Invoice": [
-                {
-                    "DocNumber": bill["number"],
-                    "CustomerRef": {"value": customers[-1]},
-                    "TxnDate": "2024-01-02",
-                    "TotalAmt": str(bill["total"]) if n == 0 else "10.00",  # the first totals as the bill
-                    "Balance": str(bill["total"]) if n == 0 else "10.00",
-                    "PrivateNote": "typed in QuickBooks",
-                    "Line": [],
-                }
-                for n, bill in enumerate(taken)
-            ]
-        },
-        raw=True,
-    )["Invoice"]
-    return Books(
-        firm=firm,
-        matched={str(c["id"]): qbo_id for c, qbo_id in zip(same, customers)},
-        renamed={str(c["id"]): qbo_id for c, qbo_id in zip(other, customers[len(same) :])},
-        taken={str(b["id"]): qbo_id for b, qbo_id in zip(taken, holders)},
-    )
+    return seed_books(ready, BILLS, matched=4, renamed=3, taken=5, from_bill=100)
 
 
 def assert_the_sync_did_what_the_preview_said(connection_id: int, items: list[pb.PreviewItem]) -> dict:

@@ -155,6 +155,25 @@ def serve() -> Iterator[Callable[[Flask], str]]:
 PATIENCE_MS = 120_000
 
 
+def open_panel(page: Page, base_of: Callable[[Flask], str], web_dir: Path, address: str, token: str) -> Flask:
+    """The standalone panel on the daemon at ``address``, served (``base_of``: the ``serve``
+    fixture) and logged in as alice in ``page``, polling a running sync every 0.3 s."""
+    UserStore(web_dir).set_password("alice", PASSWORD)
+    app = create_app(
+        web_dir,
+        BILLSYNC_DAEMON_ADDRESS=address,
+        BILLSYNC_API_TOKEN=token,
+        BILLSYNC_SECURE_COOKIES=False,
+        BILLSYNC_POLL_SECONDS=0.3,
+    )
+    base = base_of(app)
+    page.goto(base + "/login")
+    page.fill("#username", "alice")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    return app
+
+
 @pytest.fixture
 def browser_page(chromium_path: str) -> Iterator[Page]:
     """A page of Debian's Chromium, headless, kept off the network it cannot reach."""

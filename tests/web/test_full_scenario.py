@@ -22,10 +22,8 @@ from billsync.sandbox.clio.app import ClioConfig
 from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
-from billsync.webadmin.standalone import create_app
-from billsync.webadmin.users import UserStore
 from tests.harness import add_bill, caught, hold_batches, wait_until
-from tests.web.conftest import PASSWORD, screenshot
+from tests.web.conftest import open_panel, screenshot
 from tests.web.layout import laid_out_well
 
 
@@ -104,19 +102,8 @@ def watch_a_run(page: Page, sandbox: Sandbox, shot: str) -> None:
 def test_connect_fix_sync_break_resync_revoke_reconnect_purge(stack, config, sandbox, tmp_path, serve, browser_page):
     address, client = stack
     stack_token = config.api_token
-    UserStore(tmp_path / "web").set_password("alice", PASSWORD)
-    app = create_app(
-        tmp_path / "web",
-        BILLSYNC_DAEMON_ADDRESS=address,
-        BILLSYNC_API_TOKEN=stack_token,
-        BILLSYNC_SECURE_COOKIES=False,
-        BILLSYNC_POLL_SECONDS=0.3,
-    )
-    page, base = browser_page, serve(app)
-    page.goto(base + "/login")
-    page.fill("#username", "alice")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page = browser_page
+    open_panel(page, serve, tmp_path / "web", address, stack_token)
     page.fill("#name", "Sandbox Law LLP")
     page.click("text=Create connection")
 

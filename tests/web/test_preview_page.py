@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -17,16 +16,12 @@ from billsync.daemon.config import Config
 from billsync.daemon.process import Daemon
 from billsync.daemon.store.models import Link
 from billsync.daemon.sync import mapping
-from billsync.sandbox.clio.app import ClioConfig
-from billsync.sandbox.demo import Firm, generate_firm
-from billsync.sandbox.qbo.config import QBOConfig
 from billsync.sandbox.server import Sandbox
-from billsync.webadmin.standalone import create_app
-from billsync.webadmin.users import UserStore
 from tests import harness
-from tests.e2e.test_preview import seed_qbo
-from tests.harness import qbo_objects, seed_firm
-from tests.web.conftest import PASSWORD, post_form, screenshot
+from tests.books import Books, seed_books
+from tests.e2e.conftest import sandbox  # noqa: F401 - a fixture
+from tests.harness import qbo_objects
+from tests.web.conftest import open_panel, post_form, screenshot
 from tests.web.layout import laid_out_well
 from tests.web.test_full_scenario import connect
 
@@ -36,85 +31,14 @@ BILLS = 300
 TIME_SCALE = 60.0
 
 
-@dataclass(frozen=True)
-class Books:
-    """A firm in Clio, and a QuickBooks company that holds some of it already."""
-
-    firm: Firm
-    #: A contact QuickBooks has a customer of the same name of, with another e-mail, and that customer.
-    named_alike: tuple[str, str]
-    #: A bill whose number an invoice typed in QuickBooks holds, totalling the same, and that invoice.
-    linked: tuple[str, str]
-    #: A bill whose number an invoice of another total holds, and that invoice.
-    skipped: tuple[str, str]
-
-    def contact(self, clio_id: str) -> dict:
-        return next(c for c in self.firm.contacts if str(c["id"]) == clio_id)
-
-    def bill(self, clio_id: str) -> dict:
-        return next(b for b in self.firm.bills if str(b["id"]) == clio_id)
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox(
-        time_scale=TIME_SCALE,
-        qbo_config=QBOConfig(webhook_delay=0.1),
-        clio_config=ClioConfig(rate_limit_per_minute=600),
-    )
-    box.start()
-    yield box
-    box.stop()
-
-
 @pytest.fixture
 def books(sandbox: Sandbox) -> Books:
     """The demo firm in Clio; in QuickBooks, with the settings billsync needs, two customers of
     the names and e-mails of two clients, two of the names of two others with another e-mail,
     and three invoices typed in QuickBooks under the numbers of three bills (the first of the
-    bill's total, the others not) — as tests/e2e/test_preview.py seeds it, smaller."""
+    bill's total, the others not)."""
     harness.make_ready(sandbox)
-    firm = generate_firm(BILLS)
-    seed_firm(sandbox, bills=BILLS)
-    billed = {str(b["client"]["id"]) for b in firm.bills}
-    people = [c for c in firm.contacts if str(c["id"]) in billed and c.get("primary_email_address")]
-    people = [c for c in people if ":" not in c["name"] and c["name"] not in {p["name"] for p in people if p is not c}]
-    same, other = people[:2], people[2:4]
-    customers = seed_qbo(
-        sandbox,
-        {
-            "Customer": [
-                {"DisplayName": c["name"], "PrimaryEmailAddr": {"Address": c["primary_email_address"]}} for c in same
-            ]
-            + [{"DisplayName": c["name"], "PrimaryEmailAddr": {"Address": "someone.else@example.org"}} for c in other]
-        },
-    )["Customer"]
-    issued = [b for b in firm.bills if b["state"] in ("awaiting_payment", "paid") and len(b["number"]) <= 21]
-    taken = issued[20:23]
-    holders = seed_qbo(
-        sandbox,
-        {
-            "Invoice": [
-                {
-                    "DocNumber": bill["number"],
-                    "CustomerRef": {"value": customers[-1]},
-                    "TxnDate": "2024-01-02",
-                    "TotalAmt": str(bill["total"]) if n == 0 else "10.00",
-                    "Balance": str(bill["total"]) if n == 0 else "10.00",
-                    "PrivateNote": "typed in QuickBooks",
-                    "Line": [],
-                }
-                for n, bill in enumerate(taken)
-            ]
-        },
-        raw=True,
-    )["Invoice"]
-    return Books(
-        firm=firm,
-        named_alike=(str(other[0]["id"]), customers[len(same)]),
-        linked=(str(taken[0]["id"]), holders[0]),
-        skipped=(str(taken[1]["id"]), holders[1]),
-    )
+    return seed_books(sandbox, BILLS, matched=2, renamed=2, taken=3, from_bill=20)
 
 
 @pytest.fixture
@@ -138,19 +62,8 @@ def test_a_bookkeeper_previews_the_first_sync_decides_three_matches_and_starts_i
     books, stack, sandbox, tmp_path, serve, browser_page
 ):
     address, config = stack
-    UserStore(tmp_path / "web").set_password("alice", PASSWORD)
-    app = create_app(
-        tmp_path / "web",
-        BILLSYNC_DAEMON_ADDRESS=address,
-        BILLSYNC_API_TOKEN=config.api_token,
-        BILLSYNC_SECURE_COOKIES=False,
-        BILLSYNC_POLL_SECONDS=0.3,
-    )
-    page, base = browser_page, serve(app)
-    page.goto(base + "/login")
-    page.fill("#username", "alice")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page = browser_page
+    app = open_panel(page, serve, tmp_path / "web", address, config.api_token)
     page.fill("#name", "Sandbox Law LLP")
     page.check("#hold_first_sync")
     page.click("text=Create connection")
@@ -177,9 +90,8 @@ def test_a_bookkeeper_previews_the_first_sync_decides_three_matches_and_starts_i
     expect(summary).to_contain_text("refused (number taken by another invoice)")
     expect(page.locator("#items-to-create")).to_contain_text("Services")
     expect(page.locator("#preview-months tbody tr").first).to_be_visible()
-    named_alike, other_person = books.named_alike
-    linked_bill, foreign_invoice = books.linked
-    skipped_bill, skipped_holder = books.skipped
+    [(named_alike, other_person), *_] = books.renamed.items()  # a customer of its name, another e-mail
+    [(linked_bill, foreign_invoice), (skipped_bill, skipped_holder), *_] = books.taken.items()  # of its total, not
     contact = settle(page, "contact", named_alike)
     expect(contact).to_contain_text("Conflict")
     expect(contact).to_contain_text("under another name: theirs is taken")
