@@ -10,6 +10,7 @@ record's fate is what the sync then does.
 
 from __future__ import annotations
 
+import math
 import time
 
 from bench import scenario
@@ -59,6 +60,10 @@ def run(quick: bool = False) -> Table:
         sync = scenario.measure_cycle(box, daemon, connection_id)
         states = link_states(daemon.client, connection_id)
     sync_reads = sync.requests["qbo"] - sync.batch_requests - sync.single_writes
+    # The preview's own look-ups: customers of a like name, a query per 50 family names and
+    # one per 50 company names of the customers it foresees made (``dry.DryWriter``).
+    made = sum(1 for (kind, _), fate in fates.items() if kind == pb.KIND_CONTACT and fate == pb.FATE_CREATE)
+    like_named = 2 * math.ceil(made / 50)
     differ = sum(1 for key, fate in fates.items() if states.get(key) != STATE[fate]) + len(set(states) - set(fates))
     table = Table(f"Preview of the first sync of a {size:,}-bill firm, beside the sync")
     table.add("records foreseen / links after the sync", f"{len(fates):,} / {len(states):,}")
@@ -66,8 +71,8 @@ def run(quick: bool = False) -> Table:
     table.add(
         "QBO requests: preview / the sync's reads (its writes aside)",
         f"{read['qbo']:,} / {sync_reads:,}",
-        "preview ≤ sync",
-        read["qbo"] <= sync_reads,
+        f"preview ≤ sync + {like_named} like-name look-ups",
+        read["qbo"] <= sync_reads + like_named,
     )
     table.add("QBO writes of the preview", f"{read['qbo_writes']:,}", "0", read["qbo_writes"] == 0)
     table.add(

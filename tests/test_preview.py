@@ -3,6 +3,7 @@ outcomes laid over the stored ones, what each op is foreseen to leave, and the s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from billsync import words
@@ -113,3 +114,20 @@ def test_every_fate_and_cause_has_words():
     assert (
         words.foreseen(1200, "create", "create:name_taken") == "1,200 to create (under another name: theirs is taken)"
     )
+
+
+def test_a_customer_to_make_says_which_customers_of_a_like_name_quickbooks_has():
+    body = {"DisplayName": "John Smith", "GivenName": "John", "FamilyName": "Smith"}
+    create = Op(Kind.CONTACT, "7", "Customer John Smith", action=Action.CREATE, body=body)
+    others = [
+        {"Id": str(n), "DisplayName": f"Smith, John {n}", "GivenName": "JOHN", "FamilyName": "smith"} for n in range(7)
+    ]
+    assert {dry.name_key(c) for c in others} == {dry.name_key(body)}, "without regard to case"
+    said = dry.DryWriter._said_alike(create, [{"Id": "9", **body}, *others])
+    assert said.code is Cause.CREATE_LIKE_NAMED
+    assert said.reason.startswith("QuickBooks has customers of a like name: Smith, John 0 (Id 0), ")
+    assert said.reason.count("(Id ") == 5, "five named at most; itself (the same display name) never"
+    taken = dry.DryWriter._said_alike(replace(create, code=Cause.CREATE_NAME_TAKEN), others)
+    assert taken.code is Cause.CREATE_NAME_TAKEN, "a name taken says so first"
+    assert dry.DryWriter._said_alike(create, []) == create
+    assert dry.name_key({"CompanyName": "Acme LLP"}) == ("company", "acme llp")

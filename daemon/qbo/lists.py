@@ -205,6 +205,19 @@ def deposit_account(qbo: QuickBooks, account_id: str) -> Account:
     return account
 
 
+def customers_named_like(qbo: QuickBooks, field: str, names: set[str]) -> list[dict[str, Any]]:
+    """The customers whose ``field`` (``FamilyName``, ``CompanyName``: filterable, Intuit's
+    Customer reference) is one of ``names``: a query per 50 names."""
+    found: list[dict[str, Any]] = []
+    ordered = sorted(names)
+    for i in range(0, len(ordered), NAMES_PER_QUERY):
+        listed = ", ".join(quote(n) for n in ordered[i : i + NAMES_PER_QUERY])
+        found += qbo.query(f"select * from Customer where {field} in ({listed})")
+    return found
+
+
+#: Names in one ``in (…)`` query, as the sync's look-ups by DisplayName take them.
+NAMES_PER_QUERY = 50
 #: Customers a search answers at most.
 FOUND_MAX = 50
 

@@ -66,6 +66,9 @@ class Cause(enum.StrEnum):
     ADOPT_DECIDED = "adopt:decided"
     #: A customer made under its disambiguated name: another customer has the contact's name.
     CREATE_NAME_TAKEN = "create:name_taken"
+    #: A customer made while QuickBooks has customers of a like name (a person's given and
+    #: family names, a company's name) under other display names: the same client, perhaps.
+    CREATE_LIKE_NAMED = "create:like_named"
 
 
 @dataclass(frozen=True)

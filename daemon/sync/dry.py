@@ -20,15 +20,17 @@ links broken in QuickBooks since the last sync (the next sync finds them).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from billsync.daemon.clio.client import Clio
+from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.store import links, marks
 from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import currency, decisions, outcomes, recovery
+from billsync.daemon.sync.causes import Cause
 from billsync.daemon.sync.decisions import Action, Op
 from billsync.daemon.sync.effects import Effects, vanished
 from billsync.daemon.sync.engine import Cycle
@@ -188,7 +190,7 @@ class DryWriter(Writer):
         self._numbers: dict[str, str] = {}
 
     def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
-        for op in self._at_quickbooks_rates(ops):
+        for op in self._at_quickbooks_rates(self._like_named(ops)):
             if op.kind is Kind.INVOICE and op.action is Action.CREATE:
                 op = self._after_earlier_creates(op)
             outcome = foreseen_outcome(op, existing.get(op.clio_id))
@@ -198,6 +200,28 @@ class DryWriter(Writer):
             self.on_done(op, done_as(op, outcome))
         yield 0.0
 
+    def _like_named(self, ops: list[Op]) -> list[Op]:
+        """``ops``, each customer create saying which customers QuickBooks has of a like name
+        (a person's given and family names, a company's name) under other display names: the
+        same client, perhaps, for the bookkeeper to link to (``DecideMatch``). A query per 50
+        family names and per 50 company names, as the sync's look-ups by name go."""
+        creates = [op for op in ops if op.kind is Kind.CONTACT and op.action is Action.CREATE]
+        names = {by: {n for op in creates if (n := op.body.get(by))} for by in ("FamilyName", "CompanyName")}
+        alike: dict[tuple[str, ...], list[dict]] = {}
+        for by, wanted in names.items():
+            for customer in qbo_lists.customers_named_like(self.qbo, by, wanted) if wanted else []:
+                alike.setdefault(name_key(customer), []).append(customer)
+        return [self._said_alike(op, alike.get(name_key(op.body), [])) if op in creates else op for op in ops]
+
+    @staticmethod
+    def _said_alike(op: Op, customers: list[dict]) -> Op:
+        others = [c for c in customers if c.get("DisplayName") != op.body.get("DisplayName")]
+        if not others or op.code is Cause.CREATE_NAME_TAKEN:
+            return op
+        named = ", ".join(f"{c.get('DisplayName')} (Id {c['Id']})" for c in others[:5])
+        reason = f"QuickBooks has customers of a like name: {named}; link it to one of them, or it is created anew"
+        return replace(op, code=Cause.CREATE_LIKE_NAMED, reason=reason)
+
     def _after_earlier_creates(self, op: Op) -> Op:
         """An invoice create as QuickBooks takes it after the creates this cycle foresaw before it."""
         number = str(op.natural_ref or "")
@@ -206,6 +230,14 @@ class DryWriter(Writer):
         if number:
             self._numbers[number] = op.label
         return op
+
+
+def name_key(customer: dict) -> tuple[str, ...]:
+    """What makes two customers of a like name: a person's given and family names, or a
+    company's name, without regard to case."""
+    if customer.get("FamilyName"):
+        return ("person", str(customer.get("GivenName") or "").casefold(), str(customer["FamilyName"]).casefold())
+    return ("company", str(customer.get("CompanyName") or "").casefold())
 
 
 def foreseen_outcome(op: Op, link: Link | None) -> Outcome:

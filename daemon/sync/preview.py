@@ -49,6 +49,7 @@ CONFLICTS = frozenset(
     {
         Cause.FAIL_NUMBER_TAKEN,
         Cause.CREATE_NAME_TAKEN,
+        Cause.CREATE_LIKE_NAMED,
         Cause.FAIL_CURRENCY,
         Cause.FAIL_TAX_CODE,
         Cause.FAIL_TAX_RATES,

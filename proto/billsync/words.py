@@ -52,6 +52,7 @@ CAUSES = {
     "adopt:marker": "made by billsync before",
     "adopt:decided": "as decided",
     "create:name_taken": "under another name: theirs is taken",
+    "create:like_named": "though customers of a like name exist",
     "skip:draft": "drafts",
     "skip:awaiting_approval": "awaiting approval",
     "skip:not_issued": "not issued",

@@ -4,6 +4,7 @@ invoices, compared object for object with what the sync then does (issue 19)."""
 from __future__ import annotations
 
 import functools
+import math
 from collections import Counter
 from decimal import Decimal
 
@@ -41,6 +42,12 @@ STATE = {
 }
 
 
+def like_named_lookups(customers_made: int) -> int:
+    """The most queries a preview sends for the customers of a like name of those it makes: a
+    query per 50 family names and one per 50 company names (``dry.DryWriter``)."""
+    return 2 * math.ceil(customers_made / 50)
+
+
 def said(reason: str) -> str:
     """A reason without the detail in brackets at its end: QuickBooks' own words for a number
     taken by an invoice the same sync creates first, which no preview can quote."""
@@ -60,7 +67,7 @@ def preview(client, connection_id: int) -> tuple[list[pb.PreviewItem], pb.Previe
 
 @pytest.fixture
 def books(ready) -> Books:  # noqa: F811
-    return seed_books(ready, BILLS, matched=4, renamed=3, taken=5, from_bill=100)
+    return seed_books(ready, BILLS, matched=4, renamed=3, taken=5, from_bill=100, alike=2)
 
 
 def assert_the_sync_did_what_the_preview_said(connection_id: int, items: list[pb.PreviewItem]) -> dict:
@@ -100,10 +107,15 @@ def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(books, ready, e2
     assert all(foreseen["contact", c].qbo_id == q for c, q in matched.items())
     assert all(foreseen["contact", c].cause == "adopt:name_email" for c in matched)
     assert {("contact", c) for c in renamed} <= {k for k, i in foreseen.items() if i.cause == "create:name_taken"}
+    for clio_id, customer in books.alike.items():
+        item = foreseen["contact", clio_id]
+        assert (item.fate, item.cause, item.conflict) == (pb.FATE_CREATE, "create:like_named", True)
+        assert f"(Id {customer})" in item.reason, item.reason
     refused = {k: i for k, i in foreseen.items() if i.cause == "fail:number_taken"}
     assert set(refused) >= {("invoice", b) for b in taken}, "every number QuickBooks already has"
     assert {refused["invoice", b].qbo_id for b in taken} == set(holders), "the invoice that has it"
-    assert all(i.conflict for i in refused.values()) and summary.conflicts >= len(taken) + len(renamed)
+    assert all(i.conflict for i in refused.values())
+    assert summary.conflicts >= len(taken) + len(renamed) + len(books.alike)
     assert summary.items_to_create == ["Expenses", "Sales tax (Clio)", "Services"]
 
     assert e2e_daemon.scheduler.await_dispatch(harness.PATIENCE)
@@ -112,12 +124,16 @@ def test_the_preview_of_a_first_sync_is_what_the_sync_then_does(books, ready, e2
     assert not e2e_client.status(connection.id).connection.held
     synced = harness.api_requests(ready)
     assert read["qbo_writes"] == 0
-    assert read["qbo"] <= synced["qbo"] - synced["qbo_writes"], "what the sync's own look-ups read, no more"
+    made = sum(i.kind == pb.KIND_CONTACT and i.fate == pb.FATE_CREATE for i in items)
+    assert read["qbo"] <= synced["qbo"] - synced["qbo_writes"] + like_named_lookups(made), (
+        "what the sync's own look-ups read, and its look-ups of customers of a like name"
+    )
     assert read["clio"] <= synced["clio"] + 1, "the same reads (the firm's currencies are read once a process)"
     assert read["qbo"] + read["clio"] < len(items) / 20, "a query per many objects, never a request per object"
 
     links = assert_the_sync_did_what_the_preview_said(connection.id, items)
     assert all(links["contact", c].qbo_id == q for c, q in matched.items()), "matched to the customers seeded"
+    assert all(links["contact", c].qbo_id not in (q, "") for c, q in books.alike.items()), "made anew, undecided"
     for clio_id, holder in zip(taken, holders):
         assert f"TxnId={holder}" in links["invoice", clio_id].reason
     created = Counter(KIND[i.kind] for i in items if i.fate == pb.FATE_CREATE)
