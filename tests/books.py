@@ -85,8 +85,8 @@ def seed_books(
                     "DocNumber": bill["number"],
                     "CustomerRef": {"value": customers[matched + renamed - 1]},
                     "TxnDate": "2024-01-02",
-                    "TotalAmt": str(bill["total"]) if n == 0 else "10.00",
-                    "Balance": str(bill["total"]) if n == 0 else "10.00",
+                    "TotalAmt": float(bill["total"]) if n == 0 else 10.0,  # numbers, as QBO stores them
+                    "Balance": float(bill["total"]) if n == 0 else 10.0,
                     "PrivateNote": "typed in QuickBooks",
                     "Line": [],
                 }

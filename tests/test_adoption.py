@@ -7,6 +7,7 @@ import pytest
 
 from billsync.daemon.store.models import Kind
 from billsync.daemon.sync import decisions, journal, mapping, planner, recovery
+from billsync.daemon.sync.causes import Cause
 from billsync.daemon.sync.decisions import Action, Op
 from billsync.daemon.sync.mapping import Marker
 from billsync.daemon.sync.taxes import TaxTreatment
@@ -188,3 +189,15 @@ def test_what_qbo_holds_is_found_for_a_whole_run_in_a_few_queries():
         "N-4": ["4"],
     }, "every invoice holding a number asked about, ours or not"
     assert len(company.queries) == 3, "50 natural keys a query, not one query a bill"
+
+
+def test_an_invoice_of_a_number_quickbooks_has_fails_before_it_is_sent_unless_quickbooks_may_take_it():
+    create = Op(Kind.INVOICE, "9", "Invoice 1042", action=Action.CREATE, body={"DocNumber": "1042"})
+    typed = {"Id": "146", "DocNumber": "1042", "PrivateNote": "typed in QBO", "TotalAmt": 250}
+    refused = decisions.number_taken(create, [typed])
+    assert (refused.action, refused.error_code, refused.code) == (Action.FAIL, "6140", Cause.FAIL_NUMBER_TAKEN)
+    assert refused.reason.endswith("(DocNumber=1042 is assigned to TxnType=Invoice with TxnId=146)")
+    # Its holder renumbered by this very cycle, or voided: QuickBooks answers for itself.
+    assert decisions.number_taken(create, [typed], moving={"146"}) == create
+    voided = {**typed, "PrivateNote": "Voided - typed in QBO", "TotalAmt": 0}
+    assert decisions.number_taken(create, [voided]) == create

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from billsync.daemon.store.models import Choice, Kind, Pin
@@ -24,17 +25,38 @@ def pin(choice: Choice, qbo_id: str = "58") -> Pin:
     return Pin(kind=Kind.CONTACT, clio_id="7", choice=choice, qbo_id=qbo_id, actor="alice via token 3 (panel)")
 
 
-def test_a_contact_is_linked_to_the_customer_chosen_whatever_its_name():
-    op = pins.contact(contact_create(), pin(Choice.MATCH), CUSTOMER, linked=set(), books=USD)
+def contact(op: Op, decided: Pin, chosen: dict | None, *, linked: frozenset = frozenset(), books: Books = USD) -> Op:
+    [honoured] = pins.contacts(
+        [op], {op.clio_id: decided}, {decided.qbo_id: chosen} if chosen else {}, linked=set(linked), books=books
+    )
+    return honoured
+
+
+def test_a_contact_is_linked_to_the_customer_chosen_under_that_customers_own_name():
+    op = contact(contact_create(), pin(Choice.MATCH), CUSTOMER)
     assert (op.action, op.qbo_id, op.sync_token, op.code) == (Action.ADOPT, "58", "2", Cause.ADOPT_DECIDED)
     assert op.reason == "Linked to customer Smith, John as alice decided"
     assert "CurrencyRef" not in op.body, "a customer's currency is never sent again"
+    assert (op.body["DisplayName"], op.natural_ref) == ("Smith, John", "Smith, John"), "not renamed by the link"
+    renamed = replace(contact_create(), body={**contact_create().body, "DisplayName": "John Smith (Clio 7)"})
+    assert contact(renamed, pin(Choice.MATCH), {**CUSTOMER, "DisplayName": "John Smith"}).natural_ref == "John Smith"
+
+
+def test_two_decisions_never_link_one_customer_twice():
+    first, second = contact_create(), replace(contact_create(), clio_id="8")
+    decided = {
+        "7": pin(Choice.MATCH),
+        "8": Pin(kind=Kind.CONTACT, clio_id="8", choice=Choice.MATCH, qbo_id="58", actor="bob"),
+    }
+    ops = pins.contacts([first, second], decided, {"58": CUSTOMER}, linked=set(), books=USD)
+    assert [op.code for op in ops] == [Cause.ADOPT_DECIDED, Cause.FAIL_DECISION]
+    assert "is linked to another record" in ops[1].reason
 
 
 def test_a_contact_decision_that_cannot_be_honoured_fails_saying_why():
-    gone = pins.contact(contact_create(), pin(Choice.MATCH), None, linked=set(), books=USD)
-    taken = pins.contact(contact_create(), pin(Choice.MATCH), CUSTOMER, linked={"58"}, books=USD)
-    euro = pins.contact(contact_create("EUR"), pin(Choice.MATCH), CUSTOMER, linked=set(), books=USD)
+    gone = contact(contact_create(), pin(Choice.MATCH), None)
+    taken = contact(contact_create(), pin(Choice.MATCH), CUSTOMER, linked=frozenset({"58"}))
+    euro = contact(contact_create("EUR"), pin(Choice.MATCH), CUSTOMER)
     assert [op.code for op in (gone, taken, euro)] == [Cause.FAIL_DECISION] * 3
     assert gone.reason == "The QuickBooks customer chosen (Id 58) is not there any more; decide again"
     assert "is linked to another record" in taken.reason
@@ -43,31 +65,46 @@ def test_a_contact_decision_that_cannot_be_honoured_fails_saying_why():
 
 def test_only_a_contact_still_to_create_or_adopt_is_matched():
     failed = Op(Kind.CONTACT, "7", "c", action=Action.FAIL, reason="no name", code=Cause.FAIL_NAME)
-    assert pins.contact(failed, pin(Choice.MATCH), CUSTOMER, linked=set(), books=USD) == failed
+    assert contact(failed, pin(Choice.MATCH), CUSTOMER) == failed
     create = contact_create()
-    assert pins.contact(create, pin(Choice.CREATE), CUSTOMER, linked=set(), books=USD) == create, "the planner's"
+    assert contact(create, pin(Choice.CREATE), CUSTOMER) == create, "the planner's"
 
 
 def invoice_create(total: str) -> Op:
     body = {"DocNumber": "1042", "CustomerRef": {"value": "58"}}
-    expect = Totals(Decimal(total), Decimal("0.00"))
+    expect = Totals(Decimal(total), Decimal("0.00"), currency="USD")
     return Op(Kind.INVOICE, "9", "Invoice 1042", action=Action.CREATE, body=body, expect=expect)
 
 
-def test_a_bill_is_linked_to_an_invoice_of_its_number_only_when_the_two_total_the_same():
-    theirs = {"Id": "146", "DocNumber": "1042", "TotalAmt": 250, "SyncToken": "0"}
+def invoice(op: Op, decided: Pin, chosen: dict | None) -> Op:
+    [honoured] = pins.invoices([op], {op.clio_id: decided}, {decided.qbo_id: chosen} if chosen else {}, linked=set())
+    return honoured
+
+
+def test_a_bill_is_written_over_an_invoice_of_its_number_only_when_the_two_total_the_same():
+    theirs = {"Id": "146", "DocNumber": "1042", "TotalAmt": 250, "SyncToken": "3", "CustomerRef": {"value": "12"}}
     decided = Pin(kind=Kind.INVOICE, clio_id="9", choice=Choice.MATCH, qbo_id="146", actor="bob")
-    linked = pins.invoice(invoice_create("250.00"), decided, theirs, linked=set())
-    assert (linked.action, linked.qbo_id, linked.code) == (Action.ADOPT, "146", Cause.ADOPT_DECIDED)
-    other = pins.invoice(invoice_create("260.00"), decided, theirs, linked=set())
+    linked = invoice(invoice_create("250.00"), decided, theirs)
+    assert (linked.action, linked.qbo_id, linked.sync_token, linked.code) == (
+        Action.UPDATE,
+        "146",
+        "3",
+        Cause.ADOPT_DECIDED,
+    )
+    assert linked.body["CustomerRef"] == {"value": "58"} and linked.body["sparse"], "the bill's customer, lines, marker"
+    other = invoice(invoice_create("260.00"), decided, theirs)
     assert (other.action, other.code) == (Action.FAIL, Cause.FAIL_DECISION)
     assert other.reason == "Invoice 1042 chosen totals 250.00, Clio's bill 260.00; decide again"
+    renumbered = invoice(invoice_create("250.00"), decided, {**theirs, "DocNumber": "1043"})
+    assert renumbered.reason == "Invoice 1043 chosen has another number than the bill's, 1042; decide again"
+    euro = invoice(invoice_create("250.00"), decided, {**theirs, "CurrencyRef": {"value": "EUR"}})
+    assert euro.code is Cause.FAIL_DECISION and "is in EUR" in euro.reason
 
 
 def test_a_bill_to_skip_is_skipped_whatever_was_planned():
     skip = Pin(kind=Kind.INVOICE, clio_id="9", choice=Choice.SKIP, actor="carol")
     for op in (invoice_create("1.00"), Op(Kind.INVOICE, "9", "Invoice 1042", action=Action.WAIT)):
-        skipped = pins.invoice(op, skip, None, linked=set())
+        skipped = invoice(op, skip, None)
         assert (skipped.action, skipped.code, skipped.reason) == (
             Action.SKIP,
             Cause.SKIP_DECIDED,

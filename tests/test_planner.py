@@ -176,6 +176,24 @@ def test_an_existing_customer_with_the_same_name_and_email_is_adopted_once():
     assert second.action is Action.CREATE and second.body["DisplayName"] == "Ana (Clio 4)"
 
 
+def test_an_inactive_customer_of_the_name_takes_it_but_is_never_adopted():
+    """QuickBooks refuses a name an inactive customer has (6240); adopting it would book
+    invoices to a customer made inactive on purpose."""
+    inactive = {"Id": "12", "DisplayName": "Ana", "PrimaryEmailAddr": {"Address": "ana@x"}, "Active": False}
+    contact = {"id": 4, "name": "Ana", "primary_email_address": "ana@x"}
+    op = planner.plan_contact(contact, None, taken={"ana": inactive}, linked_ids=set(), account=ACCOUNT)
+    assert (op.action, op.body["DisplayName"], op.code) == (Action.CREATE, "Ana (Clio 4)", Cause.CREATE_NAME_TAKEN)
+    decided = planner.plan_contact(
+        contact,
+        None,
+        taken={"ana": {**inactive, "Active": True}},
+        linked_ids=set(),
+        account=ACCOUNT,
+        match_by_name=False,
+    )
+    assert (decided.action, decided.body["DisplayName"]) == (Action.CREATE, "Ana (Clio 4)"), "a decision to create anew"
+
+
 def test_two_contacts_of_one_name_and_email_adopt_a_customer_each():
     """As after a takeover: both customers made by a create whose answer was lost."""
     email = {"PrimaryEmailAddr": {"Address": "maria@x"}, "SyncToken": "0"}

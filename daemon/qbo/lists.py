@@ -15,6 +15,7 @@ this transaction" (quickbooks-ruby issues #229 and #532).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -218,6 +219,8 @@ def customers_named_like(qbo: QuickBooks, field: str, names: set[str]) -> list[d
 
 #: Names in one ``in (…)`` query, as the sync's look-ups by DisplayName take them.
 NAMES_PER_QUERY = 50
+#: A balance as people type it: ``1250``, ``1,250.00``, ``-80.5``.
+AMOUNT = re.compile(r"-?\d[\d,]*(\.\d{1,2})?")
 #: Customers a search answers at most.
 FOUND_MAX = 50
 
@@ -230,17 +233,9 @@ def search_customers(qbo: QuickBooks, text: str) -> list[dict[str, Any]]:
     text = text.strip()
     if "@" in text:
         where = f"PrimaryEmailAddr = {quote(text)}"
-    elif _is_amount(text):
-        where = f"Balance = {quote(text)}"
+    elif AMOUNT.fullmatch(text):
+        where = f"Balance = {quote(text.replace(',', ''))}"
     else:
         where = f"DisplayName like {quote('%' + text.replace('%', '') + '%')}"
     rows = next(qbo.query_pages(f"select * from Customer where {where}"), [])
     return sorted(rows, key=lambda row: str(row.get("DisplayName", "")).lower())[:FOUND_MAX]
-
-
-def _is_amount(text: str) -> bool:
-    try:
-        Decimal(text.replace(",", ""))
-    except ArithmeticError:
-        return False
-    return True

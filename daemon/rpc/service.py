@@ -4,6 +4,7 @@ billsync.v1 messages. Errors are raised as domain errors; server.py maps them.""
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Iterator
 
@@ -82,6 +83,10 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         self.scheduler = scheduler
         self.qbo_app_url = qbo_app_url
         self.glance = QboGlance(providers, scheduler.request)
+        #: Connections a Preview of this daemon plans now: one at a time each, as each re-reads the
+        #: firm (a second daemon of the same database may plan its own beside).
+        self._previewing: set[int] = set()
+        self._previewing_lock = threading.Lock()
         #: What a settings page waits on: QBO's lists read with two tries of 10 s at most.
         self.lists_http = Http(LISTS_TIMEOUT, RetryPolicy(max_attempts=2, max_wait=2.0), observe=providers.http.observe)
 
@@ -151,9 +156,22 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
         it reads Clio and QuickBooks through the connection's clients, within their limits,
         beside any run of the connection. Cancelling the call stops it."""
         connection = connected(request.connection_id)
+        with self._previewing_lock:
+            if connection.id in self._previewing:
+                raise FailedPrecondition(
+                    f"a preview of {validation.echo(connection.name)} is under way already: it answers first"
+                )
+            self._previewing.add(connection.id)
+        try:
+            yield from self._preview(connection, context)
+        finally:
+            with self._previewing_lock:
+                self._previewing.discard(connection.id)
+
+    def _preview(self, connection: Connection, context: grpc.ServicerContext) -> Iterator[pb.PreviewProgress]:
         qbo, clio = self.providers.clients(connection)
         planning = preview.Preview(connection, qbo, clio)
-        shown = None
+        shown: dict[str, dict[str, int]] = {}  # nothing to show until a kind is planned
         for rest in planning.steps():
             if not context.is_active():
                 return

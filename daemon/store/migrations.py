@@ -379,9 +379,11 @@ def m0015_home_currency(db: peewee.Database) -> None:
 
 def m0016_held(db: peewee.Database) -> None:
     """Whether a connection's first sync waits until someone starts it (``Connection.held``):
-    none of the connections before did."""
+    none of the connections before did. With its default in the DDL, as in step 3: SQLite
+    fills existing rows without rebuilding the table, which would cascade-delete the links."""
     migrator = SchemaMigrator.from_database(db)
-    apply_operations(migrator.add_column("connection", "held", peewee.BooleanField(default=False)))
+    held = peewee.BooleanField(constraints=[peewee.SQL("DEFAULT FALSE")])
+    apply_operations(migrator.add_column("connection", "held", held, allow_not_null=True))
 
 
 def m0017_pins(db: peewee.Database) -> None:

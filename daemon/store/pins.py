@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from billsync.daemon.errors import FailedPrecondition
-from billsync.daemon.store import events, links
+from billsync.daemon.store import events, links, marks
 from billsync.daemon.store.db import database
-from billsync.daemon.store.models import Choice, Connection, Link, Pin
+from billsync.daemon.store.models import Choice, Connection, Link, LinkState, Pin, utcnow
 
 CHUNK = links.CHUNK
 
@@ -31,25 +31,45 @@ def decide(
     connection: Connection, kind: str, clio_id: str, choice: Choice | None, *, qbo_id: str, actor: str, said: str
 ) -> Pin | None:
     """Stores (or, with no ``choice``, withdraws) a decision about one record, with an entry
-    in the activity log naming ``actor`` and saying what was decided (``said``). Refused once
-    the record is in QuickBooks, and for an object another record is linked to."""
+    in the activity log naming ``actor`` and saying what was decided (``said``).
+
+    Refused once the record is in QuickBooks or being sent there, and for an object another
+    record is linked to or chosen for. A record already planned (failed, waiting) is marked
+    to be planned again by the next run (and shown so by the next preview), asking for no run.
+    """
     with database.atomic():
         link = Link.get_or_none(Link.connection == connection, Link.kind == kind, Link.clio_id == clio_id)
-        if link is not None and link.qbo_id:
+        if link is not None and (link.qbo_id or link.state == LinkState.PENDING):
+            where = f"in QuickBooks (Id {link.qbo_id})" if link.qbo_id else "being sent to QuickBooks"
             raise FailedPrecondition(
-                f"{link.label or clio_id} is already in QuickBooks (Id {link.qbo_id}): a match is decided before "
-                "the first write"
+                f"{link.label or clio_id} is already {where}: a match is decided before its first write"
             )
         if qbo_id and (other := links.linked_qbo_ids(connection, kind, [qbo_id])):
             holder = Link.get(Link.connection == connection, Link.kind == kind, Link.qbo_id.in_(list(other)))
             raise FailedPrecondition(
                 f"QuickBooks object {qbo_id} is already linked to {holder.label or holder.clio_id}"
             )
-        Pin.delete().where(Pin.connection == connection, Pin.kind == kind, Pin.clio_id == clio_id).execute()
-        pin = None
-        if choice is not None:
-            pin = Pin.create(
-                connection=connection, kind=kind, clio_id=clio_id, choice=choice, qbo_id=qbo_id, actor=actor
+        chosen_for = Pin.get_or_none(
+            Pin.connection == connection, Pin.kind == kind, Pin.qbo_id == qbo_id, Pin.clio_id != clio_id
+        )
+        if qbo_id and chosen_for is not None:
+            raise FailedPrecondition(
+                f"QuickBooks object {qbo_id} is already chosen for Clio record {chosen_for.clio_id}"
             )
+        if choice is None:
+            Pin.delete().where(Pin.connection == connection, Pin.kind == kind, Pin.clio_id == clio_id).execute()
+        else:
+            decided = {Pin.choice: choice, Pin.qbo_id: qbo_id, Pin.actor: actor, Pin.decided_at: utcnow()}
+            Pin.insert(
+                connection=connection, kind=kind, clio_id=clio_id, choice=choice, qbo_id=qbo_id, actor=actor
+            ).on_conflict(conflict_target=[Pin.connection, Pin.kind, Pin.clio_id], update=decided).execute()
+        if link is not None:
+            marks.mark(Link.select().where(Link.id == link.id))
         events.record(connection, "link.decided", said, actor, link_id=link.id if link is not None else None)
-    return pin
+    return load(connection, kind, [clio_id]).get(clio_id)
+
+
+def chosen(connection: Connection, kind: str) -> set[str]:
+    """The QuickBooks objects of ``kind`` chosen for some record: reserved for it."""
+    query = Pin.select(Pin.qbo_id).where(Pin.connection == connection, Pin.kind == kind, Pin.choice == Choice.MATCH)
+    return {pin.qbo_id for pin in query}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import KW_ONLY, dataclass, replace
+from decimal import Decimal
 from typing import Protocol
 
 from billsync.daemon.store.links import DependencyKey
@@ -222,13 +223,26 @@ def number_taken_reason(number: str, detail: str) -> str:
     return f"Another QuickBooks invoice already has number {number}. Renumber one of them, then re-sync. ({detail})"
 
 
-def number_taken(op: Op, holders: list[Record]) -> Op:
+def voided(entity: dict) -> bool:
+    """Whether QBO shows the transaction voided: zeroed, with "Voided" leading its note.
+
+    QBO keeps no void flag on Online transactions: voiding zeroes "the Invoice Amounts and
+    Quantities" and marks "PrivateNote ... as 'Voided'" (Intuit developer blog, *Voiding
+    Invoice Objects*, 2016-04-06), prepended to a note already there.
+    """
+    return str(entity.get("PrivateNote", "")).startswith("Voided") and Decimal(str(entity.get("TotalAmt", 0))) == 0
+
+
+def number_taken(op: Op, holders: list[Record], *, moving: set[str] = frozenset()) -> Op:
     """An invoice create failed before it is sent when QuickBooks already has an invoice of
     its number (``holders``, none billsync made for this bill: that one was adopted): with
     duplicate numbers refused, as the settings checks require before any invoice is written
     (:mod:`billsync.daemon.qbo.settings`), QuickBooks would answer 6140. The reason names
     the holder as QuickBooks' 6140 does, so that the link leads to it
-    (:func:`billsync.daemon.qbo.faults.holder`)."""
+    (:func:`billsync.daemon.qbo.faults.holder`). Left for QuickBooks to answer: a holder
+    this cycle updates (``moving``: its number may change first) and a voided one (whether
+    QuickBooks counts a voided invoice's number is not documented)."""
+    holders = [h for h in holders if str(h["Id"]) not in moving and not voided(h)]
     if op.action is not Action.CREATE or not holders:
         return op
     return refuse_number(op, f"DocNumber={op.natural_ref} is assigned to TxnType=Invoice with TxnId={holders[0]['Id']}")

@@ -76,10 +76,11 @@ class Overlay(LinkView):
         super().__init__(connection)
         self.foreseen: dict[tuple[str, str], Link] = {}
 
-    def record(self, op: Op, outcome: Outcome) -> None:
-        """Lays ``outcome`` over the link of ``op``'s record, as ``outcomes.record`` stores it."""
+    def record(self, op: Op, outcome: Outcome, stored: Link | None = None) -> None:
+        """Lays ``outcome`` over the link of ``op``'s record (``stored``, when the caller has
+        read it), as ``outcomes.record`` stores it."""
         key = (op.kind, op.clio_id)
-        base = self.foreseen.get(key) or links.load(self.connection, op.kind, [op.clio_id]).get(op.clio_id)
+        base = self.foreseen.get(key) or stored or links.load(self.connection, op.kind, [op.clio_id]).get(op.clio_id)
         columns = {**(base.__data__ if base is not None else {}), "label": op.label, **outcome.fields()}
         columns.update(connection=self.connection.id, kind=op.kind, clio_id=op.clio_id)
         self.foreseen[key] = Link(**columns)
@@ -140,7 +141,7 @@ class DryEffects(Effects):
         pass
 
     def country(self) -> str:
-        return self.connection.qbo_country or qbo_settings.country(self.qbo)
+        return qbo_settings.country(self.qbo) if self.connection.qbo_country is None else self.connection.qbo_country
 
     def audit_totals(self, tax: TaxTreatment) -> set[str]:
         return set()
@@ -195,7 +196,7 @@ class DryWriter(Writer):
                 op = self._after_earlier_creates(op)
             outcome = foreseen_outcome(op, existing.get(op.clio_id))
             if op.action is not Action.NONE:
-                self.overlay.record(op, outcome)
+                self.overlay.record(op, outcome, existing.get(op.clio_id))
             self.forecast.add(op, outcome)
             self.on_done(op, done_as(op, outcome))
         yield 0.0

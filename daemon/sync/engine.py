@@ -28,7 +28,7 @@ from billsync.daemon.store.links import DependencyKey
 from billsync.daemon.store.models import DEFAULT_SETTINGS, Choice, Connection, Kind, Link, LinkState
 from billsync.daemon.sync import credits, currency, decisions, mapping, pins, planner, recovery, taxes
 from billsync.daemon.sync.causes import Cause, Why
-from billsync.daemon.sync.decisions import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op, has_object
+from billsync.daemon.sync.decisions import SETTINGS_DEPENDENCY, TRUST_DEPENDENCY, Action, Op
 from billsync.daemon.sync.effects import Effects
 from billsync.daemon.sync.linkview import LinkView
 from billsync.daemon.sync.mapping import Record
@@ -36,6 +36,12 @@ from billsync.daemon.sync.progress import Progress
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
 from billsync.daemon.sync.trust import TrustSync
 from billsync.daemon.sync.writer import Writer
+
+
+def written(link: Link | None) -> bool:
+    """Whether the record was ever written to QuickBooks (its link has an object, even one
+    deleted there since): what was decided about it is then done with (``sync.pins``)."""
+    return link is not None and bool(link.qbo_id)
 
 
 @dataclass(frozen=True)
@@ -260,9 +266,7 @@ class Cycle:
         contacts.update({str(c["id"]): c for c in clio_reader.fetch(self.clio, "contacts", fetch)})
         records = sorted((contacts[i] for i in todo if i in contacts), key=lambda c: c["id"])
         taken = self.customers_named(records)
-        decided = self.links.pins(
-            Kind.CONTACT, [c["id"] for c in records if not has_object(existing.get(str(c["id"])))]
-        )
+        decided = self.links.pins(Kind.CONTACT, [c["id"] for c in records if not written(existing.get(str(c["id"])))])
         wanted = {pin.qbo_id for pin in decided.values() if pin.choice == Choice.MATCH}
         chosen = self.qbo.read_many("Customer", wanted) if wanted else {}
         linked = self.links.linked_qbo_ids(Kind.CONTACT, [c["Id"] for c in taken.values()] + sorted(wanted))
@@ -271,19 +275,14 @@ class Cycle:
             records,
             existing,
             taken=taken,
-            linked_ids=linked | wanted,  # a customer chosen for one contact is adopted by no other
+            # A customer chosen for a contact is adopted by no other, whichever this cycle plans.
+            linked_ids=linked | self.links.chosen(Kind.CONTACT),
             account=self.connection.clio_account_id,
             force=force,
             books=self.books,
             anew={i for i, pin in decided.items() if pin.choice == Choice.CREATE},
         )
-        ops = [
-            pins.contact(op, pin, chosen.get(pin.qbo_id), linked=linked, books=self.books)
-            if (pin := decided.get(op.clio_id))
-            else op
-            for op in ops
-        ]
-        yield from self.write(ops, existing)
+        yield from self.write(pins.contacts(ops, decided, chosen, linked=linked, books=self.books), existing)
 
     def customers_named(self, contacts: list[Record]) -> dict[str, Record]:
         """QBO customers already holding any name these contacts could take, by lower-cased name."""
@@ -298,7 +297,9 @@ class Cycle:
         ordered = sorted(names)
         for i in range(0, len(ordered), recovery.IN_LIST):
             values = ", ".join(quote(n) for n in ordered[i : i + recovery.IN_LIST])
-            for customer in self.qbo.query(f"select * from Customer where DisplayName in ({values})"):
+            # Inactive customers too: their names are taken as well (QuickBooks refuses them, 6240).
+            query = f"select * from Customer where DisplayName in ({values}) and Active in (true, false)"
+            for customer in self.qbo.query(query):
                 found[customer["DisplayName"].lower()] = customer
         return found
 
@@ -342,16 +343,12 @@ class Cycle:
 
     def decided_invoices(self, ops: list[Op], existing: dict[str, Link]) -> list[Op]:
         """``ops`` with the decisions about bills not yet in QuickBooks honoured (``sync.pins``)."""
-        decided = self.links.pins(Kind.INVOICE, [op.clio_id for op in ops if not has_object(existing.get(op.clio_id))])
+        decided = self.links.pins(Kind.INVOICE, [op.clio_id for op in ops if not written(existing.get(op.clio_id))])
         if not decided:
             return ops
         wanted = {pin.qbo_id for pin in decided.values() if pin.choice == Choice.MATCH}
         chosen = self.qbo.read_many("Invoice", wanted) if wanted else {}
-        linked = self.links.linked_qbo_ids(Kind.INVOICE, wanted)
-        return [
-            pins.invoice(op, pin, chosen.get(pin.qbo_id), linked=linked) if (pin := decided.get(op.clio_id)) else op
-            for op in ops
-        ]
+        return pins.invoices(ops, decided, chosen, linked=self.links.linked_qbo_ids(Kind.INVOICE, wanted))
 
     def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
         records = sorted(memos.values(), key=lambda m: m["id"])
@@ -443,7 +440,8 @@ class Cycle:
         found = recovery.find_marked(self.qbo, kind, creates, account=self.connection.clio_account_id)
         ops = [decisions.adopt_marked(op, found.marked[op.clio_id]) if op.clio_id in found.marked else op for op in ops]
         if kind is Kind.INVOICE:
-            ops = [decisions.number_taken(op, found.by_key.get(op.natural_ref or "", [])) for op in ops]
+            moving = {op.qbo_id for op in ops if op.action is Action.UPDATE}
+            ops = [decisions.number_taken(op, found.by_key.get(op.natural_ref or "", []), moving=moving) for op in ops]
         return ops
 
     def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:

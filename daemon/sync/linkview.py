@@ -41,6 +41,10 @@ class LinkView:
         """The matches decided for these Clio records, by Clio id (:mod:`billsync.daemon.sync.pins`)."""
         return pins.load(self.connection, kind, clio_ids)
 
+    def chosen(self, kind: str) -> set[str]:
+        """The QuickBooks objects of ``kind`` a decision chose for some record."""
+        return pins.chosen(self.connection, kind)
+
     def waiting(self, kind: Kind) -> dict[str, DependencyKey]:
         """What each waiting link of ``kind`` waits for, by Clio id (those naming nothing left out)."""
         query = Link.select(Link.clio_id, Link.depends_on).where(

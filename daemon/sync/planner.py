@@ -139,14 +139,14 @@ def plan_contact(
     existing = taken.get(name.lower())
     if existing is not None:
         same_person = _email_of(existing) == mapping.email(contact) and not _foreign(existing, account=account)
-        same_person &= currency.of_customer(existing, books) == billed_in
+        same_person &= currency.of_customer(existing, books) == billed_in and existing.get("Active", True) is not False
         if same_person and match_by_name and existing["Id"] not in linked_ids:
             reason = "Matched an existing QuickBooks customer by name and e-mail"
             body = mapping.customer(contact, name, account=account)
             return adopt(op, body, existing, reason=reason, code=Cause.ADOPT_NAME_EMAIL)
         mine, body = taken.get(fallback.lower()), mapping.customer(contact, fallback, account=account)
         ours = mine is not None and claims(mine, body, MARKER_FIELD[Kind.CONTACT], unnamed_too=True)
-        if ours and currency.of_customer(mine, books) == billed_in:
+        if ours and currency.of_customer(mine, books) == billed_in and mine.get("Active", True) is not False:
             return adopt(op, body, mine, code=Cause.ADOPT_MARKER)
         name, fallback, op = fallback, "", replace(op, code=Cause.CREATE_NAME_TAKEN)
     body = mapping.customer(contact, name, account=account)

@@ -129,7 +129,7 @@ def fate_of(foreseen: Foreseen) -> Fate:
     op = foreseen.op
     if op.action in RETIRES:
         return Fate.RETIRE
-    if op.action is Action.UPDATE and op.code is Cause.ADOPT_MARKER:
+    if op.action is Action.UPDATE and op.code in (Cause.ADOPT_MARKER, Cause.ADOPT_DECIDED):
         return Fate.MATCH
     return _FATES[op.action]
 

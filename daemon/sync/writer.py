@@ -27,14 +27,13 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
-from decimal import Decimal
 
 from billsync.daemon.qbo import currencies
 from billsync.daemon.qbo.client import BatchOp, BatchResult, Operation, QuickBooks
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import currency, decisions, mapping, outcomes, totals
-from billsync.daemon.sync.decisions import Action, Op
+from billsync.daemon.sync.decisions import Action, Op, voided
 from billsync.daemon.sync.outcomes import Outcome
 
 log = logging.getLogger(__name__)
@@ -414,16 +413,6 @@ def written(op: Op, entity: dict) -> Outcome:
         why = currency.made_in_another(op.body.get("DisplayName", op.label), sent, made_in)
         return outcomes.mismatched(op, qbo_id, token, why, currency.CURRENCY, currency=made_in)
     return outcomes.synced(op, qbo_id, token, currency.said(op.reason, op.currency, made_in), currency=made_in)
-
-
-def voided(entity: dict) -> bool:
-    """Whether QBO shows the transaction voided: zeroed, with "Voided" leading its note.
-
-    QBO keeps no void flag on Online transactions: voiding zeroes "the Invoice Amounts and
-    Quantities" and marks "PrivateNote ... as 'Voided'" (Intuit developer blog, *Voiding
-    Invoice Objects*, 2016-04-06), prepended to a note already there.
-    """
-    return str(entity.get("PrivateNote", "")).startswith("Voided") and Decimal(str(entity.get("TotalAmt", 0))) == 0
 
 
 def _under_fallback_name(op: Op) -> Op:

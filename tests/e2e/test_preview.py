@@ -161,7 +161,7 @@ def test_matches_the_bookkeeper_decides_are_foreseen_and_honoured(books, ready, 
     connection = connect(e2e_client, hold=True)
     [(named_alike, other_person), *_] = books.renamed.items()  # a customer of its name, another e-mail
     [(same_person, its_customer), *_] = books.matched.items()  # a customer of its name and e-mail
-    [(linked_bill, foreign_invoice), (skipped_bill, _), *_] = books.taken.items()  # totals agree; the other not
+    [(linked_bill, foreign_invoice), (skipped_bill, _), (refused_bill, _), *_] = books.taken.items()  # 1st: same total
     contacts = {str(c["id"]): c for c in books.firm.contacts}
     found = e2e_client.search_qbo_customers(connection.id, contacts[named_alike]["name"][1:-1]).customers
     assert other_person in [c.id for c in found], "found by a part of its name"
@@ -179,6 +179,11 @@ def test_matches_the_bookkeeper_decides_are_foreseen_and_honoured(books, ready, 
         (lambda: decide(pb.KIND_CONTACT, "99999", pb.CHOICE_CREATE), grpc.StatusCode.NOT_FOUND),
         (lambda: decide(pb.KIND_CONTACT, same_person, pb.CHOICE_MATCH, qbo_id="99999"), grpc.StatusCode.NOT_FOUND),
         (lambda: decide(pb.KIND_CONTACT, "x1", pb.CHOICE_CREATE), grpc.StatusCode.INVALID_ARGUMENT),
+        # One customer is chosen for one contact: a second choice of it is refused, saying for whom.
+        (
+            lambda: decide(pb.KIND_CONTACT, same_person, pb.CHOICE_MATCH, qbo_id=other_person),
+            grpc.StatusCode.FAILED_PRECONDITION,
+        ),
     ]:
         with pytest.raises(DaemonError) as refused:
             bad()
@@ -208,14 +213,27 @@ def test_matches_the_bookkeeper_decides_are_foreseen_and_honoured(books, ready, 
     made = links["contact", same_person].qbo_id
     assert made != its_customer and made in {c["Id"] for c in qbo_objects(ready, "Customer")}
     assert links["invoice", linked_bill].qbo_id == foreign_invoice
-    number = next(b["number"] for b in books.firm.bills if str(b["id"]) == linked_bill)
-    assert [i["Id"] for i in qbo_objects(ready, "Invoice") if i.get("DocNumber") == number] == [foreign_invoice]
+    number = books.bill(linked_bill)["number"]
+    [linked] = [i for i in qbo_objects(ready, "Invoice") if i.get("DocNumber") == number]
+    assert linked["Id"] == foreign_invoice, "no second invoice of its number"
+    client = links["contact", str(books.bill(linked_bill)["client"]["id"])].qbo_id
+    assert linked["CustomerRef"]["value"] == client and "billsync" in linked["PrivateNote"], "written over: ours now"
     assert links["invoice", skipped_bill].state == "skipped" and not links["invoice", skipped_bill].qbo_id
     with pytest.raises(DaemonError) as refused:
         decide(pb.KIND_INVOICE, linked_bill, pb.CHOICE_SKIP)
     assert refused.value.code == grpc.StatusCode.FAILED_PRECONDITION and "already in QuickBooks" in str(refused.value)
+    # A bill refused by the sync for its number is decided after it: the next run plans it again.
+    assert links["invoice", refused_bill].state == "failed"
+    decide(pb.KIND_INVOICE, refused_bill, pb.CHOICE_SKIP)
+    again = {(KIND[i.kind], i.clio_id): i for i in preview(e2e_client, connection.id)[0]}
+    assert again["invoice", refused_bill].cause == "skip:decided"
+    sync(e2e_client, connection.id)
+    assert (
+        Link.get(Link.connection == connection.id, Link.kind == "invoice", Link.clio_id == refused_bill).state
+        == "skipped"
+    )
     logged = [e.message for e in e2e_client.list_events(connection.id, type_prefix="link.decided").events]
-    assert len(logged) == 5 and all(e for e in logged)
+    assert len(logged) == 6 and all(e for e in logged)
     assert any(f"linked to Customer {contacts[named_alike]['name']} (Id {other_person})" in m for m in logged), logged
 
 
@@ -255,3 +273,15 @@ def test_a_preview_foresees_what_resync_marked_for_the_next_run_and_takes_no_mar
 
     assert [(i.clio_id, i.fate) for i in items if i.kind == pb.KIND_INVOICE] == [(invoice.clio_id, pb.FATE_UPDATE)]
     assert PlanMark.select().where(PlanMark.connection == connection.id, PlanMark.taken_by.is_null()).count() == 1
+
+
+def test_one_preview_of_a_connection_at_a_time(ready, e2e_client):  # noqa: F811
+    seed_firm(ready, bills=30)
+    connection = connect(e2e_client, hold=True)
+    first = e2e_client.preview(connection.id)
+    assert next(first).progress, "under way: it shows the kinds planned so far"
+    with pytest.raises(DaemonError) as refused:
+        preview(e2e_client, connection.id)
+    assert refused.value.code == grpc.StatusCode.FAILED_PRECONDITION and "under way already" in str(refused.value)
+    assert list(first)[-1].HasField("summary"), "the first answers in full (read to its end: its call is over)"
+    assert preview(e2e_client, connection.id)[1].counts, "and the next may start"
