@@ -198,6 +198,7 @@ def test_an_invoice_of_a_number_quickbooks_has_fails_before_it_is_sent_unless_qu
     assert (refused.action, refused.error_code, refused.code) == (Action.FAIL, "6140", Cause.FAIL_NUMBER_TAKEN)
     assert refused.reason.endswith("(DocNumber=1042 is assigned to TxnType=Invoice with TxnId=146)")
     # Its holder renumbered by this very cycle, or voided: QuickBooks answers for itself.
-    assert decisions.number_taken(create, [typed], moving={"146"}) == create
+    assert decisions.number_taken(create, [typed], renumbered={"146": "1042-A"}) == create
+    assert decisions.number_taken(create, [typed], renumbered={"146": "1042"}).action is Action.FAIL, "kept"
     voided = {**typed, "PrivateNote": "Voided - typed in QBO", "TotalAmt": 0}
     assert decisions.number_taken(create, [voided]) == create

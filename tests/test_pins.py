@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import replace
 from decimal import Decimal
 
-from billsync.daemon.store.models import Choice, Kind, Pin
-from billsync.daemon.sync import pins
+import pytest
+
+from billsync.daemon.errors import FailedPrecondition
+from billsync.daemon.store import pins as stored_pins
+from billsync.daemon.store.models import Choice, Connection, Kind, Link, LinkState, Pin, PlanMark, utcnow
+from billsync.daemon.sync import mapping, pins
 from billsync.daemon.sync.causes import Cause
 from billsync.daemon.sync.currency import Books
 from billsync.daemon.sync.decisions import Action, Op
@@ -110,3 +116,35 @@ def test_a_bill_to_skip_is_skipped_whatever_was_planned():
             Cause.SKIP_DECIDED,
             "Not synced, as carol decided",
         )
+
+
+def test_what_billsync_made_is_never_chosen():
+    ours = {**CUSTOMER, "Notes": "billsync: Clio account 9 contact 3"}
+    refused = contact(contact_create(), pin(Choice.MATCH), ours)
+    assert (refused.code, refused.reason) == (
+        Cause.FAIL_DECISION,
+        "The QuickBooks customer chosen (Id 58) was made by billsync for another record; decide again",
+    )
+    invoice_of_another_account = {"Id": "146", "DocNumber": "1042", "TotalAmt": 250, "PrivateNote": "billsync: x"}
+    assert pins.made_by_billsync({"PrivateNote": mapping.marker("bill", 4, account="77")}, Kind.INVOICE)
+    assert not pins.made_by_billsync(invoice_of_another_account, Kind.INVOICE), "words alone are no marker"
+
+
+def test_a_decision_is_refused_mid_sync_and_done_with_once_its_record_is_written(db):
+    connection = Connection.create(name="Firm", lease_owner="daemon-a", lease_until=utcnow() + dt.timedelta(minutes=1))
+    decide = functools.partial(stored_pins.decide, connection, Kind.CONTACT, qbo_id="58", actor="alice", said="x")
+    with pytest.raises(FailedPrecondition, match="a sync of Firm is under way"):
+        decide("7", Choice.MATCH)
+    Connection.update(lease_owner=None).where(Connection.id == connection.id).execute()
+    decide("7", Choice.MATCH)
+    with pytest.raises(FailedPrecondition, match="already chosen for Clio record 7"):
+        decide("8", Choice.MATCH)
+    assert stored_pins.chosen(connection, Kind.CONTACT) == {"58"}
+    link = Link.create(connection=connection, kind=Kind.CONTACT, clio_id="7", state=LinkState.SYNCED, qbo_id="99")
+    assert stored_pins.chosen(connection, Kind.CONTACT) == set(), "written otherwise: the decision is done with"
+    decide("8", Choice.MATCH)  # so customer 58 is free for another
+    with pytest.raises(FailedPrecondition, match="already in QuickBooks"):
+        decide("7", Choice.CREATE)
+    stored_pins.decide(connection, Kind.CONTACT, "7", None, qbo_id="", actor="alice", said="withdrawn")
+    assert set(stored_pins.load(connection, Kind.CONTACT, ["7", "8"])) == {"8"}
+    assert not PlanMark.select().where(PlanMark.clio_id == link.clio_id).exists(), "a written record is not re-planned"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 import httpx
@@ -22,6 +23,7 @@ from billsync.daemon.rpc import convert
 from billsync.daemon.store import leases
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import outcomes, planner, recovery, totals
+from billsync.daemon.sync.causes import Cause
 from billsync.daemon.sync.decisions import Action, Op
 from billsync.daemon.sync.items import ensure_items
 from billsync.daemon.sync.taxes import TaxTreatment
@@ -185,6 +187,21 @@ def test_a_rewrite_whose_answer_is_lost_is_answered_not_refused(db, company, qbo
     [customer] = customers(company)
     assert (customer["DisplayName"], customer["SyncToken"]) == ("Jane Doe-Smith", "2")
     assert link_of(connection).state == LinkState.SYNCED
+
+
+def test_a_write_over_what_a_bookkeeper_chose_is_not_retried_over_a_fresh_read(db, company, qbo) -> None:  # noqa: F811
+    """The object chosen changed in QBO since it was checked (5010): written over a fresh
+    read, what the checks approved (its number, currency, total) might no longer hold."""
+    connection = Connection.create(name="Firm")
+    qbo_id = seeded_customer(company, "Jane Doe")
+    qbo.update("Customer", {"Id": qbo_id, "SyncToken": "0", "sparse": True, "Notes": "Edited in QuickBooks"})
+    decided = replace(renaming(qbo_id, "Jane Doe-Smith"), code=Cause.ADOPT_DECIDED)
+
+    assert write(connection, qbo, [decided]) == [Done.FAILED]
+
+    [customer] = customers(company)
+    assert (customer["DisplayName"], customer["SyncToken"]) == ("Jane Doe", "1"), "not written over"
+    assert (link_of(connection).state, link_of(connection).error_code) == (LinkState.FAILED, "5010")
 
 
 def test_an_item_created_once_although_its_answer_was_lost(company, qbo) -> None:  # noqa: F811

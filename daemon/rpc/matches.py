@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio.client import Clio
-from billsync.daemon.errors import InvalidArgument, NotFound
+from billsync.daemon.errors import FailedPrecondition, InvalidArgument, NotFound
 from billsync.daemon.qbo.client import QuickBooks
 from billsync.daemon.rpc import validation
-from billsync.daemon.store import pins
+from billsync.daemon.store import pins as stored_pins
 from billsync.daemon.store.models import Choice, Connection, Kind, Pin
+from billsync.daemon.sync import pins as sync_pins
 from billsync.daemon.sync import planner
 from billsync.daemon.sync.decisions import KIND_ENTITY
 
@@ -46,7 +47,9 @@ def decide(
         chosen = qbo.read_many(entity, [qbo_id]).get(qbo_id)
         if chosen is None:
             raise NotFound(f"QuickBooks has no {entity} {qbo_id}")
+        if sync_pins.made_by_billsync(chosen, kind):
+            raise FailedPrecondition(f"billsync made {entity} {qbo_id} for another record: choose one it did not make")
         said = f"linked to {entity} {chosen.get('DisplayName') or chosen.get('DocNumber')} (Id {qbo_id})"
     else:
         qbo_id = ""
-    return pins.decide(connection, kind, clio_id, choice, qbo_id=qbo_id, actor=actor, said=f"{label}: {said}")
+    return stored_pins.decide(connection, kind, clio_id, choice, qbo_id=qbo_id, actor=actor, said=f"{label}: {said}")

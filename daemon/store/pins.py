@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import peewee
+
 from billsync.daemon.errors import FailedPrecondition
-from billsync.daemon.store import events, links, marks
+from billsync.daemon.store import events, leases, links, marks
 from billsync.daemon.store.db import database
 from billsync.daemon.store.models import Choice, Connection, Link, LinkState, Pin, utcnow
 
@@ -33,13 +35,19 @@ def decide(
     """Stores (or, with no ``choice``, withdraws) a decision about one record, with an entry
     in the activity log naming ``actor`` and saying what was decided (``said``).
 
-    Refused once the record is in QuickBooks or being sent there, and for an object another
-    record is linked to or chosen for. A record already planned (failed, waiting) is marked
-    to be planned again by the next run (and shown so by the next preview), asking for no run.
+    Refused while a sync of the connection is under way (it may be writing the record), once
+    the record is in QuickBooks or being sent there (withdrawing a decision that came too late
+    is always allowed), and for an object another record is linked to or chosen for. A record
+    already planned (failed, waiting) is marked to be planned again by the next run (and shown
+    so by the next preview), asking for no run.
     """
+    if leases.held(connection.id):
+        raise FailedPrecondition(
+            f"a sync of {connection.name} is under way: decide once it has ended, as it may be writing this record"
+        )
     with database.atomic():
         link = Link.get_or_none(Link.connection == connection, Link.kind == kind, Link.clio_id == clio_id)
-        if link is not None and (link.qbo_id or link.state == LinkState.PENDING):
+        if choice is not None and link is not None and (link.qbo_id or link.state == LinkState.PENDING):
             where = f"in QuickBooks (Id {link.qbo_id})" if link.qbo_id else "being sent to QuickBooks"
             raise FailedPrecondition(
                 f"{link.label or clio_id} is already {where}: a match is decided before its first write"
@@ -49,9 +57,7 @@ def decide(
             raise FailedPrecondition(
                 f"QuickBooks object {qbo_id} is already linked to {holder.label or holder.clio_id}"
             )
-        chosen_for = Pin.get_or_none(
-            Pin.connection == connection, Pin.kind == kind, Pin.qbo_id == qbo_id, Pin.clio_id != clio_id
-        )
+        chosen_for = _open(connection, kind).where(Pin.qbo_id == qbo_id, Pin.clio_id != clio_id).first()
         if qbo_id and chosen_for is not None:
             raise FailedPrecondition(
                 f"QuickBooks object {qbo_id} is already chosen for Clio record {chosen_for.clio_id}"
@@ -63,13 +69,23 @@ def decide(
             Pin.insert(
                 connection=connection, kind=kind, clio_id=clio_id, choice=choice, qbo_id=qbo_id, actor=actor
             ).on_conflict(conflict_target=[Pin.connection, Pin.kind, Pin.clio_id], update=decided).execute()
-        if link is not None:
+        if link is not None and not link.qbo_id:
             marks.mark(Link.select().where(Link.id == link.id))
         events.record(connection, "link.decided", said, actor, link_id=link.id if link is not None else None)
     return load(connection, kind, [clio_id]).get(clio_id)
 
 
 def chosen(connection: Connection, kind: str) -> set[str]:
-    """The QuickBooks objects of ``kind`` chosen for some record: reserved for it."""
-    query = Pin.select(Pin.qbo_id).where(Pin.connection == connection, Pin.kind == kind, Pin.choice == Choice.MATCH)
-    return {pin.qbo_id for pin in query}
+    """The QuickBooks objects of ``kind`` chosen for a record not yet written: reserved for it."""
+    return {pin.qbo_id for pin in _open(connection, kind)}
+
+
+def _open(connection: Connection, kind: str) -> peewee.ModelSelect:
+    """The decisions to match of ``kind`` whose records have no QuickBooks object yet: a
+    decision is done with once its record is written, honoured or not."""
+    written = Link.select(Link.clio_id).where(
+        Link.connection == connection, Link.kind == kind, Link.qbo_id.is_null(False), Link.qbo_id != ""
+    )
+    return Pin.select().where(
+        Pin.connection == connection, Pin.kind == kind, Pin.choice == Choice.MATCH, Pin.clio_id.not_in(written)
+    )

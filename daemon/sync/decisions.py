@@ -233,16 +233,17 @@ def voided(entity: dict) -> bool:
     return str(entity.get("PrivateNote", "")).startswith("Voided") and Decimal(str(entity.get("TotalAmt", 0))) == 0
 
 
-def number_taken(op: Op, holders: list[Record], *, moving: set[str] = frozenset()) -> Op:
+def number_taken(op: Op, holders: list[Record], *, renumbered: dict[str, str] | None = None) -> Op:
     """An invoice create failed before it is sent when QuickBooks already has an invoice of
     its number (``holders``, none billsync made for this bill: that one was adopted): with
     duplicate numbers refused, as the settings checks require before any invoice is written
     (:mod:`billsync.daemon.qbo.settings`), QuickBooks would answer 6140. The reason names
     the holder as QuickBooks' 6140 does, so that the link leads to it
-    (:func:`billsync.daemon.qbo.faults.holder`). Left for QuickBooks to answer: a holder
-    this cycle updates (``moving``: its number may change first) and a voided one (whether
-    QuickBooks counts a voided invoice's number is not documented)."""
-    holders = [h for h in holders if str(h["Id"]) not in moving and not voided(h)]
+    (:func:`billsync.daemon.qbo.faults.holder`). Left for QuickBooks to answer: a holder this
+    cycle gives another number (``renumbered``: the new number of each invoice it updates, by
+    Id), and a voided one (whether QuickBooks counts a voided invoice's number is not documented)."""
+    renumbered = renumbered or {}
+    holders = [h for h in holders if renumbered.get(str(h["Id"]), op.natural_ref) == op.natural_ref and not voided(h)]
     if op.action is not Action.CREATE or not holders:
         return op
     return refuse_number(op, f"DocNumber={op.natural_ref} is assigned to TxnType=Invoice with TxnId={holders[0]['Id']}")

@@ -440,8 +440,11 @@ class Cycle:
         found = recovery.find_marked(self.qbo, kind, creates, account=self.connection.clio_account_id)
         ops = [decisions.adopt_marked(op, found.marked[op.clio_id]) if op.clio_id in found.marked else op for op in ops]
         if kind is Kind.INVOICE:
-            moving = {op.qbo_id for op in ops if op.action is Action.UPDATE}
-            ops = [decisions.number_taken(op, found.by_key.get(op.natural_ref or "", []), moving=moving) for op in ops]
+            renumbered = {op.qbo_id: op.natural_ref for op in ops if op.action is Action.UPDATE}
+            ops = [
+                decisions.number_taken(op, found.by_key.get(op.natural_ref or "", []), renumbered=renumbered)
+                for op in ops
+            ]
         return ops
 
     def write(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:

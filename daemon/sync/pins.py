@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from billsync import words
-from billsync.daemon.store.models import Choice, Pin
+from billsync.daemon.store.models import Choice, Kind, Pin
 from billsync.daemon.sync import currency, mapping
 from billsync.daemon.sync.causes import Cause
 from billsync.daemon.sync.currency import Books
-from billsync.daemon.sync.decisions import Action, Op, adopt, update
+from billsync.daemon.sync.decisions import MARKER_FIELD, Action, Op, adopt, update
 from billsync.daemon.sync.mapping import Record
 
 
@@ -64,16 +64,28 @@ def _honoured(
 
 
 def _refused(op: Op, reason: str) -> Op:
-    return replace(op, action=Action.FAIL, body=None, reason=f"{reason}; decide again", code=Cause.FAIL_DECISION)
+    return replace(
+        op, action=Action.FAIL, body=None, reason=f"{reason}; decide again", error_code="", code=Cause.FAIL_DECISION
+    )
 
 
 def _chosen(op: Op, pin: Pin, chosen: Record | None, linked: set[str]) -> Op | None:
-    """The op refused when the object chosen is gone or linked to another record; else None."""
+    """The op refused when the object chosen is gone, linked to another record, or made by
+    billsync (:func:`made_by_billsync`); else None."""
+    what = f"The QuickBooks {op.entity.lower()} chosen (Id {pin.qbo_id})"
     if chosen is None:
-        return _refused(op, f"The QuickBooks {op.entity.lower()} chosen (Id {pin.qbo_id}) is not there any more")
+        return _refused(op, f"{what} is not there any more")
     if pin.qbo_id in linked:
-        return _refused(op, f"The QuickBooks {op.entity.lower()} chosen (Id {pin.qbo_id}) is linked to another record")
+        return _refused(op, f"{what} is linked to another record")
+    if made_by_billsync(chosen, op.kind):
+        return _refused(op, f"{what} was made by billsync for another record")
     return None
+
+
+def made_by_billsync(found: Record, kind: Kind) -> bool:
+    """Whether billsync made ``found`` (it carries a marker), for this Clio account or another
+    syncing into the same company: never another record's to take, nor to be written over."""
+    return mapping.Marker.parse(found.get(MARKER_FIELD[kind])) is not None
 
 
 def _contact(op: Op, pin: Pin, chosen: Record | None, linked: set[str], books: Books) -> Op:

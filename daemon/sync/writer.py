@@ -33,6 +33,7 @@ from billsync.daemon.qbo.client import BatchOp, BatchResult, Operation, QuickBoo
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store.models import Connection, Kind, Link, LinkState
 from billsync.daemon.sync import currency, decisions, mapping, outcomes, totals
+from billsync.daemon.sync.causes import Cause
 from billsync.daemon.sync.decisions import Action, Op, voided
 from billsync.daemon.sync.outcomes import Outcome
 
@@ -308,7 +309,9 @@ class Writer:
                 raise fault
             if fault.duplicate_name and op.fallback_name:
                 again.append(_under_fallback_name(op))
-            elif fault.stale and op.action is Action.UPDATE:
+            elif fault.stale and op.action is Action.UPDATE and op.code is not Cause.ADOPT_DECIDED:
+                # Not an invoice written over the one a bookkeeper chose: changed in QuickBooks
+                # since it was checked (voided, renumbered, paid), it fails, to be decided again.
                 recorded.append((op, self._rewrite(op)))
             else:
                 recorded.append((op, _fault_outcome(op, fault)))
