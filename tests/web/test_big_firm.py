@@ -33,6 +33,7 @@ from billsync.webadmin.config import DEFAULTS
 from billsync.webadmin.standalone import create_app
 from billsync.webadmin.users import UserStore
 from tests.conftest import BACKEND, fresh_postgres_database
+from tests.harness import PATIENCE
 from tests.web import firm
 from tests.web.conftest import CHROMIUM_ARGS, PASSWORD, PATIENCE_MS, HostUser, screenshot
 from tests.web.layout import laid_out_well
@@ -87,8 +88,15 @@ def site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReques
         servers.append(BackgroundServer(app, threads=4, ident="billsync-firm").start())
         return servers[-1].url
 
+    # What these tests claim is what the pages show, not how fast: each RPC may take a hung
+    # test's patience, not the panel's 10 s, which a deep page of this firm on PostgreSQL
+    # outlasted once under a loaded run (load ~16 on two cores: a 503 from the panel).
     app = create_app(
-        tmp / "web", BILLSYNC_DAEMON_ADDRESS=address, BILLSYNC_API_TOKEN=config.api_token, BILLSYNC_SECURE_COOKIES=False
+        tmp / "web",
+        BILLSYNC_DAEMON_ADDRESS=address,
+        BILLSYNC_API_TOKEN=config.api_token,
+        BILLSYNC_SECURE_COOKIES=False,
+        BILLSYNC_RPC_TIMEOUT=PATIENCE,
     )
     yield Site(serve(app), built, address, config.api_token, tmp / "web", serve)
     for server in servers:
