@@ -32,6 +32,13 @@ def later(time: peewee.Node, by: dt.timedelta) -> peewee.Node:
     return peewee.fn.strftime("%Y-%m-%d %H:%M:%f", time, f"{seconds:+} seconds")
 
 
+def at_resolution(time: peewee.Node) -> peewee.Node:
+    """``time`` as the database's clock writes it: on SQLite a time stored from Python (to the
+    microsecond) and one from :func:`database_now` (to the millisecond) are strings of other
+    lengths, and compare as the same instant only once both are written alike."""
+    return later(time, dt.timedelta())
+
+
 def database_time() -> dt.datetime:
     """The database's clock now, read once, as naive UTC: for a time computed on before it
     is stored (a run's start, when the next run is due)."""

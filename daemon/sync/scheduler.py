@@ -49,7 +49,7 @@ from billsync.daemon.observe import context
 from billsync.daemon.qbo.client import EXECUTION_LIMIT
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store import events, leases, marks
-from billsync.daemon.store.clock import database_now, database_time
+from billsync.daemon.store.clock import at_resolution, database_now, database_time
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run
 from billsync.daemon.sync.engine import Cycle
@@ -393,12 +393,7 @@ class Scheduler:
                 Run.update(state=state, error=error, finished_at=now).where(Run.id == run.id).execute()
                 if state == "succeeded":
                     marks.done(connection, run)
-                # A run requested while this one ran (next_run_at moved past its start) stays due.
-                Connection.update(next_run_at=due).where(
-                    Connection.id == connection.id,
-                    Connection.state == "connected",
-                    Connection.next_run_at.is_null() | (Connection.next_run_at <= run.started_at),
-                ).execute()
+                schedule_next(connection, run, due)
                 leases.release(connection, answered=state == "succeeded")
         except LeaseLost:
             self._abandon(active)
@@ -429,6 +424,19 @@ class Scheduler:
             self._active.pop(active.connection.id, None)
             self._leases.pop(active.connection.id, None)
             self._renewed.pop(active.connection.id, None)
+
+
+def schedule_next(connection: Connection, run: Run, due: dt.datetime) -> None:
+    """Makes the connection due at ``due`` once ``run`` ends, unless a run was requested while
+    it ran: ``next_run_at`` moved to its start or past it, which stays due. Both times are
+    compared as the database's clock writes them (milliseconds on SQLite), so a request made
+    in the very millisecond the run began is not taken for one made before it."""
+    Connection.update(next_run_at=due).where(
+        Connection.id == connection.id,
+        Connection.state == "connected",
+        Connection.next_run_at.is_null()
+        | (at_resolution(Connection.next_run_at) < at_resolution(peewee.Value(run.started_at))),
+    ).execute()
 
 
 def interval(connection: Connection) -> dt.timedelta:

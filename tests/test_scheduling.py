@@ -1,0 +1,60 @@
+"""When a connection is due next, decided on the database's clock as its runs end."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+
+from billsync.daemon.store.clock import at_resolution, database_time
+from billsync.daemon.store.models import Connection, Run
+from billsync.daemon.sync.scheduler import schedule_next
+
+LATER = dt.timedelta(hours=1)
+
+
+def began(connection: Connection) -> Run:
+    return Run.create(connection=connection, trigger="authorized", started_at=database_time())
+
+
+def requested_at(connection: Connection, when: dt.datetime) -> None:
+    """A Sync asked for at ``when``, written as the scheduler writes a request: by the
+    database's clock (``Scheduler.request``)."""
+    Connection.update(next_run_at=at_resolution(peewee.Value(when))).where(Connection.id == connection.id).execute()
+
+
+def next_run_at(connection: Connection) -> dt.datetime:
+    return Connection.get_by_id(connection.id).next_run_at
+
+
+def test_a_run_ending_makes_the_connection_due_an_interval_later(db):
+    connection = Connection.create(name="Firm", state="connected")
+    run = began(connection)
+    requested_at(connection, run.started_at - dt.timedelta(seconds=5))  # what this run took up
+    schedule_next(connection, run, run.started_at + LATER)
+    assert next_run_at(connection) == run.started_at + LATER
+
+
+def test_a_sync_asked_for_while_a_run_went_on_stays_due_after_it(db):
+    connection = Connection.create(name="Firm", state="connected")
+    run = began(connection)
+    requested_at(connection, run.started_at + dt.timedelta(seconds=2))
+    schedule_next(connection, run, run.started_at + LATER)
+    assert next_run_at(connection) == run.started_at + dt.timedelta(seconds=2)
+
+
+def test_a_sync_asked_for_in_the_millisecond_its_run_began_stays_due_after_it(db):
+    """Sync found no run going, then the newest run just begun (``Service.Sync``): it waits
+    for one after that, which must come. On SQLite the two times were strings of other
+    lengths, the request's the shorter, and it was overwritten: the Sync waited in vain."""
+    connection = Connection.create(name="Firm", state="connected")
+    run = began(connection)
+    requested_at(connection, run.started_at)
+    schedule_next(connection, run, run.started_at + LATER)
+    assert next_run_at(connection) <= run.started_at
+
+
+def test_a_revoked_connection_is_not_made_due(db):
+    connection = Connection.create(name="Firm", state="revoked")
+    schedule_next(connection, began(connection), database_time() + LATER)
+    assert next_run_at(connection) is None
