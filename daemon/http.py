@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from billsync.daemon import turns
 from billsync.daemon.errors import Unavailable
 
 RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -52,7 +53,8 @@ class Http:
     Args:
         timeout: seconds for connect, read, write and pool of every request.
         policy: the retry budget.
-        sleep: how waits happen; tests pass a recorder to observe them without waiting.
+        sleep: how waits happen (a cycle's waits give up its turn, ``turns.pause``); tests
+            pass a recorder to observe them without waiting.
         jitter: returns a float in [0, 1); full jitter multiplies the backoff ceiling by it.
         transport: an httpx transport, e.g. ``httpx.MockTransport`` to replay recordings.
         observe: called after each attempt with its method, URL and response (None when
@@ -64,7 +66,7 @@ class Http:
         timeout: float = 30.0,
         policy: RetryPolicy = RetryPolicy(),
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = turns.pause,
         jitter: Callable[[], float] = random.random,
         transport: httpx.BaseTransport | None = None,
         observe: Callable[[str, str, httpx.Response | None], None] = lambda method, url, response: None,

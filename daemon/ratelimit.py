@@ -6,7 +6,8 @@ per realm ID and app", batch "Throttled at 40 Batch requests per minute, per rea
 app": developer.intuit.com, *API call limits and throttles*; 10 concurrent: Intuit developer
 blog, 2016); going over costs a 429 *and* the backoff after it, so a throttled sync runs
 slower than one that paces itself. Threads wait for a slot: blocking keeps the engine
-simple and means the limiter alone decides throughput.
+simple and means the limiter alone decides throughput; a cycle that waits gives its turn
+to work up meanwhile (``turns``).
 
 Writes go in batches first (30 objects a request) and in single requests with what the
 minute leaves over: :meth:`RateLimiter.singles` counts the room while keeping back the
@@ -21,6 +22,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from billsync.daemon import turns
 
 #: How soon to look again when every in-flight slot is taken (no window says when one frees).
 IN_FLIGHT_POLL = 0.05
@@ -96,20 +99,25 @@ class RateLimiter:
 
     @contextmanager
     def slot(self, key: str, batch: bool = False) -> Iterator[None]:
-        """Wait until a request (or a batch request) may be sent for ``key``; hold it meanwhile."""
-        with self._changed:
-            state = self._keys[key]
-            asked, blocked = self.clock(), False
-            while (wait := self._wait(state, batch)) != 0.0:
-                blocked = True
-                self._changed.wait(wait)
-            now = self.clock()
-            if blocked:
-                self.on_wait(now - asked)
-            state.requests.append(now)
-            if batch:
-                state.batches.append(now)
-            state.in_flight += 1
+        """Wait until a request (or a batch request) may be sent for ``key``; hold it meanwhile.
+        A cycle gives up its turn while it waits (``turns``), never while it holds the lock."""
+        asked, blocked = self.clock(), False
+        while True:
+            with self._changed:
+                state = self._keys[key]
+                if self._wait(state, batch) == 0.0:
+                    now = self.clock()
+                    if blocked:
+                        self.on_wait(now - asked)
+                    state.requests.append(now)
+                    if batch:
+                        state.batches.append(now)
+                    state.in_flight += 1
+                    break
+            blocked = True
+            with turns.released(), self._changed:
+                while (wait := self._wait(state, batch)) != 0.0:
+                    self._changed.wait(wait)
         try:
             yield
         finally:

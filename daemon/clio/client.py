@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from billsync.daemon import turns
 from billsync.daemon.auth.tokens import TokenSource
 from billsync.daemon.errors import AuthorizationLost, BillsyncError, NotFound, Unavailable
 from billsync.daemon.http import RETRIABLE_STATUS, Http, scrub
@@ -57,7 +58,8 @@ class Clio:
         tokens: the connection's Clio token source.
         timeout: seconds per request.
         http: the retrying HTTP client; built with ``timeout`` if omitted.
-        sleep: how pacing waits happen (tests observe it).
+        sleep: how pacing waits happen (a cycle's give up its turn, ``turns.pause``; tests
+            observe them).
         clock: epoch seconds, to read ``X-RateLimit-Reset``.
     """
 
@@ -68,7 +70,7 @@ class Clio:
         timeout: float = 30.0,
         *,
         http: Http | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = turns.pause,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.api = f"{base_url.rstrip('/')}/api/v4"

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
 from billsync.daemon.errors import ConfigError
 from billsync.daemon.observe import context
 from billsync.daemon.observe.collector import StoreCollector
 from billsync.daemon.observe.logs import concerning
+from billsync.daemon.turns import Turns
 from billsync.serving import BackgroundServer
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,14 @@ class Metrics:
             ["connection"],
             registry=self.registry,
         )
+
+    def count_waiting(self, turns: Turns) -> None:
+        """Reports how many cycles wait for one of the scheduler's ``turns`` at each scrape."""
+        Gauge(
+            "billsync_cycles_waiting_for_a_turn",
+            "Cycles ready to step while every BILLSYNC_WORKERS turn is taken (this daemon's, unlabelled).",
+            registry=self.registry,
+        ).set_function(lambda: turns.waiting)
 
     def object_written(self, kind: str, result: str) -> None:
         """Counts an op a run finished with a write (created, updated) or a failure."""

@@ -1,11 +1,12 @@
 """The continuous loop: every connected connection's cycle, when it is due, fairly.
 
 A cycle is a series of steps (one Clio read or one round of QBO batches each, see
-``Cycle.steps``). Workers take turns: each takes the next active cycle from a queue,
-runs one step, and puts it back at the end, or aside for as long as its realm's QBO
-limits say it must wait (a cycle waiting on its limits holds no worker). A big firm's
-initial sync therefore never starves a small firm's: both advance a step per turn, each
-at the pace of its own realm's limits.
+``Cycle.steps``), stepped on a thread of its own. A step runs only while its cycle holds
+one of the ``workers`` turns (``daemon.turns``), taken in the order asked for and given
+back after each step. Between steps, and during every wait inside one (Clio's pacing, a
+retry's backoff, its QBO realm's limits), a cycle holds no turn. A big firm's initial sync
+therefore never starves a small firm's: both advance a step per turn, each at the pace of
+its own accounts' limits, and a firm waiting on them leaves the turns to the others.
 
 A connection is synced by one daemon at a time: the one holding its lease (see
 ``store.leases``), renewed every few seconds while its cycle lasts, and taken over by
@@ -27,15 +28,13 @@ began by the database's clock alone, whatever the two hosts' clocks say.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import logging
 import os
-import queue
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -55,6 +54,7 @@ from billsync.daemon.store.models import Connection, Link, LinkState, Run
 from billsync.daemon.sync.engine import Cycle
 from billsync.daemon.sync.progress import Progress
 from billsync.daemon.sync.providers import Providers
+from billsync.daemon.turns import Stopping, Turns
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Active:
 
 
 class Scheduler:
-    """Starts due cycles and steps them round-robin on a pool of worker threads."""
+    """Starts due cycles, each on a thread of its own, and steps them ``workers`` at a time."""
 
     def __init__(
         self,
@@ -97,8 +97,8 @@ class Scheduler:
         self.poll = poll
         self.max_active = max_active
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._ready: queue.Queue[Active | None] = queue.Queue()
-        self._resting: list[tuple[float, int, Active]] = []  # a heap of (due, tiebreak, cycle)
+        self.turns = Turns(workers)
+        providers.metrics.count_waiting(self.turns)
         self._active: dict[int, Active | None] = {}  # None: a cycle being set up
         self._leases: dict[int, int] = {}  # connection id: fence of the claim held here
         self._renewed: dict[int, float] = {}  # connection id: monotonic start of its last kept claim or renewal
@@ -115,21 +115,26 @@ class Scheduler:
         self._begun = self._ended = 0  # dispatch passes, see await_dispatch
 
     def start(self) -> None:
-        targets = [self._loop, self._heartbeat] + [self._work] * self.workers
-        for i, target in enumerate(targets):
-            thread = threading.Thread(target=target, name=f"scheduler-{target.__name__.strip('_')}-{i}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        for target in (self._loop, self._heartbeat):
+            self._spawn(target, f"scheduler-{target.__name__.strip('_')}")
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        with self._guard:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
 
     def stop(self, timeout: float) -> None:
-        """Lets each worker finish the step it is in (within ``timeout``), then ends every
-        active cycle there: its run is recorded as stopped and its lease released."""
+        """Lets each cycle finish the step it is in (within ``timeout``; a wait inside one
+        ends at once), then ends every active cycle: its run is recorded as stopped and its
+        lease released."""
         self._stop.set()
         self._wake.set()
-        for _ in range(self.workers):
-            self._ready.put(None)
+        self.turns.stop()
         deadline = time.monotonic() + timeout
-        for thread in self._threads:
+        with self._guard:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         with self._guard:
             left = [active for active in self._active.values() if active is not None]
@@ -165,7 +170,7 @@ class Scheduler:
         with self._passes:
             return self._passes.wait_for(lambda: self._ended > after, timeout)
 
-    # --- the loop and the workers -------------------------------------------------------
+    # --- the loop and the cycles --------------------------------------------------------
 
     def _loop(self) -> None:
         next_dispatch = 0.0
@@ -182,11 +187,7 @@ class Scheduler:
                 with self._passes:
                     self._ended += 1
                     self._passes.notify_all()
-            with self._guard:
-                while self._resting and self._resting[0][0] <= now:
-                    self._ready.put(heapq.heappop(self._resting)[2])
-                soonest = self._resting[0][0] if self._resting else next_dispatch
-            self._wake.wait(max(0.0, min(soonest, next_dispatch) - time.monotonic()))
+            self._wake.wait(max(0.0, next_dispatch - time.monotonic()))
             self._wake.clear()
             if self._requested.is_set():
                 self._requested.clear()
@@ -220,25 +221,21 @@ class Scheduler:
             if active is not None:
                 with self._guard:
                     self._triggers.pop(row.id, None)
-                self._ready.put(active)
+                self._spawn(lambda active=active: self._cycle(active), f"cycle-{row.id}")
 
-    def _work(self) -> None:
-        while True:
-            active = self._ready.get()
-            if active is None or self._stop.is_set():
-                return
-            try:
-                wait = self._step(active)
-            except Exception:  # noqa: BLE001 - recording the end failed too (the database is away): forget the cycle
-                log.exception("ending run %s of connection %s failed", active.run.id, active.connection.id)
-                self._forget(active)
-                continue
-            if wait == 0.0:
-                self._ready.put(active)
-            elif wait is not None:
-                with self._guard:
-                    heapq.heappush(self._resting, (time.monotonic() + wait, id(active), active))
-                self._wake.set()
+    def _cycle(self, active: Active) -> None:
+        """Steps one cycle to its end: a turn per step, and none while it rests between steps
+        for as long as its realm's QBO limits say. Stopping leaves it to :meth:`stop`."""
+        wait: float | None = 0.0
+        try:
+            while wait is not None and self.turns.rest(wait):
+                with self.turns.turn():
+                    wait = self._step(active)
+        except Stopping:
+            return
+        except Exception:  # noqa: BLE001 - recording the end failed too (the database is away): forget the cycle
+            log.exception("ending run %s of connection %s failed", active.run.id, active.connection.id)
+            self._forget(active)
 
     # --- one cycle ------------------------------------------------------------------------
 

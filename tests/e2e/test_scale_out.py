@@ -18,6 +18,7 @@ from billsync.daemon.store.db import open_database
 from billsync.daemon.store.fields import set_secret_key
 from billsync.daemon.store.models import Connection, Link, Run
 from billsync.daemon.sync.mapping import marker
+from billsync.daemon.sync.scheduler import STOPPED
 from billsync.v1 import billsync_pb2 as pb
 from tests import harness
 from tests.conftest import fresh_postgres_database
@@ -114,6 +115,55 @@ def test_two_daemons_never_sync_one_connection_at_once_and_take_over_a_killed_on
         }
         assert set(notes) == linked and len(linked) > 80
     db.close()
+
+
+#: The Clio emulator's limit in the test below: few enough requests that an initial sync runs
+#: into its pacing, over a "minute" of about seventeen hours (time scale 1/1000).
+CLIO_PACED = {"rate_limit_per_minute": 10, "time_scale": 0.001}
+
+
+def test_a_firm_waiting_on_clio_leaves_the_one_worker_to_a_small_firm(sandbox, database_url, db, tmp_path):
+    """One worker, two connections: the big firm's Clio account has 10 requests left in a
+    window of hours, so its client paces its next request an hour or more away (a wait inside
+    a step). The small firm, whose token's window is fresh, syncs meanwhile; with a worker
+    held by the wait it never would. Stopping the daemon ends the wait at once."""
+    from billsync.daemon.config import Config
+    from billsync.daemon.process import Daemon
+
+    prepare_companies(sandbox)
+    seed_firm(sandbox, bills=250, seed=24)
+    httpx.patch(f"{sandbox.clio_url}/_sandbox/config", json=CLIO_PACED).raise_for_status()
+    config = Config.from_env({**sandbox_env(sandbox, database_url, str(tmp_path / "data")), "BILLSYNC_WORKERS": "1"})
+    daemon = Daemon(config)
+    daemon.start()
+    try:
+        with DaemonClient(f"127.0.0.1:{daemon.port}", token=config.api_token) as client:
+
+            def connect(realm: str, start_date: str) -> int:
+                c = client.create_connection(realm, start_date=start_date, sync_interval_seconds=3600)
+                harness.authorize(client, c.id, pb.PROVIDER_CLIO)
+                harness.authorize(client, c.id, pb.PROVIDER_QBO, realmId=realm)
+                return c.id
+
+            big = connect(REALMS[0], "")
+            # Clio paces once fewer than 2 of the 10 remain: the 9th answer sets the wait.
+            paced_after = CLIO_PACED["rate_limit_per_minute"] - 1
+            wait_until(lambda: harness.api_requests(sandbox)["clio"] >= paced_after, "the big firm's Clio to pace it")
+            assert client.status(big).HasField("current_run")
+            # New windows for every token; the big firm's client still waits the hours it was told.
+            httpx.patch(f"{sandbox.clio_url}/_sandbox/config", json={"rate_limit_per_minute": 600}).raise_for_status()
+            small = connect(REALMS[1], "2024-11-20")
+            wait_until(
+                lambda: client.status(small).last_run.state == pb.RUN_STATE_SUCCEEDED, "the small firm's sync to end"
+            )
+            assert client.status(big).HasField("current_run"), "the big firm's wait ended: it did not wait on Clio"
+            assert len(invoices_in(sandbox, REALMS[1])) > 0
+            assert invoices_in(sandbox, REALMS[0]) == [], "the big firm wrote nothing: it waits on Clio's reads"
+    finally:
+        daemon.stop(grace=1.0)
+    connection = Connection.get_by_id(big)
+    last = Run.select().where(Run.connection == connection).order_by(Run.id.desc()).get()
+    assert (last.state, last.error) == ("failed", STOPPED)
 
 
 def test_a_big_backlog_does_not_starve_a_small_firm(sandbox, database_url, db, tmp_path):

@@ -1,0 +1,128 @@
+"""Turns to work: at most so many cycles work at once, and a cycle that waits gives its turn up.
+
+The scheduler runs each active cycle on a thread of its own, and a cycle's step runs only
+while it holds a turn (``BILLSYNC_WORKERS`` of them). A wait inside a step - Clio's pacing
+(``clio.client``), a retry's backoff (``http``), a QBO realm's limits (``ratelimit``) - goes
+through :func:`pause` or :func:`released`, which hand the turn to the next cycle for as long
+as the wait lasts, and take a turn again after it. So a large firm waiting on its Clio
+account's limits holds no turn, and a small firm's sync goes on meanwhile.
+
+A thread holding no turn (an RPC, a test, a benchmark) waits as a plain sleep.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Stopping(BaseException):  # noqa: N818 - not an error: a BaseException passes ``except Exception``
+    """The daemon is stopping: unwinds a cycle from a wait, as ``GeneratorExit`` would,
+    past the handlers that record a failure."""
+
+
+class Turns:
+    """``count`` turns, taken in the order asked for, and a stop that wakes every waiter."""
+
+    def __init__(self, count: int) -> None:
+        if count < 1:
+            raise ValueError(f"at least one turn is needed, not {count}")
+        self._free = count
+        self._queue: list[object] = []  # tickets of the threads waiting for a turn, oldest first
+        self._changed = threading.Condition()
+        self._stopped = threading.Event()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Holds a turn for the calling thread meanwhile.
+
+        Raises:
+            Stopping: :meth:`stop` was called before a turn was free.
+        """
+        self._take()
+        _held.turns = self
+        try:
+            yield
+        finally:
+            if _current() is self:  # not when a wait inside gave it up and stopping took none again
+                _held.turns = None
+                self._give()
+
+    @property
+    def waiting(self) -> int:
+        """How many threads wait for a turn: cycles ready to work while every turn is taken."""
+        with self._changed:
+            return len(self._queue)
+
+    def stop(self) -> None:
+        """Every thread waiting for a turn or pausing raises :class:`Stopping`."""
+        self._stopped.set()
+        with self._changed:
+            self._changed.notify_all()
+
+    def rest(self, seconds: float) -> bool:
+        """Waits ``seconds`` holding no turn; False if the daemon began to stop meanwhile."""
+        return not self._stopped.wait(seconds)
+
+    def _take(self) -> None:
+        ticket = object()
+        with self._changed:
+            self._queue.append(ticket)
+            try:
+                self._changed.wait_for(lambda: self._stopped.is_set() or (self._free and self._queue[0] is ticket))
+            finally:
+                self._queue.remove(ticket)
+            if self._stopped.is_set():
+                self._changed.notify_all()
+                raise Stopping
+            self._free -= 1
+            self._changed.notify_all()  # the next in the queue may take a turn still free
+
+    def _give(self) -> None:
+        with self._changed:
+            self._free += 1
+            self._changed.notify_all()
+
+
+_held = threading.local()
+
+
+def _current() -> Turns | None:
+    return getattr(_held, "turns", None)
+
+
+@contextmanager
+def released() -> Iterator[None]:
+    """Gives up the calling thread's turn meanwhile, if it holds one, and takes one again after.
+
+    Raises:
+        Stopping: the daemon began to stop before a turn was free again.
+    """
+    turns = _current()
+    if turns is None:
+        yield
+        return
+    _held.turns = None
+    turns._give()
+    try:
+        yield
+    finally:
+        turns._take()
+        _held.turns = turns
+
+
+def pause(seconds: float) -> None:
+    """Sleeps ``seconds``, holding no turn meanwhile.
+
+    Raises:
+        Stopping: the daemon began to stop (in a thread holding a turn).
+    """
+    turns = _current()
+    if turns is None:
+        time.sleep(seconds)
+        return
+    with released():
+        if not turns.rest(seconds):
+            raise Stopping
