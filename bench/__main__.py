@@ -45,6 +45,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "bench.bench_memory",
         "daemon peak RSS through an initial sync at 10,000 and 100,000 bills, and after its catch-up scan (issue 13)",
     ),
+    "fairness": (
+        "bench.bench_fairness",
+        "a small firm's first sync alone and beside ten large firms' initial syncs, real limits (issue 13)",
+    ),
     "webhooks": (
         "bench.bench_webhooks",
         "Clio edit to QBO invoice latency for a burst of 20 edits 2 s apart, with webhooks, at real limits (issue 13)",

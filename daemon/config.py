@@ -47,6 +47,7 @@ class Config:
     #: against a time-scaled sandbox run at the scaled ceiling (1 for real providers).
     time_scale: float = 1.0
     qbo_app_url: str = "https://app.qbo.intuit.com"
+    #: How many cycles step at once (``turns``); a cycle that waits holds none.
     workers: int = 4
     #: The base URL at which providers reach the receiver listening on ``webhook_address``
     #: (e.g. behind a proxy); when set, Clio webhooks are subscribed to ``<it>/webhooks/clio/<token>``.

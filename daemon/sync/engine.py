@@ -93,7 +93,7 @@ class Cycle:
 
     def steps(self) -> Iterator[float]:
         """The cycle as steps: it yields after each Clio read and each round of writes, so
-        that one worker can take turns among many connections (see ``scheduler``). Each
+        that connections take turns to work (see ``scheduler``). Each
         yield is the seconds to wait before the next step: QBO's limits for this realm."""
         preferences = self.qbo.preferences()
         self.checks = qbo_settings.read_checks(preferences)

@@ -121,7 +121,7 @@ class Writer:
 
     def apply(self, ops: list[Op], existing: dict[str, Link]) -> Iterator[float]:
         """Carries out ``ops``, yielding after each round of requests to QBO: the points
-        where the scheduler may hand the worker to another connection. Each yield says how
+        where the scheduler may hand the turn to another connection. Each yield says how
         long to wait before the next round (QBO's limits for this realm)."""
         recorded, writes, retires = [], [], []
         for op in self._at_quickbooks_rates(self._in_listed_currencies(ops)):
