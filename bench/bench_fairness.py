@@ -19,7 +19,6 @@ import httpx
 from bench.bench_scale import realm_id
 from bench.daemon_process import RunningDaemon, running_daemon
 from bench.report import Table
-from billsync.daemon.rpc.client import DaemonClient
 from billsync.sandbox.clio.app import ClioConfig
 from billsync.sandbox.qbo.config import QBOConfig
 from billsync.sandbox.server import Sandbox
@@ -35,18 +34,11 @@ SMALL_SINCE = "2024-11-20"
 GOAL = 2.0
 
 
-def connect(client: DaemonClient, realm: str, start_date: str) -> int:
-    connection = client.create_connection(f"Firm {realm}", start_date=start_date, sync_interval_seconds=3600)
-    harness.authorize(client, connection.id, pb.PROVIDER_CLIO)
-    harness.authorize(client, connection.id, pb.PROVIDER_QBO, realmId=realm)
-    return connection.id
-
-
 def small_firm_sync(box: Sandbox, daemon: RunningDaemon, realm: str) -> tuple[float, int]:
     """Connects a small firm to ``realm`` and waits for its first run to end: the seconds it
     took, and the invoices it wrote."""
     started = time.monotonic()
-    connection_id = connect(daemon.client, realm, SMALL_SINCE)
+    connection_id = harness.connect(daemon.client, f"Small firm {realm}", realm=realm, start_date=SMALL_SINCE).id
     harness.wait_until(
         lambda: daemon.client.status(connection_id).last_run.state == pb.RUN_STATE_SUCCEEDED,
         "the small firm's first sync to end",
@@ -69,7 +61,7 @@ def run(quick: bool = False) -> Table:
             harness.make_ready(box, realm)
         harness.seed_firm(box, bills=bills, seed=7)
         alone, written_alone = small_firm_sync(box, daemon, realms[0])
-        big = [connect(daemon.client, realm, "") for realm in realms[2:]]
+        big = [harness.connect(daemon.client, f"Large firm {realm}", realm=realm).id for realm in realms[2:]]
         harness.wait_until(
             lambda: all(daemon.client.status(c).current_run.progress for c in big), "every large firm's sync to start"
         )

@@ -104,14 +104,22 @@ def authorize(client: DaemonClient, connection_id: int, provider: pb.Provider, *
 
 
 def connect(
-    client: DaemonClient, name: str = "Sandbox Law LLP", interval: int = 3600, *, hold: bool = False
+    client: DaemonClient,
+    name: str = "Sandbox Law LLP",
+    interval: int = 3600,
+    *,
+    hold: bool = False,
+    realm: str | None = None,
+    start_date: str = "",
 ) -> pb.Connection:
-    """Creates a connection and authorizes Clio then QBO; a long interval keeps the
-    schedule from starting runs the caller did not ask for, and ``hold`` the first sync
-    from starting before a Sync."""
-    connection = client.create_connection(name, sync_interval_seconds=interval, hold_first_sync=hold)
+    """Creates a connection and authorizes Clio then QBO (the company ``realm``, else the
+    sandbox's); a long interval keeps the schedule from starting runs the caller did not ask
+    for, and ``hold`` the first sync from starting before a Sync."""
+    connection = client.create_connection(
+        name, start_date=start_date, sync_interval_seconds=interval, hold_first_sync=hold
+    )
     authorize(client, connection.id, pb.PROVIDER_CLIO)
-    return authorize(client, connection.id, pb.PROVIDER_QBO)
+    return authorize(client, connection.id, pb.PROVIDER_QBO, **({"realmId": realm} if realm else {}))
 
 
 def sync(client: DaemonClient, connection_id: int, timeout: float = 600) -> pb.Run:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
@@ -26,6 +28,8 @@ from tests.e2e.conftest import sandbox_env, seed_firm
 from tests.harness import caught, hold_batches, stop_daemon, wait_until
 
 REALMS = [f"46208163650000000{i:02d}" for i in range(1, 5)]
+#: A small firm syncs the bills issued since then: a few of the demo firm's.
+SMALL_SINCE = "2024-11-20"
 
 
 def lease_pid(connection_id: int) -> int | None:
@@ -38,6 +42,34 @@ def prepare_companies(box) -> None:
     for realm in REALMS:
         httpx.post(f"{box.qbo_url}/_sandbox/seed", json={"realm_id": realm}).raise_for_status()
         harness.make_ready(box, realm)
+
+
+@contextmanager
+def one_worker(sandbox, database_url: str, tmp_path, **env: str) -> Iterator[DaemonClient]:
+    """A daemon in this process with one worker (and ``env`` besides), and a client of it."""
+    from billsync.daemon.config import Config
+    from billsync.daemon.process import Daemon
+
+    config = Config.from_env(
+        {**sandbox_env(sandbox, database_url, str(tmp_path / "data")), "BILLSYNC_WORKERS": "1", **env}
+    )
+    daemon = Daemon(config)
+    daemon.start()
+    try:
+        with DaemonClient(f"127.0.0.1:{daemon.port}", token=config.api_token) as client:
+            yield client
+    finally:
+        daemon.stop(grace=1.0)
+
+
+def connect(client: DaemonClient, realm: str, start_date: str) -> int:
+    """A firm connected to the company ``realm``, syncing the bills issued since ``start_date``."""
+    return harness.connect(client, f"Firm {realm}", realm=realm, start_date=start_date).id
+
+
+def synced(client: DaemonClient, connection_id: int) -> None:
+    """Waits until a run of the connection succeeded."""
+    wait_until(lambda: client.status(connection_id).last_run.state == pb.RUN_STATE_SUCCEEDED, "a sync to end")
 
 
 def invoices_in(box, realm: str) -> list[dict]:
@@ -127,40 +159,22 @@ def test_a_firm_waiting_on_clio_leaves_the_one_worker_to_a_small_firm(sandbox, d
     window of hours, so its client paces its next request an hour or more away (a wait inside
     a step). The small firm, whose token's window is fresh, syncs meanwhile; with a worker
     held by the wait it never would. Stopping the daemon ends the wait at once."""
-    from billsync.daemon.config import Config
-    from billsync.daemon.process import Daemon
-
     prepare_companies(sandbox)
     seed_firm(sandbox, bills=250, seed=24)
     httpx.patch(f"{sandbox.clio_url}/_sandbox/config", json=CLIO_PACED).raise_for_status()
-    config = Config.from_env({**sandbox_env(sandbox, database_url, str(tmp_path / "data")), "BILLSYNC_WORKERS": "1"})
-    daemon = Daemon(config)
-    daemon.start()
-    try:
-        with DaemonClient(f"127.0.0.1:{daemon.port}", token=config.api_token) as client:
-
-            def connect(realm: str, start_date: str) -> int:
-                c = client.create_connection(realm, start_date=start_date, sync_interval_seconds=3600)
-                harness.authorize(client, c.id, pb.PROVIDER_CLIO)
-                harness.authorize(client, c.id, pb.PROVIDER_QBO, realmId=realm)
-                return c.id
-
-            big = connect(REALMS[0], "")
-            # Clio paces once fewer than 2 of the 10 remain: the 9th answer sets the wait.
-            paced_after = CLIO_PACED["rate_limit_per_minute"] - 1
-            wait_until(lambda: harness.api_requests(sandbox)["clio"] >= paced_after, "the big firm's Clio to pace it")
-            assert client.status(big).HasField("current_run")
-            # New windows for every token; the big firm's client still waits the hours it was told.
-            httpx.patch(f"{sandbox.clio_url}/_sandbox/config", json={"rate_limit_per_minute": 600}).raise_for_status()
-            small = connect(REALMS[1], "2024-11-20")
-            wait_until(
-                lambda: client.status(small).last_run.state == pb.RUN_STATE_SUCCEEDED, "the small firm's sync to end"
-            )
-            assert client.status(big).HasField("current_run"), "the big firm's wait ended: it did not wait on Clio"
-            assert len(invoices_in(sandbox, REALMS[1])) > 0
-            assert invoices_in(sandbox, REALMS[0]) == [], "the big firm wrote nothing: it waits on Clio's reads"
-    finally:
-        daemon.stop(grace=1.0)
+    with one_worker(sandbox, database_url, tmp_path) as client:
+        big = connect(client, REALMS[0], "")
+        # Clio paces once fewer than 2 of the 10 remain: the 9th answer sets the wait.
+        paced_after = CLIO_PACED["rate_limit_per_minute"] - 1
+        wait_until(lambda: harness.api_requests(sandbox)["clio"] >= paced_after, "the big firm's Clio to pace it")
+        assert client.status(big).HasField("current_run")
+        # New windows for every token; the big firm's client still waits the hours it was told.
+        httpx.patch(f"{sandbox.clio_url}/_sandbox/config", json={"rate_limit_per_minute": 600}).raise_for_status()
+        small = connect(client, REALMS[1], SMALL_SINCE)
+        synced(client, small)
+        assert client.status(big).HasField("current_run"), "the big firm's wait ended: it did not wait on Clio"
+        assert len(invoices_in(sandbox, REALMS[1])) > 0
+        assert invoices_in(sandbox, REALMS[0]) == [], "the big firm wrote nothing: it waits on Clio's reads"
     connection = Connection.get_by_id(big)
     last = Run.select().where(Run.connection == connection).order_by(Run.id.desc()).get()
     assert (last.state, last.error) == ("failed", STOPPED)
@@ -173,37 +187,13 @@ def test_a_big_backlog_does_not_starve_a_small_firm(sandbox, database_url, db, t
     lasts twenty (time scale 1/20), so once it has used its minute's batches its cycle
     waits on its realm's limits for far longer than any wait below: it provably still runs
     when the small firm, whose few writes must not wait for it, finishes."""
-    from billsync.daemon.config import Config
-    from billsync.daemon.process import Daemon
-
     httpx.patch(f"{sandbox.qbo_url}/_sandbox/config", json={"time_scale": 0.05}).raise_for_status()
     prepare_companies(sandbox)
     seed_firm(sandbox, bills=900, seed=23)
-    config = Config.from_env(
-        {
-            **sandbox_env(sandbox, database_url, str(tmp_path / "data")),
-            "BILLSYNC_TIME_SCALE": "0.05",
-            "BILLSYNC_WORKERS": "1",
-        }
-    )
-    daemon = Daemon(config)
-    daemon.start()
-    try:
-        with DaemonClient(f"127.0.0.1:{daemon.port}", token=config.api_token) as client:
-
-            def connect(realm: str, start_date: str) -> int:
-                c = client.create_connection(realm, start_date=start_date, sync_interval_seconds=3600)
-                harness.authorize(client, c.id, pb.PROVIDER_CLIO)
-                harness.authorize(client, c.id, pb.PROVIDER_QBO, realmId=realm)
-                return c.id
-
-            big = connect(REALMS[0], "")
-            wait_until(lambda: client.status(big).current_run.progress, "the big firm's sync to start")
-            small = connect(REALMS[1], "2024-11-20")
-            wait_until(
-                lambda: client.status(small).last_run.state == pb.RUN_STATE_SUCCEEDED, "the small firm's sync to end"
-            )
-            assert client.status(big).HasField("current_run"), "the small firm waited for the big one"
-            assert len(invoices_in(sandbox, REALMS[1])) > 0
-    finally:
-        daemon.stop(grace=1.0)
+    with one_worker(sandbox, database_url, tmp_path, BILLSYNC_TIME_SCALE="0.05") as client:
+        big = connect(client, REALMS[0], "")
+        wait_until(lambda: client.status(big).current_run.progress, "the big firm's sync to start")
+        small = connect(client, REALMS[1], SMALL_SINCE)
+        synced(client, small)
+        assert client.status(big).HasField("current_run"), "the small firm waited for the big one"
+        assert len(invoices_in(sandbox, REALMS[1])) > 0
