@@ -32,6 +32,8 @@ SHUTDOWN_GRACE = 3.0
 #: Seconds after a stop signal past which a daemon still running writes every thread's stack
 #: to stderr and ends itself: the sync is crash-safe, and a stop that hangs says where.
 SHUTDOWN_DEADLINE = 30.0
+#: Seconds between the main thread's looks for a stop signal Python has noted.
+SIGNAL_POLL = 1.0
 
 
 class Daemon:
@@ -99,7 +101,11 @@ class Daemon:
         faulthandler.register(signal.SIGUSR1, all_threads=True)
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        self._stopped.wait()
+        # Woken each second: a signal the kernel hands to another thread (one the main thread
+        # cannot take at that instant, e.g. just resumed by SIGCONT) trips Python's flag but
+        # would not interrupt an untimed wait, and the handler runs only in this thread.
+        while not self._stopped.wait(SIGNAL_POLL):
+            pass
         # A batch QBO has not answered would hold the interpreter's exit, which joins the
         # writer's threads, for as long as QBO takes: the process ends here instead, as a kill
         # would, which the sync survives (the batch's links are pending, found by the next run).

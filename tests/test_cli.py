@@ -81,6 +81,26 @@ def test_sigterm_ends_the_daemon_cleanly_within_its_grace(daemon_process):
     assert daemon_process.wait(timeout=PATIENCE) == 0
 
 
+def stopped(pid: int) -> bool:
+    """Whether the process is stopped by a signal (state T in ``/proc/<pid>/stat``)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] == "T"
+
+
+def test_sigterm_at_once_after_a_resume_still_ends_the_daemon(daemon_process):
+    """A daemon stopped (SIGSTOP: a paused container, a stalled host) and resumed (SIGCONT)
+    while SIGTERM follows at once: the kernel may hand SIGTERM to a thread other than the main
+    one, which then waited on, untimed, and never ran the handler (9 hangs in 10 tries)."""
+    daemon_process.send_signal(signal.SIGSTOP)
+    deadline = time.monotonic() + PATIENCE
+    while not stopped(daemon_process.pid):
+        assert time.monotonic() < deadline, "the daemon did not stop"
+        time.sleep(0.05)
+    daemon_process.send_signal(signal.SIGCONT)
+    daemon_process.send_signal(signal.SIGTERM)
+    assert daemon_process.wait(timeout=PATIENCE) == 0
+
+
 def test_sigusr1_writes_every_threads_stack_to_the_log_and_the_daemon_goes_on(daemon_process, env):
     """What an operator sends to see where a daemon is stuck (README, Operating billsync)."""
     daemon_process.send_signal(signal.SIGUSR1)
