@@ -1,14 +1,18 @@
-"""When a connection is due next, decided on the database's clock as its runs end."""
+"""When a connection is due next, decided on the database's clock as its runs end, and what a
+cycle's thread holds of the database between its steps."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import peewee
 
 from billsync.daemon.store.clock import at_resolution, database_time
+from billsync.daemon.store.db import database, let_go
 from billsync.daemon.store.models import Connection, Run
 from billsync.daemon.sync.scheduler import schedule_next
+from tests.harness import PATIENCE
 
 LATER = dt.timedelta(hours=1)
 
@@ -58,3 +62,24 @@ def test_a_revoked_connection_is_not_made_due(db):
     connection = Connection.create(name="Firm", state="revoked")
     schedule_next(connection, began(connection), database_time() + LATER)
     assert next_run_at(connection) is None
+
+
+def test_a_cycle_thread_lets_go_of_its_connection_between_steps_but_never_inside_a_transaction(db):
+    """One connection per thread (peewee): a thread per active cycle would hold one each while
+    it waits for its turn, past PostgreSQL's max_connections with a hundred cycles active."""
+    seen: dict[str, bool] = {}
+
+    def cycle_thread() -> None:
+        Connection.select().count()
+        let_go()
+        seen["after a step"] = database.is_closed()
+        with database.atomic():
+            Connection.select().count()
+            let_go()
+            seen["inside a transaction"] = database.is_closed()
+        let_go()
+
+    thread = threading.Thread(target=cycle_thread)
+    thread.start()
+    thread.join(PATIENCE)
+    assert seen == {"after a step": True, "inside a transaction": False}

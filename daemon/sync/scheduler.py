@@ -49,6 +49,7 @@ from billsync.daemon.qbo.client import EXECUTION_LIMIT
 from billsync.daemon.qbo.faults import QboFault
 from billsync.daemon.store import events, leases, marks
 from billsync.daemon.store.clock import at_resolution, database_now, database_time
+from billsync.daemon.store.db import let_go
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run
 from billsync.daemon.sync.engine import Cycle
@@ -125,9 +126,9 @@ class Scheduler:
         thread.start()
 
     def stop(self, timeout: float) -> None:
-        """Lets each cycle finish the step it is in (within ``timeout``; a wait inside one
-        ends at once), then ends every active cycle: its run is recorded as stopped and its
-        lease released."""
+        """Lets each cycle finish the step it is in (within ``timeout``; a pause inside one,
+        as Clio's pacing, ends at once), then ends every active cycle: its run is recorded
+        as stopped and its lease released."""
         self._stop.set()
         self._wake.set()
         self.turns.stop()
@@ -231,6 +232,7 @@ class Scheduler:
             while wait is not None and self.turns.rest(wait):
                 with self.turns.turn():
                     wait = self._step(active)
+                let_go()  # the next turn may be a while coming
         except Stopping:
             return
         except Exception:  # noqa: BLE001 - recording the end failed too (the database is away): forget the cycle
