@@ -15,7 +15,7 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -38,9 +38,12 @@ class Turns:
     A turn given back goes straight to the oldest waiter (only its thread wakes), so a
     thousand cycles waiting cost nothing until their turn comes."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, on_release: Callable[[], None] = lambda: None) -> None:
+        """``on_release`` is called in a thread each time it gives its turn up (after a step,
+        or for a wait inside one): what a thread holds that others need is let go there."""
         if count < 1:
             raise ValueError(f"at least one turn is needed, not {count}")
+        self.on_release = on_release
         self._free = count
         self._queue: collections.deque[_Ticket] = collections.deque()
         self._lock = threading.Lock()
@@ -61,6 +64,7 @@ class Turns:
             if _current() is self:  # not when a wait inside gave it up and stopping took none again
                 _held.turns = None
                 self._give()
+                self.on_release()
 
     @property
     def waiting(self) -> int:
@@ -123,6 +127,7 @@ def released() -> Iterator[None]:
         return
     _held.turns = None
     turns._give()
+    turns.on_release()
     try:
         yield
     finally:

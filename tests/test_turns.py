@@ -126,6 +126,16 @@ def test_stopping_wakes_a_cycle_waiting_for_a_turn():
     assert [type(e) for e in raised] == [Stopping]
 
 
+def test_a_thread_lets_go_of_what_it_holds_each_time_it_gives_its_turn_up():
+    released: list[str] = []
+    pool = Turns(2, on_release=lambda: released.append(threading.current_thread().name))
+    with pool.turn():
+        turns.pause(0)  # a wait inside a step
+    with turns.released():  # no turn held: nothing is given up
+        pass
+    assert released == [threading.current_thread().name] * 2
+
+
 def test_no_turn_at_all_is_refused():
     with pytest.raises(ValueError, match="at least one turn"):
         Turns(0)

@@ -45,8 +45,8 @@ def open_database(url: str) -> peewee.Database:
 
 def let_go() -> None:
     """Closes the calling thread's connection, if it has one and no transaction is open in it.
-    Peewee keeps a connection per thread: a sync cycle's thread lets go of its own between
-    steps, so the connections open follow the cycles at work, not every cycle active
-    (``sync.scheduler``); its next query opens one again."""
+    Peewee keeps a connection per thread: a sync cycle's thread lets go of its own each time
+    it gives its turn up (``turns``, ``sync.scheduler``), so the connections open follow the
+    cycles at work, not every cycle active; its next query opens one again."""
     if not database.is_closed() and not database.in_transaction():
         database.close()

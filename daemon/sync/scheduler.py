@@ -98,7 +98,9 @@ class Scheduler:
         self.poll = poll
         self.max_active = max_active
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.turns = Turns(workers)
+        # A cycle giving its turn up lets go of its database connection (peewee keeps one per
+        # thread): the connections open follow the cycles at work, not every cycle active.
+        self.turns = Turns(workers, on_release=let_go)
         providers.metrics.count_waiting(self.turns)
         self._active: dict[int, Active | None] = {}  # None: a cycle being set up
         self._leases: dict[int, int] = {}  # connection id: fence of the claim held here
@@ -232,7 +234,6 @@ class Scheduler:
             while wait is not None and self.turns.rest(wait):
                 with self.turns.turn():
                     wait = self._step(active)
-                let_go()  # the next turn may be a while coming
         except Stopping:
             return
         except Exception:  # noqa: BLE001 - recording the end failed too (the database is away): forget the cycle
