@@ -56,15 +56,12 @@ class Turns:
         Raises:
             Stopping: :meth:`stop` was called before a turn was free.
         """
-        self._take()
-        _held.turns = self
+        self._hold()
         try:
             yield
         finally:
             if _current() is self:  # not when a wait inside gave it up and stopping took none again
-                _held.turns = None
-                self._give()
-                self.on_release()
+                self._let_go()
 
     @property
     def waiting(self) -> int:
@@ -83,6 +80,17 @@ class Turns:
     def rest(self, seconds: float) -> bool:
         """Waits ``seconds`` holding no turn; False if the daemon began to stop meanwhile."""
         return not self._stopped.wait(seconds)
+
+    def _hold(self) -> None:
+        """Takes a turn for the calling thread."""
+        self._take()
+        _held.turns = self
+
+    def _let_go(self) -> None:
+        """Gives the calling thread's turn back, and what it holds besides (``on_release``)."""
+        _held.turns = None
+        self._give()
+        self.on_release()
 
     def _take(self) -> None:
         with self._lock:
@@ -125,14 +133,11 @@ def released() -> Iterator[None]:
     if turns is None:
         yield
         return
-    _held.turns = None
-    turns._give()
-    turns.on_release()
+    turns._let_go()
     try:
         yield
     finally:
-        turns._take()
-        _held.turns = turns
+        turns._hold()
 
 
 def pause(seconds: float) -> None:

@@ -94,7 +94,6 @@ class Scheduler:
         owner: str | None = None,
     ) -> None:
         self.providers = providers
-        self.workers = workers
         self.poll = poll
         self.max_active = max_active
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
