@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 
 import grpc
 from grpc_health.v1 import health
@@ -86,6 +87,16 @@ class Daemon:
             self.server.stop(grace / 3).wait()
         log.info("stopped")
         self._stopped.set()
+
+    def join(self, timeout: float) -> bool:
+        """Waits, after :meth:`stop`, until every thread of this daemon that works on the
+        database has ended; False if one still runs after ``timeout``. A process that goes
+        on after a stop (a test's) waits on this before it opens another database: the
+        models are bound to one database per process (``store.db``), so a step still running
+        would write into the next one."""
+        deadline = time.monotonic() + timeout
+        parts = [self.scheduler, self.alerts, self.webhooks]
+        return all(part.join(max(0.0, deadline - time.monotonic())) for part in parts if part is not None)
 
     def serve_until_signalled(self) -> None:
         """Serves until SIGTERM or SIGINT, then stops within the grace period and ends the

@@ -23,6 +23,7 @@ from billsync.daemon.rpc import glance
 from billsync.daemon.rpc.client import DaemonClient
 from billsync.daemon.store import fields, migrations, models
 from billsync.daemon.store.db import open_database
+from tests.harness import stop_in_process
 from tests.postgres import throwaway_cluster
 
 BACKEND = os.environ.get("BILLSYNC_TEST_DATABASE", "sqlite")
@@ -116,7 +117,7 @@ def daemon(config: Config, db: peewee.Database) -> Iterator[Daemon]:
     d = Daemon(config)
     d.start()
     yield d
-    d.stop(grace=0.5)
+    stop_in_process(d, grace=0.5)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ stay independent of billsync.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import secrets
 import signal
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import IO, TypeVar
+from typing import IO, TYPE_CHECKING, TypeVar
 
 import httpx
 from cryptography.fernet import Fernet
@@ -29,6 +30,9 @@ from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from tests.postgres import free_port  # noqa: F401 - a daemon subprocess is told its port up front
+
+if TYPE_CHECKING:
+    from billsync.daemon.process import Daemon
 
 T = TypeVar("T")
 #: Seconds before a wait gives up; only a hung test (or a daemon that cannot start) reaches it.
@@ -249,6 +253,16 @@ def stop_daemon(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     code = process.wait(timeout=PATIENCE)
     assert code == 0, f"the daemon ended with {code} on SIGTERM (a hung stop leaves its threads' stacks in its log)"
+
+
+def stop_in_process(daemon: Daemon, grace: float) -> None:
+    """Stops a daemon started in this process, and waits until its threads are done with the
+    database: a step still running past the stop's grace would otherwise write into the
+    next test's database (the models are bound to one per process, ``store.db``)."""
+    daemon.stop(grace=grace)
+    if not daemon.join(PATIENCE):
+        faulthandler.dump_traceback(all_threads=True)
+        raise AssertionError("a thread of the stopped daemon still runs: its stack is on stderr")
 
 
 def wait_until(condition: Callable[[], T], what: str) -> T:

@@ -1,5 +1,5 @@
-"""When a connection is due next, decided on the database's clock as its runs end, and what a
-cycle's thread holds of the database between its steps."""
+"""When a connection is due next, decided on the database's clock as its runs end, what a
+cycle's thread holds of the database between its steps, and a stop that outlives its grace."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import threading
 
 import peewee
 
+from billsync.daemon.process import Daemon
+from billsync.daemon.store import leases
 from billsync.daemon.store.clock import at_resolution, database_time
 from billsync.daemon.store.db import database, let_go
 from billsync.daemon.store.models import Connection, Run
-from billsync.daemon.sync.scheduler import schedule_next
+from billsync.daemon.sync.scheduler import STOPPED, schedule_next
 from tests.harness import PATIENCE
 
 LATER = dt.timedelta(hours=1)
@@ -83,3 +85,30 @@ def test_a_cycle_thread_lets_go_of_its_connection_between_steps_but_never_inside
     thread.start()
     thread.join(PATIENCE)
     assert seen == {"after a step": True, "inside a transaction": False}
+
+
+def test_a_claim_outliving_the_stop_is_waited_for_and_its_run_recorded_as_stopped(db, config, monkeypatch):
+    """A dispatch pass inside a claim when the daemon stops goes on past the stop's grace. A
+    daemon in a test's process is joined before the next test opens its database (else the
+    claim lands there: a later test's run was once taken over by it), and the run it began
+    is recorded as stopped, not left running until the next claim."""
+    claiming, go_on = threading.Event(), threading.Event()
+    claim = leases.claim
+
+    def slow_claim(*args, **kwargs):
+        claiming.set()
+        go_on.wait(PATIENCE)
+        return claim(*args, **kwargs)
+
+    monkeypatch.setattr(leases, "claim", slow_claim)
+    connection = Connection.create(name="Firm", state="connected")
+    daemon = Daemon(config)
+    daemon.start()
+    assert claiming.wait(PATIENCE)
+    daemon.stop(grace=0.0)
+    assert not daemon.join(0.0), "the stop waited for the claim: nothing outlived it"
+    go_on.set()
+    assert daemon.join(PATIENCE)
+    run = Run.get(Run.connection == connection)
+    assert (run.state, run.error) == ("failed", STOPPED)
+    assert not leases.held(connection.id)

@@ -25,6 +25,7 @@ from billsync.daemon.rpc.client import ClientTls, DaemonClient, DaemonError
 from billsync.daemon.rpc.tls import ServerTls, is_loopback
 from billsync.v1 import billsync_pb2 as pb
 from tests.certs import Pki, make_pki
+from tests.harness import stop_in_process
 
 OAUTH_CODE = "oauth-code-that-must-not-leak"
 
@@ -42,7 +43,7 @@ def serving(config: Config) -> Iterator[str]:
     try:
         yield f"127.0.0.1:{daemon.port}"
     finally:
-        daemon.stop(grace=0.5)
+        stop_in_process(daemon, grace=0.5)
 
 
 @pytest.fixture

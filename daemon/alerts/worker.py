@@ -86,9 +86,14 @@ class AlertWorker:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
+        self.join(timeout)
+        self.http.close()
+
+    def join(self, timeout: float) -> bool:
+        """Waits until the worker's thread has ended; False if it still runs after ``timeout``."""
         if self._thread is not None:
             self._thread.join(timeout)
-        self.http.close()
+        return self._thread is None or not self._thread.is_alive()
 
     def notice(self, connection_id: int) -> None:
         """Asks for the connection to be evaluated; returns at once."""

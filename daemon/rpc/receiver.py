@@ -264,6 +264,11 @@ class WebhookServer:
         self._stop.set()
         self.served.stop(timeout)
 
+    def join(self, timeout: float) -> bool:
+        """Waits until the sweeper's thread has ended; False if it still runs after ``timeout``."""
+        self._sweeper.join(timeout)
+        return not self._sweeper.is_alive()
+
     def _sweep(self) -> None:
         while True:
             try:

@@ -109,6 +109,7 @@ class Scheduler:
         self._wake = threading.Event()
         self._requested = threading.Event()  # a connection was made due: dispatch without waiting for the poll
         self._stop = threading.Event()
+        self._ending = threading.Lock()  # see _end_stopped
         self._threads: list[threading.Thread] = []
         self._passes = threading.Condition()
         #: How long a write sent to QBO may take to land: QBO's execution limit, at the pace
@@ -141,14 +142,39 @@ class Scheduler:
         with self._guard:
             left = [active for active in self._active.values() if active is not None]
         for active in left:
+            self._end_stopped(active)
+
+    def _end_stopped(self, active: Active) -> None:
+        """Records the run of a cycle the stop ended (left to the process if still inside a
+        step), once: :meth:`stop` and a dispatch pass that claimed during it may both try."""
+        with self._ending:
+            with self._guard:
+                if self._active.get(active.connection.id) is not active:
+                    return
             try:
                 active.steps.close()
             except ValueError:  # still inside a step past the timeout: the process ends it
-                continue
+                return
             try:
                 self._finish(active, "failed", STOPPED)
             except Exception:  # noqa: BLE001 - shutting down: the next claim ends the run
                 log.exception("recording the end of run %s failed", active.run.id)
+
+    def join(self, timeout: float) -> bool:
+        """Waits, after :meth:`stop`, until every thread of this scheduler (its loop, its
+        heartbeat, its cycles, one started by a dispatch pass that outlived the stop) has
+        ended; False if one still runs after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._guard:
+                running = [thread for thread in self._threads if thread.is_alive()]
+            if not running:
+                return True
+            for thread in running:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            if time.monotonic() >= deadline:
+                with self._guard:
+                    return not any(thread.is_alive() for thread in self._threads)
 
     def request(self, connection_id: int, trigger: str) -> None:
         """Makes the connection due now; the loop picks it up at once. A webhook does not
@@ -220,10 +246,14 @@ class Scheduler:
             with self._guard:
                 trigger = self._triggers.get(row.id, "schedule")
             active = self._start(row.id, trigger)
-            if active is not None:
-                with self._guard:
-                    self._triggers.pop(row.id, None)
-                self._spawn(lambda active=active: self._cycle(active), f"cycle-{row.id}")
+            if active is None:
+                continue
+            with self._guard:
+                self._triggers.pop(row.id, None)
+            if self._stop.is_set():  # began to stop during the claim, past stop's look at the cycles
+                self._end_stopped(active)
+                return
+            self._spawn(lambda active=active: self._cycle(active), f"cycle-{row.id}")
 
     def _cycle(self, active: Active) -> None:
         """Steps one cycle to its end: a turn per step, and none while it rests between steps

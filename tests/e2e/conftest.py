@@ -46,7 +46,7 @@ def e2e_daemon(e2e_config: Config, db) -> Iterator[Daemon]:
     d = Daemon(e2e_config)
     d.start()
     yield d
-    d.stop(grace=1.0)
+    harness.stop_in_process(d, grace=1.0)
 
 
 @pytest.fixture

@@ -13,7 +13,17 @@ import pytest
 from billsync.daemon.process import Daemon
 from billsync.daemon.rpc.client import DaemonClient
 from billsync.v1 import billsync_pb2 as pb
-from tests.harness import PATIENCE, authorize, connect, make_ready, set_preferences, settle, sync, sync_after_changes
+from tests.harness import (
+    PATIENCE,
+    authorize,
+    connect,
+    make_ready,
+    set_preferences,
+    settle,
+    stop_in_process,
+    sync,
+    sync_after_changes,
+)
 from tests.inboxes import smtp_inbox, webhook_inbox  # noqa: F401 - fixtures
 
 PANEL = "https://panel.firm.test/billsync"
@@ -34,7 +44,7 @@ def alerting(e2e_config, smtp_inbox, db) -> Iterator[tuple[Daemon, DaemonClient]
     daemon.start()
     with DaemonClient(f"127.0.0.1:{daemon.port}", token=config.api_token, actor="tester") as client:
         yield daemon, client
-    daemon.stop(grace=1.0)
+    stop_in_process(daemon, grace=1.0)
 
 
 def test_an_expired_grant_and_a_setting_turned_off_each_reach_a_person_once(

@@ -14,7 +14,7 @@ from billsync.daemon.rpc.client import DaemonClient, DaemonError
 from billsync.daemon.store.models import Connection
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
-from tests.harness import REDIRECT_URI, authorize, connect
+from tests.harness import REDIRECT_URI, authorize, connect, stop_in_process
 
 
 def works_in_qbo(box: Sandbox, access_token: str) -> bool:
@@ -68,6 +68,6 @@ def test_with_no_redirect_uri_listed_nothing_can_be_authorized(e2e_config, db) -
             with pytest.raises(DaemonError) as refused:
                 client.start_authorization(connection.id, pb.PROVIDER_CLIO, redirect_uri=REDIRECT_URI)
     finally:
-        daemon.stop(grace=1.0)
+        stop_in_process(daemon, grace=1.0)
     assert refused.value.code is grpc.StatusCode.FAILED_PRECONDITION
     assert "set BILLSYNC_REDIRECT_URIS" in str(refused.value)

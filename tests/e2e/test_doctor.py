@@ -22,7 +22,7 @@ from billsync.daemon.store.db import open_database
 from billsync.daemon.store.models import Connection
 from billsync.sandbox.server import Sandbox
 from tests.e2e.conftest import sandbox_env
-from tests.harness import free_port
+from tests.harness import free_port, stop_in_process
 from tests.inboxes import smtp_inbox  # noqa: F401 - a fixture
 
 Env = dict[str, str]
@@ -187,7 +187,7 @@ def test_a_webhook_url_that_reaches_the_receiver_is_good(env: Env) -> None:
     try:
         assert problems(env) == ""
     finally:
-        daemon.stop(grace=1.0)
+        stop_in_process(daemon, grace=1.0)
 
 
 def test_the_daemon_refuses_to_start_on_a_fatal_finding(env: Env) -> None:

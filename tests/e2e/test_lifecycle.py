@@ -18,7 +18,7 @@ from billsync.daemon.sync.mapping import marker
 from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import api_requests, authorize, connect, qbo_objects, seed_firm, sync
-from tests.harness import PATIENCE, caught, hold_batches, make_ready, resync, settle, wait_until
+from tests.harness import PATIENCE, caught, hold_batches, make_ready, resync, settle, stop_in_process, wait_until
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_resync_asked_for_while_another_daemon_holds_the_connection_survives_a
     Connection.update(**elsewhere).where(Connection.id == synced.id).execute()
     answer = e2e_client.resync(synced.id, link_ids=[invoice.id])
     assert answer.requested == 1
-    e2e_daemon.stop(grace=1.0)
+    stop_in_process(e2e_daemon, grace=1.0)
     assert [(m.kind, m.clio_id) for m in PlanMark.select()] == [("invoice", invoice.clio_id)]
     Connection.update(lease_owner=None, lease_until=None).where(Connection.id == synced.id).execute()
 
@@ -115,7 +115,7 @@ def test_a_resync_asked_for_while_another_daemon_holds_the_connection_survives_a
         with DaemonClient(f"127.0.0.1:{successor.port}", token=e2e_config.api_token) as client:
             followed = [p.run for p in client.sync(synced.id, follow_after_run_id=answer.after_run_id)]
     finally:
-        successor.stop(grace=1.0)
+        stop_in_process(successor, grace=1.0)
     assert followed[-1].state == pb.RUN_STATE_SUCCEEDED
     assert Link.get_by_id(invoice.id).state == "synced"
     assert not PlanMark.select().exists()

@@ -80,7 +80,7 @@ def observed_daemon(sandbox, database_url, db, tmp_path) -> Iterator[Daemon]:
     daemon = Daemon(Config.from_env(env))
     daemon.start()
     yield daemon
-    daemon.stop(grace=1.0)
+    harness.stop_in_process(daemon, grace=1.0)
 
 
 def test_metrics_equal_the_emulators_counts_and_status(sandbox, observed_daemon):

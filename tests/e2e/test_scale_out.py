@@ -59,7 +59,7 @@ def one_worker(sandbox, database_url: str, tmp_path, **env: str) -> Iterator[Dae
         with DaemonClient(f"127.0.0.1:{daemon.port}", token=config.api_token) as client:
             yield client
     finally:
-        daemon.stop(grace=1.0)
+        harness.stop_in_process(daemon, grace=1.0)
 
 
 def connect(client: DaemonClient, realm: str, start_date: str) -> int:

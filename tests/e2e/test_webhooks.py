@@ -28,7 +28,17 @@ from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
 from tests.conftest import GlanceClock
 from tests.e2e.conftest import sandbox_env
-from tests.harness import connect, free_port, make_ready, qbo_objects, seed_firm, settle, sync, wait_until
+from tests.harness import (
+    connect,
+    free_port,
+    make_ready,
+    qbo_objects,
+    seed_firm,
+    settle,
+    stop_in_process,
+    sync,
+    wait_until,
+)
 
 VERIFIER = secrets.token_urlsafe(16)
 #: Seconds before a wait gives up: far beyond any healthy run, far below the hour of polling.
@@ -54,7 +64,7 @@ def daemon(sandbox: Sandbox, database_url: str, tmp_path, db, hook_url: str) -> 
     make_ready(sandbox)
     seed_firm(sandbox, bills=20, seed=3)
     yield d
-    d.stop(grace=1.0)
+    stop_in_process(d, grace=1.0)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from billsync.webadmin.config import DEFAULTS
 from billsync.webadmin.standalone import create_app
 from billsync.webadmin.users import UserStore
 from tests.conftest import BACKEND, fresh_postgres_database
-from tests.harness import PATIENCE
+from tests.harness import PATIENCE, stop_in_process
 from tests.web import firm
 from tests.web.conftest import CHROMIUM_ARGS, PASSWORD, PATIENCE_MS, HostUser, screenshot
 from tests.web.layout import laid_out_well
@@ -101,7 +101,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReques
     yield Site(serve(app), built, address, config.api_token, tmp / "web", serve)
     for server in servers:
         server.stop()
-    daemon.stop(grace=0.5)
+    stop_in_process(daemon, grace=0.5)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin.standalone import create_app
 from billsync.webadmin.users import UserStore
 from tests.certs import make_pki
+from tests.harness import stop_in_process
 from tests.web.conftest import PASSWORD, log_in, post_form
 
 
@@ -53,4 +54,4 @@ def test_the_panel_speaks_mutual_tls_through_its_config_keys(web_dir, config, db
         assert log_in(uncertified).status_code == 302
         assert uncertified.get("/").status_code == 503  # the daemon does not answer it
     finally:
-        daemon.stop(grace=0.5)
+        stop_in_process(daemon, grace=0.5)

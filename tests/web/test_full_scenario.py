@@ -22,7 +22,7 @@ from billsync.sandbox.clio.app import ClioConfig
 from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from billsync.sandbox.server import Sandbox
 from billsync.v1 import billsync_pb2 as pb
-from tests.harness import add_bill, caught, hold_batches, wait_until
+from tests.harness import add_bill, caught, hold_batches, stop_in_process, wait_until
 from tests.web.conftest import open_panel, screenshot
 from tests.web.layout import laid_out_well
 
@@ -63,7 +63,7 @@ def stack(config: Config, db, sandbox: Sandbox, tmp_path) -> Iterator[tuple[str,
     address = f"127.0.0.1:{d.start()}"
     with DaemonClient(address, token=config.api_token, actor="test") as client:
         yield address, client
-    d.stop(grace=0.5)
+    stop_in_process(d, grace=0.5)
 
 
 def connect(page: Page, label: str, shot: str | None = None) -> None:

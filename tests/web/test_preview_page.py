@@ -50,7 +50,7 @@ def stack(sandbox: Sandbox, database_url: str, db, tmp_path) -> Iterator[tuple[s
     d = Daemon(config)
     address = f"127.0.0.1:{d.start()}"
     yield address, config
-    d.stop(grace=1.0)
+    harness.stop_in_process(d, grace=1.0)
 
 
 def settle(page: Page, kind: str, clio_id: str):

@@ -24,7 +24,7 @@ from billsync.v1 import billsync_pb2 as pb
 from billsync.webadmin.standalone import create_app
 from billsync.webadmin.users import UserStore
 from tests.conftest import GlanceClock
-from tests.harness import connect, sandbox_env, seed_firm, set_preferences, settle, sync_after_changes
+from tests.harness import connect, sandbox_env, seed_firm, set_preferences, settle, stop_in_process, sync_after_changes
 from tests.web.conftest import CHROMIUM_ARGS, PASSWORD, screenshot
 from tests.web.layout import laid_out_well
 
@@ -57,7 +57,7 @@ def firm(config: Config, db, sandbox: Sandbox, clock: GlanceClock) -> Iterator[t
         connection = connect(client)
         settle(client, connection.id)
         yield client, connection
-    daemon.stop(grace=0.5)
+    stop_in_process(daemon, grace=0.5)
 
 
 @pytest.fixture
