@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
+import peewee
 import pytest
 
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QboRef
-from billsync.daemon.store import leases, links, models
+from billsync.daemon.store import db as db_module
+from billsync.daemon.store import leases, links, migrations, models
+from billsync.daemon.store.db import database, open_database
 from billsync.daemon.store.leases import LeaseLost
 from billsync.daemon.store.models import Connection, Link, LinkState, Run, Watermark
 from billsync.daemon.sync import broken
 from billsync.daemon.sync.currency import Books
 from billsync.daemon.sync.engine import Cycle
 from billsync.daemon.sync.progress import Progress
+from tests import harness
+from tests.conftest import fresh_postgres_database
 
 A, B = "host-a:1:aaaa", "host-b:2:bbbb"
 #: How long a write may take to land in QBO after it was sent (its execution limit).
@@ -134,3 +140,33 @@ def test_a_broken_link_check_taken_over_marks_nothing_and_keeps_the_cdc_point(db
 
     assert Link.get().state == LinkState.SYNCED
     assert Connection.get_by_id(connection.id).cdc_since is None
+
+
+def test_a_daemon_frozen_inside_a_transaction_does_not_keep_another_from_taking_over(postgres_server, monkeypatch):
+    """A daemon stopped (SIGSTOP) while its fenced transaction held the lock on its
+    connection's row: the survivor's claim waited for as long as it stayed stopped, and its
+    dispatch of every other connection with it. PostgreSQL now ends the frozen session."""
+    monkeypatch.setattr(db_module, "IDLE_IN_TRANSACTION_MS", 500)
+    open_database(fresh_postgres_database(postgres_server))
+    migrations.migrate(database.obj)
+    connection = Connection.create(name="Firm", state="connected")
+    frozen = leases.claim(connection.id, A, landing=LANDING)
+    lapse(connection.id)
+    locked, thawed, failed = threading.Event(), threading.Event(), []
+
+    def freeze_inside_a_transaction() -> None:
+        try:
+            with leases.fenced(frozen):
+                locked.set()
+                thawed.wait(harness.PATIENCE)
+        except peewee.PeeweeException as e:  # the server ended the session: its commit fails
+            failed.append(e)
+
+    holder = threading.Thread(target=freeze_inside_a_transaction)
+    holder.start()
+    assert locked.wait(harness.PATIENCE)
+    survivor = leases.claim(connection.id, B, landing=LANDING)
+    thawed.set()
+    holder.join(harness.PATIENCE)
+    assert survivor is not None and survivor.lease_owner == B
+    assert failed, "the frozen transaction committed after the takeover"

@@ -23,6 +23,15 @@ class ReconnectingPostgresqlDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
     instead of failing every later query of that thread."""
 
 
+#: Milliseconds a PostgreSQL session may sit idle inside an open transaction before the server
+#: ends it (``idle_in_transaction_session_timeout``, PostgreSQL 15 manual, "Client Connection
+#: Defaults"). A daemon frozen inside a transaction (a paused VM, SIGSTOP) would hold its
+#: locks as long as it stays frozen; a lock on a connection's row stops every other daemon's
+#: claim of it, and a claim waiting stops that daemon's dispatch of all its connections. The
+#: daemon makes no request to Clio or QuickBooks inside a transaction, so none of its own
+#: sits idle this long.
+IDLE_IN_TRANSACTION_MS = 30_000
+
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": "normal"}
 
 
@@ -34,7 +43,10 @@ def open_database(url: str) -> peewee.Database:
             private_file(Path(path))
         db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     elif url.startswith(("postgresql://", "postgres://")):
-        db = ReconnectingPostgresqlDatabase(**parse(url.replace("postgres://", "postgresql://", 1)))
+        params = parse(url.replace("postgres://", "postgresql://", 1))
+        timeout = f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+        params["options"] = f"{params['options']} {timeout}" if params.get("options") else timeout
+        db = ReconnectingPostgresqlDatabase(**params)
     else:
         raise ConfigError(
             f"BILLSYNC_DATABASE_URL must start with sqlite:/// or postgresql://, not {url.split(':', 1)[0]!r}"
