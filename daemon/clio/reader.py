@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -111,18 +111,34 @@ def read_changes(
     (e.g. ``bank_account_id``) serve resources read outside the sync of bills (:mod:`.trust`);
     a mark is only valid for the same filters.
     """
+    read: list[Record] = []
+    return read, read_pages(clio, resource, mark, read.extend, fields=fields, **filters)
+
+
+def read_pages(
+    clio: Clio,
+    resource: str,
+    mark: Mark | None,
+    keep: Callable[[list[Record]], None],
+    *,
+    fields: str | None = None,
+    **filters: Any,
+) -> Mark:
+    """:func:`read_changes`, each page's changed records handed to ``keep`` as it is read
+    (none held here): returns the new mark."""
     since = {"updated_since": mark.since} if mark else {}
     pages = clio.pages(resource, fields or FIELDS[resource], **filters, **since)
-    first = next(pages)
-    read = [record for page in chain([first], pages) for record in page.records]
     seen = mark.seen if mark else {}
-    fresh = [r for r in read if seen.get(str(r["id"])) != r["etag"]]
+    first = next(pages)
     # The first page's query ran before Clio dated its answer; the watermark never goes back.
-    since = first.server_time - LAG_ALLOWANCE
+    start = first.server_time - LAG_ALLOWANCE
     if mark:
-        since = max(since, _parse(mark.since))
-    again = {str(r["id"]): r["etag"] for r in read if _parse(r["updated_at"]) >= since}
-    return _with_codes(clio, resource, fresh), Mark(since.isoformat(), again)
+        start = max(start, _parse(mark.since))
+    again: dict[str, str] = {}
+    for page in chain([first], pages):
+        keep(_with_codes(clio, resource, [r for r in page.records if seen.get(str(r["id"])) != r["etag"]]))
+        again.update((str(r["id"]), r["etag"]) for r in page.records if _parse(r["updated_at"]) >= start)
+    return Mark(start.isoformat(), again)
 
 
 def fetch(clio: Clio, resource: str, ids: Iterable[str | int]) -> list[Record]:

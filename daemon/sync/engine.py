@@ -9,6 +9,10 @@
 4. Plan and write contacts → invoices → credit notes → payments and credit applications →
    trust transactions (journal entries), when the trust sync is on.
 5. Advance each watermark only when no write it covers is still pending.
+
+What a cycle reads of Clio waits on disk (``clio.spill``), and each kind is planned and
+written :data:`CHUNK` records at a time: memory follows the chunk, not the size of the firm
+or of the change.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from billsync.daemon.clio import lines as clio_lines
 from billsync.daemon.clio import reader as clio_reader
 from billsync.daemon.clio.client import Clio
+from billsync.daemon.clio.spill import Spill
 from billsync.daemon.qbo import lists as qbo_lists
 from billsync.daemon.qbo import settings as qbo_settings
 from billsync.daemon.qbo.client import QuickBooks, quote
@@ -36,6 +41,14 @@ from billsync.daemon.sync.progress import Progress
 from billsync.daemon.sync.taxes import TaxKey, TaxTreatment
 from billsync.daemon.sync.trust import TrustSync
 from billsync.daemon.sync.writer import Writer
+
+#: Records planned and written at once, of one kind.
+CHUNK = 1000
+
+
+def chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
 
 
 def written(link: Link | None) -> bool:
@@ -84,7 +97,7 @@ class Cycle:
         self.start_date = connection.settings.get("start_date", "")
         #: The QBO item of each ``item_mapping`` kind this cycle needed so far.
         self._item_ids: dict[str, str] = {}
-        #: (kind, Clio id) of every op this cycle planned.
+        #: (kind, Clio id) of every op this cycle planned of a pending create QBO does not have.
         self.planned: set[tuple[str, str]] = set()
         #: QBO ids of the credit memos this cycle created, which QBO may have applied by itself.
         self.memos_created: set[str] = set()
@@ -95,6 +108,13 @@ class Cycle:
         """The cycle as steps: it yields after each Clio read and each round of writes, so
         that connections take turns to work (see ``scheduler``). Each
         yield is the seconds to wait before the next step: QBO's limits for this realm."""
+        self.records = Spill()
+        try:
+            yield from self._steps()
+        finally:
+            self.records.close()
+
+    def _steps(self) -> Iterator[float]:
         preferences = self.qbo.preferences()
         self.checks = qbo_settings.read_checks(preferences)
         self.effects.record_checks(self.checks)
@@ -121,50 +141,44 @@ class Cycle:
             self.again.setdefault(kind, set()).update(ids)
         self.effects.detect_broken()
         watermarks = clio_reader.watermarks(self.connection)
-        changed: dict[str, list[Record]] = {resource: [] for resource in clio_reader.FIELDS}
         newest: dict[str, clio_reader.Mark] = {}
         if not self.targeted:
             for resource in clio_reader.FIELDS:
-                changed[resource], newest[resource] = clio_reader.read_changes(
-                    self.clio, resource, watermarks.get(resource)
+                newest[resource] = clio_reader.read_pages(
+                    self.clio, resource, watermarks.get(resource), lambda page, r=resource: self.keep(r, page)
                 )
                 yield 0.0
-            # The bill of every line read, before the line watermark can move (``clio.lines``).
-            clio_lines.index(self.connection, changed["line_items"])
             clio_lines.build(self.clio, self.connection, watermarks)
             newest[clio_lines.INDEX] = newest["line_items"]
             newest |= self.trust.read(watermarks)
         # What webhooks named is read by id and taken as changed: a contact is then written
         # only if it is linked or billed, as any changed contact.
-        for resource, kind in (("contacts", Kind.CONTACT), ("bills", Kind.INVOICE)):
-            named = self.hinted.get(kind, set()) - {str(r["id"]) for r in changed[resource]}
-            changed[resource] = [*changed[resource], *clio_reader.fetch(self.clio, resource, named)]
+        self.fetch("contacts", self.hinted.get(Kind.CONTACT, set()))
+        self.fetch("bills", self.hinted.get(Kind.INVOICE, set()))
         complete_lines = "line_items" not in watermarks
-        bills, lines = self.bills(changed, self.ids_to_plan(Kind.INVOICE), complete_lines=complete_lines)
-        memos = self.with_fetched("credit_memos", changed["credit_memos"], self.ids_to_plan(Kind.CREDIT_MEMO))
-        allocations = self.with_fetched("allocations", changed["allocations"], self.ids_to_plan(Kind.PAYMENT))
+        # Bills whose lines changed are written again (their lines are read in full then).
+        self.fetch(
+            "bills", self.ids_to_plan(Kind.INVOICE) | (set() if complete_lines else self.records.bill_ids_of_lines())
+        )
+        self.fetch("credit_memos", self.ids_to_plan(Kind.CREDIT_MEMO))
+        self.fetch("allocations", self.ids_to_plan(Kind.PAYMENT))
+        bills = self.records.ids("bills")
         yield 0.0
         yield from self.sync_contacts(
-            changed["contacts"],
-            bills=bills,
-            memos=memos,
-            allocations=allocations,
-            again=self.ids_to_plan(Kind.CONTACT),
-            trust_clients=self.trust.clients(self.ids_to_plan(Kind.TRUST)),
+            again=self.ids_to_plan(Kind.CONTACT), trust_clients=self.trust.clients(self.ids_to_plan(Kind.TRUST))
         )
-        # Bills and credit notes waiting on contacts written just now (a create decided late,
-        # once no earlier daemon's write could still land) follow at once.
-        if late := self.ready_waiting(Kind.INVOICE) - {str(i) for i in bills}:
-            more, more_lines = self.bills({"bills": [], "line_items": []}, late, complete_lines=False)
-            bills, lines = {**bills, **more}, {**lines, **more_lines}
-        yield from self.sync_invoices(bills, lines)
-        yield from self.sync_credit_memos(
-            self.with_fetched("credit_memos", list(memos.values()), self.ids_to_plan(Kind.CREDIT_MEMO))
-        )
-        # Payments waiting on invoices written just now (a re-sync, a lifted hold) follow at once.
-        yield from self.sync_allocations(
-            self.with_fetched("allocations", list(allocations.values()), self.ids_to_plan(Kind.PAYMENT))
-        )
+        yield from self.sync_invoices(bills, complete_lines=complete_lines)
+        # Bills waiting on contacts written just now (a create decided late, once no earlier
+        # daemon's write could still land) follow at once.
+        if late := {int(i) for i in self.ready_waiting(Kind.INVOICE)} - set(bills):
+            self.fetch("bills", late)
+            yield from self.sync_invoices(sorted(late), complete_lines=False)
+        # Credit notes and payments waiting on what was written just now (a re-sync, a lifted
+        # hold) follow at once.
+        self.fetch("credit_memos", self.ids_to_plan(Kind.CREDIT_MEMO))
+        yield from self.sync_credit_memos(self.records.ids("credit_memos"))
+        self.fetch("allocations", self.ids_to_plan(Kind.PAYMENT))
+        yield from self.sync_allocations(self.records.ids("allocations"))
         if self.trust.on:
             self.trust.fetch(self.ids_to_plan(Kind.TRUST))  # those ready only now, too
             ops, existing = self.trust.plan(
@@ -216,55 +230,62 @@ class Cycle:
             or (dependency == TRUST_DEPENDENCY and self.trust.accounts() is not None)
         }
 
-    def with_fetched(self, resource: str, records: list[Record], ids: Iterable[str]) -> dict[int, Record]:
-        """``records`` by id, plus those of ``ids`` not among them, fetched from Clio."""
-        by_id = {r["id"]: r for r in records}
-        missing = {int(i) for i in ids} - set(by_id)
-        by_id.update({r["id"]: r for r in clio_reader.fetch(self.clio, resource, missing)})
-        return by_id
+    def keep(self, resource: str, page: list[Record]) -> None:
+        """Keeps a page of what the cycle read of ``resource`` until it is planned; the bill
+        of each line, before the line watermark can move (``clio.lines``)."""
+        if resource == "line_items":
+            clio_lines.index(self.connection, page)
+        self.records.add(resource, page)
+
+    def fetch(self, resource: str, ids: Iterable[str | int]) -> None:
+        """Reads from Clio, by id, those of ``ids`` this cycle has not read yet."""
+        self.records.add(resource, clio_reader.fetch(self.clio, resource, self.records.missing(resource, ids)))
+
+    def lines(self, bills: dict[int, Record], *, complete: bool) -> dict[int, list[Record]]:
+        """Every line of each of ``bills``: as read, when the read of lines was ``complete``
+        (the first); else read by id (``clio.lines``), for the bills to write."""
+        read = self.records.lines_of(bills)
+        if complete:
+            return read
+        writable = {b: bill for b, bill in bills.items() if bill.get("state") in mapping.ISSUED_STATES}
+        return clio_lines.of(self.clio, self.connection, writable, read)
 
     # --- the four kinds -----------------------------------------------------------------
 
-    def bills(
-        self, changed: dict[str, list[Record]], again: set[str], complete_lines: bool
-    ) -> tuple[dict[int, Record], dict[int, list[Record]]]:
-        """Changed bills (including those whose lines changed) and the full lines of each to write."""
-        changed_lines = clio_lines.group(changed["line_items"])
-        ids = set(again) | ({str(i) for i in changed_lines} if not complete_lines else set())
-        bills = self.with_fetched("bills", changed["bills"], ids)
-        writable = {b: bill for b, bill in bills.items() if bill.get("state") in mapping.ISSUED_STATES}
-        if complete_lines:
-            return bills, changed_lines
-        return bills, clio_lines.of(self.clio, self.connection, writable, changed_lines)
-
-    def sync_contacts(
-        self,
-        changed: list[Record],
-        *,
-        bills: dict[int, Record],
-        memos: dict[int, Record],
-        allocations: dict[int, Record],
-        again: set[str],
-        trust_clients: set[str] = frozenset(),
-    ) -> Iterator[float]:
-        """Contacts billed on what syncs now or named by trust transactions to write, and
-        renamed contacts already linked."""
+    def billed_contacts(self) -> set[str]:
+        """The Clio ids of the contacts of what this cycle read to sync: the clients of bills
+        it writes, the contacts of credit notes and payments."""
         needed = {
             str((b.get("client") or {}).get("id"))
-            for b in bills.values()
+            for b in self.records.each("bills")
             if mapping.why_skipped(b, self.start_date) is None
         }
-        needed |= {str((r.get("contact") or {}).get("id")) for r in [*memos.values(), *allocations.values()]}
-        needed |= again | trust_clients
+        for resource in ("credit_memos", "allocations"):
+            needed |= {str((r.get("contact") or {}).get("id")) for r in self.records.each(resource)}
         needed.discard("None")
-        contacts = {str(c["id"]): c for c in changed}
-        existing = self.links.load(Kind.CONTACT, needed | set(contacts))
-        todo = needed | {i for i in contacts if i in existing}
-        fetch = {
-            i for i in todo - set(contacts) if i not in existing or existing[i].state != LinkState.SYNCED or i in again
-        }
-        contacts.update({str(c["id"]): c for c in clio_reader.fetch(self.clio, "contacts", fetch)})
-        records = sorted((contacts[i] for i in todo if i in contacts), key=lambda c: c["id"])
+        return needed
+
+    def sync_contacts(self, *, again: set[str], trust_clients: set[str] = frozenset()) -> Iterator[float]:
+        """Contacts billed on what syncs now or named by trust transactions to write, and
+        renamed contacts already linked."""
+        needed = self.billed_contacts() | again | trust_clients
+        changed = {str(i) for i in self.records.ids("contacts")}
+        linked = {i for chunk in chunks(sorted(changed)) for i in self.links.load(Kind.CONTACT, chunk)}
+        for chunk in chunks(sorted(needed | linked, key=int)):
+            yield from self.sync_contacts_among(chunk, changed=changed, again=again)
+
+    def sync_contacts_among(self, ids: list[str], *, changed: set[str], again: set[str]) -> Iterator[float]:
+        """:meth:`sync_contacts`, for the contacts of ``ids``."""
+        existing = self.links.load(Kind.CONTACT, ids)
+        self.fetch(
+            "contacts",
+            {
+                i
+                for i in ids
+                if i not in changed and (i not in existing or existing[i].state != LinkState.SYNCED or i in again)
+            },
+        )
+        records = list(self.records.get("contacts", [int(i) for i in ids]).values())
         taken = self.customers_named(records)
         decided = self.links.pins(Kind.CONTACT, [c["id"] for c in records if not written(existing.get(str(c["id"])))])
         wanted = {pin.qbo_id for pin in decided.values() if pin.choice == Choice.MATCH}
@@ -313,8 +334,14 @@ class Cycle:
             self._item_ids |= self.effects.ensure_items(wanted)
         return {kind: self._item_ids[kind] for kind in mapped}
 
-    def sync_invoices(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
-        records = sorted(bills.values(), key=lambda b: b["id"])
+    def sync_invoices(self, ids: list[int], *, complete_lines: bool) -> Iterator[float]:
+        """Writes the bills of ``ids`` as invoices, a chunk at a time."""
+        for chunk in chunks(ids):
+            bills = self.records.get("bills", chunk)
+            yield from self.sync_bills(bills, self.lines(bills, complete=complete_lines))
+
+    def sync_bills(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
+        records = list(bills.values())
         existing = self.links.load(Kind.INVOICE, [b["id"] for b in records])
         customers = self.customers(records, "client")
         eligible = [b for b in records if mapping.why_skipped(b, self.start_date) is None]
@@ -350,8 +377,11 @@ class Cycle:
         chosen = self.qbo.read_many("Invoice", wanted) if wanted else {}
         return pins.invoices(ops, decided, chosen, linked=self.links.linked_qbo_ids(Kind.INVOICE, wanted))
 
-    def sync_credit_memos(self, memos: dict[int, Record]) -> Iterator[float]:
-        records = sorted(memos.values(), key=lambda m: m["id"])
+    def sync_credit_memos(self, ids: list[int]) -> Iterator[float]:
+        for chunk in chunks(ids):
+            yield from self.sync_memos(list(self.records.get("credit_memos", chunk).values()))
+
+    def sync_memos(self, records: list[Record]) -> Iterator[float]:
         existing = self.links.load(Kind.CREDIT_MEMO, [m["id"] for m in records])
         customers = self.customers(records, "contact")
         item = self.item_ids().get("Service") if records else None
@@ -376,8 +406,15 @@ class Cycle:
         created = [op.clio_id for op in ops if op.action is Action.CREATE]
         self.memos_created |= set(self.links.qbo_ids(Kind.CREDIT_MEMO, created).values())
 
-    def sync_allocations(self, allocations: dict[int, Record]) -> Iterator[float]:
-        records = sorted(allocations.values(), key=lambda a: a["id"])
+    def sync_allocations(self, ids: list[int]) -> Iterator[float]:
+        # What QBO applied by itself of the credit memos made this cycle goes before the
+        # credits are applied where Clio applied them, once.
+        undo = self.memos_created
+        for chunk in chunks(ids):
+            yield from self.sync_payments(list(self.records.get("allocations", chunk).values()), undo=undo)
+            undo = set()
+
+    def sync_payments(self, records: list[Record], *, undo: set[str]) -> Iterator[float]:
         existing = self.links.load(Kind.PAYMENT, [a["id"] for a in records])
         invoices = self.links.load(Kind.INVOICE, [(a.get("bill") or {}).get("id") for a in records])
         customers = self.customers(records, "contact")
@@ -414,8 +451,7 @@ class Cycle:
             for a in records
         ]
         ops = self.adopt_marked(Kind.PAYMENT, ops)
-        # What QBO applied by itself goes before the credits are applied where Clio applied them.
-        self.effects.undo_auto_applications(self.memos_created | credits.applied_memos(ops))
+        self.effects.undo_auto_applications(undo | credits.applied_memos(ops))
         yield from self.write(ops, existing)
 
     def customers(self, records: list[Record], field: str) -> dict[Any, Customer]:
@@ -452,7 +488,9 @@ class Cycle:
         (``recovery``): whatever the plan, its link decides once that create is found or
         known missing."""
         ops = [op for op in ops if op.clio_id not in self.pending.in_flight.get(op.kind, set())]
-        self.planned.update((op.kind, op.clio_id) for op in ops)
+        self.planned.update(
+            (op.kind, op.clio_id) for op in ops if op.clio_id in self.pending.unresolved.get(op.kind, ())
+        )
         if ops:
             self.progress.planned(ops[0].kind, len(ops))
             yield from self.writer.apply(ops, existing)

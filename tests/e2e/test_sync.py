@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from billsync.daemon.store.models import Link
+from billsync.daemon.sync import engine
 from billsync.daemon.sync.mapping import marker
 from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
@@ -103,6 +104,25 @@ def test_a_firm_of_2000_bills_syncs_completely_once(ready, e2e_client):
         assert idle.state == pb.RUN_STATE_SUCCEEDED
         assert after["qbo_writes"] == before["qbo_writes"], "an idle cycle wrote to QuickBooks"
     assert after["qbo"] - before["qbo"] <= 3 and after["clio"] - before["clio"] <= 6
+
+
+def test_a_firm_planned_a_few_records_at_a_time_syncs_completely_once(ready, e2e_client, monkeypatch):
+    """A cycle keeps what it read on disk and plans and writes each kind a chunk at a time
+    (``engine.CHUNK``, 1,000): here 47, so that a 600-bill firm's contacts, bills, line
+    items and payments each cross chunks, and what one chunk wrote decides the next (a
+    customer's name taken, a bill number an earlier bill took)."""
+    monkeypatch.setattr(engine, "CHUNK", 47)
+    seed_firm(ready, bills=600, seed=11)
+    firm = generate_firm(600, seed=11)
+    assert len(firm.contacts) > 47 * 2 and len(firm.allocations) > 47 * 2
+    connection = connect(e2e_client)
+    run = sync(e2e_client, connection.id)
+    assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
+    assert_every_issued_bill_once(e2e_client, connection.id, firm)
+    assert_no_duplicates_and_amounts_match(ready, firm.bills, firm.allocations)
+    counts = link_counts(e2e_client, connection.id)
+    billed = {b["client"]["id"] for b in firm.bills if b["state"] in ("awaiting_payment", "paid")}
+    assert counts["contact", "synced"] >= len(billed) > 47 * 2
 
 
 def test_invoices_hold_while_settings_are_off_and_contacts_and_credit_notes_go_on(sandbox, e2e_client):
