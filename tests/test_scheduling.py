@@ -13,7 +13,8 @@ from billsync.daemon.store import leases
 from billsync.daemon.store.clock import at_resolution, database_time
 from billsync.daemon.store.db import database, let_go
 from billsync.daemon.store.models import Connection, Run
-from billsync.daemon.sync.scheduler import STOPPED, schedule_next
+from billsync.daemon.sync.scheduler import NO_THREAD, STOPPED, schedule_next
+from tests import harness
 from tests.harness import PATIENCE
 
 LATER = dt.timedelta(hours=1)
@@ -112,3 +113,28 @@ def test_a_claim_outliving_the_stop_is_waited_for_and_its_run_recorded_as_stoppe
     run = Run.get(Run.connection == connection)
     assert (run.state, run.error) == ("failed", STOPPED)
     assert not leases.held(connection.id)
+
+
+def test_a_run_without_a_thread_to_step_it_fails_saying_why_and_holds_nothing(db, config, monkeypatch):
+    """At the host's limit of processes a cycle's thread cannot start: the run used to stay
+    registered, its lease renewed for ever, and the connection never synced again."""
+    start = threading.Thread.start
+
+    def refused_to_cycles(thread: threading.Thread) -> None:
+        if thread.name.startswith("cycle-"):
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", refused_to_cycles)
+    connection = Connection.create(name="Firm", state="connected")
+    daemon = Daemon(config)
+    daemon.start()
+    try:
+        ended = harness.wait_until(
+            lambda: Run.get_or_none(Run.connection == connection, Run.state != "running"), "the run to end"
+        )
+        assert ended.state == "failed" and ended.error.startswith(NO_THREAD)
+        assert daemon.scheduler.await_dispatch(PATIENCE)
+        assert not leases.held(connection.id)
+    finally:
+        harness.stop_in_process(daemon, grace=0.5)

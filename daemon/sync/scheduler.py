@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT = 3.0
 #: The trigger of a run a webhook asked for (``rpc.receiver``).
 WEBHOOK = "webhook"
+NO_THREAD = "The daemon could not start a thread for the run (at its host's limit of processes?)"
 STOPPED = "Stopped by a daemon shutdown; the next run resumes where it left off"
 LEASE_LOST = (
     "Interrupted: this daemon stalled past its lease and another daemon took the connection over; "
@@ -123,9 +124,9 @@ class Scheduler:
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
         with self._guard:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
 
     def stop(self, timeout: float) -> None:
         """Lets each cycle finish the step it is in (within ``timeout``; a pause inside one,
@@ -253,7 +254,11 @@ class Scheduler:
             if self._stop.is_set():  # began to stop during the claim, past stop's look at the cycles
                 self._end_stopped(active)
                 return
-            self._spawn(lambda active=active: self._cycle(active), f"cycle-{row.id}")
+            try:
+                self._spawn(lambda active=active: self._cycle(active), f"cycle-{row.id}")
+            except RuntimeError as e:  # no thread to be had (a limit on processes): the run fails, said why
+                log.error("could not start run %s of connection %s: %s", active.run.id, row.id, e)
+                self._finish(active, "failed", f"{NO_THREAD}: {e}")
 
     def _cycle(self, active: Active) -> None:
         """Steps one cycle to its end: a turn per step, and none while it rests between steps
