@@ -17,9 +17,9 @@ or of the change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from billsync.daemon.clio import lines as clio_lines
 from billsync.daemon.clio import reader as clio_reader
@@ -44,9 +44,10 @@ from billsync.daemon.sync.writer import Writer
 
 #: Records planned and written at once, of one kind.
 CHUNK = 1000
+T = TypeVar("T")
 
 
-def chunks(ids: list[int]) -> Iterator[list[int]]:
+def chunks(ids: Sequence[T]) -> Iterator[Sequence[T]]:
     for i in range(0, len(ids), CHUNK):
         yield ids[i : i + CHUNK]
 
@@ -99,7 +100,8 @@ class Cycle:
         self._item_ids: dict[str, str] = {}
         #: (kind, Clio id) of every op this cycle planned of a pending create QBO does not have.
         self.planned: set[tuple[str, str]] = set()
-        #: QBO ids of the credit memos this cycle created, which QBO may have applied by itself.
+        #: QBO ids of the credit memos this cycle created, which QBO may have applied by itself,
+        #: until the first payments planned undo that.
         self.memos_created: set[str] = set()
         #: Trust transactions read this cycle by Clio id, and the ids found deleted in Clio.
         self.trust = TrustSync(connection, clio, on=bool(connection.settings.get("trust_enabled")) and not targeted)
@@ -271,10 +273,13 @@ class Cycle:
         needed = self.billed_contacts() | again | trust_clients
         changed = {str(i) for i in self.records.ids("contacts")}
         linked = {i for chunk in chunks(sorted(changed)) for i in self.links.load(Kind.CONTACT, chunk)}
-        for chunk in chunks(sorted(needed | linked, key=int)):
-            yield from self.sync_contacts_among(chunk, changed=changed, again=again)
+        yield from self.in_chunks(
+            Kind.CONTACT,
+            sorted(needed | linked, key=int),
+            lambda chunk: self.sync_contacts_among(chunk, changed=changed, again=again),
+        )
 
-    def sync_contacts_among(self, ids: list[str], *, changed: set[str], again: set[str]) -> Iterator[float]:
+    def sync_contacts_among(self, ids: Sequence[str], *, changed: set[str], again: set[str]) -> Iterator[float]:
         """:meth:`sync_contacts`, for the contacts of ``ids``."""
         existing = self.links.load(Kind.CONTACT, ids)
         self.fetch(
@@ -334,11 +339,25 @@ class Cycle:
             self._item_ids |= self.effects.ensure_items(wanted)
         return {kind: self._item_ids[kind] for kind in mapped}
 
-    def sync_invoices(self, ids: list[int], *, complete_lines: bool) -> Iterator[float]:
-        """Writes the bills of ``ids`` as invoices, a chunk at a time."""
+    def in_chunks(
+        self, kind: Kind, ids: Sequence[T], sync_chunk: Callable[[Sequence[T]], Iterator[float]]
+    ) -> Iterator[float]:
+        """Plans and writes the records of ``kind`` of ``ids`` a chunk at a time, with
+        ``sync_chunk``. The run's progress counts every one of them to plan from the start,
+        and what was planned of each chunk once it is (``write``)."""
+        self.progress.planned(kind, len(ids))
         for chunk in chunks(ids):
+            self.progress.planned(kind, -len(chunk))
+            yield from sync_chunk(chunk)
+
+    def sync_invoices(self, ids: list[int], *, complete_lines: bool) -> Iterator[float]:
+        """Writes the bills of ``ids`` as invoices."""
+
+        def sync_chunk(chunk: Sequence[int]) -> Iterator[float]:
             bills = self.records.get("bills", chunk)
-            yield from self.sync_bills(bills, self.lines(bills, complete=complete_lines))
+            return self.sync_bills(bills, self.lines(bills, complete=complete_lines))
+
+        yield from self.in_chunks(Kind.INVOICE, ids, sync_chunk)
 
     def sync_bills(self, bills: dict[int, Record], lines: dict[int, list[Record]]) -> Iterator[float]:
         records = list(bills.values())
@@ -378,8 +397,9 @@ class Cycle:
         return pins.invoices(ops, decided, chosen, linked=self.links.linked_qbo_ids(Kind.INVOICE, wanted))
 
     def sync_credit_memos(self, ids: list[int]) -> Iterator[float]:
-        for chunk in chunks(ids):
-            yield from self.sync_memos(list(self.records.get("credit_memos", chunk).values()))
+        yield from self.in_chunks(
+            Kind.CREDIT_MEMO, ids, lambda chunk: self.sync_memos(list(self.records.get("credit_memos", chunk).values()))
+        )
 
     def sync_memos(self, records: list[Record]) -> Iterator[float]:
         existing = self.links.load(Kind.CREDIT_MEMO, [m["id"] for m in records])
@@ -407,14 +427,11 @@ class Cycle:
         self.memos_created |= set(self.links.qbo_ids(Kind.CREDIT_MEMO, created).values())
 
     def sync_allocations(self, ids: list[int]) -> Iterator[float]:
-        # What QBO applied by itself of the credit memos made this cycle goes before the
-        # credits are applied where Clio applied them, once.
-        undo = self.memos_created
-        for chunk in chunks(ids):
-            yield from self.sync_payments(list(self.records.get("allocations", chunk).values()), undo=undo)
-            undo = set()
+        yield from self.in_chunks(
+            Kind.PAYMENT, ids, lambda chunk: self.sync_payments(list(self.records.get("allocations", chunk).values()))
+        )
 
-    def sync_payments(self, records: list[Record], *, undo: set[str]) -> Iterator[float]:
+    def sync_payments(self, records: list[Record]) -> Iterator[float]:
         existing = self.links.load(Kind.PAYMENT, [a["id"] for a in records])
         invoices = self.links.load(Kind.INVOICE, [(a.get("bill") or {}).get("id") for a in records])
         customers = self.customers(records, "contact")
@@ -451,7 +468,9 @@ class Cycle:
             for a in records
         ]
         ops = self.adopt_marked(Kind.PAYMENT, ops)
-        self.effects.undo_auto_applications(undo | credits.applied_memos(ops))
+        # What QBO applied by itself goes before the credits are applied where Clio applied them.
+        self.effects.undo_auto_applications(self.memos_created | credits.applied_memos(ops))
+        self.memos_created = set()
         yield from self.write(ops, existing)
 
     def customers(self, records: list[Record], field: str) -> dict[Any, Customer]:

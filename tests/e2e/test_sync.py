@@ -8,13 +8,13 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from billsync.daemon.store.models import Link
+from billsync.daemon.store.models import Link, Run
 from billsync.daemon.sync import engine
 from billsync.daemon.sync.mapping import marker
 from billsync.sandbox.demo import generate_firm
 from billsync.v1 import billsync_pb2 as pb
 from tests.e2e.conftest import api_requests, connect, qbo_objects, seed_firm, set_preferences, sync
-from tests.harness import settle, sync_after_changes
+from tests.harness import caught, hold_batches, settle, sync_after_changes, wait_until
 
 
 def link_counts(client, connection_id) -> Counter:
@@ -110,14 +110,20 @@ def test_a_firm_planned_a_few_records_at_a_time_syncs_completely_once(ready, e2e
     """A cycle keeps what it read on disk and plans and writes each kind a chunk at a time
     (``engine.CHUNK``, 1,000): here 47, so that a 600-bill firm's contacts, bills, line
     items and payments each cross chunks, and what one chunk wrote decides the next (a
-    customer's name taken, a bill number an earlier bill took)."""
+    customer's name taken, a bill number an earlier bill took). Its progress counts every
+    record to plan from the start, not a chunk at a time."""
     monkeypatch.setattr(engine, "CHUNK", 47)
     seed_firm(ready, bills=600, seed=11)
     firm = generate_firm(600, seed=11)
     assert len(firm.contacts) > 47 * 2 and len(firm.allocations) > 47 * 2
+    hold_batches(ready, True, ["Invoice"])
     connection = connect(e2e_client)
-    run = sync(e2e_client, connection.id)
-    assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
+    wait_until(lambda: caught(ready), "the first chunk's invoices held in QBO")
+    first = Run.get(Run.connection == connection.id)
+    assert first.progress["invoice"]["total"] == len(firm.bills), "the run's progress counts every bill from the start"
+    hold_batches(ready, False)
+    settle(e2e_client, connection.id)
+    assert Run.get_by_id(first.id).state == "succeeded", Run.get_by_id(first.id).error
     assert_every_issued_bill_once(e2e_client, connection.id, firm)
     assert_no_duplicates_and_amounts_match(ready, firm.bills, firm.allocations)
     counts = link_counts(e2e_client, connection.id)
