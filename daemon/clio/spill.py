@@ -57,16 +57,13 @@ class Spill:
     def missing(self, resource: str, ids: Iterable[str | int]) -> set[int]:
         """Those of ``ids`` of which no record of ``resource`` is kept."""
         wanted = {int(i) for i in ids}
-        return wanted - set(self.get(resource, wanted))
+        query = "SELECT id FROM record WHERE resource = ? AND id IN ({})"
+        return wanted - {i for (i,) in self._among(query, wanted, resource)}
 
     def get(self, resource: str, ids: Iterable[int]) -> dict[int, Record]:
         """The records of ``resource`` kept among ``ids``, by id, in order."""
-        found: dict[int, Record] = {}
-        for chunk in _chunks(sorted(ids)):
-            marks = ", ".join("?" * len(chunk))
-            query = f"SELECT id, body FROM record WHERE resource = ? AND id IN ({marks}) ORDER BY id"
-            found.update((i, _load(body)) for i, body in self._db.execute(query, (resource, *chunk)))
-        return dict(sorted(found.items()))
+        query = "SELECT id, body FROM record WHERE resource = ? AND id IN ({}) ORDER BY id"
+        return {i: _load(body) for i, body in self._among(query, ids, resource)}
 
     def each(self, resource: str) -> Iterator[Record]:
         """Every record of ``resource`` kept, in order of id, read as iterated."""
@@ -77,12 +74,17 @@ class Spill:
     def lines_of(self, bill_ids: Iterable[int]) -> dict[int, list[Record]]:
         """The line items kept of each of ``bill_ids`` that has any, in order of id."""
         grouped: dict[int, list[Record]] = {}
-        for chunk in _chunks(sorted(bill_ids)):
-            marks = ", ".join("?" * len(chunk))
-            query = f"SELECT bill, body FROM record WHERE bill IN ({marks}) ORDER BY id"
-            for bill, body in self._db.execute(query, chunk):
-                grouped.setdefault(bill, []).append(_load(body))
+        for bill, body in self._among("SELECT bill, body FROM record WHERE bill IN ({}) ORDER BY id", bill_ids):
+            grouped.setdefault(bill, []).append(_load(body))
         return grouped
+
+    def _among(self, query: str, ids: Iterable[int], *params: object) -> Iterator[tuple]:
+        """The rows of ``query`` (after ``params``, its ``{}`` the list of ids) for all of
+        ``ids``, in order of id: one statement per :data:`IDS_PER_STATEMENT` of them."""
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), IDS_PER_STATEMENT):
+            chunk = ordered[i : i + IDS_PER_STATEMENT]
+            yield from self._db.execute(query.format(", ".join("?" * len(chunk))), (*params, *chunk))
 
 
 def _dump(record: Record) -> bytes:
@@ -95,8 +97,3 @@ def _load(body: bytes) -> Record:
 
 def _bill_of(resource: str, record: Record) -> int | None:
     return (record.get("bill") or {}).get("id") if resource == "line_items" else None
-
-
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(ids), IDS_PER_STATEMENT):
-        yield ids[i : i + IDS_PER_STATEMENT]
