@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from billsync.sandbox.qbo import currency, jsonutil, schema
 from billsync.sandbox.qbo.errors import QBOFault
@@ -177,9 +177,12 @@ def lookup(entity: Entity, path: str) -> Any:
     """A field by dotted path; a reference (``CustomerRef``) compares by its ``value``."""
     value: Any = entity
     for part in path.split("."):
-        value = (
-            next((v for k, v in value.items() if k.lower() == part.lower()), None) if isinstance(value, dict) else None
-        )
+        if not isinstance(value, dict):
+            value = None
+        elif part in value:  # as written, most often: no look through every field
+            value = value[part]
+        else:
+            value = next((v for k, v in value.items() if k.lower() == part.lower()), None)
     return value.get("value") if isinstance(value, dict) and "value" in value else value
 
 
@@ -198,17 +201,46 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
     return str(left).casefold(), str(right).casefold()
 
 
-def _matches(entity: Entity, condition: tuple[str, str, Any]) -> bool:
-    name, operator, wanted = condition
+def _key(value: Any) -> tuple[str, Any]:
+    """What ``value`` is compared as: equal keys, and only they, are equal by :func:`_comparable`."""
+    if isinstance(value, bool):
+        return "s", str(value).lower()
+    try:
+        return "n", Decimal(str(value))
+    except InvalidOperation:
+        pass
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return "t", jsonutil.parse_time(value)
+        except ValueError:
+            pass
+    return "s", str(value).casefold()
+
+
+def _field(entity: Entity, name: str) -> Any:
     actual = lookup(entity, name)
     if isinstance(actual, dict) and "Address" in actual:
         # An e-mail address (``PrimaryEmailAddr``, "Filterable" in Intuit's Customer reference)
         # filters on the address it holds; no source shows QBO comparing anything else of it.
-        actual = actual["Address"]
+        return actual["Address"]
+    return actual
+
+
+def _matcher(condition: tuple[str, str, Any]) -> Callable[[Entity], bool]:
+    """Whether an entity meets ``condition``. ``in`` looks its field up once and compares
+    keys (:func:`_key`): 50 options over 100,000 objects made 5,000,000 comparisons."""
+    name, operator, wanted = condition
+    if operator != "in":
+        return lambda entity: _matches(entity, condition)
+    keys = {_key(option) for option in wanted}
+    return lambda entity: (actual := _field(entity, name)) is not None and _key(actual) in keys
+
+
+def _matches(entity: Entity, condition: tuple[str, str, Any]) -> bool:
+    name, operator, wanted = condition
+    actual = _field(entity, name)
     if actual is None:
         return False
-    if operator == "in":
-        return any(_matches(entity, (name, "=", option)) for option in wanted)
     if operator == "like":
         pattern = ".*".join(re.escape(part) for part in str(wanted).split("%"))
         return re.fullmatch(pattern, str(actual), re.I | re.S) is not None
@@ -243,7 +275,8 @@ def run(query: Query, rows: Iterable[Entity]) -> dict[str, Any]:
     where = list(query.where)
     if query.entity.lower() in NAME_LISTS and not any(c[0].lower() == "active" for c in where):
         where.append(("Active", "=", True))
-    found = [row for row in rows if all(_matches(row, c) for c in where)]
+    matchers = [_matcher(c) for c in where]
+    found = [row for row in rows if all(match(row) for match in matchers)]
     if query.count:
         return {"totalCount": len(found)}
     found.sort(key=lambda row: (_changed(row), _sort_key(row.get("Id"))), reverse=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from billsync.sandbox.qbo import query
+
 
 def ask(qbo, text: str) -> httpx.Response:
     return qbo.api("GET", "/query", params={"query": text})
@@ -132,3 +134,26 @@ def test_maxresults_and_startposition_come_in_either_order(qbo, customers, pagin
 def test_paging_keywords_once_and_last(qbo, text) -> None:
     response = ask(qbo, text)
     assert response.status_code == 400 and response.json()["Fault"]["Error"][0]["code"] == "4000"
+
+
+@pytest.mark.parametrize(
+    "value, options",
+    [
+        ("1001", ["1001.0", "999", "x"]),  # numbers compare as numbers
+        ("1001", ["1002", "01001x"]),
+        (True, ["true", "FALSE"]),  # a boolean as its word
+        (False, ["true"]),
+        ("Amy Ames", ["amy ames", "Bob"]),  # names without case
+        ("Amy Ames", ["Amy Ames ", "Bob"]),
+        ("2026-01-02T03:04:05-08:00", ["2026-01-02T11:04:05Z", "2026-01-03"]),  # times as instants
+        ("2026-01-02T03:04:05-08:00", ["2026-01-02T03:04:05Z"]),
+        ({"Address": "a@b.c"}, ["A@B.C"]),  # an e-mail address by the address it holds
+        (None, ["None", ""]),  # no such field meets no condition
+    ],
+)
+def test_in_matches_what_equals_one_of_its_options_matches(value, options) -> None:
+    """``in`` compares keys, for speed (50 options over 100,000 objects made 5,000,000
+    comparisons): it must match exactly where ``=`` matches one of its options."""
+    row = {"Id": "1", "Field": value} if value is not None else {"Id": "1"}
+    equal = any(query._matches(row, ("Field", "=", option)) for option in options)
+    assert query._matcher(("Field", "in", options))(row) is equal
