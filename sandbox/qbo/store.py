@@ -10,10 +10,11 @@ so a single lock is both correct and fast enough.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from billsync.sandbox.qbo import jsonutil
 
@@ -34,6 +35,19 @@ class Company:
     last_ids: dict[str, int] = field(default_factory=dict)
     replies: dict[str, list[Any]] = field(default_factory=dict)
     kind: str = "us"
+    _numbered: dict[tuple[str, str], set[str]] = field(default_factory=dict, init=False, repr=False)
+    """Ids by (type, DocNumber), kept by :meth:`put` and :meth:`remove` so that a duplicate-number
+    check costs a look-up, not a scan of every invoice (a company of 100,000 invoices made each
+    create take some 30 ms). Derived from ``objects``, so not saved."""
+
+    def __post_init__(self) -> None:
+        for name, table in self.objects.items():
+            for entity in table.values():
+                self._file_number(name, entity)
+
+    def saved_fields(self) -> dict[str, Any]:
+        """What :class:`Store` saves and gives back to the constructor."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
 
     def table(self, name: str) -> dict[str, Entity]:
         return self.objects.setdefault(name, {})
@@ -51,15 +65,35 @@ class Company:
         entity_id = str(entity["Id"])
         if entity_id.isdigit():
             self.last_ids[name] = max(self.last_ids.get(name, 0), int(entity_id))
-        self.table(name)[entity_id] = entity
+        table = self.table(name)
+        if entity_id in table:
+            self._unfile_number(name, table[entity_id])
+        table[entity_id] = entity
+        self._file_number(name, entity)
         self.deleted.get(name, {}).pop(entity_id, None)
 
     def remove(self, name: str, entity_id: str, when: str) -> Entity:
         """Delete and leave the tombstone CDC reports as ``status: Deleted``."""
-        self.table(name).pop(entity_id)
+        self._unfile_number(name, self.table(name).pop(entity_id))
         tombstone = {"domain": "QBO", "status": "Deleted", "Id": entity_id, "MetaData": {"LastUpdatedTime": when}}
         self.deleted.setdefault(name, {})[entity_id] = tombstone
         return tombstone
+
+    def numbered(self, name: str, number: str) -> Iterator[Entity]:
+        """The live objects of type ``name`` whose DocNumber is ``number``."""
+        for entity_id in self._numbered.get((name, number), ()):
+            yield self.objects[name][entity_id]
+
+    def _file_number(self, name: str, entity: Entity) -> None:
+        if entity.get("DocNumber"):
+            self._numbered.setdefault((name, entity["DocNumber"]), set()).add(str(entity["Id"]))
+
+    def _unfile_number(self, name: str, entity: Entity) -> None:
+        ids = self._numbered.get((name, entity.get("DocNumber")))
+        if ids is not None:
+            ids.discard(str(entity["Id"]))
+            if not ids:
+                del self._numbered[(name, entity["DocNumber"])]
 
 
 class Store:
@@ -96,7 +130,7 @@ class Store:
 
     def dump(self) -> dict[str, Any]:
         """Every company as plain data; the caller holds ``lock`` while it serializes them."""
-        return {realm: vars(company) for realm, company in self.companies.items()}
+        return {realm: company.saved_fields() for realm, company in self.companies.items()}
 
     def restore(self, companies: dict[str, Any]) -> None:
         """Replace the companies with those :meth:`dump` gave."""

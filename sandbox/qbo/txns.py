@@ -105,8 +105,8 @@ def _doc_number(company: Company, name: str, entity: Entity, old: Entity | None,
         and prefs.warn_duplicate_doc_number(company)
         and "allowduplicatedocnum" not in include
     ):
-        for other in company.objects.get(name, {}).values():
-            if other.get("DocNumber") == number and other["Id"] != entity.get("Id"):
+        for other in company.numbered(name, number):
+            if other["Id"] != entity.get("Id"):
                 raise QBOFault("6140", element="DocNumber", doc=number, txn=other["Id"])
 
 

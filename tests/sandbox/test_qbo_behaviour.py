@@ -8,6 +8,7 @@ machine is.
 from __future__ import annotations
 
 import base64
+import functools
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,8 +16,10 @@ import httpx
 import pytest
 
 from billsync.sandbox import throttle
+from billsync.sandbox.qbo import jsonutil
 from billsync.sandbox.qbo import tokens as grants
 from billsync.sandbox.qbo.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from billsync.sandbox.qbo.store import Store
 
 
 class Clock:
@@ -131,6 +134,30 @@ def test_an_update_taking_another_invoices_number_is_a_duplicate_too(qbo, servic
     assert (stored["DocNumber"], stored["SyncToken"]) == ("1044", mine["SyncToken"]), "nothing changed"
     own = qbo.api("POST", "/invoice", json={**update, "DocNumber": "1044"})
     assert own.status_code == 200, "an invoice's own number is no duplicate"
+
+
+def test_a_number_is_free_again_once_its_invoice_is_deleted_or_renumbered(qbo, services) -> None:
+    """The duplicate check follows the invoices as they are now, not as they were."""
+    prefs(qbo, CustomTxnNumbers=True, WarnDuplicateBillNumber=True)
+    new = functools.partial(invoice, services["customer"], services["item"])
+    gone = qbo.api("POST", "/invoice", json=new(DocNumber="1043")).json()["Invoice"]
+    moved = qbo.api("POST", "/invoice", json=new(DocNumber="1044")).json()["Invoice"]
+    deleted = qbo.api("POST", "/invoice?operation=delete", json={"Id": gone["Id"], "SyncToken": gone["SyncToken"]})
+    renumber = {"Id": moved["Id"], "SyncToken": moved["SyncToken"], "sparse": True, "DocNumber": "1045"}
+    assert (deleted.status_code, qbo.api("POST", "/invoice", json=renumber).status_code) == (200, 200)
+    assert qbo.api("POST", "/invoice", json=new(DocNumber="1043")).status_code == 200
+    assert qbo.api("POST", "/invoice", json=new(DocNumber="1044")).status_code == 200
+    assert fault_code(qbo.api("POST", "/invoice", json=new(DocNumber="1045"))) == "6140"
+
+
+def test_a_saved_company_still_knows_its_numbers() -> None:
+    """The index of numbers is not saved in the state file but rebuilt from the invoices."""
+    store = Store()
+    store.ensure_company("1").put("Invoice", {"Id": "7", "DocNumber": "1043"})
+    saved = jsonutil.loads(jsonutil.dumps(store.dump()))
+    again = Store()
+    again.restore(saved)
+    assert [entity["Id"] for entity in again.company("1").numbered("Invoice", "1043")] == ["7"]
 
 
 def test_preferences_api_writes_custom_numbers_but_not_the_duplicate_warning(qbo) -> None:
