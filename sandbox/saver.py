@@ -22,6 +22,8 @@ class Saver:
         self.delay = delay
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        #: One write at a time: the timer's and a shutdown's flush would share the temporary file.
+        self._writing = threading.Lock()
 
     def mark_dirty(self) -> None:
         with self._lock:
@@ -37,6 +39,7 @@ class Saver:
                 self._timer.cancel()
             self._timer = None
         temporary = f"{self.path}.tmp"
-        with open(temporary, "w", encoding="utf-8") as out:
-            out.write(self.snapshot())
-        os.replace(temporary, self.path)
+        with self._writing:
+            with open(temporary, "w", encoding="utf-8") as out:
+                out.write(self.snapshot())
+            os.replace(temporary, self.path)
