@@ -3,9 +3,12 @@
 - Batch requests per object written in batches (goal ≤ 0.05: batches go out full), and the
   single write requests sent alongside.
 - Throughput past the batch ceiling (goal ≥ 1.3): objects written (in batches and alone)
-  per scaled minute between the first and the last write answer, over the 1,200 batches
-  alone reach (40 batches × 30 items). The daemon's limits (``daemon/ratelimit.py``) allow
-  39 × 30 + 431 singles = 1,601, 1.33 of it.
+  per minute over the whole minutes of the write phase (from the first object written;
+  the last, partial minute is left out), over the 1,200 batches alone reach (40 batches ×
+  30 items). The daemon's limits (``daemon/ratelimit.py``, QBO's own) allow 40 × 30 + 450
+  singles = 1,650 in any minute, 1.375 of it. Whole minutes, because the limits are sliding
+  windows: a phase of a few minutes and a bit can hold one more minute's allowance than its
+  length (what went out early leaves the window at once), which overstates the rate.
 - API calls of an idle cycle (QBO and Clio), daemon CPU ms per synced object, wall time,
   and QBO 429s (0 expected: the daemon paces itself rather than being throttled).
 """
@@ -19,13 +22,13 @@ from billsync.daemon.ratelimit import Limits
 
 BILLS = 10_000
 QUICK_BILLS = 500
-#: A scaled minute of 30 s and a scaled second of 0.5 s. Single writes need about eight
-#: requests in every scaled second, and the daemon counts each in QBO's second until a
-#: second after its answer (daemon/ratelimit.py): a request's own latency, tens of ms on
-#: loaded cores, costs throughput in a short scaled second. SWEEP shows what happens as
-#: the scaled minute and second shrink (see bench/README.md).
-TIME_SCALE = 2.0
-SWEEP = (5.0, 10.0)
+#: QBO's own minute and second: what a firm's sync meets. Single writes need about eight
+#: requests in every second, and the daemon counts each in QBO's second until a second
+#: after its answer (daemon/ratelimit.py): a request's own latency, tens of ms on loaded
+#: cores, costs throughput, the more so in a scaled second. SWEEP shows what happens as the
+#: scaled minute and second shrink (see bench/README.md).
+TIME_SCALE = 1.0
+SWEEP = (2.0, 5.0)
 #: Writes per scaled minute over the batch-only ceiling (design 13 §6).
 GOAL = 1.3
 
@@ -49,7 +52,7 @@ def run(
         with scenario.benchmark_sandbox(scale) as box, running_daemon(box, scale) as daemon:
             other = scenario.measure_cycle(box, daemon, scenario.connected_firm(box, daemon, bills))
         table.add(
-            f"at time_scale {scale:g}: writes/min over 1,200",
+            f"at time_scale {scale:g}: writes per whole minute over 1,200",
             ratio(other, scale),
             f">= {GOAL}",
             ratio(other, scale) >= GOAL,
@@ -60,9 +63,19 @@ def run(
 
 
 def ratio(cycle: scenario.Cycle, time_scale: float) -> float:
-    """Objects written per scaled minute of the write phase, over the 1,200 of batches alone."""
-    scaled_minutes = cycle.write_seconds * time_scale / 60
-    return cycle.writes / scaled_minutes / scenario.QBO_WRITE_CEILING if scaled_minutes else 0.0
+    """Objects written per whole scaled minute of the write phase, over the 1,200 of batches
+    alone (0 when the writes took less than a minute)."""
+    minute = 60 / time_scale
+    minutes = whole_minutes(cycle, time_scale)
+    if not minutes:
+        return 0.0
+    end = cycle.written[0] + minutes * minute
+    return sum(1 for t in cycle.written if t < end) / minutes / scenario.QBO_WRITE_CEILING
+
+
+def whole_minutes(cycle: scenario.Cycle, time_scale: float) -> int:
+    """Whole scaled minutes from the first object written to the last."""
+    return int((cycle.written[-1] - cycle.written[0]) // (60 / time_scale)) if cycle.written else 0
 
 
 def pace(cycle: scenario.Cycle, time_scale: float) -> str:
@@ -94,12 +107,14 @@ def report(
     table.add("batch requests per batch-written object", per_object, "<= 0.05", per_object <= 0.05, fmt=".4f")
     table.add("write phase (first to last write answer), real s", initial.write_seconds, fmt=".1f")
     table.add("  " + pace(initial, time_scale), "")
-    table.add("writes per scaled minute in the write phase (batch + single)", share * scenario.QBO_WRITE_CEILING)
-    enough = initial.batch_requests >= 2 * scenario.QBO_BATCHES_PER_MINUTE
+    minutes = whole_minutes(initial, time_scale)
+    per_minute = share * scenario.QBO_WRITE_CEILING
+    table.add(f"writes per scaled minute over the {minutes} whole minutes of writes", per_minute)
+    enough = minutes >= 2
     table.add(
-        "over the 1,200 writes/min of batches alone",
+        "  over the 1,200 writes/min of batches alone",
         share,
-        f">= {GOAL}" if enough else "n/a: too few batches",
+        f">= {GOAL}" if enough else "n/a: under two minutes of writes",
         share >= GOAL if enough else None,
         fmt=".3f",
     )
@@ -120,8 +135,8 @@ def report(
     table.add("daemon peak RSS, MiB", peak_rss)
     if not enough:
         table.notes.append(
-            "too few batches for the throughput to mean anything: the first scaled minute's "
-            "batches go out in one burst, and a sync the minute's batches carry sends no single (use the full size)"
+            "too few writes for the throughput to mean anything: the first scaled minute's "
+            "allowance goes out in one burst, and a sync the minute's batches carry sends no single (use the full size)"
         )
     table.notes.append(scenario.limits_note(time_scale))
     table.notes.append("daemon in a subprocess (SQLite, CPU from /proc); emulators in the benchmark process")

@@ -60,18 +60,20 @@ def limits_note(time_scale: float) -> str:
 
 
 class WriteTimeline:
-    """When QBO answered each write request, a batch or a single write, recorded inside the
-    in-process emulator.
+    """When QBO answered each write request (a batch or a single write), and when it wrote
+    each object, recorded inside the in-process emulator.
 
-    The emulator counts every request as it answers (``QBOState.count``); wrapping that
-    one method of this sandbox's state gives the exact time of each write answer at the
-    cost of an append, where polling the counters would take the GIL from the emulator's
-    threads and slow what is measured.
+    The emulator counts every request as it answers (``QBOState.count``) and tells its
+    store's listeners of every object it creates or updates; wrapping that one method and
+    listening costs an append each, where polling the counters would take the GIL from the
+    emulator's threads and slow what is measured.
     """
 
     def __init__(self, box: Sandbox) -> None:
         self.state = box.qbo
         self.answers: list[float] = []
+        #: When each object was created or updated.
+        self.written: list[float] = []
         #: Answered batch requests and single writes (POSTs of one object).
         self.batches = 0
         self.singles = 0
@@ -89,10 +91,16 @@ class WriteTimeline:
             counted(method, endpoint, status)
 
         self.state.count = count
+        self.state.store.listeners.append(self._wrote)
         return self
 
     def __exit__(self, *exc: object) -> None:
         del self.state.count  # the instance attribute; the class's method shows again
+        self.state.store.listeners.remove(self._wrote)
+
+    def _wrote(self, realm_id: str, name: str, entity_id: str, operation: str, when: str) -> None:
+        if operation in ("Create", "Update"):
+            self.written.append(time.monotonic())
 
     @property
     def seconds(self) -> float:
@@ -112,6 +120,7 @@ class Cycle:
         batch_requests: QBO batch requests answered with 200.
         single_writes: QBO single write requests (POSTs of one object) answered with 200.
         write_seconds: first to last write answer (0 when fewer than two were sent).
+        written: when QBO created or updated each object (monotonic seconds).
     """
 
     run: pb.Run
@@ -121,6 +130,7 @@ class Cycle:
     batch_requests: int
     single_writes: int
     write_seconds: float
+    written: list[float]
 
     @property
     def writes(self) -> int:
@@ -142,7 +152,7 @@ def measure_cycle(box: Sandbox, daemon: RunningDaemon, connection_id: int) -> Cy
     wall = time.monotonic() - started
     cpu = daemon.cpu_seconds() - cpu
     requests = harness.api_requests(box)
-    return Cycle(run, wall, cpu, requests, timeline.batches, timeline.singles, timeline.seconds)
+    return Cycle(run, wall, cpu, requests, timeline.batches, timeline.singles, timeline.seconds, timeline.written)
 
 
 def synced_objects(daemon: RunningDaemon, connection_id: int) -> dict[str, int]:

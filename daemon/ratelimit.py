@@ -34,40 +34,71 @@ READ_RESERVE = 10
 
 @dataclass(frozen=True)
 class Limits:
-    """Ceilings per key, per (unscaled) minute or second.
+    """Ceilings per key, per (unscaled) minute or second: QBO's own.
 
-    The margins under QBO's ceilings (500, 40, 10 a second, 10 in flight) are small: both
-    ends count in sliding windows and a request is stamped here when sent, before QBO
-    stamps its arrival, so a clock that disagrees costs little. A wider margin costs
-    throughput: writes a minute are ``batch_per_minute`` x 30 plus the singles left over
-    (``per_minute - batch_per_minute - READ_RESERVE``), 1,170 + 431 = 1,601 with these,
-    1.33 times the 1,200 of batches alone (450 and 38 would give 1.29).
+    Each window counts a request from when it is sent until a window's length after its
+    answer came. QBO counts it when it arrives, at some moment in between, so whatever a
+    request's latency and however unevenly requests travel, every one QBO counts in any of
+    its windows is one counted here at that window's last instant: no more than the limit
+    ever arrive in one of QBO's windows. The ceilings can therefore be QBO's, with no margin
+    for clocks or jitter; what latency costs is the time a request is counted past its
+    arrival, a second's worth of ``per_second`` at a latency of a second. (Counted from
+    sending only, a 200 ms scaled second met 429s from arrival jitter on a loaded machine.)
+    Writes a minute are ``batch_per_minute`` x 30 plus the singles left over
+    (``per_minute - batch_per_minute - READ_RESERVE``): 1,200 + 450 = 1,650, 1.375 times
+    the 1,200 of batches alone.
 
     Attributes:
         per_minute: requests of any kind (a batch counts as one).
         batch_per_minute: batch requests.
-        concurrent: requests in flight at once.
+        concurrent: requests in flight at once (QBO's "about 10", kept under).
         per_second: requests of any kind; without it single writes started at once would
-            spend the minute's room in its first second. A request counts in it from when
-            it is sent until a second after its answer: QBO counts it when it arrives, at
-            any moment in between, so requests delayed unevenly on their way cannot crowd
-            into one of QBO's seconds. (Counted from sending, a 200 ms scaled second met
-            429s from arrival jitter alone on a loaded machine.)
+            spend the minute's room in its first second.
     """
 
-    per_minute: int = 480
-    batch_per_minute: int = 39
+    per_minute: int = 500
+    batch_per_minute: int = 40
     concurrent: int = 8
-    per_second: int = 9
+    per_second: int = 10
+
+
+@dataclass
+class _Window:
+    """One of QBO's limits as this side counts it: the requests in flight, and the answers
+    that came less than ``span`` ago (a span of 0 makes it a cap on requests in flight)."""
+
+    limit: int
+    span: float
+    in_flight: int = 0
+    answered: collections.deque[float] = field(default_factory=collections.deque)
+
+    def room(self, now: float) -> int:
+        while self.answered and self.answered[0] <= now - self.span:
+            self.answered.popleft()
+        return self.limit - len(self.answered) - self.in_flight
+
+    def frees_in(self, now: float) -> float | None:
+        """Seconds until a counted request leaves the window (None: until an answer comes)."""
+        return self.answered[0] + self.span - now if self.answered else None
+
+    def sent(self) -> None:
+        self.in_flight += 1
+
+    def done(self, now: float) -> None:
+        self.in_flight -= 1
+        if self.span:
+            self.answered.append(now)
 
 
 @dataclass
 class _Key:
-    requests: collections.deque[float] = field(default_factory=collections.deque)
-    #: When the answers of the requests no longer in flight came.
-    answered: collections.deque[float] = field(default_factory=collections.deque)
-    batches: collections.deque[float] = field(default_factory=collections.deque)
-    in_flight: int = 0
+    minute: _Window
+    second: _Window
+    batches: _Window
+    concurrent: _Window
+
+    def windows(self, batch: bool) -> tuple[_Window, ...]:
+        return (self.minute, self.second, self.concurrent, *((self.batches,) if batch else ()))
 
 
 class RateLimiter:
@@ -94,7 +125,7 @@ class RateLimiter:
         self.window = 60.0 / time_scale
         self.second = 1.0 / time_scale
         self.clock = clock
-        self._keys: dict[str, _Key] = collections.defaultdict(_Key)
+        self._keys: dict[str, _Key] = {}
         self._changed = threading.Condition()
 
     @contextmanager
@@ -104,26 +135,24 @@ class RateLimiter:
         asked, blocked = self.clock(), False
         while True:
             with self._changed:
-                state = self._keys[key]
-                if self._wait(state, batch) == 0.0:
-                    now = self.clock()
+                windows = self._key(key).windows(batch)
+                if self._wait(windows) == 0.0:
                     if blocked:
-                        self.on_wait(now - asked)
-                    state.requests.append(now)
-                    if batch:
-                        state.batches.append(now)
-                    state.in_flight += 1
+                        self.on_wait(self.clock() - asked)
+                    for window in windows:
+                        window.sent()
                     break
             blocked = True
             with turns.released(), self._changed:
-                while (wait := self._wait(state, batch)) != 0.0:
+                while (wait := self._wait(windows)) != 0.0:
                     self._changed.wait(wait)
         try:
             yield
         finally:
             with self._changed:
-                state.in_flight -= 1
-                state.answered.append(self.clock())
+                now = self.clock()
+                for window in windows:
+                    window.done(now)
                 self._changed.notify_all()
 
     def capacity(self, key: str, batch: bool = False, announce: bool = True) -> tuple[int, float]:
@@ -132,21 +161,15 @@ class RateLimiter:
         without holding a thread, instead of blocking in :meth:`slot`. Without ``announce``
         that wait is not told to ``on_wait``: the caller may send other requests instead."""
         with self._changed:
-            state = self._keys[key]
-            wait = self._wait(state, batch)
+            windows = self._key(key).windows(batch)
+            wait = self._wait(windows)
             if wait != 0.0:
                 wait = IN_FLIGHT_POLL if wait is None else wait
                 if announce:
                     self.on_wait(wait)
                 return 0, wait
-            free = [
-                self.limits.per_minute - len(state.requests),
-                self.limits.per_second - len(state.answered) - state.in_flight,
-                self.limits.concurrent - state.in_flight,
-            ]
-            if batch:
-                free.append(self.limits.batch_per_minute - len(state.batches))
-            return min(free), 0.0
+            now = self.clock()
+            return min(window.room(now) for window in windows), 0.0
 
     def singles(self, key: str, sending: int = 0) -> tuple[int, float]:
         """How many single requests ``key`` could start now besides ``sending`` batches about
@@ -154,45 +177,40 @@ class RateLimiter:
         :data:`READ_RESERVE` reads; when none, the seconds until one could. Announces no
         wait: a caller that has batches to send is not waiting."""
         with self._changed:
-            state = self._keys[key]
-            limits, now, unused_batches = self.limits, self.clock(), self._unused_batches(state)
+            state, now = self._key(key), self.clock()
+            unused_batches = max(0, state.batches.room(now))
             rooms = [
-                (limits.per_minute - len(state.requests) - unused_batches - READ_RESERVE, state.requests, self.window),
-                (limits.per_second - len(state.answered) - state.in_flight - sending, state.answered, self.second),
-                (limits.concurrent - state.in_flight - sending, None, 0.0),
+                (state.minute.room(now) - unused_batches - READ_RESERVE, state.minute),
+                (state.second.room(now) - sending, state.second),
+                (state.concurrent.room(now) - sending, state.concurrent),
             ]
-            free = min(room for room, _, _ in rooms)
+            free = min(room for room, _ in rooms)
             if free > 0:
                 return free, 0.0
-            waits = [hits[0] + span - now if hits else IN_FLIGHT_POLL for room, hits, span in rooms if room <= 0]
-            return 0, max(waits)
+            waits = [window.frees_in(now) for room, window in rooms if room <= 0]
+            return 0, max(IN_FLIGHT_POLL if wait is None else wait for wait in waits)
 
     def unused_batches(self, key: str) -> int:
         """The batch requests ``key`` may still send in the window as it stands."""
         with self._changed:
-            return self._unused_batches(self._keys[key])
+            return max(0, self._key(key).batches.room(self.clock()))
 
-    def _unused_batches(self, state: _Key) -> int:
-        self._wait(state, batch=True)  # drops what left the windows
-        return max(0, self.limits.batch_per_minute - len(state.batches))
+    def _key(self, key: str) -> _Key:
+        if key not in self._keys:
+            limits = self.limits
+            self._keys[key] = _Key(
+                minute=_Window(limits.per_minute, self.window),
+                second=_Window(limits.per_second, self.second),
+                batches=_Window(limits.batch_per_minute, self.window),
+                concurrent=_Window(limits.concurrent, 0.0),
+            )
+        return self._keys[key]
 
-    def _wait(self, state: _Key, batch: bool) -> float | None:
-        """0 when admitted now; else seconds until a window slot frees (None: until a release)."""
+    def _wait(self, windows: tuple[_Window, ...]) -> float | None:
+        """0 when admitted now; else seconds until a window has room (None: until an answer)."""
         now = self.clock()
-        waits: list[float | None] = []
-        for hits, limit, span in (
-            (state.requests, self.limits.per_minute, self.window),
-            (state.answered, self.limits.per_second - state.in_flight, self.second),
-            (state.batches, self.limits.batch_per_minute if batch else None, self.window),
-        ):
-            horizon = now - span
-            while hits and hits[0] <= horizon:
-                hits.popleft()
-            if limit is not None and len(hits) >= limit:
-                waits.append(hits[0] - horizon if hits else None)
-        if state.in_flight >= self.limits.concurrent:
-            waits.append(None)
-        if not waits:
+        full = [window.frees_in(now) for window in windows if window.room(now) <= 0]
+        if not full:
             return 0.0
-        timed = [w for w in waits if w is not None]
+        timed = [wait for wait in full if wait is not None]
         return max(timed) if timed else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 import uuid
@@ -487,24 +488,66 @@ def test_a_write_awaits_qbo_past_its_execution_limit_and_is_re_sent_only_as_itse
     assert read.extensions["timeout"]["read"] == 5.0 and "requestid" not in read.url.params
 
 
-def test_limiter_keeps_a_burst_under_the_throttle(qbo: QuickBooks, sandbox: Sandbox) -> None:
-    sandbox.qbo.reset_stats()
+class Jittery(httpx.HTTPTransport):
+    """A network on which each request takes a random while (up to ``seconds``) to reach QBO,
+    and its answer another to come back: arrivals bunch unlike the sending."""
+
+    def __init__(self, seconds: float, seed: int) -> None:
+        super().__init__()
+        self.seconds, self.random = seconds, random.Random(seed)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        time.sleep(self.random.uniform(0, self.seconds))
+        response = super().handle_request(request)
+        response.read()
+        time.sleep(self.random.uniform(0, self.seconds))
+        return response
+
+
+def burst(client: QuickBooks, threads: int = 16, reads: int = 40) -> None:
+    """Each of ``threads`` threads sends ``reads`` queries and two batch requests."""
     errors: list[BaseException] = []
 
-    def worker(n: int) -> None:
+    def worker() -> None:
         try:
-            for _ in range(n):
-                qbo.count("select count(*) from Customer")
-            qbo.batch([BatchOp("q", Operation.QUERY, query="select * from Item")])
-            qbo.batch([BatchOp("q", Operation.QUERY, query="select * from Item")])
+            for _ in range(reads):
+                client.count("select count(*) from Customer")
+            client.batch([BatchOp("q", Operation.QUERY, query="select * from Item")])
+            client.batch([BatchOp("q", Operation.QUERY, query="select * from Item")])
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=worker, args=(40,)) for _ in range(16)]
-    for thread in threads:
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in workers:
         thread.start()
-    for thread in threads:
+    for thread in workers:
         thread.join()
     assert not errors
+
+
+def test_limiter_keeps_a_burst_under_the_throttle(qbo: QuickBooks, sandbox: Sandbox) -> None:
+    sandbox.qbo.reset_stats()
+    burst(qbo)
     assert stats(sandbox, 200) >= 16 * 42
+    assert stats(sandbox, 429) == 0
+
+
+def test_qbos_own_ceilings_hold_however_unevenly_requests_travel(sandbox: Sandbox, qbo_row: MemoryRow) -> None:
+    """The limiter runs at QBO's own ceilings, with no margin: a request counts from its
+    sending until a window after its answer, so none arrives in a window QBO has filled,
+    even when each takes up to a (scaled) second to arrive and as long to be answered."""
+    config = config_for(sandbox)
+    client = QuickBooks(
+        config.qbo_api_url,
+        sandbox.qbo_config.realm_id,
+        TokenSource("qbo", qbo_row.load, qbo_row.save, config),
+        RateLimiter(Limits(), time_scale=TIME_SCALE),
+        http=Http(5.0, transport=Jittery(1.0 / TIME_SCALE, seed=13)),
+    )
+    sandbox.qbo.reset_stats()
+    try:
+        burst(client)
+    finally:
+        client.http.close()
+    assert stats(sandbox, 200) >= 16 * 42, "more than QBO's minute allows: windows were crossed"
     assert stats(sandbox, 429) == 0
