@@ -75,6 +75,11 @@ class Config:
     tls_client_ca: str = ""
     allow_plaintext: bool = False
 
+    @property
+    def spill_dir(self) -> Path:
+        """Where cycles keep what they read of Clio until they plan it (``clio.spill``)."""
+        return self.data_dir / "spill"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
         """Reads BILLSYNC_* keys; raises ConfigError naming any missing secret."""

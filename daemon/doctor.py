@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import enum
 import smtplib
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ def local_checks(config: Config) -> Iterator[Finding]:
     yield _listening(config)
     yield from _redirect_uris(config.redirect_uris)
     yield from _alerts(config)
+    yield _spill_dir(config)
     yield from _database(config)
 
 
@@ -188,6 +190,24 @@ def _redirect_uri_problem(uri: str) -> tuple[str, str] | None:
     if "*" in uri and not loopback:
         return f"{uri} has a wildcard: any page it matches could receive a grant", "list the two callback URLs exactly"
     return None
+
+
+def _spill_dir(config: Config) -> Finding:
+    """Cycles keep what they read of Clio in files of the spill folder (``clio.spill``)."""
+    folder = config.spill_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"billsync")
+    except OSError as e:
+        return Finding(
+            "spill folder",
+            Severity.FATAL,
+            f"cannot write in {folder}, where each sync keeps what it reads of Clio: {e.strerror or e}",
+            "set BILLSYNC_DATA_DIR to a folder the daemon's user may write (on a disk with room for "
+            "a few hundred MB for a firm of 100,000 bills)",
+        )
+    return _ok("spill folder", f"{folder} is writable")
 
 
 def _database(config: Config) -> Iterator[Finding]:

@@ -14,6 +14,7 @@ from grpc_health.v1 import health
 
 from billsync.daemon import doctor
 from billsync.daemon.alerts.worker import AlertWorker
+from billsync.daemon.clio import spill
 from billsync.daemon.config import Config
 from billsync.daemon.observe.metrics import Metrics
 from billsync.daemon.rpc import receiver as webhooks
@@ -55,6 +56,8 @@ class Daemon:
     def start(self) -> int:
         """Opens the database and starts serving; returns the port."""
         doctor.refuse_to_start(self.config)
+        for left in spill.sweep(self.config.spill_dir):
+            log.info("deleted %s, what a daemon that ended without closing it read of Clio", left)
         fields.set_secret_key(self.config.secret_key)
         open_database(self.config.database_url)
         self.alerts = AlertWorker(self.config)

@@ -108,12 +108,14 @@ def test_a_release_tells_the_next_claim_whether_writes_may_be_on_their_way(db, a
     assert leases.prior_writes_settled(leases.claim(connection.id, B, landing=LANDING)) is answered
 
 
-def test_a_cycle_taken_over_moves_no_watermark_and_records_no_settings(db):
+def test_a_cycle_taken_over_moves_no_watermark_and_records_no_settings(db, tmp_path):
     """A holder paused past its lease resumes at the end of its cycle: what it read is the
     new holder's to record."""
     connection = Connection.create(name="Firm", state="connected")
     stalled = leases.claim(connection.id, A, landing=LANDING)
-    cycle = Cycle(stalled, None, None, Progress.of_run(Run.create(connection=connection, trigger="test")))
+    cycle = Cycle(
+        stalled, None, None, Progress.of_run(Run.create(connection=connection, trigger="test")), spill_dir=tmp_path
+    )
     lapse(connection.id)
     leases.claim(connection.id, B, landing=LANDING)
 
@@ -146,9 +148,13 @@ def test_a_daemon_frozen_inside_a_transaction_does_not_keep_another_from_taking_
     """A daemon stopped (SIGSTOP) while its fenced transaction held the lock on its
     connection's row: the survivor's claim waited for as long as it stayed stopped, and its
     dispatch of every other connection with it. PostgreSQL now ends the frozen session."""
-    monkeypatch.setattr(db_module, "IDLE_IN_TRANSACTION_MS", 500)
-    open_database(fresh_postgres_database(postgres_server))
-    migrations.migrate(database.obj)
+    url = fresh_postgres_database(postgres_server)
+    migrations.migrate(open_database(url))
+    database.close()
+    # Shortened after the migrations, whose transactions a loaded machine may leave idle
+    # for a moment between statements; long enough that no other transaction here is.
+    monkeypatch.setattr(db_module, "IDLE_IN_TRANSACTION_MS", 2000)
+    open_database(url)
     connection = Connection.create(name="Firm", state="connected")
     frozen = leases.claim(connection.id, A, landing=LANDING)
     lapse(connection.id)

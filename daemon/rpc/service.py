@@ -170,7 +170,7 @@ class BillSyncService(billsync_pb2_grpc.BillSyncServicer):
 
     def _preview(self, connection: Connection, context: grpc.ServicerContext) -> Iterator[pb.PreviewProgress]:
         qbo, clio = self.providers.clients(connection)
-        planning = preview.Preview(connection, qbo, clio)
+        planning = preview.Preview(connection, qbo, clio, self.providers.config.spill_dir)
         shown: dict[str, dict[str, int]] = {}  # nothing to show until a kind is planned
         for rest in planning.steps():
             if not context.is_active():

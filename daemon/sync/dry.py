@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.qbo import lists as qbo_lists
@@ -271,8 +272,10 @@ class DryCycle(Cycle):
     of them before the first sync; and what Resync and webhooks marked for the next run, the
     marks left for it) planned and foreseen, nothing written: ``forecast``."""
 
-    def __init__(self, connection: Connection, qbo: QuickBooks, clio: Clio, progress: Progress) -> None:
-        super().__init__(connection, qbo, clio, progress, marks.waiting(connection))
+    def __init__(
+        self, connection: Connection, qbo: QuickBooks, clio: Clio, progress: Progress, *, spill_dir: Path
+    ) -> None:
+        super().__init__(connection, qbo, clio, progress, marks.waiting(connection), spill_dir=spill_dir)
         self.forecast = Forecast()
         self.links = Overlay(connection)
         self.effects = DryEffects(connection, qbo, clio, self.links, self.forecast)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from billsync.daemon.clio import lines as clio_lines
@@ -81,9 +82,11 @@ class Cycle:
         progress: Progress,
         marked: marks.Taken | None = None,
         *,
+        spill_dir: Path,
         targeted: bool = False,
     ) -> None:
         self.connection = connection
+        self.spill_dir = spill_dir
         self.qbo = qbo
         self.clio = clio
         self.progress = progress
@@ -110,7 +113,7 @@ class Cycle:
         """The cycle as steps: it yields after each Clio read and each round of writes, so
         that connections take turns to work (see ``scheduler``). Each
         yield is the seconds to wait before the next step: QBO's limits for this realm."""
-        self.records = Spill()
+        self.records = Spill(self.spill_dir)
         try:
             yield from self._steps()
         finally:
@@ -172,7 +175,7 @@ class Cycle:
         yield from self.sync_invoices(bills, complete_lines=complete_lines)
         # Bills waiting on contacts written just now (a create decided late, once no earlier
         # daemon's write could still land) follow at once.
-        if late := {int(i) for i in self.ready_waiting(Kind.INVOICE)} - set(bills):
+        if late := self.records.missing("bills", self.ready_waiting(Kind.INVOICE)):
             self.fetch("bills", late)
             yield from self.sync_invoices(sorted(late), complete_lines=False)
         # Credit notes and payments waiting on what was written just now (a re-sync, a lifted
@@ -350,7 +353,7 @@ class Cycle:
             self.progress.planned(kind, -len(chunk))
             yield from sync_chunk(chunk)
 
-    def sync_invoices(self, ids: list[int], *, complete_lines: bool) -> Iterator[float]:
+    def sync_invoices(self, ids: Sequence[int], *, complete_lines: bool) -> Iterator[float]:
         """Writes the bills of ``ids`` as invoices."""
 
         def sync_chunk(chunk: Sequence[int]) -> Iterator[float]:
@@ -396,7 +399,7 @@ class Cycle:
         chosen = self.qbo.read_many("Invoice", wanted) if wanted else {}
         return pins.invoices(ops, decided, chosen, linked=self.links.linked_qbo_ids(Kind.INVOICE, wanted))
 
-    def sync_credit_memos(self, ids: list[int]) -> Iterator[float]:
+    def sync_credit_memos(self, ids: Sequence[int]) -> Iterator[float]:
         yield from self.in_chunks(
             Kind.CREDIT_MEMO, ids, lambda chunk: self.sync_memos(list(self.records.get("credit_memos", chunk).values()))
         )
@@ -426,7 +429,7 @@ class Cycle:
         created = [op.clio_id for op in ops if op.action is Action.CREATE]
         self.memos_created |= set(self.links.qbo_ids(Kind.CREDIT_MEMO, created).values())
 
-    def sync_allocations(self, ids: list[int]) -> Iterator[float]:
+    def sync_allocations(self, ids: Sequence[int]) -> Iterator[float]:
         yield from self.in_chunks(
             Kind.PAYMENT, ids, lambda chunk: self.sync_payments(list(self.records.get("allocations", chunk).values()))
         )

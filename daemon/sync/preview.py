@@ -13,6 +13,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from billsync.daemon.clio.client import Clio
 from billsync.daemon.qbo import faults
@@ -215,9 +216,9 @@ class Preview:
     seconds to rest, as a cycle's do), ``progress`` counts the records planned so far, per
     kind, and :meth:`summary` says what was foreseen once the steps are done."""
 
-    def __init__(self, connection: Connection, qbo: QuickBooks, clio: Clio) -> None:
+    def __init__(self, connection: Connection, qbo: QuickBooks, clio: Clio, spill_dir: Path) -> None:
         self.progress: dict[str, dict[str, int]] = {}
-        self.cycle = DryCycle(connection, qbo, clio, Progress(self._saw))
+        self.cycle = DryCycle(connection, qbo, clio, Progress(self._saw), spill_dir=spill_dir)
 
     def _saw(self, progress: dict[str, dict[str, int]]) -> None:
         self.progress = progress

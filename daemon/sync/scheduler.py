@@ -379,7 +379,15 @@ class Scheduler:
         full_read_at = clio_reader.full_read_at(connection) if trigger == WEBHOOK else None
         if full_read_at is not None and full_read_at <= run.started_at - interval(connection):
             full_read_at = None  # the periodic full read is due: it covers what the webhook named
-        cycle = Cycle(connection, qbo, clio, progress, taken, targeted=full_read_at is not None)
+        cycle = Cycle(
+            connection,
+            qbo,
+            clio,
+            progress,
+            taken,
+            spill_dir=self.providers.config.spill_dir,
+            targeted=full_read_at is not None,
+        )
         return Active(connection, run, progress, cycle.steps(), full_read_at)
 
     def _holds(self, active: Active) -> bool:

@@ -87,6 +87,10 @@ def test_sigkill_mid_sync_never_duplicates(sandbox, database_url, db, tmp_path):
         with DaemonClient(env["BILLSYNC_ADDRESS"], token=env["BILLSYNC_API_TOKEN"]) as client:
             run = converge(client, connection_id)
             assert run.state == pb.RUN_STATE_SUCCEEDED, run.error
+        # Each kill left its cycle's spill file; each restart swept the dead one's. What is
+        # left is at most the file of a cycle running now.
+        left = list((tmp_path / "data" / "spill").iterdir())
+        assert len(left) <= 1, f"spill files of killed daemons left: {left}"
     finally:
         if crashes.process is not None:
             stop_daemon(crashes.process)

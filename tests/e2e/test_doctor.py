@@ -94,6 +94,11 @@ BROKEN: dict[str, tuple[Callable[[Env], object], str, str]] = {
         "cannot open postgresql://billsync:***@127.0.0.1",
         "check BILLSYNC_DATABASE_URL",
     ),
+    "data folder not writable": (
+        lambda env: env.update(BILLSYNC_DATA_DIR="/etc/hostname/billsync"),
+        "cannot write in /etc/hostname/billsync/spill, where each sync keeps what it reads of Clio",
+        "set BILLSYNC_DATA_DIR to a folder the daemon's user may write",
+    ),
     "database not migrated": (_fresh_database, "the database needs", "run 'billsync migrate'"),
     "secret key changed": (
         _other_key,
