@@ -137,3 +137,10 @@ def test_the_cdc_point_is_qbos_time_whatever_this_hosts_clock_says(
     httpx.post(f"{sandbox.qbo_url}/_sandbox/user/{realm}/Invoice/{invoice}/delete").raise_for_status()
     assert broken.detect(connection, qbo) == 1
     assert Link.get().state == LinkState.BROKEN
+
+
+def test_the_ids_a_scan_has_not_seen_yet_come_back_as_linked_whatever_their_form():
+    """QBO's Ids are decimal numbers; one of another form is matched as written."""
+    linked = broken.Unseen([("12",), ("3",), ("007",), ("x-1",), (str(2**64),), ("100000",)])
+    linked.strike(["3", "7", "x-1", "100000", "99"])
+    assert sorted(linked.left()) == sorted(["12", "007", str(2**64)])

@@ -212,7 +212,8 @@ class QuickBooks:
         QBO documents no order for a query without ORDERBY, and a recorded answer is not in
         Id order; an order that moves a row when it changes would let a page skip or repeat
         rows. Ids never change and new ones come last, so offset pages in Id order stay
-        aligned while objects are created or edited between them.
+        aligned while objects are created or edited between them. A caller done with a page
+        may empty it (``clear``), so that the next is read without this one held.
         """
         start = 1
         while True:
@@ -220,10 +221,12 @@ class QuickBooks:
                 "GET", "query", params={"query": f"{sql} ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}"}
             )
             page = _rows(answer.get("QueryResponse") or {})
+            del answer
+            size = len(page)
             yield page
-            if len(page) < PAGE_SIZE:
+            if size < PAGE_SIZE:
                 return
-            start += len(page)
+            start += size
 
     def read_many(self, entity: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The objects of ``entity`` QBO holds now among ``ids``, by Id: a query per 100 ids

@@ -100,9 +100,8 @@ class QboGlance:
         answered, as_of = broken.changes(qbo, since)
         if as_of is not None:
             self._looked[connection.id] = as_of - broken.GRAIN
-        for entity, objects in answered.items():
-            removed = [str(obj["Id"]) for obj in objects or [] if broken.removed(entity, obj)]
-            if removed and _synced(connection, broken.ENTITY_KIND[entity], removed):
+        for entity, removals in answered.items():
+            if removals and _synced(connection, broken.ENTITY_KIND[entity], list(removals)):
                 return True
         return False
 
