@@ -111,12 +111,14 @@ def main(ctx: click.Context, address: str | None, as_json: bool) -> None:
 @main.command()
 def daemon() -> None:
     """Run the daemon (configured from BILLSYNC_* environment keys)."""
+    from billsync.daemon import allocator
     from billsync.daemon.config import Config
     from billsync.daemon.observe import logs
     from billsync.daemon.process import Daemon
 
     config = Config.from_env()
     logs.configure(config.log_format)
+    allocator.tune()  # before the daemon starts a thread
     d = Daemon(config)
     d.start()  # which logs its port: on stderr, every line is one of the log's (``observe.logs``)
     d.serve_until_signalled()
