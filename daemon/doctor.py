@@ -204,8 +204,8 @@ def _spill_dir(config: Config) -> Finding:
             "spill folder",
             Severity.FATAL,
             f"cannot write in {folder}, where each sync keeps what it reads of Clio: {e.strerror or e}",
-            "set BILLSYNC_DATA_DIR to a folder the daemon's user may write (on a disk with room for "
-            "a few hundred MB for a firm of 100,000 bills)",
+            "set BILLSYNC_DATA_DIR to a folder the daemon's user may write, on a disk with room for "
+            "what a firm's first sync reads",
         )
     return _ok("spill folder", f"{folder} is writable")
 
