@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+from billsync.daemon.clio import spill as spill_module
 from billsync.daemon.clio.spill import IDS_PER_STATEMENT, Spill, sweep
 
 
@@ -73,3 +75,23 @@ def test_the_start_up_sweep_deletes_a_killed_daemons_spill_and_no_live_ones(tmp_
     live.add("bills", [{"id": 2}])
     assert list(live.ids("bills")) == [2]
     live.close()
+
+
+def test_a_spill_swept_between_its_creation_and_its_lock_is_made_again(tmp_path: Path, monkeypatch):
+    """Another daemon starting at that instant sweeps the new, not yet locked, file."""
+    made, mkstemp = [], tempfile.mkstemp
+
+    def made_then_swept(**kwargs):
+        handle, name = mkstemp(**kwargs)
+        made.append(name)
+        if len(made) == 1:
+            assert sweep(tmp_path) == [Path(name)]
+        return handle, name
+
+    monkeypatch.setattr(spill_module.tempfile, "mkstemp", made_then_swept)
+    spill = Spill(tmp_path)
+    assert len(made) == 2 and spill.path == Path(made[1])
+    assert sweep(tmp_path) == [], "the file it made again is held"
+    spill.add("bills", [{"id": 1}])
+    assert list(spill.ids("bills")) == [1]
+    spill.close()

@@ -42,8 +42,12 @@ class Spill:
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self._held, name = tempfile.mkstemp(prefix=PREFIX, suffix=SUFFIX, dir=folder)
-        fcntl.flock(self._held, fcntl.LOCK_EX)
+        while True:
+            self._held, name = tempfile.mkstemp(prefix=PREFIX, suffix=SUFFIX, dir=folder)
+            fcntl.flock(self._held, fcntl.LOCK_EX)
+            if _still_named(self._held, name):
+                break
+            os.close(self._held)  # another daemon's sweep took it before the lock: make another
         self.path = Path(name)
         self._db = sqlite3.connect(name, check_same_thread=False)
         for pragma in (f"cache_size = -{CACHE_KIB}", "synchronous = OFF", "journal_mode = OFF"):
@@ -126,6 +130,13 @@ def sweep(folder: Path) -> list[Path]:
         finally:
             os.close(handle)
     return swept
+
+
+def _still_named(handle: int, name: str) -> bool:
+    try:
+        return os.path.samestat(os.fstat(handle), os.stat(name))
+    except FileNotFoundError:
+        return False
 
 
 def _dump(record: Record) -> bytes:
