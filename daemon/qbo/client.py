@@ -221,7 +221,6 @@ class QuickBooks:
                 "GET", "query", params={"query": f"{sql} ORDERBY Id STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}"}
             )
             page = _rows(answer.get("QueryResponse") or {})
-            del answer
             size = len(page)
             yield page
             if size < PAGE_SIZE:
